@@ -1,0 +1,275 @@
+//! Runs a fatigue model over a person's sleep on a regular epoch grid.
+//!
+//! # Epoch labelling at transitions
+//! Derived from the published FIPS vectors (`tests/reference_vectors.rs`):
+//! an epoch at instant `t` is asleep when `sleep_start <= t < sleep_end`; the
+//! model switches phase at the sleep's own start or end instant, and the
+//! homeostatic state carried across is the ending phase's equation evaluated
+//! at that instant. So the first epoch of a sleep shows S at sleep onset and
+//! `W = 0`, and the first awake epoch after it shows `W = Wc` when the sleep
+//! ends on the grid. A series that starts inside a sleep starts asleep at the
+//! initial values.
+//!
+//! # Incremental runs
+//! Between transitions everything is closed-form, so a run's [`RunState`] is
+//! just the phase, the instant of the last transition, the carried state and
+//! the end of a sleep still in progress. [`resume`] continues from it and
+//! gives the same figures as one long run (a property test checks this), which
+//! is how the phone updates nightly without recomputing 90 days.
+
+use chrono::{DateTime, Duration, Utc};
+use models::SleepPeriod;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{LocalClock, time_of_day_with_offset};
+use crate::model::three_process::{ThreeProcessModel, TpmEpoch};
+use crate::model::unified::{UnifiedEpoch, UnifiedModel, UnifiedState};
+use crate::model::{Model, ModelParams, Phase};
+use crate::{EngineError, EpochGrid};
+
+/// One epoch of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<E> {
+    /// The epoch's instant (UTC).
+    pub at: DateTime<Utc>,
+    /// True when awake at this epoch.
+    pub awake: bool,
+    /// The model's outputs.
+    pub out: E,
+}
+
+/// Where a run stopped: enough to resume it exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunState<C> {
+    /// The last epoch computed.
+    pub last_epoch: DateTime<Utc>,
+    /// The grid's epoch length in seconds.
+    pub epoch_seconds: i64,
+    /// Phase since the last transition.
+    pub phase: Phase,
+    /// Instant of the last transition (or of the series start).
+    pub since: DateTime<Utc>,
+    /// The homeostatic state carried across that transition.
+    pub carry: C,
+    /// End of the sleep in progress at `last_epoch`, if asleep.
+    pub asleep_until: Option<DateTime<Utc>>,
+}
+
+/// A run's epochs and the state to resume from.
+#[derive(Debug, Clone)]
+pub struct Run<E, C> {
+    /// One step per grid instant.
+    pub steps: Vec<Step<E>>,
+    /// State after the last step.
+    pub state: RunState<C>,
+}
+
+/// The two published models run together, as in the FIPS reference vectors.
+#[derive(Debug, Clone, Copy)]
+pub struct FipsModels;
+
+/// Both models' outputs at one epoch.
+#[derive(Debug, Clone, Copy)]
+pub struct FipsEpoch {
+    /// Three Process Model outputs.
+    pub tpm: TpmEpoch,
+    /// Unified Model outputs.
+    pub unified: UnifiedEpoch,
+}
+
+impl Model for FipsModels {
+    type Params = ModelParams;
+    type Carry = (f64, UnifiedState);
+    type Epoch = FipsEpoch;
+
+    fn initial(p: &ModelParams) -> Self::Carry {
+        (
+            ThreeProcessModel::initial(&p.tpm),
+            UnifiedModel::initial(&p.unified),
+        )
+    }
+
+    fn evolve(p: &ModelParams, c: Self::Carry, phase: Phase, hours: f64) -> Self::Carry {
+        (
+            ThreeProcessModel::evolve(&p.tpm, c.0, phase, hours),
+            UnifiedModel::evolve(&p.unified, c.1, phase, hours),
+        )
+    }
+
+    fn epoch(p: &ModelParams, now: Self::Carry, phase: Phase, hours: f64, tod: f64) -> FipsEpoch {
+        FipsEpoch {
+            tpm: ThreeProcessModel::epoch(&p.tpm, now.0, phase, hours, tod),
+            unified: UnifiedModel::epoch(&p.unified, now.1, phase, hours, tod),
+        }
+    }
+}
+
+/// Sorts sleeps by start and refuses overlaps.
+///
+/// # Errors
+/// [`EngineError::SleepsOverlap`] when two periods share an instant.
+pub fn sorted_sleeps(sleeps: &[SleepPeriod]) -> Result<Vec<SleepPeriod>, EngineError> {
+    let mut sorted = sleeps.to_vec();
+    sorted.sort();
+    for pair in sorted.windows(2) {
+        if pair[1].start() < pair[0].end() {
+            return Err(EngineError::SleepsOverlap {
+                first_end: pair[0].end(),
+                second_start: pair[1].start(),
+            });
+        }
+    }
+    Ok(sorted)
+}
+
+/// Runs model `M` over `sleeps` on `grid`, with time of day from `clock`.
+///
+/// # Errors
+/// [`EngineError::SleepsOverlap`] for overlapping sleeps and
+/// [`EngineError::SleepOutsideSeries`] for a sleep wholly before the start or
+/// after the end of the grid.
+pub fn simulate<M: Model>(
+    params: &M::Params,
+    sleeps: &[SleepPeriod],
+    grid: &EpochGrid,
+    clock: &LocalClock,
+) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    let sleeps = sorted_sleeps(sleeps)?;
+    for s in &sleeps {
+        if s.end() <= grid.start() || s.start() > grid.end() {
+            return Err(EngineError::SleepOutsideSeries {
+                start: s.start(),
+                end: s.end(),
+                series_start: grid.start(),
+                series_end: grid.end(),
+            });
+        }
+    }
+    let (phase, asleep_until, rest) = match sleeps.first() {
+        Some(first) if first.contains(grid.start()) => {
+            (Phase::Asleep, Some(first.end()), &sleeps[1..])
+        }
+        _ => (Phase::Awake, None, &sleeps[..]),
+    };
+    let cursor = RunState {
+        last_epoch: grid.start(),
+        epoch_seconds: grid.epoch().num_seconds(),
+        phase,
+        since: grid.start(),
+        carry: M::initial(params),
+        asleep_until,
+    };
+    Ok(drive::<M>(params, cursor, rest, grid.instants(), clock))
+}
+
+/// Continues a run from `state` up to `end` (inclusive) on the same grid,
+/// with the sleeps that start after the state.
+///
+/// # Errors
+/// [`EngineError::ResumeMismatch`] when `end` is not a whole number of epochs
+/// after the state's last epoch; [`EngineError::SleepBeforeState`] for a sleep
+/// starting at or before the state's last epoch or before the sleep in
+/// progress ends; [`EngineError::SleepOutsideSeries`] for one starting after
+/// `end`; [`EngineError::SleepsOverlap`] for overlaps.
+pub fn resume<M: Model>(
+    params: &M::Params,
+    state: &RunState<M::Carry>,
+    sleeps: &[SleepPeriod],
+    end: DateTime<Utc>,
+    clock: &LocalClock,
+) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    let epoch = Duration::seconds(state.epoch_seconds);
+    let first = state.last_epoch + epoch;
+    let grid = EpochGrid::new(first, end, epoch).map_err(|_| EngineError::ResumeMismatch)?;
+    let sleeps = sorted_sleeps(sleeps)?;
+    let busy_until = state.asleep_until.unwrap_or(state.last_epoch);
+    for s in &sleeps {
+        if s.start() <= state.last_epoch || s.start() < busy_until {
+            return Err(EngineError::SleepBeforeState {
+                start: s.start(),
+                state_at: busy_until,
+            });
+        }
+        if s.start() > end {
+            return Err(EngineError::SleepOutsideSeries {
+                start: s.start(),
+                end: s.end(),
+                series_start: first,
+                series_end: end,
+            });
+        }
+    }
+    Ok(drive::<M>(params, *state, &sleeps, grid.instants(), clock))
+}
+
+/// The shared loop: applies every transition up to each instant, then
+/// evaluates the model there.
+fn drive<M: Model>(
+    params: &M::Params,
+    mut state: RunState<M::Carry>,
+    sleeps: &[SleepPeriod],
+    instants: impl Iterator<Item = DateTime<Utc>>,
+    clock: &LocalClock,
+) -> Run<M::Epoch, M::Carry> {
+    let mut next_sleep = sleeps.iter().peekable();
+    let mut steps = Vec::with_capacity(instants.size_hint().0);
+    let mut offset = OffsetCache::default();
+    for t in instants {
+        loop {
+            let transition = match (state.asleep_until, next_sleep.peek()) {
+                (Some(wake), _) if wake <= t => Some((wake, Phase::Awake, None)),
+                (None, Some(s)) if s.start() <= t => {
+                    Some((s.start(), Phase::Asleep, Some(s.end())))
+                }
+                _ => None,
+            };
+            let Some((at, phase, asleep_until)) = transition else {
+                break;
+            };
+            if phase == Phase::Asleep {
+                next_sleep.next();
+            }
+            state.carry = M::evolve(params, state.carry, state.phase, hours(at - state.since));
+            state.phase = phase;
+            state.since = at;
+            state.asleep_until = asleep_until;
+        }
+        let hours_since = hours(t - state.since);
+        let now = M::evolve(params, state.carry, state.phase, hours_since);
+        let tod = time_of_day_with_offset(t, offset.get(clock, t));
+        steps.push(Step {
+            at: t,
+            awake: state.phase == Phase::Awake,
+            out: M::epoch(params, now, state.phase, hours_since, tod),
+        });
+        state.last_epoch = t;
+    }
+    Run { steps, state }
+}
+
+fn hours(d: Duration) -> f64 {
+    d.num_milliseconds() as f64 / 3_600_000.0
+}
+
+/// Remembers the zone's UTC offset for the current hour: zone offsets change
+/// only on whole-quarter-hour instants, so the offset found for an instant
+/// holds until the next quarter hour. This spares a time zone database
+/// look-up at every epoch.
+#[derive(Debug, Default)]
+struct OffsetCache {
+    valid_from: i64,
+    valid_to: i64,
+    offset: i64,
+}
+
+impl OffsetCache {
+    fn get(&mut self, clock: &LocalClock, t: DateTime<Utc>) -> i64 {
+        let ts = t.timestamp();
+        if ts < self.valid_from || ts >= self.valid_to {
+            self.valid_from = ts - ts.rem_euclid(900);
+            self.valid_to = self.valid_from + 900;
+            self.offset = clock.offset_seconds(t);
+        }
+        self.offset
+    }
+}
