@@ -23,4 +23,28 @@ pub enum ValidationError {
         /// The limit in hours.
         max_hours: u32,
     },
+    /// A number outside its allowed range.
+    #[error("{field} = {value} is outside {min}..={max}")]
+    OutOfRange {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// Smallest allowed.
+        min: f64,
+        /// Largest allowed.
+        max: f64,
+    },
+    /// A synced time that is not rounded to the quarter hour.
+    #[error("{field} must be rounded to 15 minutes")]
+    NotRounded {
+        /// The field.
+        field: &'static str,
+    },
+    /// An identifier with characters other than letters, digits, '-', '_', '.'.
+    #[error("{field} must be 1 to 64 letters, digits, '-', '_' or '.'")]
+    NotAnIdentifier {
+        /// The field.
+        field: &'static str,
+    },
 }

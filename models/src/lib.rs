@@ -8,9 +8,11 @@
 
 pub mod roster;
 pub mod sleep;
+pub mod sync;
 
 mod error;
 
 pub use error::ValidationError;
 pub use roster::{Shift, ShiftType};
 pub use sleep::SleepPeriod;
+pub use sync::{SyncBatch, SyncRecord};

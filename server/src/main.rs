@@ -1,1 +1,2 @@
+//! The operator binary (placeholder until the CLI lands).
 fn main() {}
