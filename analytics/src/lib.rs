@@ -18,3 +18,7 @@ pub mod suppression;
 pub mod table;
 
 pub use error::AnalyticsError;
+pub mod indicators;
+pub mod report;
+pub mod synthetic;
+pub mod render;
