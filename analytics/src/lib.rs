@@ -22,3 +22,5 @@ pub mod indicators;
 pub mod report;
 pub mod synthetic;
 pub mod render;
+pub mod schedule;
+pub mod cohorts;
