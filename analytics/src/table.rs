@@ -32,14 +32,15 @@ impl Hierarchy {
             }
         }
         let paths: Vec<Vec<String>> = all.into_iter().collect();
-        let index: BTreeMap<Vec<String>, usize> =
-            paths.iter().cloned().enumerate().map(|(i, p)| (p, i)).collect();
+        let index: BTreeMap<Vec<String>, usize> = paths
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, p)| (p, i))
+            .collect();
         let parent = paths
             .iter()
-            .map(|p| {
-                p.split_last()
-                    .and_then(|(_, up)| index.get(&up.to_vec()).copied())
-            })
+            .map(|p| p.split_last().and_then(|(_, up)| index.get(up).copied()))
             .collect();
         Self {
             root_label: root_label.to_owned(),
@@ -285,6 +286,10 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                 problem.add_relation(rel);
             }
             if !children[r].is_empty() {
+                #[expect(
+                    clippy::needless_range_loop,
+                    reason = "c picks one column across several rows"
+                )]
                 for c in 0..t.spec.columns.len() {
                     let rel = std::iter::once(r)
                         .chain(children[r].iter().copied())
@@ -306,8 +311,8 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
     for linked in by_key.values() {
         for pair in linked.windows(2) {
             let ((a, ca), (b, cb)) = (pair[0], pair[1]);
-            for r in 0..rows.len() {
-                if let (Some(x), Some(y)) = (ids[a][r][ca], ids[b][r][cb]) {
+            for (ra, rb) in ids[a].iter().zip(&ids[b]) {
+                if let (Some(x), Some(y)) = (ra[ca], rb[cb]) {
                     problem.add_relation(vec![x, y]);
                 }
             }
@@ -350,7 +355,11 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                                         if sup || total_sup || !p.parts.contains(&c) {
                                             None
                                         } else {
-                                            Percentage::new(value, t.values[r][p.total], &p.percent_of)
+                                            Percentage::new(
+                                                value,
+                                                t.values[r][p.total],
+                                                &p.percent_of,
+                                            )
                                         }
                                     });
                                     Cell {
@@ -365,7 +374,10 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                     let path = rows.paths[r].clone();
                     Row {
                         level: path.len(),
-                        label: path.last().cloned().unwrap_or_else(|| rows.root_label.clone()),
+                        label: path
+                            .last()
+                            .cloned()
+                            .unwrap_or_else(|| rows.root_label.clone()),
                         path,
                         cells,
                     }
@@ -447,7 +459,12 @@ mod tests {
         let table = &out[0];
         let small = table.rows.iter().find(|r| r.label == "small").unwrap();
         // Every cell of the 3-person team is withheld, the zero "yes" included.
-        assert!(small.cells.iter().all(|c| c.suppressed && c.value.is_none()));
+        assert!(
+            small
+                .cells
+                .iter()
+                .all(|c| c.suppressed && c.value.is_none())
+        );
         // And another team is withheld in each column so subtraction fails.
         for c in 0..3 {
             let n = table
