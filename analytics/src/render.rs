@@ -235,6 +235,22 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         .last()
         .map(|p| p.figures.iter().map(|f| f.column.clone()).collect())
         .unwrap_or_default();
+    let trend_percent_notes: Vec<String> = report
+        .trend
+        .last()
+        .map(|p| {
+            p.figures
+                .iter()
+                .filter_map(|f| {
+                    Some(format!(
+                        "“{}” percentages are of {}",
+                        f.column,
+                        f.cell.percent.as_ref()?.of
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let tmpl = env
         .get_template("report.html")
         .map_err(|e| AnalyticsError::Render(e.to_string()))?;
@@ -243,6 +259,7 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         tables => &report.tables,
         trend => &report.trend,
         trend_columns => trend_columns,
+        trend_percent_notes => trend_percent_notes,
         charts => charts,
     })
     .map_err(|e| AnalyticsError::Render(e.to_string()))

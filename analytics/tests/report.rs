@@ -125,6 +125,8 @@ fn bad_records_are_counted_and_the_rest_kept() {
         Some(&1)
     );
     assert_eq!(report.meta.people, good.meta.people);
+    let json = render_json(&report).unwrap();
+    assert!(json.contains("\"duplicate_person\": 1"));
 }
 
 #[test]
