@@ -674,10 +674,7 @@ pub fn render_cohorts_csv(run: &CohortRun) -> Result<String, AnalyticsError> {
                 r.path.join(" / ")
             };
             for (col, c) in t.columns.iter().zip(&r.cells) {
-                let v = c.value.map(|v| v.to_string()).unwrap_or_default();
-                let (pct, of) = c.percent.as_ref().map_or((String::new(), ""), |p| {
-                    (p.value.to_string(), p.of.as_str())
-                });
+                let (v, pct, of) = c.csv_fields();
                 w.write_record([
                     "table",
                     &t.id,

@@ -211,6 +211,21 @@ pub struct Cell {
     pub percent: Option<Percentage>,
 }
 
+impl Cell {
+    /// The cell as text fields for CSV: value, percentage, what the
+    /// percentage is of (empty strings where absent).
+    pub fn csv_fields(&self) -> (String, String, &str) {
+        (
+            self.value.map(|v| v.to_string()).unwrap_or_default(),
+            self.percent
+                .as_ref()
+                .map(|p| p.value.to_string())
+                .unwrap_or_default(),
+            self.percent.as_ref().map_or("", |p| p.of.as_str()),
+        )
+    }
+}
+
 /// A published row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
