@@ -28,9 +28,13 @@
 //! (individual differences in sleepiness under the same sleep–wake history)
 //! follows Van Dongen et al. 2004, *Sleep* 27(3):423–433.
 
+use chrono::{DateTime, Utc};
 use linfa::prelude::*;
 use linfa_elasticnet::ElasticNet;
+use models::sync::CheckInScale;
 use ndarray::{Array1, Array2};
+
+use crate::checkin::CheckIn;
 
 /// Lowest and highest KSS scores.
 const KSS_MIN: f64 = 1.0;
@@ -67,6 +71,27 @@ pub struct KssPair {
     pub predicted: f64,
     /// The KSS the person reported.
     pub reported: u8,
+}
+
+impl KssPair {
+    /// Pairs each KSS check-in with the model's prediction at its instant;
+    /// Samn-Perelli check-ins, and instants `predict` has no value for, are
+    /// skipped.
+    pub fn from_check_ins(
+        check_ins: &[CheckIn],
+        predict: impl Fn(DateTime<Utc>) -> Option<f64>,
+    ) -> Vec<KssPair> {
+        check_ins
+            .iter()
+            .filter(|c| c.scale() == CheckInScale::Kss)
+            .filter_map(|c| {
+                predict(c.taken_at()).map(|predicted| KssPair {
+                    predicted,
+                    reported: c.value(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// The calibration's settings; the defaults are our documented choices.
@@ -311,6 +336,76 @@ mod tests {
     fn the_median_handles_odd_and_even_lengths() {
         assert!((median(&[3.0, 1.0, 2.0]) - 2.0).abs() < 1e-12);
         assert!((median(&[4.0, 1.0, 2.0, 3.0]) - 2.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn only_kss_check_ins_with_a_prediction_are_paired() {
+        use chrono::TimeZone;
+        use models::sync::CheckInContext;
+        let at = |h| Utc.with_ymd_and_hms(2025, 3, 1, h, 0, 0).unwrap();
+        let now = at(12);
+        let c = |h, scale, v| CheckIn::new(at(h), scale, v, CheckInContext::Other, now).unwrap();
+        let check_ins = [
+            c(6, CheckInScale::Kss, 3),
+            c(7, CheckInScale::SamnPerelli, 4),
+            c(8, CheckInScale::Kss, 6),
+            c(9, CheckInScale::Kss, 7),
+        ];
+        // No prediction at 09:00 (say, outside the simulated span).
+        let pairs = KssPair::from_check_ins(&check_ins, |t| {
+            (t < at(9)).then(|| 2.0 + f64::from(chrono::Timelike::hour(&t)) / 4.0)
+        });
+        assert_eq!(
+            pairs,
+            vec![
+                KssPair {
+                    predicted: 3.5,
+                    reported: 3
+                },
+                KssPair {
+                    predicted: 4.0,
+                    reported: 6
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_fit_matches_the_closed_form_ridge_solution() {
+        // Residuals small enough that none is clipped.
+        let pairs: Vec<KssPair> = [(3.0, 4), (4.5, 5), (6.0, 7), (7.5, 8), (5.0, 6)]
+            .iter()
+            .map(|&(predicted, reported)| KssPair {
+                predicted,
+                reported,
+            })
+            .collect();
+        let params = CalibrationParams {
+            min_check_ins: 5,
+            ..CalibrationParams::default()
+        };
+        let cal = Calibration::fit(&pairs, &params).unwrap();
+        let n = pairs.len() as f64;
+        let mean_p = pairs.iter().map(|p| p.predicted).sum::<f64>() / n;
+        let r: Vec<f64> = pairs
+            .iter()
+            .map(|p| f64::from(p.reported) - p.predicted)
+            .collect();
+        let a = r.iter().sum::<f64>() / n / (1.0 + params.ridge_penalty);
+        let sxr: f64 = pairs
+            .iter()
+            .zip(&r)
+            .map(|(p, r)| (p.predicted - mean_p) * r)
+            .sum();
+        let sxx: f64 = pairs.iter().map(|p| (p.predicted - mean_p).powi(2)).sum();
+        let c = sxr / (sxx + n * params.ridge_penalty);
+        assert!((cal.offset() - a).abs() < 1e-6, "{} vs {a}", cal.offset());
+        assert!(
+            (cal.slope() - (1.0 + c)).abs() < 1e-6,
+            "{} vs {}",
+            cal.slope(),
+            1.0 + c
+        );
     }
 
     #[test]
