@@ -403,3 +403,33 @@ fn the_caffeine_cut_off_is_rendered_in_local_time() {
     assert!(shown[0].body.contains("by 17:00"));
     assert_eq!(shown[0].sources[0].id, "drake-2013");
 }
+
+#[test]
+fn a_roster_assessment_feeds_the_engine() {
+    use mobile_core::roster::assess::{AssessmentParams, assess_roster};
+    // Four 22:00-07:00 nights from 6 January; the models predict high
+    // sleepiness at the end of the fourth.
+    let shifts: Vec<Shift> = (6..10)
+        .map(|d| Shift::new(t(d, 22, 0), t(d + 1, 7, 0)).unwrap())
+        .collect();
+    let assessed =
+        assess_roster(&shifts, &[], None, &london(), &AssessmentParams::default()).unwrap();
+    let coaching: Vec<CoachingShift> = assessed
+        .shifts
+        .iter()
+        .map(|a| CoachingShift::from_assessment(a).unwrap())
+        .collect();
+    let last = coaching.last().unwrap();
+    assert_eq!(last.shift, shifts[3]);
+    assert_eq!(last.shift_type, models::ShiftType::Night);
+    let kss_at_end = last.predicted_kss_at_end.unwrap();
+    // The published TPM puts the end of a fourth night well past KSS 7
+    // (about 7.7 with predicted day sleep), so the drive home is flagged.
+    assert!(kss_at_end >= 7.0, "predicted KSS at the end {kss_at_end}");
+    assert!(fires(
+        &ctx(t(10, 7, 15), coaching.clone()),
+        Trigger::DriveHomeAfterNights
+    ));
+    // Between the first and second nights.
+    assert!(fires(&ctx(t(7, 14, 0), coaching), Trigger::BetweenNights));
+}

@@ -49,6 +49,7 @@ use super::content::{ContentPack, Source, placeholder_names};
 use super::trigger::{Placeholder, Trigger};
 use crate::LocalClock;
 use crate::checkin::CheckIn;
+use crate::roster::assess::ShiftAssessment;
 
 /// A shift as the coaching engine sees it: the duty period, its type and,
 /// when the caller has run the fatigue models, the predicted sleepiness at
@@ -69,14 +70,26 @@ impl CoachingShift {
     /// A shift classified by its local start hour in `clock`'s zone, with no
     /// predictions.
     pub fn new(shift: Shift, clock: &LocalClock) -> Self {
-        // Truncation picks the clock hour the shift starts in.
-        let hour = clock.time_of_day_hours(shift.start()) as u32;
         Self {
             shift,
-            shift_type: ShiftType::from_start_hour(hour),
+            shift_type: crate::hourly_risk::shift_type(&shift, clock),
             predicted_kss_at_end: None,
             fatigue_index: None,
         }
+    }
+
+    /// A shift from the roster assessment, with its type, predicted KSS at
+    /// the end and Fatigue Index.
+    ///
+    /// # Errors
+    /// [`models::ValidationError`] if the assessed period is not a valid shift.
+    pub fn from_assessment(a: &ShiftAssessment) -> Result<Self, models::ValidationError> {
+        Ok(Self {
+            shift: Shift::new(a.start.with_timezone(&Utc), a.end.with_timezone(&Utc))?,
+            shift_type: a.shift_type,
+            predicted_kss_at_end: Some(a.kss_at_end),
+            fatigue_index: Some(a.fatigue_index),
+        })
     }
 
     /// The same shift with its predicted KSS at the end.
