@@ -433,3 +433,78 @@ fn a_roster_assessment_feeds_the_engine() {
     // Between the first and second nights.
     assert!(fires(&ctx(t(7, 14, 0), coaching), Trigger::BetweenNights));
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Up to five shifts of 4–14 h starting on the hour over 10–14 January,
+    /// without overlaps (overlapping ones are dropped).
+    fn any_shifts() -> impl Strategy<Value = Vec<CoachingShift>> {
+        prop::collection::vec((0i64..96, 4i64..=14, prop::option::of(1.0f64..9.0)), 0..5).prop_map(
+            |raw| {
+                let mut out: Vec<CoachingShift> = Vec::new();
+                let mut sorted = raw;
+                sorted.sort_by_key(|(start, _, _)| *start);
+                for (start, len, kss) in sorted {
+                    let s = t(10, 0, 0) + Duration::hours(start);
+                    let candidate = shift(s, s + Duration::hours(len));
+                    if out.last().is_none_or(|p| p.shift.end() <= s) {
+                        out.push(match kss {
+                            Some(k) => candidate.with_predicted_kss(k),
+                            None => candidate,
+                        });
+                    }
+                }
+                out
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn selection_respects_its_limits(
+            shifts in any_shifts(),
+            now_min in 0i64..(96 * 60),
+            sleep_in in prop::option::of(0i64..(12 * 60)),
+            debt in prop::option::of(0u32..600),
+            shown in prop::collection::vec((0usize..11, 0i64..(72 * 60)), 0..6),
+            kss_values in prop::collection::vec(1u8..=9, 0..5),
+        ) {
+            let pack = ContentPack::shipped().unwrap();
+            let params = CoachingParams::default();
+            let now = t(10, 0, 0) + Duration::minutes(now_min);
+            let mut c = ctx(now, shifts);
+            c.planned_sleep_start = sleep_in.map(|m| now + Duration::minutes(m));
+            c.sleep_debt_minutes = debt;
+            c.check_ins = kss_values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| kss(now - Duration::hours(i as i64 * 5), v))
+                .collect();
+            c.history = shown
+                .iter()
+                .map(|&(i, ago)| ShownMessage {
+                    id: pack.messages()[i % pack.messages().len()].id.clone(),
+                    shown_at: now - Duration::minutes(ago),
+                })
+                .collect();
+            let fired: Vec<Trigger> = fired(&c);
+            let out = select(&c, &pack, &params);
+            prop_assert!(out.len() <= params.max_messages);
+            let mut seen = std::collections::HashSet::new();
+            for m in &out {
+                prop_assert!(fired.contains(&m.trigger));
+                prop_assert!(seen.insert(m.trigger), "two messages for {:?}", m.trigger);
+                let rendered = !m.body.contains('{') && !m.title.contains('{');
+                prop_assert!(rendered, "unrendered placeholder in {}", m.id);
+                let cooldown = pack.messages().iter().find(|x| x.id == m.id).unwrap().cooldown_hours;
+                prop_assert!(!c.history.iter().any(|h| h.id == m.id
+                    && now - h.shown_at < Duration::hours(i64::from(cooldown))));
+            }
+            prop_assert!(out.windows(2).all(|w| w[0].priority >= w[1].priority));
+        }
+    }
+}
