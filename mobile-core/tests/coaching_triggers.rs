@@ -264,6 +264,13 @@ fn persistent_red_recovery_needs_three_recent_reds_in_a_row() {
     assert!(fires(&c, Trigger::PersistentRedRecovery));
     c.recovery_bands[0].1 = RecoveryBand::Amber; // the latest recovered
     assert!(!fires(&c, Trigger::PersistentRedRecovery));
+    // The same date twice counts once.
+    c.recovery_bands = vec![
+        (d(9), RecoveryBand::Red),
+        (d(9), RecoveryBand::Red),
+        (d(8), RecoveryBand::Red),
+    ];
+    assert!(!fires(&c, Trigger::PersistentRedRecovery));
     c.recovery_bands = vec![(d(9), RecoveryBand::Red), (d(8), RecoveryBand::Red)];
     assert!(!fires(&c, Trigger::PersistentRedRecovery));
     // Three reds, but the latest is four days old: the signal is stale.
@@ -286,6 +293,18 @@ fn persistent_high_sleepiness_needs_three_very_high_check_ins_in_a_row() {
     ];
     assert!(fires(&c, Trigger::PersistentHighSleepiness));
     c.check_ins.push(kss(t(10, 8, 30), 7)); // the latest is lower
+    assert!(!fires(&c, Trigger::PersistentHighSleepiness));
+    // A KSS and a Samn-Perelli given together are one occasion, not two.
+    c.check_ins = vec![
+        kss(t(9, 9, 0), 9),
+        kss(t(10, 8, 0), 8),
+        sp(t(10, 8, 0), 6).unwrap(),
+    ];
+    assert!(!fires(&c, Trigger::PersistentHighSleepiness));
+    c.check_ins.push(kss(t(8, 9, 0), 8));
+    assert!(fires(&c, Trigger::PersistentHighSleepiness));
+    // ... and very high only if both are.
+    c.check_ins[2] = sp(t(10, 8, 0), 5).unwrap();
     assert!(!fires(&c, Trigger::PersistentHighSleepiness));
     // Older than 14 days does not count towards the run.
     c.check_ins = vec![

@@ -33,10 +33,12 @@
 //! - **light_exposure**: within 3 h after the end of a night shift (on the
 //!   way home and before day sleep; Smith & Eastman 2012).
 //! - **persistent_red_recovery**: the last `persistence_count` (3) recovery
-//!   bands are all red and the latest is from the last 2 days.
+//!   bands (one per local date) are all red and the latest is from today or
+//!   yesterday.
 //! - **persistent_high_sleepiness**: the last `persistence_count` (3)
-//!   check-ins, all within 14 days, are all very high (KSS ≥ 8 or
-//!   Samn-Perelli ≥ 6).
+//!   check-in occasions within 14 days are all very high (KSS ≥ 8 or
+//!   Samn-Perelli ≥ 6); check-ins at the same instant are one occasion,
+//!   very high only if each of them is.
 
 use std::collections::HashMap;
 
@@ -363,45 +365,53 @@ pub fn fired_triggers(ctx: &CoachingContext, params: &CoachingParams) -> Vec<Fir
         fired.push(f);
     }
 
-    // persistent_red_recovery
-    let mut bands = ctx.recovery_bands.clone();
-    bands.sort_by_key(|(d, _)| *d);
+    // persistent_red_recovery: one band per local date (the first given),
+    // none from the future.
     let today = now.with_timezone(&ctx.clock.zone()).date_naive();
+    let mut bands: Vec<(NaiveDate, RecoveryBand)> = ctx
+        .recovery_bands
+        .iter()
+        .copied()
+        .filter(|(d, _)| *d <= today)
+        .collect();
+    bands.sort_by_key(|(d, _)| *d);
+    bands.dedup_by_key(|(d, _)| *d);
     let latest_recent = bands
         .last()
         .is_some_and(|(d, _)| (today - *d).num_days() <= 1);
-    if params.persistence_count > 0
-        && latest_recent
-        && bands.len() >= params.persistence_count
-        && bands
-            .iter()
-            .rev()
-            .take(params.persistence_count)
-            .all(|(_, b)| *b == RecoveryBand::Red)
-    {
+    let reds: Vec<bool> = bands.iter().map(|(_, b)| *b == RecoveryBand::Red).collect();
+    if latest_recent && last_run_holds(&reds, params.persistence_count) {
         fired.push(FiredTrigger::new(Trigger::PersistentRedRecovery));
     }
 
-    // persistent_high_sleepiness
-    let mut checks: Vec<&CheckIn> = ctx
+    // persistent_high_sleepiness: check-ins at the same instant (KSS and
+    // Samn-Perelli together) are one occasion, very high only if all are.
+    let mut checks: Vec<(DateTime<Utc>, bool)> = ctx
         .check_ins
         .iter()
         .filter(|c| c.taken_at() <= now && c.taken_at() > now - hours(24 * 14))
+        .map(|c| (c.taken_at(), c.is_very_high()))
         .collect();
-    checks.sort_by_key(|c| c.taken_at());
-    if params.persistence_count > 0
-        && checks.len() >= params.persistence_count
-        && checks
-            .iter()
-            .rev()
-            .take(params.persistence_count)
-            .all(|c| c.is_very_high())
-    {
+    checks.sort_by_key(|(at, _)| *at);
+    let mut occasions: Vec<(DateTime<Utc>, bool)> = Vec::with_capacity(checks.len());
+    for (at, high) in checks {
+        match occasions.last_mut() {
+            Some((last_at, last_high)) if *last_at == at => *last_high &= high,
+            _ => occasions.push((at, high)),
+        }
+    }
+    let highs: Vec<bool> = occasions.iter().map(|(_, h)| *h).collect();
+    if last_run_holds(&highs, params.persistence_count) {
         fired.push(FiredTrigger::new(Trigger::PersistentHighSleepiness));
     }
 
     fired.sort_by_key(|f| f.trigger);
     fired
+}
+
+/// True when `flags` (oldest first) ends in a run of at least `n > 0` trues.
+fn last_run_holds(flags: &[bool], n: usize) -> bool {
+    n > 0 && flags.len() >= n && flags[flags.len() - n..].iter().all(|&f| f)
 }
 
 /// The few messages to show now: for each fired trigger the highest-priority
