@@ -13,6 +13,7 @@ pub mod unified;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
+use crate::recurrence::DayAngle;
 
 /// Whether the person is awake or asleep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +43,7 @@ pub trait Model {
 
     /// The outputs at an epoch whose homeostatic state is `now`, `hours` after
     /// the last transition into `phase`, at local clock time `tod_hours`.
+    /// This closed form is the specification; [`Model::step`] must agree with it.
     fn epoch(
         params: &Self::Params,
         now: Self::Carry,
@@ -49,6 +51,23 @@ pub trait Model {
         hours: f64,
         tod_hours: f64,
     ) -> Self::Epoch;
+
+    /// Recurrence state for stepping through one phase on a regular grid.
+    type Walker;
+
+    /// Starts stepping through a phase entered with `carry`, at `hours` after
+    /// the transition, one grid step being `step_hours`.
+    fn walk(
+        params: &Self::Params,
+        carry: Self::Carry,
+        phase: Phase,
+        hours: f64,
+        step_hours: f64,
+    ) -> Self::Walker;
+
+    /// The outputs at the walker's epoch (equal to [`Model::epoch`] within
+    /// 1e-9), then one step on. `day` is the circadian angle at that epoch.
+    fn step(params: &Self::Params, walker: &mut Self::Walker, day: DayAngle) -> Self::Epoch;
 }
 
 /// Both models' parameters, as read from a `--params` JSON file: each field
