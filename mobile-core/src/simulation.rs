@@ -98,6 +98,10 @@ impl Model for FipsModels {
         }
     }
 
+    fn validate(params: &ModelParams) -> Result<(), EngineError> {
+        params.validate()
+    }
+
     fn initial(p: &ModelParams) -> Self::Carry {
         (
             ThreeProcessModel::initial(&p.tpm),
@@ -141,6 +145,7 @@ pub fn sorted_sleeps(sleeps: &[SleepPeriod]) -> Result<Vec<SleepPeriod>, EngineE
 /// Runs model `M` over `sleeps` on `grid`, with time of day from `clock`.
 ///
 /// # Errors
+/// [`EngineError::InvalidParameter`] for NaN or inconsistent coefficients,
 /// [`EngineError::SleepsOverlap`] for overlapping sleeps and
 /// [`EngineError::SleepOutsideSeries`] for a sleep wholly before the start or
 /// after the end of the grid.
@@ -150,6 +155,7 @@ pub fn simulate<M: Model>(
     grid: &EpochGrid,
     clock: &LocalClock,
 ) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    M::validate(params)?;
     let sleeps = sorted_sleeps(sleeps)?;
     for s in &sleeps {
         if s.end() <= grid.start() || s.start() > grid.end() {
@@ -194,6 +200,7 @@ pub fn resume<M: Model>(
     end: DateTime<Utc>,
     clock: &LocalClock,
 ) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    M::validate(params)?;
     let epoch = Duration::seconds(state.epoch_seconds);
     let first = state.last_epoch + epoch;
     let grid = EpochGrid::new(first, end, epoch).map_err(|_| EngineError::ResumeMismatch)?;

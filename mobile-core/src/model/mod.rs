@@ -33,6 +33,12 @@ pub trait Model {
     /// Everything the model outputs at one epoch.
     type Epoch: Copy + std::fmt::Debug;
 
+    /// Checks the coefficients before a run.
+    ///
+    /// # Errors
+    /// [`EngineError::InvalidParameter`] naming the first bad coefficient.
+    fn validate(params: &Self::Params) -> Result<(), EngineError>;
+
     /// The state at the start of a series.
     fn initial(params: &Self::Params) -> Self::Carry;
 

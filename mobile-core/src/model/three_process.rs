@@ -228,6 +228,10 @@ impl Model for ThreeProcessModel {
         }
     }
 
+    fn validate(params: &TpmParams) -> Result<(), EngineError> {
+        params.validate()
+    }
+
     fn initial(params: &TpmParams) -> f64 {
         params.s0
     }

@@ -229,6 +229,10 @@ impl Model for UnifiedModel {
         }
     }
 
+    fn validate(params: &UnifiedParams) -> Result<(), EngineError> {
+        params.validate()
+    }
+
     fn initial(p: &UnifiedParams) -> UnifiedState {
         UnifiedState { s: p.s0, l: p.l0 }
     }
