@@ -20,6 +20,7 @@ pub mod fips_csv;
 pub mod grid;
 pub mod hourly_risk;
 pub mod model;
+pub mod recurrence;
 pub mod roster;
 pub mod simulation;
 
