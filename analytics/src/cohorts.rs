@@ -24,7 +24,6 @@
 //! 6. **Compare** cohorts by force and by role, and feature means by force
 //!    and role, as [`Table`]s with the report's suppression.
 
-use chrono::Duration;
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use ndarray::{Array1, Array2, Axis};
@@ -694,12 +693,6 @@ pub fn render_cohorts_csv(run: &CohortRun) -> Result<String, AnalyticsError> {
         .into_inner()
         .map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
     String::from_utf8(bytes).map_err(|e| AnalyticsError::Render(e.to_string()))
-}
-
-/// Days of history a cohort period needs before its start (for quick
-/// returns and runs at the start): callers load shifts from this far back.
-pub fn lookback() -> Duration {
-    Duration::days(8)
 }
 
 #[cfg(test)]

@@ -8,6 +8,10 @@ use models::sync::{CheckInRecord, CheckInScale, DailySummary, RecoveryBand};
 
 use crate::input::{Period, ShiftRecord};
 
+/// Days of shifts before a period that its figures look at (quick returns,
+/// runs of nights and 7-day hours at the period's start): load shifts from
+/// this many days before the first period.
+pub const LOOKBACK_DAYS: i64 = 8;
 /// Quick return, amber: rest between duties under 12 h (Network Rail).
 pub const QUICK_RETURN_AMBER_HOURS: i64 = 12;
 /// Quick return, red: under 11 h (WTR reg. 10).
