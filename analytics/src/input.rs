@@ -50,6 +50,23 @@ pub struct ShiftRecord {
     pub hri_peak: f64,
 }
 
+impl From<&mobile_core::roster::assess::ShiftAssessment> for ShiftRecord {
+    /// The engine's per-shift assessment, as the report reads it (the
+    /// engine's flags are not copied: the report derives person-level
+    /// figures from the same limits in [`crate::indicators`]).
+    fn from(a: &mobile_core::roster::assess::ShiftAssessment) -> Self {
+        Self {
+            start: a.start.with_timezone(&Utc),
+            end: a.end.with_timezone(&Utc),
+            shift_type: a.shift_type,
+            fatigue_index: a.fatigue_index,
+            night: a.night,
+            hri_mean: a.hri_mean,
+            hri_peak: a.hri_peak,
+        }
+    }
+}
+
 /// Everything analytics gets about one person: their rostered shifts and,
 /// only where they consented, daily summaries and check-ins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
