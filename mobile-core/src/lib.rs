@@ -11,6 +11,7 @@
 //! implementation's reference vectors to 1e-6.
 
 pub mod clock;
+pub mod education;
 pub mod error;
 pub mod fatigue_index;
 pub mod fips_csv;
