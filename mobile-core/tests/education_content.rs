@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use mobile_core::education::{EducationError, IdKind, Library, Track};
+use mobile_core::education::{EducationError, IdKind, Library, Topic, Track};
 
 /// A valid one-course pack; tests break one thing at a time by replacing text.
 const PACK: &str = r#"
@@ -80,21 +80,12 @@ fn the_shipped_pack_loads_with_both_tracks() {
 
 #[test]
 fn the_officer_track_covers_every_suggestion_topic() {
-    use mobile_core::education::Topic::*;
     let lib = Library::shipped().unwrap();
     let covered: HashSet<_> = lib
         .modules_for(Track::Officer)
         .flat_map(|m| m.topics.iter().copied())
         .collect();
-    for t in [
-        NightSleep,
-        Naps,
-        Caffeine,
-        Light,
-        DriveHome,
-        Recovery,
-        SeekingHelp,
-    ] {
+    for t in Topic::ALL {
         assert!(covered.contains(&t), "no officer module for {t:?}");
     }
 }

@@ -71,7 +71,8 @@ pub enum Topic {
 }
 
 impl Topic {
-    const ALL: [Topic; 7] = [
+    /// Every topic, in the order suggestions list them in the docs.
+    pub const ALL: [Topic; 7] = [
         Topic::NightSleep,
         Topic::Naps,
         Topic::Caffeine,
