@@ -10,7 +10,10 @@
 //! comment and in `docs/science.md`; the models reproduce the published FIPS
 //! implementation's reference vectors to 1e-6.
 
+pub mod calibration;
+pub mod checkin;
 pub mod clock;
+pub mod coaching;
 pub mod education;
 pub mod error;
 pub mod fatigue_index;
