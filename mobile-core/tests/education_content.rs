@@ -8,7 +8,18 @@ use mobile_core::education::{EducationError, IdKind, Library, Topic, Track};
 
 /// A valid one-course pack; tests break one thing at a time by replacing text.
 const PACK: &str = r#"
-content_version = 1
+format_version = 1
+
+[[sources]]
+id = "s1"
+title = "A source"
+publisher = "A publisher"
+year = 2006
+
+[[sources]]
+id = "s2"
+title = "Another source"
+publisher = "Another publisher"
 
 [[courses]]
 id = "c1"
@@ -24,6 +35,7 @@ minutes = 3
 topics = ["naps"]
 text = "Some text."
 key_points = ["A point."]
+sources = ["s1"]
 
 [[courses.modules.questions]]
 id = "q1"
@@ -31,27 +43,19 @@ prompt = "Which?"
 explanation = "Because."
 options = [{ text = "Right", correct = true }, { text = "Wrong" }]
 
-[[courses.modules.sources]]
-title = "A source"
-publisher = "A publisher"
-year = 2006
-
 [[courses.modules]]
 id = "m2"
 title = "Module two"
 minutes = 3
 text = "More text."
 key_points = ["Another point."]
+sources = ["s2", "s1"]
 
 [[courses.modules.questions]]
 id = "q2"
 prompt = "Which again?"
 explanation = "Because again."
 options = [{ text = "Wrong" }, { text = "Right", correct = true }]
-
-[[courses.modules.sources]]
-title = "Another source"
-publisher = "Another publisher"
 "#;
 
 fn load_with(from: &str, to: &str) -> Result<Library, EducationError> {
@@ -75,6 +79,20 @@ fn the_shipped_pack_loads_with_both_tracks() {
         for q in &m.questions {
             assert_eq!(q.options.iter().filter(|o| o.correct).count(), 1);
         }
+    }
+}
+
+#[test]
+fn every_shipped_source_is_cited() {
+    let lib = Library::shipped().unwrap();
+    let cited: HashSet<&str> = lib
+        .courses()
+        .iter()
+        .flat_map(|c| &c.modules)
+        .flat_map(|m| m.sources.iter().map(|s| s.id.as_str()))
+        .collect();
+    for s in lib.sources() {
+        assert!(cited.contains(s.id.as_str()), "{} is never cited", s.id);
     }
 }
 
@@ -116,7 +134,11 @@ fn the_shipped_content_quotes_the_reference_thresholds_and_helplines() {
 fn the_test_pack_itself_is_valid() {
     let lib: Library = PACK.parse().unwrap();
     assert_eq!(lib.courses().len(), 1);
-    assert_eq!(lib.module("m2").unwrap().sources[0].year, None);
+    let cited: Vec<_> = lib.module("m2").unwrap().sources.iter().collect();
+    assert_eq!(cited.len(), 2);
+    assert_eq!((cited[0].id.as_str(), cited[0].year), ("s2", None));
+    assert_eq!((cited[1].id.as_str(), cited[1].year), ("s1", Some(2006)));
+    assert_eq!(lib.sources().len(), 2);
 }
 
 #[test]
@@ -147,10 +169,32 @@ fn ids_must_be_unique_across_documents() {
     assert_eq!(
         err,
         EducationError::DuplicateId {
+            kind: IdKind::Source,
+            id: "s1".into()
+        }
+    );
+    let course_only = &PACK[PACK.find("[[courses]]").unwrap()..];
+    let second = format!("format_version = 1\n{course_only}");
+    let err = Library::from_documents([("a.toml", PACK), ("b.toml", second.as_str())]).unwrap_err();
+    assert_eq!(
+        err,
+        EducationError::DuplicateId {
             kind: IdKind::Course,
             id: "c1".into()
         }
     );
+}
+
+#[test]
+fn a_module_may_cite_a_source_from_another_document() {
+    let split = PACK.find("[[courses]]").unwrap();
+    let courses = format!("format_version = 1\n{}", &PACK[split..]);
+    let lib = Library::from_documents([
+        ("courses.toml", courses.as_str()),
+        ("sources.toml", &PACK[..split]),
+    ])
+    .unwrap();
+    assert_eq!(lib.module("m1").unwrap().sources[0].title, "A source");
 }
 
 #[test]
@@ -215,16 +259,32 @@ fn a_question_needs_two_options() {
 
 #[test]
 fn a_module_without_a_source_is_refused() {
-    let without = PACK.replacen(
-        "[[courses.modules.sources]]\ntitle = \"Another source\"\npublisher = \"Another publisher\"\n",
-        "",
-        1,
-    );
-    assert_ne!(without, PACK);
     assert_eq!(
-        without.parse::<Library>().unwrap_err(),
+        load_with(r#"sources = ["s2", "s1"]"#, "sources = []").unwrap_err(),
         EducationError::NoSource {
             module: "m2".into()
+        }
+    );
+}
+
+#[test]
+fn a_module_citing_an_unknown_source_is_refused() {
+    assert_eq!(
+        load_with(r#"sources = ["s1"]"#, r#"sources = ["s9"]"#).unwrap_err(),
+        EducationError::UnknownSource {
+            module: "m1".into(),
+            cited: "s9".into()
+        }
+    );
+}
+
+#[test]
+fn a_duplicate_source_id_is_refused() {
+    assert_eq!(
+        load_with(r#"id = "s2""#, r#"id = "s1""#).unwrap_err(),
+        EducationError::DuplicateId {
+            kind: IdKind::Source,
+            id: "s1".into()
         }
     );
 }
@@ -256,8 +316,8 @@ fn empty_texts_are_refused() {
         (
             r#"publisher = "A publisher""#,
             r#"publisher = """#,
-            "m1",
-            "source publisher",
+            "s1",
+            "publisher",
         ),
     ];
     for (from, to, owner, field) in cases {
@@ -317,7 +377,7 @@ fn an_unknown_track_or_topic_is_refused() {
 #[test]
 fn an_unsupported_content_version_is_refused() {
     assert_eq!(
-        load_with("content_version = 1", "content_version = 2").unwrap_err(),
+        load_with("format_version = 1", "format_version = 2").unwrap_err(),
         EducationError::UnsupportedVersion {
             document: "pack".into(),
             found: 2,

@@ -1,11 +1,13 @@
 //! The content pack: courses of short modules, read from TOML and validated
 //! at load.
 //!
-//! A pack document is TOML with a top-level `content_version` and one or more
-//! `[[courses]]`, each with `[[courses.modules]]`, each module with
-//! `[[courses.modules.questions]]` (options as `{ text, correct }`) and
-//! `[[courses.modules.sources]]`. The shipped documents are
-//! `mobile-core/content/education/*.toml`; `docs/education.md` describes the
+//! A pack document is TOML with a top-level `format_version`, any number of
+//! `[[sources]]` (a bibliography, by id) and any number of `[[courses]]`, each
+//! with `[[courses.modules]]`, each module listing the ids of the sources it
+//! relies on and holding `[[courses.modules.questions]]` (options as
+//! `{ text, correct }`); as in the coaching pack, a source is written once and
+//! cited by id. A module may cite a source from any document of the library.
+//! The shipped documents are `mobile-core/content/education/*.toml`; `docs/education.md` describes the
 //! format and the checks. Everything is checked before anything is used, so a
 //! library that loads has no duplicate ids, every question has exactly one
 //! correct answer and every module cites a source.
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{EducationError, IdKind};
 
-/// The content format version this build reads.
+/// The content format version (`format_version`) this build reads.
 pub const CONTENT_VERSION: u32 = 1;
 
 /// Longest id accepted; the sync schema's limit for `module_id`.
@@ -104,6 +106,8 @@ impl Topic {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// Id the modules cite it by, unique in the library.
+    pub id: String,
     /// Title of the guidance, paper or regulation.
     pub title: String,
     /// Publisher, or the authors and journal.
@@ -168,7 +172,7 @@ pub struct Module {
     pub key_points: Vec<String>,
     /// The self-check.
     pub questions: Vec<Question>,
-    /// Sources, at least one.
+    /// Sources, at least one, resolved from the ids the module cites.
     pub sources: Vec<Source>,
 }
 
@@ -193,7 +197,10 @@ pub struct Course {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDocument {
-    content_version: u32,
+    format_version: u32,
+    #[serde(default)]
+    sources: Vec<Source>,
+    #[serde(default)]
     courses: Vec<RawCourse>,
 }
 
@@ -223,17 +230,22 @@ struct RawModule {
     #[serde(default)]
     questions: Vec<Question>,
     #[serde(default)]
-    sources: Vec<Source>,
+    sources: Vec<String>,
 }
 
 /// The validated courses of one or more pack documents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Library {
+    sources: Vec<Source>,
     courses: Vec<Course>,
 }
 
 /// The shipped pack, embedded so the phone needs no files.
-const SHIPPED: [(&str, &str); 2] = [
+const SHIPPED: [(&str, &str); 3] = [
+    (
+        "sources.toml",
+        include_str!("../../content/education/sources.toml"),
+    ),
     (
         "officer.toml",
         include_str!("../../content/education/officer.toml"),
@@ -245,7 +257,8 @@ const SHIPPED: [(&str, &str); 2] = [
 ];
 
 impl Library {
-    /// The pack shipped with this build (officer and supervisor courses).
+    /// The pack shipped with this build: the bibliography and the officer and
+    /// supervisor courses.
     ///
     /// # Errors
     /// Any [`EducationError`] of [`Library::from_documents`]; the shipped
@@ -254,14 +267,26 @@ impl Library {
         Self::from_documents(SHIPPED)
     }
 
+    /// A library from one pack document holding its own sources and courses
+    /// (a replacement pack), labelled `pack` in errors; the same name as the
+    /// coaching pack's loader.
+    ///
+    /// # Errors
+    /// As [`Library::from_documents`].
+    pub fn from_toml(text: &str) -> Result<Self, EducationError> {
+        Self::from_documents([("pack", text)])
+    }
+
     /// A library from several pack documents, each given as
     /// `(label, TOML text)`; the label names the document in errors. Ids
-    /// must be unique across all of them.
+    /// must be unique across all of them, and a module may cite a source
+    /// declared in any of them.
     ///
     /// # Errors
     /// The first problem found, in document order: [`EducationError::Parse`],
     /// [`EducationError::UnsupportedVersion`], [`EducationError::UnknownTrack`],
     /// [`EducationError::UnknownTopic`], [`EducationError::InvalidId`],
+    /// [`EducationError::UnknownSource`],
     /// [`EducationError::DuplicateId`], [`EducationError::EmptyText`],
     /// [`EducationError::Missing`], [`EducationError::NoSource`],
     /// [`EducationError::TooFewOptions`] or
@@ -270,24 +295,38 @@ impl Library {
         documents: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, EducationError> {
         let mut ids = IdRegistry::default();
-        let mut courses = Vec::new();
+        let mut sources = Vec::new();
+        let mut raw_courses = Vec::new();
         for (label, text) in documents {
             let raw: RawDocument = toml::from_str(text).map_err(|e| EducationError::Parse {
                 document: label.to_string(),
                 message: e.to_string(),
             })?;
-            if raw.content_version != CONTENT_VERSION {
+            if raw.format_version != CONTENT_VERSION {
                 return Err(EducationError::UnsupportedVersion {
                     document: label.to_string(),
-                    found: raw.content_version,
+                    found: raw.format_version,
                     supported: CONTENT_VERSION,
                 });
             }
-            for course in raw.courses {
-                courses.push(course.validate(&mut ids)?);
+            for source in raw.sources {
+                ids.claim(IdKind::Source, &source.id)?;
+                non_empty(&source.id, "title", &source.title)?;
+                non_empty(&source.id, "publisher", &source.publisher)?;
+                sources.push(source);
             }
+            raw_courses.extend(raw.courses);
         }
-        Ok(Self { courses })
+        let courses = raw_courses
+            .into_iter()
+            .map(|c| c.validate(&mut ids, &sources))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { sources, courses })
+    }
+
+    /// Every source in the library's bibliography, in document order.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
     }
 
     /// All courses, in document order.
@@ -317,13 +356,9 @@ impl Library {
 impl std::str::FromStr for Library {
     type Err = EducationError;
 
-    /// A library from one pack document (a replacement pack), labelled
-    /// `pack` in errors.
-    ///
-    /// # Errors
-    /// As [`Library::from_documents`].
+    /// As [`Library::from_toml`].
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::from_documents([("pack", text)])
+        Self::from_toml(text)
     }
 }
 
@@ -378,7 +413,7 @@ fn at_least_one<T>(owner: &str, what: &'static str, items: &[T]) -> Result<(), E
 }
 
 impl RawCourse {
-    fn validate(self, ids: &mut IdRegistry) -> Result<Course, EducationError> {
+    fn validate(self, ids: &mut IdRegistry, sources: &[Source]) -> Result<Course, EducationError> {
         ids.claim(IdKind::Course, &self.id)?;
         let track = Track::parse(&self.track).ok_or_else(|| EducationError::UnknownTrack {
             course: self.id.clone(),
@@ -391,7 +426,7 @@ impl RawCourse {
         let modules = self
             .modules
             .into_iter()
-            .map(|m| m.validate(ids))
+            .map(|m| m.validate(ids, sources))
             .collect::<Result<_, _>>()?;
         Ok(Course {
             id: self.id,
@@ -405,7 +440,7 @@ impl RawCourse {
 }
 
 impl RawModule {
-    fn validate(self, ids: &mut IdRegistry) -> Result<Module, EducationError> {
+    fn validate(self, ids: &mut IdRegistry, library: &[Source]) -> Result<Module, EducationError> {
         let id = self.id;
         ids.claim(IdKind::Module, &id)?;
         non_empty(&id, "title", &self.title)?;
@@ -431,10 +466,20 @@ impl RawModule {
         if self.sources.is_empty() {
             return Err(EducationError::NoSource { module: id });
         }
-        for s in &self.sources {
-            non_empty(&id, "source title", &s.title)?;
-            non_empty(&id, "source publisher", &s.publisher)?;
-        }
+        let sources = self
+            .sources
+            .iter()
+            .map(|cited| {
+                library
+                    .iter()
+                    .find(|s| &s.id == cited)
+                    .cloned()
+                    .ok_or_else(|| EducationError::UnknownSource {
+                        module: id.clone(),
+                        cited: cited.clone(),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Module {
             id,
             title: self.title,
@@ -443,7 +488,7 @@ impl RawModule {
             text: self.text,
             key_points: self.key_points,
             questions: self.questions,
-            sources: self.sources,
+            sources,
         })
     }
 }

@@ -10,6 +10,8 @@ pub enum IdKind {
     Module,
     /// A self-check question id.
     Question,
+    /// A source id in the bibliography.
+    Source,
 }
 
 impl std::fmt::Display for IdKind {
@@ -18,6 +20,7 @@ impl std::fmt::Display for IdKind {
             IdKind::Course => "course",
             IdKind::Module => "module",
             IdKind::Question => "question",
+            IdKind::Source => "source",
         })
     }
 }
@@ -37,7 +40,7 @@ pub enum EducationError {
         message: String,
     },
     /// The document declares a content version this build cannot read.
-    #[error("{document}: content_version {found} is not supported (this build reads {supported})")]
+    #[error("{document}: format_version {found} is not supported (this build reads {supported})")]
     UnsupportedVersion {
         /// The document's label.
         document: String,
@@ -103,6 +106,14 @@ pub enum EducationError {
     NoSource {
         /// The module id.
         module: String,
+    },
+    /// A module cites a source id that no document of the library declares.
+    #[error("module {module}: cites unknown source {cited:?}")]
+    UnknownSource {
+        /// The module id.
+        module: String,
+        /// The source id cited.
+        cited: String,
     },
     /// A question does not have exactly one correct option.
     #[error("question {question}: {correct} options marked correct, exactly 1 required")]

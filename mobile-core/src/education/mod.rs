@@ -8,7 +8,7 @@
 //! explanation per question, and its published sources.
 //!
 //! - [`Library`] loads and validates a pack ([`Library::shipped`], or a
-//!   replacement with `text.parse::<Library>()`); every check has its own
+//!   replacement with [`Library::from_toml`]); every check has its own
 //!   [`EducationError`] variant.
 //! - [`Progress`] records what a person opened and passed
 //!   ([`Module::grade`], [`Progress::answer`], pass mark
