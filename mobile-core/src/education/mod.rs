@@ -17,6 +17,32 @@
 //! - [`suggest_module`] picks the module that fits the moment from roster,
 //!   recovery and check-in data.
 //!
+//! ```
+//! use chrono::{NaiveDate, Utc};
+//! use mobile_core::LocalClock;
+//! use mobile_core::education::{Library, Progress, SuggestionContext, Track, suggest_module};
+//!
+//! let library = Library::shipped()?;
+//! let mut progress = Progress::new();
+//! let context = SuggestionContext {
+//!     now: Utc::now(),
+//!     clock: LocalClock::from_name("Europe/London")?,
+//!     shifts: vec![],
+//!     recovery_bands: vec![],
+//!     check_ins: vec![],
+//! };
+//! let first = suggest_module(&library, Track::Officer, &progress, &context).ok_or("none")?;
+//! let module = library.module(&first.module_id).ok_or("missing")?;
+//! // Answer every question correctly (the app passes the person's choices).
+//! let answers: Vec<usize> = module.questions.iter().filter_map(|q| q.correct_option()).collect();
+//! let today = NaiveDate::from_ymd_opt(2025, 3, 1).ok_or("date")?;
+//! let attempt = progress.answer(module, &answers, today)?;
+//! assert!(attempt.grade.passed() && attempt.record.completed);
+//! let next = suggest_module(&library, Track::Officer, &progress, &context).ok_or("none")?;
+//! assert_ne!(next.module_id, first.module_id);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Reports (counts and rates by team, small-number rule) are built by the
 //! analytics from the synced records, not here. See `docs/education.md`.
 
