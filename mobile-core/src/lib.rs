@@ -14,6 +14,7 @@ pub mod calibration;
 pub mod checkin;
 pub mod clock;
 pub mod coaching;
+pub mod education;
 pub mod error;
 pub mod fatigue_index;
 pub mod fips_csv;
