@@ -1,0 +1,2 @@
+//! Criterion benchmarks of wearable ingestion and the morning recovery score.
+fn main() {}
