@@ -339,6 +339,28 @@ impl Ingest {
         }
     }
 
+    /// Reads one input in `format` into this import (several inputs may go
+    /// into one import; a record repeated across them counts as a duplicate).
+    ///
+    /// # Errors
+    /// [`WearableError`] when the input cannot be read as that format at all;
+    /// records read before a late failure (a truncated `export.xml`) stay.
+    pub fn read(&mut self, format: Format, input: impl BufRead) -> Result<(), WearableError> {
+        match format {
+            Format::HealthKitJson => healthkit::read(input, self),
+            Format::AppleExportXml => apple_export::read(input, self),
+            Format::HealthConnectJson => health_connect::read(input, self),
+            Format::OpenMHealthJson => open_mhealth::read(input, self),
+        }
+    }
+
+    /// Marks samples already stored (from earlier imports) as seen, so
+    /// importing them again counts them as duplicates instead of adding them.
+    pub fn remember<'a>(&mut self, stored: impl IntoIterator<Item = &'a Sample>) {
+        self.seen
+            .extend(stored.into_iter().map(Sample::fingerprint));
+    }
+
     /// The options this import reads with.
     pub fn options(&self) -> &IngestOptions {
         &self.options
@@ -422,12 +444,7 @@ pub fn ingest(
     options: IngestOptions,
 ) -> Result<IngestReport, WearableError> {
     let mut sink = Ingest::new(options);
-    match format {
-        Format::HealthKitJson => healthkit::read(input, &mut sink)?,
-        Format::AppleExportXml => apple_export::read(input, &mut sink)?,
-        Format::HealthConnectJson => health_connect::read(input, &mut sink)?,
-        Format::OpenMHealthJson => open_mhealth::read(input, &mut sink)?,
-    }
+    sink.read(format, input)?;
     Ok(sink.finish())
 }
 
