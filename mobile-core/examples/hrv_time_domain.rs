@@ -20,7 +20,11 @@ fn main() -> ExitCode {
         }
     };
     let mut nn = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         match line.trim().parse::<f64>() {
             Ok(x) => nn.push(x),
             Err(_) => {
