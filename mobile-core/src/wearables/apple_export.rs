@@ -253,7 +253,7 @@ fn to_sample(p: Pending, kind: HkType, default_zone: Tz) -> Result<Sample, Rejec
         start: parse_date(p.start.as_deref(), "startDate")?,
         end: parse_date(p.end.as_deref(), "endDate")?,
         value,
-        unit: p.unit,
+        unit: p.unit.as_deref(),
         source: Source {
             name: p.source_name.ok_or_else(|| malformed("sourceName"))?,
             device: p.device.as_deref().and_then(device_name),

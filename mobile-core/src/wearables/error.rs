@@ -20,6 +20,9 @@ pub enum WearableError {
         /// Column of the error (1-based).
         column: usize,
     },
+    /// Not UTF-8 text.
+    #[error("not UTF-8 text")]
+    NotUtf8,
     /// Not well-formed XML (Apple Health `export.xml`).
     #[error("not well-formed XML near byte {position}: {message}")]
     Xml {

@@ -21,9 +21,15 @@ use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::Value;
 
-use super::json::{array, f64_at, opt_string, read_value, str_at, time_at, zone_at};
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::error::Category;
+
+use super::json::{parse_time, parse_zone};
 use super::{
     HrvMetric, Ingest, RejectReason, Sample, SampleValue, SleepStage, Source, WearableError,
 };
@@ -121,7 +127,7 @@ pub fn sleep_stage(raw: f64) -> Option<SleepStage> {
 
 /// The parts of a HealthKit record both Apple formats share, before checks.
 #[derive(Debug, Clone)]
-pub struct HkRecord {
+pub struct HkRecord<'a> {
     /// Its type.
     pub kind: HkType,
     /// Start instant.
@@ -131,20 +137,20 @@ pub struct HkRecord {
     /// Raw value (category raw value or quantity).
     pub value: f64,
     /// Unit, when given.
-    pub unit: Option<String>,
+    pub unit: Option<&'a str>,
     /// Source bundle or name, and device.
     pub source: Source,
     /// Zone recorded in.
     pub zone: Tz,
 }
 
-impl HkRecord {
+impl HkRecord<'_> {
     /// The sample this record describes.
     ///
     /// # Errors
     /// As [`HkType::value`].
     pub fn into_sample(self) -> Result<Sample, RejectReason> {
-        let value = self.kind.value(self.value, self.unit.as_deref())?;
+        let value = self.kind.value(self.value, self.unit)?;
         Ok(Sample {
             start: self.start,
             end: self.end,
@@ -155,36 +161,244 @@ impl HkRecord {
     }
 }
 
+/// Any JSON value, kept only as far as the reader needs it: strings borrowed
+/// from the input where they have no escapes, numbers, and "something else".
+#[derive(Debug)]
+enum Field<'a> {
+    Str(Cow<'a, str>),
+    Num(f64),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Field<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Field<'a>, E> {
+                Ok(Field::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Field<'a>, E> {
+                Ok(Field::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Field<'a>, E> {
+                Ok(Field::Num(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Field<'a>, E> {
+                Ok(Field::Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Field<'a>, E> {
+                Ok(Field::Num(v as f64))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Field<'a>, E> {
+                Ok(Field::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Field<'a>, E> {
+                Ok(Field::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Field<'a>, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Field::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Field<'a>, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Field::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The fields of a HealthKit record, each as found (or not).
+#[derive(Debug, Deserialize)]
+struct Wire<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Field<'a>>,
+    #[serde(borrow, default)]
+    value: Option<Field<'a>>,
+    #[serde(rename = "startDate", borrow, default)]
+    start: Option<Field<'a>>,
+    #[serde(rename = "endDate", borrow, default)]
+    end: Option<Field<'a>>,
+    #[serde(borrow, default)]
+    unit: Option<Field<'a>>,
+    #[serde(rename = "sourceBundle", borrow, default)]
+    source: Option<Field<'a>>,
+    #[serde(borrow, default)]
+    device: Option<Field<'a>>,
+    #[serde(rename = "timeZone", borrow, default)]
+    zone: Option<Field<'a>>,
+}
+
+/// One element of the array: a record, or `None` for something that is not an object.
+struct RecordSeed;
+
+impl<'de> DeserializeSeed<'de> for RecordSeed {
+    type Value = Option<Wire<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        record_or_none(d)
+    }
+}
+
+/// The top-level array, handed record by record to the sink as it is read,
+/// so no record outlives its turn.
+struct Records<'s> {
+    sink: &'s mut Ingest,
+}
+
+impl<'de> DeserializeSeed<'de> for Records<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Records<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of HealthKit records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let default_zone = self.sink.options().zone;
+        let mut index = 0;
+        while let Some(element) = seq.next_element_seed(RecordSeed)? {
+            let Some(wire) = element else {
+                self.sink.push(
+                    index,
+                    Err(RejectReason::Malformed {
+                        field: "type".into(),
+                    }),
+                );
+                index += 1;
+                continue;
+            };
+            match text(&wire.kind, "type").map(HkType::from_identifier) {
+                Ok(None) => self.sink.skip(),
+                Ok(Some(kind)) => self.sink.push(index, parse(&wire, kind, default_zone)),
+                Err(reason) => self.sink.push(index, Err(reason)),
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a map as a [`Wire`], anything else as `None`.
+fn record_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Wire<'de>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Wire<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a HealthKit record")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+            Wire::deserialize(MapAccessDeserializer::new(a)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+fn text<'b>(field: &'b Option<Field<'_>>, name: &str) -> Result<&'b str, RejectReason> {
+    match field {
+        Some(Field::Str(s)) => Ok(s),
+        _ => Err(RejectReason::Malformed { field: name.into() }),
+    }
+}
+
+fn opt_text<'b>(field: &'b Option<Field<'_>>) -> Option<&'b str> {
+    match field {
+        Some(Field::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// Reads a HealthKit JSON array into `sink`.
+///
+/// The array is read in one pass without building a JSON tree (a morning's
+/// hand-off holds ~1,500 records, mostly heart rate): each record's fields
+/// are kept as found, and a missing or mistyped one refuses that record only.
 ///
 /// # Errors
 /// [`WearableError::Json`] for text that is not JSON and
 /// [`WearableError::Shape`] when it is not an array.
-pub fn read(input: impl BufRead, sink: &mut Ingest) -> Result<(), WearableError> {
-    let doc = read_value(input)?;
-    let default_zone = sink.options().zone;
-    for (index, record) in array(&doc, "HealthKit")?.iter().enumerate() {
-        match str_at(record, &["type"]).map(HkType::from_identifier) {
-            Ok(None) => sink.skip(),
-            Ok(Some(kind)) => sink.push(index, parse(record, kind, default_zone)),
-            Err(reason) => sink.push(index, Err(reason)),
-        }
-    }
+pub fn read(mut input: impl BufRead, sink: &mut Ingest) -> Result<(), WearableError> {
+    let mut doc = String::new();
+    // One UTF-8 check of the whole input is cheaper than serde_json's per string.
+    input.read_to_string(&mut doc).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => WearableError::NotUtf8,
+        _ => WearableError::Io(e),
+    })?;
+    let mut de = serde_json::Deserializer::from_str(&doc);
+    Records { sink }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| {
+            if e.classify() == Category::Data {
+                WearableError::Shape {
+                    format: "HealthKit",
+                    expected: "a JSON array of records",
+                }
+            } else {
+                e.into()
+            }
+        })?;
     Ok(())
 }
 
-fn parse(record: &Value, kind: HkType, default_zone: Tz) -> Result<Sample, RejectReason> {
+fn parse(w: &Wire<'_>, kind: HkType, default_zone: Tz) -> Result<Sample, RejectReason> {
+    let start_text = text(&w.start, "startDate")?;
+    let end_text = text(&w.end, "endDate")?;
+    let start = parse_time(start_text, &["startDate"])?;
+    // Point samples (heart rate) repeat the start: parse it once.
+    let end = if end_text == start_text {
+        start
+    } else {
+        parse_time(end_text, &["endDate"])?
+    };
+    let value = match &w.value {
+        Some(Field::Num(v)) if v.is_finite() => *v,
+        _ => {
+            return Err(RejectReason::Malformed {
+                field: "value".into(),
+            });
+        }
+    };
     HkRecord {
         kind,
-        start: time_at(record, &["startDate"])?,
-        end: time_at(record, &["endDate"])?,
-        value: f64_at(record, &["value"])?,
-        unit: opt_string(record, &["unit"]),
+        start,
+        end,
+        value,
+        unit: opt_text(&w.unit),
         source: Source {
-            name: str_at(record, &["sourceBundle"])?.to_string(),
-            device: opt_string(record, &["device"]),
+            name: text(&w.source, "sourceBundle")?.to_string(),
+            device: opt_text(&w.device).map(str::to_string),
         },
-        zone: zone_at(record, &["timeZone"], default_zone)?,
+        zone: parse_zone(opt_text(&w.zone), &["timeZone"], default_zone)?,
     }
     .into_sample()
 }

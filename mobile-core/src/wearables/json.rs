@@ -65,7 +65,11 @@ pub(crate) fn f64_at(record: &Value, path: &[&str]) -> Result<f64, RejectReason>
 
 /// An RFC 3339 instant at `path`.
 pub(crate) fn time_at(record: &Value, path: &[&str]) -> Result<DateTime<Utc>, RejectReason> {
-    let text = str_at(record, path)?;
+    parse_time(str_at(record, path)?, path)
+}
+
+/// An RFC 3339 instant, or [`RejectReason::Malformed`] naming `path`.
+pub(crate) fn parse_time(text: &str, path: &[&str]) -> Result<DateTime<Utc>, RejectReason> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| malformed(path))
@@ -75,11 +79,21 @@ pub(crate) fn time_at(record: &Value, path: &[&str]) -> Result<DateTime<Utc>, Re
 pub(crate) fn zone_at(record: &Value, path: &[&str], default: Tz) -> Result<Tz, RejectReason> {
     match get(record, path) {
         None => Ok(default),
-        Some(v) => v
-            .as_str()
-            .and_then(|name| name.parse::<Tz>().ok())
-            .ok_or_else(|| RejectReason::UnknownValue {
-                field: path.join("."),
-            }),
+        Some(v) => parse_zone(v.as_str(), path, default),
+    }
+}
+
+/// An IANA zone name (`None` gives `default`), or
+/// [`RejectReason::UnknownValue`] naming `path`.
+pub(crate) fn parse_zone(
+    name: Option<&str>,
+    path: &[&str],
+    default: Tz,
+) -> Result<Tz, RejectReason> {
+    match name {
+        None => Ok(default),
+        Some(name) => name.parse::<Tz>().map_err(|_| RejectReason::UnknownValue {
+            field: path.join("."),
+        }),
     }
 }
