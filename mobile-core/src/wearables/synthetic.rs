@@ -275,3 +275,83 @@ impl<W: Write> Write for CountingWriter<W> {
         self.inner.flush()
     }
 }
+
+/// What the phone holds on a morning: the last 8 days imported, the night's
+/// HealthKit hand-off, and the next shift. For the `morning_update` bench and
+/// the `morning_cpu` example.
+#[derive(Debug, Clone)]
+pub struct Morning {
+    /// Samples stored from the previous 8 days.
+    pub stored: Vec<super::Sample>,
+    /// The night's HealthKit JSON (1,440 heart-rate readings included).
+    pub tonight: String,
+    /// The local date being scored.
+    pub today: NaiveDate,
+    /// The next rostered shift (19:00-05:00 UTC that evening, a night shift).
+    pub shift: models::Shift,
+    /// When the import runs.
+    pub options: super::IngestOptions,
+}
+
+impl Morning {
+    /// The synthetic morning of 9 January 2025.
+    ///
+    /// # Errors
+    /// Never for the built-in dates; typed rather than panicking.
+    pub fn new() -> Result<Self, super::WearableError> {
+        let shape = |_| super::WearableError::Shape {
+            format: "synthetic",
+            expected: "valid built-in dates",
+        };
+        let first = NaiveDate::from_ymd_opt(2025, 1, 1).ok_or_else(|| shape(()))?;
+        let options = super::IngestOptions {
+            now: DateTime::<Utc>::from_naive_utc_and_offset(
+                first.and_time(chrono::NaiveTime::MIN),
+                Utc,
+            ) + Duration::days(30),
+            zone: chrono_tz::Tz::Europe__London,
+        };
+        let mut rng = Rng::new(11);
+        let days: Vec<Day> = (0..9)
+            .map(|d| day(first + Duration::days(d), &mut rng))
+            .collect();
+        let mut stored = super::Ingest::new(options);
+        for d in &days[..8] {
+            stored.read(super::Format::HealthKitJson, healthkit_json(d).as_bytes())?;
+        }
+        let today = first + Duration::days(8);
+        let shift_start = today.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::hours(19);
+        let shift = models::Shift::new(shift_start, shift_start + Duration::hours(10))
+            .map_err(|_| shape(()))?;
+        Ok(Self {
+            stored: stored.finish().samples,
+            tonight: days.last().map(healthkit_json).unwrap_or_default(),
+            today,
+            shift,
+            options,
+        })
+    }
+
+    /// One morning update: import the night against what is stored, rebuild
+    /// the week's episodes, run the engine for the next shift, score.
+    ///
+    /// # Errors
+    /// An unreadable import or an engine error, as text.
+    pub fn update(&self) -> Result<crate::recovery::RecoveryScore, String> {
+        use crate::recovery::{History, next_shift_outlook, score_morning};
+        let mut sink = super::Ingest::new(self.options);
+        sink.remember(&self.stored);
+        sink.read(super::Format::HealthKitJson, self.tonight.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut samples = self.stored.clone();
+        samples.extend(sink.finish().samples);
+        let episodes = super::episodes::build_episodes(&samples).episodes;
+        let sleeps: Vec<_> = episodes.iter().filter_map(|e| e.period().ok()).collect();
+        let clock = crate::LocalClock::new(self.options.zone);
+        let params = crate::model::three_process::TpmParams::default();
+        let outlook =
+            next_shift_outlook(&params, &sleeps, &self.shift, &clock).map_err(|e| e.to_string())?;
+        let history = History::new(episodes, &samples, 8.0).map_err(|e| e.to_string())?;
+        Ok(score_morning(&history, self.today, Some(&outlook)))
+    }
+}
