@@ -239,44 +239,18 @@ fn a_traveller_s_night_is_dated_in_the_zone_it_was_slept_in() {
 #[test]
 fn awake_and_in_bed_stages_are_not_sleep() {
     let w = source("watch", None);
-    let z = Tz::Europe__London;
-    let s = [
-        stage(
-            &w,
-            z,
-            at(2025, 1, 1, 22, 0),
-            at(2025, 1, 2, 8, 0),
-            SleepStage::InBed,
-        ),
-        stage(
-            &w,
-            z,
-            at(2025, 1, 1, 23, 0),
-            at(2025, 1, 2, 1, 0),
-            SleepStage::Light,
-        ),
-        stage(
-            &w,
-            z,
-            at(2025, 1, 2, 1, 0),
-            at(2025, 1, 2, 1, 30),
-            SleepStage::Awake,
-        ),
-        stage(
-            &w,
-            z,
-            at(2025, 1, 2, 1, 30),
-            at(2025, 1, 2, 2, 0),
-            SleepStage::OutOfBed,
-        ),
-        stage(
-            &w,
-            z,
-            at(2025, 1, 2, 2, 0),
-            at(2025, 1, 2, 6, 0),
-            SleepStage::Light,
-        ),
-    ];
+    let d1 = |h, m| at(2025, 1, 1, h, m);
+    let d2 = |h, m| at(2025, 1, 2, h, m);
+    let s: Vec<Sample> = [
+        (d1(22, 0), d2(8, 0), SleepStage::InBed),
+        (d1(23, 0), d2(1, 0), SleepStage::Light),
+        (d2(1, 0), d2(1, 30), SleepStage::Awake),
+        (d2(1, 30), d2(2, 0), SleepStage::OutOfBed),
+        (d2(2, 0), d2(6, 0), SleepStage::Light),
+    ]
+    .into_iter()
+    .map(|(a, b, st)| stage(&w, Tz::Europe__London, a, b, st))
+    .collect();
     let e = &build_episodes(&s).episodes[0];
     assert_eq!(e.start, at(2025, 1, 1, 23, 0));
     assert_eq!(e.end, at(2025, 1, 2, 6, 0));

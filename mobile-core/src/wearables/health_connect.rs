@@ -28,24 +28,24 @@ use serde_json::Value;
 use super::json::{array, f64_at, get, opt_string, read_value, str_at, time_at, zone_at};
 use super::{
     HrvMetric, Ingest, RejectReason, Sample, SampleValue, SleepStage, Source, WearableError,
+    stage_from_table,
 };
+
+/// `SleepSessionRecord.STAGE_TYPE_*` values 0 to 7, in order.
+const HC_STAGES: [SleepStage; 8] = [
+    SleepStage::InBed,
+    SleepStage::Awake,
+    SleepStage::Asleep,
+    SleepStage::OutOfBed,
+    SleepStage::Light,
+    SleepStage::Deep,
+    SleepStage::Rem,
+    SleepStage::Awake,
+];
 
 /// The stage for a `STAGE_TYPE_*` value.
 pub fn sleep_stage(raw: f64) -> Option<SleepStage> {
-    let stages = [
-        SleepStage::InBed,
-        SleepStage::Awake,
-        SleepStage::Asleep,
-        SleepStage::OutOfBed,
-        SleepStage::Light,
-        SleepStage::Deep,
-        SleepStage::Rem,
-        SleepStage::Awake,
-    ];
-    if raw.fract() != 0.0 || raw < 0.0 {
-        return None;
-    }
-    stages.get(raw as usize).copied()
+    stage_from_table(raw, &HC_STAGES)
 }
 
 /// Reads a Health Connect JSON array into `sink`.
@@ -187,20 +187,15 @@ mod tests {
 
     #[test]
     fn stage_values_map_to_health_connects_constants() {
-        let expected = [
-            SleepStage::InBed,
-            SleepStage::Awake,
-            SleepStage::Asleep,
-            SleepStage::OutOfBed,
-            SleepStage::Light,
-            SleepStage::Deep,
-            SleepStage::Rem,
-            SleepStage::Awake,
-        ];
-        for (raw, stage) in expected.iter().enumerate() {
-            assert_eq!(sleep_stage(raw as f64), Some(*stage));
-        }
+        // Spot checks against the Android documentation's constants.
+        assert_eq!(sleep_stage(0.0), Some(SleepStage::InBed), "UNKNOWN");
+        assert_eq!(sleep_stage(2.0), Some(SleepStage::Asleep), "SLEEPING");
+        assert_eq!(sleep_stage(3.0), Some(SleepStage::OutOfBed), "OUT_OF_BED");
+        assert_eq!(sleep_stage(5.0), Some(SleepStage::Deep), "DEEP");
+        assert_eq!(sleep_stage(6.0), Some(SleepStage::Rem), "REM");
+        assert_eq!(sleep_stage(1.0), sleep_stage(7.0), "AWAKE and AWAKE_IN_BED");
         assert_eq!(sleep_stage(8.0), None);
         assert_eq!(sleep_stage(1.5), None);
+        assert_eq!(sleep_stage(-1.0), None);
     }
 }

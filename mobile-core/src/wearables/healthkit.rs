@@ -32,6 +32,7 @@ use serde_json::error::Category;
 use super::json::{parse_time, parse_zone};
 use super::{
     HrvMetric, Ingest, RejectReason, Sample, SampleValue, SleepStage, Source, WearableError,
+    stage_from_table,
 };
 
 /// HealthKit type identifier of sleep analysis.
@@ -109,20 +110,19 @@ impl HkType {
     }
 }
 
+/// `HKCategoryValueSleepAnalysis` raw values 0 to 5, in order.
+const HK_STAGES: [SleepStage; 6] = [
+    SleepStage::InBed,
+    SleepStage::Asleep,
+    SleepStage::Awake,
+    SleepStage::Light,
+    SleepStage::Deep,
+    SleepStage::Rem,
+];
+
 /// The stage for an `HKCategoryValueSleepAnalysis` raw value.
 pub fn sleep_stage(raw: f64) -> Option<SleepStage> {
-    let stages = [
-        SleepStage::InBed,
-        SleepStage::Asleep,
-        SleepStage::Awake,
-        SleepStage::Light,
-        SleepStage::Deep,
-        SleepStage::Rem,
-    ];
-    if raw.fract() != 0.0 || raw < 0.0 {
-        return None;
-    }
-    stages.get(raw as usize).copied()
+    stage_from_table(raw, &HK_STAGES)
 }
 
 /// The parts of a HealthKit record both Apple formats share, before checks.

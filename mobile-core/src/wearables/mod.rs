@@ -124,6 +124,15 @@ impl SleepStage {
     }
 }
 
+/// The stage at position `raw` of a store's table of raw stage values;
+/// `None` for a value the store does not define (negative, fractional, past the end).
+pub(crate) fn stage_from_table(raw: f64, table: &[SleepStage]) -> Option<SleepStage> {
+    if raw.fract() != 0.0 || raw < 0.0 {
+        return None;
+    }
+    table.get(raw as usize).copied()
+}
+
 /// Which HRV statistic a reading is. They are never compared with each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
