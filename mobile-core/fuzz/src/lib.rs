@@ -27,7 +27,12 @@ pub fn run(format: Format, data: &[u8]) {
     let Some(last) = set.episodes.last().map(|e| e.local_date) else {
         return;
     };
-    let _ = sleep_regularity_index(&set.episodes, last - Duration::days(7), 7, Tz::Europe__London);
+    let _ = sleep_regularity_index(
+        &set.episodes,
+        last - Duration::days(7),
+        7,
+        Tz::Europe__London,
+    );
     if let Ok(history) = History::new(set.episodes, &report.samples, 8.0) {
         let score = score_morning(&history, last, None);
         assert!(score.score.is_none_or(|s| s <= 100));
