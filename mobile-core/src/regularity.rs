@@ -8,6 +8,8 @@ use crate::wearables::episodes::SleepEpisode;
 
 /// Minutes in a day: the SRI's epochs.
 const MINUTES_PER_DAY: usize = 1440;
+/// The longest window the SRI is computed over (a year), bounding its memory.
+pub const MAX_SRI_DAYS: u32 = 366;
 
 /// Why a regularity figure cannot be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -15,6 +17,9 @@ pub enum RegularityError {
     /// Fewer than two consecutive days with sleep recorded.
     #[error("need two consecutive days with sleep recorded, found none")]
     TooFewDays,
+    /// A window longer than [`MAX_SRI_DAYS`].
+    #[error("the window of {0} days is longer than the {MAX_SRI_DAYS} allowed")]
+    TooManyDays(u32),
     /// The window's first local midnight does not exist or is ambiguous.
     #[error("the window cannot start at local midnight of {0}")]
     NoMidnight(NaiveDate),
@@ -35,13 +40,17 @@ pub enum RegularityError {
 /// and the sum is normalised over the pairs that remain.
 ///
 /// # Errors
-/// [`RegularityError::TooFewDays`] when no pair of consecutive recorded days remains.
+/// [`RegularityError::TooFewDays`] when no pair of consecutive recorded days
+/// remains; [`RegularityError::TooManyDays`] past [`MAX_SRI_DAYS`].
 pub fn sleep_regularity_index(
     episodes: &[SleepEpisode],
     first: NaiveDate,
     days: u32,
     zone: Tz,
 ) -> Result<f64, RegularityError> {
+    if days > MAX_SRI_DAYS {
+        return Err(RegularityError::TooManyDays(days));
+    }
     let start = zone
         .from_local_datetime(&first.and_time(NaiveTime::MIN))
         .earliest()
@@ -147,5 +156,14 @@ mod tests {
         assert!(m < 1e-9 || (24.0 - m) < 1e-9, "{m}");
         assert!((circular_mean_hours(&[3.0, 5.0]).unwrap() - 4.0).abs() < 1e-9);
         assert!(circular_mean_hours(&[]).is_none());
+    }
+
+    #[test]
+    fn a_window_past_a_year_is_refused() {
+        let first = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        assert_eq!(
+            sleep_regularity_index(&[], first, MAX_SRI_DAYS + 1, Tz::UTC),
+            Err(RegularityError::TooManyDays(MAX_SRI_DAYS + 1))
+        );
     }
 }
