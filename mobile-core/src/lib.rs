@@ -21,9 +21,12 @@ pub mod fips_csv;
 pub mod grid;
 pub mod hourly_risk;
 pub mod model;
+pub mod recovery;
 pub mod recurrence;
+pub mod regularity;
 pub mod roster;
 pub mod simulation;
+pub mod wearables;
 
 pub use clock::LocalClock;
 pub use error::EngineError;

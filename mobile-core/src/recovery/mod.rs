@@ -1,0 +1,689 @@
+//! The nightly recovery score: 0–100 per morning, a band, and the reasons.
+//!
+//! In the spirit of Oura's readiness, WHOOP's recovery and Garmin's body
+//! battery, but with the formula written down. Five components, each scored
+//! 0–100, are averaged with fixed weights over the components present:
+//!
+//! | component | sub-score | weight |
+//! |---|---|---|
+//! | sleep obtained (all sleep ending on the date) vs need `N` | `100 · min(1, T / N)` | 0.30 |
+//! | sleep debt `D` of the last 7 nights, `D = Σ max(0, N − T_i)` | `100 · max(0, 1 − D / 14 h)` | 0.15 |
+//! | HRV: `z = (ln x − μ₇) / σ₇` against the 7-night baseline | 100 for `z ≥ −0.5`, linear to 0 at `z = −3` | 0.25 |
+//! | resting HR: `Δ = r − mean₇` | 100 for `Δ ≤ 3 bpm`, linear to 0 at `Δ = 12 bpm` | 0.10 |
+//! | next shift's Fatigue Index `FI` (threshold `θ` 35 day / 45 night) | `100 · clamp(1 − FI / 2θ, 0, 1)` | 0.20 |
+//!
+//! `score = round( Σ wᵢ sᵢ / Σ wᵢ )` over the components present. Bands, as
+//! WHOOP draws them: green 67–100, amber 34–66, red 0–33.
+//!
+//! # Sources, and what is heuristic
+//! - HRV is compared as ln RMSSD (ln SDNN where that is all a source gives)
+//!   against the person's rolling 7-day mean `μ₇` and SD `σ₇` of the nightly
+//!   values, as in Plews, Laursen, Stanley, Kilding & Buchheit 2013 (Sports
+//!   Med 43:773) and Buchheit 2014 (Front Physiol 5:73). The normal range is
+//!   `μ₇ ± 0.5 σ₇`, the smallest worthwhile change of those papers; a baseline
+//!   needs at least 3 nights of the 7 (Plews et al. 2014, IJSPP 9:783).
+//!   `σ₇` is floored at [`HRV_SD_FLOOR`] so a week of identical readings does
+//!   not make every small change look huge. SDNN and RMSSD, and different
+//!   sources, never share a baseline.
+//! - Resting heart rate's day-to-day variation is a few bpm (Buchheit 2014);
+//!   3 bpm above baseline is the start of the penalty.
+//! - Sleep need defaults to 8 h; a week's debt of 14 h (2 h a night) scores 0:
+//!   Van Dongen et al. 2003 (Sleep 26:117) found 6 h a night for two weeks
+//!   impaired people as much as a night without sleep.
+//! - The weights and the linear ramps are our heuristic, not a published
+//!   model: tests pin them (`tests/wearables_recovery.rs`), and
+//!   `docs/recovery.md` explains them.
+//!
+//! # Not silently scored
+//! [`Status::ColdStart`] (fewer than [`COLD_START_NIGHTS`] nights recorded
+//! before the date): no score. No sleep recorded for the date: no score,
+//! [`Status::MissingMetrics`]. A metric whose source has no baseline yet
+//! while others do (a new watch): [`Status::NewDevice`], scored without it.
+//! HRV or resting HR missing: [`Status::MissingMetrics`], scored without it.
+//! Each case is also a [`Reason`].
+
+mod outlook;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use models::sync::RecoveryBand;
+use serde::{Deserialize, Serialize};
+
+use crate::wearables::episodes::SleepEpisode;
+use crate::wearables::{HrvMetric, Sample, SampleValue, Source};
+
+pub use outlook::{NextShift, next_shift_outlook};
+
+/// Nights a baseline looks back over.
+pub const BASELINE_NIGHTS: i64 = 7;
+/// Nights with a reading needed among the [`BASELINE_NIGHTS`] for a baseline.
+pub const MIN_BASELINE_READINGS: usize = 3;
+/// Nights recorded before a date needed to score it at all.
+pub const COLD_START_NIGHTS: usize = 7;
+/// Smallest SD of nightly ln HRV used in `z` (ln units, about a 5 % change).
+pub const HRV_SD_FLOOR: f64 = 0.05;
+/// Default sleep need, hours.
+pub const DEFAULT_SLEEP_NEED_HOURS: f64 = 8.0;
+/// Seven-night debt at which the debt component reaches 0, hours.
+pub const DEBT_ZERO_HOURS: f64 = 14.0;
+
+/// The component weights, in [`Metric`] order of the table above.
+pub const WEIGHTS: [(Metric, f64); 5] = [
+    (Metric::Sleep, 0.30),
+    (Metric::SleepDebt, 0.15),
+    (Metric::Hrv, 0.25),
+    (Metric::RestingHeartRate, 0.10),
+    (Metric::NextShift, 0.20),
+];
+
+/// A component of the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Sleep obtained vs need.
+    Sleep,
+    /// Seven-night sleep debt.
+    SleepDebt,
+    /// Heart-rate variability vs baseline.
+    Hrv,
+    /// Resting heart rate vs baseline.
+    RestingHeartRate,
+    /// Predicted fatigue on the next shift.
+    NextShift,
+}
+
+/// How far a score can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every metric present with a baseline.
+    Scored,
+    /// Fewer than [`COLD_START_NIGHTS`] nights recorded: no score yet.
+    ColdStart,
+    /// A metric (or the night's sleep) is missing.
+    MissingMetrics,
+    /// A metric comes from a source with no baseline yet.
+    NewDevice,
+}
+
+/// One reason behind a score, for the officer to read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Reason {
+    /// Sleep obtained against need.
+    SleepObtained {
+        /// Minutes asleep in episodes ending on the date.
+        minutes: u32,
+        /// Need, minutes.
+        need_minutes: u32,
+    },
+    /// Sleep debt over the last 7 nights.
+    SleepDebt {
+        /// Minutes owed.
+        minutes: u32,
+    },
+    /// HRV below the normal range.
+    HrvBelowNormal {
+        /// Which statistic.
+        metric: HrvMetric,
+        /// Baseline SDs from the mean.
+        z: f64,
+    },
+    /// HRV within the normal range.
+    HrvWithinNormal {
+        /// Which statistic.
+        metric: HrvMetric,
+        /// Baseline SDs from the mean.
+        z: f64,
+    },
+    /// HRV above the normal range (not penalised).
+    HrvAboveNormal {
+        /// Which statistic.
+        metric: HrvMetric,
+        /// Baseline SDs from the mean.
+        z: f64,
+    },
+    /// Resting heart rate against its baseline.
+    RestingHeartRate {
+        /// bpm above (positive) or below baseline.
+        delta_bpm: f64,
+    },
+    /// The next shift's predicted fatigue.
+    NextShiftFatigue {
+        /// Fatigue Index.
+        fatigue_index: f64,
+        /// The threshold that applies.
+        threshold: f64,
+    },
+    /// No shift given: that component is not applicable.
+    NoShiftScheduled,
+    /// Too few nights to score.
+    ColdStart {
+        /// Nights recorded before the date.
+        nights: usize,
+        /// Nights needed.
+        needed: usize,
+    },
+    /// A metric's source has too short a baseline.
+    NewDevice {
+        /// The metric.
+        metric: Metric,
+        /// Readings from this source in the baseline window.
+        readings: usize,
+        /// Readings needed.
+        needed: usize,
+    },
+    /// A metric with no reading for the date.
+    Missing {
+        /// The metric.
+        metric: Metric,
+    },
+}
+
+/// One scored component.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// Which.
+    pub metric: Metric,
+    /// Its sub-score, 0–100.
+    pub score: f64,
+    /// Its weight.
+    pub weight: f64,
+}
+
+/// A morning's recovery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryScore {
+    /// The local date scored (the date the main sleep ended).
+    pub date: NaiveDate,
+    /// 0–100, absent in cold start or without sleep for the date.
+    pub score: Option<u8>,
+    /// Band of the score.
+    pub band: Option<RecoveryBand>,
+    /// How far it can be trusted.
+    pub status: Status,
+    /// The components that went into the score.
+    pub components: Vec<Component>,
+    /// Why.
+    pub reasons: Vec<Reason>,
+    /// Minutes asleep in episodes ending on the date.
+    pub sleep_minutes: u32,
+    /// Seven-night sleep debt, minutes.
+    pub sleep_debt_minutes: u32,
+    /// ln HRV deviation from its baseline in baseline SDs.
+    pub hrv_deviation_sd: Option<f64>,
+    /// Resting HR minus baseline, bpm.
+    pub resting_hr_deviation_bpm: Option<f64>,
+}
+
+/// Why a history cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RecoveryError {
+    /// A sleep need outside 4–12 h.
+    #[error("sleep need {hours} h is outside 4..=12 h")]
+    SleepNeedOutOfRange {
+        /// The need given.
+        hours: f64,
+    },
+}
+
+/// An HRV reading kept for baselines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HrvReading {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Which statistic.
+    pub metric: HrvMetric,
+    /// Value, ms.
+    pub ms: f64,
+    /// Who measured it.
+    pub source: Source,
+}
+
+/// A daily resting heart rate kept for baselines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestingHrReading {
+    /// Local date it belongs to.
+    pub date: NaiveDate,
+    /// bpm.
+    pub bpm: f64,
+    /// Who measured it.
+    pub source: Source,
+}
+
+/// What the score is computed from: a person's episodes and readings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// Sleep episodes (from [`crate::wearables::episodes::build_episodes`]).
+    pub episodes: Vec<SleepEpisode>,
+    /// HRV readings.
+    pub hrv: Vec<HrvReading>,
+    /// Resting heart rates.
+    pub resting_hr: Vec<RestingHrReading>,
+    /// The person's sleep need, hours.
+    pub sleep_need_hours: f64,
+}
+
+impl History {
+    /// A history from episodes and the HRV and resting-HR samples among `samples`.
+    ///
+    /// # Errors
+    /// [`RecoveryError::SleepNeedOutOfRange`] unless 4 ≤ need ≤ 12 h.
+    pub fn new(
+        episodes: Vec<SleepEpisode>,
+        samples: &[Sample],
+        sleep_need_hours: f64,
+    ) -> Result<Self, RecoveryError> {
+        if !(4.0..=12.0).contains(&sleep_need_hours) {
+            return Err(RecoveryError::SleepNeedOutOfRange {
+                hours: sleep_need_hours,
+            });
+        }
+        let mut hrv = Vec::new();
+        let mut resting_hr = Vec::new();
+        for s in samples {
+            match s.value {
+                SampleValue::Hrv { metric, ms } => hrv.push(HrvReading {
+                    at: s.start,
+                    metric,
+                    ms,
+                    source: s.source.clone(),
+                }),
+                SampleValue::RestingHeartRate { bpm } => resting_hr.push(RestingHrReading {
+                    date: s.local_date(),
+                    bpm,
+                    source: s.source.clone(),
+                }),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            episodes,
+            hrv,
+            resting_hr,
+            sleep_need_hours,
+        })
+    }
+
+    fn main_sleep(&self, date: NaiveDate) -> Option<&SleepEpisode> {
+        self.episodes
+            .iter()
+            .find(|e| e.is_main && e.local_date == date)
+    }
+
+    fn asleep_minutes_on(&self, date: NaiveDate) -> Option<u32> {
+        let mut any = false;
+        let total = self
+            .episodes
+            .iter()
+            .filter(|e| e.local_date == date)
+            .inspect(|_| any = true)
+            .map(|e| e.asleep_minutes)
+            .sum();
+        any.then_some(total)
+    }
+
+    /// Nightly mean ln HRV of `metric` from `source` around the main sleep of `date`.
+    fn nightly_ln_hrv(&self, date: NaiveDate, metric: HrvMetric, source: &Source) -> Option<f64> {
+        let main = self.main_sleep(date)?;
+        let (from, to) = hrv_window(main);
+        mean(
+            self.hrv
+                .iter()
+                .filter(|r| r.metric == metric && &r.source == source)
+                .filter(|r| r.at >= from && r.at <= to)
+                .map(|r| r.ms.ln()),
+        )
+    }
+
+    /// The metric and source of the night's HRV: RMSSD if any, else SDNN;
+    /// the source with most readings (first by name on a tie).
+    fn night_hrv_choice(&self, date: NaiveDate) -> Option<(HrvMetric, Source)> {
+        let main = self.main_sleep(date)?;
+        let (from, to) = hrv_window(main);
+        let in_night: Vec<&HrvReading> = self
+            .hrv
+            .iter()
+            .filter(|r| r.at >= from && r.at <= to)
+            .collect();
+        let metric = if in_night.iter().any(|r| r.metric == HrvMetric::Rmssd) {
+            HrvMetric::Rmssd
+        } else {
+            in_night.first()?.metric
+        };
+        let mut counts: std::collections::BTreeMap<&Source, usize> = Default::default();
+        for r in in_night.iter().filter(|r| r.metric == metric) {
+            *counts.entry(&r.source).or_default() += 1;
+        }
+        let best = counts
+            .iter()
+            .rev()
+            .max_by_key(|(_, n)| **n)
+            .map(|(s, _)| (*s).clone())?;
+        Some((metric, best))
+    }
+}
+
+/// HRV readings belong to a night from 30 min before onset to 2 h after waking
+/// (a morning reading taken on waking counts).
+fn hrv_window(main: &SleepEpisode) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        main.start - Duration::minutes(30),
+        main.end + Duration::hours(2),
+    )
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+fn sample_sd(values: &[f64]) -> f64 {
+    let n = values.len() as f64;
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let m = values.iter().sum::<f64>() / n;
+    (values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+fn previous_dates(date: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    (1..=BASELINE_NIGHTS).map(move |k| date - Duration::days(k))
+}
+
+/// Sub-score of sleep obtained: `100 · min(1, T / N)`.
+pub fn sleep_subscore(asleep_hours: f64, need_hours: f64) -> f64 {
+    100.0 * (asleep_hours / need_hours).clamp(0.0, 1.0)
+}
+
+/// Sub-score of a 7-night debt: `100 · max(0, 1 − D / 14 h)`.
+pub fn debt_subscore(debt_hours: f64) -> f64 {
+    100.0 * (1.0 - debt_hours / DEBT_ZERO_HOURS).clamp(0.0, 1.0)
+}
+
+/// Sub-score of HRV: 100 for `z ≥ −0.5`, linear to 0 at `z = −3`.
+pub fn hrv_subscore(z: f64) -> f64 {
+    100.0 * ((z + 3.0) / 2.5).clamp(0.0, 1.0)
+}
+
+/// Sub-score of resting HR: 100 for `Δ ≤ 3 bpm`, linear to 0 at `Δ = 12 bpm`.
+pub fn resting_hr_subscore(delta_bpm: f64) -> f64 {
+    100.0 * ((12.0 - delta_bpm) / 9.0).clamp(0.0, 1.0)
+}
+
+/// Sub-score of the next shift: `100 · clamp(1 − FI / 2θ, 0, 1)`.
+pub fn next_shift_subscore(shift: &NextShift) -> f64 {
+    100.0 * (1.0 - shift.fatigue_index / (2.0 * shift.threshold)).clamp(0.0, 1.0)
+}
+
+/// The band of a score (WHOOP's cut-offs): green ≥ 67, amber ≥ 34, else red.
+pub fn band(score: u8) -> RecoveryBand {
+    match score {
+        67.. => RecoveryBand::Green,
+        34.. => RecoveryBand::Amber,
+        _ => RecoveryBand::Red,
+    }
+}
+
+fn weight(metric: Metric) -> f64 {
+    WEIGHTS
+        .iter()
+        .find(|(m, _)| *m == metric)
+        .map_or(0.0, |(_, w)| *w)
+}
+
+/// A baselined metric's outcome for the date.
+enum Baselined {
+    Scored { sub: f64, deviation: f64 },
+    Missing,
+    NewDevice { readings: usize },
+}
+
+/// Scores the morning of `date` (the local date the main sleep ended).
+/// `next_shift` is the engine's outlook for the next rostered shift
+/// ([`next_shift_outlook`]), `None` when none is rostered.
+pub fn score_morning(
+    history: &History,
+    date: NaiveDate,
+    next_shift: Option<&NextShift>,
+) -> RecoveryScore {
+    let need = history.sleep_need_hours;
+    let need_minutes = (need * 60.0).round() as u32;
+    let mut reasons = Vec::new();
+    let mut components = Vec::new();
+    let mut missing = false;
+    let mut new_device = false;
+
+    let nights_before = history
+        .episodes
+        .iter()
+        .filter(|e| e.is_main && e.local_date < date)
+        .count();
+    let cold = nights_before < COLD_START_NIGHTS;
+    if cold {
+        reasons.push(Reason::ColdStart {
+            nights: nights_before,
+            needed: COLD_START_NIGHTS,
+        });
+    }
+
+    let tonight = history.asleep_minutes_on(date);
+    let sleep_minutes = tonight.unwrap_or(0);
+    match tonight {
+        Some(minutes) => {
+            components.push(component(
+                Metric::Sleep,
+                sleep_subscore(f64::from(minutes) / 60.0, need),
+            ));
+            reasons.push(Reason::SleepObtained {
+                minutes,
+                need_minutes,
+            });
+        }
+        None => {
+            missing = true;
+            reasons.push(Reason::Missing {
+                metric: Metric::Sleep,
+            });
+        }
+    }
+
+    // Debt over the date and the 6 nights before it, nights with data only.
+    let debt_minutes: u32 = std::iter::once(date)
+        .chain(previous_dates(date).take(6))
+        .filter_map(|d| history.asleep_minutes_on(d))
+        .map(|m| need_minutes.saturating_sub(m))
+        .sum();
+    components.push(component(
+        Metric::SleepDebt,
+        debt_subscore(f64::from(debt_minutes) / 60.0),
+    ));
+    if debt_minutes > 0 {
+        reasons.push(Reason::SleepDebt {
+            minutes: debt_minutes,
+        });
+    }
+
+    let hrv = hrv_outcome(history, date, &mut reasons);
+    let rhr = resting_hr_outcome(history, date, &mut reasons);
+    let mut hrv_deviation_sd = None;
+    let mut resting_hr_deviation_bpm = None;
+    for (metric, outcome) in [(Metric::Hrv, hrv), (Metric::RestingHeartRate, rhr)] {
+        match outcome {
+            Baselined::Scored { sub, deviation } => {
+                components.push(component(metric, sub));
+                match metric {
+                    Metric::Hrv => hrv_deviation_sd = Some(deviation),
+                    _ => resting_hr_deviation_bpm = Some(deviation),
+                }
+            }
+            Baselined::Missing => {
+                missing = true;
+                reasons.push(Reason::Missing { metric });
+            }
+            Baselined::NewDevice { readings } => {
+                // In cold start every source lacks a baseline; that is not a new device.
+                if !cold {
+                    new_device = true;
+                    reasons.push(Reason::NewDevice {
+                        metric,
+                        readings,
+                        needed: MIN_BASELINE_READINGS,
+                    });
+                }
+            }
+        }
+    }
+
+    match next_shift {
+        Some(shift) => {
+            components.push(component(Metric::NextShift, next_shift_subscore(shift)));
+            reasons.push(Reason::NextShiftFatigue {
+                fatigue_index: shift.fatigue_index,
+                threshold: shift.threshold,
+            });
+        }
+        None => reasons.push(Reason::NoShiftScheduled),
+    }
+
+    let status = if cold {
+        Status::ColdStart
+    } else if tonight.is_none() {
+        Status::MissingMetrics
+    } else if new_device {
+        Status::NewDevice
+    } else if missing {
+        Status::MissingMetrics
+    } else {
+        Status::Scored
+    };
+    let score = (!cold && tonight.is_some()).then(|| combine(&components));
+    RecoveryScore {
+        date,
+        score,
+        band: score.map(band),
+        status,
+        components,
+        reasons,
+        sleep_minutes,
+        sleep_debt_minutes: debt_minutes,
+        hrv_deviation_sd,
+        resting_hr_deviation_bpm,
+    }
+}
+
+fn component(metric: Metric, score: f64) -> Component {
+    Component {
+        metric,
+        score,
+        weight: weight(metric),
+    }
+}
+
+/// `round(Σ wᵢ sᵢ / Σ wᵢ)`, in 0..=100.
+fn combine(components: &[Component]) -> u8 {
+    let (num, den) = components.iter().fold((0.0, 0.0), |(n, d), c| {
+        (n + c.weight * c.score, d + c.weight)
+    });
+    if den <= 0.0 {
+        return 0;
+    }
+    (num / den).round().clamp(0.0, 100.0) as u8
+}
+
+fn hrv_outcome(history: &History, date: NaiveDate, reasons: &mut Vec<Reason>) -> Baselined {
+    let Some((metric, source)) = history.night_hrv_choice(date) else {
+        return Baselined::Missing;
+    };
+    let Some(today) = history.nightly_ln_hrv(date, metric, &source) else {
+        return Baselined::Missing;
+    };
+    let baseline: Vec<f64> = previous_dates(date)
+        .filter_map(|d| history.nightly_ln_hrv(d, metric, &source))
+        .collect();
+    if baseline.len() < MIN_BASELINE_READINGS {
+        return Baselined::NewDevice {
+            readings: baseline.len(),
+        };
+    }
+    let mu = baseline.iter().sum::<f64>() / baseline.len() as f64;
+    let sd = sample_sd(&baseline).max(HRV_SD_FLOOR);
+    let z = (today - mu) / sd;
+    reasons.push(if z < -0.5 {
+        Reason::HrvBelowNormal { metric, z }
+    } else if z > 0.5 {
+        Reason::HrvAboveNormal { metric, z }
+    } else {
+        Reason::HrvWithinNormal { metric, z }
+    });
+    Baselined::Scored {
+        sub: hrv_subscore(z),
+        deviation: z,
+    }
+}
+
+fn resting_hr_outcome(history: &History, date: NaiveDate, reasons: &mut Vec<Reason>) -> Baselined {
+    let Some(today) = history.resting_hr.iter().rev().find(|r| r.date == date) else {
+        return Baselined::Missing;
+    };
+    let baseline: Vec<f64> = previous_dates(date)
+        .filter_map(|d| {
+            mean(
+                history
+                    .resting_hr
+                    .iter()
+                    .filter(|r| r.date == d && r.source == today.source)
+                    .map(|r| r.bpm),
+            )
+        })
+        .collect();
+    if baseline.len() < MIN_BASELINE_READINGS {
+        return Baselined::NewDevice {
+            readings: baseline.len(),
+        };
+    }
+    let delta = today.bpm - baseline.iter().sum::<f64>() / baseline.len() as f64;
+    reasons.push(Reason::RestingHeartRate { delta_bpm: delta });
+    Baselined::Scored {
+        sub: resting_hr_subscore(delta),
+        deviation: delta,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_sum_to_one() {
+        let total: f64 = WEIGHTS.iter().map(|(_, w)| w).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn subscores_follow_their_ramps() {
+        assert!((sleep_subscore(4.0, 8.0) - 50.0).abs() < 1e-9);
+        assert!((sleep_subscore(9.0, 8.0) - 100.0).abs() < 1e-9);
+        assert!((debt_subscore(7.0) - 50.0).abs() < 1e-9);
+        assert!((debt_subscore(20.0)).abs() < 1e-9);
+        assert!((hrv_subscore(-0.5) - 100.0).abs() < 1e-9);
+        assert!((hrv_subscore(-1.75) - 50.0).abs() < 1e-9);
+        assert!(hrv_subscore(-3.5).abs() < 1e-9);
+        assert!((resting_hr_subscore(3.0) - 100.0).abs() < 1e-9);
+        assert!((resting_hr_subscore(7.5) - 50.0).abs() < 1e-9);
+        let shift = NextShift {
+            fatigue_index: 35.0,
+            threshold: 35.0,
+        };
+        assert!((next_shift_subscore(&shift) - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bands_use_whoops_cut_offs() {
+        assert_eq!(band(100), RecoveryBand::Green);
+        assert_eq!(band(67), RecoveryBand::Green);
+        assert_eq!(band(66), RecoveryBand::Amber);
+        assert_eq!(band(34), RecoveryBand::Amber);
+        assert_eq!(band(33), RecoveryBand::Red);
+        assert_eq!(band(0), RecoveryBand::Red);
+    }
+}
