@@ -215,7 +215,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['accounts', 'teams', 'team_supervisors', 'team_members',
         'persons', 'staff_links', 'enrolment_codes', 'devices', 'refresh_tokens',
-        'sync_batches', 'sync_records', 'roster_uploads', 'shifts', 'audit_log']
+        'sync_batches', 'sync_records', 'roster_uploads', 'shifts']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY tenant ON %I USING (force_id = current_force()) '
@@ -223,6 +223,12 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- National entries (NPWS reads, key rotation) have no force: they may be
+-- written outside any force, and are read by no runtime query.
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON audit_log USING (force_id = current_force())
+    WITH CHECK (force_id = current_force() OR (force_id IS NULL AND current_force() IS NULL));
 
 -- National aggregates for NPWS: the only path across forces, and it returns
 -- counts of at least 5 people only (smaller cells are NULL).

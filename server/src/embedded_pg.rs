@@ -132,6 +132,19 @@ impl EmbeddedCluster {
     /// # Errors
     /// As [`EmbeddedCluster::start`].
     pub fn start_on(dir: &Path, port: u16) -> Result<Self, EmbeddedError> {
+        Self::launch(dir, port, false)
+    }
+
+    /// As [`EmbeddedCluster::start`], for tests: the folder is deleted when
+    /// PostgreSQL stops (including when this process dies).
+    ///
+    /// # Errors
+    /// As [`EmbeddedCluster::start`].
+    pub fn start_ephemeral(dir: &Path) -> Result<Self, EmbeddedError> {
+        Self::launch(dir, free_port()?, true)
+    }
+
+    fn launch(dir: &Path, port: u16, ephemeral: bool) -> Result<Self, EmbeddedError> {
         let bin = bin_dir()?;
         std::fs::create_dir_all(dir).map_err(|e| EmbeddedError::Command {
             what: "creating the cluster folder",
@@ -165,10 +178,15 @@ impl EmbeddedCluster {
         let script = format!(
             "exec 3<&0; '{pg}' -D '{d}' -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{d}' \
              -c fsync=on -c max_connections=200 >>'{log}' 2>&1 & pid=$!; \
-             (cat <&3 >/dev/null; kill -INT $pid 2>/dev/null) & wait $pid",
+             (cat <&3 >/dev/null; kill -INT $pid 2>/dev/null) & wait $pid{cleanup}",
             pg = bin.join("postgres").display(),
             d = dir.display(),
             log = log.display(),
+            cleanup = if ephemeral {
+                format!("; rm -rf '{}'", dir.display())
+            } else {
+                String::new()
+            },
         );
         let mut keeper = as_db_user(Path::new("/bin/sh"));
         keeper

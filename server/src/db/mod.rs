@@ -28,7 +28,7 @@ use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The SQL migrations in `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
@@ -115,7 +115,7 @@ where
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        conn.transaction(f)
+        conn.transaction(|c| f(c))
     })
     .await?
 }

@@ -29,12 +29,12 @@ fn client_address(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn tokens(access: String, ttl: i64, refresh: Option<String>, device: Option<Uuid>) -> SessionTokens {
+fn tokens(access: String, ttl: i64, refresh_token: Option<String>, device: Option<Uuid>) -> SessionTokens {
     SessionTokens {
         access_token: access,
         token_type: "Bearer".to_owned(),
         expires_in: u64::try_from(ttl).unwrap_or(0),
-        refresh_token: refresh,
+        refresh_token,
         device_id: device.map(|d| d.to_string()),
     }
 }
@@ -96,11 +96,11 @@ pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginRequest>
 
 async fn device_tokens(state: &State, force: Uuid, person: Uuid, device: Uuid) -> AppResult<SessionTokens> {
     // The force id leads the token so the lookup can be scoped before it.
-    let refresh = format!("{force}.{}", random_secret(32));
-    let hash = secret_hash(&refresh);
+    let refresh_token = format!("{force}.{}", random_secret(32));
+    let hash = secret_hash(&refresh_token);
     db::with_force(&state.pool, force, move |c| people::store_refresh_token(c, force, &hash, device)).await?;
     let access = state.keys.issue(person, Role::Officer, Some(force), Some(device))?;
-    Ok(tokens(access, state.keys.ttl_seconds(), Some(refresh), Some(device)))
+    Ok(tokens(access, state.keys.ttl_seconds(), Some(refresh_token), Some(device)))
 }
 
 /// A phone redeems a one-time enrolment code: a pseudonymous person (new, or
