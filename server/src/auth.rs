@@ -39,6 +39,10 @@ pub enum Role {
     FrmLead,
     /// Manages the force's accounts, teams and enrolment.
     ForceAdmin,
+    /// A trained peer supporter: answers the call-back requests assigned to them.
+    PeerSupporter,
+    /// The force's peer-support coordinator: unassigned and escalated requests.
+    PeerSupportCoordinator,
     /// National Police Wellbeing Service analyst: national aggregates only.
     NpwsAnalyst,
     /// Runs the platform: forces, keys.

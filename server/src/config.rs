@@ -17,6 +17,7 @@
 //! | `enrol_per_minute` | `FATIGUE_ENROL_PER_MINUTE` | `10` per address |
 //! | `bootstrap_admin_password` | `FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` | unset (no admin created) |
 //! | `log_json` | `FATIGUE_LOG_JSON` | `false` |
+//! | `[peer_support]` | `FATIGUE_SUPPORT_*` | see [`crate::retention::SupportSettings`] |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -82,6 +83,8 @@ pub struct Config {
     pub bootstrap_admin_password: Option<String>,
     /// Log as JSON lines instead of text.
     pub log_json: bool,
+    /// Peer support: escalation and retention (`FATIGUE_SUPPORT_*`, see [`crate::retention`]).
+    pub peer_support: crate::retention::SupportSettings,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             enrol_per_minute: 10,
             bootstrap_admin_password: None,
             log_json: false,
+            peer_support: crate::retention::SupportSettings::default(),
         }
     }
 }
@@ -177,6 +181,7 @@ impl Config {
         if let Some(v) = get("FATIGUE_LOG_JSON") {
             self.log_json = parse("FATIGUE_LOG_JSON", &v)?;
         }
+        self.peer_support.apply_env(&get)?;
         Ok(())
     }
 

@@ -10,4 +10,5 @@ pub mod config;
 pub mod db;
 pub mod embedded_pg;
 pub mod error;
+pub mod retention;
 pub mod routes;

@@ -63,6 +63,7 @@ pub fn serve_with(
             tracing::info!("created platform admin `admin`");
         }
         before(&state)?;
+        crate::retention::spawn(state.clone());
         let bind = state.config.bind;
         let data = state.clone();
         let server = HttpServer::new(move || {

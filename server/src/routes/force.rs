@@ -18,7 +18,7 @@ pub struct NewStaff {
     /// Username and password.
     #[serde(flatten)]
     pub account: NewAccount,
-    /// `supervisor`, `frm_lead` or `force_admin`.
+    /// `supervisor`, `frm_lead`, `force_admin`, `peer_supporter` or `peer_support_coordinator`.
     pub role: Role,
 }
 
@@ -34,7 +34,9 @@ pub async fn create_account(state: State, who: Identity, body: web::Json<NewStaf
         Role::Supervisor => "supervisor",
         Role::FrmLead => "frm_lead",
         Role::ForceAdmin => "force_admin",
-        _ => return Err(AppError::invalid("invalid_role", "role: supervisor, frm_lead or force_admin")),
+        Role::PeerSupporter => "peer_supporter",
+        Role::PeerSupportCoordinator => "peer_support_coordinator",
+        _ => return Err(AppError::invalid("invalid_role", "role: a force staff role")),
     };
     let hash = web::block(move || hash_password(&account.password)).await??;
     let username = account.username;

@@ -8,6 +8,7 @@ pub mod health;
 pub mod me;
 pub mod npws;
 pub mod openapi;
+pub mod peer_support;
 pub mod risk;
 pub mod rosters;
 pub mod sync;
@@ -46,7 +47,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(risk::what_if)
                 .service(risk::wellbeing)
                 .service(risk::my_risk)
-                .service(npws::overview),
+                .service(npws::overview)
+                .configure(peer_support::configure),
         );
 }
 

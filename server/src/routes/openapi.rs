@@ -21,6 +21,11 @@ use crate::routes;
         routes::sync::sync, routes::rosters::upload,
         routes::risk::team_risk, routes::risk::what_if, routes::risk::wellbeing, routes::risk::my_risk,
         routes::npws::overview,
+        routes::peer_support::directory, routes::peer_support::put_supporter, routes::peer_support::delete_supporter,
+        routes::peer_support::create_service, routes::peer_support::update_service, routes::peer_support::delete_service,
+        routes::peer_support::create_callback, routes::peer_support::mine, routes::peer_support::assigned,
+        routes::peer_support::unassigned, routes::peer_support::acknowledge, routes::peer_support::contacted,
+        routes::peer_support::handover, routes::peer_support::cancel, routes::peer_support::report,
         document,
     ),
     components(schemas(crate::error::Problem))
