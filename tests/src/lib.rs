@@ -113,7 +113,7 @@ impl TestServer {
             .env("FATIGUE_WORKERS", "2")
             .env("FATIGUE_POOL_SIZE", "4")
             .env("FATIGUE_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,r2d2=off")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {

@@ -49,7 +49,7 @@ pub fn serve_with(
         config.workers
     };
     let state = web::Data::new(AppState {
-        pool: db::pool(app_url, config.pool_size),
+        pool: db::pool(app_url, config.pool_size, config.database_timeout_ms),
         keys: KeySet::new(config.issuer.clone(), config.audience.clone(), config.access_token_minutes),
         config,
     });
