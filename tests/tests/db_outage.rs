@@ -12,7 +12,10 @@ use server::embedded_pg::EmbeddedCluster;
 fn wait_ready(server: &TestServer) {
     let began = Instant::now();
     while server.client().get("/ready").status != 200 {
-        assert!(began.elapsed() < Duration::from_secs(30), "server did not recover");
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "server did not recover"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -24,15 +27,29 @@ fn database_outage_mid_sync_loses_and_duplicates_nothing() {
     let port = cluster.port();
     cluster.create_database("outage", None).unwrap();
     server::db::run_migrations(&cluster.owner_url("outage")).unwrap();
-    let server = TestServer::spawn(&cluster.app_url("outage"), &cluster.owner_url("outage"), "outage".into(), &[("FATIGUE_DATABASE_TIMEOUT_MS", "300")]);
+    let server = TestServer::spawn(
+        &cluster.app_url("outage"),
+        &cluster.owner_url("outage"),
+        "outage".into(),
+        &[("FATIGUE_DATABASE_TIMEOUT_MS", "300")],
+    );
     let force = setup_force(&server, "kent", 1);
     let device = enrol(&server, &force, "kent-001");
-    device.client.send("PUT", "/v1/me/consent", &json!({"level":"sleep"}));
+    device
+        .client
+        .send("PUT", "/v1/me/consent", &json!({"level":"sleep"}));
 
     // 20 batches of one day each; a sender thread keeps syncing while the
     // database is stopped under it.
     let batches: Vec<_> = (1..=20u64)
-        .map(|i| batch(&device, &format!("b-{i}"), i, vec![summary(&days_ago(i as i64), 400 + i as u32)]))
+        .map(|i| {
+            batch(
+                &device,
+                &format!("b-{i}"),
+                i,
+                vec![summary(&days_ago(i as i64), 400 + i as u32)],
+            )
+        })
         .collect();
     let client = device.client.clone();
     let to_send = batches.clone();
@@ -50,12 +67,25 @@ fn database_outage_mid_sync_loses_and_duplicates_nothing() {
     cluster.stop();
     let down = server.client().get("/ready");
     assert_eq!((down.status, down.code()), (503, "database_unavailable"));
-    assert_eq!(server.client().get("/health").status, 200, "the process itself is alive");
+    assert_eq!(
+        server.client().get("/health").status,
+        200,
+        "the process itself is alive"
+    );
     let outcomes = sender.join().unwrap();
-    let failed: Vec<usize> = outcomes.iter().enumerate().filter(|(_, o)| o.0 != 200).map(|(i, _)| i).collect();
+    let failed: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.0 != 200)
+        .map(|(i, _)| i)
+        .collect();
     assert!(!failed.is_empty(), "some batches must have met the outage");
     for i in &failed {
-        assert_eq!(outcomes[*i], (503, "database_unavailable".to_owned()), "batch {i}");
+        assert_eq!(
+            outcomes[*i],
+            (503, "database_unavailable".to_owned()),
+            "batch {i}"
+        );
     }
 
     let cluster = EmbeddedCluster::start_on(&dir, port).unwrap();
