@@ -17,7 +17,11 @@ use uuid::Uuid;
 
 use crate::auth::{hash_password, secret_hash};
 use crate::config::Config;
-use crate::db::{self, accounts::{Force, Team}, people};
+use crate::db::{
+    self,
+    accounts::{Force, Team},
+    people,
+};
 use crate::error::AppResult;
 
 /// Arguments.
@@ -51,7 +55,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         let mut conn = state.pool.get()?;
         seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
-        println!("logins (password {DEMO_PASSWORD}): platform `admin` (no force); force `demo`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)");
+        println!(
+            "logins (password {DEMO_PASSWORD}): platform `admin` (no force); force `demo`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)"
+        );
         Ok(())
     });
     if let Some(c) = cluster {
@@ -119,7 +125,10 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
             let records: Vec<SyncRecord> = (1..=90)
                 .flat_map(|d| day_records(today - Duration::days(d), &mut rng))
                 .collect();
-            for (seq, chunk) in records.chunks(models::sync::MAX_RECORDS_PER_BATCH).enumerate() {
+            for (seq, chunk) in records
+                .chunks(models::sync::MAX_RECORDS_PER_BATCH)
+                .enumerate()
+            {
                 let batch = SyncBatch {
                     device_id: device.to_string(),
                     idempotency_key: Uuid::new_v4().to_string(),
@@ -155,8 +164,12 @@ fn roster_for(
             3 => (22, 10),
             _ => continue,
         };
-        let Some(local) = date.and_hms_opt(start_h, 0, 0) else { continue };
-        let Some(start) = london.from_local_datetime(&local).earliest() else { continue };
+        let Some(local) = date.and_hms_opt(start_h, 0, 0) else {
+            continue;
+        };
+        let Some(start) = london.from_local_datetime(&local).earliest() else {
+            continue;
+        };
         let start = start.with_timezone(&Utc);
         if let Ok(shift) = models::Shift::new(start, start + Duration::hours(hours)) {
             out.push(mobile_core::roster::RosterEntry {

@@ -72,11 +72,11 @@ pub fn run_migrations(owner_url: &str) -> Result<usize, MigrateError> {
 
 /// Builds the runtime pool without connecting yet, so the server starts (and
 /// reports "not ready") while the database is away.
-pub fn pool(url: &str, size: u32) -> DbPool {
+pub fn pool(url: &str, size: u32, timeout_ms: u64) -> DbPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
-        .connection_timeout(std::time::Duration::from_secs(3))
+        .connection_timeout(std::time::Duration::from_millis(timeout_ms.max(1)))
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(url))
 }

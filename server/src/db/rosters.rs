@@ -98,12 +98,14 @@ pub fn person_of(c: &mut PgConnection, force: Uuid, staff: &str) -> AppResult<Op
         #[diesel(sql_type = SqlUuid)]
         person_id: Uuid,
     }
-    Ok(diesel::sql_query("SELECT person_id FROM staff_links WHERE force_id = $1 AND staff_number = $2")
-        .bind::<SqlUuid, _>(force)
-        .bind::<Text, _>(staff)
-        .get_result::<Row>(c)
-        .optional()?
-        .map(|r| r.person_id))
+    Ok(diesel::sql_query(
+        "SELECT person_id FROM staff_links WHERE force_id = $1 AND staff_number = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(staff)
+    .get_result::<Row>(c)
+    .optional()?
+    .map(|r| r.person_id))
 }
 
 /// The staff number behind a pseudonym.
@@ -116,9 +118,11 @@ pub fn staff_of(c: &mut PgConnection, force: Uuid, person: Uuid) -> AppResult<St
         #[diesel(sql_type = Text)]
         staff_number: String,
     }
-    let r: Row = diesel::sql_query("SELECT staff_number FROM staff_links WHERE force_id = $1 AND person_id = $2")
-        .bind::<SqlUuid, _>(force)
-        .bind::<SqlUuid, _>(person)
-        .get_result(c)?;
+    let r: Row = diesel::sql_query(
+        "SELECT staff_number FROM staff_links WHERE force_id = $1 AND person_id = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(person)
+    .get_result(c)?;
     Ok(r.staff_number)
 }

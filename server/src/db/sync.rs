@@ -180,8 +180,7 @@ fn upsert(
     })
 }
 
-/// Recorded main sleeps for people, from their daily summaries, in a period:
-/// (person, start, end).
+/// Recorded main sleeps for people, from their daily summaries, in a period.
 ///
 /// # Errors
 /// Database errors.
@@ -191,7 +190,7 @@ pub fn recorded_sleeps(
     persons: &[Uuid],
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<(Uuid, chrono::DateTime<Utc>, chrono::DateTime<Utc>)>> {
+) -> AppResult<Vec<(Uuid, models::SleepPeriod)>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = SqlUuid)]
@@ -213,7 +212,9 @@ pub fn recorded_sleeps(
         .into_iter()
         .filter_map(|r| match serde_json::from_value::<SyncRecord>(r.payload) {
             Ok(SyncRecord::DailySummary(s)) => {
-                Some((r.person_id, s.main_sleep_start?, s.main_sleep_end?))
+                let period =
+                    models::SleepPeriod::new(s.main_sleep_start?, s.main_sleep_end?).ok()?;
+                Some((r.person_id, period))
             }
             _ => None,
         })

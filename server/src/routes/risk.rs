@@ -16,7 +16,10 @@ use uuid::Uuid;
 
 use super::State;
 use crate::auth::{Identity, Role};
-use crate::db::{self, accounts::{Force, Team}};
+use crate::db::{
+    self,
+    accounts::{Force, Team},
+};
 use crate::error::{AppError, AppResult};
 
 /// Smallest group an aggregate may describe.
@@ -67,8 +70,12 @@ impl Period {
             ));
         }
         let start = self.from.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let end = (self.to + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        start.zip(end).ok_or_else(|| AppError::invalid("invalid_period", "bad dates"))
+        let end = (self.to + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc());
+        start
+            .zip(end)
+            .ok_or_else(|| AppError::invalid("invalid_period", "bad dates"))
     }
 }
 
@@ -134,8 +141,15 @@ pub async fn team_risk(
     let audit_who = who.clone();
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
         let zone = Force::by_id(c, force)?.time_zone;
-        let rows = db::rosters::between(c, force, &members, from - Duration::days(LOOKBACK_DAYS), to)?;
-        db::audit::record(c, Some(force), &audit_who, "read_team_risk", &format!("team:{}", team.id))?;
+        let rows =
+            db::rosters::between(c, force, &members, from - Duration::days(LOOKBACK_DAYS), to)?;
+        db::audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_team_risk",
+            &format!("team:{}", team.id),
+        )?;
         Ok((zone, rows))
     })
     .await?;
@@ -214,7 +228,11 @@ pub async fn what_if(
     if !team.members.contains(&body.staff_number) {
         return Err(AppError::NotFound);
     }
-    let (from, to) = Period { from: body.from, to: body.to }.bounds()?;
+    let (from, to) = Period {
+        from: body.from,
+        to: body.to,
+    }
+    .bounds()?;
     let added: Vec<Shift> = body
         .add
         .iter()
@@ -225,7 +243,10 @@ pub async fn what_if(
     let staff = vec![body.staff_number.clone()];
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
         let zone = Force::by_id(c, force)?.time_zone;
-        Ok((zone, db::rosters::between(c, force, &staff, from - Duration::days(LOOKBACK_DAYS), to)?))
+        Ok((
+            zone,
+            db::rosters::between(c, force, &staff, from - Duration::days(LOOKBACK_DAYS), to)?,
+        ))
     })
     .await?;
     let answer = web::block(move || -> AppResult<WhatIfAnswer> {
@@ -279,7 +300,13 @@ pub async fn wellbeing(
     let members = team.members.clone();
     let audit_who = who.clone();
     let summaries = db::with_force(&state.pool, force, move |c| {
-        db::audit::record(c, Some(force), &audit_who, "read_team_wellbeing", &format!("team:{}", team.id))?;
+        db::audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_team_wellbeing",
+            &format!("team:{}", team.id),
+        )?;
         db::sync::team_summaries(c, force, &members, from, to)
     })
     .await?;
@@ -295,11 +322,28 @@ pub async fn wellbeing(
         }
     } else {
         let n = summaries.len() as f64;
-        let sleep = summaries.iter().map(|(_, s)| f64::from(s.sleep_minutes)).sum::<f64>() / n / 60.0;
-        let debt = summaries.iter().map(|(_, s)| f64::from(s.sleep_debt_minutes)).sum::<f64>() / n / 60.0;
-        let banded: Vec<_> = summaries.iter().filter_map(|(_, s)| s.recovery_band).collect();
+        let sleep = summaries
+            .iter()
+            .map(|(_, s)| f64::from(s.sleep_minutes))
+            .sum::<f64>()
+            / n
+            / 60.0;
+        let debt = summaries
+            .iter()
+            .map(|(_, s)| f64::from(s.sleep_debt_minutes))
+            .sum::<f64>()
+            / n
+            / 60.0;
+        let banded: Vec<_> = summaries
+            .iter()
+            .filter_map(|(_, s)| s.recovery_band)
+            .collect();
         let red = (!banded.is_empty()).then(|| {
-            banded.iter().filter(|b| **b == models::sync::RecoveryBand::Red).count() as f64 / banded.len() as f64
+            banded
+                .iter()
+                .filter(|b| **b == models::sync::RecoveryBand::Red)
+                .count() as f64
+                / banded.len() as f64
         });
         Wellbeing {
             team_id: team.id,
@@ -317,7 +361,11 @@ pub async fn wellbeing(
 /// share it (each shift says which basis).
 #[utoipa::path(get, path = "/v1/me/risk", params(Period), responses((status = 200, body = Object)))]
 #[get("/me/risk")]
-pub async fn my_risk(state: State, who: Identity, period: web::Query<Period>) -> AppResult<HttpResponse> {
+pub async fn my_risk(
+    state: State,
+    who: Identity,
+    period: web::Query<Period>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::Officer])?;
     let force = who.force()?;
     let person = who.0.sub;
@@ -326,17 +374,18 @@ pub async fn my_risk(state: State, who: Identity, period: web::Query<Period>) ->
     let (zone, rows, sleeps) = db::with_force(&state.pool, force, move |c| {
         let zone = Force::by_id(c, force)?.time_zone;
         let staff = db::rosters::staff_of(c, force, person)?;
-        let rows = db::rosters::between(c, force, &[staff], from - Duration::days(LOOKBACK_DAYS), to)?;
+        let rows =
+            db::rosters::between(c, force, &[staff], from - Duration::days(LOOKBACK_DAYS), to)?;
         let sleeps = db::sync::recorded_sleeps(c, force, &[person], pfrom, pto)?;
         Ok((zone, rows, sleeps))
     })
     .await?;
     let assessment = web::block(move || {
-        let shifts: Vec<Shift> = rows.iter().filter_map(|r| Shift::new(r.start_at, r.end_at).ok()).collect();
-        let recorded: Vec<SleepPeriod> = sleeps
+        let shifts: Vec<Shift> = rows
             .iter()
-            .filter_map(|(_, s, e)| SleepPeriod::new(*s, *e).ok())
+            .filter_map(|r| Shift::new(r.start_at, r.end_at).ok())
             .collect();
+        let recorded: Vec<SleepPeriod> = sleeps.into_iter().map(|(_, s)| s).collect();
         assess(&shifts, &recorded, &zone, from)
     })
     .await??;
