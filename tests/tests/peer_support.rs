@@ -49,8 +49,8 @@ fn staffed(server: &TestServer, slug: &str) -> Staffed {
     let (pat, pat_id) = staff(server, &force, "pat", "peer_supporter");
     let (sam, sam_id) = staff(server, &force, "sam", "peer_supporter");
     let (cora, cora_id) = staff(server, &force, "cora", "peer_support_coordinator");
-    list_supporter(&force, &pat_id, "Pat");
-    list_supporter(&force, &sam_id, "Sam");
+    list_supporter(&force, &pat_id, &format!("Pat of {slug}"));
+    list_supporter(&force, &sam_id, &format!("Sam of {slug}"));
     Staffed { force, pat, pat_id, sam, sam_id, cora, cora_id }
 }
 
@@ -297,7 +297,7 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
     platform.post("/v1/admin/analysts", &json!({ "username": "analyst", "password": PASSWORD }));
     let npws = server.client().login(None, "analyst", PASSWORD);
 
-    let secrets = [id.as_str(), PHONE, "07700 900999", "Pat", "Kent TRiM", a.pat_id.as_str(), service.as_str()];
+    let secrets = [id.as_str(), PHONE, "07700 900999", "Pat of kent", "Kent TRiM", a.pat_id.as_str(), service.as_str()];
     let callers: Vec<(&str, &Client)> = vec![
         ("A supervisor", &a.force.supervisor),
         ("A FRM lead", &a.force.frm_lead),
@@ -395,7 +395,7 @@ fn set_force(c: &mut PgConnection, force: Uuid) {
 fn row_level_security_covers_the_peer_support_tables() {
     let server = TestServer::start();
     let a = staffed(&server, "kent");
-    staffed(&server, "essex");
+    let _essex = staffed(&server, "essex");
     let officer = enrol(&server, &a.force, "kent-001").client;
     assert_eq!(request(&officer, Some(&a.pat_id), "phone", Some(PHONE)).status, 201);
     let mut c = PgConnection::establish(&cluster().cluster.app_url(&server.database)).unwrap();
@@ -458,13 +458,14 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
         .chain([(june, None)])
         .collect();
     for (created, minutes) in &rows {
-        let ack = minutes.map(|m| format!("'{}'", *created + Duration::minutes(m))).unwrap_or("NULL".into());
+        let ack = minutes.map(|m| format!("'{}'", (*created + Duration::minutes(m)).to_rfc3339())).unwrap_or("NULL".into());
         diesel::sql_query(format!(
             "INSERT INTO peer_callbacks (force_id, id, person_id, contact_method, window_start, window_end, \
              status, created_at, assigned_at, acknowledged_at) \
-             SELECT '{kent}', gen_random_uuid(), id, 'app', '{created}', '{end}', '{status}', '{created}', '{created}', {ack} \
+             SELECT '{kent}', gen_random_uuid(), id, 'app', '{start}', '{end}', '{status}', '{start}', '{start}', {ack} \
              FROM persons LIMIT 1",
-            end = *created + Duration::hours(2),
+            start = created.to_rfc3339(),
+            end = (*created + Duration::hours(2)).to_rfc3339(),
             status = if minutes.is_some() { "contacted" } else { "open" },
         ))
         .execute(&mut owner)
