@@ -70,16 +70,33 @@ impl SupportSettings {
     /// [`ConfigError::Env`] naming the variable.
     pub fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         let vars: [(&'static str, &mut u32, u32, u32); 3] = [
-            ("FATIGUE_SUPPORT_ESCALATE_MINUTES", &mut self.escalate_after_minutes, 0, 7 * 24 * 60),
-            ("FATIGUE_SUPPORT_RETENTION_DAYS", &mut self.retention_days, 1, 365),
-            ("FATIGUE_SUPPORT_RETENTION_CHECK_MINUTES", &mut self.retention_check_minutes, 1, 24 * 60),
+            (
+                "FATIGUE_SUPPORT_ESCALATE_MINUTES",
+                &mut self.escalate_after_minutes,
+                0,
+                7 * 24 * 60,
+            ),
+            (
+                "FATIGUE_SUPPORT_RETENTION_DAYS",
+                &mut self.retention_days,
+                1,
+                365,
+            ),
+            (
+                "FATIGUE_SUPPORT_RETENTION_CHECK_MINUTES",
+                &mut self.retention_check_minutes,
+                1,
+                24 * 60,
+            ),
         ];
         for (name, slot, min, max) in vars {
             if let Some(v) = get(name) {
-                *slot = v.parse().map_err(|e: std::num::ParseIntError| ConfigError::Env {
-                    name,
-                    message: e.to_string(),
-                })?;
+                *slot = v
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| ConfigError::Env {
+                        name,
+                        message: e.to_string(),
+                    })?;
             }
             if !(min..=max).contains(slot) {
                 return Err(ConfigError::Env {
@@ -98,7 +115,11 @@ impl SupportSettings {
 ///
 /// # Errors
 /// Database errors.
-pub fn purge(c: &mut PgConnection, now: DateTime<Utc>, retention: Duration) -> AppResult<Option<usize>> {
+pub fn purge(
+    c: &mut PgConnection,
+    now: DateTime<Utc>,
+    retention: Duration,
+) -> AppResult<Option<usize>> {
     c.transaction(|c| {
         let locked: Found = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS found")
             .bind::<BigInt, _>(LOCK_KEY)
@@ -111,7 +132,8 @@ pub fn purge(c: &mut PgConnection, now: DateTime<Utc>, retention: Duration) -> A
             #[diesel(sql_type = SqlUuid)]
             id: Uuid,
         }
-        let forces: Vec<ForceId> = diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
+        let forces: Vec<ForceId> =
+            diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
         let mut deleted = 0;
         for f in forces {
             // Row-level security: each force's rows are reachable only with its id set.
@@ -129,7 +151,9 @@ pub fn purge(c: &mut PgConnection, now: DateTime<Utc>, retention: Duration) -> A
 /// and then every `retention_check_minutes`. Failures are logged and the
 /// next round tries again.
 pub fn spawn(state: web::Data<AppState>) {
-    let every = std::time::Duration::from_secs(u64::from(state.config.peer_support.retention_check_minutes) * 60);
+    let every = std::time::Duration::from_secs(
+        u64::from(state.config.peer_support.retention_check_minutes) * 60,
+    );
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(every);
         loop {
@@ -143,7 +167,9 @@ pub fn spawn(state: web::Data<AppState>) {
             .await;
             match round {
                 Ok(Ok(Some(n))) => tracing::info!(deleted = n, "peer-support retention round"),
-                Ok(Ok(None)) => tracing::debug!("peer-support retention: another instance holds the lock"),
+                Ok(Ok(None)) => {
+                    tracing::debug!("peer-support retention: another instance holds the lock")
+                }
                 Ok(Err(e)) => tracing::warn!(error = ?e, "peer-support retention round failed"),
                 Err(e) => tracing::warn!(error = %e, "peer-support retention round did not run"),
             }

@@ -32,7 +32,10 @@ fn staff(server: &TestServer, force: &Force, username: &str, role: &str) -> (Cli
     );
     assert_eq!(r.status, 201, "{:?}", r.body);
     let id = r.body["id"].as_str().unwrap().to_owned();
-    (server.client().login(Some(&force.slug), username, PASSWORD), id)
+    (
+        server.client().login(Some(&force.slug), username, PASSWORD),
+        id,
+    )
 }
 
 fn list_supporter(force: &Force, id: &str, name: &str) {
@@ -51,7 +54,15 @@ fn staffed(server: &TestServer, slug: &str) -> Staffed {
     let (cora, cora_id) = staff(server, &force, "cora", "peer_support_coordinator");
     list_supporter(&force, &pat_id, &format!("Pat of {slug}"));
     list_supporter(&force, &sam_id, &format!("Sam of {slug}"));
-    Staffed { force, pat, pat_id, sam, sam_id, cora, cora_id }
+    Staffed {
+        force,
+        pat,
+        pat_id,
+        sam,
+        sam_id,
+        cora,
+        cora_id,
+    }
 }
 
 fn request(officer: &Client, supporter: Option<&str>, method: &str, detail: Option<&str>) -> Reply {
@@ -67,7 +78,12 @@ fn request(officer: &Client, supporter: Option<&str>, method: &str, detail: Opti
 
 fn ids(r: &Reply) -> Vec<String> {
     assert_eq!(r.status, 200, "{:?}", r.body);
-    r.body.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -82,7 +98,12 @@ fn the_directory_holds_the_forces_entries_and_always_the_national_crisis_lines()
     assert_eq!(dir.body["supporters"], json!([]));
     let services = dir.body["services"].as_array().unwrap();
     assert!(services.iter().all(|s| s["force_specific"] == false));
-    assert!(services.iter().any(|s| s["kind"] == "crisis_line" && s["contact"].as_str().unwrap().contains("116 123")));
+    assert!(
+        services
+            .iter()
+            .any(|s| s["kind"] == "crisis_line"
+                && s["contact"].as_str().unwrap().contains("116 123"))
+    );
 
     let (_, pat) = staff(&server, &force, "pat", "peer_supporter");
     let (_, sup) = staff(&server, &force, "sarge2", "supervisor");
@@ -112,7 +133,10 @@ fn the_directory_holds_the_forces_entries_and_always_the_national_crisis_lines()
     let r = force.admin.post("/v1/support/services", &trim);
     assert_eq!(r.status, 201, "{:?}", r.body);
     let service = r.body["id"].as_str().unwrap().to_owned();
-    let r = force.admin.post("/v1/support/services", &json!({ "kind": "trim", "name": "", "contact": "x", "hours": "x", "when_to_use": "x" }));
+    let r = force.admin.post(
+        "/v1/support/services",
+        &json!({ "kind": "trim", "name": "", "contact": "x", "hours": "x", "when_to_use": "x" }),
+    );
     assert_eq!((r.status, r.code()), (422, "invalid_service"));
     let r = force.admin.send(
         "PUT",
@@ -140,14 +164,44 @@ fn the_directory_holds_the_forces_entries_and_always_the_national_crisis_lines()
         &json!({ "display_name": "Pat", "contact_hours": "any", "channels": ["app"], "active": false }),
     );
     assert_eq!(r.status, 200);
-    assert_eq!(officer.get("/v1/support/directory").body["supporters"], json!([]));
-    assert_eq!(force.admin.get("/v1/support/directory").body["supporters"][0]["active"], false);
+    assert_eq!(
+        officer.get("/v1/support/directory").body["supporters"],
+        json!([])
+    );
+    assert_eq!(
+        force.admin.get("/v1/support/directory").body["supporters"][0]["active"],
+        false
+    );
     // Officers cannot edit the directory.
     assert_eq!(officer.post("/v1/support/services", &trim).status, 403);
-    assert_eq!(force.admin.delete(&format!("/v1/support/services/{service}")).status, 204);
-    assert_eq!(force.admin.delete(&format!("/v1/support/services/{service}")).status, 404);
-    assert_eq!(force.admin.delete(&format!("/v1/support/supporters/{pat}")).status, 204);
-    assert_eq!(force.admin.delete(&format!("/v1/support/supporters/{pat}")).status, 404);
+    assert_eq!(
+        force
+            .admin
+            .delete(&format!("/v1/support/services/{service}"))
+            .status,
+        204
+    );
+    assert_eq!(
+        force
+            .admin
+            .delete(&format!("/v1/support/services/{service}"))
+            .status,
+        404
+    );
+    assert_eq!(
+        force
+            .admin
+            .delete(&format!("/v1/support/supporters/{pat}"))
+            .status,
+        204
+    );
+    assert_eq!(
+        force
+            .admin
+            .delete(&format!("/v1/support/supporters/{pat}"))
+            .status,
+        404
+    );
 }
 
 #[test]
@@ -168,78 +222,180 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
     assert_eq!(seen.body[0]["contact_method"], "phone");
     assert!(!seen.body.to_string().contains("kent-001"));
     assert!(ids(&s.sam.get("/v1/support/callbacks/assigned")).is_empty());
-    assert!(ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty(), "not escalated yet");
+    assert!(
+        ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty(),
+        "not escalated yet"
+    );
     // Another supporter, the coordinator and another officer cannot act on it.
-    assert_eq!(s.sam.post(&format!("/v1/support/callbacks/{id}/acknowledge"), &json!({})).status, 404);
-    assert_eq!(s.cora.post(&format!("/v1/support/callbacks/{id}/contacted"), &json!({})).status, 404);
-    assert_eq!(other_officer.post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({})).status, 404);
+    assert_eq!(
+        s.sam
+            .post(
+                &format!("/v1/support/callbacks/{id}/acknowledge"),
+                &json!({})
+            )
+            .status,
+        404
+    );
+    assert_eq!(
+        s.cora
+            .post(&format!("/v1/support/callbacks/{id}/contacted"), &json!({}))
+            .status,
+        404
+    );
+    assert_eq!(
+        other_officer
+            .post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({}))
+            .status,
+        404
+    );
     assert!(ids(&other_officer.get("/v1/support/callbacks/mine")).is_empty());
     // Only officers cancel; supporters cannot.
-    assert_eq!(s.pat.post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({})).status, 403);
+    assert_eq!(
+        s.pat
+            .post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({}))
+            .status,
+        403
+    );
 
-    let r = s.pat.post(&format!("/v1/support/callbacks/{id}/acknowledge"), &json!({}));
+    let r = s.pat.post(
+        &format!("/v1/support/callbacks/{id}/acknowledge"),
+        &json!({}),
+    );
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "acknowledged");
     assert!(r.body["acknowledged_at"].is_string());
-    assert_eq!(s.pat.post(&format!("/v1/support/callbacks/{id}/acknowledge"), &json!({})).status, 409);
+    assert_eq!(
+        s.pat
+            .post(
+                &format!("/v1/support/callbacks/{id}/acknowledge"),
+                &json!({})
+            )
+            .status,
+        409
+    );
 
     // Hand-over: to a supporter in the directory other than oneself.
-    let r = s.pat.post(&format!("/v1/support/callbacks/{id}/handover"), &json!({ "supporter_id": s.pat_id }));
+    let r = s.pat.post(
+        &format!("/v1/support/callbacks/{id}/handover"),
+        &json!({ "supporter_id": s.pat_id }),
+    );
     assert_eq!((r.status, r.code()), (422, "unknown_supporter"));
-    let r = s.pat.post(&format!("/v1/support/callbacks/{id}/handover"), &json!({ "supporter_id": s.cora_id }));
-    assert_eq!((r.status, r.code()), (422, "unknown_supporter"), "cora is not in the directory");
-    let r = s.pat.post(&format!("/v1/support/callbacks/{id}/handover"), &json!({ "supporter_id": s.sam_id }));
+    let r = s.pat.post(
+        &format!("/v1/support/callbacks/{id}/handover"),
+        &json!({ "supporter_id": s.cora_id }),
+    );
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "unknown_supporter"),
+        "cora is not in the directory"
+    );
+    let r = s.pat.post(
+        &format!("/v1/support/callbacks/{id}/handover"),
+        &json!({ "supporter_id": s.sam_id }),
+    );
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(ids(&s.pat.get("/v1/support/callbacks/assigned")).is_empty());
     let seen = s.sam.get("/v1/support/callbacks/assigned");
     assert_eq!(ids(&seen), vec![id.clone()]);
     assert_eq!(seen.body[0]["status"], "open");
 
-    let r = s.sam.post(&format!("/v1/support/callbacks/{id}/contacted"), &json!({}));
+    let r = s
+        .sam
+        .post(&format!("/v1/support/callbacks/{id}/contacted"), &json!({}));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "contacted");
     assert!(ids(&s.sam.get("/v1/support/callbacks/assigned")).is_empty());
     let mine = officer.get("/v1/support/callbacks/mine");
     assert_eq!(ids(&mine), vec![id.clone()]);
     assert_eq!(mine.body[0]["status"], "contacted");
-    assert_eq!(officer.post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({})).status, 409);
+    assert_eq!(
+        officer
+            .post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({}))
+            .status,
+        409
+    );
 
     // "Next available": the coordinator's queue, no supporter's.
     let r = request(&officer, None, "app", None);
     assert_eq!(r.status, 201, "{:?}", r.body);
     let next = r.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(ids(&s.cora.get("/v1/support/callbacks/unassigned")), vec![next.clone()]);
+    assert_eq!(
+        ids(&s.cora.get("/v1/support/callbacks/unassigned")),
+        vec![next.clone()]
+    );
     assert!(ids(&s.pat.get("/v1/support/callbacks/assigned")).is_empty());
-    assert_eq!(s.pat.post(&format!("/v1/support/callbacks/{next}/acknowledge"), &json!({})).status, 404);
-    let r = s.cora.post(&format!("/v1/support/callbacks/{next}/handover"), &json!({}));
-    assert_eq!((r.status, r.code()), (422, "unknown_supporter"), "the coordinator names a supporter");
-    let r = s.cora.post(&format!("/v1/support/callbacks/{next}/handover"), &json!({ "supporter_id": s.pat_id }));
+    assert_eq!(
+        s.pat
+            .post(
+                &format!("/v1/support/callbacks/{next}/acknowledge"),
+                &json!({})
+            )
+            .status,
+        404
+    );
+    let r = s.cora.post(
+        &format!("/v1/support/callbacks/{next}/handover"),
+        &json!({}),
+    );
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "unknown_supporter"),
+        "the coordinator names a supporter"
+    );
+    let r = s.cora.post(
+        &format!("/v1/support/callbacks/{next}/handover"),
+        &json!({ "supporter_id": s.pat_id }),
+    );
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(ids(&s.pat.get("/v1/support/callbacks/assigned")), vec![next.clone()]);
+    assert_eq!(
+        ids(&s.pat.get("/v1/support/callbacks/assigned")),
+        vec![next.clone()]
+    );
     assert!(ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty());
     // A supporter may hand it back to the queue.
-    let r = s.pat.post(&format!("/v1/support/callbacks/{next}/handover"), &json!({}));
+    let r = s.pat.post(
+        &format!("/v1/support/callbacks/{next}/handover"),
+        &json!({}),
+    );
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(ids(&s.cora.get("/v1/support/callbacks/unassigned")), vec![next.clone()]);
+    assert_eq!(
+        ids(&s.cora.get("/v1/support/callbacks/unassigned")),
+        vec![next.clone()]
+    );
 
     // The officer cancels: the contact detail is erased at once.
     let r = request(&officer, Some(&s.sam_id), "email", Some("me@example.org"));
     let third = r.body["id"].as_str().unwrap().to_owned();
     let r = officer.post(&format!("/v1/support/callbacks/{third}/cancel"), &json!({}));
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!((r.body["status"].clone(), r.body["contact_detail"].clone()), (json!("cancelled"), Value::Null));
+    assert_eq!(
+        (r.body["status"].clone(), r.body["contact_detail"].clone()),
+        (json!("cancelled"), Value::Null)
+    );
     assert!(ids(&s.sam.get("/v1/support/callbacks/assigned")).is_empty());
 
     // Bad requests are refused with typed codes, and no more than three stay open.
-    assert_eq!(request(&officer, Some(&Uuid::new_v4().to_string()), "app", None).code(), "unknown_supporter");
-    assert_eq!(request(&officer, None, "phone", Some("call me")).code(), "invalid_contact");
-    assert_eq!(request(&officer, None, "text", None).code(), "invalid_contact");
+    assert_eq!(
+        request(&officer, Some(&Uuid::new_v4().to_string()), "app", None).code(),
+        "unknown_supporter"
+    );
+    assert_eq!(
+        request(&officer, None, "phone", Some("call me")).code(),
+        "invalid_contact"
+    );
+    assert_eq!(
+        request(&officer, None, "text", None).code(),
+        "invalid_contact"
+    );
     let now = Utc::now();
     let backwards = officer.post(
         "/v1/support/callbacks",
         &json!({ "contact_method": "app", "window_start": now + Duration::hours(3), "window_end": now + Duration::hours(1) }),
     );
-    assert_eq!((backwards.status, backwards.code()), (422, "invalid_window"));
+    assert_eq!(
+        (backwards.status, backwards.code()),
+        (422, "invalid_window")
+    );
     assert_eq!(request(&officer, None, "app", None).status, 201);
     assert_eq!(request(&officer, None, "app", None).status, 201);
     let r = request(&officer, None, "app", None);
@@ -250,32 +406,86 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
     assert_eq!(audit.status, 200);
     let text = audit.body.to_string();
     assert!(!text.contains(PHONE) && !text.contains("me@example.org"));
-    let reads = audit.body.as_array().unwrap().iter().filter(|e| e["action"] == "read_callback" && e["target"] == format!("callback:{id}"));
-    let readers: std::collections::BTreeSet<String> = reads.map(|e| e["actor_role"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(readers, ["officer", "peer_supporter"].map(str::to_owned).into_iter().collect());
+    let reads = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "read_callback" && e["target"] == format!("callback:{id}"));
+    let readers: std::collections::BTreeSet<String> = reads
+        .map(|e| e["actor_role"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        readers,
+        ["officer", "peer_supporter"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
+    );
 }
 
 /// Every peer-support endpoint, aimed at force A's request and entries.
 fn endpoints(id: &str, supporter: &str, service: &str) -> Vec<(&'static str, String, Value)> {
     let now = Utc::now();
-    let svc = json!({ "kind": "trim", "name": "Mole", "contact": "x", "hours": "x", "when_to_use": "x" });
+    let svc =
+        json!({ "kind": "trim", "name": "Mole", "contact": "x", "hours": "x", "when_to_use": "x" });
     vec![
         ("GET", "/v1/support/directory".into(), Value::Null),
-        ("PUT", format!("/v1/support/supporters/{supporter}"), json!({ "display_name": "Mole", "contact_hours": "x", "channels": ["app"] })),
-        ("DELETE", format!("/v1/support/supporters/{supporter}"), Value::Null),
+        (
+            "PUT",
+            format!("/v1/support/supporters/{supporter}"),
+            json!({ "display_name": "Mole", "contact_hours": "x", "channels": ["app"] }),
+        ),
+        (
+            "DELETE",
+            format!("/v1/support/supporters/{supporter}"),
+            Value::Null,
+        ),
         ("POST", "/v1/support/services".into(), svc.clone()),
         ("PUT", format!("/v1/support/services/{service}"), svc),
-        ("DELETE", format!("/v1/support/services/{service}"), Value::Null),
-        ("POST", "/v1/support/callbacks".into(), json!({ "supporter_id": supporter, "contact_method": "app",
-            "window_start": now + Duration::hours(1), "window_end": now + Duration::hours(2) })),
+        (
+            "DELETE",
+            format!("/v1/support/services/{service}"),
+            Value::Null,
+        ),
+        (
+            "POST",
+            "/v1/support/callbacks".into(),
+            json!({ "supporter_id": supporter, "contact_method": "app",
+            "window_start": now + Duration::hours(1), "window_end": now + Duration::hours(2) }),
+        ),
         ("GET", "/v1/support/callbacks/mine".into(), Value::Null),
         ("GET", "/v1/support/callbacks/assigned".into(), Value::Null),
-        ("GET", "/v1/support/callbacks/unassigned".into(), Value::Null),
-        ("POST", format!("/v1/support/callbacks/{id}/acknowledge"), json!({})),
-        ("POST", format!("/v1/support/callbacks/{id}/contacted"), json!({})),
-        ("POST", format!("/v1/support/callbacks/{id}/handover"), json!({ "supporter_id": supporter })),
-        ("POST", format!("/v1/support/callbacks/{id}/cancel"), json!({})),
-        ("GET", "/v1/support/report?from=2026-01-01&to=2026-12-31".into(), Value::Null),
+        (
+            "GET",
+            "/v1/support/callbacks/unassigned".into(),
+            Value::Null,
+        ),
+        (
+            "POST",
+            format!("/v1/support/callbacks/{id}/acknowledge"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/v1/support/callbacks/{id}/contacted"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/v1/support/callbacks/{id}/handover"),
+            json!({ "supporter_id": supporter }),
+        ),
+        (
+            "POST",
+            format!("/v1/support/callbacks/{id}/cancel"),
+            json!({}),
+        ),
+        (
+            "GET",
+            "/v1/support/report?from=2026-01-01&to=2026-12-31".into(),
+            Value::Null,
+        ),
     ]
 }
 
@@ -289,15 +499,32 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
     let r = request(&officer, Some(&a.pat_id), "phone", Some(PHONE));
     let id = r.body["id"].as_str().unwrap().to_owned();
     // A second request to the queue, so the coordinators' lists have something to leak.
-    assert_eq!(request(&officer, None, "text", Some("07700 900999")).status, 201);
-    let r = a.force.admin.post("/v1/support/services", &json!({ "kind": "trim", "name": "Kent TRiM",
-        "contact": "01622 000000", "hours": "x", "when_to_use": "x" }));
+    assert_eq!(
+        request(&officer, None, "text", Some("07700 900999")).status,
+        201
+    );
+    let r = a.force.admin.post(
+        "/v1/support/services",
+        &json!({ "kind": "trim", "name": "Kent TRiM",
+        "contact": "01622 000000", "hours": "x", "when_to_use": "x" }),
+    );
     let service = r.body["id"].as_str().unwrap().to_owned();
     let platform = server.admin();
-    platform.post("/v1/admin/analysts", &json!({ "username": "analyst", "password": PASSWORD }));
+    platform.post(
+        "/v1/admin/analysts",
+        &json!({ "username": "analyst", "password": PASSWORD }),
+    );
     let npws = server.client().login(None, "analyst", PASSWORD);
 
-    let secrets = [id.as_str(), PHONE, "07700 900999", "Pat of kent", "Kent TRiM", a.pat_id.as_str(), service.as_str()];
+    let secrets = [
+        id.as_str(),
+        PHONE,
+        "07700 900999",
+        "Pat of kent",
+        "Kent TRiM",
+        a.pat_id.as_str(),
+        service.as_str(),
+    ];
     let callers: Vec<(&str, &Client)> = vec![
         ("A supervisor", &a.force.supervisor),
         ("A FRM lead", &a.force.frm_lead),
@@ -320,11 +547,23 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
                 let text = r.body.to_string();
                 // Force A's own staff may read A's directory; never a request.
                 let own_directory = who.starts_with("A ") && path == "/v1/support/directory";
-                for s in if own_directory { &secrets[..3] } else { &secrets[..] } {
-                    assert!(!text.contains(s), "{who} {method} {path} leaked {s}: {text}");
+                for s in if own_directory {
+                    &secrets[..3]
+                } else {
+                    &secrets[..]
+                } {
+                    assert!(
+                        !text.contains(s),
+                        "{who} {method} {path} leaked {s}: {text}"
+                    );
                 }
             } else {
-                assert!([403, 404, 422].contains(&r.status), "{who} {method} {path}: {} {:?}", r.status, r.body);
+                assert!(
+                    [403, 404, 422].contains(&r.status),
+                    "{who} {method} {path}: {} {:?}",
+                    r.status,
+                    r.body
+                );
                 assert_eq!(r.content_type, "application/problem+json");
             }
         }
@@ -335,17 +574,50 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
     assert_eq!(ids(&seen), vec![id.clone()]);
     assert_eq!(seen.body[0]["contact_detail"], PHONE);
     assert_eq!(seen.body[0]["status"], "open");
-    assert_eq!(a.cora.get("/v1/support/callbacks/unassigned").body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        a.cora
+            .get("/v1/support/callbacks/unassigned")
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // Specific refusals.
-    for c in [&a.force.supervisor, &a.force.frm_lead, &npws, &a.force.admin] {
+    for c in [
+        &a.force.supervisor,
+        &a.force.frm_lead,
+        &npws,
+        &a.force.admin,
+    ] {
         assert_eq!(c.get("/v1/support/callbacks/assigned").status, 403);
         assert_eq!(c.get("/v1/support/callbacks/unassigned").status, 403);
     }
     assert_eq!(a.sam.get("/v1/support/callbacks/unassigned").status, 403);
-    assert_eq!(a.force.supervisor.get("/v1/support/report?from=2026-01-01&to=2026-01-31").status, 403);
+    assert_eq!(
+        a.force
+            .supervisor
+            .get("/v1/support/report?from=2026-01-01&to=2026-01-31")
+            .status,
+        403
+    );
     assert_eq!(npws.get("/v1/support/directory").status, 403);
-    assert_eq!(b.force.admin.delete(&format!("/v1/support/services/{service}")).status, 404);
-    assert_eq!(b.pat.post(&format!("/v1/support/callbacks/{id}/acknowledge"), &json!({})).status, 404);
+    assert_eq!(
+        b.force
+            .admin
+            .delete(&format!("/v1/support/services/{service}"))
+            .status,
+        404
+    );
+    assert_eq!(
+        b.pat
+            .post(
+                &format!("/v1/support/callbacks/{id}/acknowledge"),
+                &json!({})
+            )
+            .status,
+        404
+    );
     // B's directory has B's supporters only.
     let mut names: Vec<String> = b_officer.get("/v1/support/directory").body["supporters"]
         .as_array()
@@ -359,7 +631,10 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
     assert_eq!(names, expected);
     assert!(!names.contains(&a.pat_id));
     // A report request by force A's admin works (and hides small numbers).
-    let rep = a.force.admin.get("/v1/support/report?from=2020-01-01&to=2020-12-31");
+    let rep = a
+        .force
+        .admin
+        .get("/v1/support/report?from=2020-01-01&to=2020-12-31");
     assert_eq!(rep.status, 200, "{:?}", rep.body);
 }
 
@@ -386,9 +661,11 @@ fn force_id(c: &mut PgConnection, slug: &str) -> Uuid {
 }
 
 fn set_force(c: &mut PgConnection, force: Uuid) {
-    diesel::sql_query(format!("SELECT set_config('app.force_id', '{force}', false)"))
-        .execute(c)
-        .unwrap();
+    diesel::sql_query(format!(
+        "SELECT set_config('app.force_id', '{force}', false)"
+    ))
+    .execute(c)
+    .unwrap();
 }
 
 #[test]
@@ -397,16 +674,32 @@ fn row_level_security_covers_the_peer_support_tables() {
     let a = staffed(&server, "kent");
     let _essex = staffed(&server, "essex");
     let officer = enrol(&server, &a.force, "kent-001").client;
-    assert_eq!(request(&officer, Some(&a.pat_id), "phone", Some(PHONE)).status, 201);
+    assert_eq!(
+        request(&officer, Some(&a.pat_id), "phone", Some(PHONE)).status,
+        201
+    );
     let mut c = PgConnection::establish(&cluster().cluster.app_url(&server.database)).unwrap();
-    let tables = ["peer_supporters", "peer_callbacks", "support_services", "peer_callback_outcomes"];
+    let tables = [
+        "peer_supporters",
+        "peer_callbacks",
+        "support_services",
+        "peer_callback_outcomes",
+    ];
     for t in tables {
-        assert_eq!(count(&mut c, &format!("SELECT count(*) AS n FROM {t}")), 0, "{t} without a force");
+        assert_eq!(
+            count(&mut c, &format!("SELECT count(*) AS n FROM {t}")),
+            0,
+            "{t} without a force"
+        );
     }
     let (kent, essex) = (force_id(&mut c, "kent"), force_id(&mut c, "essex"));
     set_force(&mut c, essex);
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM peer_callbacks"), 0);
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM peer_supporters"), 2, "essex's own two");
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM peer_supporters"),
+        2,
+        "essex's own two"
+    );
     let err = diesel::sql_query(format!(
         "UPDATE peer_callbacks SET status = 'cancelled' WHERE force_id = '{kent}'"
     ))
@@ -429,7 +722,11 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     let server = TestServer::start();
     let s = staffed(&server, "kent");
     let officer = enrol(&server, &s.force, "kent-001").client;
-    let id: Uuid = request(&officer, Some(&s.pat_id), "phone", Some(PHONE)).body["id"].as_str().unwrap().parse().unwrap();
+    let id: Uuid = request(&officer, Some(&s.pat_id), "phone", Some(PHONE)).body["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let db = &server.database;
     let mut app = PgConnection::establish(&cluster().cluster.app_url(db)).unwrap();
     let kent = force_id(&mut app, "kent");
@@ -439,13 +736,30 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
 
     // Escalation: unacknowledged for four hours, the coordinator sees it too.
     let now = Utc::now();
-    let early = Callback::visible_to(&mut app, kent, cora, now + Duration::hours(3), four_hours).unwrap();
+    let early =
+        Callback::visible_to(&mut app, kent, cora, now + Duration::hours(3), four_hours).unwrap();
     assert!(early.is_empty());
-    let late = Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours).unwrap();
-    assert_eq!(late.iter().map(|c| (c.id, c.escalated)).collect::<Vec<_>>(), vec![(id, true)]);
+    let late =
+        Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours).unwrap();
+    assert_eq!(
+        late.iter().map(|c| (c.id, c.escalated)).collect::<Vec<_>>(),
+        vec![(id, true)]
+    );
     // Acknowledged requests do not escalate.
-    assert_eq!(s.pat.post(&format!("/v1/support/callbacks/{id}/acknowledge"), &json!({})).status, 200);
-    assert!(Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours).unwrap().is_empty());
+    assert_eq!(
+        s.pat
+            .post(
+                &format!("/v1/support/callbacks/{id}/acknowledge"),
+                &json!({})
+            )
+            .status,
+        200
+    );
+    assert!(
+        Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours)
+            .unwrap()
+            .is_empty()
+    );
 
     // Report figures: six requests on 2 June 2025 answered after 10..60
     // minutes (median 35), four on 1 July (withheld).
@@ -458,7 +772,9 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
         .chain([(june, None)])
         .collect();
     for (created, minutes) in &rows {
-        let ack = minutes.map(|m| format!("'{}'", (*created + Duration::minutes(m)).to_rfc3339())).unwrap_or("NULL".into());
+        let ack = minutes
+            .map(|m| format!("'{}'", (*created + Duration::minutes(m)).to_rfc3339()))
+            .unwrap_or("NULL".into());
         diesel::sql_query(format!(
             "INSERT INTO peer_callbacks (force_id, id, person_id, contact_method, window_start, window_end, \
              status, created_at, assigned_at, acknowledged_at) \
@@ -479,7 +795,10 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     assert_eq!(june_report.median_response_minutes, Some(35.0));
     assert!(!june_report.suppressed);
     let july_report = report(&mut app, kent, d(7, 1), d(7, 31)).unwrap();
-    assert_eq!((july_report.requests, july_report.median_response_minutes), (None, None));
+    assert_eq!(
+        (july_report.requests, july_report.median_response_minutes),
+        (None, None)
+    );
     assert!(july_report.suppressed);
 
     // Retention: nothing is due at 29 days, the 2025 rows are long due, and
@@ -487,24 +806,49 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     let total = |c: &mut PgConnection| count(c, "SELECT count(*) AS n FROM peer_callbacks");
     assert_eq!(total(&mut app), 12);
     let thirty = Duration::days(30);
-    assert_eq!(purge(&mut app, now - Duration::days(600), thirty).unwrap(), Some(0));
+    assert_eq!(
+        purge(&mut app, now - Duration::days(600), thirty).unwrap(),
+        Some(0)
+    );
     assert_eq!(purge(&mut app, now, thirty).unwrap(), Some(11));
     assert_eq!(total(&mut app), 1);
-    assert_eq!(purge(&mut app, now + Duration::days(29), thirty).unwrap(), Some(0));
+    assert_eq!(
+        purge(&mut app, now + Duration::days(29), thirty).unwrap(),
+        Some(0)
+    );
     // The figures survive as outcome rows without any contact details.
-    assert_eq!(report(&mut app, kent, d(6, 1), d(6, 30)).unwrap(), june_report);
-    assert_eq!(count(&mut app, "SELECT count(*) AS n FROM peer_callback_outcomes"), 11);
-    assert_eq!(purge(&mut app, now + Duration::days(31), thirty).unwrap(), Some(1));
+    assert_eq!(
+        report(&mut app, kent, d(6, 1), d(6, 30)).unwrap(),
+        june_report
+    );
+    assert_eq!(
+        count(&mut app, "SELECT count(*) AS n FROM peer_callback_outcomes"),
+        11
+    );
+    assert_eq!(
+        purge(&mut app, now + Duration::days(31), thirty).unwrap(),
+        Some(1)
+    );
     assert_eq!(total(&mut app), 0);
     assert!(ids(&s.pat.get("/v1/support/callbacks/assigned")).is_empty());
     assert!(ids(&officer.get("/v1/support/callbacks/mine")).is_empty());
 
     // Only one instance runs a round: while another holds the lock, purge does nothing.
     let mut other = PgConnection::establish(&cluster().cluster.app_url(db)).unwrap();
-    diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK_KEY})")).execute(&mut other).unwrap();
-    assert_eq!(purge(&mut app, now + Duration::days(400), thirty).unwrap(), None);
-    diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})")).execute(&mut other).unwrap();
-    assert_eq!(purge(&mut app, now + Duration::days(400), thirty).unwrap(), Some(0));
+    diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK_KEY})"))
+        .execute(&mut other)
+        .unwrap();
+    assert_eq!(
+        purge(&mut app, now + Duration::days(400), thirty).unwrap(),
+        None
+    );
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
+        .execute(&mut other)
+        .unwrap();
+    assert_eq!(
+        purge(&mut app, now + Duration::days(400), thirty).unwrap(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -512,14 +856,28 @@ fn the_coordinator_sees_a_stale_request_through_the_api_when_escalation_is_immed
     let server = TestServer::start_with(&[("FATIGUE_SUPPORT_ESCALATE_MINUTES", "0")]);
     let s = staffed(&server, "kent");
     let officer = enrol(&server, &s.force, "kent-001").client;
-    let id = request(&officer, Some(&s.pat_id), "phone", Some(PHONE)).body["id"].as_str().unwrap().to_owned();
+    let id = request(&officer, Some(&s.pat_id), "phone", Some(PHONE)).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let queue = s.cora.get("/v1/support/callbacks/unassigned");
     assert_eq!(ids(&queue), vec![id.clone()]);
     assert_eq!(queue.body[0]["escalated"], true);
     assert_eq!(queue.body[0]["supporter_id"], json!(s.pat_id));
     // The coordinator can reassign it; once acknowledged it leaves the queue.
-    let r = s.cora.post(&format!("/v1/support/callbacks/{id}/handover"), &json!({ "supporter_id": s.sam_id }));
+    let r = s.cora.post(
+        &format!("/v1/support/callbacks/{id}/handover"),
+        &json!({ "supporter_id": s.sam_id }),
+    );
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(s.sam.post(&format!("/v1/support/callbacks/{id}/acknowledge"), &json!({})).status, 200);
+    assert_eq!(
+        s.sam
+            .post(
+                &format!("/v1/support/callbacks/{id}/acknowledge"),
+                &json!({})
+            )
+            .status,
+        200
+    );
     assert!(ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty());
 }

@@ -57,7 +57,12 @@ impl ContactMethod {
     /// `invalid_contact` naming what is expected (never echoing the detail).
     pub fn check(self, detail: Option<&str>) -> AppResult<()> {
         let detail = detail.map(str::trim).filter(|d| !d.is_empty());
-        let bad = |what: &str| Err(AppError::invalid("invalid_contact", format!("contact_detail: {what}")));
+        let bad = |what: &str| {
+            Err(AppError::invalid(
+                "invalid_contact",
+                format!("contact_detail: {what}"),
+            ))
+        };
         if detail.is_some_and(|d| d.chars().count() > MAX_CONTACT_DETAIL) {
             return bad("at most 200 characters");
         }
@@ -164,7 +169,10 @@ pub fn check_text(code: &'static str, field: &str, value: &str, max: usize) -> A
     if (1..=max).contains(&n) {
         Ok(())
     } else {
-        Err(AppError::invalid(code, format!("{field}: 1 to {max} characters")))
+        Err(AppError::invalid(
+            code,
+            format!("{field}: 1 to {max} characters"),
+        ))
     }
 }
 
@@ -175,9 +183,17 @@ impl SupporterDetails {
     /// `invalid_supporter`.
     pub fn check(&self) -> AppResult<()> {
         check_text("invalid_supporter", "display_name", &self.display_name, 100)?;
-        check_text("invalid_supporter", "contact_hours", &self.contact_hours, 200)?;
+        check_text(
+            "invalid_supporter",
+            "contact_hours",
+            &self.contact_hours,
+            200,
+        )?;
         if self.channels.is_empty() {
-            return Err(AppError::invalid("invalid_supporter", "channels: at least one"));
+            return Err(AppError::invalid(
+                "invalid_supporter",
+                "channels: at least one",
+            ));
         }
         Ok(())
     }
@@ -192,16 +208,22 @@ impl Supporter {
     ///
     /// # Errors
     /// Not found for an unknown account; `invalid_supporter` for another role.
-    pub fn put(c: &mut PgConnection, force: Uuid, account: Uuid, d: &SupporterDetails) -> AppResult<Supporter> {
+    pub fn put(
+        c: &mut PgConnection,
+        force: Uuid,
+        account: Uuid,
+        d: &SupporterDetails,
+    ) -> AppResult<Supporter> {
         #[derive(QueryableByName)]
         struct Role {
             #[diesel(sql_type = Text)]
             role: String,
         }
-        let role: Role = diesel::sql_query("SELECT role FROM accounts WHERE force_id = $1 AND id = $2")
-            .bind::<SqlUuid, _>(force)
-            .bind::<SqlUuid, _>(account)
-            .get_result(c)?;
+        let role: Role =
+            diesel::sql_query("SELECT role FROM accounts WHERE force_id = $1 AND id = $2")
+                .bind::<SqlUuid, _>(force)
+                .bind::<SqlUuid, _>(account)
+                .get_result(c)?;
         if !["peer_supporter", "peer_support_coordinator"].contains(&role.role.as_str()) {
             return Err(AppError::invalid(
                 "invalid_supporter",
@@ -259,11 +281,18 @@ impl Supporter {
     ///
     /// # Errors
     /// Not found when not listed.
-    pub fn remove(c: &mut PgConnection, force: Uuid, account: Uuid, now: DateTime<Utc>) -> AppResult<()> {
-        let n = diesel::sql_query("DELETE FROM peer_supporters WHERE force_id = $1 AND account_id = $2")
-            .bind::<SqlUuid, _>(force)
-            .bind::<SqlUuid, _>(account)
-            .execute(c)?;
+    pub fn remove(
+        c: &mut PgConnection,
+        force: Uuid,
+        account: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        let n = diesel::sql_query(
+            "DELETE FROM peer_supporters WHERE force_id = $1 AND account_id = $2",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(account)
+        .execute(c)?;
         if n == 0 {
             return Err(AppError::NotFound);
         }
@@ -335,7 +364,13 @@ impl ServiceDetails {
     }
 }
 
-fn national(kind: ServiceKind, name: &str, contact: &str, hours: &str, when_to_use: &str) -> Service {
+fn national(
+    kind: ServiceKind,
+    name: &str,
+    contact: &str,
+    hours: &str,
+    when_to_use: &str,
+) -> Service {
     Service {
         id: None,
         kind: kind.as_str().to_owned(),
@@ -396,8 +431,7 @@ pub fn national_services() -> Vec<Service> {
     ]
 }
 
-const SERVICE_SELECT: &str =
-    "SELECT id, kind, name, contact, hours, when_to_use, true AS force_specific FROM support_services";
+const SERVICE_SELECT: &str = "SELECT id, kind, name, contact, hours, when_to_use, true AS force_specific FROM support_services";
 
 impl Service {
     /// Adds a service to the force's directory.
@@ -419,7 +453,12 @@ impl Service {
     ///
     /// # Errors
     /// Not found.
-    pub fn update(c: &mut PgConnection, force: Uuid, id: Uuid, d: &ServiceDetails) -> AppResult<Service> {
+    pub fn update(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        d: &ServiceDetails,
+    ) -> AppResult<Service> {
         Self::write(
             c,
             force,
@@ -430,7 +469,13 @@ impl Service {
         )
     }
 
-    fn write(c: &mut PgConnection, force: Uuid, id: Uuid, d: &ServiceDetails, sql: &str) -> AppResult<Service> {
+    fn write(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        d: &ServiceDetails,
+        sql: &str,
+    ) -> AppResult<Service> {
         let n = diesel::sql_query(sql)
             .bind::<SqlUuid, _>(force)
             .bind::<SqlUuid, _>(id)
@@ -443,10 +488,12 @@ impl Service {
         if n == 0 {
             return Err(AppError::NotFound);
         }
-        Ok(diesel::sql_query(format!("{SERVICE_SELECT} WHERE force_id = $1 AND id = $2"))
-            .bind::<SqlUuid, _>(force)
-            .bind::<SqlUuid, _>(id)
-            .get_result(c)?)
+        Ok(
+            diesel::sql_query(format!("{SERVICE_SELECT} WHERE force_id = $1 AND id = $2"))
+                .bind::<SqlUuid, _>(force)
+                .bind::<SqlUuid, _>(id)
+                .get_result(c)?,
+        )
     }
 
     /// Removes a service.
@@ -458,7 +505,11 @@ impl Service {
             .bind::<SqlUuid, _>(force)
             .bind::<SqlUuid, _>(id)
             .execute(c)?;
-        if n == 0 { Err(AppError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(AppError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     /// The force's services by kind and name, then the national entries.
@@ -501,7 +552,10 @@ impl std::fmt::Debug for NewCallback {
         f.debug_struct("NewCallback")
             .field("supporter_id", &self.supporter_id)
             .field("contact_method", &self.contact_method)
-            .field("contact_detail", &self.contact_detail.as_ref().map(|_| "<redacted>"))
+            .field(
+                "contact_detail",
+                &self.contact_detail.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -516,10 +570,16 @@ impl NewCallback {
     pub fn check(&self, now: DateTime<Utc>) -> AppResult<()> {
         self.contact_method.check(self.contact_detail.as_deref())?;
         if self.window_end <= self.window_start || self.window_end <= now {
-            return Err(AppError::invalid("invalid_window", "window_end must be after window_start and in the future"));
+            return Err(AppError::invalid(
+                "invalid_window",
+                "window_end must be after window_start and in the future",
+            ));
         }
         if self.window_start > now + Duration::days(MAX_WINDOW_AHEAD_DAYS) {
-            return Err(AppError::invalid("invalid_window", "window_start at most 14 days ahead"));
+            return Err(AppError::invalid(
+                "invalid_window",
+                "window_start at most 14 days ahead",
+            ));
         }
         Ok(())
     }
@@ -569,7 +629,10 @@ impl std::fmt::Debug for Callback {
         f.debug_struct("Callback")
             .field("id", &self.id)
             .field("status", &self.status)
-            .field("contact_detail", &self.contact_detail.as_ref().map(|_| "<redacted>"))
+            .field(
+                "contact_detail",
+                &self.contact_detail.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -636,7 +699,10 @@ impl Callback {
         if let Some(s) = new.supporter_id
             && !Supporter::is_active(c, force, s)?
         {
-            return Err(AppError::invalid("unknown_supporter", "supporter_id is not a supporter in the directory"));
+            return Err(AppError::invalid(
+                "unknown_supporter",
+                "supporter_id is not a supporter in the directory",
+            ));
         }
         #[derive(QueryableByName)]
         struct N {
@@ -656,7 +722,11 @@ impl Callback {
             )));
         }
         let id = Uuid::new_v4();
-        let detail = new.contact_detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let detail = new
+            .contact_detail
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
         diesel::sql_query(
             "INSERT INTO peer_callbacks (force_id, id, person_id, supporter_id, contact_method, contact_detail, \
              window_start, window_end, created_at, assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -688,7 +758,15 @@ impl Callback {
         now: DateTime<Utc>,
         escalate_after: Duration,
     ) -> AppResult<Vec<Callback>> {
-        Self::select(c, force, None, actor.visible(), actor.id(), now - escalate_after, "")
+        Self::select(
+            c,
+            force,
+            None,
+            actor.visible(),
+            actor.id(),
+            now - escalate_after,
+            "",
+        )
     }
 
     /// One request if `actor` may see it, locked for update.
@@ -703,9 +781,17 @@ impl Callback {
         now: DateTime<Utc>,
         escalate_after: Duration,
     ) -> AppResult<Callback> {
-        Self::select(c, force, Some(id), actor.visible(), actor.id(), now - escalate_after, "FOR UPDATE")?
-            .pop()
-            .ok_or(AppError::NotFound)
+        Self::select(
+            c,
+            force,
+            Some(id),
+            actor.visible(),
+            actor.id(),
+            now - escalate_after,
+            "FOR UPDATE",
+        )?
+        .pop()
+        .ok_or(AppError::NotFound)
     }
 
     /// `$1` force, `$2` one id or all, `$3` the actor, `$4` the escalation cutoff.
@@ -756,10 +842,16 @@ impl Callback {
             _ => &["open", "acknowledged"],
         };
         if !allowed_from.contains(&current.status.as_str()) {
-            return Err(AppError::Conflict(format!("the request is {}", current.status)));
+            return Err(AppError::Conflict(format!(
+                "the request is {}",
+                current.status
+            )));
         }
         let (set, target) = match t {
-            Transition::Acknowledge => ("status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $3)", None),
+            Transition::Acknowledge => (
+                "status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $3)",
+                None,
+            ),
             Transition::Contacted => (
                 "status = 'contacted', contacted_at = $3, acknowledged_at = coalesce(acknowledged_at, $3)",
                 None,
@@ -767,7 +859,9 @@ impl Callback {
             Transition::Cancel => ("status = 'cancelled', contact_detail = NULL", None),
             Transition::Handover(target) => {
                 let valid = match target {
-                    Some(s) => Some(s) != current.supporter_id && Supporter::is_active(c, force, s)?,
+                    Some(s) => {
+                        Some(s) != current.supporter_id && Supporter::is_active(c, force, s)?
+                    }
                     // The coordinator hands over to someone; a supporter may hand back to the queue.
                     None => matches!(actor, Actor::Supporter(_)) || current.supporter_id.is_some(),
                 };
@@ -777,19 +871,32 @@ impl Callback {
                         "supporter_id must be another supporter in the directory",
                     ));
                 }
-                ("supporter_id = $4, status = 'open', assigned_at = $3, handovers = handovers + 1", target)
+                (
+                    "supporter_id = $4, status = 'open', assigned_at = $3, handovers = handovers + 1",
+                    target,
+                )
             }
         };
-        diesel::sql_query(format!("UPDATE peer_callbacks SET {set} WHERE force_id = $1 AND id = $2"))
-            .bind::<SqlUuid, _>(force)
-            .bind::<SqlUuid, _>(id)
-            .bind::<Timestamptz, _>(now)
-            .bind::<Nullable<SqlUuid>, _>(target)
-            .execute(c)?;
+        diesel::sql_query(format!(
+            "UPDATE peer_callbacks SET {set} WHERE force_id = $1 AND id = $2"
+        ))
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Nullable<SqlUuid>, _>(target)
+        .execute(c)?;
         // The actor acted on what they could see; the answer is the request as it is now.
-        Self::select(c, force, Some(id), "true", actor.id(), now - escalate_after, "")?
-            .pop()
-            .ok_or(AppError::NotFound)
+        Self::select(
+            c,
+            force,
+            Some(id),
+            "true",
+            actor.id(),
+            now - escalate_after,
+            "",
+        )?
+        .pop()
+        .ok_or(AppError::NotFound)
     }
 }
 
@@ -827,7 +934,12 @@ pub fn small_number_rule(n: i64) -> Option<i64> {
 ///
 /// # Errors
 /// Database errors.
-pub fn report(c: &mut PgConnection, force: Uuid, from: NaiveDate, to: NaiveDate) -> AppResult<SupportReport> {
+pub fn report(
+    c: &mut PgConnection,
+    force: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<SupportReport> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = BigInt)]
@@ -862,14 +974,19 @@ pub fn report(c: &mut PgConnection, force: Uuid, from: NaiveDate, to: NaiveDate)
         requests: small_number_rule(row.requests),
         acknowledged,
         contacted: small_number_rule(row.contacted),
-        median_response_minutes: acknowledged.and(row.median_seconds).map(|s| (s / 6.0).round() / 10.0),
+        median_response_minutes: acknowledged
+            .and(row.median_seconds)
+            .map(|s| (s / 6.0).round() / 10.0),
         suppressed: false,
     };
     let suppressed = report.requests.is_none()
         || report.acknowledged.is_none()
         || report.contacted.is_none()
         || report.median_response_minutes.is_none();
-    Ok(SupportReport { suppressed, ..report })
+    Ok(SupportReport {
+        suppressed,
+        ..report
+    })
 }
 
 /// Reduces the force's requests made before `cutoff` to outcomes (day,
@@ -904,9 +1021,17 @@ mod tests {
 
     #[test]
     fn contact_details_are_checked_for_their_method_without_echoing_them() {
-        assert!(ContactMethod::Phone.check(Some("+44 (0)7700 900123")).is_ok());
+        assert!(
+            ContactMethod::Phone
+                .check(Some("+44 (0)7700 900123"))
+                .is_ok()
+        );
         assert!(ContactMethod::Text.check(Some("07700900123")).is_ok());
-        assert!(ContactMethod::Email.check(Some("pc.smith@example.org")).is_ok());
+        assert!(
+            ContactMethod::Email
+                .check(Some("pc.smith@example.org"))
+                .is_ok()
+        );
         assert!(ContactMethod::App.check(None).is_ok());
         for (m, d) in [
             (ContactMethod::Phone, None),
@@ -941,7 +1066,10 @@ mod tests {
         assert!(cb(-1, 1).check(now).is_ok());
         assert_eq!(cb(3, 1).check(now).unwrap_err().code(), "invalid_window");
         assert_eq!(cb(-3, -1).check(now).unwrap_err().code(), "invalid_window");
-        assert_eq!(cb(15 * 24, 15 * 24 + 1).check(now).unwrap_err().code(), "invalid_window");
+        assert_eq!(
+            cb(15 * 24, 15 * 24 + 1).check(now).unwrap_err().code(),
+            "invalid_window"
+        );
     }
 
     #[test]
@@ -969,7 +1097,10 @@ mod tests {
     fn national_entries_include_crisis_lines_and_are_not_force_specific() {
         let n = national_services();
         assert!(n.iter().all(|s| !s.force_specific && s.id.is_none()));
-        assert!(n.iter().any(|s| s.kind == "crisis_line" && s.contact.contains("116 123")));
+        assert!(
+            n.iter()
+                .any(|s| s.kind == "crisis_line" && s.contact.contains("116 123"))
+        );
         assert!(n.iter().any(|s| s.contact == "999"));
     }
 }

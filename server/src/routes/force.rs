@@ -41,7 +41,10 @@ pub async fn create_account(
         Role::PeerSupporter => "peer_supporter",
         Role::PeerSupportCoordinator => "peer_support_coordinator",
         _ => {
-            return Err(AppError::invalid("invalid_role", "role: a force staff role"));
+            return Err(AppError::invalid(
+                "invalid_role",
+                "role: a force staff role",
+            ));
         }
     };
     let hash = web::block(move || hash_password(&account.password)).await??;

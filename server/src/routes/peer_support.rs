@@ -16,7 +16,8 @@ use super::State;
 use super::risk::Period;
 use crate::auth::{Identity, Role};
 use crate::db::peer_support::{
-    Actor, Callback, NewCallback, Service, ServiceDetails, SupportReport, Supporter, SupporterDetails, Transition,
+    Actor, Callback, NewCallback, Service, ServiceDetails, SupportReport, Supporter,
+    SupporterDetails, Transition,
 };
 use crate::db::{self, audit};
 use crate::error::{AppError, AppResult};
@@ -72,7 +73,10 @@ pub async fn put_supporter(
     let details = body.into_inner();
     details.check()?;
     let account = account.into_inner();
-    let s = db::with_force(&state.pool, force, move |c| Supporter::put(c, force, account, &details)).await?;
+    let s = db::with_force(&state.pool, force, move |c| {
+        Supporter::put(c, force, account, &details)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -81,10 +85,17 @@ pub async fn put_supporter(
 #[utoipa::path(delete, path = "/v1/support/supporters/{account_id}", responses(
     (status = 204, description = "removed"), (status = 404, body = crate::error::Problem)))]
 #[delete("/support/supporters/{account_id}")]
-pub async fn delete_supporter(state: State, who: Identity, account: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn delete_supporter(
+    state: State,
+    who: Identity,
+    account: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let force = force_admin(&who)?;
     let account = account.into_inner();
-    db::with_force(&state.pool, force, move |c| Supporter::remove(c, force, account, Utc::now())).await?;
+    db::with_force(&state.pool, force, move |c| {
+        Supporter::remove(c, force, account, Utc::now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -92,11 +103,18 @@ pub async fn delete_supporter(state: State, who: Identity, account: web::Path<Uu
 #[utoipa::path(post, path = "/v1/support/services", request_body = ServiceDetails, responses(
     (status = 201, body = Service), (status = 422, description = "invalid_service", body = crate::error::Problem)))]
 #[post("/support/services")]
-pub async fn create_service(state: State, who: Identity, body: web::Json<ServiceDetails>) -> AppResult<HttpResponse> {
+pub async fn create_service(
+    state: State,
+    who: Identity,
+    body: web::Json<ServiceDetails>,
+) -> AppResult<HttpResponse> {
     let force = force_admin(&who)?;
     let details = body.into_inner();
     details.check()?;
-    let s = db::with_force(&state.pool, force, move |c| Service::create(c, force, &details)).await?;
+    let s = db::with_force(&state.pool, force, move |c| {
+        Service::create(c, force, &details)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(s))
 }
 
@@ -114,7 +132,10 @@ pub async fn update_service(
     let details = body.into_inner();
     details.check()?;
     let id = id.into_inner();
-    let s = db::with_force(&state.pool, force, move |c| Service::update(c, force, id, &details)).await?;
+    let s = db::with_force(&state.pool, force, move |c| {
+        Service::update(c, force, id, &details)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -122,7 +143,11 @@ pub async fn update_service(
 #[utoipa::path(delete, path = "/v1/support/services/{id}", responses(
     (status = 204, description = "removed"), (status = 404, body = crate::error::Problem)))]
 #[delete("/support/services/{id}")]
-pub async fn delete_service(state: State, who: Identity, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn delete_service(
+    state: State,
+    who: Identity,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let force = force_admin(&who)?;
     let id = id.into_inner();
     db::with_force(&state.pool, force, move |c| Service::delete(c, force, id)).await?;
@@ -146,7 +171,9 @@ fn actor(who: &Identity) -> AppResult<(Uuid, Actor)> {
 async fn with_requests<T, F>(state: &State, who: Identity, roles: &[Role], f: F) -> AppResult<T>
 where
     T: Send + 'static + AsRef<[Callback]>,
-    F: FnOnce(&mut diesel::PgConnection, Uuid, Actor, chrono::Duration) -> AppResult<T> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection, Uuid, Actor, chrono::Duration) -> AppResult<T>
+        + Send
+        + 'static,
 {
     who.require(roles)?;
     let (force, actor) = actor(&who)?;
@@ -154,7 +181,13 @@ where
     db::with_force(&state.pool, force, move |c| {
         let out = f(c, force, actor, escalate)?;
         for cb in out.as_ref() {
-            audit::record(c, Some(force), &who, "read_callback", &format!("callback:{}", cb.id))?;
+            audit::record(
+                c,
+                Some(force),
+                &who,
+                "read_callback",
+                &format!("callback:{}", cb.id),
+            )?;
         }
         Ok(out)
     })
@@ -168,7 +201,11 @@ where
     (status = 409, description = "too many open requests", body = crate::error::Problem),
     (status = 422, description = "invalid_contact, invalid_window or unknown_supporter", body = crate::error::Problem)))]
 #[post("/support/callbacks")]
-pub async fn create_callback(state: State, who: Identity, body: web::Json<NewCallback>) -> AppResult<HttpResponse> {
+pub async fn create_callback(
+    state: State,
+    who: Identity,
+    body: web::Json<NewCallback>,
+) -> AppResult<HttpResponse> {
     let new = body.into_inner();
     let now = Utc::now();
     new.check(now)?;
@@ -229,7 +266,11 @@ async fn act(state: State, who: Identity, id: Uuid, t: Transition) -> AppResult<
     (status = 200, body = Callback), (status = 404, body = crate::error::Problem),
     (status = 409, body = crate::error::Problem)))]
 #[post("/support/callbacks/{id}/acknowledge")]
-pub async fn acknowledge(state: State, who: Identity, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn acknowledge(
+    state: State,
+    who: Identity,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     act(state, who, id.into_inner(), Transition::Acknowledge).await
 }
 
@@ -238,7 +279,11 @@ pub async fn acknowledge(state: State, who: Identity, id: web::Path<Uuid>) -> Ap
     (status = 200, body = Callback), (status = 404, body = crate::error::Problem),
     (status = 409, body = crate::error::Problem)))]
 #[post("/support/callbacks/{id}/contacted")]
-pub async fn contacted(state: State, who: Identity, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn contacted(
+    state: State,
+    who: Identity,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     act(state, who, id.into_inner(), Transition::Contacted).await
 }
 
@@ -263,7 +308,13 @@ pub async fn handover(
     id: web::Path<Uuid>,
     body: web::Json<Handover>,
 ) -> AppResult<HttpResponse> {
-    act(state, who, id.into_inner(), Transition::Handover(body.into_inner().supporter_id)).await
+    act(
+        state,
+        who,
+        id.into_inner(),
+        Transition::Handover(body.into_inner().supporter_id),
+    )
+    .await
 }
 
 /// Cancels the officer's own request; its contact detail is erased at once.
@@ -280,7 +331,11 @@ pub async fn cancel(state: State, who: Identity, id: web::Path<Uuid>) -> AppResu
 #[utoipa::path(get, path = "/v1/support/report", params(("from" = String, Query), ("to" = String, Query)), responses(
     (status = 200, body = SupportReport), (status = 422, description = "invalid_period", body = crate::error::Problem)))]
 #[get("/support/report")]
-pub async fn report(state: State, who: Identity, period: web::Query<Period>) -> AppResult<HttpResponse> {
+pub async fn report(
+    state: State,
+    who: Identity,
+    period: web::Query<Period>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::PeerSupportCoordinator, Role::ForceAdmin])?;
     let force = who.force()?;
     let (from, to) = (period.from, period.to);
@@ -291,7 +346,13 @@ pub async fn report(state: State, who: Identity, period: web::Query<Period>) -> 
         ));
     }
     let r = db::with_force(&state.pool, force, move |c| {
-        audit::record(c, Some(force), &who, "read_support_report", &format!("period:{from}/{to}"))?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "read_support_report",
+            &format!("period:{from}/{to}"),
+        )?;
         db::peer_support::report(c, force, from, to)
     })
     .await?;
