@@ -53,7 +53,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let officers = args.officers;
     let result = super::serve::serve_with(config, &app_url, move |state| {
         let mut conn = state.pool.get()?;
-        println!("seeding the demo force (first run only; about a minute)...");
+        println!("seeding the demo force (first run only; a minute or two)...");
         seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
         println!(
