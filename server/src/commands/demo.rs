@@ -53,6 +53,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let officers = args.officers;
     let result = super::serve::serve_with(config, &app_url, move |state| {
         let mut conn = state.pool.get()?;
+        println!("seeding the demo force (first run only; a minute or two)...");
         seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
         println!(
@@ -64,14 +65,6 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         c.stop();
     }
     result
-}
-
-fn set_force(c: &mut diesel::PgConnection, force: Uuid) -> AppResult<()> {
-    use diesel::RunQueryDsl;
-    diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
-        .bind::<diesel::sql_types::Text, _>(force.to_string())
-        .execute(c)?;
-    Ok(())
 }
 
 /// Seeds the demo force unless it exists.
@@ -88,7 +81,7 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     let f = force.id;
     let today = Utc::now().date_naive();
     c.transaction(|c| -> AppResult<()> {
-        set_force(c, f)?;
+        db::set_force(c, f)?;
         db::accounts::create_force_account(c, f, "force-admin", &hash, "force_admin")?;
         db::accounts::create_force_account(c, f, "frm-lead", &hash, "frm_lead")?;
         let sup = db::accounts::create_force_account(c, f, "supervisor-1", &hash, "supervisor")?;
@@ -109,7 +102,7 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     })?;
     for (i, s) in (1..=officers).map(|i| format!("D{i:05}")).enumerate() {
         c.transaction(|c| -> AppResult<()> {
-            set_force(c, f)?;
+            db::set_force(c, f)?;
             let code = format!("demo-{s}");
             people::create_enrolment_code(c, f, &secret_hash(&code), &s)?;
             let (person, device) = people::enrol(c, f, &secret_hash(&code))?;

@@ -117,6 +117,19 @@ fn assess(
     Ok(a)
 }
 
+/// The force's zone and the staff's shifts from [`LOOKBACK_DAYS`] before `from` to `to`.
+fn roster_context(
+    c: &mut diesel::PgConnection,
+    force: Uuid,
+    staff: &[String],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<(String, Vec<db::rosters::StoredShift>)> {
+    let zone = Force::by_id(c, force)?.time_zone;
+    let rows = db::rosters::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
+    Ok((zone, rows))
+}
+
 fn shifts_of(rows: &[db::rosters::StoredShift], staff: &str) -> Vec<Shift> {
     rows.iter()
         .filter(|r| r.staff_number == staff)
@@ -140,9 +153,7 @@ pub async fn team_risk(
     let members = team.members.clone();
     let audit_who = who.clone();
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.time_zone;
-        let rows =
-            db::rosters::between(c, force, &members, from - Duration::days(LOOKBACK_DAYS), to)?;
+        let context = roster_context(c, force, &members, from, to)?;
         db::audit::record(
             c,
             Some(force),
@@ -150,7 +161,7 @@ pub async fn team_risk(
             "read_team_risk",
             &format!("team:{}", team.id),
         )?;
-        Ok((zone, rows))
+        Ok(context)
     })
     .await?;
     let members = team.members;
@@ -242,11 +253,7 @@ pub async fn what_if(
     let force = who.force()?;
     let staff = vec![body.staff_number.clone()];
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.time_zone;
-        Ok((
-            zone,
-            db::rosters::between(c, force, &staff, from - Duration::days(LOOKBACK_DAYS), to)?,
-        ))
+        roster_context(c, force, &staff, from, to)
     })
     .await?;
     let answer = web::block(move || -> AppResult<WhatIfAnswer> {
@@ -372,11 +379,9 @@ pub async fn my_risk(
     let (from, to) = period.bounds()?;
     let (pfrom, pto) = (period.from - Duration::days(LOOKBACK_DAYS), period.to);
     let (zone, rows, sleeps) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.time_zone;
         let staff = db::rosters::staff_of(c, force, person)?;
-        let rows =
-            db::rosters::between(c, force, &[staff], from - Duration::days(LOOKBACK_DAYS), to)?;
-        let sleeps = db::sync::recorded_sleeps(c, force, &[person], pfrom, pto)?;
+        let sleeps = db::sync::recorded_sleeps(c, force, &staff, pfrom, pto)?;
+        let (zone, rows) = roster_context(c, force, &[staff], from, to)?;
         Ok((zone, rows, sleeps))
     })
     .await?;
@@ -385,8 +390,7 @@ pub async fn my_risk(
             .iter()
             .filter_map(|r| Shift::new(r.start_at, r.end_at).ok())
             .collect();
-        let recorded: Vec<SleepPeriod> = sleeps.into_iter().map(|(_, s)| s).collect();
-        assess(&shifts, &recorded, &zone, from)
+        assess(&shifts, &sleeps, &zone, from)
     })
     .await??;
     Ok(HttpResponse::Ok().json(assessment))
