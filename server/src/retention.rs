@@ -12,7 +12,7 @@
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -137,9 +137,7 @@ pub fn purge(
         let mut deleted = 0;
         for f in forces {
             // Row-level security: each force's rows are reachable only with its id set.
-            diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
-                .bind::<Text, _>(f.id.to_string())
-                .execute(c)?;
+            db::set_force(c, f.id)?;
             deleted += db::peer_support::expire(c, f.id, now - retention)?;
         }
         diesel::sql_query("SELECT set_config('app.force_id', '', true)").execute(c)?;

@@ -715,6 +715,10 @@ fn row_level_security_covers_the_peer_support_tables() {
     assert!(err.to_string().contains("row-level security"), "{err}");
     set_force(&mut c, kent);
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM peer_callbacks"), 1);
+    // Withdrawal erases the officer's requests with everything else.
+    let r = officer.delete("/v1/me");
+    assert!((200..300).contains(&r.status), "{r:?}");
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM peer_callbacks"), 0);
 }
 
 #[test]
