@@ -76,6 +76,11 @@ fn request(officer: &Client, supporter: Option<&str>, method: &str, detail: Opti
     )
 }
 
+/// POST `/v1/support/callbacks/{id}/{action}` as `c`.
+fn act(c: &Client, id: &str, action: &str, body: Value) -> Reply {
+    c.post(&format!("/v1/support/callbacks/{id}/{action}"), &body)
+}
+
 fn ids(r: &Reply) -> Vec<String> {
     assert_eq!(r.status, 200, "{:?}", r.body);
     r.body
@@ -227,93 +232,48 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
         "not escalated yet"
     );
     // Another supporter, the coordinator and another officer cannot act on it.
-    assert_eq!(
-        s.sam
-            .post(
-                &format!("/v1/support/callbacks/{id}/acknowledge"),
-                &json!({})
-            )
-            .status,
-        404
-    );
-    assert_eq!(
-        s.cora
-            .post(&format!("/v1/support/callbacks/{id}/contacted"), &json!({}))
-            .status,
-        404
-    );
-    assert_eq!(
-        other_officer
-            .post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({}))
-            .status,
-        404
-    );
+    assert_eq!(act(&s.sam, &id, "acknowledge", json!({})).status, 404);
+    assert_eq!(act(&s.cora, &id, "contacted", json!({})).status, 404);
+    assert_eq!(act(&other_officer, &id, "cancel", json!({})).status, 404);
     assert!(ids(&other_officer.get("/v1/support/callbacks/mine")).is_empty());
     // Only officers cancel; supporters cannot.
-    assert_eq!(
-        s.pat
-            .post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({}))
-            .status,
-        403
-    );
+    assert_eq!(act(&s.pat, &id, "cancel", json!({})).status, 403);
 
-    let r = s.pat.post(
-        &format!("/v1/support/callbacks/{id}/acknowledge"),
-        &json!({}),
-    );
+    let r = act(&s.pat, &id, "acknowledge", json!({}));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "acknowledged");
     assert!(r.body["acknowledged_at"].is_string());
-    assert_eq!(
-        s.pat
-            .post(
-                &format!("/v1/support/callbacks/{id}/acknowledge"),
-                &json!({})
-            )
-            .status,
-        409
-    );
+    assert_eq!(act(&s.pat, &id, "acknowledge", json!({})).status, 409);
 
     // Hand-over: to a supporter in the directory other than oneself.
-    let r = s.pat.post(
-        &format!("/v1/support/callbacks/{id}/handover"),
-        &json!({ "supporter_id": s.pat_id }),
-    );
+    let r = act(&s.pat, &id, "handover", json!({ "supporter_id": s.pat_id }));
     assert_eq!((r.status, r.code()), (422, "unknown_supporter"));
-    let r = s.pat.post(
-        &format!("/v1/support/callbacks/{id}/handover"),
-        &json!({ "supporter_id": s.cora_id }),
+    let r = act(
+        &s.pat,
+        &id,
+        "handover",
+        json!({ "supporter_id": s.cora_id }),
     );
     assert_eq!(
         (r.status, r.code()),
         (422, "unknown_supporter"),
         "cora is not in the directory"
     );
-    let r = s.pat.post(
-        &format!("/v1/support/callbacks/{id}/handover"),
-        &json!({ "supporter_id": s.sam_id }),
-    );
+    let r = act(&s.pat, &id, "handover", json!({ "supporter_id": s.sam_id }));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(ids(&s.pat.get("/v1/support/callbacks/assigned")).is_empty());
     let seen = s.sam.get("/v1/support/callbacks/assigned");
     assert_eq!(ids(&seen), vec![id.clone()]);
     assert_eq!(seen.body[0]["status"], "open");
 
-    let r = s
-        .sam
-        .post(&format!("/v1/support/callbacks/{id}/contacted"), &json!({}));
+    let r = act(&s.sam, &id, "contacted", json!({}));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "contacted");
     assert!(ids(&s.sam.get("/v1/support/callbacks/assigned")).is_empty());
     let mine = officer.get("/v1/support/callbacks/mine");
     assert_eq!(ids(&mine), vec![id.clone()]);
     assert_eq!(mine.body[0]["status"], "contacted");
-    assert_eq!(
-        officer
-            .post(&format!("/v1/support/callbacks/{id}/cancel"), &json!({}))
-            .status,
-        409
-    );
+    assert_eq!(act(&officer, &id, "cancel", json!({})).status, 409);
 
     // "Next available": the coordinator's queue, no supporter's.
     let r = request(&officer, None, "app", None);
@@ -324,27 +284,18 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
         vec![next.clone()]
     );
     assert!(ids(&s.pat.get("/v1/support/callbacks/assigned")).is_empty());
-    assert_eq!(
-        s.pat
-            .post(
-                &format!("/v1/support/callbacks/{next}/acknowledge"),
-                &json!({})
-            )
-            .status,
-        404
-    );
-    let r = s.cora.post(
-        &format!("/v1/support/callbacks/{next}/handover"),
-        &json!({}),
-    );
+    assert_eq!(act(&s.pat, &next, "acknowledge", json!({})).status, 404);
+    let r = act(&s.cora, &next, "handover", json!({}));
     assert_eq!(
         (r.status, r.code()),
         (422, "unknown_supporter"),
         "the coordinator names a supporter"
     );
-    let r = s.cora.post(
-        &format!("/v1/support/callbacks/{next}/handover"),
-        &json!({ "supporter_id": s.pat_id }),
+    let r = act(
+        &s.cora,
+        &next,
+        "handover",
+        json!({ "supporter_id": s.pat_id }),
     );
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
@@ -353,10 +304,7 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
     );
     assert!(ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty());
     // A supporter may hand it back to the queue.
-    let r = s.pat.post(
-        &format!("/v1/support/callbacks/{next}/handover"),
-        &json!({}),
-    );
+    let r = act(&s.pat, &next, "handover", json!({}));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
         ids(&s.cora.get("/v1/support/callbacks/unassigned")),
@@ -366,7 +314,7 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
     // The officer cancels: the contact detail is erased at once.
     let r = request(&officer, Some(&s.sam_id), "email", Some("me@example.org"));
     let third = r.body["id"].as_str().unwrap().to_owned();
-    let r = officer.post(&format!("/v1/support/callbacks/{third}/cancel"), &json!({}));
+    let r = act(&officer, &third, "cancel", json!({}));
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
         (r.body["status"].clone(), r.body["contact_detail"].clone()),
@@ -417,10 +365,7 @@ fn a_request_reaches_only_its_supporter_and_moves_through_its_states() {
         .collect();
     assert_eq!(
         readers,
-        ["officer", "peer_supporter"]
-            .map(str::to_owned)
-            .into_iter()
-            .collect()
+        ["peer_supporter"].map(str::to_owned).into_iter().collect()
     );
 }
 
@@ -609,15 +554,7 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
             .status,
         404
     );
-    assert_eq!(
-        b.pat
-            .post(
-                &format!("/v1/support/callbacks/{id}/acknowledge"),
-                &json!({})
-            )
-            .status,
-        404
-    );
+    assert_eq!(act(&b.pat, &id, "acknowledge", json!({})).status, 404);
     // B's directory has B's supporters only.
     let mut names: Vec<String> = b_officer.get("/v1/support/directory").body["supporters"]
         .as_array()
@@ -750,15 +687,7 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
         vec![(id, true)]
     );
     // Acknowledged requests do not escalate.
-    assert_eq!(
-        s.pat
-            .post(
-                &format!("/v1/support/callbacks/{id}/acknowledge"),
-                &json!({})
-            )
-            .status,
-        200
-    );
+    assert_eq!(act(&s.pat, &id, "acknowledge", json!({})).status, 200);
     assert!(
         Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours)
             .unwrap()
@@ -869,19 +798,13 @@ fn the_coordinator_sees_a_stale_request_through_the_api_when_escalation_is_immed
     assert_eq!(queue.body[0]["escalated"], true);
     assert_eq!(queue.body[0]["supporter_id"], json!(s.pat_id));
     // The coordinator can reassign it; once acknowledged it leaves the queue.
-    let r = s.cora.post(
-        &format!("/v1/support/callbacks/{id}/handover"),
-        &json!({ "supporter_id": s.sam_id }),
+    let r = act(
+        &s.cora,
+        &id,
+        "handover",
+        json!({ "supporter_id": s.sam_id }),
     );
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(
-        s.sam
-            .post(
-                &format!("/v1/support/callbacks/{id}/acknowledge"),
-                &json!({})
-            )
-            .status,
-        200
-    );
+    assert_eq!(act(&s.sam, &id, "acknowledge", json!({})).status, 200);
     assert!(ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty());
 }
