@@ -687,7 +687,10 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
         vec![(id, true)]
     );
     // Acknowledged requests do not escalate.
-    assert_eq!(act(&s.pat, &id, "acknowledge", json!({})).status, 200);
+    assert_eq!(
+        act(&s.pat, &id.to_string(), "acknowledge", json!({})).status,
+        200
+    );
     assert!(
         Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours)
             .unwrap()
