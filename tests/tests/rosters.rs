@@ -142,10 +142,9 @@ fn roster_upload_team_risk_and_what_if() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert!(
-        actions.contains(&"read_team_risk") && actions.contains(&"upload_roster"),
-        "{actions:?}"
-    );
+    for a in ["read_team_risk", "upload_roster", "what_if"] {
+        assert!(actions.contains(&a), "{a}: {actions:?}");
+    }
 }
 
 #[test]

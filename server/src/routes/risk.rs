@@ -252,7 +252,16 @@ pub async fn what_if(
         .map_err(|e| AppError::invalid("invalid_shift", e.to_string()))?;
     let force = who.force()?;
     let staff = vec![body.staff_number.clone()];
+    let audit_who = who.clone();
+    let team_id = team.id;
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
+        db::audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "what_if",
+            &format!("team:{team_id}"),
+        )?;
         roster_context(c, force, &staff, from, to)
     })
     .await?;
