@@ -6,6 +6,7 @@
 //! no science, no heavy derives. Every constructor that takes outside input
 //! validates it and returns a typed [`ValidationError`] instead of panicking.
 
+pub mod api;
 pub mod roster;
 pub mod sleep;
 pub mod sync;

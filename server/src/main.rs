@@ -2,9 +2,9 @@
 //!
 //! `server simulate` runs the fatigue models over a sleeps file and prints the
 //! FIPS-format series; `server roster-risk` prints the per-shift Fatigue
-//! Index, hourly risk and flags of a roster. The server subcommands (`serve`,
-//! `migrate`, `demo`) come with the backend. Every fatigue figure comes from
-//! `mobile-core`, so the phone and the server never disagree.
+//! Index, hourly risk and flags of a roster; `serve`, `migrate` and `demo`
+//! run the API on PostgreSQL. Every fatigue figure comes from `mobile-core`,
+//! so the phone and the server never disagree.
 
 mod cli;
 

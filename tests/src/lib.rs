@@ -1,11 +1,22 @@
 //! End-to-end tests for the platform.
 //!
-//! The tests in `tests/tests/` build and start the real `server` binary (and,
-//! once the backend exists, a real PostgreSQL) and talk to it as an operator or
-//! a phone would. This library holds the helpers they share: where the built
-//! binary is and where the repository's test data lives.
+//! The tests in `tests/tests/` start the real `server` binary against a real
+//! PostgreSQL and talk to it over HTTP as a phone or a member of staff would.
+//! Each test process starts one embedded cluster (in a temporary folder,
+//! removed when the process exits) and migrates a template database once;
+//! every test then gets its own database copied from the template and its
+//! own server process, so tests run in parallel and leave nothing behind.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::{Value, json};
+use server::embedded_pg::EmbeddedCluster;
 
 /// The repository root (the workspace directory).
 pub fn workspace_root() -> PathBuf {
@@ -25,4 +36,366 @@ pub fn server_binary() -> PathBuf {
         "release"
     };
     target.join(profile).join("server")
+}
+
+/// Password of the bootstrap platform admin in every test server.
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// Password used for every account the helpers create.
+pub const PASSWORD: &str = "a-long-test-password";
+
+/// The process's shared cluster with a migrated template database.
+pub struct TestCluster {
+    /// The cluster.
+    pub cluster: EmbeddedCluster,
+    next: AtomicUsize,
+    create: Mutex<()>,
+}
+
+const TEMPLATE: &str = "e2e_template";
+
+/// The shared cluster, started on first use.
+pub fn cluster() -> &'static TestCluster {
+    static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("fatigue-e2e-{}", std::process::id()));
+        let cluster = EmbeddedCluster::start_ephemeral(&dir).expect("start PostgreSQL");
+        cluster.create_database(TEMPLATE, None).unwrap();
+        server::db::run_migrations(&cluster.owner_url(TEMPLATE)).unwrap();
+        TestCluster {
+            cluster,
+            next: AtomicUsize::new(0),
+            create: Mutex::new(()),
+        }
+    })
+}
+
+impl TestCluster {
+    /// A fresh database copied from the migrated template.
+    pub fn fresh_database(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let name = format!("e2e_{n}");
+        // CREATE DATABASE ... TEMPLATE needs the template to be idle.
+        let _guard = self.create.lock().unwrap_or_else(|e| e.into_inner());
+        self.cluster.create_database(&name, Some(TEMPLATE)).unwrap();
+        name
+    }
+}
+
+/// A running server process on its own database.
+pub struct TestServer {
+    child: Child,
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its database.
+    pub database: String,
+}
+
+impl TestServer {
+    /// Starts the server binary on a fresh database in the shared cluster.
+    pub fn start() -> TestServer {
+        Self::start_with(&[])
+    }
+
+    /// As [`TestServer::start`] with extra environment variables.
+    pub fn start_with(env: &[(&str, &str)]) -> TestServer {
+        let c = cluster();
+        let db = c.fresh_database();
+        Self::spawn(&c.cluster.app_url(&db), &c.cluster.owner_url(&db), db, env)
+    }
+
+    /// Starts the server binary on given database URLs.
+    pub fn spawn(
+        app_url: &str,
+        owner_url: &str,
+        database: String,
+        env: &[(&str, &str)],
+    ) -> TestServer {
+        let mut cmd = Command::new(server_binary());
+        cmd.arg("serve")
+            .env("DATABASE_URL", app_url)
+            .env("MIGRATE_DATABASE_URL", owner_url)
+            .env("FATIGUE_BIND", "127.0.0.1:0")
+            .env("FATIGUE_WORKERS", "2")
+            .env("FATIGUE_POOL_SIZE", "4")
+            .env("FATIGUE_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("RUST_LOG", "warn,r2d2=off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "start {}: {e} (run `cargo build -p server` first)",
+                server_binary().display()
+            )
+        });
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(u) = line.strip_prefix("listening on ") {
+                break u.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        TestServer {
+            child,
+            url,
+            database: database.to_owned(),
+        }
+    }
+
+    /// A client for this server.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.url.clone(),
+            token: None,
+        }
+    }
+
+    /// A platform admin client.
+    pub fn admin(&self) -> Client {
+        self.client().login(None, "admin", ADMIN_PASSWORD)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client with an optional bearer token.
+#[derive(Clone)]
+pub struct Client {
+    /// Base URL.
+    pub base: String,
+    /// Bearer token.
+    pub token: Option<String>,
+}
+
+/// A response: status and JSON body (Null when empty or not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Content-Type.
+    pub content_type: String,
+    /// Parsed body.
+    pub body: Value,
+}
+
+impl Reply {
+    /// The problem `code`, when this is a problem body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+fn reply(r: Result<ureq::Response, ureq::Error>) -> Reply {
+    let resp = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let status = resp.status();
+    let content_type = resp.header("content-type").unwrap_or("").to_owned();
+    let text = resp.into_string().unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+impl Client {
+    /// The same server with another token.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            token: Some(token.to_owned()),
+        }
+    }
+
+    fn req(&self, method: &str, path: &str) -> ureq::Request {
+        let r = ureq::request(method, &format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => r.set("Authorization", &format!("Bearer {t}")),
+            None => r,
+        }
+    }
+
+    /// GET.
+    pub fn get(&self, path: &str) -> Reply {
+        reply(self.req("GET", path).call())
+    }
+
+    /// DELETE.
+    pub fn delete(&self, path: &str) -> Reply {
+        reply(self.req("DELETE", path).call())
+    }
+
+    /// A JSON request.
+    pub fn send(&self, method: &str, path: &str, body: &Value) -> Reply {
+        reply(self.req(method, path).send_json(body.clone()))
+    }
+
+    /// POST JSON.
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send("POST", path, body)
+    }
+
+    /// POST raw bytes with headers.
+    pub fn post_raw(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut r = self.req("POST", path);
+        for (k, v) in headers {
+            r = r.set(k, v);
+        }
+        reply(r.send_bytes(body))
+    }
+
+    /// Signs in and returns a client holding the access token.
+    pub fn login(&self, force: Option<&str>, username: &str, password: &str) -> Client {
+        let r = self.post(
+            "/v1/auth/login",
+            &json!({ "force": force, "username": username, "password": password }),
+        );
+        assert_eq!(r.status, 200, "login {username}: {:?}", r.body);
+        self.with_token(r.body["access_token"].as_str().unwrap())
+    }
+}
+
+/// A force set up for tests: its admin, a team with members, a supervisor.
+pub struct Force {
+    /// Slug.
+    pub slug: String,
+    /// Force admin client.
+    pub admin: Client,
+    /// Supervisor client (supervises `team`).
+    pub supervisor: Client,
+    /// FRM lead client.
+    pub frm_lead: Client,
+    /// The team's id.
+    pub team: String,
+    /// The team's staff numbers.
+    pub members: Vec<String>,
+}
+
+/// Creates a force with an admin, an FRM lead, a supervisor and one team of
+/// `members` staff numbers (`<slug>-001`, ...).
+pub fn setup_force(server: &TestServer, slug: &str, members: usize) -> Force {
+    let admin = server.admin();
+    let r = admin.post("/v1/admin/forces", &json!({ "slug": slug, "name": slug }));
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let r = admin.post(
+        &format!("/v1/admin/forces/{slug}/admins"),
+        &json!({ "username": "chief", "password": PASSWORD }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let fa = server.client().login(Some(slug), "chief", PASSWORD);
+    let sup = fa.post(
+        "/v1/force/accounts",
+        &json!({ "username": "sarge", "password": PASSWORD, "role": "supervisor" }),
+    );
+    assert_eq!(sup.status, 201, "{:?}", sup.body);
+    let r = fa.post(
+        "/v1/force/accounts",
+        &json!({ "username": "frm", "password": PASSWORD, "role": "frm_lead" }),
+    );
+    assert_eq!(r.status, 201);
+    let team = fa.post("/v1/force/teams", &json!({ "name": "Response A" }));
+    assert_eq!(team.status, 201);
+    let team_id = team.body["id"].as_str().unwrap().to_owned();
+    let members: Vec<String> = (1..=members).map(|i| format!("{slug}-{i:03}")).collect();
+    let r = fa.send(
+        "PUT",
+        &format!("/v1/teams/{team_id}/members"),
+        &json!({ "staff_numbers": members }),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = fa.post(
+        &format!("/v1/teams/{team_id}/supervisors"),
+        &json!({ "account_id": sup.body["id"] }),
+    );
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    Force {
+        slug: slug.to_owned(),
+        supervisor: server.client().login(Some(slug), "sarge", PASSWORD),
+        frm_lead: server.client().login(Some(slug), "frm", PASSWORD),
+        admin: fa,
+        team: team_id,
+        members,
+    }
+}
+
+/// An enrolled phone.
+pub struct Device {
+    /// Client with the device's access token.
+    pub client: Client,
+    /// Device id for batches.
+    pub device_id: String,
+    /// Current refresh token.
+    pub refresh_token: String,
+}
+
+/// Issues a code for `staff` and enrols a phone with it.
+pub fn enrol(server: &TestServer, force: &Force, staff: &str) -> Device {
+    let code = force.admin.post(
+        "/v1/force/enrolment-codes",
+        &json!({ "staff_number": staff }),
+    );
+    assert_eq!(code.status, 201, "{:?}", code.body);
+    let r = server.client().post(
+        "/v1/enrol",
+        &json!({ "force": force.slug, "code": code.body["code"] }),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    Device {
+        client: server
+            .client()
+            .with_token(r.body["access_token"].as_str().unwrap()),
+        device_id: r.body["device_id"].as_str().unwrap().to_owned(),
+        refresh_token: r.body["refresh_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A daily summary record for `date` (YYYY-MM-DD) with `minutes` of sleep
+/// ending 06:45 UTC that day.
+pub fn summary(date: &str, minutes: u32) -> Value {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    let end = d.and_hms_opt(6, 45, 0).unwrap().and_utc();
+    let start = end - chrono::Duration::minutes(i64::from(minutes / 15 * 15));
+    json!({
+        "kind": "daily_summary", "local_date": date,
+        "main_sleep_start": start, "main_sleep_end": end,
+        "sleep_minutes": minutes, "sleep_debt_minutes": 30,
+        "recovery_score": 70, "recovery_band": "green",
+        "hrv_deviation_sd": 0.1, "resting_hr_deviation_bpm": -1.0
+    })
+}
+
+/// A KSS check-in record for `date`, before the shift.
+pub fn check_in(date: &str, value: u8) -> Value {
+    json!({ "kind": "check_in", "local_date": date, "taken_at": format!("{date}T07:00:00Z"),
+            "scale": "kss", "value": value, "context": "before_shift" })
+}
+
+/// A batch body.
+pub fn batch(device: &Device, key: &str, sequence: u64, records: Vec<Value>) -> Value {
+    json!({
+        "device_id": device.device_id, "idempotency_key": key, "schema_version": 1,
+        "sequence": sequence, "created_at": chrono::Utc::now(), "records": records
+    })
+}
+
+/// Days before today as YYYY-MM-DD.
+pub fn days_ago(n: i64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
 }

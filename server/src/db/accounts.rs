@@ -1,0 +1,311 @@
+//! Forces, national and force accounts, and teams.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::error::AppResult;
+
+/// A force (tenant).
+#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+pub struct Force {
+    /// Id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// URL-safe short name used at sign-in.
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    /// Display name.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// IANA zone for rosters.
+    #[diesel(sql_type = Text)]
+    pub time_zone: String,
+}
+
+impl Force {
+    /// Creates a force.
+    ///
+    /// # Errors
+    /// Conflict when the slug is taken; database errors.
+    pub fn create(c: &mut PgConnection, slug: &str, name: &str, tz: &str) -> AppResult<Force> {
+        Ok(diesel::sql_query(
+            "INSERT INTO forces (id, slug, name, time_zone) VALUES ($1, $2, $3, $4) \
+             RETURNING id, slug, name, time_zone",
+        )
+        .bind::<SqlUuid, _>(Uuid::new_v4())
+        .bind::<Text, _>(slug)
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(tz)
+        .get_result(c)?)
+    }
+
+    /// Finds a force by slug.
+    ///
+    /// # Errors
+    /// Not found; database errors.
+    pub fn by_slug(c: &mut PgConnection, slug: &str) -> AppResult<Force> {
+        Ok(
+            diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE slug = $1")
+                .bind::<Text, _>(slug)
+                .get_result(c)?,
+        )
+    }
+
+    /// Finds a force by id.
+    ///
+    /// # Errors
+    /// Not found; database errors.
+    pub fn by_id(c: &mut PgConnection, id: Uuid) -> AppResult<Force> {
+        Ok(
+            diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE id = $1")
+                .bind::<SqlUuid, _>(id)
+                .get_result(c)?,
+        )
+    }
+}
+
+/// An account row as needed at sign-in.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Credential {
+    /// Account id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// argon2id hash.
+    #[diesel(sql_type = Text)]
+    pub password_hash: String,
+    /// Role name as stored.
+    #[diesel(sql_type = Text)]
+    pub role: String,
+}
+
+/// Finds a national account by username.
+///
+/// # Errors
+/// Database errors.
+pub fn platform_credential(c: &mut PgConnection, username: &str) -> AppResult<Option<Credential>> {
+    Ok(diesel::sql_query(
+        "SELECT id, password_hash, role FROM platform_accounts WHERE username = $1",
+    )
+    .bind::<Text, _>(username)
+    .get_result(c)
+    .optional()?)
+}
+
+/// Creates a national account.
+///
+/// # Errors
+/// Conflict when the username is taken.
+pub fn create_platform_account(
+    c: &mut PgConnection,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+) -> AppResult<Uuid> {
+    let id = Uuid::new_v4();
+    diesel::sql_query(
+        "INSERT INTO platform_accounts (id, username, password_hash, role) VALUES ($1, $2, $3, $4)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(username)
+    .bind::<Text, _>(password_hash)
+    .bind::<Text, _>(role)
+    .execute(c)?;
+    Ok(id)
+}
+
+/// True when any platform admin exists.
+///
+/// # Errors
+/// Database errors.
+pub fn platform_admin_exists(c: &mut PgConnection) -> AppResult<bool> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM platform_accounts WHERE role = 'platform_admin'",
+    )
+    .get_result(c)?;
+    Ok(n.n > 0)
+}
+
+/// Finds a force account by username (inside `with_force`).
+///
+/// # Errors
+/// Database errors.
+pub fn force_credential(
+    c: &mut PgConnection,
+    force: Uuid,
+    username: &str,
+) -> AppResult<Option<Credential>> {
+    Ok(diesel::sql_query(
+        "SELECT id, password_hash, role FROM accounts WHERE force_id = $1 AND username = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(username)
+    .get_result(c)
+    .optional()?)
+}
+
+/// Creates a force account.
+///
+/// # Errors
+/// Conflict when the username is taken.
+pub fn create_force_account(
+    c: &mut PgConnection,
+    force: Uuid,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+) -> AppResult<Uuid> {
+    let id = Uuid::new_v4();
+    diesel::sql_query(
+        "INSERT INTO accounts (force_id, id, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(username)
+    .bind::<Text, _>(password_hash)
+    .bind::<Text, _>(role)
+    .execute(c)?;
+    Ok(id)
+}
+
+/// A team with its members' staff numbers.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+pub struct Team {
+    /// Id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Name.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Members by staff number.
+    #[diesel(sql_type = Array<Text>)]
+    pub members: Vec<String>,
+}
+
+const TEAM_SELECT: &str = "SELECT t.id, t.name, \
+    coalesce(array_agg(m.staff_number ORDER BY m.staff_number) FILTER (WHERE m.staff_number IS NOT NULL), '{}') AS members \
+    FROM teams t LEFT JOIN team_members m ON m.force_id = t.force_id AND m.team_id = t.id";
+
+impl Team {
+    /// Creates an empty team.
+    ///
+    /// # Errors
+    /// Conflict when the name is taken.
+    pub fn create(c: &mut PgConnection, force: Uuid, name: &str) -> AppResult<Team> {
+        let id = Uuid::new_v4();
+        diesel::sql_query("INSERT INTO teams (force_id, id, name) VALUES ($1, $2, $3)")
+            .bind::<SqlUuid, _>(force)
+            .bind::<SqlUuid, _>(id)
+            .bind::<Text, _>(name)
+            .execute(c)?;
+        Team::find(c, force, id)
+    }
+
+    /// A team of the force.
+    ///
+    /// # Errors
+    /// Not found.
+    pub fn find(c: &mut PgConnection, force: Uuid, id: Uuid) -> AppResult<Team> {
+        Ok(diesel::sql_query(format!(
+            "{TEAM_SELECT} WHERE t.force_id = $1 AND t.id = $2 GROUP BY t.id, t.name"
+        ))
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .get_result(c)?)
+    }
+
+    /// All the force's teams, or only those `supervisor` supervises.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn list(
+        c: &mut PgConnection,
+        force: Uuid,
+        supervisor: Option<Uuid>,
+    ) -> AppResult<Vec<Team>> {
+        Ok(diesel::sql_query(format!(
+            "{TEAM_SELECT} WHERE t.force_id = $1 AND ($2::uuid IS NULL OR EXISTS \
+             (SELECT 1 FROM team_supervisors s WHERE s.force_id = t.force_id AND s.team_id = t.id AND s.account_id = $2)) \
+             GROUP BY t.id, t.name ORDER BY t.name"
+        ))
+        .bind::<SqlUuid, _>(force)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(supervisor)
+        .load(c)?)
+    }
+
+    /// Replaces the team's members.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn set_members(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        staff: &[String],
+    ) -> AppResult<()> {
+        diesel::sql_query("DELETE FROM team_members WHERE force_id = $1 AND team_id = $2")
+            .bind::<SqlUuid, _>(force)
+            .bind::<SqlUuid, _>(id)
+            .execute(c)?;
+        diesel::sql_query(
+            "INSERT INTO team_members (force_id, team_id, staff_number) \
+             SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Array<Text>, _>(staff)
+        .execute(c)?;
+        Ok(())
+    }
+
+    /// Names a supervisor for the team (a supervisor account of the same force).
+    ///
+    /// # Errors
+    /// Not found when the account is not a supervisor of this force.
+    pub fn add_supervisor(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        account: Uuid,
+    ) -> AppResult<()> {
+        let found: super::Found = diesel::sql_query(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE force_id = $1 AND id = $2 \
+             AND role = 'supervisor') AS found",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(account)
+        .get_result(c)?;
+        if !found.found {
+            return Err(crate::error::AppError::NotFound);
+        }
+        diesel::sql_query(
+            "INSERT INTO team_supervisors (force_id, team_id, account_id) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .bind::<SqlUuid, _>(account)
+        .execute(c)?;
+        Ok(())
+    }
+
+    /// True when `account` supervises the team.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn is_supervised_by(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        account: Uuid,
+    ) -> AppResult<bool> {
+        Ok(Team::list(c, force, Some(account))?
+            .iter()
+            .any(|t| t.id == id))
+    }
+}

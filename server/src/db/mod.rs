@@ -1,0 +1,149 @@
+//! Database access: the pool, the embedded migrations and the tenancy wrapper.
+//!
+//! actix-web's workers never block on the database: every query runs inside
+//! [`with_force`] or [`with_platform`], which move the work onto actix's
+//! blocking thread pool (`web::block`) with a connection from an r2d2 pool.
+//! (diesel-async would avoid the thread hop; the blocking pool is simpler,
+//! shares diesel's synchronous API with `server migrate`, and the load bench
+//! in docs/operations.md shows it is not the limit.)
+//!
+//! Tenancy is enforced twice: each query filters by `force_id`, and
+//! [`with_force`] opens a transaction that sets `app.force_id`, which the
+//! row-level-security policies compare every row against. The runtime role
+//! does not own the tables, so the policies bind it.
+
+pub mod accounts;
+pub mod audit;
+pub mod keys;
+pub mod peer_support;
+pub mod people;
+pub mod rate_limit;
+pub mod rosters;
+pub mod sync;
+
+use actix_web::web;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::sql_types::Text;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use uuid::Uuid;
+
+use crate::error::AppResult;
+
+/// The SQL migrations in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// The result of a `SELECT EXISTS (...) AS found`.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct Found {
+    /// Whether the row exists.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub found: bool,
+}
+
+/// A pool of runtime-role connections.
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+/// One pooled connection.
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Why migrations failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// Could not connect.
+    #[error("connecting for migrations: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    /// A migration failed.
+    #[error("running migrations: {0}")]
+    Run(String),
+}
+
+/// Runs pending migrations as the owner; returns how many ran.
+///
+/// # Errors
+/// [`MigrateError`].
+pub fn run_migrations(owner_url: &str) -> Result<usize, MigrateError> {
+    let mut conn = PgConnection::establish(owner_url)?;
+    let done = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| MigrateError::Run(e.to_string()))?;
+    Ok(done.len())
+}
+
+/// Builds the runtime pool without connecting yet, so the server starts (and
+/// reports "not ready") while the database is away.
+pub fn pool(url: &str, size: u32, timeout_ms: u64) -> DbPool {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(0))
+        .connection_timeout(std::time::Duration::from_millis(timeout_ms.max(1)))
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+/// Runs `f` in a transaction scoped to `force` (RLS), off the async workers.
+///
+/// # Errors
+/// Whatever `f` returns; [`crate::error::AppError::DatabaseUnavailable`] when
+/// there is no connection.
+pub async fn with_force<T, F>(pool: &DbPool, force: Uuid, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+{
+    in_transaction(pool, Some(force), f).await
+}
+
+/// Runs `f` in a transaction with no force set: only non-force tables
+/// (forces, national accounts, keys, rate limits) are visible.
+///
+/// # Errors
+/// As [`with_force`].
+pub async fn with_platform<T, F>(pool: &DbPool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+{
+    in_transaction(pool, None, f).await
+}
+
+async fn in_transaction<T, F>(pool: &DbPool, force: Option<Uuid>, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        conn.transaction(|c| {
+            if let Some(force) = force {
+                set_force(c, force)?;
+            }
+            f(c)
+        })
+    })
+    .await?
+}
+
+/// Sets the transaction's force for the row-level-security policies.
+///
+/// # Errors
+/// Database errors.
+pub fn set_force(c: &mut PgConnection, force: Uuid) -> AppResult<()> {
+    diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
+        .bind::<Text, _>(force.to_string())
+        .execute(c)?;
+    Ok(())
+}
+
+/// `SELECT 1` through the pool: the readiness probe.
+///
+/// # Errors
+/// [`AppError::DatabaseUnavailable`].
+pub async fn ping(pool: &DbPool) -> AppResult<()> {
+    with_platform(pool, |c| {
+        diesel::sql_query("SELECT 1").execute(c)?;
+        Ok(())
+    })
+    .await
+}
