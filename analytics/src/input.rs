@@ -1,0 +1,240 @@
+//! Plain-data inputs, as the server loads them from PostgreSQL.
+//!
+//! Fatigue Index and HRI are taken as computed by `mobile-core`; nothing
+//! here recomputes them. Every record is checked by [`PersonRecords::clean`]:
+//! a bad record is dropped and counted under a [`Rejection`] reason, and the
+//! rest of the person's records are kept.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use models::ShiftType;
+use models::sync::{CheckInRecord, DailySummary, SyncRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::AnalyticsError;
+
+/// Who a person is, as far as analytics may know: a pseudonym and where they work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Pseudonymous id (never a staff number).
+    pub id: String,
+    /// Force name or code.
+    pub force: String,
+    /// Command (BCU, department) within the force.
+    pub command: String,
+    /// Team within the command.
+    pub team: String,
+    /// Role, e.g. `response`, `cid`, `control_room`.
+    pub role: String,
+}
+
+/// One shift as assessed by the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftRecord {
+    /// Start of duty, UTC.
+    pub start: DateTime<Utc>,
+    /// End of duty, UTC.
+    pub end: DateTime<Utc>,
+    /// Type by local start hour.
+    pub shift_type: ShiftType,
+    /// Fatigue Index 0..=100 (`mobile_core::fatigue_index`).
+    pub fatigue_index: f64,
+    /// Night shift by the WTR rule (≥ 3 h between 23:00 and 06:00 local):
+    /// the FI threshold is 45 for these and 35 otherwise.
+    pub night: bool,
+    /// Mean HRI over the shift's hours (`mobile_core::hourly_risk`).
+    pub hri_mean: f64,
+    /// Peak hourly HRI.
+    pub hri_peak: f64,
+}
+
+/// Everything analytics gets about one person: their rostered shifts and,
+/// only where they consented, daily summaries and check-ins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRecords {
+    /// The person.
+    pub person: Person,
+    /// Shifts, any order; may reach back before the period (for quick
+    /// returns, runs of nights and 7-day hours at the period's start).
+    pub shifts: Vec<ShiftRecord>,
+    /// Consented daily summaries.
+    pub summaries: Vec<DailySummary>,
+    /// Consented check-ins.
+    pub checkins: Vec<CheckInRecord>,
+}
+
+/// Why a record was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejection {
+    /// A second person with an id already seen.
+    DuplicatePerson,
+    /// A shift with end not after start, over 24 h, or FI/HRI out of range or not finite.
+    InvalidShift,
+    /// A shift starting at the same instant as another of the same person.
+    DuplicateShift,
+    /// A shift starting before the person's previous shift ended.
+    OverlappingShift,
+    /// A summary failing the sync validation.
+    InvalidSummary,
+    /// A second summary for the same local date.
+    DuplicateSummary,
+    /// A check-in failing the sync validation.
+    InvalidCheckIn,
+}
+
+/// Counts of records left out, by reason (reported in every output).
+pub type Rejections = BTreeMap<Rejection, u64>;
+
+fn shift_is_valid(s: &ShiftRecord) -> bool {
+    let hours = (s.end - s.start).num_minutes();
+    s.end > s.start
+        && hours <= i64::from(models::roster::MAX_SHIFT_HOURS) * 60
+        && s.fatigue_index.is_finite()
+        && (0.0..=100.0).contains(&s.fatigue_index)
+        && s.hri_mean.is_finite()
+        && s.hri_peak.is_finite()
+        && s.hri_mean >= 0.0
+        && s.hri_peak >= 0.0
+}
+
+impl PersonRecords {
+    /// Sorts the records and drops the bad ones, counting them.
+    pub fn clean(mut self, rejections: &mut Rejections) -> Self {
+        let mut count = |r: Rejection| *rejections.entry(r).or_insert(0) += 1;
+        self.shifts.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
+        let mut kept: Vec<ShiftRecord> = Vec::with_capacity(self.shifts.len());
+        for s in self.shifts {
+            if !shift_is_valid(&s) {
+                count(Rejection::InvalidShift);
+            } else if kept.last().is_some_and(|p| p.start == s.start) {
+                count(Rejection::DuplicateShift);
+            } else if kept.last().is_some_and(|p| s.start < p.end) {
+                count(Rejection::OverlappingShift);
+            } else {
+                kept.push(s);
+            }
+        }
+        self.shifts = kept;
+        self.summaries.sort_by_key(|s| s.local_date);
+        let mut summaries: Vec<DailySummary> = Vec::with_capacity(self.summaries.len());
+        for s in self.summaries {
+            if SyncRecord::DailySummary(s.clone()).validate().is_err() {
+                count(Rejection::InvalidSummary);
+            } else if summaries.last().is_some_and(|p| p.local_date == s.local_date) {
+                count(Rejection::DuplicateSummary);
+            } else {
+                summaries.push(s);
+            }
+        }
+        self.summaries = summaries;
+        let before = self.checkins.len();
+        self.checkins
+            .retain(|c| SyncRecord::CheckIn(c.clone()).validate().is_ok());
+        for _ in self.checkins.len()..before {
+            count(Rejection::InvalidCheckIn);
+        }
+        self.checkins.sort_by_key(|c| c.taken_at);
+        self
+    }
+}
+
+/// Cleans everyone, dropping repeated person ids; sorted by id so the
+/// output never depends on input order.
+pub fn clean_all(people: Vec<PersonRecords>, rejections: &mut Rejections) -> Vec<PersonRecords> {
+    let mut by_id: BTreeMap<String, PersonRecords> = BTreeMap::new();
+    for p in people {
+        if by_id.contains_key(&p.person.id) {
+            *rejections.entry(Rejection::DuplicatePerson).or_insert(0) += 1;
+            continue;
+        }
+        let p = p.clean(rejections);
+        by_id.insert(p.person.id.clone(), p);
+    }
+    by_id.into_values().collect()
+}
+
+/// A run of whole local days, `from..=to`, in a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+}
+
+/// The longest period a report or cohort run covers, in days.
+pub const MAX_PERIOD_DAYS: i64 = 400;
+
+impl Period {
+    /// A validated period.
+    ///
+    /// # Errors
+    /// [`AnalyticsError::InvalidPeriod`] when `to` is before `from` or the
+    /// period is over [`MAX_PERIOD_DAYS`].
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, AnalyticsError> {
+        if to < from {
+            return Err(AnalyticsError::InvalidPeriod(format!(
+                "{to} is before {from}"
+            )));
+        }
+        let p = Self { from, to };
+        if p.days() > MAX_PERIOD_DAYS {
+            return Err(AnalyticsError::InvalidPeriod(format!(
+                "{} days is over the {MAX_PERIOD_DAYS} allowed",
+                p.days()
+            )));
+        }
+        Ok(p)
+    }
+
+    /// Number of days.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Self {
+        let len = chrono::Duration::days(self.days());
+        Self {
+            from: self.from - len,
+            to: self.to - len,
+        }
+    }
+
+    /// Contains a local date.
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+
+    /// `[start, end)` in UTC: local midnight at the start of `from` to local
+    /// midnight after `to` (a midnight that a DST change skips is taken at
+    /// the first instant that exists).
+    pub fn instants(&self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        let midnight = |d: NaiveDate| -> DateTime<Utc> {
+            let naive = d.and_time(chrono::NaiveTime::MIN);
+            match zone.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+                    t.with_timezone(&Utc)
+                }
+                // No UK midnight is skipped, but some zones skip 00:00–01:00.
+                chrono::LocalResult::None => zone
+                    .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                    .earliest()
+                    .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
+            }
+        };
+        (midnight(self.from), midnight(self.to + chrono::Duration::days(1)))
+    }
+}
+
+/// Parses an IANA zone name.
+///
+/// # Errors
+/// [`AnalyticsError::UnknownZone`].
+pub fn parse_zone(name: &str) -> Result<Tz, AnalyticsError> {
+    name.parse::<Tz>()
+        .map_err(|_| AnalyticsError::UnknownZone(name.to_owned()))
+}

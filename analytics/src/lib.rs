@@ -1,0 +1,26 @@
+//! The figures of force FRM reports and NPWS cohorts: pure computation, with
+//! no database and no web. The server loads plain-data inputs
+//! ([`input::PersonRecords`]) from PostgreSQL, calls these functions and
+//! serves what [`render`] produces.
+//!
+//! - [`report`]: a force's report for a period, by command and team.
+//! - [`suppression`]: no cell describes fewer than 5 people, and none can be
+//!   recovered by subtraction.
+//! - [`render`]: HTML (with SVG charts), CSV and JSON of the same figures.
+//! - [`schedule`]: which scheduled report runs are due.
+//! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
+//! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
+
+pub mod error;
+pub mod input;
+pub mod round;
+pub mod suppression;
+pub mod table;
+
+pub use error::AnalyticsError;
+pub mod indicators;
+pub mod report;
+pub mod synthetic;
+pub mod render;
+pub mod schedule;
+pub mod cohorts;

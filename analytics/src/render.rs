@@ -1,0 +1,218 @@
+//! A report as HTML (with inline SVG charts, printable), CSV and JSON. All
+//! three carry the same figures; none reads a clock, so the same report
+//! renders to the same bytes.
+//!
+//! HTML uses minijinja: the template is a plain file embedded at compile
+//! time, autoescaping HTML, and it needs no proc-macro build step (askama's
+//! compile-time checks were weighed against that and against the template
+//! being editable by someone who does not build Rust). The charts are a few
+//! bars each, so the SVG is written here directly: an SVG crate would only
+//! wrap the same strings.
+
+use minijinja::{Environment, Value, context};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::AnalyticsError;
+use crate::report::Report;
+use crate::table::{Cell, Table};
+
+const TEMPLATE: &str = include_str!("../templates/report.html");
+
+/// The report as pretty JSON (decimals as strings, so no float rounding).
+///
+/// # Errors
+/// [`AnalyticsError::Json`] (not expected for these types).
+pub fn render_json(report: &Report) -> Result<String, AnalyticsError> {
+    Ok(serde_json::to_string_pretty(report)?)
+}
+
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    section: &'a str,
+    table: &'a str,
+    period_from: String,
+    period_to: String,
+    row_level: usize,
+    row_path: String,
+    column: &'a str,
+    unit: &'a str,
+    value: String,
+    suppressed: bool,
+    percent: String,
+    percent_of: &'a str,
+}
+
+fn cell_fields(c: &Cell) -> (String, String, &str) {
+    (
+        c.value.map(|v| v.to_string()).unwrap_or_default(),
+        c.percent.as_ref().map(|p| p.value.to_string()).unwrap_or_default(),
+        c.percent.as_ref().map_or("", |p| p.of.as_str()),
+    )
+}
+
+/// The report as long-format CSV: one line per published cell, tables then
+/// trend, with the percentage's denominator on every line that has one.
+///
+/// # Errors
+/// [`AnalyticsError::Csv`] (not expected when writing to memory).
+pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let (from, to) = (report.meta.period.from.to_string(), report.meta.period.to.to_string());
+    for t in &report.tables {
+        for r in &t.rows {
+            for (col, c) in t.columns.iter().zip(&r.cells) {
+                let (value, percent, percent_of) = cell_fields(c);
+                w.serialize(CsvRow {
+                    section: "table",
+                    table: &t.id,
+                    period_from: from.clone(),
+                    period_to: to.clone(),
+                    row_level: r.level,
+                    row_path: if r.path.is_empty() { report.meta.force.clone() } else { r.path.join(" / ") },
+                    column: col,
+                    unit: &t.unit,
+                    value,
+                    suppressed: c.suppressed,
+                    percent,
+                    percent_of,
+                })?;
+            }
+        }
+    }
+    for p in &report.trend {
+        for f in &p.figures {
+            let (value, percent, percent_of) = cell_fields(&f.cell);
+            let unit = report.table(&f.table).map_or("", |t| t.unit.as_str());
+            w.serialize(CsvRow {
+                section: "trend",
+                table: &f.table,
+                period_from: p.period.from.to_string(),
+                period_to: p.period.to.to_string(),
+                row_level: 0,
+                row_path: report.meta.force.clone(),
+                column: &f.column,
+                unit,
+                value,
+                suppressed: f.cell.suppressed,
+                percent,
+                percent_of,
+            })?;
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
+    String::from_utf8(bytes).map_err(|e| AnalyticsError::Render(e.to_string()))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A horizontal bar chart of `(label, value)`; a `None` value is drawn as
+/// "withheld". Values are percentages (0..=100) so bars share one scale.
+pub fn bar_chart(title: &str, bars: &[(String, Option<Decimal>)]) -> String {
+    const LABEL_W: usize = 230;
+    const BAR_W: f64 = 360.0;
+    const ROW_H: usize = 22;
+    let height = 30 + bars.len() * ROW_H;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{t}\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\">\
+<title>{t}</title>",
+        t = escape(title),
+        w = LABEL_W + 420,
+    );
+    for (i, (label, value)) in bars.iter().enumerate() {
+        let y = 20 + i * ROW_H;
+        svg.push_str(&format!(
+            "<text x=\"{x}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"end\" fill=\"#1a1a1a\">{l}</text>",
+            x = LABEL_W - 6,
+            ty = y + 14,
+            l = escape(label)
+        ));
+        match value {
+            Some(v) => {
+                let frac = v.to_string().parse::<f64>().unwrap_or(0.0).clamp(0.0, 100.0) / 100.0;
+                svg.push_str(&format!(
+                    "<rect x=\"{LABEL_W}\" y=\"{y}\" width=\"{bw:.1}\" height=\"{h}\" fill=\"#1d4f91\"/>\
+<text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"12\" fill=\"#1a1a1a\">{v}%</text>",
+                    bw = frac * BAR_W,
+                    h = ROW_H - 6,
+                    tx = LABEL_W as f64 + frac * BAR_W + 4.0,
+                    ty = y + 14,
+                ));
+            }
+            None => svg.push_str(&format!(
+                "<text x=\"{tx}\" y=\"{ty}\" font-size=\"12\" fill=\"#3d3d3d\">withheld</text>",
+                tx = LABEL_W + 4,
+                ty = y + 14
+            )),
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Bars of the force row's partition percentages of a table.
+fn force_row_chart(t: &Table) -> Option<(String, String)> {
+    let root = t.root()?;
+    let of = t.percent_of.as_ref()?;
+    let bars: Vec<(String, Option<Decimal>)> = t
+        .columns
+        .iter()
+        .zip(&root.cells)
+        .filter(|(_, c)| c.percent.is_some() || c.suppressed)
+        .map(|(name, c)| (name.clone(), c.percent.as_ref().map(|p| p.value)))
+        .collect();
+    if bars.is_empty() {
+        return None;
+    }
+    let caption = format!("{} — force, percentage of {of}.", t.title);
+    Some((bar_chart(&t.title, &bars), caption))
+}
+
+fn cell_text(c: &Value) -> String {
+    let get = |k: &str| c.get_attr(k).ok().filter(|v| !v.is_none() && !v.is_undefined());
+    if get("suppressed").is_some_and(|v| v.is_true()) {
+        return "[c]".to_owned();
+    }
+    let mut s = get("value").map_or_else(|| "–".to_owned(), |v| v.to_string());
+    if let Some(p) = get("percent").and_then(|p| p.get_attr("value").ok()) {
+        s.push_str(&format!(" ({p}%)"));
+    }
+    s
+}
+
+/// The report as one self-contained HTML page (no scripts, no external
+/// files), `lang="en-GB"`, tables with captions and header scopes, and
+/// print CSS that starts each section on a new page.
+///
+/// # Errors
+/// [`AnalyticsError::Render`] if the template fails.
+pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
+    let mut env = Environment::new();
+    env.add_template("report.html", TEMPLATE)
+        .map_err(|e| AnalyticsError::Render(e.to_string()))?;
+    env.add_function("cell", |c: Value| cell_text(&c));
+    let charts: Vec<Value> = ["fi_thresholds", "fi_distribution", "hourly_risk", "quick_returns", "hours_7d", "weekly_hours"]
+        .iter()
+        .filter_map(|id| report.table(id))
+        .filter_map(force_row_chart)
+        .map(|(svg, caption)| context! { svg => Value::from_safe_string(svg), caption => caption })
+        .collect();
+    let trend_columns: Vec<String> = report
+        .trend
+        .last()
+        .map(|p| p.figures.iter().map(|f| f.column.clone()).collect())
+        .unwrap_or_default();
+    let tmpl = env
+        .get_template("report.html")
+        .map_err(|e| AnalyticsError::Render(e.to_string()))?;
+    tmpl.render(context! {
+        meta => &report.meta,
+        tables => &report.tables,
+        trend => &report.trend,
+        trend_columns => trend_columns,
+        charts => charts,
+    })
+    .map_err(|e| AnalyticsError::Render(e.to_string()))
+}

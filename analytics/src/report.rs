@@ -1,0 +1,474 @@
+//! A force's FRM report for a period, by command and team.
+//!
+//! Every table is a [`Table`] of the force, its commands and their teams,
+//! suppressed jointly so that no cell describes fewer than 5 people and
+//! none can be recovered by subtraction. Trends give the force row of the
+//! same figures for the previous periods of the same length, each period
+//! suppressed on its own as its own report would be.
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::AnalyticsError;
+use crate::indicators::{Level, RosterFigures, WellbeingFigures, roster_figures, wellbeing_figures};
+use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
+use crate::round::ROUNDING_NOTE;
+use crate::suppression::MIN_PEOPLE;
+use crate::table::{Cell, ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
+
+/// Most previous periods a trend may go back.
+pub const MAX_TREND_PERIODS: u32 = 12;
+
+/// What a report is asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRequest {
+    /// Force name.
+    pub force: String,
+    /// The force's IANA zone (periods are local days there).
+    pub zone: String,
+    /// The period.
+    pub period: Period,
+    /// How many previous periods of the same length the trend shows.
+    pub trend_periods: u32,
+}
+
+/// Facts about how the report was made, printed with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportMeta {
+    /// Force name.
+    pub force: String,
+    /// Zone.
+    pub zone: String,
+    /// Period.
+    pub period: Period,
+    /// Days in the period.
+    pub days: i64,
+    /// The rounding rule.
+    pub rounding: String,
+    /// Smallest number of people a published cell describes.
+    pub min_cell_people: u32,
+    /// How suppression works, in a sentence.
+    pub suppression: String,
+    /// People in the input after cleaning.
+    pub people: usize,
+    /// Records left out, by reason.
+    pub rejections: Rejections,
+}
+
+/// One period's headline figures for the force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// The period.
+    pub period: Period,
+    /// Figures, as `(table id, column heading, cell)` of the force row.
+    pub figures: Vec<TrendFigure>,
+}
+
+/// One headline figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendFigure {
+    /// Table it comes from.
+    pub table: String,
+    /// Column heading.
+    pub column: String,
+    /// The force row's cell.
+    pub cell: Cell,
+}
+
+/// A report: its facts, its tables and its trend (oldest period first,
+/// the report's own period last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// How it was made.
+    pub meta: ReportMeta,
+    /// Tables for the period.
+    pub tables: Vec<Table>,
+    /// Headline figures over the previous periods and this one.
+    pub trend: Vec<TrendPoint>,
+}
+
+impl Report {
+    /// A table by id.
+    pub fn table(&self, id: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+}
+
+const PEOPLE_ROSTERED: &str = "people rostered in this row in the period (at least one shift starting in it)";
+const SHIFTS_IN_ROW: &str = "shifts starting in the period in this row";
+
+fn level_spec(id: &'static str, title: &str, within: &str, amber: &str, red: &str) -> TableSpec {
+    TableSpec {
+        id,
+        title: title.to_owned(),
+        unit: "people",
+        columns: vec![
+            ColumnSpec::count(within),
+            ColumnSpec::count(amber),
+            ColumnSpec::count(red),
+            ColumnSpec::count("people rostered"),
+        ],
+        partition: Some(Partition {
+            parts: vec![0, 1, 2],
+            total: 3,
+            percent_of: PEOPLE_ROSTERED.to_owned(),
+        }),
+        link: Some(("people_rostered", 3)),
+    }
+}
+
+fn level_row(level: Level) -> Vec<Option<i64>> {
+    let mut v = vec![None; 4];
+    v[level.index()] = Some(1);
+    v[3] = Some(1);
+    v
+}
+
+fn nonzero(n: u32) -> Option<i64> {
+    (n > 0).then_some(i64::from(n))
+}
+
+/// Weekly-hours bins (average hours per 7 days in the period).
+const WEEKLY_BINS: [(&str, i64); 5] = [
+    ("under 40 h", 40),
+    ("40 to under 48 h", 48),
+    ("48 to under 60 h", 60),
+    ("60 to under 72 h", 72),
+    ("72 h or more", i64::MAX),
+];
+
+/// A table's spec and how one person contributes to it.
+struct TableDef {
+    spec: TableSpec,
+    contribution: fn(&RosterFigures, &WellbeingFigures, i64) -> Vec<Option<i64>>,
+}
+
+fn table_defs() -> Vec<TableDef> {
+    let shifts_partition = |parts: Vec<usize>, total: usize| {
+        Some(Partition {
+            parts,
+            total,
+            percent_of: SHIFTS_IN_ROW.to_owned(),
+        })
+    };
+    vec![
+        TableDef {
+            spec: TableSpec {
+                id: "fi_thresholds",
+                title: "Shifts by predicted Fatigue Index against the day (35) and night (45) thresholds".into(),
+                unit: "shifts",
+                columns: vec![
+                    ColumnSpec::count("day shifts, FI under 35"),
+                    ColumnSpec::count("day shifts, FI 35 or more"),
+                    ColumnSpec::count("night shifts, FI under 45"),
+                    ColumnSpec::count("night shifts, FI 45 or more"),
+                    ColumnSpec::count("all shifts"),
+                ],
+                partition: shifts_partition(vec![0, 1, 2, 3], 4),
+                link: Some(("shifts", 4)),
+            },
+            contribution: |r, _, _| {
+                vec![nonzero(r.day_below), nonzero(r.day_over), nonzero(r.night_below), nonzero(r.night_over), nonzero(r.shifts)]
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "fi_mean",
+                title: "Mean predicted Fatigue Index per shift".into(),
+                unit: "shifts",
+                columns: vec![
+                    ColumnSpec::hidden("day shifts"),
+                    ColumnSpec::mean("mean FI, day shifts", 0, 100),
+                    ColumnSpec::hidden("night shifts"),
+                    ColumnSpec::mean("mean FI, night shifts", 2, 100),
+                ],
+                partition: None,
+                link: None,
+            },
+            contribution: |r, _, _| {
+                let day = r.day_below + r.day_over;
+                let night = r.night_below + r.night_over;
+                vec![nonzero(day), (day > 0).then_some(r.day_fi_centi), nonzero(night), (night > 0).then_some(r.night_fi_centi)]
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "fi_distribution",
+                title: "Shifts by predicted Fatigue Index (0 to 100, in tens)".into(),
+                unit: "shifts",
+                columns: (0..10)
+                    .map(|i| ColumnSpec::count(&format!("FI {}–{}", i * 10, i * 10 + 10)))
+                    .chain(std::iter::once(ColumnSpec::count("all shifts")))
+                    .collect(),
+                partition: shifts_partition((0..10).collect(), 10),
+                link: Some(("shifts", 10)),
+            },
+            contribution: |r, _, _| {
+                r.fi_bins.iter().map(|&n| nonzero(n)).chain(std::iter::once(nonzero(r.shifts))).collect()
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "hourly_risk",
+                title: "Shifts by mean hourly risk (HRI, relative to a first 8-hour morning shift)".into(),
+                unit: "shifts",
+                columns: vec![
+                    ColumnSpec::count("HRI under 1.0"),
+                    ColumnSpec::count("HRI 1.0 to under 1.2"),
+                    ColumnSpec::count("HRI 1.2 to under 1.4"),
+                    ColumnSpec::count("HRI 1.4 to under 1.6"),
+                    ColumnSpec::count("HRI 1.6 or more"),
+                    ColumnSpec::count("all shifts"),
+                ],
+                partition: shifts_partition(vec![0, 1, 2, 3, 4], 5),
+                link: Some(("shifts", 5)),
+            },
+            contribution: |r, _, _| {
+                r.hri_bins.iter().map(|&n| nonzero(n)).chain(std::iter::once(nonzero(r.shifts))).collect()
+            },
+        },
+        TableDef {
+            spec: level_spec("quick_returns", "People by shortest rest between duties (quick returns)", "no rest under 12 h", "rest under 12 h (amber)", "rest under 11 h (red)"),
+            contribution: |r, _, _| if r.shifts > 0 { level_row(r.quick_return_level) } else { vec![None; 4] },
+        },
+        TableDef {
+            spec: level_spec("night_runs", "People by longest run of consecutive nights", "3 nights or fewer", "4 nights (amber)", "5 nights or more (red)"),
+            contribution: |r, _, _| if r.shifts > 0 { level_row(r.night_run_level) } else { vec![None; 4] },
+        },
+        TableDef {
+            spec: level_spec("hours_7d", "People by most hours worked in any 7 days", "under 60 h", "60 to under 72 h (amber)", "72 h or more (red)"),
+            contribution: |r, _, _| if r.shifts > 0 { level_row(r.hours_7d_level) } else { vec![None; 4] },
+        },
+        TableDef {
+            spec: level_spec("long_shifts", "People by long shifts (over 12 h, or nights over 8 h)", "no long shift", "one long shift (amber)", "two or more long shifts (red)"),
+            contribution: |r, _, _| {
+                if r.shifts == 0 {
+                    return vec![None; 4];
+                }
+                level_row(match r.long_shifts {
+                    0 => Level::Within,
+                    1 => Level::Amber,
+                    _ => Level::Red,
+                })
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "weekly_hours",
+                title: "People by average hours worked per 7 days in the period".into(),
+                unit: "people",
+                columns: WEEKLY_BINS
+                    .iter()
+                    .map(|(name, _)| ColumnSpec::count(name))
+                    .chain(std::iter::once(ColumnSpec::count("people rostered")))
+                    .collect(),
+                partition: Some(Partition {
+                    parts: (0..WEEKLY_BINS.len()).collect(),
+                    total: WEEKLY_BINS.len(),
+                    percent_of: PEOPLE_ROSTERED.to_owned(),
+                }),
+                link: Some(("people_rostered", WEEKLY_BINS.len())),
+            },
+            contribution: |r, _, days| {
+                if r.shifts == 0 {
+                    return vec![None; WEEKLY_BINS.len() + 1];
+                }
+                // minutes per 7 days vs bin edges in hours: m * 7 / days < edge * 60
+                let bin = WEEKLY_BINS
+                    .iter()
+                    .position(|&(_, edge)| edge == i64::MAX || r.minutes_in_period * 7 < edge * 60 * days)
+                    .unwrap_or(WEEKLY_BINS.len() - 1);
+                let mut v = vec![None; WEEKLY_BINS.len() + 1];
+                v[bin] = Some(1);
+                v[WEEKLY_BINS.len()] = Some(1);
+                v
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "roster_events",
+                title: "Quick returns and long shifts (counts of shifts)".into(),
+                unit: "shifts",
+                columns: vec![
+                    ColumnSpec::count("returns after under 12 h rest"),
+                    ColumnSpec::count("returns after under 11 h rest"),
+                    ColumnSpec::count("long shifts"),
+                ],
+                partition: None,
+                link: None,
+            },
+            contribution: |r, _, _| vec![nonzero(r.quick_returns), nonzero(r.quick_returns_red), nonzero(r.long_shifts)],
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "sleep",
+                title: "Sleep from officers and staff who consented to share it".into(),
+                unit: "person-nights",
+                columns: vec![
+                    ColumnSpec::count("person-nights"),
+                    ColumnSpec::mean("mean sleep per night (h)", 0, 60),
+                    ColumnSpec::mean("mean 7-night sleep debt (h)", 0, 60),
+                    ColumnSpec::count("nights under 6 h"),
+                ],
+                partition: None,
+                link: None,
+            },
+            contribution: |_, w, _| {
+                if w.nights == 0 {
+                    return vec![None; 4];
+                }
+                vec![Some(i64::from(w.nights)), Some(w.sleep_minutes), Some(w.debt_minutes), nonzero(w.short_nights)]
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "recovery",
+                title: "Recovery bands (consented summaries with a band)".into(),
+                unit: "person-days",
+                columns: vec![
+                    ColumnSpec::count("green"),
+                    ColumnSpec::count("amber"),
+                    ColumnSpec::count("red"),
+                    ColumnSpec::count("person-days with a band"),
+                ],
+                partition: Some(Partition {
+                    parts: vec![0, 1, 2],
+                    total: 3,
+                    percent_of: "consented person-days with a recovery band in this row".to_owned(),
+                }),
+                link: None,
+            },
+            contribution: |_, w, _| {
+                let total: u32 = w.bands.iter().sum();
+                vec![nonzero(w.bands[0]), nonzero(w.bands[1]), nonzero(w.bands[2]), nonzero(total)]
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "kss",
+                title: "Karolinska Sleepiness Scale check-ins (consented)".into(),
+                unit: "check-ins",
+                columns: vec![
+                    ColumnSpec::count("KSS 1 to 6"),
+                    ColumnSpec::count("KSS 7 or more"),
+                    ColumnSpec::count("check-ins"),
+                    ColumnSpec::mean("mean KSS", 2, 1),
+                ],
+                partition: Some(Partition {
+                    parts: vec![0, 1],
+                    total: 2,
+                    percent_of: "consented KSS check-ins in this row in the period".to_owned(),
+                }),
+                link: None,
+            },
+            contribution: |_, w, _| {
+                let n = w.kss_low + w.kss_high;
+                vec![nonzero(w.kss_low), nonzero(w.kss_high), nonzero(n), (n > 0).then_some(w.kss_sum)]
+            },
+        },
+    ]
+}
+
+/// Headline figures carried into the trend: (table id, column heading).
+pub const TREND_FIGURES: [(&str, &str); 6] = [
+    ("quick_returns", "people rostered"),
+    ("fi_thresholds", "day shifts, FI 35 or more"),
+    ("fi_thresholds", "night shifts, FI 45 or more"),
+    ("quick_returns", "rest under 11 h (red)"),
+    ("hours_7d", "72 h or more (red)"),
+    ("sleep", "mean sleep per night (h)"),
+];
+
+fn leaf_path(p: &PersonRecords) -> Vec<String> {
+    vec![p.person.command.clone(), p.person.team.clone()]
+}
+
+/// The tables of one period over cleaned people.
+fn period_tables(force: &str, zone: Tz, period: &Period, people: &[PersonRecords]) -> Vec<Table> {
+    let paths: Vec<Vec<String>> = people.iter().map(leaf_path).collect();
+    let rows = Hierarchy::new(force, paths.iter().map(Vec::as_slice));
+    let defs = table_defs();
+    let mut raw: Vec<RawTable> = defs.iter().map(|d| RawTable::new(d.spec.clone(), &rows)).collect();
+    let (from, to) = period.instants(zone);
+    let days = period.days();
+    for (p, path) in people.iter().zip(&paths) {
+        let Some(leaf) = rows.row(path) else { continue };
+        let r = roster_figures(&p.shifts, from, to);
+        let w = wellbeing_figures(&p.summaries, &p.checkins, period);
+        for (t, d) in raw.iter_mut().zip(&defs) {
+            t.add(&rows, leaf, &(d.contribution)(&r, &w, days));
+        }
+    }
+    publish(&rows, raw)
+}
+
+fn trend_point(period: Period, tables: &[Table]) -> TrendPoint {
+    let figures = TREND_FIGURES
+        .iter()
+        .filter_map(|&(id, column)| {
+            let t = tables.iter().find(|t| t.id == id)?;
+            let c = t.column(column)?;
+            let cell = t.root()?.cells.get(c)?.clone();
+            Some(TrendFigure {
+                table: id.to_owned(),
+                column: column.to_owned(),
+                cell,
+            })
+        })
+        .collect();
+    TrendPoint { period, figures }
+}
+
+/// Builds a force's report.
+///
+/// Input order does not matter (people are sorted by id, records by time),
+/// and the report holds no clock reading, so the same input always gives
+/// the same report.
+///
+/// # Errors
+/// [`AnalyticsError::UnknownZone`] for a bad zone name;
+/// [`AnalyticsError::InvalidSetting`] for more than [`MAX_TREND_PERIODS`].
+pub fn build_report(request: &ReportRequest, people: Vec<PersonRecords>) -> Result<Report, AnalyticsError> {
+    let zone = parse_zone(&request.zone)?;
+    if request.trend_periods > MAX_TREND_PERIODS {
+        return Err(AnalyticsError::InvalidSetting {
+            name: "trend_periods",
+            reason: format!("{} is over {MAX_TREND_PERIODS}", request.trend_periods),
+        });
+    }
+    let mut rejections = Rejections::new();
+    let people = clean_all(people, &mut rejections);
+    let tables = period_tables(&request.force, zone, &request.period, &people);
+    let mut periods = vec![request.period];
+    for _ in 0..request.trend_periods {
+        let earlier = periods.last().map_or(request.period, Period::previous);
+        periods.push(earlier);
+    }
+    let mut trend: Vec<TrendPoint> = periods[1..]
+        .iter()
+        .rev()
+        .map(|p| trend_point(*p, &period_tables(&request.force, zone, p, &people)))
+        .collect();
+    trend.push(trend_point(request.period, &tables));
+    Ok(Report {
+        meta: ReportMeta {
+            force: request.force.clone(),
+            zone: request.zone.clone(),
+            period: request.period,
+            days: request.period.days(),
+            rounding: ROUNDING_NOTE.to_owned(),
+            min_cell_people: MIN_PEOPLE,
+            suppression: format!(
+                "Cells describing 1 to {} people, and every cell of a row of 1 to {} people, are withheld; \
+                 further cells are withheld so that no withheld figure can be worked out from a total \
+                 and the published figures.",
+                MIN_PEOPLE - 1,
+                MIN_PEOPLE - 1
+            ),
+            people: people.len(),
+            rejections,
+        },
+        tables,
+        trend,
+    })
+}

@@ -1,0 +1,164 @@
+//! Synthetic forces for tests and benchmarks: plausible rosters (response,
+//! CID, control room, neighbourhood patterns), Fatigue Index and HRI values
+//! in the ranges the engine produces, and consented summaries and check-ins
+//! for a share of people. Seeded, so the same arguments give the same data.
+//! Times are laid out in UTC as if local (the synthetic force ignores DST).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use models::ShiftType;
+use models::sync::{CheckInContext, CheckInRecord, CheckInScale, DailySummary, RecoveryBand};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::input::{Person, PersonRecords, ShiftRecord};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SyntheticForce {
+    /// Force name.
+    pub force: String,
+    /// People.
+    pub people: usize,
+    /// First day with records.
+    pub first_day: NaiveDate,
+    /// Days of records.
+    pub days: i64,
+    /// People per team (about).
+    pub team_size: usize,
+    /// Teams per command.
+    pub teams_per_command: usize,
+    /// Share of people who consented to share sleep summaries (0..=1).
+    pub sleep_consent: f64,
+    /// Share of people who share check-ins.
+    pub checkin_consent: f64,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl SyntheticForce {
+    /// A force of `people` over `days` from `first_day`, with defaults for the rest.
+    pub fn new(force: &str, people: usize, first_day: NaiveDate, days: i64, seed: u64) -> Self {
+        Self {
+            force: force.to_owned(),
+            people,
+            first_day,
+            days,
+            team_size: 18,
+            teams_per_command: 12,
+            sleep_consent: 0.6,
+            checkin_consent: 0.4,
+            seed,
+        }
+    }
+}
+
+/// Roles and their roster patterns: (role, cycle of (start hour, hours) or rest).
+const PATTERNS: [(&str, &[Option<(u32, i64)>]); 4] = [
+    (
+        "response",
+        &[Some((7, 10)), Some((7, 10)), Some((14, 10)), Some((14, 10)), Some((22, 9)), Some((22, 9)), Some((22, 9)), None, None, None],
+    ),
+    ("cid", &[Some((8, 9)), Some((8, 9)), Some((8, 9)), Some((8, 9)), Some((8, 13)), None, None]),
+    ("control_room", &[Some((7, 12)), Some((7, 12)), Some((19, 12)), Some((19, 12)), None, None, None, None]),
+    ("neighbourhood", &[Some((7, 8)), Some((7, 8)), Some((15, 9)), Some((15, 9)), Some((15, 9)), None, None]),
+];
+
+fn quarter(t: DateTime<Utc>) -> DateTime<Utc> {
+    models::sync::round_to_quarter_hour(t)
+}
+
+/// Generates a force. Team and command names are `C01`, `C01-T03`; ids are `p000123`.
+pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
+    let team_size = spec.team_size.max(1);
+    let per_command = spec.teams_per_command.max(1);
+    let origin = spec.first_day.and_time(chrono::NaiveTime::MIN).and_utc();
+    (0..spec.people)
+        .map(|i| {
+            let team = i / team_size;
+            let command = team / per_command;
+            // A team works one pattern, staggered by team.
+            let (role, pattern) = PATTERNS[team % PATTERNS.len()];
+            let offset = team % pattern.len();
+            let person = Person {
+                id: format!("{}-p{i:07}", spec.force),
+                force: spec.force.clone(),
+                command: format!("C{command:02}"),
+                team: format!("C{command:02}-T{:03}", team % per_command),
+                role: role.to_owned(),
+            };
+            let mut shifts = Vec::new();
+            let mut summaries = Vec::new();
+            let mut checkins = Vec::new();
+            let sleeps = rng.gen_bool(spec.sleep_consent.clamp(0.0, 1.0));
+            let checks = rng.gen_bool(spec.checkin_consent.clamp(0.0, 1.0));
+            let base_sleep: i64 = rng.gen_range(330..480);
+            let mut after_night = false;
+            for d in 0..spec.days {
+                let day = origin + Duration::days(d);
+                let slot = pattern[(d as usize + offset) % pattern.len()];
+                // Occasional swapped or extra shift makes quick returns and long weeks.
+                let slot = if rng.gen_bool(0.03) { Some((6, 12)) } else { slot };
+                let worked_night = match slot {
+                    Some((h, len)) => {
+                        let start = day + Duration::hours(i64::from(h)) + Duration::minutes(rng.gen_range(0..4) * 15);
+                        let night = h >= 19 || h < 4;
+                        let fatigue_index = if night { rng.gen_range(25.0..70.0) } else { rng.gen_range(5.0..45.0) };
+                        let hri_mean = if night { rng.gen_range(1.2..1.8) } else { rng.gen_range(0.9..1.4) };
+                        shifts.push(ShiftRecord {
+                            start,
+                            end: start + Duration::hours(len),
+                            shift_type: ShiftType::from_start_hour(h),
+                            fatigue_index,
+                            night,
+                            hri_mean,
+                            hri_peak: hri_mean * rng.gen_range(1.05..1.4),
+                        });
+                        night
+                    }
+                    None => false,
+                };
+                let local_date = day.date_naive();
+                if sleeps && rng.gen_bool(0.85) {
+                    let minutes = if after_night { base_sleep - 120 } else { base_sleep } + rng.gen_range(-60..60);
+                    let minutes = (minutes.clamp(120, 720) / 15) * 15;
+                    let end = quarter(day + Duration::hours(if after_night { 14 } else { 6 }) + Duration::minutes(rng.gen_range(0..8) * 15));
+                    let score: u8 = rng.gen_range(20..96);
+                    let band = match score {
+                        67.. => RecoveryBand::Green,
+                        34.. => RecoveryBand::Amber,
+                        _ => RecoveryBand::Red,
+                    };
+                    summaries.push(DailySummary {
+                        local_date,
+                        main_sleep_start: Some(end - Duration::minutes(minutes)),
+                        main_sleep_end: Some(end),
+                        sleep_minutes: minutes as u32,
+                        sleep_debt_minutes: rng.gen_range(0..8) * 30,
+                        recovery_score: Some(score),
+                        recovery_band: Some(band),
+                        hrv_deviation_sd: None,
+                        resting_hr_deviation_bpm: None,
+                    });
+                }
+                if checks && slot.is_some() && rng.gen_bool(0.5) {
+                    let base: u8 = if worked_night { 5 } else { 3 };
+                    checkins.push(CheckInRecord {
+                        local_date,
+                        taken_at: quarter(day + Duration::hours(12)),
+                        scale: CheckInScale::Kss,
+                        value: (base + rng.gen_range(0..4)).min(9),
+                        context: CheckInContext::BeforeShift,
+                    });
+                }
+                after_night = worked_night;
+            }
+            PersonRecords {
+                person,
+                shifts,
+                summaries,
+                checkins,
+            }
+        })
+        .collect()
+}

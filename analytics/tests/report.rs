@@ -1,0 +1,148 @@
+//! Report figures, suppression in a real report, reproducibility and rendering.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use analytics::input::{Period, PersonRecords, Rejection};
+use analytics::render::{render_csv, render_html, render_json};
+use analytics::report::{ReportRequest, build_report};
+use analytics::synthetic::{SyntheticForce, generate};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+fn date(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+}
+
+fn request(trend: u32) -> ReportRequest {
+    ReportRequest {
+        force: "Testshire".into(),
+        zone: "UTC".into(),
+        period: Period::new(date(16), date(22)).unwrap(),
+        trend_periods: trend,
+    }
+}
+
+fn people(n: usize, seed: u64) -> Vec<PersonRecords> {
+    let mut spec = SyntheticForce::new("Testshire", n, date(1), 22, seed);
+    spec.team_size = 7;
+    spec.teams_per_command = 4;
+    generate(&spec)
+}
+
+#[test]
+fn same_input_in_any_order_gives_byte_identical_json() {
+    let input = people(90, 7);
+    let a = render_json(&build_report(&request(2), input.clone()).unwrap()).unwrap();
+    let mut shuffled = input;
+    shuffled.reverse();
+    for p in &mut shuffled {
+        p.shifts.reverse();
+        p.summaries.reverse();
+    }
+    let b = render_json(&build_report(&request(2), shuffled).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn no_published_count_describes_one_to_four_people_in_a_small_team() {
+    // Teams of 7 with one team cut to 3 people: its rows are withheld everywhere.
+    let mut input = people(84, 3);
+    input.retain(|p| !(p.person.team == "C00-T001" && p.person.id.ends_with(['0', '1', '2', '3'])));
+    let report = build_report(&request(0), input).unwrap();
+    for t in &report.tables {
+        let row = t.rows.iter().find(|r| r.label == "C00-T001");
+        if let Some(row) = row {
+            if row.cells.iter().any(|c| c.value.is_some()) {
+                // a table whose population in this team is 5 or more cannot occur
+                panic!("{}: small team published {:?}", t.id, row.cells);
+            }
+        }
+        // For each column, command C00 minus its published teams never leaves one unknown.
+        for c in 0..t.columns.len() {
+            let teams: Vec<_> = t.rows.iter().filter(|r| r.level == 2 && r.path[0] == "C00").collect();
+            let cmd = t.rows.iter().find(|r| r.level == 1 && r.path[0] == "C00").unwrap();
+            let unknown = teams.iter().filter(|r| r.cells[c].suppressed).count();
+            if !cmd.cells[c].suppressed {
+                assert_ne!(unknown, 1, "{} column {c}", t.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn figures_add_up_and_percentages_say_what_they_are_of() {
+    let report = build_report(&request(1), people(120, 11)).unwrap();
+    let t = report.table("quick_returns").unwrap();
+    let root = t.root().unwrap();
+    let total = root.cells[3].value.unwrap();
+    let parts: Decimal = root.cells[..3].iter().filter_map(|c| c.value).sum();
+    if root.cells[..3].iter().all(|c| !c.suppressed) {
+        assert_eq!(parts, total);
+    }
+    for c in &root.cells[..3] {
+        if let Some(p) = &c.percent {
+            assert!(p.of.starts_with("people rostered"));
+        }
+    }
+    // All shifts printed in three tables agree.
+    let shifts = |id: &str| {
+        let t = report.table(id).unwrap();
+        t.root().unwrap().cells[t.column("all shifts").unwrap()].value
+    };
+    assert_eq!(shifts("fi_thresholds"), shifts("fi_distribution"));
+    assert_eq!(shifts("fi_thresholds"), shifts("hourly_risk"));
+    assert_eq!(report.trend.len(), 2);
+    assert_eq!(report.trend[1].period, report.meta.period);
+}
+
+#[test]
+fn bad_records_are_counted_and_the_rest_kept() {
+    let mut input = people(40, 5);
+    let dup = input[0].clone();
+    input.push(dup);
+    input[1].shifts[0].fatigue_index = f64::NAN;
+    let s = input[2].shifts[1].clone();
+    input[2].shifts.push(s);
+    let good = build_report(&request(0), people(40, 5)).unwrap();
+    let report = build_report(&request(0), input).unwrap();
+    assert_eq!(report.meta.rejections.get(&Rejection::DuplicatePerson), Some(&1));
+    assert_eq!(report.meta.rejections.get(&Rejection::InvalidShift), Some(&1));
+    assert_eq!(report.meta.rejections.get(&Rejection::DuplicateShift), Some(&1));
+    assert_eq!(report.meta.people, good.meta.people);
+}
+
+#[test]
+fn bad_requests_are_typed_errors() {
+    let mut r = request(0);
+    r.zone = "Mars/Olympus".into();
+    assert!(build_report(&r, vec![]).is_err());
+    let mut r = request(0);
+    r.trend_periods = 99;
+    assert!(build_report(&r, vec![]).is_err());
+    assert!(Period::new(date(5), date(4)).is_err());
+}
+
+#[test]
+fn html_is_accessible_and_csv_carries_denominators() {
+    let report = build_report(&request(1), people(60, 9)).unwrap();
+    let html = render_html(&report).unwrap();
+    assert!(html.contains("<html lang=\"en-GB\">"));
+    assert!(html.contains("<caption>"));
+    assert!(html.contains("scope=\"col\""));
+    assert!(html.contains("<svg"));
+    assert!(html.contains("@media print"));
+    assert_eq!(html, render_html(&report).unwrap());
+    let csv = render_csv(&report).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("section,table,period_from"));
+    for line in lines.filter(|l| l.contains("people rostered in this row")) {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert!(!fields[10].is_empty(), "a denominator without a percentage: {line}");
+    }
+}
+
+#[test]
+fn empty_force_gives_an_empty_but_valid_report() {
+    let report = build_report(&request(0), vec![]).unwrap();
+    assert_eq!(report.meta.people, 0);
+    assert!(render_html(&report).is_ok());
+}
