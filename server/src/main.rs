@@ -2,7 +2,7 @@
 //! engine subcommands).
 
 use clap::{Parser, Subcommand};
-use server::commands::{demo, migrate, serve};
+use server::commands::{demo, migrate, report, serve};
 
 /// The fatigue platform's server and operator tools.
 #[derive(Debug, Parser)]
@@ -21,6 +21,8 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Run the API with a seeded demonstration force; prints the URL and logins.
     Demo(demo::DemoArgs),
+    /// Generate one FRM report (HTML, CSV or JSON) to standard output.
+    Report(report::ReportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,5 +30,6 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(&a),
         Command::Migrate(a) => migrate::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::Report(a) => report::run(&a),
     }
 }

@@ -63,6 +63,7 @@ pub fn serve_with(
             tracing::info!("created platform admin `admin`");
         }
         before(&state)?;
+        let _scheduler = crate::scheduler::start(state.pool.clone()).await.map_err(|e| anyhow::anyhow!("starting the report scheduler: {e}"))?;
         let bind = state.config.bind;
         let data = state.clone();
         let server = HttpServer::new(move || {

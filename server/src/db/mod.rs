@@ -17,6 +17,7 @@ pub mod audit;
 pub mod keys;
 pub mod people;
 pub mod rate_limit;
+pub mod reports;
 pub mod rosters;
 pub mod sync;
 
