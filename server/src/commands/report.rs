@@ -37,6 +37,9 @@ pub struct ReportArgs {
     pub format: Format,
 }
 
+/// The report type, re-exported so callers need not name the analytics crate.
+pub type ReportFigures = analytics::report::Report;
+
 /// Renders a report in a format.
 ///
 /// # Errors
