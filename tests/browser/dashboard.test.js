@@ -112,7 +112,7 @@ async function main() {
       const rows = await page.locator('#roster-errors tbody tr').count();
       check(rows === 2, `two bad lines reported (${rows})`);
       const text = await page.locator('#roster-errors').innerText();
-      check(text.includes('3') && text.includes('4'), 'errors name lines 3 and 4');
+      check(text.includes('not-a-time') && text.includes('99:00'), 'each bad value is named with its line and column');
       await page.screenshot({ path: path.join(shots, 'admin-roster-errors.png'), fullPage: true });
       await page.getByLabel('Roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00002,2030-01-06T22:00,2030-01-07T08:00\n');
       await page.getByRole('button', { name: 'Upload roster' }).click();

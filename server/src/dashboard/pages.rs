@@ -337,7 +337,7 @@ async fn what_if(
 
 /// The latest report's trend: a table (period x headline figure) and, for
 /// the figures that are percentages, the analytics crate's SVG bar charts.
-fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<String>) {
+fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<minijinja::Value>) {
     let cell_of = |p: &analytics::report::TrendPoint, table: &str, column: &str| {
         p.figures.iter().find(|f| f.table == table && f.column == column).map(|f| f.cell.clone())
     };
@@ -371,9 +371,11 @@ fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<Stri
                     (format!("{} to {}", p.period.from, p.period.to), pc)
                 })
                 .collect();
-            bars.iter()
-                .any(|(_, v)| v.is_some())
-                .then(|| analytics::render::bar_chart(&format!("{column}, % over time"), &bars))
+            let title = format!("{column}: percentage by period");
+            bars.iter().any(|(_, v)| v.is_some()).then(|| {
+                let svg = analytics::render::bar_chart(&title, &bars);
+                context! { svg, title }
+            })
         })
         .collect();
     (rows, charts)
