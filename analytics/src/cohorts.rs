@@ -176,7 +176,9 @@ fn circular_sd_hours(times: impl Iterator<Item = f64>) -> Option<f64> {
     if n < MIN_DAYS_FOR_PATTERN {
         return None;
     }
-    let r = ((s / n as f64).powi(2) + (c / n as f64).powi(2)).sqrt().clamp(1e-12, 1.0);
+    let r = ((s / n as f64).powi(2) + (c / n as f64).powi(2))
+        .sqrt()
+        .clamp(1e-12, 1.0);
     Some((-2.0 * r.ln()).sqrt() * 24.0 / std::f64::consts::TAU)
 }
 
@@ -217,8 +219,13 @@ pub fn features(people: &[PersonRecords], period: &Period, zone: chrono_tz::Tz) 
             }
         }
         let w = wellbeing_figures(&p.summaries, &p.checkins, period);
-        let mean_sleep = (w.nights > 0).then(|| w.sleep_minutes as f64 / f64::from(w.nights) / 60.0);
-        let summaries: Vec<_> = p.summaries.iter().filter(|s| period.contains(s.local_date)).collect();
+        let mean_sleep =
+            (w.nights > 0).then(|| w.sleep_minutes as f64 / f64::from(w.nights) / 60.0);
+        let summaries: Vec<_> = p
+            .summaries
+            .iter()
+            .filter(|s| period.contains(s.local_date))
+            .collect();
         let midpoints = summaries.iter().filter_map(|s| {
             let (a, b) = (s.main_sleep_start?, s.main_sleep_end?);
             let mid = a + (b - a) / 2;
@@ -249,8 +256,13 @@ pub fn features(people: &[PersonRecords], period: &Period, zone: chrono_tz::Tz) 
         ]);
         rows.push(i);
     }
-    let raw = Array2::from_shape_vec((rows.len(), FEATURES.len()), data).unwrap_or_else(|_| Array2::zeros((0, FEATURES.len())));
-    Features { raw, rows, without_shifts }
+    let raw = Array2::from_shape_vec((rows.len(), FEATURES.len()), data)
+        .unwrap_or_else(|_| Array2::zeros((0, FEATURES.len())));
+    Features {
+        raw,
+        rows,
+        without_shifts,
+    }
 }
 
 /// Standardises columns to mean 0 and SD 1 over present values; missing → 0.
@@ -259,15 +271,33 @@ pub fn standardise(raw: &Array2<f64>) -> Array2<f64> {
     for mut col in z.axis_iter_mut(Axis(1)) {
         let present: Vec<f64> = col.iter().copied().filter(|v| v.is_finite()).collect();
         let n = present.len() as f64;
-        let mean = if n > 0.0 { present.iter().sum::<f64>() / n } else { 0.0 };
-        let sd = if n > 0.0 { (present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt() } else { 0.0 };
-        col.mapv_inplace(|v| if v.is_finite() && sd > 0.0 { (v - mean) / sd } else { 0.0 });
+        let mean = if n > 0.0 {
+            present.iter().sum::<f64>() / n
+        } else {
+            0.0
+        };
+        let sd = if n > 0.0 {
+            (present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+        } else {
+            0.0
+        };
+        col.mapv_inplace(|v| {
+            if v.is_finite() && sd > 0.0 {
+                (v - mean) / sd
+            } else {
+                0.0
+            }
+        });
     }
     z
 }
 
 /// Fits k-means on `x` and returns each row's cluster and the centres.
-fn fit(x: &Array2<f64>, k: usize, seed: u64) -> Result<(Array1<usize>, Array2<f64>), AnalyticsError> {
+fn fit(
+    x: &Array2<f64>,
+    k: usize,
+    seed: u64,
+) -> Result<(Array1<usize>, Array2<f64>), AnalyticsError> {
     let ds = DatasetBase::from(x.clone());
     let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
         .n_runs(3)
@@ -282,7 +312,10 @@ fn fit(x: &Array2<f64>, k: usize, seed: u64) -> Result<(Array1<usize>, Array2<f6
 ///
 /// # Errors
 /// [`AnalyticsError::Clustering`] when a fit fails.
-pub fn silhouettes(z: &Array2<f64>, request: &CohortRequest) -> Result<Vec<(usize, f64)>, AnalyticsError> {
+pub fn silhouettes(
+    z: &Array2<f64>,
+    request: &CohortRequest,
+) -> Result<Vec<(usize, f64)>, AnalyticsError> {
     let mut rng = Xoshiro256Plus::seed_from_u64(request.seed);
     let m = request.sample_size.min(z.nrows());
     let mut idx = rand::seq::index::sample(&mut rng, z.nrows(), m).into_vec();
@@ -292,7 +325,9 @@ pub fn silhouettes(z: &Array2<f64>, request: &CohortRequest) -> Result<Vec<(usiz
     for k in request.k_min..=request.k_max.min(m.saturating_sub(1)) {
         let (labels, _) = fit(&sample, k, request.seed)?;
         let ds = DatasetBase::new(sample.clone(), labels);
-        let s = ds.silhouette_score().map_err(|e| AnalyticsError::Clustering(e.to_string()))?;
+        let s = ds
+            .silhouette_score()
+            .map_err(|e| AnalyticsError::Clustering(e.to_string()))?;
         out.push((k, s));
     }
     Ok(out)
@@ -315,7 +350,11 @@ fn merge_small(labels: &mut Array1<usize>, centres: &Array2<f64>, min: usize) ->
         if live.len() < 2 {
             break;
         }
-        let Some(&small) = live.iter().filter(|&&c| size[c] < min).min_by_key(|&&c| (size[c], c)) else {
+        let Some(&small) = live
+            .iter()
+            .filter(|&&c| size[c] < min)
+            .min_by_key(|&&c| (size[c], c))
+        else {
             break;
         };
         let dist = |a: usize, b: usize| (&centre[a] - &centre[b]).mapv(|v| v * v).sum();
@@ -350,7 +389,9 @@ fn merge_small(labels: &mut Array1<usize>, centres: &Array2<f64>, min: usize) ->
 }
 
 fn dec3(v: f64) -> Decimal {
-    Decimal::from_f64_retain(v).unwrap_or_default().round_dp_with_strategy(3, crate::round::ROUNDING)
+    Decimal::from_f64_retain(v)
+        .unwrap_or_default()
+        .round_dp_with_strategy(3, crate::round::ROUNDING)
 }
 
 /// Runs the cohort analysis.
@@ -359,23 +400,41 @@ fn dec3(v: f64) -> Decimal {
 /// [`AnalyticsError::InvalidSetting`] for a k range or sizes out of range;
 /// [`AnalyticsError::TooFewPeople`] when fewer than `max(k_min, 2) × min_cohort_people`
 /// people qualify; [`AnalyticsError::Clustering`] when linfa fails.
-pub fn run_cohorts(request: &CohortRequest, people: Vec<PersonRecords>) -> Result<CohortRun, AnalyticsError> {
+pub fn run_cohorts(
+    request: &CohortRequest,
+    people: Vec<PersonRecords>,
+) -> Result<CohortRun, AnalyticsError> {
     let zone = parse_zone(&request.zone)?;
     if request.k_min < 2 || request.k_max < request.k_min || request.k_max > 20 {
-        return Err(AnalyticsError::InvalidSetting { name: "k", reason: format!("{}..={} must lie within 2..=20", request.k_min, request.k_max) });
+        return Err(AnalyticsError::InvalidSetting {
+            name: "k",
+            reason: format!(
+                "{}..={} must lie within 2..=20",
+                request.k_min, request.k_max
+            ),
+        });
     }
     if request.min_cohort_people < MIN_PEOPLE as usize {
-        return Err(AnalyticsError::InvalidSetting { name: "min_cohort_people", reason: format!("must be at least {MIN_PEOPLE}") });
+        return Err(AnalyticsError::InvalidSetting {
+            name: "min_cohort_people",
+            reason: format!("must be at least {MIN_PEOPLE}"),
+        });
     }
     if request.sample_size < 10 * request.k_max {
-        return Err(AnalyticsError::InvalidSetting { name: "sample_size", reason: "needs at least 10 people per k tried".into() });
+        return Err(AnalyticsError::InvalidSetting {
+            name: "sample_size",
+            reason: "needs at least 10 people per k tried".into(),
+        });
     }
     let mut rejections = Rejections::new();
     let people = clean_all(people, &mut rejections);
     let f = features(&people, &request.period, zone);
     let needed = request.k_min * request.min_cohort_people;
     if f.rows.len() < needed {
-        return Err(AnalyticsError::TooFewPeople { people: f.rows.len(), needed });
+        return Err(AnalyticsError::TooFewPeople {
+            people: f.rows.len(),
+            needed,
+        });
     }
     let z = standardise(&f.raw);
     let scores = silhouettes(&z, request)?;
@@ -392,18 +451,32 @@ pub fn run_cohorts(request: &CohortRequest, people: Vec<PersonRecords>) -> Resul
 
     let cohorts = (0..n_cohorts)
         .map(|c| {
-            let members: Vec<usize> = labels.iter().enumerate().filter(|&(_, &l)| l == c).map(|(i, _)| i).collect();
+            let members: Vec<usize> = labels
+                .iter()
+                .enumerate()
+                .filter(|&(_, &l)| l == c)
+                .map(|(i, _)| i)
+                .collect();
             let centre = FEATURES
                 .iter()
                 .enumerate()
                 .map(|(j, name)| {
-                    let vals: Vec<f64> = members.iter().map(|&i| f.raw[[i, j]]).filter(|v| v.is_finite()).collect();
-                    let zc = members.iter().map(|&i| z[[i, j]]).sum::<f64>() / members.len().max(1) as f64;
+                    let vals: Vec<f64> = members
+                        .iter()
+                        .map(|&i| f.raw[[i, j]])
+                        .filter(|v| v.is_finite())
+                        .collect();
+                    let zc = members.iter().map(|&i| z[[i, j]]).sum::<f64>()
+                        / members.len().max(1) as f64;
                     let ok = vals.len() >= MIN_PEOPLE as usize;
                     let sum: i64 = vals.iter().map(|v| (v * FIXED).round() as i64).sum();
                     CentreFeature {
                         feature: (*name).to_owned(),
-                        mean: if ok { ratio(sum, vals.len() as i64, FIXED as i64) } else { None },
+                        mean: if ok {
+                            ratio(sum, vals.len() as i64, FIXED as i64)
+                        } else {
+                            None
+                        },
                         people_with_data: ok.then_some(vals.len() as u64),
                         standardised: dec3(zc),
                     }
@@ -412,7 +485,11 @@ pub fn run_cohorts(request: &CohortRequest, people: Vec<PersonRecords>) -> Resul
             Cohort {
                 label: c + 1,
                 size: members.len() as u64,
-                share: Percentage::new(members.len() as i64, f.rows.len() as i64, "people clustered (at least one shift in the period)"),
+                share: Percentage::new(
+                    members.len() as i64,
+                    f.rows.len() as i64,
+                    "people clustered (at least one shift in the period)",
+                ),
                 centre,
             }
         })
@@ -422,7 +499,12 @@ pub fn run_cohorts(request: &CohortRequest, people: Vec<PersonRecords>) -> Resul
     let missing = FEATURES
         .iter()
         .enumerate()
-        .map(|(j, n)| ((*n).to_owned(), f.raw.column(j).iter().filter(|v| !v.is_finite()).count()))
+        .map(|(j, n)| {
+            (
+                (*n).to_owned(),
+                f.raw.column(j).iter().filter(|v| !v.is_finite()).count(),
+            )
+        })
         .collect();
     Ok(CohortRun {
         meta: CohortMeta {
@@ -442,7 +524,12 @@ pub fn run_cohorts(request: &CohortRequest, people: Vec<PersonRecords>) -> Resul
     })
 }
 
-fn comparison_tables(people: &[PersonRecords], f: &Features, labels: &Array1<usize>, k: usize) -> Vec<Table> {
+fn comparison_tables(
+    people: &[PersonRecords],
+    f: &Features,
+    labels: &Array1<usize>,
+    k: usize,
+) -> Vec<Table> {
     let cohort_spec = |id: &'static str, by: &str| TableSpec {
         id,
         title: format!("People in each cohort by {by}"),
@@ -475,8 +562,16 @@ fn comparison_tables(people: &[PersonRecords], f: &Features, labels: &Array1<usi
         }
         publish(&h, vec![t])
     };
-    let mut out = by(&|i| vec![people[i].person.force.clone()], "All forces", cohort_spec("cohort_by_force", "force"));
-    out.extend(by(&|i| vec![people[i].person.role.clone()], "All roles", cohort_spec("cohort_by_role", "role")));
+    let mut out = by(
+        &|i| vec![people[i].person.force.clone()],
+        "All forces",
+        cohort_spec("cohort_by_force", "force"),
+    );
+    out.extend(by(
+        &|i| vec![people[i].person.role.clone()],
+        "All roles",
+        cohort_spec("cohort_by_role", "role"),
+    ));
 
     // Feature means by force, then role within force.
     let mut columns = Vec::new();
@@ -493,7 +588,16 @@ fn comparison_tables(people: &[PersonRecords], f: &Features, labels: &Array1<usi
         partition: None,
         link: None,
     };
-    let paths: Vec<Vec<String>> = f.rows.iter().map(|&i| vec![people[i].person.force.clone(), people[i].person.role.clone()]).collect();
+    let paths: Vec<Vec<String>> = f
+        .rows
+        .iter()
+        .map(|&i| {
+            vec![
+                people[i].person.force.clone(),
+                people[i].person.role.clone(),
+            ]
+        })
+        .collect();
     let h = Hierarchy::new("All forces", paths.iter().map(Vec::as_slice));
     let mut t = RawTable::new(spec, &h);
     for (row, p) in paths.iter().enumerate() {
@@ -503,7 +607,10 @@ fn comparison_tables(people: &[PersonRecords], f: &Features, labels: &Array1<usi
             .iter()
             .flat_map(|&v| {
                 let present = v.is_finite();
-                [present.then_some(1), present.then(|| (v * FIXED).round() as i64)]
+                [
+                    present.then_some(1),
+                    present.then(|| (v * FIXED).round() as i64),
+                ]
             })
             .collect();
         if let Some(leaf) = h.row(p) {
@@ -520,30 +627,75 @@ fn comparison_tables(people: &[PersonRecords], f: &Features, labels: &Array1<usi
 /// [`AnalyticsError::Csv`].
 pub fn render_cohorts_csv(run: &CohortRun) -> Result<String, AnalyticsError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["section", "table", "row", "column", "value", "suppressed", "percent", "percent_of", "seed", "chosen_k"])?;
+    w.write_record([
+        "section",
+        "table",
+        "row",
+        "column",
+        "value",
+        "suppressed",
+        "percent",
+        "percent_of",
+        "seed",
+        "chosen_k",
+    ])?;
     let seed = run.meta.seed.to_string();
     let k = run.meta.chosen_k.to_string();
     for c in &run.cohorts {
         let label = format!("cohort {}", c.label);
-        let (pct, of) = c.share.as_ref().map_or((String::new(), ""), |p| (p.value.to_string(), p.of.as_str()));
-        w.write_record(["cohort", "cohorts", &label, "size", &c.size.to_string(), "false", &pct, of, &seed, &k])?;
+        let (pct, of) = c.share.as_ref().map_or((String::new(), ""), |p| {
+            (p.value.to_string(), p.of.as_str())
+        });
+        w.write_record([
+            "cohort",
+            "cohorts",
+            &label,
+            "size",
+            &c.size.to_string(),
+            "false",
+            &pct,
+            of,
+            &seed,
+            &k,
+        ])?;
         for f in &c.centre {
             let v = f.mean.map(|m| m.to_string()).unwrap_or_default();
             let sup = f.mean.is_none().to_string();
-            w.write_record(["cohort", "cohorts", &label, &f.feature, &v, &sup, "", "", &seed, &k])?;
+            w.write_record([
+                "cohort", "cohorts", &label, &f.feature, &v, &sup, "", "", &seed, &k,
+            ])?;
         }
     }
     for t in &run.tables {
         for r in &t.rows {
-            let row = if r.path.is_empty() { r.label.clone() } else { r.path.join(" / ") };
+            let row = if r.path.is_empty() {
+                r.label.clone()
+            } else {
+                r.path.join(" / ")
+            };
             for (col, c) in t.columns.iter().zip(&r.cells) {
                 let v = c.value.map(|v| v.to_string()).unwrap_or_default();
-                let (pct, of) = c.percent.as_ref().map_or((String::new(), ""), |p| (p.value.to_string(), p.of.as_str()));
-                w.write_record(["table", &t.id, &row, col, &v, &c.suppressed.to_string(), &pct, of, &seed, &k])?;
+                let (pct, of) = c.percent.as_ref().map_or((String::new(), ""), |p| {
+                    (p.value.to_string(), p.of.as_str())
+                });
+                w.write_record([
+                    "table",
+                    &t.id,
+                    &row,
+                    col,
+                    &v,
+                    &c.suppressed.to_string(),
+                    &pct,
+                    of,
+                    &seed,
+                    &k,
+                ])?;
             }
         }
     }
-    let bytes = w.into_inner().map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
     String::from_utf8(bytes).map_err(|e| AnalyticsError::Render(e.to_string()))
 }
 

@@ -128,7 +128,11 @@ fn overlap_minutes(s: &ShiftRecord, from: DateTime<Utc>, to: DateTime<Utc>) -> i
 /// Roster figures over shifts sorted by start and not overlapping
 /// ([`crate::input::PersonRecords::clean`]), for shifts starting in
 /// `[from, to)`.
-pub fn roster_figures(shifts: &[ShiftRecord], from: DateTime<Utc>, to: DateTime<Utc>) -> RosterFigures {
+pub fn roster_figures(
+    shifts: &[ShiftRecord],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> RosterFigures {
     let mut f = RosterFigures::default();
     let mut run = 0u32;
     for (i, s) in shifts.iter().enumerate() {
@@ -136,7 +140,9 @@ pub fn roster_figures(shifts: &[ShiftRecord], from: DateTime<Utc>, to: DateTime<
         let rest = prev.map(|p| s.start - p.end);
         // Runs of nights count nights before the period too.
         run = match (s.night, prev, rest) {
-            (true, Some(p), Some(r)) if p.night && r < Duration::hours(NIGHT_RUN_GAP_HOURS) => run + 1,
+            (true, Some(p), Some(r)) if p.night && r < Duration::hours(NIGHT_RUN_GAP_HOURS) => {
+                run + 1
+            }
             (true, _, _) => 1,
             (false, _, _) => 0,
         };
@@ -177,7 +183,11 @@ pub fn roster_figures(shifts: &[ShiftRecord], from: DateTime<Utc>, to: DateTime<
         }
         f.longest_night_run = f.longest_night_run.max(run);
         let length = (s.end - s.start).num_minutes();
-        let limit = if s.night { LONG_NIGHT_SHIFT_HOURS } else { LONG_SHIFT_HOURS };
+        let limit = if s.night {
+            LONG_NIGHT_SHIFT_HOURS
+        } else {
+            LONG_SHIFT_HOURS
+        };
         if length > limit * 60 {
             f.long_shifts += 1;
         }
@@ -195,7 +205,11 @@ pub fn roster_figures(shifts: &[ShiftRecord], from: DateTime<Utc>, to: DateTime<
     if let Some(p) = shifts.iter().rev().find(|s| s.start < from) {
         f.minutes_in_period += overlap_minutes(p, from, to);
     }
-    f.night_run_level = level(i64::from(f.longest_night_run), i64::from(NIGHTS_AMBER) + 1, i64::from(NIGHTS_RED) + 1);
+    f.night_run_level = level(
+        i64::from(f.longest_night_run),
+        i64::from(NIGHTS_AMBER) + 1,
+        i64::from(NIGHTS_RED) + 1,
+    );
     f.hours_7d_level = level(f.max_7d_minutes, HOURS_7D_AMBER * 60, HOURS_7D_RED * 60);
     f
 }
@@ -267,7 +281,11 @@ mod tests {
         ShiftRecord {
             start,
             end: start + Duration::hours(hours),
-            shift_type: if night { ShiftType::Night } else { ShiftType::Day },
+            shift_type: if night {
+                ShiftType::Night
+            } else {
+                ShiftType::Day
+            },
             fatigue_index: fi,
             night,
             hri_mean: 1.1,
@@ -287,9 +305,9 @@ mod tests {
         let (a, b) = period();
         // 07:00-17:00, then 04:00 next day: 11 h rest (amber); then 14:00: rest 0h? no:
         let shifts = vec![
-            shift(2, 7, 10, false, 20.0),  // ends 17:00
-            shift(3, 4, 10, false, 20.0),  // 11 h rest: amber (< 12, not < 11); ends 14:00
-            shift(4, 0, 8, false, 20.0),   // 10 h rest: red
+            shift(2, 7, 10, false, 20.0), // ends 17:00
+            shift(3, 4, 10, false, 20.0), // 11 h rest: amber (< 12, not < 11); ends 14:00
+            shift(4, 0, 8, false, 20.0),  // 10 h rest: red
         ];
         let f = roster_figures(&shifts, a, b);
         assert_eq!(f.quick_returns, 2);

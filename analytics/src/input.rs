@@ -104,7 +104,8 @@ impl PersonRecords {
     /// Sorts the records and drops the bad ones, counting them.
     pub fn clean(mut self, rejections: &mut Rejections) -> Self {
         let mut count = |r: Rejection| *rejections.entry(r).or_insert(0) += 1;
-        self.shifts.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
+        self.shifts
+            .sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
         let mut kept: Vec<ShiftRecord> = Vec::with_capacity(self.shifts.len());
         for s in self.shifts {
             if !shift_is_valid(&s) {
@@ -123,7 +124,10 @@ impl PersonRecords {
         for s in self.summaries {
             if SyncRecord::DailySummary(s.clone()).validate().is_err() {
                 count(Rejection::InvalidSummary);
-            } else if summaries.last().is_some_and(|p| p.local_date == s.local_date) {
+            } else if summaries
+                .last()
+                .is_some_and(|p| p.local_date == s.local_date)
+            {
                 count(Rejection::DuplicateSummary);
             } else {
                 summaries.push(s);
@@ -226,7 +230,10 @@ impl Period {
                     .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
             }
         };
-        (midnight(self.from), midnight(self.to + chrono::Duration::days(1)))
+        (
+            midnight(self.from),
+            midnight(self.to + chrono::Duration::days(1)),
+        )
     }
 }
 

@@ -18,9 +18,9 @@ pub mod suppression;
 pub mod table;
 
 pub use error::AnalyticsError;
-pub mod indicators;
-pub mod report;
-pub mod synthetic;
-pub mod render;
-pub mod schedule;
 pub mod cohorts;
+pub mod indicators;
+pub mod render;
+pub mod report;
+pub mod schedule;
+pub mod synthetic;

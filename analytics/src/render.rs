@@ -46,7 +46,10 @@ struct CsvRow<'a> {
 fn cell_fields(c: &Cell) -> (String, String, &str) {
     (
         c.value.map(|v| v.to_string()).unwrap_or_default(),
-        c.percent.as_ref().map(|p| p.value.to_string()).unwrap_or_default(),
+        c.percent
+            .as_ref()
+            .map(|p| p.value.to_string())
+            .unwrap_or_default(),
         c.percent.as_ref().map_or("", |p| p.of.as_str()),
     )
 }
@@ -58,7 +61,10 @@ fn cell_fields(c: &Cell) -> (String, String, &str) {
 /// [`AnalyticsError::Csv`] (not expected when writing to memory).
 pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let (from, to) = (report.meta.period.from.to_string(), report.meta.period.to.to_string());
+    let (from, to) = (
+        report.meta.period.from.to_string(),
+        report.meta.period.to.to_string(),
+    );
     for t in &report.tables {
         for r in &t.rows {
             for (col, c) in t.columns.iter().zip(&r.cells) {
@@ -69,7 +75,11 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
                     period_from: from.clone(),
                     period_to: to.clone(),
                     row_level: r.level,
-                    row_path: if r.path.is_empty() { report.meta.force.clone() } else { r.path.join(" / ") },
+                    row_path: if r.path.is_empty() {
+                        report.meta.force.clone()
+                    } else {
+                        r.path.join(" / ")
+                    },
                     column: col,
                     unit: &t.unit,
                     value,
@@ -100,12 +110,17 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
             })?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
     String::from_utf8(bytes).map_err(|e| AnalyticsError::Render(e.to_string()))
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A horizontal bar chart of `(label, value)`; a `None` value is drawn as
@@ -131,7 +146,12 @@ pub fn bar_chart(title: &str, bars: &[(String, Option<Decimal>)]) -> String {
         ));
         match value {
             Some(v) => {
-                let frac = v.to_string().parse::<f64>().unwrap_or(0.0).clamp(0.0, 100.0) / 100.0;
+                let frac = v
+                    .to_string()
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    .clamp(0.0, 100.0)
+                    / 100.0;
                 svg.push_str(&format!(
                     "<rect x=\"{LABEL_W}\" y=\"{y}\" width=\"{bw:.1}\" height=\"{h}\" fill=\"#1d4f91\"/>\
 <text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"12\" fill=\"#1a1a1a\">{v}%</text>",
@@ -171,7 +191,11 @@ fn force_row_chart(t: &Table) -> Option<(String, String)> {
 }
 
 fn cell_text(c: &Value) -> String {
-    let get = |k: &str| c.get_attr(k).ok().filter(|v| !v.is_none() && !v.is_undefined());
+    let get = |k: &str| {
+        c.get_attr(k)
+            .ok()
+            .filter(|v| !v.is_none() && !v.is_undefined())
+    };
     if get("suppressed").is_some_and(|v| v.is_true()) {
         return "[c]".to_owned();
     }
@@ -193,12 +217,19 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
     env.add_template("report.html", TEMPLATE)
         .map_err(|e| AnalyticsError::Render(e.to_string()))?;
     env.add_function("cell", |c: Value| cell_text(&c));
-    let charts: Vec<Value> = ["fi_thresholds", "fi_distribution", "hourly_risk", "quick_returns", "hours_7d", "weekly_hours"]
-        .iter()
-        .filter_map(|id| report.table(id))
-        .filter_map(force_row_chart)
-        .map(|(svg, caption)| context! { svg => Value::from_safe_string(svg), caption => caption })
-        .collect();
+    let charts: Vec<Value> = [
+        "fi_thresholds",
+        "fi_distribution",
+        "hourly_risk",
+        "quick_returns",
+        "hours_7d",
+        "weekly_hours",
+    ]
+    .iter()
+    .filter_map(|id| report.table(id))
+    .filter_map(force_row_chart)
+    .map(|(svg, caption)| context! { svg => Value::from_safe_string(svg), caption => caption })
+    .collect();
     let trend_columns: Vec<String> = report
         .trend
         .last()

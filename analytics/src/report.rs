@@ -10,7 +10,9 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
-use crate::indicators::{Level, RosterFigures, WellbeingFigures, roster_figures, wellbeing_figures};
+use crate::indicators::{
+    Level, RosterFigures, WellbeingFigures, roster_figures, wellbeing_figures,
+};
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::ROUNDING_NOTE;
 use crate::suppression::MIN_PEOPLE;
@@ -94,7 +96,8 @@ impl Report {
     }
 }
 
-const PEOPLE_ROSTERED: &str = "people rostered in this row in the period (at least one shift starting in it)";
+const PEOPLE_ROSTERED: &str =
+    "people rostered in this row in the period (at least one shift starting in it)";
 const SHIFTS_IN_ROW: &str = "shifts starting in the period in this row";
 
 fn level_spec(id: &'static str, title: &str, within: &str, amber: &str, red: &str) -> TableSpec {
@@ -388,7 +391,10 @@ fn period_tables(force: &str, zone: Tz, period: &Period, people: &[PersonRecords
     let paths: Vec<Vec<String>> = people.iter().map(leaf_path).collect();
     let rows = Hierarchy::new(force, paths.iter().map(Vec::as_slice));
     let defs = table_defs();
-    let mut raw: Vec<RawTable> = defs.iter().map(|d| RawTable::new(d.spec.clone(), &rows)).collect();
+    let mut raw: Vec<RawTable> = defs
+        .iter()
+        .map(|d| RawTable::new(d.spec.clone(), &rows))
+        .collect();
     let (from, to) = period.instants(zone);
     let days = period.days();
     for (p, path) in people.iter().zip(&paths) {
@@ -428,7 +434,10 @@ fn trend_point(period: Period, tables: &[Table]) -> TrendPoint {
 /// # Errors
 /// [`AnalyticsError::UnknownZone`] for a bad zone name;
 /// [`AnalyticsError::InvalidSetting`] for more than [`MAX_TREND_PERIODS`].
-pub fn build_report(request: &ReportRequest, people: Vec<PersonRecords>) -> Result<Report, AnalyticsError> {
+pub fn build_report(
+    request: &ReportRequest,
+    people: Vec<PersonRecords>,
+) -> Result<Report, AnalyticsError> {
     let zone = parse_zone(&request.zone)?;
     if request.trend_periods > MAX_TREND_PERIODS {
         return Err(AnalyticsError::InvalidSetting {

@@ -90,7 +90,9 @@ impl Schedule {
             slots_due += 1;
             if slots_due >= MAX_SLOTS_COUNTED {
                 // Jump: the latest slot is the last one at or before now.
-                return self.latest_at_or_before(now).map(|slot| DueRun { slot, slots_due });
+                return self
+                    .latest_at_or_before(now)
+                    .map(|slot| DueRun { slot, slots_due });
             }
         }
         Some(DueRun { slot, slots_due })
@@ -134,9 +136,15 @@ mod tests {
     fn monday_six_local_follows_british_summer_time() {
         let s = Schedule::default_weekly().unwrap();
         // Winter: 06:00 GMT is 06:00 UTC. 2026-01-05 is a Monday.
-        assert_eq!(s.next_after(utc(2026, 1, 1, 0, 0)), Some(utc(2026, 1, 5, 6, 0)));
+        assert_eq!(
+            s.next_after(utc(2026, 1, 1, 0, 0)),
+            Some(utc(2026, 1, 5, 6, 0))
+        );
         // Summer: 06:00 BST is 05:00 UTC. 2026-06-01 is a Monday.
-        assert_eq!(s.next_after(utc(2026, 5, 30, 0, 0)), Some(utc(2026, 6, 1, 5, 0)));
+        assert_eq!(
+            s.next_after(utc(2026, 5, 30, 0, 0)),
+            Some(utc(2026, 6, 1, 5, 0))
+        );
     }
 
     #[test]
@@ -146,7 +154,10 @@ mod tests {
         assert_eq!(s.due(last, utc(2026, 1, 12, 5, 59)), None);
         assert_eq!(
             s.due(last, utc(2026, 1, 12, 6, 0)),
-            Some(DueRun { slot: utc(2026, 1, 12, 6, 0), slots_due: 1 })
+            Some(DueRun {
+                slot: utc(2026, 1, 12, 6, 0),
+                slots_due: 1
+            })
         );
     }
 

@@ -160,10 +160,7 @@ mod tests {
         let mut p = Problem::new();
         let total: u32 = teams.iter().sum();
         let force = p.add_cell(total, (1..MIN_PEOPLE).contains(&total), true);
-        let cells: Vec<usize> = teams
-            .iter()
-            .map(|&n| p.add_cell(n, false, false))
-            .collect();
+        let cells: Vec<usize> = teams.iter().map(|&n| p.add_cell(n, false, false)).collect();
         let mut rel = vec![force];
         rel.extend(&cells);
         p.add_relation(rel);

@@ -56,11 +56,56 @@ impl SyntheticForce {
 const PATTERNS: [(&str, &[Option<(u32, i64)>]); 4] = [
     (
         "response",
-        &[Some((7, 10)), Some((7, 10)), Some((14, 10)), Some((14, 10)), Some((22, 9)), Some((22, 9)), Some((22, 9)), None, None, None],
+        &[
+            Some((7, 10)),
+            Some((7, 10)),
+            Some((14, 10)),
+            Some((14, 10)),
+            Some((22, 9)),
+            Some((22, 9)),
+            Some((22, 9)),
+            None,
+            None,
+            None,
+        ],
     ),
-    ("cid", &[Some((8, 9)), Some((8, 9)), Some((8, 9)), Some((8, 9)), Some((8, 13)), None, None]),
-    ("control_room", &[Some((7, 12)), Some((7, 12)), Some((19, 12)), Some((19, 12)), None, None, None, None]),
-    ("neighbourhood", &[Some((7, 8)), Some((7, 8)), Some((15, 9)), Some((15, 9)), Some((15, 9)), None, None]),
+    (
+        "cid",
+        &[
+            Some((8, 9)),
+            Some((8, 9)),
+            Some((8, 9)),
+            Some((8, 9)),
+            Some((8, 13)),
+            None,
+            None,
+        ],
+    ),
+    (
+        "control_room",
+        &[
+            Some((7, 12)),
+            Some((7, 12)),
+            Some((19, 12)),
+            Some((19, 12)),
+            None,
+            None,
+            None,
+            None,
+        ],
+    ),
+    (
+        "neighbourhood",
+        &[
+            Some((7, 8)),
+            Some((7, 8)),
+            Some((15, 9)),
+            Some((15, 9)),
+            Some((15, 9)),
+            None,
+            None,
+        ],
+    ),
 ];
 
 fn quarter(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -98,13 +143,27 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 let day = origin + Duration::days(d);
                 let slot = pattern[(d as usize + offset) % pattern.len()];
                 // Occasional swapped or extra shift makes quick returns and long weeks.
-                let slot = if rng.gen_bool(0.03) { Some((6, 12)) } else { slot };
+                let slot = if rng.gen_bool(0.03) {
+                    Some((6, 12))
+                } else {
+                    slot
+                };
                 let worked_night = match slot {
                     Some((h, len)) => {
-                        let start = day + Duration::hours(i64::from(h)) + Duration::minutes(rng.gen_range(0..4) * 15);
+                        let start = day
+                            + Duration::hours(i64::from(h))
+                            + Duration::minutes(rng.gen_range(0..4) * 15);
                         let night = h >= 19 || h < 4;
-                        let fatigue_index = if night { rng.gen_range(25.0..70.0) } else { rng.gen_range(5.0..45.0) };
-                        let hri_mean = if night { rng.gen_range(1.2..1.8) } else { rng.gen_range(0.9..1.4) };
+                        let fatigue_index = if night {
+                            rng.gen_range(25.0..70.0)
+                        } else {
+                            rng.gen_range(5.0..45.0)
+                        };
+                        let hri_mean = if night {
+                            rng.gen_range(1.2..1.8)
+                        } else {
+                            rng.gen_range(0.9..1.4)
+                        };
                         shifts.push(ShiftRecord {
                             start,
                             end: start + Duration::hours(len),
@@ -120,9 +179,16 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 };
                 let local_date = day.date_naive();
                 if sleeps && rng.gen_bool(0.85) {
-                    let minutes = if after_night { base_sleep - 120 } else { base_sleep } + rng.gen_range(-60..60);
+                    let minutes = if after_night {
+                        base_sleep - 120
+                    } else {
+                        base_sleep
+                    } + rng.gen_range(-60..60);
                     let minutes = (minutes.clamp(120, 720) / 15) * 15;
-                    let end = quarter(day + Duration::hours(if after_night { 14 } else { 6 }) + Duration::minutes(rng.gen_range(0..8) * 15));
+                    let end = quarter(
+                        day + Duration::hours(if after_night { 14 } else { 6 })
+                            + Duration::minutes(rng.gen_range(0..8) * 15),
+                    );
                     let score: u8 = rng.gen_range(20..96);
                     let band = match score {
                         67.. => RecoveryBand::Green,

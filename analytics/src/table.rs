@@ -32,8 +32,12 @@ impl Hierarchy {
             }
         }
         let paths: Vec<Vec<String>> = all.into_iter().collect();
-        let index: BTreeMap<Vec<String>, usize> =
-            paths.iter().cloned().enumerate().map(|(i, p)| (p, i)).collect();
+        let index: BTreeMap<Vec<String>, usize> = paths
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, p)| (p, i))
+            .collect();
         let parent = paths
             .iter()
             .map(|p| {
@@ -350,7 +354,11 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                                         if sup || total_sup || !p.parts.contains(&c) {
                                             None
                                         } else {
-                                            Percentage::new(value, t.values[r][p.total], &p.percent_of)
+                                            Percentage::new(
+                                                value,
+                                                t.values[r][p.total],
+                                                &p.percent_of,
+                                            )
                                         }
                                     });
                                     Cell {
@@ -365,7 +373,10 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                     let path = rows.paths[r].clone();
                     Row {
                         level: path.len(),
-                        label: path.last().cloned().unwrap_or_else(|| rows.root_label.clone()),
+                        label: path
+                            .last()
+                            .cloned()
+                            .unwrap_or_else(|| rows.root_label.clone()),
                         path,
                         cells,
                     }
@@ -447,7 +458,12 @@ mod tests {
         let table = &out[0];
         let small = table.rows.iter().find(|r| r.label == "small").unwrap();
         // Every cell of the 3-person team is withheld, the zero "yes" included.
-        assert!(small.cells.iter().all(|c| c.suppressed && c.value.is_none()));
+        assert!(
+            small
+                .cells
+                .iter()
+                .all(|c| c.suppressed && c.value.is_none())
+        );
         // And another team is withheld in each column so subtraction fails.
         for c in 0..3 {
             let n = table

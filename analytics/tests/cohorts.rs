@@ -43,24 +43,48 @@ fn cohorts_are_big_enough_cover_everyone_and_repeat_with_the_seed() {
         .unwrap();
     assert_eq!(best.0, run.meta.chosen_k);
     let again = run_cohorts(&request(), forces()).unwrap();
-    assert_eq!(serde_json::to_string(&run).unwrap(), serde_json::to_string(&again).unwrap());
+    assert_eq!(
+        serde_json::to_string(&run).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
 }
 
 #[test]
 fn comparisons_suppress_small_groups() {
     let mut people = forces();
     // A force with 3 people: its rows must be withheld.
-    people.extend(generate(&SyntheticForce::new("Tinyshire", 3, date(1), 28, 9)));
+    people.extend(generate(&SyntheticForce::new(
+        "Tinyshire",
+        3,
+        date(1),
+        28,
+        9,
+    )));
     let run = run_cohorts(&request(), people).unwrap();
-    let t = run.tables.iter().find(|t| t.id == "cohort_by_force").unwrap();
+    let t = run
+        .tables
+        .iter()
+        .find(|t| t.id == "cohort_by_force")
+        .unwrap();
     let tiny = t.rows.iter().find(|r| r.label == "Tinyshire").unwrap();
     assert!(tiny.cells.iter().all(|c| c.suppressed));
-    let features = run.tables.iter().find(|t| t.id == "features_by_force_and_role").unwrap();
-    for r in features.rows.iter().filter(|r| r.path.first().is_some_and(|f| f == "Tinyshire")) {
+    let features = run
+        .tables
+        .iter()
+        .find(|t| t.id == "features_by_force_and_role")
+        .unwrap();
+    for r in features
+        .rows
+        .iter()
+        .filter(|r| r.path.first().is_some_and(|f| f == "Tinyshire"))
+    {
         assert!(r.cells.iter().all(|c| c.value.is_none()));
     }
     let csv = render_cohorts_csv(&run).unwrap();
-    assert!(csv.lines().nth(1).unwrap().contains(",42,"), "every line records the seed");
+    assert!(
+        csv.lines().nth(1).unwrap().contains(",42,"),
+        "every line records the seed"
+    );
 }
 
 #[test]

@@ -58,8 +58,16 @@ fn no_published_count_describes_one_to_four_people_in_a_small_team() {
         }
         // For each column, command C00 minus its published teams never leaves one unknown.
         for c in 0..t.columns.len() {
-            let teams: Vec<_> = t.rows.iter().filter(|r| r.level == 2 && r.path[0] == "C00").collect();
-            let cmd = t.rows.iter().find(|r| r.level == 1 && r.path[0] == "C00").unwrap();
+            let teams: Vec<_> = t
+                .rows
+                .iter()
+                .filter(|r| r.level == 2 && r.path[0] == "C00")
+                .collect();
+            let cmd = t
+                .rows
+                .iter()
+                .find(|r| r.level == 1 && r.path[0] == "C00")
+                .unwrap();
             let unknown = teams.iter().filter(|r| r.cells[c].suppressed).count();
             if !cmd.cells[c].suppressed {
                 assert_ne!(unknown, 1, "{} column {c}", t.id);
@@ -104,9 +112,18 @@ fn bad_records_are_counted_and_the_rest_kept() {
     input[2].shifts.push(s);
     let good = build_report(&request(0), people(40, 5)).unwrap();
     let report = build_report(&request(0), input).unwrap();
-    assert_eq!(report.meta.rejections.get(&Rejection::DuplicatePerson), Some(&1));
-    assert_eq!(report.meta.rejections.get(&Rejection::InvalidShift), Some(&1));
-    assert_eq!(report.meta.rejections.get(&Rejection::DuplicateShift), Some(&1));
+    assert_eq!(
+        report.meta.rejections.get(&Rejection::DuplicatePerson),
+        Some(&1)
+    );
+    assert_eq!(
+        report.meta.rejections.get(&Rejection::InvalidShift),
+        Some(&1)
+    );
+    assert_eq!(
+        report.meta.rejections.get(&Rejection::DuplicateShift),
+        Some(&1)
+    );
     assert_eq!(report.meta.people, good.meta.people);
 }
 
@@ -133,10 +150,18 @@ fn html_is_accessible_and_csv_carries_denominators() {
     assert_eq!(html, render_html(&report).unwrap());
     let csv = render_csv(&report).unwrap();
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("section,table,period_from"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("section,table,period_from")
+    );
     for line in lines.filter(|l| l.contains("people rostered in this row")) {
         let fields: Vec<&str> = line.split(',').collect();
-        assert!(!fields[10].is_empty(), "a denominator without a percentage: {line}");
+        assert!(
+            !fields[10].is_empty(),
+            "a denominator without a percentage: {line}"
+        );
     }
 }
 

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
@@ -84,7 +84,9 @@ pub struct KeySet {
 
 impl std::fmt::Debug for KeySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeySet").field("issuer", &self.issuer).finish()
+        f.debug_struct("KeySet")
+            .field("issuer", &self.issuer)
+            .finish()
     }
 }
 
@@ -255,18 +257,17 @@ impl KeySet {
             .inner
             .read()
             .map(|g| {
-                let mut keys: Vec<Jwk> = g
-                    .1
-                    .iter()
-                    .map(|(kid, k)| Jwk {
-                        kty: "OKP".to_owned(),
-                        crv: "Ed25519".to_owned(),
-                        x: URL_SAFE_NO_PAD.encode(&k.public_raw),
-                        kid: kid.clone(),
-                        alg: "EdDSA".to_owned(),
-                        usage: "sig".to_owned(),
-                    })
-                    .collect();
+                let mut keys: Vec<Jwk> =
+                    g.1.iter()
+                        .map(|(kid, k)| Jwk {
+                            kty: "OKP".to_owned(),
+                            crv: "Ed25519".to_owned(),
+                            x: URL_SAFE_NO_PAD.encode(&k.public_raw),
+                            kid: kid.clone(),
+                            alg: "EdDSA".to_owned(),
+                            usage: "sig".to_owned(),
+                        })
+                        .collect();
                 keys.sort_by(|a, b| b.kid.cmp(&a.kid));
                 keys
             })

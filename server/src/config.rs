@@ -12,6 +12,7 @@
 //! | `audience` | `FATIGUE_AUDIENCE` | `fatigue-api` |
 //! | `access_token_minutes` | `FATIGUE_ACCESS_TOKEN_MINUTES` | `10` (at most 15) |
 //! | `pool_size` | `FATIGUE_POOL_SIZE` | `8` |
+//! | `database_timeout_ms` | `FATIGUE_DATABASE_TIMEOUT_MS` | `3000` (wait for a connection, then 503) |
 //! | `workers` | `FATIGUE_WORKERS` | number of CPUs |
 //! | `sign_in_per_minute` | `FATIGUE_SIGN_IN_PER_MINUTE` | `10` per username and 60 per address |
 //! | `enrol_per_minute` | `FATIGUE_ENROL_PER_MINUTE` | `10` per address |
@@ -72,6 +73,9 @@ pub struct Config {
     pub access_token_minutes: u32,
     /// Database connections in the pool.
     pub pool_size: u32,
+    /// How long a request waits for a database connection before answering
+    /// 503 `database_unavailable`, milliseconds.
+    pub database_timeout_ms: u64,
     /// HTTP worker threads (0: one per CPU).
     pub workers: usize,
     /// Sign-in attempts allowed per username per minute (the per-address limit is 6x).
@@ -95,6 +99,7 @@ impl Default for Config {
             audience: "fatigue-api".to_owned(),
             access_token_minutes: 10,
             pool_size: 8,
+            database_timeout_ms: 3000,
             workers: 0,
             sign_in_per_minute: 10,
             enrol_per_minute: 10,
@@ -161,6 +166,9 @@ impl Config {
         }
         if let Some(v) = get("FATIGUE_POOL_SIZE") {
             self.pool_size = parse("FATIGUE_POOL_SIZE", &v)?;
+        }
+        if let Some(v) = get("FATIGUE_DATABASE_TIMEOUT_MS") {
+            self.database_timeout_ms = parse("FATIGUE_DATABASE_TIMEOUT_MS", &v)?;
         }
         if let Some(v) = get("FATIGUE_WORKERS") {
             self.workers = parse("FATIGUE_WORKERS", &v)?;

@@ -270,10 +270,7 @@ impl EmbeddedCluster {
 
     /// URL for the owner (superuser) role: migrations and set-up only.
     pub fn owner_url(&self, database: &str) -> String {
-        format!(
-            "postgres://{OWNER_ROLE}@127.0.0.1:{}/{database}",
-            self.port
-        )
+        format!("postgres://{OWNER_ROLE}@127.0.0.1:{}/{database}", self.port)
     }
 
     /// URL for the runtime role the server uses.

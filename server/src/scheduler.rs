@@ -16,7 +16,7 @@
 //! "Now" is a parameter so tests drive the clock.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, PgConnection};
 use mobile_core::LocalClock;
 use mobile_core::roster::assess::{AssessmentParams, assess_roster};
 use uuid::Uuid;
@@ -25,9 +25,9 @@ use analytics::input::{Period, Person, PersonRecords, ShiftRecord};
 use analytics::report::{Report, ReportRequest, build_report};
 use models::sync::SyncRecord;
 
+use crate::db::DbPool;
 use crate::db::accounts::Force;
 use crate::db::reports::{self, NewRun, ReportSchedule, RunSummary};
-use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 
 /// Previous periods each report's trend shows.
@@ -117,7 +117,10 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
 fn pseudonym(force: Uuid, staff: &str, person: Option<Uuid>) -> String {
     match person {
         Some(p) => p.to_string(),
-        None => format!("r-{}", &crate::auth::secret_hash(&format!("{force}:{staff}"))[..16]),
+        None => format!(
+            "r-{}",
+            &crate::auth::secret_hash(&format!("{force}:{staff}"))[..16]
+        ),
     }
 }
 
@@ -146,9 +149,7 @@ pub fn in_force<T>(
     f: impl FnOnce(&mut PgConnection) -> AppResult<T>,
 ) -> AppResult<T> {
     c.transaction(|c| {
-        diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
-            .bind::<diesel::sql_types::Text, _>(force.to_string())
-            .execute(c)?;
+        crate::db::set_force(c, force)?;
         f(c)
     })
 }
@@ -215,7 +216,10 @@ pub fn run_due(pool: &DbPool, now: DateTime<Utc>) -> AppResult<Vec<(Uuid, Visit)
     for force in forces {
         match visit_force(&mut conn, force, now) {
             Ok(v) => {
-                if let Visit::Ran { slot, slots_due, .. } = &v {
+                if let Visit::Ran {
+                    slot, slots_due, ..
+                } = &v
+                {
                     tracing::info!(%force, %slot, slots_due, "scheduled report recorded");
                 }
                 out.push((force, v));
@@ -232,7 +236,9 @@ pub fn run_due(pool: &DbPool, now: DateTime<Utc>) -> AppResult<Vec<(Uuid, Visit)
 ///
 /// # Errors
 /// When tokio-cron-scheduler cannot start.
-pub async fn start(pool: DbPool) -> Result<tokio_cron_scheduler::JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
+pub async fn start(
+    pool: DbPool,
+) -> Result<tokio_cron_scheduler::JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
     tick(pool.clone());
     let scheduler = tokio_cron_scheduler::JobScheduler::new().await?;
     let job = tokio_cron_scheduler::Job::new("0 * * * * *", move |_id, _sched| tick(pool.clone()))?;

@@ -104,7 +104,12 @@ impl TestServer {
     }
 
     /// Starts the server binary on given database URLs.
-    pub fn spawn(app_url: &str, owner_url: &str, database: String, env: &[(&str, &str)]) -> TestServer {
+    pub fn spawn(
+        app_url: &str,
+        owner_url: &str,
+        database: String,
+        env: &[(&str, &str)],
+    ) -> TestServer {
         let mut cmd = Command::new(server_binary());
         cmd.arg("serve")
             .env("DATABASE_URL", app_url)
@@ -113,15 +118,18 @@ impl TestServer {
             .env("FATIGUE_WORKERS", "2")
             .env("FATIGUE_POOL_SIZE", "4")
             .env("FATIGUE_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,r2d2=off")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e} (run `cargo build -p server` first)", server_binary().display()));
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "start {}: {e} (run `cargo build -p server` first)",
+                server_binary().display()
+            )
+        });
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let url = loop {
@@ -339,9 +347,10 @@ pub struct Device {
 
 /// Issues a code for `staff` and enrols a phone with it.
 pub fn enrol(server: &TestServer, force: &Force, staff: &str) -> Device {
-    let code = force
-        .admin
-        .post("/v1/force/enrolment-codes", &json!({ "staff_number": staff }));
+    let code = force.admin.post(
+        "/v1/force/enrolment-codes",
+        &json!({ "staff_number": staff }),
+    );
     assert_eq!(code.status, 201, "{:?}", code.body);
     let r = server.client().post(
         "/v1/enrol",
@@ -349,7 +358,9 @@ pub fn enrol(server: &TestServer, force: &Force, staff: &str) -> Device {
     );
     assert_eq!(r.status, 200, "{:?}", r.body);
     Device {
-        client: server.client().with_token(r.body["access_token"].as_str().unwrap()),
+        client: server
+            .client()
+            .with_token(r.body["access_token"].as_str().unwrap()),
         device_id: r.body["device_id"].as_str().unwrap().to_owned(),
         refresh_token: r.body["refresh_token"].as_str().unwrap().to_owned(),
     }

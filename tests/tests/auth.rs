@@ -24,7 +24,12 @@ fn sign_with_server_key(server: &TestServer, claims: &Value) -> String {
     .unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
     header.kid = Some(key.kid);
-    jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_ed_der(&key.private_pkcs8)).unwrap()
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ed_der(&key.private_pkcs8),
+    )
+    .unwrap()
 }
 
 fn payload(token: &str) -> Value {
@@ -43,7 +48,11 @@ fn health_ready_and_problem_details() {
     assert_eq!(r.content_type, "application/problem+json");
     assert_eq!(r.code(), "not_found");
     assert_eq!(r.body["status"], 404);
-    let r = c.post_raw("/v1/auth/login", &[("content-type", "application/json")], b"{not json");
+    let r = c.post_raw(
+        "/v1/auth/login",
+        &[("content-type", "application/json")],
+        b"{not json",
+    );
     assert_eq!(r.status, 422);
     assert_eq!(r.code(), "invalid_body");
 }
@@ -54,7 +63,9 @@ fn tokens_are_eddsa_with_kid_short_lived_and_checked() {
     let admin = server.admin();
     let token = admin.token.clone().unwrap();
     let header: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(header["alg"], "EdDSA");
@@ -66,8 +77,21 @@ fn tokens_are_eddsa_with_kid_short_lived_and_checked() {
     assert!(lifetime > 0 && lifetime <= 15 * 60, "{lifetime}");
 
     // A valid token works; each forgery below is refused with 401.
-    assert_eq!(admin.post("/v1/admin/analysts", &json!({"username":"a1","password":PASSWORD})).status, 201);
-    let forged = |t: &str| server.client().with_token(t).post("/v1/admin/keys/rotate", &json!({}));
+    assert_eq!(
+        admin
+            .post(
+                "/v1/admin/analysts",
+                &json!({"username":"a1","password":PASSWORD})
+            )
+            .status,
+        201
+    );
+    let forged = |t: &str| {
+        server
+            .client()
+            .with_token(t)
+            .post("/v1/admin/keys/rotate", &json!({}))
+    };
 
     let mut tampered = claims.clone();
     tampered["role"] = json!("platform_admin");
@@ -80,21 +104,37 @@ fn tokens_are_eddsa_with_kid_short_lived_and_checked() {
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     assert_eq!(forged(&format!("{none_header}.{}.", parts[1])).status, 401);
     let hs_header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"HS256","kid":{}}}"#, header["kid"]));
-    assert_eq!(forged(&format!("{hs_header}.{}.{}", parts[1], parts[2])).status, 401);
+    assert_eq!(
+        forged(&format!("{hs_header}.{}.{}", parts[1], parts[2])).status,
+        401
+    );
 
     let mut expired = claims.clone();
     expired["exp"] = json!(chrono::Utc::now().timestamp() - 3600);
     assert_eq!(forged(&sign_with_server_key(&server, &expired)).status, 401);
     let mut wrong_aud = claims.clone();
     wrong_aud["aud"] = json!("someone-else");
-    assert_eq!(forged(&sign_with_server_key(&server, &wrong_aud)).status, 401);
+    assert_eq!(
+        forged(&sign_with_server_key(&server, &wrong_aud)).status,
+        401
+    );
     let mut wrong_iss = claims.clone();
     wrong_iss["iss"] = json!("evil");
-    assert_eq!(forged(&sign_with_server_key(&server, &wrong_iss)).status, 401);
+    assert_eq!(
+        forged(&sign_with_server_key(&server, &wrong_iss)).status,
+        401
+    );
     // The same claims signed by the real key are accepted: the refusals above
     // came from the changed claim, not from the test's signing.
     assert_eq!(forged(&sign_with_server_key(&server, &claims)).status, 200);
-    assert_eq!(server.client().with_token("garbage").get("/v1/teams").status, 401);
+    assert_eq!(
+        server
+            .client()
+            .with_token("garbage")
+            .get("/v1/teams")
+            .status,
+        401
+    );
     assert_eq!(server.client().get("/v1/teams").status, 401);
 }
 
@@ -108,12 +148,30 @@ fn key_rotation_publishes_the_new_key_and_keeps_old_tokens_valid() {
     let new_kid = r.body["kid"].clone();
     assert_ne!(new_kid, old_kid);
     let jwks = server.client().get("/.well-known/jwks.json").body;
-    let kids: Vec<&Value> = jwks["keys"].as_array().unwrap().iter().map(|k| &k["kid"]).collect();
+    let kids: Vec<&Value> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["kid"])
+        .collect();
     assert!(kids.contains(&&old_kid) && kids.contains(&&new_kid));
     // The token signed with the old key still works; a new sign-in uses the new key.
-    assert_eq!(admin.post("/v1/admin/analysts", &json!({"username":"a2","password":PASSWORD})).status, 201);
+    assert_eq!(
+        admin
+            .post(
+                "/v1/admin/analysts",
+                &json!({"username":"a2","password":PASSWORD})
+            )
+            .status,
+        201
+    );
     let fresh = server.admin().token.unwrap();
-    let h: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(fresh.split('.').next().unwrap()).unwrap()).unwrap();
+    let h: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(fresh.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(h["kid"], new_kid);
 }
 
@@ -121,15 +179,27 @@ fn key_rotation_publishes_the_new_key_and_keeps_old_tokens_valid() {
 fn sign_in_failures_and_rate_limit() {
     let server = TestServer::start_with(&[("FATIGUE_SIGN_IN_PER_MINUTE", "3")]);
     let c = server.client();
-    let bad = c.post("/v1/auth/login", &json!({"username":"admin","password":"wrong"}));
+    let bad = c.post(
+        "/v1/auth/login",
+        &json!({"username":"admin","password":"wrong"}),
+    );
     assert_eq!((bad.status, bad.code()), (401, "invalid_credentials"));
-    let unknown_force = c.post("/v1/auth/login", &json!({"force":"nope","username":"admin","password":"x"}));
+    let unknown_force = c.post(
+        "/v1/auth/login",
+        &json!({"force":"nope","username":"admin","password":"x"}),
+    );
     assert_eq!(unknown_force.status, 401);
     for _ in 0..2 {
-        c.post("/v1/auth/login", &json!({"username":"admin","password":"wrong"}));
+        c.post(
+            "/v1/auth/login",
+            &json!({"username":"admin","password":"wrong"}),
+        );
     }
     // The 4th attempt for this username in the minute is refused, even with the right password.
-    let r = c.post("/v1/auth/login", &json!({"username":"admin","password":ADMIN_PASSWORD}));
+    let r = c.post(
+        "/v1/auth/login",
+        &json!({"username":"admin","password":ADMIN_PASSWORD}),
+    );
     assert_eq!((r.status, r.code()), (429, "rate_limited"));
 }
 
@@ -137,26 +207,54 @@ fn sign_in_failures_and_rate_limit() {
 fn enrolment_codes_are_single_use_and_refresh_tokens_rotate() {
     let server = TestServer::start();
     let force = setup_force(&server, "kent", 2);
-    let code = force.admin.post("/v1/force/enrolment-codes", &json!({"staff_number":"kent-001"}));
+    let code = force.admin.post(
+        "/v1/force/enrolment-codes",
+        &json!({"staff_number":"kent-001"}),
+    );
     let body = json!({"force":"kent","code":code.body["code"]});
     let first = server.client().post("/v1/enrol", &body);
     assert_eq!(first.status, 200);
     let again = server.client().post("/v1/enrol", &body);
     assert_eq!((again.status, again.code()), (401, "invalid_credentials"));
-    let wrong_force = server.client().post("/v1/enrol", &json!({"force":"other","code":code.body["code"]}));
+    let wrong_force = server.client().post(
+        "/v1/enrol",
+        &json!({"force":"other","code":code.body["code"]}),
+    );
     assert_eq!(wrong_force.status, 401);
 
     let rt = first.body["refresh_token"].as_str().unwrap();
-    let r1 = server.client().post("/v1/auth/refresh", &json!({"refresh_token": rt}));
+    let r1 = server
+        .client()
+        .post("/v1/auth/refresh", &json!({"refresh_token": rt}));
     assert_eq!(r1.status, 200);
     let rt2 = r1.body["refresh_token"].as_str().unwrap();
     assert_ne!(rt, rt2);
-    let officer = server.client().with_token(r1.body["access_token"].as_str().unwrap());
+    let officer = server
+        .client()
+        .with_token(r1.body["access_token"].as_str().unwrap());
     assert_eq!(officer.get("/v1/me/consent").body["level"], "roster_only");
     // Reusing a spent token is refused and revokes the device's newer token too.
-    assert_eq!(server.client().post("/v1/auth/refresh", &json!({"refresh_token": rt})).status, 401);
-    assert_eq!(server.client().post("/v1/auth/refresh", &json!({"refresh_token": rt2})).status, 401);
-    assert_eq!(server.client().post("/v1/auth/refresh", &json!({"refresh_token": "x.y"})).status, 401);
+    assert_eq!(
+        server
+            .client()
+            .post("/v1/auth/refresh", &json!({"refresh_token": rt}))
+            .status,
+        401
+    );
+    assert_eq!(
+        server
+            .client()
+            .post("/v1/auth/refresh", &json!({"refresh_token": rt2}))
+            .status,
+        401
+    );
+    assert_eq!(
+        server
+            .client()
+            .post("/v1/auth/refresh", &json!({"refresh_token": "x.y"}))
+            .status,
+        401
+    );
 }
 
 #[test]
@@ -175,10 +273,22 @@ fn the_openapi_document_lists_every_route() {
     let doc = server.client().get("/v1/openapi.json").body;
     let paths = doc["paths"].as_object().unwrap();
     for p in [
-        "/health", "/ready", "/.well-known/jwks.json", "/v1/auth/login", "/v1/auth/refresh",
-        "/v1/enrol", "/v1/sync", "/v1/me/consent", "/v1/me/export", "/v1/me",
-        "/v1/teams/{team}/risk", "/v1/teams/{team}/risk/what-if", "/v1/teams/{team}/roster",
-        "/v1/teams/{team}/wellbeing", "/v1/npws/overview", "/v1/admin/forces",
+        "/health",
+        "/ready",
+        "/.well-known/jwks.json",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/enrol",
+        "/v1/sync",
+        "/v1/me/consent",
+        "/v1/me/export",
+        "/v1/me",
+        "/v1/teams/{team}/risk",
+        "/v1/teams/{team}/risk/what-if",
+        "/v1/teams/{team}/roster",
+        "/v1/teams/{team}/wellbeing",
+        "/v1/npws/overview",
+        "/v1/admin/forces",
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }

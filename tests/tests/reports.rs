@@ -28,9 +28,16 @@ fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
                 2 | 3 => (22, 10),
                 _ => continue,
             };
-            let start = (today + Duration::days(d)).and_hms_opt(h, 0, 0).unwrap().and_utc();
+            let start = (today + Duration::days(d))
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc();
             let end = start + Duration::hours(len);
-            csv.push_str(&format!("{staff},{},{}\n", start.to_rfc3339(), end.to_rfc3339()));
+            csv.push_str(&format!(
+                "{staff},{},{}\n",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            ));
         }
     }
     let r = force.admin.post_raw(
@@ -39,7 +46,7 @@ fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
         csv.as_bytes(),
     );
     assert_eq!(r.status, 201, "{:?}", r.body);
-    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4);
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
     let forces = server::db::reports::force_ids(&mut c).unwrap();
     assert_eq!(forces.len(), 1);
@@ -57,7 +64,11 @@ fn runs(pool: &server::db::DbPool, force: Uuid) -> Vec<RunSummary> {
 }
 
 fn visits(pool: &server::db::DbPool, now: DateTime<Utc>) -> Vec<Visit> {
-    run_due(pool, now).unwrap().into_iter().map(|(_, v)| v).collect()
+    run_due(pool, now)
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
 }
 
 #[test]
@@ -67,11 +78,20 @@ fn each_slot_runs_once_and_a_missed_run_runs_once_on_start() {
     let start = created(&pool, force);
     let s1 = schedule.next_after(start).unwrap();
 
-    assert_eq!(visits(&pool, s1 - Duration::minutes(1)), vec![Visit::NotDue]);
+    assert_eq!(
+        visits(&pool, s1 - Duration::minutes(1)),
+        vec![Visit::NotDue]
+    );
     let v = visits(&pool, s1 + Duration::seconds(30));
-    assert!(matches!(v[..], [Visit::Ran { slot, slots_due: 1, .. }] if slot == s1), "{v:?}");
+    assert!(
+        matches!(v[..], [Visit::Ran { slot, slots_due: 1, .. }] if slot == s1),
+        "{v:?}"
+    );
     // The next tick, and a restart within the same slot, do nothing.
-    assert_eq!(visits(&pool, s1 + Duration::minutes(1)), vec![Visit::NotDue]);
+    assert_eq!(
+        visits(&pool, s1 + Duration::minutes(1)),
+        vec![Visit::NotDue]
+    );
     assert_eq!(visits(&pool, s1 + Duration::hours(5)), vec![Visit::NotDue]);
 
     // Down for three weekly slots: one run, for the latest, on start.
@@ -79,16 +99,33 @@ fn each_slot_runs_once_and_a_missed_run_runs_once_on_start() {
     let s3 = schedule.next_after(s2).unwrap();
     let s4 = schedule.next_after(s3).unwrap();
     let v = visits(&pool, s4 + Duration::hours(2));
-    assert!(matches!(v[..], [Visit::Ran { slot, slots_due: 3, .. }] if slot == s4), "{v:?}");
+    assert!(
+        matches!(v[..], [Visit::Ran { slot, slots_due: 3, .. }] if slot == s4),
+        "{v:?}"
+    );
     assert_eq!(visits(&pool, s4 + Duration::hours(3)), vec![Visit::NotDue]);
 
     let recorded = runs(&pool, force);
     assert_eq!(recorded.len(), 2);
     assert!(recorded.iter().all(|r| r.trigger == "scheduled"));
     let first = recorded.iter().find(|r| r.slot == Some(s1)).unwrap();
-    assert_eq!((first.period_to - first.period_from).num_days(), 6, "7 whole days");
-    assert!(first.period_to < s1.date_naive(), "the period ends before the run's day");
-    assert_eq!(recorded.iter().find(|r| r.slot == Some(s4)).unwrap().slots_due, 3);
+    assert_eq!(
+        (first.period_to - first.period_from).num_days(),
+        6,
+        "7 whole days"
+    );
+    assert!(
+        first.period_to < s1.date_naive(),
+        "the period ends before the run's day"
+    );
+    assert_eq!(
+        recorded
+            .iter()
+            .find(|r| r.slot == Some(s4))
+            .unwrap()
+            .slots_due,
+        3
+    );
 }
 
 #[test]
@@ -112,9 +149,16 @@ fn two_concurrent_runners_never_both_run_a_slot() {
             })
             .collect();
         let outcomes: Vec<Visit> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        let ran = outcomes.iter().filter(|v| matches!(v, Visit::Ran { .. })).count();
+        let ran = outcomes
+            .iter()
+            .filter(|v| matches!(v, Visit::Ran { .. }))
+            .count();
         assert_eq!(ran, 1, "exactly one runner ran slot {slot}: {outcomes:?}");
-        assert!(outcomes.iter().all(|v| matches!(v, Visit::Ran { .. } | Visit::Locked | Visit::NotDue)));
+        assert!(
+            outcomes
+                .iter()
+                .all(|v| matches!(v, Visit::Ran { .. } | Visit::Locked | Visit::NotDue))
+        );
         slot = schedule.next_after(slot).unwrap();
     }
     assert_eq!(runs(&pool, force).len(), rounds);
@@ -123,13 +167,22 @@ fn two_concurrent_runners_never_both_run_a_slot() {
 fn cli_report(server: &TestServer, slug: &str, from: &str, to: &str, format: &str) -> String {
     let c = cluster();
     let out = Command::new(server_binary())
-        .args(["report", "--force", slug, "--from", from, "--to", to, "--format", format])
+        .args([
+            "report", "--force", slug, "--from", from, "--to", to, "--format", format,
+        ])
         .env("DATABASE_URL", c.cluster.app_url(&server.database))
-        .env("MIGRATE_DATABASE_URL", c.cluster.owner_url(&server.database))
+        .env(
+            "MIGRATE_DATABASE_URL",
+            c.cluster.owner_url(&server.database),
+        )
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -143,12 +196,20 @@ fn report_command_is_reproducible_and_matches_the_stored_run() {
     let (from, to) = (run.period_from.to_string(), run.period_to.to_string());
 
     let json = cli_report(&server, "dorset", &from, &to, "json");
-    assert_eq!(json, cli_report(&server, "dorset", &from, &to, "json"), "same period, same figures");
+    assert_eq!(
+        json,
+        cli_report(&server, "dorset", &from, &to, "json"),
+        "same period, same figures"
+    );
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["meta"]["people"], 6, "{}", value["meta"]);
     let mut c = pool.get().unwrap();
     let stored = in_force(&mut c, force, |c| RunSummary::report(c, force, run.id)).unwrap();
-    assert_eq!(analytics_json(&stored), json, "the scheduled run's figures equal the command's");
+    assert_eq!(
+        analytics_json(&stored),
+        json,
+        "the scheduled run's figures equal the command's"
+    );
 
     let csv = cli_report(&server, "dorset", &from, &to, "csv");
     assert!(csv.lines().count() > 2, "{csv}");
@@ -166,14 +227,30 @@ fn invalid_schedules_are_refused() {
     let (_server, pool, force) = setup("kent");
     let mut c = pool.get().unwrap();
     for bad in [
-        ReportSchedule { cron: "every monday".into(), ..ReportSchedule::default() },
-        ReportSchedule { time_zone: "Mars/Olympus".into(), ..ReportSchedule::default() },
-        ReportSchedule { period_days: 0, ..ReportSchedule::default() },
+        ReportSchedule {
+            cron: "every monday".into(),
+            ..ReportSchedule::default()
+        },
+        ReportSchedule {
+            time_zone: "Mars/Olympus".into(),
+            ..ReportSchedule::default()
+        },
+        ReportSchedule {
+            period_days: 0,
+            ..ReportSchedule::default()
+        },
     ] {
         let e = in_force(&mut c, force, |c| bad.save(c, force)).unwrap_err();
         assert_eq!(e.code(), "invalid_schedule", "{bad:?}");
     }
-    let good = ReportSchedule { cron: "30 7 * * TUE".into(), time_zone: "Europe/London".into(), period_days: 14 };
+    let good = ReportSchedule {
+        cron: "30 7 * * TUE".into(),
+        time_zone: "Europe/London".into(),
+        period_days: 14,
+    };
     in_force(&mut c, force, |c| good.save(c, force)).unwrap();
-    assert_eq!(in_force(&mut c, force, |c| ReportSchedule::of(c, force)).unwrap(), good);
+    assert_eq!(
+        in_force(&mut c, force, |c| ReportSchedule::of(c, force)).unwrap(),
+        good
+    );
 }

@@ -18,19 +18,37 @@ kent-003,2025-06-04T07:00,2025-06-04T17:00,A,response,rest day
 ";
 
 fn upload(client: &Client, team: &str, content_type: &str, body: &str) -> Reply {
-    client.post_raw(&format!("/v1/teams/{team}/roster"), &[("content-type", content_type)], body.as_bytes())
+    client.post_raw(
+        &format!("/v1/teams/{team}/roster"),
+        &[("content-type", content_type)],
+        body.as_bytes(),
+    )
 }
 
 fn officer<'a>(risk: &'a Value, staff: &str) -> &'a Value {
-    risk["officers"].as_array().unwrap().iter().find(|o| o["staff_number"] == staff).unwrap()
+    risk["officers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["staff_number"] == staff)
+        .unwrap()
 }
 
 fn flag_codes(shift: &Value) -> Vec<String> {
-    shift["flags"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_owned()).collect()
+    shift["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn any_flag(officer: &Value, code: &str) -> bool {
-    officer["assessment"]["shifts"].as_array().unwrap().iter().any(|s| flag_codes(s).iter().any(|c| c == code))
+    officer["assessment"]["shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| flag_codes(s).iter().any(|c| c == code))
 }
 
 #[test]
@@ -41,7 +59,10 @@ fn roster_upload_team_risk_and_what_if() {
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["shifts_stored"], 8, "the rest day is not a duty");
 
-    let risk = force.supervisor.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", force.team));
+    let risk = force.supervisor.get(&format!(
+        "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+        force.team
+    ));
     assert_eq!(risk.status, 200, "{:?}", risk.body);
     assert_eq!(risk.body["officers"].as_array().unwrap().len(), 6);
     let one = officer(&risk.body, "kent-001");
@@ -51,13 +72,32 @@ fn roster_upload_team_risk_and_what_if() {
         let fi = s["fatigue_index"].as_f64().unwrap();
         assert!((0.0..=100.0).contains(&fi), "{fi}");
         assert!(s["hri_mean"].as_f64().unwrap() > 0.0);
-        assert_eq!(s["sleep_basis"], "predicted", "a supervisor sees roster-derived risk only");
+        assert_eq!(
+            s["sleep_basis"], "predicted",
+            "a supervisor sees roster-derived risk only"
+        );
     }
-    assert!(flag_codes(&shifts[1]).contains(&"quick_return".to_owned()), "{:?}", shifts[1]["flags"]);
-    assert!(any_flag(officer(&risk.body, "kent-002"), "consecutive_nights"));
+    assert!(
+        flag_codes(&shifts[1]).contains(&"quick_return".to_owned()),
+        "{:?}",
+        shifts[1]["flags"]
+    );
+    assert!(any_flag(
+        officer(&risk.body, "kent-002"),
+        "consecutive_nights"
+    ));
     assert!(any_flag(officer(&risk.body, "kent-003"), "long_shift"));
-    assert!(!any_flag(officer(&risk.body, "kent-001"), "consecutive_nights"));
-    assert_eq!(officer(&risk.body, "kent-004")["assessment"]["shifts"].as_array().unwrap().len(), 0);
+    assert!(!any_flag(
+        officer(&risk.body, "kent-001"),
+        "consecutive_nights"
+    ));
+    assert_eq!(
+        officer(&risk.body, "kent-004")["assessment"]["shifts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 
     // What-if: moving the early to a late removes the quick return.
     let w = force.supervisor.post(
@@ -72,18 +112,40 @@ fn roster_upload_team_risk_and_what_if() {
     let before = &w.body["before"]["shifts"];
     let after = &w.body["after"]["shifts"];
     assert!(flag_codes(&before[1]).contains(&"quick_return".to_owned()));
-    assert!(!flag_codes(&after[1]).contains(&"quick_return".to_owned()), "{:?}", after[1]);
+    assert!(
+        !flag_codes(&after[1]).contains(&"quick_return".to_owned()),
+        "{:?}",
+        after[1]
+    );
     // Nothing was stored by the what-if.
-    let again = force.supervisor.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", force.team));
-    assert_eq!(officer(&again.body, "kent-001")["assessment"]["shifts"], risk.body["officers"][0]["assessment"]["shifts"]);
+    let again = force.supervisor.get(&format!(
+        "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+        force.team
+    ));
+    assert_eq!(
+        officer(&again.body, "kent-001")["assessment"]["shifts"],
+        risk.body["officers"][0]["assessment"]["shifts"]
+    );
 
-    let bad_period = force.supervisor.get(&format!("/v1/teams/{}/risk?from=2025-06-08&to=2025-06-01", force.team));
+    let bad_period = force.supervisor.get(&format!(
+        "/v1/teams/{}/risk?from=2025-06-08&to=2025-06-01",
+        force.team
+    ));
     assert_eq!(bad_period.code(), "invalid_period");
 
     // Reads are audited.
     let audit = force.admin.get("/v1/force/audit");
-    let actions: Vec<&str> = audit.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(actions.contains(&"read_team_risk") && actions.contains(&"upload_roster"), "{actions:?}");
+    let actions: Vec<&str> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"read_team_risk") && actions.contains(&"upload_roster"),
+        "{actions:?}"
+    );
 }
 
 #[test]
@@ -92,18 +154,40 @@ fn bad_roster_lines_are_all_reported_and_nothing_is_stored() {
     let force = setup_force(&server, "kent", 2);
     let bad = "staff_id,start,end\nkent-001,2025-06-02T07:00,2025-06-02T17:00\nkent-001,yesterday,2025-06-03T17:00\nkent-999,2025-06-04T07:00,2025-06-04T17:00\n";
     let r = upload(&force.admin, &force.team, "text/csv", bad);
-    assert_eq!((r.status, r.code()), (422, "invalid_roster"), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "invalid_roster"),
+        "{:?}",
+        r.body
+    );
     assert_eq!(r.content_type, "application/problem+json");
     let errors = r.body["errors"].as_array().unwrap();
-    assert!(errors.iter().any(|e| e["line"] == 3 && e["column"] == "start"), "{errors:?}");
-    let risk = force.admin.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", force.team));
-    assert_eq!(officer(&risk.body, "kent-001")["assessment"]["shifts"].as_array().unwrap().len(), 0);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["line"] == 3 && e["column"] == "start"),
+        "{errors:?}"
+    );
+    let risk = force.admin.get(&format!(
+        "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+        force.team
+    ));
+    assert_eq!(
+        officer(&risk.body, "kent-001")["assessment"]["shifts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // A file whose only problem is a non-member is refused, naming the line.
     let stranger = "staff_id,start,end\nkent-999,2025-06-04T07:00,2025-06-04T17:00\n";
     let r = upload(&force.admin, &force.team, "text/csv", stranger);
     assert_eq!(r.body["errors"][0]["line"], 2);
     assert_eq!(r.body["errors"][0]["column"], "staff_id");
-    assert_eq!(upload(&force.admin, &force.team, "application/pdf", "x").code(), "unsupported_media_type");
+    assert_eq!(
+        upload(&force.admin, &force.team, "application/pdf", "x").code(),
+        "unsupported_media_type"
+    );
 }
 
 #[test]
@@ -114,8 +198,14 @@ fn icalendar_rosters_are_accepted() {
     let r = upload(&force.admin, &force.team, "text/calendar", ical);
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["format"], "ical");
-    let risk = force.frm_lead.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", force.team));
-    let shifts = officer(&risk.body, "kent-001")["assessment"]["shifts"].as_array().unwrap().clone();
+    let risk = force.frm_lead.get(&format!(
+        "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+        force.team
+    ));
+    let shifts = officer(&risk.body, "kent-001")["assessment"]["shifts"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(shifts.len(), 1);
     assert_eq!(shifts[0]["shift_type"], "night");
 }
@@ -132,17 +222,29 @@ fn wellbeing_needs_five_consenting_people_and_own_risk_uses_recorded_sleep() {
     }
     let day = days_ago(1);
     let share = |d: &Device| {
-        d.client.send("PUT", "/v1/me/consent", &json!({"level":"sleep"}));
-        let r = d.client.post("/v1/sync", &batch(d, "w-shared", 2, vec![summary(&day, 360)]));
+        d.client
+            .send("PUT", "/v1/me/consent", &json!({"level":"sleep"}));
+        let r = d.client.post(
+            "/v1/sync",
+            &batch(d, "w-shared", 2, vec![summary(&day, 360)]),
+        );
         assert_eq!(r.body["results"][0]["status"], "stored");
     };
     for d in &devices[..4] {
         share(d);
     }
     // The fifth syncs without consent: its summary is refused and not counted.
-    let r = devices[4].client.post("/v1/sync", &batch(&devices[4], "w-early", 1, vec![summary(&day, 360)]));
+    let r = devices[4].client.post(
+        "/v1/sync",
+        &batch(&devices[4], "w-early", 1, vec![summary(&day, 360)]),
+    );
     assert_eq!(r.body["results"][0]["code"], "not_consented");
-    let path = format!("/v1/teams/{}/wellbeing?from={}&to={}", force.team, days_ago(7), days_ago(0));
+    let path = format!(
+        "/v1/teams/{}/wellbeing?from={}&to={}",
+        force.team,
+        days_ago(7),
+        days_ago(0)
+    );
     let w = force.supervisor.get(&path);
     assert_eq!(w.status, 200);
     assert_eq!(w.body["suppressed"], true);
@@ -155,13 +257,28 @@ fn wellbeing_needs_five_consenting_people_and_own_risk_uses_recorded_sleep() {
     assert!((w.body["mean_sleep_hours"].as_f64().unwrap() - 6.0).abs() < 1e-9);
 
     // The officer's own view: recorded sleep where synced, predicted otherwise.
-    let r = devices[0].client.post("/v1/sync", &batch(&devices[0], "june", 3, vec![summary("2025-06-02", 360)]));
+    let r = devices[0].client.post(
+        "/v1/sync",
+        &batch(&devices[0], "june", 3, vec![summary("2025-06-02", 360)]),
+    );
     assert_eq!(r.body["results"][0]["status"], "stored");
-    let me = devices[0].client.get("/v1/me/risk?from=2025-06-01&to=2025-06-08");
+    let me = devices[0]
+        .client
+        .get("/v1/me/risk?from=2025-06-01&to=2025-06-08");
     assert_eq!(me.status, 200, "{:?}", me.body);
     assert_eq!(me.body["shifts"].as_array().unwrap().len(), 2);
-    assert_ne!(me.body["shifts"][0]["sleep_basis"], "predicted", "{:?}", me.body["shifts"][0]);
+    assert_ne!(
+        me.body["shifts"][0]["sleep_basis"], "predicted",
+        "{:?}",
+        me.body["shifts"][0]
+    );
     // ... while the supervisor still sees only roster-derived risk for the named officer.
-    let team = force.supervisor.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", force.team));
-    assert_eq!(officer(&team.body, "kent-001")["assessment"]["shifts"][0]["sleep_basis"], "predicted");
+    let team = force.supervisor.get(&format!(
+        "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+        force.team
+    ));
+    assert_eq!(
+        officer(&team.body, "kent-001")["assessment"]["shifts"][0]["sleep_basis"],
+        "predicted"
+    );
 }

@@ -25,16 +25,43 @@ fn world() -> World {
     let a_device = enrol(&server, &a, "kent-001");
     let b_device = enrol(&server, &b, "essex-001");
     for d in [&a_device, &b_device] {
-        d.client.send("PUT", "/v1/me/consent", &json!({"level":"sleep_and_check_ins"}));
-        let r = d.client.post("/v1/sync", &batch(d, "t", 1, vec![summary(&days_ago(1), 400), check_in(&days_ago(1), 7)]));
+        d.client.send(
+            "PUT",
+            "/v1/me/consent",
+            &json!({"level":"sleep_and_check_ins"}),
+        );
+        let r = d.client.post(
+            "/v1/sync",
+            &batch(
+                d,
+                "t",
+                1,
+                vec![summary(&days_ago(1), 400), check_in(&days_ago(1), 7)],
+            ),
+        );
         assert_eq!(r.status, 200);
     }
-    let r = a.admin.post_raw(&format!("/v1/teams/{}/roster", a.team), &[("content-type", "text/csv")], ROSTER.as_bytes());
+    let r = a.admin.post_raw(
+        &format!("/v1/teams/{}/roster", a.team),
+        &[("content-type", "text/csv")],
+        ROSTER.as_bytes(),
+    );
     assert_eq!(r.status, 201);
     let platform = server.admin();
-    platform.post("/v1/admin/analysts", &json!({"username":"analyst","password":PASSWORD}));
+    platform.post(
+        "/v1/admin/analysts",
+        &json!({"username":"analyst","password":PASSWORD}),
+    );
     let npws = server.client().login(None, "analyst", PASSWORD);
-    World { server, a, a_device, b, b_device, npws, platform }
+    World {
+        server,
+        a,
+        a_device,
+        b,
+        b_device,
+        npws,
+        platform,
+    }
 }
 
 /// Every endpoint, aimed at force A's resources.
@@ -44,20 +71,56 @@ fn endpoints(w: &World) -> Vec<(&'static str, String, Value)> {
     vec![
         ("GET", "/v1/teams".into(), Value::Null),
         ("GET", format!("/v1/teams/{t}/risk?{period}"), Value::Null),
-        ("GET", format!("/v1/teams/{t}/wellbeing?{period}"), Value::Null),
-        ("POST", format!("/v1/teams/{t}/risk/what-if"), json!({"staff_number":"kent-001","from":"2025-06-01","to":"2025-06-08"})),
-        ("PUT", format!("/v1/teams/{t}/members"), json!({"staff_numbers":["x"]})),
-        ("POST", format!("/v1/teams/{t}/supervisors"), json!({"account_id":"00000000-0000-0000-0000-000000000000"})),
-        ("POST", "/v1/force/enrolment-codes".into(), json!({"staff_number":"kent-002"})),
-        ("POST", "/v1/force/accounts".into(), json!({"username":"mole","password":PASSWORD,"role":"force_admin"})),
+        (
+            "GET",
+            format!("/v1/teams/{t}/wellbeing?{period}"),
+            Value::Null,
+        ),
+        (
+            "POST",
+            format!("/v1/teams/{t}/risk/what-if"),
+            json!({"staff_number":"kent-001","from":"2025-06-01","to":"2025-06-08"}),
+        ),
+        (
+            "PUT",
+            format!("/v1/teams/{t}/members"),
+            json!({"staff_numbers":["x"]}),
+        ),
+        (
+            "POST",
+            format!("/v1/teams/{t}/supervisors"),
+            json!({"account_id":"00000000-0000-0000-0000-000000000000"}),
+        ),
+        (
+            "POST",
+            "/v1/force/enrolment-codes".into(),
+            json!({"staff_number":"kent-002"}),
+        ),
+        (
+            "POST",
+            "/v1/force/accounts".into(),
+            json!({"username":"mole","password":PASSWORD,"role":"force_admin"}),
+        ),
         ("POST", "/v1/force/teams".into(), json!({"name":"Moles"})),
         ("GET", "/v1/force/audit".into(), Value::Null),
         ("GET", "/v1/me/export".into(), Value::Null),
         ("GET", "/v1/me/consent".into(), Value::Null),
         ("GET", format!("/v1/me/risk?{period}"), Value::Null),
-        ("POST", "/v1/admin/forces".into(), json!({"slug":"mole","name":"Mole"})),
-        ("POST", "/v1/admin/forces/kent/admins".into(), json!({"username":"mole","password":PASSWORD})),
-        ("POST", "/v1/admin/analysts".into(), json!({"username":"mole2","password":PASSWORD})),
+        (
+            "POST",
+            "/v1/admin/forces".into(),
+            json!({"slug":"mole","name":"Mole"}),
+        ),
+        (
+            "POST",
+            "/v1/admin/forces/kent/admins".into(),
+            json!({"username":"mole","password":PASSWORD}),
+        ),
+        (
+            "POST",
+            "/v1/admin/analysts".into(),
+            json!({"username":"mole2","password":PASSWORD}),
+        ),
         ("POST", "/v1/admin/keys/rotate".into(), json!({})),
         ("GET", "/v1/npws/overview".into(), Value::Null),
     ]
@@ -74,7 +137,11 @@ fn call(c: &Client, method: &str, path: &str, body: &Value) -> Reply {
 fn nothing_of_one_force_reaches_another_force_or_the_wrong_role() {
     let w = world();
     // Things that identify force A's data.
-    let secrets = [w.a.team.clone(), "kent-001".to_owned(), w.a_device.device_id.clone()];
+    let secrets = [
+        w.a.team.clone(),
+        "kent-001".to_owned(),
+        w.a_device.device_id.clone(),
+    ];
     // Who may legitimately succeed at each path (everyone else must fail or see nothing of A).
     let callers: Vec<(&str, &Client)> = vec![
         ("B force admin", &w.b.admin),
@@ -92,10 +159,17 @@ fn nothing_of_one_force_reaches_another_force_or_the_wrong_role() {
             if (200..300).contains(&r.status) {
                 let text = r.body.to_string();
                 for s in &secrets {
-                    assert!(own_data || !text.contains(s.as_str()), "{who} {method} {path} leaked {s}: {text}");
+                    assert!(
+                        own_data || !text.contains(s.as_str()),
+                        "{who} {method} {path} leaked {s}: {text}"
+                    );
                 }
             } else {
-                assert!([401, 403, 404, 422].contains(&r.status), "{who} {method} {path}: {}", r.status);
+                assert!(
+                    [401, 403, 404, 422].contains(&r.status),
+                    "{who} {method} {path}: {}",
+                    r.status
+                );
                 assert_eq!(r.content_type, "application/problem+json");
             }
             checked += 1;
@@ -104,18 +178,69 @@ fn nothing_of_one_force_reaches_another_force_or_the_wrong_role() {
     assert_eq!(checked, callers.len() * endpoints(&w).len());
 
     // Specific expectations, so the loop above cannot pass by everything failing.
-    assert_eq!(w.b.admin.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", w.a.team)).status, 404);
-    assert_eq!(w.a.admin.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", w.a.team)).status, 200);
+    assert_eq!(
+        w.b.admin
+            .get(&format!(
+                "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+                w.a.team
+            ))
+            .status,
+        404
+    );
+    assert_eq!(
+        w.a.admin
+            .get(&format!(
+                "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+                w.a.team
+            ))
+            .status,
+        200
+    );
     assert_eq!(w.a_device.client.get("/v1/teams").status, 403);
-    assert_eq!(w.a.supervisor.post("/v1/force/teams", &json!({"name":"x"})).status, 403);
-    assert_eq!(w.a.frm_lead.post("/v1/force/enrolment-codes", &json!({"staff_number":"x"})).status, 403);
-    assert_eq!(w.npws.get(&format!("/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08", w.a.team)).status, 403);
+    assert_eq!(
+        w.a.supervisor
+            .post("/v1/force/teams", &json!({"name":"x"}))
+            .status,
+        403
+    );
+    assert_eq!(
+        w.a.frm_lead
+            .post("/v1/force/enrolment-codes", &json!({"staff_number":"x"}))
+            .status,
+        403
+    );
+    assert_eq!(
+        w.npws
+            .get(&format!(
+                "/v1/teams/{}/risk?from=2025-06-01&to=2025-06-08",
+                w.a.team
+            ))
+            .status,
+        403
+    );
     assert_eq!(w.platform.get("/v1/teams").status, 403);
     // A supervisor sees only the teams they supervise.
-    let other = w.a.admin.post("/v1/force/teams", &json!({"name":"Response B"}));
+    let other =
+        w.a.admin
+            .post("/v1/force/teams", &json!({"name":"Response B"}));
     let other_id = other.body["id"].as_str().unwrap();
-    assert_eq!(w.a.supervisor.get(&format!("/v1/teams/{other_id}/risk?from=2025-06-01&to=2025-06-08")).status, 403);
-    assert_eq!(w.a.supervisor.get("/v1/teams").body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        w.a.supervisor
+            .get(&format!(
+                "/v1/teams/{other_id}/risk?from=2025-06-01&to=2025-06-08"
+            ))
+            .status,
+        403
+    );
+    assert_eq!(
+        w.a.supervisor
+            .get("/v1/teams")
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(w.a.admin.get("/v1/teams").body.as_array().unwrap().len(), 2);
     // Each officer's export holds only their own records.
     let b_export = w.b_device.client.get("/v1/me/export").body;
@@ -125,7 +250,11 @@ fn nothing_of_one_force_reaches_another_force_or_the_wrong_role() {
     let overview = w.npws.get("/v1/npws/overview");
     assert_eq!(overview.status, 200);
     for row in overview.body.as_array().unwrap() {
-        assert_eq!(row["enrolled"], Value::Null, "one enrolled person per force is under 5");
+        assert_eq!(
+            row["enrolled"],
+            Value::Null,
+            "one enrolled person per force is under 5"
+        );
     }
     let _ = &w.server;
 }
@@ -146,26 +275,68 @@ fn row_level_security_is_a_second_wall_for_the_server_role() {
     let url = cluster().cluster.app_url(&w.server.database);
     let mut c = PgConnection::establish(&url).unwrap();
     // Without a force set, the server's role sees no force-owned rows at all.
-    for table in ["persons", "sync_records", "devices", "shifts", "accounts", "teams", "staff_links", "audit_log"] {
-        assert_eq!(count(&mut c, &format!("SELECT count(*) AS n FROM {table}")), 0, "{table}");
+    for table in [
+        "persons",
+        "sync_records",
+        "devices",
+        "shifts",
+        "accounts",
+        "teams",
+        "staff_links",
+        "audit_log",
+    ] {
+        assert_eq!(
+            count(&mut c, &format!("SELECT count(*) AS n FROM {table}")),
+            0,
+            "{table}"
+        );
     }
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         id: uuid::Uuid,
     }
-    let kent: Id = diesel::sql_query("SELECT id FROM forces WHERE slug = 'kent'").get_result(&mut c).unwrap();
-    let essex: Id = diesel::sql_query("SELECT id FROM forces WHERE slug = 'essex'").get_result(&mut c).unwrap();
+    let kent: Id = diesel::sql_query("SELECT id FROM forces WHERE slug = 'kent'")
+        .get_result(&mut c)
+        .unwrap();
+    let essex: Id = diesel::sql_query("SELECT id FROM forces WHERE slug = 'essex'")
+        .get_result(&mut c)
+        .unwrap();
     c.transaction(|c| {
-        diesel::sql_query(format!("SELECT set_config('app.force_id', '{}', true)", kent.id)).execute(c)?;
+        diesel::sql_query(format!(
+            "SELECT set_config('app.force_id', '{}', true)",
+            kent.id
+        ))
+        .execute(c)?;
         // Even a query that forgets its force filter sees only Kent.
         assert_eq!(count(c, "SELECT count(*) AS n FROM sync_records"), 2);
-        assert_eq!(count(c, &format!("SELECT count(*) AS n FROM sync_records WHERE force_id = '{}'", essex.id)), 0);
-        assert_eq!(count(c, &format!("SELECT count(*) AS n FROM persons WHERE force_id <> '{}'", kent.id)), 0);
+        assert_eq!(
+            count(
+                c,
+                &format!(
+                    "SELECT count(*) AS n FROM sync_records WHERE force_id = '{}'",
+                    essex.id
+                )
+            ),
+            0
+        );
+        assert_eq!(
+            count(
+                c,
+                &format!(
+                    "SELECT count(*) AS n FROM persons WHERE force_id <> '{}'",
+                    kent.id
+                )
+            ),
+            0
+        );
         // Writing into another force is refused.
-        let err = diesel::sql_query(format!("INSERT INTO teams (force_id, id, name) VALUES ('{}', gen_random_uuid(), 'x')", essex.id))
-            .execute(c)
-            .unwrap_err();
+        let err = diesel::sql_query(format!(
+            "INSERT INTO teams (force_id, id, name) VALUES ('{}', gen_random_uuid(), 'x')",
+            essex.id
+        ))
+        .execute(c)
+        .unwrap_err();
         assert!(err.to_string().contains("row-level security"), "{err}");
         Err::<(), _>(diesel::result::Error::RollbackTransaction)
     })
@@ -178,9 +349,17 @@ fn row_level_security_is_a_second_wall_for_the_server_role() {
         #[diesel(sql_type = diesel::sql_types::Bool)]
         rolbypassrls: bool,
     }
-    let f: Flags = diesel::sql_query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
-        .get_result(&mut c)
-        .unwrap();
+    let f: Flags = diesel::sql_query(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+    )
+    .get_result(&mut c)
+    .unwrap();
     assert!(!f.rolsuper && !f.rolbypassrls);
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"), 0);
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+        ),
+        0
+    );
 }

@@ -17,7 +17,11 @@ use uuid::Uuid;
 
 use crate::auth::{hash_password, secret_hash};
 use crate::config::Config;
-use crate::db::{self, accounts::{Force, Team}, people};
+use crate::db::{
+    self,
+    accounts::{Force, Team},
+    people,
+};
 use crate::error::AppResult;
 
 /// Arguments.
@@ -49,23 +53,18 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let officers = args.officers;
     let result = super::serve::serve_with(config, &app_url, move |state| {
         let mut conn = state.pool.get()?;
+        println!("seeding the demo force (first run only; a minute or two)...");
         seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
-        println!("logins (password {DEMO_PASSWORD}): platform `admin` (no force); force `demo`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)");
+        println!(
+            "logins (password {DEMO_PASSWORD}): platform `admin` (no force); force `demo`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)"
+        );
         Ok(())
     });
     if let Some(c) = cluster {
         c.stop();
     }
     result
-}
-
-fn set_force(c: &mut diesel::PgConnection, force: Uuid) -> AppResult<()> {
-    use diesel::RunQueryDsl;
-    diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
-        .bind::<diesel::sql_types::Text, _>(force.to_string())
-        .execute(c)?;
-    Ok(())
 }
 
 /// Seeds the demo force unless it exists.
@@ -82,7 +81,7 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     let f = force.id;
     let today = Utc::now().date_naive();
     c.transaction(|c| -> AppResult<()> {
-        set_force(c, f)?;
+        db::set_force(c, f)?;
         db::accounts::create_force_account(c, f, "force-admin", &hash, "force_admin")?;
         db::accounts::create_force_account(c, f, "frm-lead", &hash, "frm_lead")?;
         let sup = db::accounts::create_force_account(c, f, "supervisor-1", &hash, "supervisor")?;
@@ -103,7 +102,7 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     })?;
     for (i, s) in (1..=officers).map(|i| format!("D{i:05}")).enumerate() {
         c.transaction(|c| -> AppResult<()> {
-            set_force(c, f)?;
+            db::set_force(c, f)?;
             let code = format!("demo-{s}");
             people::create_enrolment_code(c, f, &secret_hash(&code), &s)?;
             let (person, device) = people::enrol(c, f, &secret_hash(&code))?;
@@ -119,7 +118,10 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
             let records: Vec<SyncRecord> = (1..=90)
                 .flat_map(|d| day_records(today - Duration::days(d), &mut rng))
                 .collect();
-            for (seq, chunk) in records.chunks(models::sync::MAX_RECORDS_PER_BATCH).enumerate() {
+            for (seq, chunk) in records
+                .chunks(models::sync::MAX_RECORDS_PER_BATCH)
+                .enumerate()
+            {
                 let batch = SyncBatch {
                     device_id: device.to_string(),
                     idempotency_key: Uuid::new_v4().to_string(),
@@ -155,8 +157,12 @@ fn roster_for(
             3 => (22, 10),
             _ => continue,
         };
-        let Some(local) = date.and_hms_opt(start_h, 0, 0) else { continue };
-        let Some(start) = london.from_local_datetime(&local).earliest() else { continue };
+        let Some(local) = date.and_hms_opt(start_h, 0, 0) else {
+            continue;
+        };
+        let Some(start) = london.from_local_datetime(&local).earliest() else {
+            continue;
+        };
         let start = start.with_timezone(&Utc);
         if let Ok(shift) = models::Shift::new(start, start + Duration::hours(hours)) {
             out.push(mobile_core::roster::RosterEntry {

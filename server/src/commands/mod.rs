@@ -26,7 +26,10 @@ pub struct CommonArgs {
 pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<EmbeddedCluster>)> {
     match &config.database_url {
         Some(url) => {
-            let owner = config.migrate_database_url.clone().unwrap_or_else(|| url.clone());
+            let owner = config
+                .migrate_database_url
+                .clone()
+                .unwrap_or_else(|| url.clone());
             Ok((url.clone(), owner, None))
         }
         None => {
@@ -34,7 +37,11 @@ pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<Embed
             tracing::info!(dir = %dir.display(), "DATABASE_URL unset: starting the embedded PostgreSQL");
             let cluster = EmbeddedCluster::start(&dir)?;
             cluster.create_database("fatigue", None)?;
-            Ok((cluster.app_url("fatigue"), cluster.owner_url("fatigue"), Some(cluster)))
+            Ok((
+                cluster.app_url("fatigue"),
+                cluster.owner_url("fatigue"),
+                Some(cluster),
+            ))
         }
     }
 }
@@ -43,7 +50,9 @@ pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<Embed
 pub fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         let _ = builder.json().try_init();
     } else {

@@ -44,7 +44,10 @@ pub type ReportFigures = analytics::report::Report;
 ///
 /// # Errors
 /// Rendering failures (not expected).
-pub fn render(report: &analytics::report::Report, format: Format) -> Result<String, analytics::AnalyticsError> {
+pub fn render(
+    report: &analytics::report::Report,
+    format: Format,
+) -> Result<String, analytics::AnalyticsError> {
     match format {
         Format::Html => analytics::render::render_html(report),
         Format::Csv => analytics::render::render_csv(report),
@@ -66,7 +69,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         let period = analytics::input::Period::new(args.from, args.to)?;
         let mut c = PgConnection::establish(&app_url)?;
         let slug = args.force.clone();
-        let force = Force::by_slug(&mut c, &slug).map_err(|_| anyhow::anyhow!("no force `{slug}`"))?;
+        let force =
+            Force::by_slug(&mut c, &slug).map_err(|_| anyhow::anyhow!("no force `{slug}`"))?;
         let report = crate::scheduler::in_force(&mut c, force.id, |c| {
             crate::scheduler::build_force_report(c, force.id, period)
         })

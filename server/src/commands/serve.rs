@@ -44,17 +44,27 @@ pub fn serve_with(
     before: impl FnOnce(&web::Data<AppState>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let workers = if config.workers == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
     } else {
         config.workers
     };
     let state = web::Data::new(AppState {
-        pool: db::pool(app_url, config.pool_size),
-        keys: KeySet::new(config.issuer.clone(), config.audience.clone(), config.access_token_minutes),
+        pool: db::pool(app_url, config.pool_size, config.database_timeout_ms),
+        keys: KeySet::new(
+            config.issuer.clone(),
+            config.audience.clone(),
+            config.access_token_minutes,
+        ),
         config,
     });
     actix_web::rt::System::new().block_on(async move {
-        state.keys.refresh(&state.pool).await.map_err(|e| anyhow::anyhow!("loading signing keys: {e:?}"))?;
+        state
+            .keys
+            .refresh(&state.pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading signing keys: {e:?}"))?;
         if let Some(pw) = state.config.bootstrap_admin_password.clone()
             && crate::routes::auth::bootstrap_admin(&state, &pw)
                 .await
@@ -63,7 +73,9 @@ pub fn serve_with(
             tracing::info!("created platform admin `admin`");
         }
         before(&state)?;
-        let _scheduler = crate::scheduler::start(state.pool.clone()).await.map_err(|e| anyhow::anyhow!("starting the report scheduler: {e}"))?;
+        let _scheduler = crate::scheduler::start(state.pool.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("starting the report scheduler: {e}"))?;
         let bind = state.config.bind;
         let data = state.clone();
         let server = HttpServer::new(move || {

@@ -100,7 +100,9 @@ impl ResponseError for DashError {
                 "Something went wrong on our side.".to_owned()
             }
             DashError::App(AppError::Forbidden) => "Your role cannot see this page.".to_owned(),
-            DashError::App(AppError::NotFound) => "There is nothing here for your force.".to_owned(),
+            DashError::App(AppError::NotFound) => {
+                "There is nothing here for your force.".to_owned()
+            }
             other => other.to_string(),
         };
         let body = Templates::new()
@@ -152,7 +154,9 @@ impl Session {
     /// # Errors
     /// [`DashError::SignIn`] when absent or invalid.
     pub async fn from_request(state: &State, req: &HttpRequest) -> Result<Session, DashError> {
-        let token = cookie_value(req, SESSION_COOKIE).ok_or(DashError::SignIn)?.to_owned();
+        let token = cookie_value(req, SESSION_COOKIE)
+            .ok_or(DashError::SignIn)?
+            .to_owned();
         if let Ok(h) = jsonwebtoken::decode_header(&token)
             && let Some(kid) = h.kid
             && !state.keys.knows(&kid)
@@ -176,7 +180,8 @@ impl Session {
     /// [`DashError::Csrf`].
     pub fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
         let (a, b) = (self.csrf.as_bytes(), sent.as_bytes());
-        let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        let same =
+            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
         if same { Ok(()) } else { Err(DashError::Csrf) }
     }
 
@@ -219,7 +224,8 @@ pub fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
     let value = format!(
         "{SESSION_COOKIE}={token}; Path=/dashboard; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict"
     );
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("fatigue_session=; Max-Age=0"))
+    HeaderValue::from_str(&value)
+        .unwrap_or_else(|_| HeaderValue::from_static("fatigue_session=; Max-Age=0"))
 }
 
 /// An HTML response.

@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::{DashError, PageResult, Session, Templates, html, see_other, session_cookie};
 use crate::auth::Role;
-use crate::db::{self, accounts::Force, accounts::Team, reports::ReportSchedule, reports::RunSummary};
+use crate::db::{
+    self, accounts::Force, accounts::Team, reports::ReportSchedule, reports::RunSummary,
+};
 use crate::error::AppError;
 use crate::routes::State;
 use crate::routes::risk::{Period, ProposedShift, WhatIf, compute_what_if, load_team_risk};
@@ -49,10 +51,16 @@ async fn session(state: &State, req: &HttpRequest) -> Result<Session, DashError>
 async fn home(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
     let s = session(&state, &req).await?;
     let force = match s.who.0.force {
-        Some(f) => Some(db::with_platform(&state.pool, move |c| Force::by_id(c, f)).await?.name),
+        Some(f) => Some(
+            db::with_platform(&state.pool, move |c| Force::by_id(c, f))
+                .await?
+                .name,
+        ),
         None => None,
     };
-    Ok(html(tpl.render("home.html", context! { nav => s.nav(), force })?))
+    Ok(html(
+        tpl.render("home.html", context! { nav => s.nav(), force })?,
+    ))
 }
 
 async fn sign_in_page(tpl: web::Data<Templates>) -> PageResult {
@@ -67,7 +75,12 @@ struct SignInForm {
     password: String,
 }
 
-async fn sign_in(state: State, req: HttpRequest, tpl: web::Data<Templates>, form: web::Form<SignInForm>) -> PageResult {
+async fn sign_in(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    form: web::Form<SignInForm>,
+) -> PageResult {
     let form = form.into_inner();
     let force = form.force.trim().to_owned();
     let body = crate::routes::auth::LoginRequest {
@@ -82,8 +95,10 @@ async fn sign_in(state: State, req: HttpRequest, tpl: web::Data<Templates>, form
                 return Err(DashError::App(AppError::Forbidden));
             }
             let mut resp = see_other("/dashboard");
-            resp.headers_mut()
-                .insert(actix_web::http::header::SET_COOKIE, session_cookie(&token, state.keys.ttl_seconds()));
+            resp.headers_mut().insert(
+                actix_web::http::header::SET_COOKIE,
+                session_cookie(&token, state.keys.ttl_seconds()),
+            );
             Ok(resp)
         }
         Err(e @ (AppError::InvalidCredentials | AppError::RateLimited)) => {
@@ -91,8 +106,13 @@ async fn sign_in(state: State, req: HttpRequest, tpl: web::Data<Templates>, form
                 AppError::RateLimited => "Too many attempts. Wait a minute and try again.",
                 _ => "The force, username or password is not right.",
             };
-            let page = tpl.render("sign_in.html", context! { error => message, force, username => form.username })?;
-            Ok(HttpResponse::Unauthorized().content_type("text/html; charset=utf-8").body(page))
+            let page = tpl.render(
+                "sign_in.html",
+                context! { error => message, force, username => form.username },
+            )?;
+            Ok(HttpResponse::Unauthorized()
+                .content_type("text/html; charset=utf-8")
+                .body(page))
         }
         Err(e) => Err(e.into()),
     }
@@ -114,11 +134,18 @@ async fn sign_out(state: State, req: HttpRequest, form: web::Form<CsrfForm>) -> 
 
 async fn teams(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
     let s = session(&state, &req).await?;
-    s.who.require(&[Role::Supervisor, Role::FrmLead, Role::ForceAdmin])?;
+    s.who
+        .require(&[Role::Supervisor, Role::FrmLead, Role::ForceAdmin])?;
     let force = s.who.force()?;
     let supervisor = (s.who.0.role == Role::Supervisor).then_some(s.who.0.sub);
-    let list = db::with_force(&state.pool, force, move |c| Team::list(c, force, supervisor)).await?;
-    Ok(html(tpl.render("teams.html", context! { nav => s.nav(), teams => list })?))
+    let list = db::with_force(&state.pool, force, move |c| {
+        Team::list(c, force, supervisor)
+    })
+    .await?;
+    Ok(html(tpl.render(
+        "teams.html",
+        context! { nav => s.nav(), teams => list },
+    )?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,11 +193,15 @@ async fn team(
     let team_id = path.into_inner();
     let today = Utc::now().date_naive();
     let from = q.from.unwrap_or(today);
-    let to = q.to.unwrap_or(from + Duration::days(13)).min(from + Duration::days(HEAT_MAP_DAYS - 1));
+    let to =
+        q.to.unwrap_or(from + Duration::days(13))
+            .min(from + Duration::days(HEAT_MAP_DAYS - 1));
     let period = Period { from, to };
     let risk = load_team_risk(&state, &s.who, team_id, &period).await?;
     let force = s.who.force()?;
-    let name = db::with_force(&state.pool, force, move |c| Team::find(c, force, team_id)).await?.name;
+    let name = db::with_force(&state.pool, force, move |c| Team::find(c, force, team_id))
+        .await?
+        .name;
     let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
     let mut rows = Vec::new();
     let mut flags = Vec::new();
@@ -179,7 +210,9 @@ async fn team(
         let mut by_day: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
         for sh in &officer.assessment.shifts {
             let day = sh.start.date_naive();
-            let e = by_day.entry(day).or_insert((sh.fatigue_index, sh.fatigue_index_threshold));
+            let e = by_day
+                .entry(day)
+                .or_insert((sh.fatigue_index, sh.fatigue_index_threshold));
             if sh.fatigue_index > e.0 {
                 *e = (sh.fatigue_index, sh.fatigue_index_threshold);
             }
@@ -196,7 +229,11 @@ async fn team(
                 });
             }
             shift_options.push(ShiftOption {
-                value: format!("{}|{}", officer.staff_number, sh.start.with_timezone(&Utc).to_rfc3339()),
+                value: format!(
+                    "{}|{}",
+                    officer.staff_number,
+                    sh.start.with_timezone(&Utc).to_rfc3339()
+                ),
                 label: format!("{}: {}", officer.staff_number, local(sh.start)),
             });
         }
@@ -260,7 +297,12 @@ fn local_input(value: &str, zone: chrono_tz::Tz) -> Result<DateTime<Utc>, DashEr
         .ok()
         .and_then(|n| zone.from_local_datetime(&n).earliest())
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| DashError::App(AppError::invalid("invalid_shift", format!("`{value}` is not a date and time"))))
+        .ok_or_else(|| {
+            DashError::App(AppError::invalid(
+                "invalid_shift",
+                format!("`{value}` is not a date and time"),
+            ))
+        })
 }
 
 async fn what_if(
@@ -274,8 +316,12 @@ async fn what_if(
     s.check_csrf(&form.csrf)?;
     let form = form.into_inner();
     let force = s.who.force()?;
-    let zone_name = db::with_platform(&state.pool, move |c| Force::by_id(c, force)).await?.time_zone;
-    let zone: chrono_tz::Tz = zone_name.parse().map_err(|_| AppError::internal("force zone"))?;
+    let zone_name = db::with_platform(&state.pool, move |c| Force::by_id(c, force))
+        .await?
+        .time_zone;
+    let zone: chrono_tz::Tz = zone_name
+        .parse()
+        .map_err(|_| AppError::internal("force zone"))?;
     let mut remove = Vec::new();
     if let Some((staff, start)) = form.remove.split_once('|')
         && staff == form.staff_number
@@ -339,7 +385,10 @@ async fn what_if(
 /// the figures that are percentages, the analytics crate's SVG bar charts.
 fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<minijinja::Value>) {
     let cell_of = |p: &analytics::report::TrendPoint, table: &str, column: &str| {
-        p.figures.iter().find(|f| f.table == table && f.column == column).map(|f| f.cell.clone())
+        p.figures
+            .iter()
+            .find(|f| f.table == table && f.column == column)
+            .map(|f| f.cell.clone())
     };
     let rows = r
         .trend
@@ -367,7 +416,9 @@ fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<mini
                 .trend
                 .iter()
                 .map(|p| {
-                    let pc = cell_of(p, table, column).and_then(|c| c.percent).map(|pc| pc.value);
+                    let pc = cell_of(p, table, column)
+                        .and_then(|c| c.percent)
+                        .map(|pc| pc.value);
                     (format!("{} to {}", p.period.from, p.period.to), pc)
                 })
                 .collect();
@@ -423,7 +474,11 @@ struct ScheduleForm {
     period_days: i32,
 }
 
-async fn save_schedule(state: State, req: HttpRequest, form: web::Form<ScheduleForm>) -> PageResult {
+async fn save_schedule(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<ScheduleForm>,
+) -> PageResult {
     let s = session(&state, &req).await?;
     s.check_csrf(&form.csrf)?;
     let force = require_frm(&s)?;
@@ -449,7 +504,11 @@ struct GenerateForm {
     to: NaiveDate,
 }
 
-async fn generate_report(state: State, req: HttpRequest, form: web::Form<GenerateForm>) -> PageResult {
+async fn generate_report(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<GenerateForm>,
+) -> PageResult {
     let s = session(&state, &req).await?;
     s.check_csrf(&form.csrf)?;
     let force = require_frm(&s)?;
@@ -467,31 +526,55 @@ async fn generate_report(state: State, req: HttpRequest, form: web::Form<Generat
                 report,
             },
         )?;
-        db::audit::record(c, Some(force), &who, "generate_report", &format!("report:{id}"))?;
+        db::audit::record(
+            c,
+            Some(force),
+            &who,
+            "generate_report",
+            &format!("report:{id}"),
+        )?;
         Ok(id)
     })
     .await?;
     Ok(see_other(&format!("/dashboard/reports/{run}/report.html")))
 }
 
-async fn report_file(state: State, req: HttpRequest, path: web::Path<(Uuid, String)>) -> PageResult {
+async fn report_file(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(Uuid, String)>,
+) -> PageResult {
     let s = session(&state, &req).await?;
     let force = require_frm(&s)?;
     let (run, format) = path.into_inner();
     let (format, content_type) = match format.as_str() {
-        "html" => (crate::commands::report::Format::Html, "text/html; charset=utf-8"),
-        "csv" => (crate::commands::report::Format::Csv, "text/csv; charset=utf-8"),
+        "html" => (
+            crate::commands::report::Format::Html,
+            "text/html; charset=utf-8",
+        ),
+        "csv" => (
+            crate::commands::report::Format::Csv,
+            "text/csv; charset=utf-8",
+        ),
         "json" => (crate::commands::report::Format::Json, "application/json"),
         _ => return Err(AppError::NotFound.into()),
     };
-    let report = db::with_force(&state.pool, force, move |c| RunSummary::report(c, force, run)).await?;
+    let report = db::with_force(&state.pool, force, move |c| {
+        RunSummary::report(c, force, run)
+    })
+    .await?;
     let body = crate::commands::report::render(&report, format).map_err(AppError::internal)?;
     let mut resp = HttpResponse::Ok();
     resp.content_type(content_type);
     if content_type != "text/html; charset=utf-8" {
         resp.insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"report-{}-{}.{}\"", report.meta.period.from, report.meta.period.to, path_ext(format)),
+            format!(
+                "attachment; filename=\"report-{}-{}.{}\"",
+                report.meta.period.from,
+                report.meta.period.to,
+                path_ext(format)
+            ),
         ));
     }
     Ok(resp.body(body))
@@ -508,7 +591,9 @@ fn path_ext(f: crate::commands::report::Format) -> &'static str {
 async fn npws(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
     let s = session(&state, &req).await?;
     let rows = crate::routes::npws::load_overview(&state, s.who.clone()).await?;
-    Ok(html(tpl.render("npws.html", context! { nav => s.nav(), rows })?))
+    Ok(html(
+        tpl.render("npws.html", context! { nav => s.nav(), rows })?,
+    ))
 }
 
 async fn npws_csv(state: State, req: HttpRequest) -> PageResult {
@@ -519,7 +604,12 @@ async fn npws_csv(state: State, req: HttpRequest) -> PageResult {
     let mut write = || -> Result<Vec<u8>, Box<dyn std::error::Error>> {
         w.write_record(["force", "enrolled", "sharing_sleep", "sharing_check_ins"])?;
         for r in &rows {
-            w.write_record([r.force_slug.clone(), cell(r.enrolled), cell(r.sharing_sleep), cell(r.sharing_check_ins)])?;
+            w.write_record([
+                r.force_slug.clone(),
+                cell(r.enrolled),
+                cell(r.sharing_sleep),
+                cell(r.sharing_check_ins),
+            ])?;
         }
         w.flush()?;
         Ok(w.get_ref().clone())
@@ -527,15 +617,26 @@ async fn npws_csv(state: State, req: HttpRequest) -> PageResult {
     let body = write().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, "attachment; filename=\"npws-overview.csv\""))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"npws-overview.csv\"",
+        ))
         .body(body))
 }
 
-async fn admin_page(state: &State, s: &Session, tpl: &Templates, extra: minijinja::Value) -> PageResult {
+async fn admin_page(
+    state: &State,
+    s: &Session,
+    tpl: &Templates,
+    extra: minijinja::Value,
+) -> PageResult {
     s.who.require(&[Role::ForceAdmin])?;
     let force = s.who.force()?;
     let list = db::with_force(&state.pool, force, move |c| Team::list(c, force, None)).await?;
-    Ok(html(tpl.render("admin.html", context! { nav => s.nav(), teams => list, ..extra })?))
+    Ok(html(tpl.render(
+        "admin.html",
+        context! { nav => s.nav(), teams => list, ..extra },
+    )?))
 }
 
 async fn admin(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
@@ -549,12 +650,19 @@ struct CodeForm {
     staff_number: String,
 }
 
-async fn enrolment_code(state: State, req: HttpRequest, tpl: web::Data<Templates>, form: web::Form<CodeForm>) -> PageResult {
+async fn enrolment_code(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    form: web::Form<CodeForm>,
+) -> PageResult {
     let s = session(&state, &req).await?;
     s.check_csrf(&form.csrf)?;
     let staff = form.staff_number.trim().to_owned();
-    let (code, expires) = crate::routes::force::issue_enrolment_code(&state, s.who.clone(), staff.clone()).await?;
-    let issued = context! { staff, code, expires => expires.format("%d %b %Y %H:%M UTC").to_string() };
+    let (code, expires) =
+        crate::routes::force::issue_enrolment_code(&state, s.who.clone(), staff.clone()).await?;
+    let issued =
+        context! { staff, code, expires => expires.format("%d %b %Y %H:%M UTC").to_string() };
     admin_page(&state, &s, &tpl, context! { issued }).await
 }
 
@@ -565,15 +673,33 @@ struct RosterForm {
     roster: String,
 }
 
-async fn upload_roster(state: State, req: HttpRequest, tpl: web::Data<Templates>, form: web::Form<RosterForm>) -> PageResult {
+async fn upload_roster(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    form: web::Form<RosterForm>,
+) -> PageResult {
     let s = session(&state, &req).await?;
     s.check_csrf(&form.csrf)?;
     s.who.require(&[Role::ForceAdmin])?;
     let form = form.into_inner();
-    let outcome = store_roster(&state, &s.who, form.team, "text/csv", form.roster.as_bytes()).await?;
+    let outcome = store_roster(
+        &state,
+        &s.who,
+        form.team,
+        "text/csv",
+        form.roster.as_bytes(),
+    )
+    .await?;
     let result = match outcome {
         RosterOutcome::Stored { shifts_stored, .. } => context! { stored => shifts_stored },
         RosterOutcome::Rejected(errors) => context! { errors, roster => form.roster },
     };
-    admin_page(&state, &s, &tpl, context! { upload => result, upload_team => form.team }).await
+    admin_page(
+        &state,
+        &s,
+        &tpl,
+        context! { upload => result, upload_team => form.team },
+    )
+    .await
 }

@@ -223,7 +223,11 @@ impl Team {
     ///
     /// # Errors
     /// Database errors.
-    pub fn list(c: &mut PgConnection, force: Uuid, supervisor: Option<Uuid>) -> AppResult<Vec<Team>> {
+    pub fn list(
+        c: &mut PgConnection,
+        force: Uuid,
+        supervisor: Option<Uuid>,
+    ) -> AppResult<Vec<Team>> {
         Ok(diesel::sql_query(format!(
             "{TEAM_SELECT} WHERE t.force_id = $1 AND ($2::uuid IS NULL OR EXISTS \
              (SELECT 1 FROM team_supervisors s WHERE s.force_id = t.force_id AND s.team_id = t.id AND s.account_id = $2)) \
@@ -238,7 +242,12 @@ impl Team {
     ///
     /// # Errors
     /// Database errors.
-    pub fn set_members(c: &mut PgConnection, force: Uuid, id: Uuid, staff: &[String]) -> AppResult<()> {
+    pub fn set_members(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        staff: &[String],
+    ) -> AppResult<()> {
         diesel::sql_query("DELETE FROM team_members WHERE force_id = $1 AND team_id = $2")
             .bind::<SqlUuid, _>(force)
             .bind::<SqlUuid, _>(id)
@@ -258,7 +267,12 @@ impl Team {
     ///
     /// # Errors
     /// Not found when the account is not a supervisor of this force.
-    pub fn add_supervisor(c: &mut PgConnection, force: Uuid, id: Uuid, account: Uuid) -> AppResult<()> {
+    pub fn add_supervisor(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        account: Uuid,
+    ) -> AppResult<()> {
         let found: super::Found = diesel::sql_query(
             "SELECT EXISTS (SELECT 1 FROM accounts WHERE force_id = $1 AND id = $2 \
              AND role = 'supervisor') AS found",
@@ -284,7 +298,14 @@ impl Team {
     ///
     /// # Errors
     /// Database errors.
-    pub fn is_supervised_by(c: &mut PgConnection, force: Uuid, id: Uuid, account: Uuid) -> AppResult<bool> {
-        Ok(Team::list(c, force, Some(account))?.iter().any(|t| t.id == id))
+    pub fn is_supervised_by(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+        account: Uuid,
+    ) -> AppResult<bool> {
+        Ok(Team::list(c, force, Some(account))?
+            .iter()
+            .any(|t| t.id == id))
     }
 }

@@ -72,11 +72,11 @@ pub fn run_migrations(owner_url: &str) -> Result<usize, MigrateError> {
 
 /// Builds the runtime pool without connecting yet, so the server starts (and
 /// reports "not ready") while the database is away.
-pub fn pool(url: &str, size: u32) -> DbPool {
+pub fn pool(url: &str, size: u32, timeout_ms: u64) -> DbPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
-        .connection_timeout(std::time::Duration::from_secs(3))
+        .connection_timeout(std::time::Duration::from_millis(timeout_ms.max(1)))
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(url))
 }
@@ -84,23 +84,14 @@ pub fn pool(url: &str, size: u32) -> DbPool {
 /// Runs `f` in a transaction scoped to `force` (RLS), off the async workers.
 ///
 /// # Errors
-/// Whatever `f` returns; [`AppError::DatabaseUnavailable`] when there is no connection.
+/// Whatever `f` returns; [`crate::error::AppError::DatabaseUnavailable`] when
+/// there is no connection.
 pub async fn with_force<T, F>(pool: &DbPool, force: Uuid, f: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        conn.transaction(|c| {
-            diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
-                .bind::<Text, _>(force.to_string())
-                .execute(c)?;
-            f(c)
-        })
-    })
-    .await?
+    in_transaction(pool, Some(force), f).await
 }
 
 /// Runs `f` in a transaction with no force set: only non-force tables
@@ -113,12 +104,36 @@ where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
 {
+    in_transaction(pool, None, f).await
+}
+
+async fn in_transaction<T, F>(pool: &DbPool, force: Option<Uuid>, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
+{
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        conn.transaction(|c| f(c))
+        conn.transaction(|c| {
+            if let Some(force) = force {
+                set_force(c, force)?;
+            }
+            f(c)
+        })
     })
     .await?
+}
+
+/// Sets the transaction's force for the row-level-security policies.
+///
+/// # Errors
+/// Database errors.
+pub fn set_force(c: &mut PgConnection, force: Uuid) -> AppResult<()> {
+    diesel::sql_query("SELECT set_config('app.force_id', $1, true)")
+        .bind::<Text, _>(force.to_string())
+        .execute(c)?;
+    Ok(())
 }
 
 /// `SELECT 1` through the pool: the readiness probe.

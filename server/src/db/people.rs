@@ -109,7 +109,12 @@ pub fn enrol(c: &mut PgConnection, force: Uuid, code_hash: &str) -> AppResult<(U
 ///
 /// # Errors
 /// Database errors.
-pub fn store_refresh_token(c: &mut PgConnection, force: Uuid, hash: &str, device: Uuid) -> AppResult<()> {
+pub fn store_refresh_token(
+    c: &mut PgConnection,
+    force: Uuid,
+    hash: &str,
+    device: Uuid,
+) -> AppResult<()> {
     diesel::sql_query(
         "INSERT INTO refresh_tokens (force_id, token_hash, device_id, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -126,7 +131,11 @@ pub fn store_refresh_token(c: &mut PgConnection, force: Uuid, hash: &str, device
 ///
 /// # Errors
 /// [`AppError::InvalidCredentials`].
-pub fn spend_refresh_token(c: &mut PgConnection, force: Uuid, hash: &str) -> AppResult<(Uuid, Uuid)> {
+pub fn spend_refresh_token(
+    c: &mut PgConnection,
+    force: Uuid,
+    hash: &str,
+) -> AppResult<(Uuid, Uuid)> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = SqlUuid)]
@@ -153,10 +162,12 @@ pub fn spend_refresh_token(c: &mut PgConnection, force: Uuid, hash: &str) -> App
             .execute(c)?;
         return Err(AppError::InvalidCredentials);
     }
-    diesel::sql_query("UPDATE refresh_tokens SET used_at = now() WHERE force_id = $1 AND token_hash = $2")
-        .bind::<SqlUuid, _>(force)
-        .bind::<Text, _>(hash)
-        .execute(c)?;
+    diesel::sql_query(
+        "UPDATE refresh_tokens SET used_at = now() WHERE force_id = $1 AND token_hash = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(hash)
+    .execute(c)?;
     Ok((row.person_id, row.device_id))
 }
 
@@ -181,7 +192,12 @@ pub fn consent(c: &mut PgConnection, force: Uuid, person: Uuid) -> AppResult<Con
 ///
 /// # Errors
 /// Not found when the person no longer exists.
-pub fn set_consent(c: &mut PgConnection, force: Uuid, person: Uuid, level: Consent) -> AppResult<usize> {
+pub fn set_consent(
+    c: &mut PgConnection,
+    force: Uuid,
+    person: Uuid,
+    level: Consent,
+) -> AppResult<usize> {
     let n = diesel::sql_query(
         "UPDATE persons SET consent = $3, consent_updated_at = now() WHERE force_id = $1 AND id = $2",
     )

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 
 /// A force's report schedule (the default when the force never set one).
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, QueryableByName, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct ReportSchedule {
     /// 5-field cron expression (minute hour day month weekday).
     #[diesel(sql_type = Text)]
@@ -43,7 +45,10 @@ impl ReportSchedule {
     /// [`AppError::Invalid`] with code `invalid_schedule`.
     pub fn validate(&self) -> AppResult<analytics::schedule::Schedule> {
         if !(1..=92).contains(&self.period_days) {
-            return Err(AppError::invalid("invalid_schedule", "period_days: 1 to 92"));
+            return Err(AppError::invalid(
+                "invalid_schedule",
+                "period_days: 1 to 92",
+            ));
         }
         analytics::schedule::Schedule::new(&self.cron, &self.time_zone)
             .map_err(|e| AppError::invalid("invalid_schedule", e.to_string()))
@@ -54,11 +59,13 @@ impl ReportSchedule {
     /// # Errors
     /// Database errors.
     pub fn of(c: &mut PgConnection, force: Uuid) -> AppResult<ReportSchedule> {
-        Ok(diesel::sql_query("SELECT cron, time_zone, period_days FROM report_schedules WHERE force_id = $1")
-            .bind::<SqlUuid, _>(force)
-            .get_result(c)
-            .optional()?
-            .unwrap_or_default())
+        Ok(diesel::sql_query(
+            "SELECT cron, time_zone, period_days FROM report_schedules WHERE force_id = $1",
+        )
+        .bind::<SqlUuid, _>(force)
+        .get_result(c)
+        .optional()?
+        .unwrap_or_default())
     }
 
     /// Stores the force's schedule (validated first).
@@ -161,16 +168,21 @@ impl RunSummary {
     ///
     /// # Errors
     /// Not found (also for another force's run).
-    pub fn report(c: &mut PgConnection, force: Uuid, id: Uuid) -> AppResult<analytics::report::Report> {
+    pub fn report(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+    ) -> AppResult<analytics::report::Report> {
         #[derive(QueryableByName)]
         struct Row {
             #[diesel(sql_type = Jsonb)]
             report: serde_json::Value,
         }
-        let row: Row = diesel::sql_query("SELECT report FROM report_runs WHERE force_id = $1 AND id = $2")
-            .bind::<SqlUuid, _>(force)
-            .bind::<SqlUuid, _>(id)
-            .get_result(c)?;
+        let row: Row =
+            diesel::sql_query("SELECT report FROM report_runs WHERE force_id = $1 AND id = $2")
+                .bind::<SqlUuid, _>(force)
+                .bind::<SqlUuid, _>(id)
+                .get_result(c)?;
         serde_json::from_value(row.report).map_err(AppError::internal)
     }
 
@@ -207,9 +219,11 @@ pub fn try_lock(c: &mut PgConnection, force: Uuid) -> AppResult<bool> {
         #[diesel(sql_type = Bool)]
         locked: bool,
     }
-    let row: Row = diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtextextended('report:' || $1, 0)) AS locked")
-        .bind::<Text, _>(force.to_string())
-        .get_result(c)?;
+    let row: Row = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('report:' || $1, 0)) AS locked",
+    )
+    .bind::<Text, _>(force.to_string())
+    .get_result(c)?;
     Ok(row.locked)
 }
 
@@ -292,7 +306,10 @@ pub fn load_staff(
     .bind::<Timestamptz, _>(to)
     .load(c)?;
     for s in shifts {
-        out.entry(s.staff_number).or_default().shifts.push((s.start_at, s.end_at));
+        out.entry(s.staff_number)
+            .or_default()
+            .shifts
+            .push((s.start_at, s.end_at));
     }
     // Consent is re-checked here: a summary synced before a withdrawal of
     // sleep consent is not used.
@@ -313,9 +330,10 @@ pub fn load_staff(
             out.entry(r.staff_number).or_default().records.push(rec);
         }
     }
-    let links: Vec<LinkRow> = diesel::sql_query("SELECT staff_number, person_id FROM staff_links WHERE force_id = $1")
-        .bind::<SqlUuid, _>(force)
-        .load(c)?;
+    let links: Vec<LinkRow> =
+        diesel::sql_query("SELECT staff_number, person_id FROM staff_links WHERE force_id = $1")
+            .bind::<SqlUuid, _>(force)
+            .load(c)?;
     for l in links {
         if let Some(d) = out.get_mut(&l.staff_number) {
             d.person = Some(l.person_id);

@@ -25,20 +25,27 @@ pub fn store(
         .iter()
         .filter(|e| mobile_core::roster::is_duty(e.activity.as_deref()))
         .collect();
+    // One statement for the whole file (unnest of column arrays); the last
+    // row for a (person, start) wins, as a re-upload would.
+    let mut latest: std::collections::BTreeMap<(&str, DateTime<Utc>), &RosterEntry> =
+        Default::default();
     for e in &duties {
-        diesel::sql_query(
-            "INSERT INTO shifts (force_id, staff_number, start_at, end_at, activity, upload_id) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (force_id, staff_number, start_at) \
-             DO UPDATE SET end_at = EXCLUDED.end_at, activity = EXCLUDED.activity, upload_id = EXCLUDED.upload_id",
-        )
-        .bind::<SqlUuid, _>(force)
-        .bind::<Text, _>(&e.staff_id)
-        .bind::<Timestamptz, _>(e.shift.start())
-        .bind::<Timestamptz, _>(e.shift.end())
-        .bind::<Nullable<Text>, _>(e.activity.as_deref())
-        .bind::<SqlUuid, _>(upload)
-        .execute(c)?;
+        latest.insert((e.staff_id.as_str(), e.shift.start()), e);
     }
+    let rows: Vec<&RosterEntry> = latest.into_values().collect();
+    diesel::sql_query(
+        "INSERT INTO shifts (force_id, staff_number, start_at, end_at, activity, upload_id) \
+         SELECT $1, s, b, e, a, $6 FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS r(s, b, e, a) \
+         ON CONFLICT (force_id, staff_number, start_at) \
+         DO UPDATE SET end_at = EXCLUDED.end_at, activity = EXCLUDED.activity, upload_id = EXCLUDED.upload_id",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(rows.iter().map(|e| e.staff_id.clone()).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|e| e.shift.start()).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|e| e.shift.end()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|e| e.activity.clone()).collect::<Vec<_>>())
+    .bind::<SqlUuid, _>(upload)
+    .execute(c)?;
     diesel::sql_query(
         "INSERT INTO roster_uploads (force_id, id, uploaded_by, format, shifts_stored, lines_rejected) \
          VALUES ($1, $2, $3, $4, $5, 0)",
@@ -47,9 +54,9 @@ pub fn store(
     .bind::<SqlUuid, _>(upload)
     .bind::<SqlUuid, _>(uploaded_by)
     .bind::<Text, _>(format)
-    .bind::<Integer, _>(i32::try_from(duties.len()).unwrap_or(i32::MAX))
+    .bind::<Integer, _>(i32::try_from(rows.len()).unwrap_or(i32::MAX))
     .execute(c)?;
-    Ok(duties.len())
+    Ok(rows.len())
 }
 
 /// One stored shift.
@@ -98,12 +105,14 @@ pub fn person_of(c: &mut PgConnection, force: Uuid, staff: &str) -> AppResult<Op
         #[diesel(sql_type = SqlUuid)]
         person_id: Uuid,
     }
-    Ok(diesel::sql_query("SELECT person_id FROM staff_links WHERE force_id = $1 AND staff_number = $2")
-        .bind::<SqlUuid, _>(force)
-        .bind::<Text, _>(staff)
-        .get_result::<Row>(c)
-        .optional()?
-        .map(|r| r.person_id))
+    Ok(diesel::sql_query(
+        "SELECT person_id FROM staff_links WHERE force_id = $1 AND staff_number = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(staff)
+    .get_result::<Row>(c)
+    .optional()?
+    .map(|r| r.person_id))
 }
 
 /// The staff number behind a pseudonym.
@@ -116,9 +125,11 @@ pub fn staff_of(c: &mut PgConnection, force: Uuid, person: Uuid) -> AppResult<St
         #[diesel(sql_type = Text)]
         staff_number: String,
     }
-    let r: Row = diesel::sql_query("SELECT staff_number FROM staff_links WHERE force_id = $1 AND person_id = $2")
-        .bind::<SqlUuid, _>(force)
-        .bind::<SqlUuid, _>(person)
-        .get_result(c)?;
+    let r: Row = diesel::sql_query(
+        "SELECT staff_number FROM staff_links WHERE force_id = $1 AND person_id = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(person)
+    .get_result(c)?;
     Ok(r.staff_number)
 }

@@ -180,48 +180,26 @@ fn upsert(
     })
 }
 
-/// Recorded main sleeps for people, from their daily summaries, in a period:
-/// (person, start, end).
+/// Recorded main sleeps of one member of staff (when enrolled and sharing)
+/// in a period, from their daily summaries.
 ///
 /// # Errors
 /// Database errors.
 pub fn recorded_sleeps(
     c: &mut PgConnection,
     force: Uuid,
-    persons: &[Uuid],
+    staff: &str,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<(Uuid, chrono::DateTime<Utc>, chrono::DateTime<Utc>)>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        person_id: Uuid,
-        #[diesel(sql_type = Jsonb)]
-        payload: serde_json::Value,
-    }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT r.person_id, r.payload FROM sync_records r JOIN persons p ON p.force_id = r.force_id AND p.id = r.person_id \
-         WHERE r.force_id = $1 AND r.person_id = ANY($2) AND r.kind = 'daily_summary' \
-           AND p.consent <> 'roster_only' AND r.local_date BETWEEN $3 AND $4 ORDER BY r.local_date",
-    )
-    .bind::<SqlUuid, _>(force)
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(persons)
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .load(c)?;
-    Ok(rows
+) -> AppResult<Vec<models::SleepPeriod>> {
+    Ok(team_summaries(c, force, &[staff.to_owned()], from, to)?
         .into_iter()
-        .filter_map(|r| match serde_json::from_value::<SyncRecord>(r.payload) {
-            Ok(SyncRecord::DailySummary(s)) => {
-                Some((r.person_id, s.main_sleep_start?, s.main_sleep_end?))
-            }
-            _ => None,
-        })
+        .filter_map(|(_, s)| models::SleepPeriod::new(s.main_sleep_start?, s.main_sleep_end?).ok())
         .collect())
 }
 
 /// Daily summaries of a team's consenting, enrolled members in a period:
-/// (person, summary). Only for aggregates (routes::risk::wellbeing).
+/// (person, summary).
 ///
 /// # Errors
 /// Database errors.

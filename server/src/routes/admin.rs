@@ -41,10 +41,16 @@ pub fn check_account(a: &NewAccount) -> AppResult<()> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !name_ok {
-        return Err(AppError::invalid("invalid_account", "username: 1 to 64 of a-z 0-9 . _ - @"));
+        return Err(AppError::invalid(
+            "invalid_account",
+            "username: 1 to 64 of a-z 0-9 . _ - @",
+        ));
     }
     if a.password.chars().count() < 12 {
-        return Err(AppError::invalid("invalid_account", "password: at least 12 characters"));
+        return Err(AppError::invalid(
+            "invalid_account",
+            "password: at least 12 characters",
+        ));
     }
     Ok(())
 }
@@ -54,20 +60,37 @@ pub fn check_account(a: &NewAccount) -> AppResult<()> {
     (status = 201, body = crate::db::accounts::Force),
     (status = 409, description = "conflict", body = crate::error::Problem)))]
 #[post("/admin/forces")]
-pub async fn create_force(state: State, who: Identity, body: web::Json<NewForce>) -> AppResult<HttpResponse> {
+pub async fn create_force(
+    state: State,
+    who: Identity,
+    body: web::Json<NewForce>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::PlatformAdmin])?;
-    let NewForce { slug, name, time_zone } = body.into_inner();
+    let NewForce {
+        slug,
+        name,
+        time_zone,
+    } = body.into_inner();
     let tz = time_zone.unwrap_or_else(|| "Europe/London".to_owned());
     if tz.parse::<chrono_tz::Tz>().is_err() {
-        return Err(AppError::invalid("invalid_time_zone", "time_zone is not an IANA zone"));
+        return Err(AppError::invalid(
+            "invalid_time_zone",
+            "time_zone is not an IANA zone",
+        ));
     }
     let valid_slug = (2..=40).contains(&slug.len())
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !slug.starts_with('-');
     if !valid_slug {
-        return Err(AppError::invalid("invalid_slug", "slug: 2 to 40 of a-z 0-9 -"));
+        return Err(AppError::invalid(
+            "invalid_slug",
+            "slug: 2 to 40 of a-z 0-9 -",
+        ));
     }
-    let force = db::with_platform(&state.pool, move |c| Force::create(c, &slug, &name, &tz)).await?;
+    let force =
+        db::with_platform(&state.pool, move |c| Force::create(c, &slug, &name, &tz)).await?;
     Ok(HttpResponse::Created().json(force))
 }
 
@@ -93,13 +116,18 @@ pub async fn create_force_admin(
         db::accounts::create_force_account(c, id, &username, &hash, "force_admin")
     })
     .await?;
-    Ok(HttpResponse::Created().json(json!({ "id": account, "force_id": id, "role": "force_admin" })))
+    Ok(HttpResponse::Created()
+        .json(json!({ "id": account, "force_id": id, "role": "force_admin" })))
 }
 
 /// Creates an NPWS analyst account (platform admin).
 #[utoipa::path(post, path = "/v1/admin/analysts", request_body = NewAccount, responses((status = 201, description = "created")))]
 #[post("/admin/analysts")]
-pub async fn create_analyst(state: State, who: Identity, body: web::Json<NewAccount>) -> AppResult<HttpResponse> {
+pub async fn create_analyst(
+    state: State,
+    who: Identity,
+    body: web::Json<NewAccount>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::PlatformAdmin])?;
     let body = body.into_inner();
     check_account(&body)?;
@@ -121,7 +149,9 @@ pub async fn rotate_keys(state: State, who: Identity) -> AppResult<HttpResponse>
     let kid = state.keys.rotate(&state.pool).await?;
     let audit_who = who.clone();
     let target = format!("key:{kid}");
-    db::with_platform(&state.pool, move |c| db::audit::record(c, None, &audit_who, "rotate_signing_key", &target))
-        .await?;
+    db::with_platform(&state.pool, move |c| {
+        db::audit::record(c, None, &audit_who, "rotate_signing_key", &target)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "kid": kid })))
 }

@@ -29,7 +29,12 @@ fn client_address(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn tokens(access: String, ttl: i64, refresh_token: Option<String>, device: Option<Uuid>) -> SessionTokens {
+fn tokens(
+    access: String,
+    ttl: i64,
+    refresh_token: Option<String>,
+    device: Option<Uuid>,
+) -> SessionTokens {
     SessionTokens {
         access_token: access,
         token_type: "Bearer".to_owned(),
@@ -58,7 +63,11 @@ fn unknown_as_credentials(e: AppError) -> AppError {
     (status = 401, description = "invalid_credentials", body = crate::error::Problem),
     (status = 429, description = "rate_limited", body = crate::error::Problem)))]
 #[post("/auth/login")]
-pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
+pub async fn login(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> AppResult<HttpResponse> {
     let access = password_sign_in(&state, &req, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tokens(access, state.keys.ttl_seconds(), None, None)))
 }
@@ -68,9 +77,17 @@ pub async fn login(state: State, req: HttpRequest, body: web::Json<LoginRequest>
 ///
 /// # Errors
 /// `invalid_credentials`, `rate_limited`, database errors.
-pub async fn password_sign_in(state: &State, req: &HttpRequest, body: LoginRequest) -> AppResult<String> {
+pub async fn password_sign_in(
+    state: &State,
+    req: &HttpRequest,
+    body: LoginRequest,
+) -> AppResult<String> {
     let per_user = state.config.sign_in_per_minute;
-    let user_bucket = format!("sign-in:{}:{}", body.force.as_deref().unwrap_or("-"), body.username);
+    let user_bucket = format!(
+        "sign-in:{}:{}",
+        body.force.as_deref().unwrap_or("-"),
+        body.username
+    );
     let addr_bucket = format!("sign-in-addr:{}", client_address(req));
     // Counted in its own transaction so a failed attempt still counts.
     db::with_platform(&state.pool, move |c| {
@@ -82,7 +99,10 @@ pub async fn password_sign_in(state: &State, req: &HttpRequest, body: LoginReque
     let username = body.username.clone();
     let (force, cred) = match body.force.clone() {
         None => {
-            let cred = db::with_platform(&state.pool, move |c| db::accounts::platform_credential(c, &username)).await?;
+            let cred = db::with_platform(&state.pool, move |c| {
+                db::accounts::platform_credential(c, &username)
+            })
+            .await?;
             (None, cred)
         }
         Some(slug) => {
@@ -90,25 +110,44 @@ pub async fn password_sign_in(state: &State, req: &HttpRequest, body: LoginReque
                 .await
                 .map_err(unknown_as_credentials)?;
             let id = force.id;
-            let cred = db::with_force(&state.pool, id, move |c| db::accounts::force_credential(c, id, &username)).await?;
+            let cred = db::with_force(&state.pool, id, move |c| {
+                db::accounts::force_credential(c, id, &username)
+            })
+            .await?;
             (Some(id), cred)
         }
     };
     let password = body.password;
     // Verify off the async workers: argon2 is deliberately slow.
-    let checked = web::block(move || cred.filter(|c| verify_password(&password, &c.password_hash))).await?;
+    let checked =
+        web::block(move || cred.filter(|c| verify_password(&password, &c.password_hash))).await?;
     let cred = checked.ok_or(AppError::InvalidCredentials)?;
     let role = role_of(&cred.role)?;
     state.keys.issue(cred.id, role, force, None)
 }
 
-async fn device_tokens(state: &State, force: Uuid, person: Uuid, device: Uuid) -> AppResult<SessionTokens> {
+async fn device_tokens(
+    state: &State,
+    force: Uuid,
+    person: Uuid,
+    device: Uuid,
+) -> AppResult<SessionTokens> {
     // The force id leads the token so the lookup can be scoped before it.
     let refresh_token = format!("{force}.{}", random_secret(32));
     let hash = secret_hash(&refresh_token);
-    db::with_force(&state.pool, force, move |c| people::store_refresh_token(c, force, &hash, device)).await?;
-    let access = state.keys.issue(person, Role::Officer, Some(force), Some(device))?;
-    Ok(tokens(access, state.keys.ttl_seconds(), Some(refresh_token), Some(device)))
+    db::with_force(&state.pool, force, move |c| {
+        people::store_refresh_token(c, force, &hash, device)
+    })
+    .await?;
+    let access = state
+        .keys
+        .issue(person, Role::Officer, Some(force), Some(device))?;
+    Ok(tokens(
+        access,
+        state.keys.ttl_seconds(),
+        Some(refresh_token),
+        Some(device),
+    ))
 }
 
 /// A phone redeems a one-time enrolment code: a pseudonymous person (new, or
@@ -118,7 +157,11 @@ async fn device_tokens(state: &State, force: Uuid, person: Uuid, device: Uuid) -
     (status = 401, description = "invalid_credentials", body = crate::error::Problem),
     (status = 429, description = "rate_limited", body = crate::error::Problem)))]
 #[post("/enrol")]
-pub async fn enrol(state: State, req: HttpRequest, body: web::Json<EnrolRequest>) -> AppResult<HttpResponse> {
+pub async fn enrol(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<EnrolRequest>,
+) -> AppResult<HttpResponse> {
     let limit = state.config.enrol_per_minute;
     let bucket = format!("enrol-addr:{}", client_address(&req));
     db::with_platform(&state.pool, move |c| db::rate_limit::hit(c, &bucket, limit)).await?;
@@ -128,7 +171,8 @@ pub async fn enrol(state: State, req: HttpRequest, body: web::Json<EnrolRequest>
         .map_err(unknown_as_credentials)?;
     let id = force.id;
     let hash = secret_hash(code.trim());
-    let (person, device) = db::with_force(&state.pool, id, move |c| people::enrol(c, id, &hash)).await?;
+    let (person, device) =
+        db::with_force(&state.pool, id, move |c| people::enrol(c, id, &hash)).await?;
     Ok(HttpResponse::Ok().json(device_tokens(&state, id, person, device).await?))
 }
 
@@ -146,7 +190,10 @@ pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> AppResult
         .ok_or(AppError::InvalidCredentials)?;
     let hash = secret_hash(&token);
     // A revocation on reuse must commit even though the answer is an error.
-    let spent = db::with_force(&state.pool, force, move |c| Ok(people::spend_refresh_token(c, force, &hash))).await?;
+    let spent = db::with_force(&state.pool, force, move |c| {
+        Ok(people::spend_refresh_token(c, force, &hash))
+    })
+    .await?;
     let (person, device) = spent?;
     Ok(HttpResponse::Ok().json(device_tokens(&state, force, person, device).await?))
 }

@@ -25,7 +25,11 @@ pub struct NewStaff {
 /// Creates a staff account in the caller's force (force admin).
 #[utoipa::path(post, path = "/v1/force/accounts", request_body = NewStaff, responses((status = 201, description = "created")))]
 #[post("/force/accounts")]
-pub async fn create_account(state: State, who: Identity, body: web::Json<NewStaff>) -> AppResult<HttpResponse> {
+pub async fn create_account(
+    state: State,
+    who: Identity,
+    body: web::Json<NewStaff>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
     let NewStaff { account, role } = body.into_inner();
@@ -34,7 +38,12 @@ pub async fn create_account(state: State, who: Identity, body: web::Json<NewStaf
         Role::Supervisor => "supervisor",
         Role::FrmLead => "frm_lead",
         Role::ForceAdmin => "force_admin",
-        _ => return Err(AppError::invalid("invalid_role", "role: supervisor, frm_lead or force_admin")),
+        _ => {
+            return Err(AppError::invalid(
+                "invalid_role",
+                "role: supervisor, frm_lead or force_admin",
+            ));
+        }
     };
     let hash = web::block(move || hash_password(&account.password)).await??;
     let username = account.username;
@@ -56,12 +65,19 @@ pub struct NewTeam {
 /// Creates a team (force admin).
 #[utoipa::path(post, path = "/v1/force/teams", request_body = NewTeam, responses((status = 201, body = crate::db::accounts::Team)))]
 #[post("/force/teams")]
-pub async fn create_team(state: State, who: Identity, body: web::Json<NewTeam>) -> AppResult<HttpResponse> {
+pub async fn create_team(
+    state: State,
+    who: Identity,
+    body: web::Json<NewTeam>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
     let name = body.into_inner().name;
     if name.trim().is_empty() || name.len() > 200 {
-        return Err(AppError::invalid("invalid_team", "name: 1 to 200 characters"));
+        return Err(AppError::invalid(
+            "invalid_team",
+            "name: 1 to 200 characters",
+        ));
     }
     let team = db::with_force(&state.pool, force, move |c| Team::create(c, force, &name)).await?;
     Ok(HttpResponse::Created().json(team))
@@ -101,7 +117,10 @@ pub async fn set_members(
     let team = team.into_inner();
     let staff = body.into_inner().staff_numbers;
     if staff.iter().any(|s| s.trim().is_empty() || s.len() > 64) {
-        return Err(AppError::invalid("invalid_staff_number", "staff numbers: 1 to 64 characters"));
+        return Err(AppError::invalid(
+            "invalid_staff_number",
+            "staff numbers: 1 to 64 characters",
+        ));
     }
     let updated = db::with_force(&state.pool, force, move |c| {
         Team::find(c, force, team)?;
@@ -153,7 +172,11 @@ pub struct CodeRequest {
 /// valid 72 hours. Only its hash is stored.
 #[utoipa::path(post, path = "/v1/force/enrolment-codes", request_body = CodeRequest, responses((status = 201, description = "the code")))]
 #[post("/force/enrolment-codes")]
-pub async fn enrolment_code(state: State, who: Identity, body: web::Json<CodeRequest>) -> AppResult<HttpResponse> {
+pub async fn enrolment_code(
+    state: State,
+    who: Identity,
+    body: web::Json<CodeRequest>,
+) -> AppResult<HttpResponse> {
     let (code, expires) = issue_enrolment_code(&state, who, body.into_inner().staff_number).await?;
     Ok(HttpResponse::Created().json(json!({ "code": code, "expires_at": expires })))
 }
@@ -170,7 +193,10 @@ pub async fn issue_enrolment_code(
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
     if staff.trim().is_empty() || staff.len() > 64 {
-        return Err(AppError::invalid("invalid_staff_number", "staff number: 1 to 64 characters"));
+        return Err(AppError::invalid(
+            "invalid_staff_number",
+            "staff number: 1 to 64 characters",
+        ));
     }
     let code = random_secret(12);
     let hash = secret_hash(&code);
@@ -189,6 +215,9 @@ pub async fn issue_enrolment_code(
 pub async fn audit(state: State, who: Identity) -> AppResult<HttpResponse> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
-    let entries = db::with_force(&state.pool, force, move |c| db::audit::latest(c, force, 500)).await?;
+    let entries = db::with_force(&state.pool, force, move |c| {
+        db::audit::latest(c, force, 500)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(entries))
 }

@@ -20,17 +20,27 @@ fn officer(who: &Identity) -> AppResult<(Uuid, Uuid)> {
 #[get("/me/consent")]
 pub async fn get_consent(state: State, who: Identity) -> AppResult<HttpResponse> {
     let (force, person) = officer(&who)?;
-    let level = db::with_force(&state.pool, force, move |c| people::consent(c, force, person)).await?;
+    let level = db::with_force(&state.pool, force, move |c| {
+        people::consent(c, force, person)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ConsentBody { level }))
 }
 
 /// Changes consent; records no longer covered are deleted at once.
 #[utoipa::path(put, path = "/v1/me/consent", request_body = Object, responses((status = 200, body = Object)))]
 #[put("/me/consent")]
-pub async fn put_consent(state: State, who: Identity, body: web::Json<ConsentBody>) -> AppResult<HttpResponse> {
+pub async fn put_consent(
+    state: State,
+    who: Identity,
+    body: web::Json<ConsentBody>,
+) -> AppResult<HttpResponse> {
     let (force, person) = officer(&who)?;
     let level = body.into_inner().level;
-    let deleted = db::with_force(&state.pool, force, move |c| people::set_consent(c, force, person, level)).await?;
+    let deleted = db::with_force(&state.pool, force, move |c| {
+        people::set_consent(c, force, person, level)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "level": level, "records_deleted": deleted })))
 }
 
@@ -39,7 +49,10 @@ pub async fn put_consent(state: State, who: Identity, body: web::Json<ConsentBod
 #[get("/me/export")]
 pub async fn export(state: State, who: Identity) -> AppResult<HttpResponse> {
     let (force, person) = officer(&who)?;
-    let doc = db::with_force(&state.pool, force, move |c| people::export(c, force, person)).await?;
+    let doc = db::with_force(&state.pool, force, move |c| {
+        people::export(c, force, person)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(doc))
 }
 
@@ -48,6 +61,9 @@ pub async fn export(state: State, who: Identity) -> AppResult<HttpResponse> {
 #[delete("/me")]
 pub async fn withdraw(state: State, who: Identity) -> AppResult<HttpResponse> {
     let (force, person) = officer(&who)?;
-    db::with_force(&state.pool, force, move |c| people::withdraw(c, force, person)).await?;
+    db::with_force(&state.pool, force, move |c| {
+        people::withdraw(c, force, person)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

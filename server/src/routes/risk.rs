@@ -16,7 +16,10 @@ use uuid::Uuid;
 
 use super::State;
 use crate::auth::{Identity, Role};
-use crate::db::{self, accounts::{Force, Team}};
+use crate::db::{
+    self,
+    accounts::{Force, Team},
+};
 use crate::error::{AppError, AppResult};
 
 /// Smallest group an aggregate may describe.
@@ -67,8 +70,12 @@ impl Period {
             ));
         }
         let start = self.from.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let end = (self.to + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        start.zip(end).ok_or_else(|| AppError::invalid("invalid_period", "bad dates"))
+        let end = (self.to + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc());
+        start
+            .zip(end)
+            .ok_or_else(|| AppError::invalid("invalid_period", "bad dates"))
     }
 }
 
@@ -110,6 +117,19 @@ fn assess(
     Ok(a)
 }
 
+/// The force's zone and the staff's shifts from [`LOOKBACK_DAYS`] before `from` to `to`.
+fn roster_context(
+    c: &mut diesel::PgConnection,
+    force: Uuid,
+    staff: &[String],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<(String, Vec<db::rosters::StoredShift>)> {
+    let zone = Force::by_id(c, force)?.time_zone;
+    let rows = db::rosters::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
+    Ok((zone, rows))
+}
+
 fn shifts_of(rows: &[db::rosters::StoredShift], staff: &str) -> Vec<Shift> {
     rows.iter()
         .filter(|r| r.staff_number == staff)
@@ -135,17 +155,27 @@ pub async fn team_risk(
 ///
 /// # Errors
 /// Forbidden, not found, `invalid_period`, database errors.
-pub async fn load_team_risk(state: &State, who: &Identity, team: Uuid, period: &Period) -> AppResult<TeamRisk> {
+pub async fn load_team_risk(
+    state: &State,
+    who: &Identity,
+    team: Uuid,
+    period: &Period,
+) -> AppResult<TeamRisk> {
     let team = team_access(state, who, team).await?;
     let (from, to) = period.bounds()?;
     let force = who.force()?;
     let members = team.members.clone();
     let audit_who = who.clone();
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.time_zone;
-        let rows = db::rosters::between(c, force, &members, from - Duration::days(LOOKBACK_DAYS), to)?;
-        db::audit::record(c, Some(force), &audit_who, "read_team_risk", &format!("team:{}", team.id))?;
-        Ok((zone, rows))
+        let context = roster_context(c, force, &members, from, to)?;
+        db::audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_team_risk",
+            &format!("team:{}", team.id),
+        )?;
+        Ok(context)
     })
     .await?;
     let members = team.members;
@@ -218,19 +248,29 @@ pub async fn what_if(
     team: web::Path<Uuid>,
     body: web::Json<WhatIf>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(compute_what_if(&state, &who, team.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok()
+        .json(compute_what_if(&state, &who, team.into_inner(), body.into_inner()).await?))
 }
 
 /// The what-if's answer (also the dashboard's what-if editor). Nothing is stored.
 ///
 /// # Errors
 /// Forbidden, not found (team, or staff not in it), `invalid_shift`, database errors.
-pub async fn compute_what_if(state: &State, who: &Identity, team: Uuid, body: WhatIf) -> AppResult<WhatIfAnswer> {
+pub async fn compute_what_if(
+    state: &State,
+    who: &Identity,
+    team: Uuid,
+    body: WhatIf,
+) -> AppResult<WhatIfAnswer> {
     let team = team_access(state, who, team).await?;
     if !team.members.contains(&body.staff_number) {
         return Err(AppError::NotFound);
     }
-    let (from, to) = Period { from: body.from, to: body.to }.bounds()?;
+    let (from, to) = Period {
+        from: body.from,
+        to: body.to,
+    }
+    .bounds()?;
     let added: Vec<Shift> = body
         .add
         .iter()
@@ -240,8 +280,7 @@ pub async fn compute_what_if(state: &State, who: &Identity, team: Uuid, body: Wh
     let force = who.force()?;
     let staff = vec![body.staff_number.clone()];
     let (zone, rows) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.time_zone;
-        Ok((zone, db::rosters::between(c, force, &staff, from - Duration::days(LOOKBACK_DAYS), to)?))
+        roster_context(c, force, &staff, from, to)
     })
     .await?;
     web::block(move || -> AppResult<WhatIfAnswer> {
@@ -294,7 +333,13 @@ pub async fn wellbeing(
     let members = team.members.clone();
     let audit_who = who.clone();
     let summaries = db::with_force(&state.pool, force, move |c| {
-        db::audit::record(c, Some(force), &audit_who, "read_team_wellbeing", &format!("team:{}", team.id))?;
+        db::audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_team_wellbeing",
+            &format!("team:{}", team.id),
+        )?;
         db::sync::team_summaries(c, force, &members, from, to)
     })
     .await?;
@@ -310,11 +355,28 @@ pub async fn wellbeing(
         }
     } else {
         let n = summaries.len() as f64;
-        let sleep = summaries.iter().map(|(_, s)| f64::from(s.sleep_minutes)).sum::<f64>() / n / 60.0;
-        let debt = summaries.iter().map(|(_, s)| f64::from(s.sleep_debt_minutes)).sum::<f64>() / n / 60.0;
-        let banded: Vec<_> = summaries.iter().filter_map(|(_, s)| s.recovery_band).collect();
+        let sleep = summaries
+            .iter()
+            .map(|(_, s)| f64::from(s.sleep_minutes))
+            .sum::<f64>()
+            / n
+            / 60.0;
+        let debt = summaries
+            .iter()
+            .map(|(_, s)| f64::from(s.sleep_debt_minutes))
+            .sum::<f64>()
+            / n
+            / 60.0;
+        let banded: Vec<_> = summaries
+            .iter()
+            .filter_map(|(_, s)| s.recovery_band)
+            .collect();
         let red = (!banded.is_empty()).then(|| {
-            banded.iter().filter(|b| **b == models::sync::RecoveryBand::Red).count() as f64 / banded.len() as f64
+            banded
+                .iter()
+                .filter(|b| **b == models::sync::RecoveryBand::Red)
+                .count() as f64
+                / banded.len() as f64
         });
         Wellbeing {
             team_id: team.id,
@@ -332,27 +394,29 @@ pub async fn wellbeing(
 /// share it (each shift says which basis).
 #[utoipa::path(get, path = "/v1/me/risk", params(Period), responses((status = 200, body = Object)))]
 #[get("/me/risk")]
-pub async fn my_risk(state: State, who: Identity, period: web::Query<Period>) -> AppResult<HttpResponse> {
+pub async fn my_risk(
+    state: State,
+    who: Identity,
+    period: web::Query<Period>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::Officer])?;
     let force = who.force()?;
     let person = who.0.sub;
     let (from, to) = period.bounds()?;
     let (pfrom, pto) = (period.from - Duration::days(LOOKBACK_DAYS), period.to);
     let (zone, rows, sleeps) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.time_zone;
         let staff = db::rosters::staff_of(c, force, person)?;
-        let rows = db::rosters::between(c, force, &[staff], from - Duration::days(LOOKBACK_DAYS), to)?;
-        let sleeps = db::sync::recorded_sleeps(c, force, &[person], pfrom, pto)?;
+        let sleeps = db::sync::recorded_sleeps(c, force, &staff, pfrom, pto)?;
+        let (zone, rows) = roster_context(c, force, &[staff], from, to)?;
         Ok((zone, rows, sleeps))
     })
     .await?;
     let assessment = web::block(move || {
-        let shifts: Vec<Shift> = rows.iter().filter_map(|r| Shift::new(r.start_at, r.end_at).ok()).collect();
-        let recorded: Vec<SleepPeriod> = sleeps
+        let shifts: Vec<Shift> = rows
             .iter()
-            .filter_map(|(_, s, e)| SleepPeriod::new(*s, *e).ok())
+            .filter_map(|r| Shift::new(r.start_at, r.end_at).ok())
             .collect();
-        assess(&shifts, &recorded, &zone, from)
+        assess(&shifts, &sleeps, &zone, from)
     })
     .await??;
     Ok(HttpResponse::Ok().json(assessment))

@@ -34,9 +34,11 @@ pub async fn upload(
         .unwrap_or("")
         .to_ascii_lowercase();
     match store_roster(&state, &who, team.into_inner(), &content_type, &body).await? {
-        RosterOutcome::Stored { shifts_stored, format } => {
-            Ok(HttpResponse::Created().json(json!({ "shifts_stored": shifts_stored, "format": format })))
-        }
+        RosterOutcome::Stored {
+            shifts_stored,
+            format,
+        } => Ok(HttpResponse::Created()
+            .json(json!({ "shifts_stored": shifts_stored, "format": format }))),
         RosterOutcome::Rejected(errors) => Ok(HttpResponse::UnprocessableEntity()
             .content_type("application/problem+json")
             .json(json!({
@@ -79,14 +81,24 @@ pub async fn store_roster(
     let force_id = who.force()?;
     let members = team_access(state, who, team).await?.members;
     let force = db::with_platform(&state.pool, move |c| Force::by_id(c, force_id)).await?;
-    let zone: chrono_tz::Tz = force.time_zone.parse().map_err(|_| AppError::internal("force zone"))?;
+    let zone: chrono_tz::Tz = force
+        .time_zone
+        .parse()
+        .map_err(|_| AppError::internal("force zone"))?;
     let (format, parsed) = if content_type.starts_with("text/calendar") {
-        let text = std::str::from_utf8(body).map_err(|_| AppError::invalid("invalid_roster", "not UTF-8"))?;
-        ("ical", mobile_core::roster::icalendar_format::parse(text, zone))
+        let text = std::str::from_utf8(body)
+            .map_err(|_| AppError::invalid("invalid_roster", "not UTF-8"))?;
+        (
+            "ical",
+            mobile_core::roster::icalendar_format::parse(text, zone),
+        )
     } else if content_type.starts_with("text/csv") {
         ("csv", mobile_core::roster::csv_format::parse(body, zone))
     } else {
-        return Err(AppError::invalid("unsupported_media_type", "send text/csv or text/calendar"));
+        return Err(AppError::invalid(
+            "unsupported_media_type",
+            "send text/csv or text/calendar",
+        ));
     };
     let mut errors = match &parsed {
         Ok(_) => Vec::new(),
@@ -109,9 +121,18 @@ pub async fn store_roster(
     let audit_who = who.clone();
     let stored = db::with_force(&state.pool, force_id, move |c| {
         let n = db::rosters::store(c, force_id, audit_who.0.sub, format, &entries)?;
-        db::audit::record(c, Some(force_id), &audit_who, "upload_roster", &format!("team:{team}"))?;
+        db::audit::record(
+            c,
+            Some(force_id),
+            &audit_who,
+            "upload_roster",
+            &format!("team:{team}"),
+        )?;
         Ok(n)
     })
     .await?;
-    Ok(RosterOutcome::Stored { shifts_stored: stored, format })
+    Ok(RosterOutcome::Stored {
+        shifts_stored: stored,
+        format,
+    })
 }

@@ -18,7 +18,11 @@ use crate::error::{AppError, AppResult};
     (status = 422, description = "invalid_body / unsupported_schema_version / device_mismatch", body = crate::error::Problem),
     (status = 503, description = "database_unavailable: retry with the same batch", body = crate::error::Problem)))]
 #[post("/sync")]
-pub async fn sync(state: State, who: Identity, body: web::Json<SyncBatch>) -> AppResult<HttpResponse> {
+pub async fn sync(
+    state: State,
+    who: Identity,
+    body: web::Json<SyncBatch>,
+) -> AppResult<HttpResponse> {
     who.require(&[Role::Officer])?;
     let force = who.force()?;
     let person = who.0.sub;
@@ -31,7 +35,10 @@ pub async fn sync(state: State, who: Identity, body: web::Json<SyncBatch>) -> Ap
         ));
     }
     if Uuid::parse_str(&batch.device_id).ok() != Some(device) {
-        return Err(AppError::invalid("device_mismatch", "device_id is not this token's device"));
+        return Err(AppError::invalid(
+            "device_mismatch",
+            "device_id is not this token's device",
+        ));
     }
     if batch.records.len() > MAX_RECORDS_PER_BATCH {
         return Err(AppError::TooLarge(format!(
@@ -39,8 +46,14 @@ pub async fn sync(state: State, who: Identity, body: web::Json<SyncBatch>) -> Ap
         )));
     }
     if batch.idempotency_key.is_empty() || batch.idempotency_key.len() > 64 {
-        return Err(AppError::invalid("invalid_body", "idempotency_key: 1 to 64 characters"));
+        return Err(AppError::invalid(
+            "invalid_body",
+            "idempotency_key: 1 to 64 characters",
+        ));
     }
-    let ack = db::with_force(&state.pool, force, move |c| db::sync::apply(c, force, person, device, &batch)).await?;
+    let ack = db::with_force(&state.pool, force, move |c| {
+        db::sync::apply(c, force, person, device, &batch)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ack))
 }

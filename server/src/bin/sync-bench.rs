@@ -1,0 +1,223 @@
+//! Load bench for `POST /v1/sync` against a running server (docs/operations.md).
+//!
+//! Sets up its own force (`bench-<random>`), enrols `--devices` phones that
+//! consent to sharing, then `--connections` threads, each with a keep-alive
+//! connection and its own devices, send batches (a daily summary and a
+//! check-in for a new day each time, so every batch writes) for `--seconds`.
+//! Prints batches per second and latency percentiles. Bounded by time; not
+//! part of CI.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use clap::Parser;
+use serde_json::{Value, json};
+
+/// Options.
+#[derive(Debug, Parser)]
+#[command(about = "Sync load bench against a running server")]
+struct Args {
+    /// Server base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The platform admin's password (`FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` of the server).
+    #[arg(long, env = "FATIGUE_BOOTSTRAP_ADMIN_PASSWORD")]
+    admin_password: String,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Enrolled devices (spread over the connections).
+    #[arg(long, default_value_t = 128)]
+    devices: usize,
+    /// Seconds of load after a 2-second warm-up.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+}
+
+fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<Value> {
+    let mut req = agent.post(url);
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    match req.send_json(body.clone()) {
+        Ok(r) => Ok(r.into_json()?),
+        Err(ureq::Error::Status(code, r)) => Err(anyhow!(
+            "{url}: {code} {}",
+            r.into_string().unwrap_or_default()
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn token(v: &Value) -> anyhow::Result<String> {
+    v["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no access_token")
+}
+
+struct Phone {
+    token: String,
+    device: String,
+    sequence: u64,
+}
+
+fn setup(args: &Args, agent: &ureq::Agent) -> anyhow::Result<Vec<Phone>> {
+    let u = &args.url;
+    let admin = token(&post(
+        agent,
+        &format!("{u}/v1/auth/login"),
+        None,
+        &json!({"username":"admin","password":args.admin_password}),
+    )?)?;
+    let slug = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    post(
+        agent,
+        &format!("{u}/v1/admin/forces"),
+        Some(&admin),
+        &json!({"slug":slug,"name":"Bench"}),
+    )?;
+    let password = "bench-password-long";
+    post(
+        agent,
+        &format!("{u}/v1/admin/forces/{slug}/admins"),
+        Some(&admin),
+        &json!({"username":"chief","password":password}),
+    )?;
+    let chief = token(&post(
+        agent,
+        &format!("{u}/v1/auth/login"),
+        None,
+        &json!({"force":slug,"username":"chief","password":password}),
+    )?)?;
+    (0..args.devices)
+        .map(|i| {
+            let code = post(
+                agent,
+                &format!("{u}/v1/force/enrolment-codes"),
+                Some(&chief),
+                &json!({"staff_number":format!("B{i:05}")}),
+            )?;
+            let enrolled = post(
+                agent,
+                &format!("{u}/v1/enrol"),
+                None,
+                &json!({"force":slug,"code":code["code"]}),
+            )?;
+            let t = token(&enrolled)?;
+            let mut req = agent.put(&format!("{u}/v1/me/consent"));
+            req = req.set("Authorization", &format!("Bearer {t}"));
+            req.send_json(json!({"level":"sleep_and_check_ins"}))?;
+            Ok(Phone {
+                token: t,
+                device: enrolled["device_id"]
+                    .as_str()
+                    .context("device_id")?
+                    .to_owned(),
+                sequence: 0,
+            })
+        })
+        .collect()
+}
+
+fn batch(p: &mut Phone) -> Value {
+    p.sequence += 1;
+    let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+        .and_then(|d| d.checked_add_days(chrono::Days::new(p.sequence)))
+        .unwrap_or_default();
+    json!({
+        "device_id": p.device, "idempotency_key": uuid::Uuid::new_v4().to_string(),
+        "schema_version": 1, "sequence": p.sequence, "created_at": chrono::Utc::now(),
+        "records": [
+            {"kind":"daily_summary","local_date":date,"main_sleep_start":format!("{}T23:00:00Z", date.pred_opt().unwrap_or(date)),
+             "main_sleep_end":format!("{date}T06:45:00Z"),"sleep_minutes":465,"sleep_debt_minutes":30,
+             "recovery_score":71,"recovery_band":"green","hrv_deviation_sd":0.2,"resting_hr_deviation_bpm":-1.0},
+            {"kind":"check_in","local_date":date,"taken_at":format!("{date}T07:00:00Z"),"scale":"kss","value":4,"context":"before_shift"}
+        ]
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let phones = setup(&args, &agent)?;
+    println!(
+        "enrolled {} devices; {} connections; warm-up 2 s, then {} s",
+        phones.len(),
+        args.connections,
+        args.seconds
+    );
+    let mut groups: Vec<Vec<Phone>> = (0..args.connections).map(|_| Vec::new()).collect();
+    for (i, p) in phones.into_iter().enumerate() {
+        groups[i % args.connections].push(p);
+    }
+    let start = Instant::now();
+    let warm = start + Duration::from_secs(2);
+    let stop = warm + Duration::from_secs(args.seconds);
+    let url = format!("{}/v1/sync", args.url);
+    let handles: Vec<_> = groups
+        .into_iter()
+        .filter(|g| !g.is_empty())
+        .map(|mut group| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(10))
+                    .build();
+                let (mut latencies, mut errors) = (Vec::new(), 0usize);
+                let mut i = 0;
+                loop {
+                    let now = Instant::now();
+                    if now >= stop {
+                        break;
+                    }
+                    let n = group.len();
+                    let p = &mut group[i % n];
+                    i += 1;
+                    let body = batch(p);
+                    let ok = post(&agent, &url, Some(&p.token), &body).is_ok();
+                    if now >= warm {
+                        if ok {
+                            latencies.push(now.elapsed());
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for h in handles {
+        let (l, e) = h.join().map_err(|_| anyhow!("a load thread panicked"))?;
+        latencies.extend(l);
+        errors += e;
+    }
+    latencies.sort();
+    let pct = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "batches: {} ok, {errors} failed in {} s = {:.0} batches/s; latency ms p50 {:.1} p90 {:.1} p99 {:.1} max {:.1}",
+        latencies.len(),
+        args.seconds,
+        latencies.len() as f64 / args.seconds as f64,
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(1.0)
+    );
+    Ok(())
+}
