@@ -254,3 +254,64 @@ fn invalid_schedules_are_refused() {
         good
     );
 }
+
+#[test]
+fn frm_leads_set_the_schedule_and_make_reports_through_the_api() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "lincs", 3);
+    let other = setup_force(&server, "notts", 3);
+    let body = serde_json::json!({ "cron": "30 7 * * TUE", "time_zone": "Europe/London", "period_days": 14 });
+    let r = force
+        .frm_lead
+        .send("PUT", "/v1/force/report-schedule", &body);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(force.frm_lead.get("/v1/force/report-schedule").body, body);
+    assert_eq!(
+        other.frm_lead.get("/v1/force/report-schedule").body["cron"],
+        "0 6 * * MON",
+        "per force"
+    );
+    assert_eq!(
+        force
+            .supervisor
+            .send("PUT", "/v1/force/report-schedule", &body)
+            .status,
+        403
+    );
+    let bad =
+        serde_json::json!({ "cron": "sometimes", "time_zone": "Europe/London", "period_days": 7 });
+    assert_eq!(
+        force
+            .frm_lead
+            .send("PUT", "/v1/force/report-schedule", &bad)
+            .code(),
+        "invalid_schedule"
+    );
+
+    let r = force.frm_lead.post(
+        "/v1/force/reports",
+        &serde_json::json!({ "from": "2026-11-02", "to": "2026-11-08" }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap();
+    let list = force.frm_lead.get("/v1/force/reports");
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert_eq!(list.body[0]["trigger"], "manual");
+    let json = force.frm_lead.get(&format!("/v1/force/reports/{id}"));
+    assert_eq!(json.status, 200);
+    assert_eq!(json.body["meta"]["period"]["from"], "2026-11-02");
+    assert_eq!(
+        other
+            .frm_lead
+            .get(&format!("/v1/force/reports/{id}"))
+            .status,
+        404,
+        "another force's report"
+    );
+    assert_eq!(force.supervisor.get("/v1/force/reports").status, 403);
+    let backwards = force.frm_lead.post(
+        "/v1/force/reports",
+        &serde_json::json!({ "from": "2026-11-08", "to": "2026-11-02" }),
+    );
+    assert_eq!(backwards.code(), "invalid_period");
+}

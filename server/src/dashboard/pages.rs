@@ -481,19 +481,13 @@ async fn save_schedule(
 ) -> PageResult {
     let s = session(&state, &req).await?;
     s.check_csrf(&form.csrf)?;
-    let force = require_frm(&s)?;
     let form = form.into_inner();
     let schedule = ReportSchedule {
         cron: form.cron.trim().to_owned(),
         time_zone: form.time_zone.trim().to_owned(),
         period_days: form.period_days,
     };
-    let who = s.who.clone();
-    db::with_force(&state.pool, force, move |c| {
-        schedule.save(c, force)?;
-        db::audit::record(c, Some(force), &who, "set_report_schedule", "force")
-    })
-    .await?;
+    crate::routes::reports::save_schedule(&state, s.who.clone(), schedule).await?;
     Ok(see_other("/dashboard/reports"))
 }
 
@@ -511,31 +505,8 @@ async fn generate_report(
 ) -> PageResult {
     let s = session(&state, &req).await?;
     s.check_csrf(&form.csrf)?;
-    let force = require_frm(&s)?;
-    let period = analytics::input::Period::new(form.from, form.to)
-        .map_err(|e| AppError::invalid("invalid_period", e.to_string()))?;
-    let who = s.who.clone();
-    let run = db::with_force(&state.pool, force, move |c| {
-        let report = crate::scheduler::build_force_report(c, force, period)?;
-        let id = RunSummary::record(
-            c,
-            force,
-            &db::reports::NewRun {
-                slot: None,
-                slots_due: 1,
-                report,
-            },
-        )?;
-        db::audit::record(
-            c,
-            Some(force),
-            &who,
-            "generate_report",
-            &format!("report:{id}"),
-        )?;
-        Ok(id)
-    })
-    .await?;
+    let run =
+        crate::routes::reports::make_report(&state, s.who.clone(), form.from, form.to).await?;
     Ok(see_other(&format!("/dashboard/reports/{run}/report.html")))
 }
 

@@ -8,6 +8,7 @@ pub mod health;
 pub mod me;
 pub mod npws;
 pub mod openapi;
+pub mod reports;
 pub mod risk;
 pub mod rosters;
 pub mod sync;
@@ -46,7 +47,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(risk::what_if)
                 .service(risk::wellbeing)
                 .service(risk::my_risk)
-                .service(npws::overview),
+                .service(npws::overview)
+                .service(reports::get_schedule)
+                .service(reports::put_schedule)
+                .service(reports::list)
+                .service(reports::create)
+                .service(reports::show),
         );
 }
 
