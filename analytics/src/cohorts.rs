@@ -24,7 +24,6 @@
 //! 6. **Compare** cohorts by force and by role, and feature means by force
 //!    and role, as [`Table`]s with the report's suppression.
 
-use chrono::Duration;
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use ndarray::{Array1, Array2, Axis};
@@ -674,10 +673,7 @@ pub fn render_cohorts_csv(run: &CohortRun) -> Result<String, AnalyticsError> {
                 r.path.join(" / ")
             };
             for (col, c) in t.columns.iter().zip(&r.cells) {
-                let v = c.value.map(|v| v.to_string()).unwrap_or_default();
-                let (pct, of) = c.percent.as_ref().map_or((String::new(), ""), |p| {
-                    (p.value.to_string(), p.of.as_str())
-                });
+                let (v, pct, of) = c.csv_fields();
                 w.write_record([
                     "table",
                     &t.id,
@@ -697,12 +693,6 @@ pub fn render_cohorts_csv(run: &CohortRun) -> Result<String, AnalyticsError> {
         .into_inner()
         .map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
     String::from_utf8(bytes).map_err(|e| AnalyticsError::Render(e.to_string()))
-}
-
-/// Days of history a cohort period needs before its start (for quick
-/// returns and runs at the start): callers load shifts from this far back.
-pub fn lookback() -> Duration {
-    Duration::days(8)
 }
 
 #[cfg(test)]

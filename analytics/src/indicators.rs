@@ -8,6 +8,10 @@ use models::sync::{CheckInRecord, CheckInScale, DailySummary, RecoveryBand};
 
 use crate::input::{Period, ShiftRecord};
 
+/// Days of shifts before a period that its figures look at (quick returns,
+/// runs of nights and 7-day hours at the period's start): load shifts from
+/// this many days before the first period.
+pub const LOOKBACK_DAYS: i64 = 8;
 /// Quick return, amber: rest between duties under 12 h (Network Rail).
 pub const QUICK_RETURN_AMBER_HOURS: i64 = 12;
 /// Quick return, red: under 11 h (WTR reg. 10).
@@ -84,6 +88,9 @@ pub struct RosterFigures {
     pub night_run_level: Level,
     /// Shifts over 12 h, or nights over 8 h.
     pub long_shifts: u32,
+    /// Red for a shift over 12 h, amber for a night over 8 h (as the
+    /// engine's `long_shift` / `long_night_shift` flags).
+    pub long_shift_level: Level,
     /// Most minutes worked in any 7 days ending at a shift's end in the period.
     pub max_7d_minutes: i64,
     /// Level of that.
@@ -190,6 +197,12 @@ pub fn roster_figures(
         };
         if length > limit * 60 {
             f.long_shifts += 1;
+            let lvl = if length > LONG_SHIFT_HOURS * 60 {
+                Level::Red
+            } else {
+                Level::Amber
+            };
+            f.long_shift_level = f.long_shift_level.max(lvl);
         }
         let window_start = s.end - Duration::days(7);
         let worked: i64 = shifts[..=i]
@@ -328,6 +341,7 @@ mod tests {
         assert_eq!(f.night_over, 4);
         assert_eq!(f.night_below, 1);
         assert_eq!(f.long_shifts, 5, "9 h nights are over 8 h");
+        assert_eq!(f.long_shift_level, Level::Amber);
     }
 
     #[test]
@@ -342,6 +356,7 @@ mod tests {
         assert_eq!(f.fi_bins[3], 6);
         assert_eq!(f.minutes_in_period, 72 * 60);
         assert_eq!(f.long_shifts, 0, "12 h is not over 12 h");
+        assert_eq!(f.long_shift_level, Level::Within);
     }
 
     #[test]

@@ -50,6 +50,23 @@ pub struct ShiftRecord {
     pub hri_peak: f64,
 }
 
+impl From<&mobile_core::roster::assess::ShiftAssessment> for ShiftRecord {
+    /// The engine's per-shift assessment, as the report reads it (the
+    /// engine's flags are not copied: the report derives person-level
+    /// figures from the same limits in [`crate::indicators`]).
+    fn from(a: &mobile_core::roster::assess::ShiftAssessment) -> Self {
+        Self {
+            start: a.start.with_timezone(&Utc),
+            end: a.end.with_timezone(&Utc),
+            shift_type: a.shift_type,
+            fatigue_index: a.fatigue_index,
+            night: a.night,
+            hri_mean: a.hri_mean,
+            hri_peak: a.hri_peak,
+        }
+    }
+}
+
 /// Everything analytics gets about one person: their rostered shifts and,
 /// only where they consented, daily summaries and check-ins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -244,4 +261,111 @@ impl Period {
 pub fn parse_zone(name: &str) -> Result<Tz, AnalyticsError> {
     name.parse::<Tz>()
         .map_err(|_| AnalyticsError::UnknownZone(name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use models::sync::{CheckInContext, CheckInScale};
+
+    fn shift(h: i64, len: i64) -> ShiftRecord {
+        let start = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + Duration::hours(h);
+        ShiftRecord {
+            start,
+            end: start + Duration::hours(len),
+            shift_type: ShiftType::Day,
+            fatigue_index: 20.0,
+            night: false,
+            hri_mean: 1.0,
+            hri_peak: 1.1,
+        }
+    }
+
+    fn summary(day: u32, minutes: u32) -> DailySummary {
+        DailySummary {
+            local_date: NaiveDate::from_ymd_opt(2026, 3, day).unwrap(),
+            main_sleep_start: None,
+            main_sleep_end: None,
+            sleep_minutes: minutes,
+            sleep_debt_minutes: 0,
+            recovery_score: None,
+            recovery_band: None,
+            hrv_deviation_sd: None,
+            resting_hr_deviation_bpm: None,
+        }
+    }
+
+    #[test]
+    fn cleaning_counts_each_bad_record_and_keeps_the_rest() {
+        let mut negative_hri = shift(100, 8);
+        negative_hri.hri_mean = -1.0;
+        let records = PersonRecords {
+            person: Person {
+                id: "p1".into(),
+                force: "F".into(),
+                command: "C".into(),
+                team: "T".into(),
+                role: "response".into(),
+            },
+            shifts: vec![
+                shift(30, 8),
+                shift(0, 10),
+                shift(5, 8),
+                shift(0, 9),
+                shift(50, 30),
+                negative_hri,
+            ],
+            summaries: vec![
+                summary(3, 400),
+                summary(2, 420),
+                summary(3, 380),
+                summary(4, 2000),
+            ],
+            checkins: vec![CheckInRecord {
+                local_date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+                taken_at: Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap(),
+                scale: CheckInScale::Kss,
+                value: 12,
+                context: CheckInContext::Other,
+            }],
+        };
+        let mut rejections = Rejections::new();
+        let clean = records.clean(&mut rejections);
+        // shift(0, 9) sorts first, shift(0, 10) duplicates its start, shift(5, 8) overlaps it.
+        assert_eq!(clean.shifts.len(), 2);
+        assert_eq!(
+            clean.shifts[0].end - clean.shifts[0].start,
+            Duration::hours(9)
+        );
+        assert_eq!(rejections[&Rejection::DuplicateShift], 1);
+        assert_eq!(rejections[&Rejection::OverlappingShift], 1);
+        assert_eq!(
+            rejections[&Rejection::InvalidShift],
+            2,
+            "30 h shift and negative HRI"
+        );
+        assert_eq!(clean.summaries.len(), 2);
+        assert_eq!(rejections[&Rejection::DuplicateSummary], 1);
+        assert_eq!(rejections[&Rejection::InvalidSummary], 1);
+        assert!(clean.checkins.is_empty());
+        assert_eq!(rejections[&Rejection::InvalidCheckIn], 1);
+    }
+
+    #[test]
+    fn periods_are_local_days_across_a_clock_change() {
+        let london: Tz = parse_zone("Europe/London").unwrap();
+        // 29 March 2026: clocks go forward, so the day lasts 23 hours.
+        let d = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        let p = Period::new(d, d).unwrap();
+        let (a, b) = p.instants(london);
+        assert_eq!(a, Utc.with_ymd_and_hms(2026, 3, 29, 0, 0, 0).unwrap());
+        assert_eq!(b - a, Duration::hours(23));
+        assert_eq!(
+            p.previous().to,
+            NaiveDate::from_ymd_opt(2026, 3, 28).unwrap()
+        );
+        assert!(Period::new(d, d + Duration::days(MAX_PERIOD_DAYS)).is_err());
+        assert!(parse_zone("Not/AZone").is_err());
+    }
 }

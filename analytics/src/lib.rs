@@ -11,16 +11,16 @@
 //! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
+pub mod cohorts;
 pub mod error;
+pub mod indicators;
 pub mod input;
+pub mod render;
+pub mod report;
 pub mod round;
+pub mod schedule;
 pub mod suppression;
+pub mod synthetic;
 pub mod table;
 
 pub use error::AnalyticsError;
-pub mod cohorts;
-pub mod indicators;
-pub mod render;
-pub mod report;
-pub mod schedule;
-pub mod synthetic;

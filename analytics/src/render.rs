@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::AnalyticsError;
 use crate::report::Report;
-use crate::table::{Cell, Table};
+use crate::table::Table;
 
 const TEMPLATE: &str = include_str!("../templates/report.html");
 
@@ -43,17 +43,6 @@ struct CsvRow<'a> {
     percent_of: &'a str,
 }
 
-fn cell_fields(c: &Cell) -> (String, String, &str) {
-    (
-        c.value.map(|v| v.to_string()).unwrap_or_default(),
-        c.percent
-            .as_ref()
-            .map(|p| p.value.to_string())
-            .unwrap_or_default(),
-        c.percent.as_ref().map_or("", |p| p.of.as_str()),
-    )
-}
-
 /// The report as long-format CSV: one line per published cell, tables then
 /// trend, with the percentage's denominator on every line that has one.
 ///
@@ -68,7 +57,7 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
     for t in &report.tables {
         for r in &t.rows {
             for (col, c) in t.columns.iter().zip(&r.cells) {
-                let (value, percent, percent_of) = cell_fields(c);
+                let (value, percent, percent_of) = c.csv_fields();
                 w.serialize(CsvRow {
                     section: "table",
                     table: &t.id,
@@ -92,7 +81,7 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
     }
     for p in &report.trend {
         for f in &p.figures {
-            let (value, percent, percent_of) = cell_fields(&f.cell);
+            let (value, percent, percent_of) = f.cell.csv_fields();
             let unit = report.table(&f.table).map_or("", |t| t.unit.as_str());
             w.serialize(CsvRow {
                 section: "trend",
@@ -235,6 +224,22 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         .last()
         .map(|p| p.figures.iter().map(|f| f.column.clone()).collect())
         .unwrap_or_default();
+    let trend_percent_notes: Vec<String> = report
+        .trend
+        .last()
+        .map(|p| {
+            p.figures
+                .iter()
+                .filter_map(|f| {
+                    Some(format!(
+                        "“{}” percentages are of {}",
+                        f.column,
+                        f.cell.percent.as_ref()?.of
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let tmpl = env
         .get_template("report.html")
         .map_err(|e| AnalyticsError::Render(e.to_string()))?;
@@ -243,6 +248,7 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         tables => &report.tables,
         trend => &report.trend,
         trend_columns => trend_columns,
+        trend_percent_notes => trend_percent_notes,
         charts => charts,
     })
     .map_err(|e| AnalyticsError::Render(e.to_string()))

@@ -243,16 +243,19 @@ fn table_defs() -> Vec<TableDef> {
             contribution: |r, _, _| if r.shifts > 0 { level_row(r.hours_7d_level) } else { vec![None; 4] },
         },
         TableDef {
-            spec: level_spec("long_shifts", "People by long shifts (over 12 h, or nights over 8 h)", "no long shift", "one long shift (amber)", "two or more long shifts (red)"),
+            spec: level_spec(
+                "long_shifts",
+                "People by longest shift (over 12 h, or a night over 8 h)",
+                "no long shift",
+                "a night over 8 h (amber)",
+                "a shift over 12 h (red)",
+            ),
             contribution: |r, _, _| {
-                if r.shifts == 0 {
-                    return vec![None; 4];
+                if r.shifts > 0 {
+                    level_row(r.long_shift_level)
+                } else {
+                    vec![None; 4]
                 }
-                level_row(match r.long_shifts {
-                    0 => Level::Within,
-                    1 => Level::Amber,
-                    _ => Level::Red,
-                })
             },
         },
         TableDef {

@@ -25,7 +25,14 @@ pub fn ratio(numerator: i64, denominator: i64, scale: i64) -> Option<Decimal> {
         return None;
     }
     let value = Decimal::from(numerator) / (Decimal::from(denominator) * Decimal::from(scale));
-    Some(value.round_dp_with_strategy(DECIMAL_PLACES, ROUNDING))
+    Some(round(value))
+}
+
+/// Rounds as stated and fixes the scale, so 0 prints as `0.0` and 12 as `12.0`.
+pub fn round(value: Decimal) -> Decimal {
+    let mut v = value.round_dp_with_strategy(DECIMAL_PLACES, ROUNDING);
+    v.rescale(DECIMAL_PLACES);
+    v
 }
 
 /// A percentage that always says what it is a percentage of.
@@ -43,8 +50,7 @@ impl Percentage {
         if whole == 0 {
             return None;
         }
-        let value = (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole))
-            .round_dp_with_strategy(DECIMAL_PLACES, ROUNDING);
+        let value = round(Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole));
         Some(Self {
             value,
             of: of.to_owned(),
@@ -63,6 +69,8 @@ mod tests {
         assert_eq!(ratio(1, 8, 1), Some(Decimal::new(1, 1)));
         assert_eq!(ratio(90, 1, 60), Some(Decimal::new(15, 1)));
         assert_eq!(ratio(5, 0, 1), None);
+        assert_eq!(ratio(0, 3, 1).unwrap().to_string(), "0.0");
+        assert_eq!(ratio(6, 3, 1).unwrap().to_string(), "2.0");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use croner::Cron;
 
 use crate::AnalyticsError;
-use crate::input::parse_zone;
+use crate::input::{Period, parse_zone};
 
 /// The default schedule: weekly, Monday 06:00.
 pub const DEFAULT_CRON: &str = "0 6 * * MON";
@@ -64,6 +64,17 @@ impl Schedule {
     /// None in practice (the defaults are valid); typed for uniformity.
     pub fn default_weekly() -> Result<Self, AnalyticsError> {
         Self::new(DEFAULT_CRON, DEFAULT_ZONE)
+    }
+
+    /// The period a weekly run at `slot` reports on: the seven local days
+    /// before the slot's local date (a Monday 06:00 run covers Monday to
+    /// Sunday of the week before).
+    pub fn previous_week(&self, slot: DateTime<Utc>) -> Period {
+        let day = slot.with_timezone(&self.zone).date_naive();
+        Period {
+            from: day - chrono::Duration::days(7),
+            to: day - chrono::Duration::days(1),
+        }
     }
 
     /// The first slot strictly after `t`.
@@ -145,6 +156,14 @@ mod tests {
             s.next_after(utc(2026, 5, 30, 0, 0)),
             Some(utc(2026, 6, 1, 5, 0))
         );
+    }
+
+    #[test]
+    fn a_monday_run_reports_on_the_week_before() {
+        let s = Schedule::default_weekly().unwrap();
+        let p = s.previous_week(utc(2026, 6, 1, 5, 0));
+        assert_eq!(p.from.to_string(), "2026-05-25");
+        assert_eq!(p.to.to_string(), "2026-05-31");
     }
 
     #[test]

@@ -285,6 +285,149 @@ mod tests {
         (p, rows)
     }
 
+    /// Rank of a dense matrix by Gaussian elimination (small test matrices).
+    fn rank(mut m: Vec<Vec<f64>>) -> usize {
+        let cols = m.first().map_or(0, Vec::len);
+        let mut r = 0;
+        for c in 0..cols {
+            let Some(p) = (r..m.len()).find(|&i| m[i][c].abs() > 1e-9) else {
+                continue;
+            };
+            m.swap(r, p);
+            let pivot = m[r].clone();
+            for (i, row) in m.iter_mut().enumerate() {
+                if i != r && row[c].abs() > 1e-9 {
+                    let f = row[c] / pivot[c];
+                    for (x, p) in row.iter_mut().zip(&pivot) {
+                        *x -= f * p;
+                    }
+                }
+            }
+            r += 1;
+        }
+        r
+    }
+
+    /// Suppressed cells whose value the published relations determine
+    /// exactly (solving all relations together): cell i is determined when
+    /// the unit vector e_i lies in the row space of the relations restricted
+    /// to the suppressed cells. `signed` gives each relation as
+    /// (total cell, part cells).
+    fn determined(signed: &[(usize, Vec<usize>)], suppressed: &[bool]) -> Vec<usize> {
+        let unknown: Vec<usize> = (0..suppressed.len()).filter(|&c| suppressed[c]).collect();
+        let col = |c: usize| unknown.iter().position(|&u| u == c);
+        let rows: Vec<Vec<f64>> = signed
+            .iter()
+            .map(|(total, parts)| {
+                let mut row = vec![0.0; unknown.len()];
+                if let Some(j) = col(*total) {
+                    row[j] += 1.0;
+                }
+                for &p in parts {
+                    if let Some(j) = col(p) {
+                        row[j] -= 1.0;
+                    }
+                }
+                row
+            })
+            .collect();
+        let base = rank(rows.clone());
+        unknown
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| {
+                let mut with = rows.clone();
+                let mut e = vec![0.0; unknown.len()];
+                e[j] = 1.0;
+                with.push(e);
+                rank(with) == base
+            })
+            .map(|(_, &c)| c)
+            .collect()
+    }
+
+    #[test]
+    fn the_audit_finds_a_lone_withheld_cell() {
+        // total = a + b, a withheld alone: determined. a and b withheld: not.
+        let signed = vec![(0, vec![1, 2])];
+        assert_eq!(determined(&signed, &[false, true, false]), vec![1]);
+        assert!(determined(&signed, &[false, true, true]).is_empty());
+        let signed = vec![
+            (10, vec![0, 1]),
+            (11, vec![2, 3]),
+            (12, vec![0, 2]),
+            (13, vec![1, 3]),
+        ];
+        let mut sup = vec![false; 14];
+        for c in [0, 1, 2, 3] {
+            sup[c] = true;
+        }
+        assert!(determined(&signed, &sup).is_empty(), "a 2x2 cycle is safe");
+    }
+
+    /// Teams x 3 categories with row totals, column totals and a grand
+    /// total; returns the problem and its relations as (total, parts).
+    fn one_level(counts: &[[u32; 3]]) -> (Problem, Vec<(usize, Vec<usize>)>) {
+        let ncat = 3;
+        let mut p = Problem::new();
+        let mut signed = Vec::new();
+        let mut rows = Vec::new();
+        for team in counts {
+            let total: u32 = team.iter().sum();
+            let small = (1..MIN_PEOPLE).contains(&total);
+            let cells: Vec<usize> = team.iter().map(|&v| p.add_cell(v, small, false)).collect();
+            let t = p.add_cell(total, small, false);
+            let mut rel = cells.clone();
+            rel.push(t);
+            p.add_relation(rel);
+            signed.push((t, cells.clone()));
+            rows.push((cells, t));
+        }
+        let col_totals: Vec<u32> = (0..ncat)
+            .map(|c| counts.iter().map(|t| t[c]).sum())
+            .collect();
+        let grand: u32 = col_totals.iter().sum();
+        let small = (1..MIN_PEOPLE).contains(&grand);
+        let force: Vec<usize> = col_totals
+            .iter()
+            .map(|&v| p.add_cell(v, small, true))
+            .collect();
+        let g = p.add_cell(grand, small, true);
+        p.add_relation(force.iter().copied().chain([g]).collect());
+        signed.push((g, force.clone()));
+        for c in 0..ncat {
+            let parts: Vec<usize> = rows.iter().map(|(cells, _)| cells[c]).collect();
+            p.add_relation(parts.iter().copied().chain([force[c]]).collect());
+            signed.push((force[c], parts));
+        }
+        let parts: Vec<usize> = rows.iter().map(|(_, t)| *t).collect();
+        p.add_relation(parts.iter().copied().chain([g]).collect());
+        signed.push((g, parts));
+        (p, signed)
+    }
+
+    /// The known limit of the rule (docs/reports.md, "Residual risk"):
+    /// every relation has two or more unknowns, yet solving all relations
+    /// together pins one withheld cell. Kept as a record for a future LP
+    /// audit; if the rule is strengthened, this test should be inverted.
+    #[test]
+    fn known_limit_all_relations_together_can_pin_a_cell() {
+        let counts = [[0, 8, 5], [5, 0, 0], [8, 1, 4], [1, 4, 0]];
+        let (p, signed) = one_level(&counts);
+        let s = p.solve();
+        assert!(lone_suppressions(&p, &s).is_empty());
+        assert_eq!(determined(&signed, &s).len(), 1);
+    }
+
+    #[test]
+    fn a_simple_table_survives_the_full_audit() {
+        let counts = [[3, 9, 12], [7, 8, 2], [10, 11, 9], [6, 6, 6]];
+        let (p, signed) = one_level(&counts);
+        let s = p.solve();
+        assert!(s.iter().any(|&x| x));
+        assert!(determined(&signed, &s).is_empty());
+    }
+
     proptest! {
         #[test]
         fn no_suppressed_cell_is_recoverable_by_one_subtraction(

@@ -53,7 +53,10 @@ impl SyntheticForce {
 }
 
 /// Roles and their roster patterns: (role, cycle of (start hour, hours) or rest).
-const PATTERNS: [(&str, &[Option<(u32, i64)>]); 4] = [
+/// A day of a pattern: `Some((start hour, hours))` or a rest day.
+type Slot = Option<(u32, i64)>;
+
+const PATTERNS: [(&str, &[Slot]); 4] = [
     (
         "response",
         &[
@@ -153,7 +156,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                         let start = day
                             + Duration::hours(i64::from(h))
                             + Duration::minutes(rng.gen_range(0..4) * 15);
-                        let night = h >= 19 || h < 4;
+                        let night = !(4..19).contains(&h);
                         let fatigue_index = if night {
                             rng.gen_range(25.0..70.0)
                         } else {

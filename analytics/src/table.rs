@@ -40,10 +40,7 @@ impl Hierarchy {
             .collect();
         let parent = paths
             .iter()
-            .map(|p| {
-                p.split_last()
-                    .and_then(|(_, up)| index.get(&up.to_vec()).copied())
-            })
+            .map(|p| p.split_last().and_then(|(_, up)| index.get(up).copied()))
             .collect();
         Self {
             root_label: root_label.to_owned(),
@@ -214,6 +211,21 @@ pub struct Cell {
     pub percent: Option<Percentage>,
 }
 
+impl Cell {
+    /// The cell as text fields for CSV: value, percentage, what the
+    /// percentage is of (empty strings where absent).
+    pub fn csv_fields(&self) -> (String, String, &str) {
+        (
+            self.value.map(|v| v.to_string()).unwrap_or_default(),
+            self.percent
+                .as_ref()
+                .map(|p| p.value.to_string())
+                .unwrap_or_default(),
+            self.percent.as_ref().map_or("", |p| p.of.as_str()),
+        )
+    }
+}
+
 /// A published row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
@@ -289,6 +301,10 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                 problem.add_relation(rel);
             }
             if !children[r].is_empty() {
+                #[expect(
+                    clippy::needless_range_loop,
+                    reason = "c picks one column across several rows"
+                )]
                 for c in 0..t.spec.columns.len() {
                     let rel = std::iter::once(r)
                         .chain(children[r].iter().copied())
@@ -310,8 +326,8 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
     for linked in by_key.values() {
         for pair in linked.windows(2) {
             let ((a, ca), (b, cb)) = (pair[0], pair[1]);
-            for r in 0..rows.len() {
-                if let (Some(x), Some(y)) = (ids[a][r][ca], ids[b][r][cb]) {
+            for (ra, rb) in ids[a].iter().zip(&ids[b]) {
+                if let (Some(x), Some(y)) = (ra[ca], rb[cb]) {
                     problem.add_relation(vec![x, y]);
                 }
             }
