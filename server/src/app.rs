@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
     .app_data(web::PayloadConfig::default().limit(ROSTER_LIMIT))
     .configure(crate::routes::configure)
+    .configure(crate::dashboard::configure)
     .default_service(web::to(not_found));
 }
 

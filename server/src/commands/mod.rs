@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod migrate;
+pub mod report;
 pub mod serve;
 
 use std::path::PathBuf;

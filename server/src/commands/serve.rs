@@ -74,6 +74,9 @@ pub fn serve_with(
         }
         before(&state)?;
         crate::retention::spawn(state.clone());
+        let _scheduler = crate::scheduler::start(state.pool.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("starting the report scheduler: {e}"))?;
         let bind = state.config.bind;
         let data = state.clone();
         let server = HttpServer::new(move || {

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod peer_support;
 pub mod people;
 pub mod rate_limit;
+pub mod reports;
 pub mod rosters;
 pub mod sync;
 

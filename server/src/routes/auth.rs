@@ -68,14 +68,27 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
+    let access = password_sign_in(&state, &req, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(tokens(access, state.keys.ttl_seconds(), None, None)))
+}
+
+/// Checks a password sign-in (rate limits, force, argon2id) and issues an
+/// access token: the API's login and the dashboard's sign-in form.
+///
+/// # Errors
+/// `invalid_credentials`, `rate_limited`, database errors.
+pub async fn password_sign_in(
+    state: &State,
+    req: &HttpRequest,
+    body: LoginRequest,
+) -> AppResult<String> {
     let per_user = state.config.sign_in_per_minute;
     let user_bucket = format!(
         "sign-in:{}:{}",
         body.force.as_deref().unwrap_or("-"),
         body.username
     );
-    let addr_bucket = format!("sign-in-addr:{}", client_address(&req));
+    let addr_bucket = format!("sign-in-addr:{}", client_address(req));
     // Counted in its own transaction so a failed attempt still counts.
     db::with_platform(&state.pool, move |c| {
         db::rate_limit::prune(c)?;
@@ -110,8 +123,7 @@ pub async fn login(
         web::block(move || cred.filter(|c| verify_password(&password, &c.password_hash))).await?;
     let cred = checked.ok_or(AppError::InvalidCredentials)?;
     let role = role_of(&cred.role)?;
-    let access = state.keys.issue(cred.id, role, force, None)?;
-    Ok(HttpResponse::Ok().json(tokens(access, state.keys.ttl_seconds(), None, None)))
+    state.keys.issue(cred.id, role, force, None)
 }
 
 async fn device_tokens(

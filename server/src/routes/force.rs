@@ -179,9 +179,21 @@ pub async fn enrolment_code(
     who: Identity,
     body: web::Json<CodeRequest>,
 ) -> AppResult<HttpResponse> {
+    let (code, expires) = issue_enrolment_code(&state, who, body.into_inner().staff_number).await?;
+    Ok(HttpResponse::Created().json(json!({ "code": code, "expires_at": expires })))
+}
+
+/// Issues a code (the API's and the dashboard's): returns it and its expiry.
+///
+/// # Errors
+/// Forbidden but for force admins; `invalid_staff_number`; database errors.
+pub async fn issue_enrolment_code(
+    state: &State,
+    who: Identity,
+    staff: String,
+) -> AppResult<(String, chrono::DateTime<chrono::Utc>)> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
-    let staff = body.into_inner().staff_number;
     if staff.trim().is_empty() || staff.len() > 64 {
         return Err(AppError::invalid(
             "invalid_staff_number",
@@ -196,7 +208,7 @@ pub async fn enrolment_code(
         Ok(expires)
     })
     .await?;
-    Ok(HttpResponse::Created().json(json!({ "code": code, "expires_at": expires })))
+    Ok((code, expires))
 }
 
 /// The force's audit log, newest first (force admin).

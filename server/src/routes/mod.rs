@@ -9,6 +9,7 @@ pub mod me;
 pub mod npws;
 pub mod openapi;
 pub mod peer_support;
+pub mod reports;
 pub mod risk;
 pub mod rosters;
 pub mod sync;
@@ -49,6 +50,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(risk::my_risk)
                 .service(npws::overview)
                 .configure(peer_support::configure),
+                .service(reports::get_schedule)
+                .service(reports::put_schedule)
+                .service(reports::list)
+                .service(reports::create)
+                .service(reports::show),
         );
 }
 

@@ -32,11 +32,18 @@ pub struct ForceCounts {
 #[utoipa::path(get, path = "/v1/npws/overview", responses((status = 200, body = Vec<ForceCounts>)))]
 #[get("/npws/overview")]
 pub async fn overview(state: State, who: Identity) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(load_overview(&state, who).await?))
+}
+
+/// The national overview rows (the API's and the dashboard's), audited.
+///
+/// # Errors
+/// Forbidden for any role but NPWS analyst; database errors.
+pub async fn load_overview(state: &State, who: Identity) -> AppResult<Vec<ForceCounts>> {
     who.require(&[Role::NpwsAnalyst])?;
-    let rows = db::with_platform(&state.pool, move |c| {
+    db::with_platform(&state.pool, move |c| {
         db::audit::record(c, None, &who, "read_national_overview", "all_forces")?;
         Ok(diesel::sql_query("SELECT * FROM npws_force_overview()").load::<ForceCounts>(c)?)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows))
+    .await
 }

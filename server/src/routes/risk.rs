@@ -147,7 +147,21 @@ pub async fn team_risk(
     team: web::Path<Uuid>,
     period: web::Query<Period>,
 ) -> AppResult<HttpResponse> {
-    let team = team_access(&state, &who, team.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(load_team_risk(&state, &who, team.into_inner(), &period).await?))
+}
+
+/// The team view's figures (also the dashboard's heat map): access check,
+/// audit entry, then per member the roster-derived assessment.
+///
+/// # Errors
+/// Forbidden, not found, `invalid_period`, database errors.
+pub async fn load_team_risk(
+    state: &State,
+    who: &Identity,
+    team: Uuid,
+    period: &Period,
+) -> AppResult<TeamRisk> {
+    let team = team_access(state, who, team).await?;
     let (from, to) = period.bounds()?;
     let force = who.force()?;
     let members = team.members.clone();
@@ -177,12 +191,12 @@ pub async fn team_risk(
             .collect()
     })
     .await??;
-    Ok(HttpResponse::Ok().json(TeamRisk {
+    Ok(TeamRisk {
         team_id: team.id,
         from: period.from,
         to: period.to,
         officers,
-    }))
+    })
 }
 
 /// A proposed change to one officer's roster.
@@ -234,8 +248,21 @@ pub async fn what_if(
     team: web::Path<Uuid>,
     body: web::Json<WhatIf>,
 ) -> AppResult<HttpResponse> {
-    let team = team_access(&state, &who, team.into_inner()).await?;
-    let body = body.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(compute_what_if(&state, &who, team.into_inner(), body.into_inner()).await?))
+}
+
+/// The what-if's answer (also the dashboard's what-if editor). Nothing is stored.
+///
+/// # Errors
+/// Forbidden, not found (team, or staff not in it), `invalid_shift`, database errors.
+pub async fn compute_what_if(
+    state: &State,
+    who: &Identity,
+    team: Uuid,
+    body: WhatIf,
+) -> AppResult<WhatIfAnswer> {
+    let team = team_access(state, who, team).await?;
     if !team.members.contains(&body.staff_number) {
         return Err(AppError::NotFound);
     }
@@ -265,7 +292,7 @@ pub async fn what_if(
         roster_context(c, force, &staff, from, to)
     })
     .await?;
-    let answer = web::block(move || -> AppResult<WhatIfAnswer> {
+    web::block(move || -> AppResult<WhatIfAnswer> {
         let before_shifts = shifts_of(&rows, &body.staff_number);
         let mut after_shifts: Vec<Shift> = before_shifts
             .iter()
@@ -278,8 +305,7 @@ pub async fn what_if(
             after: assess(&after_shifts, &[], &zone, from)?,
         })
     })
-    .await??;
-    Ok(HttpResponse::Ok().json(answer))
+    .await?
 }
 
 /// Team aggregates from wearable-derived summaries, or suppressed.

@@ -27,32 +27,73 @@ pub async fn upload(
     team: web::Path<Uuid>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let force_id = who.force()?;
-    let team = team.into_inner();
-    let members = team_access(&state, &who, team).await?.members;
-    let force = db::with_platform(&state.pool, move |c| Force::by_id(c, force_id)).await?;
-    let zone: chrono_tz::Tz = force
-        .time_zone
-        .parse()
-        .map_err(|_| AppError::internal("force zone"))?;
     let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    match store_roster(&state, &who, team.into_inner(), &content_type, &body).await? {
+        RosterOutcome::Stored {
+            shifts_stored,
+            format,
+        } => Ok(HttpResponse::Created()
+            .json(json!({ "shifts_stored": shifts_stored, "format": format }))),
+        RosterOutcome::Rejected(errors) => Ok(HttpResponse::UnprocessableEntity()
+            .content_type("application/problem+json")
+            .json(json!({
+                "type": "https://fatigue.invalid/problems/invalid_roster",
+                "title": "Unprocessable Entity",
+                "status": 422,
+                "code": "invalid_roster",
+                "detail": format!("{} problem(s) in the roster; nothing was stored", errors.len()),
+                "errors": errors,
+            }))),
+    }
+}
+
+/// What an upload did.
+#[derive(Debug)]
+pub enum RosterOutcome {
+    /// Stored.
+    Stored {
+        /// Duties stored.
+        shifts_stored: usize,
+        /// `csv` or `ical`.
+        format: &'static str,
+    },
+    /// Nothing stored: every bad line, in line order.
+    Rejected(Vec<mobile_core::roster::RosterLineError>),
+}
+
+/// Parses and stores a roster for a team (the API's and the dashboard's
+/// upload): access check, parse in the force's zone, membership check.
+///
+/// # Errors
+/// Forbidden, not found, `unsupported_media_type`, database errors.
+pub async fn store_roster(
+    state: &State,
+    who: &Identity,
+    team: Uuid,
+    content_type: &str,
+    body: &[u8],
+) -> AppResult<RosterOutcome> {
+    let force_id = who.force()?;
+    let members = team_access(state, who, team).await?.members;
+    let force = db::with_platform(&state.pool, move |c| Force::by_id(c, force_id)).await?;
+    let zone: chrono_tz::Tz = force
+        .time_zone
+        .parse()
+        .map_err(|_| AppError::internal("force zone"))?;
     let (format, parsed) = if content_type.starts_with("text/calendar") {
-        let text = std::str::from_utf8(&body)
+        let text = std::str::from_utf8(body)
             .map_err(|_| AppError::invalid("invalid_roster", "not UTF-8"))?;
         (
             "ical",
             mobile_core::roster::icalendar_format::parse(text, zone),
         )
     } else if content_type.starts_with("text/csv") {
-        (
-            "csv",
-            mobile_core::roster::csv_format::parse(&body[..], zone),
-        )
+        ("csv", mobile_core::roster::csv_format::parse(body, zone))
     } else {
         return Err(AppError::invalid(
             "unsupported_media_type",
@@ -75,16 +116,7 @@ pub async fn upload(
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
-        return Ok(HttpResponse::UnprocessableEntity()
-            .content_type("application/problem+json")
-            .json(json!({
-                "type": "https://fatigue.invalid/problems/invalid_roster",
-                "title": "Unprocessable Entity",
-                "status": 422,
-                "code": "invalid_roster",
-                "detail": format!("{} problem(s) in the roster; nothing was stored", errors.len()),
-                "errors": errors,
-            })));
+        return Ok(RosterOutcome::Rejected(errors));
     }
     let audit_who = who.clone();
     let stored = db::with_force(&state.pool, force_id, move |c| {
@@ -99,5 +131,8 @@ pub async fn upload(
         Ok(n)
     })
     .await?;
-    Ok(HttpResponse::Created().json(json!({ "shifts_stored": stored, "format": format })))
+    Ok(RosterOutcome::Stored {
+        shifts_stored: stored,
+        format,
+    })
 }

@@ -1,0 +1,356 @@
+//! FRM report schedules, report runs, and loading a force's data into the
+//! `analytics` crate's input types.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use models::sync::SyncRecord;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// A force's report schedule (the default when the force never set one).
+#[derive(
+    Debug, Clone, PartialEq, Eq, QueryableByName, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct ReportSchedule {
+    /// 5-field cron expression (minute hour day month weekday).
+    #[diesel(sql_type = Text)]
+    pub cron: String,
+    /// IANA zone the expression is read in.
+    #[diesel(sql_type = Text)]
+    pub time_zone: String,
+    /// Days each report covers: the whole local days before the run.
+    #[diesel(sql_type = Integer)]
+    pub period_days: i32,
+}
+
+impl Default for ReportSchedule {
+    fn default() -> Self {
+        ReportSchedule {
+            cron: analytics::schedule::DEFAULT_CRON.to_owned(),
+            time_zone: analytics::schedule::DEFAULT_ZONE.to_owned(),
+            period_days: 7,
+        }
+    }
+}
+
+impl ReportSchedule {
+    /// Checks the expression, zone and period.
+    ///
+    /// # Errors
+    /// [`AppError::Invalid`] with code `invalid_schedule`.
+    pub fn validate(&self) -> AppResult<analytics::schedule::Schedule> {
+        if !(1..=92).contains(&self.period_days) {
+            return Err(AppError::invalid(
+                "invalid_schedule",
+                "period_days: 1 to 92",
+            ));
+        }
+        analytics::schedule::Schedule::new(&self.cron, &self.time_zone)
+            .map_err(|e| AppError::invalid("invalid_schedule", e.to_string()))
+    }
+
+    /// The force's schedule, or the default.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn of(c: &mut PgConnection, force: Uuid) -> AppResult<ReportSchedule> {
+        Ok(diesel::sql_query(
+            "SELECT cron, time_zone, period_days FROM report_schedules WHERE force_id = $1",
+        )
+        .bind::<SqlUuid, _>(force)
+        .get_result(c)
+        .optional()?
+        .unwrap_or_default())
+    }
+
+    /// Stores the force's schedule (validated first).
+    ///
+    /// # Errors
+    /// `invalid_schedule`, database errors.
+    pub fn save(&self, c: &mut PgConnection, force: Uuid) -> AppResult<()> {
+        self.validate()?;
+        diesel::sql_query(
+            "INSERT INTO report_schedules (force_id, cron, time_zone, period_days) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (force_id) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, \
+             period_days = EXCLUDED.period_days, updated_at = now()",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<Text, _>(&self.cron)
+        .bind::<Text, _>(&self.time_zone)
+        .bind::<Integer, _>(self.period_days)
+        .execute(c)?;
+        Ok(())
+    }
+}
+
+/// A recorded report run, without its figures.
+#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+pub struct RunSummary {
+    /// Id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// The scheduled slot it stands for (none for on-demand runs).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub slot: Option<DateTime<Utc>>,
+    /// Slots it stood for (more than 1: runs were missed while down).
+    #[diesel(sql_type = Integer)]
+    pub slots_due: i32,
+    /// First day covered.
+    #[diesel(sql_type = Date)]
+    pub period_from: NaiveDate,
+    /// Last day covered.
+    #[diesel(sql_type = Date)]
+    pub period_to: NaiveDate,
+    /// `scheduled` or `manual`.
+    #[diesel(sql_type = Text)]
+    pub trigger: String,
+    /// When it was made.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+const RUN_COLUMNS: &str = "id, slot, slots_due, period_from, period_to, trigger, created_at";
+
+/// What to record.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Scheduled slot, or none for on demand.
+    pub slot: Option<DateTime<Utc>>,
+    /// Slots it stands for.
+    pub slots_due: usize,
+    /// The report.
+    pub report: analytics::report::Report,
+}
+
+impl RunSummary {
+    /// The force's runs, newest first.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn list(c: &mut PgConnection, force: Uuid, limit: i64) -> AppResult<Vec<RunSummary>> {
+        Ok(diesel::sql_query(format!(
+            "SELECT {RUN_COLUMNS} FROM report_runs WHERE force_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+        ))
+        .bind::<SqlUuid, _>(force)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(c)?)
+    }
+
+    /// Records a run; returns its id.
+    ///
+    /// # Errors
+    /// Conflict when the slot was already recorded; database errors.
+    pub fn record(c: &mut PgConnection, force: Uuid, run: &NewRun) -> AppResult<Uuid> {
+        let id = Uuid::new_v4();
+        let report = serde_json::to_value(&run.report).map_err(AppError::internal)?;
+        diesel::sql_query(
+            "INSERT INTO report_runs (force_id, id, slot, slots_due, period_from, period_to, trigger, report) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Nullable<Timestamptz>, _>(run.slot)
+        .bind::<Integer, _>(i32::try_from(run.slots_due).unwrap_or(i32::MAX))
+        .bind::<Date, _>(run.report.meta.period.from)
+        .bind::<Date, _>(run.report.meta.period.to)
+        .bind::<Text, _>(if run.slot.is_some() { "scheduled" } else { "manual" })
+        .bind::<Jsonb, _>(report)
+        .execute(c)?;
+        Ok(id)
+    }
+
+    /// One run's report.
+    ///
+    /// # Errors
+    /// Not found (also for another force's run).
+    pub fn report(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+    ) -> AppResult<analytics::report::Report> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Jsonb)]
+            report: serde_json::Value,
+        }
+        let row: Row =
+            diesel::sql_query("SELECT report FROM report_runs WHERE force_id = $1 AND id = $2")
+                .bind::<SqlUuid, _>(force)
+                .bind::<SqlUuid, _>(id)
+                .get_result(c)?;
+        serde_json::from_value(row.report).map_err(AppError::internal)
+    }
+
+    /// The latest scheduled slot recorded, or when the force was created
+    /// (so a new force's first run is its first slot after creation).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn last_slot(c: &mut PgConnection, force: Uuid) -> AppResult<DateTime<Utc>> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Timestamptz)]
+            last: DateTime<Utc>,
+        }
+        let row: Row = diesel::sql_query(
+            "SELECT coalesce((SELECT max(slot) FROM report_runs WHERE force_id = $1), \
+             (SELECT created_at FROM forces WHERE id = $1)) AS last",
+        )
+        .bind::<SqlUuid, _>(force)
+        .get_result(c)?;
+        Ok(row.last)
+    }
+}
+
+/// Takes the force's report lock for the rest of the transaction; `false`
+/// when another transaction (another server instance) holds it. The key
+/// space `report:` keeps it apart from any other advisory lock.
+///
+/// # Errors
+/// Database errors.
+pub fn try_lock(c: &mut PgConnection, force: Uuid) -> AppResult<bool> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Bool)]
+        locked: bool,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('report:' || $1, 0)) AS locked",
+    )
+    .bind::<Text, _>(force.to_string())
+    .get_result(c)?;
+    Ok(row.locked)
+}
+
+/// Every force's id (the scheduler's loop; `forces` is not force-owned).
+///
+/// # Errors
+/// Database errors.
+pub fn force_ids(c: &mut PgConnection) -> AppResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Row> = diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// One rostered member of staff with what the report may use.
+#[derive(Debug, Clone, Default)]
+pub struct StaffData {
+    /// Pseudonym, when enrolled.
+    pub person: Option<Uuid>,
+    /// Team name (the first by name when in several), or none.
+    pub team: Option<String>,
+    /// Shifts `(start, end)` in the loaded window.
+    pub shifts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Consented sync records (summaries and check-ins) in the window.
+    pub records: Vec<SyncRecord>,
+}
+
+/// Everyone in the force with a shift or a consented record between `from`
+/// and `to` (instants for shifts, the same window's dates for records), by
+/// staff number.
+///
+/// # Errors
+/// Database errors.
+pub fn load_staff(
+    c: &mut PgConnection,
+    force: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<BTreeMap<String, StaffData>> {
+    #[derive(QueryableByName)]
+    struct ShiftRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Timestamptz)]
+        start_at: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        end_at: DateTime<Utc>,
+    }
+    #[derive(QueryableByName)]
+    struct TeamRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    #[derive(QueryableByName)]
+    struct LinkRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = SqlUuid)]
+        person_id: Uuid,
+    }
+    #[derive(QueryableByName)]
+    struct RecordRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Jsonb)]
+        payload: serde_json::Value,
+    }
+    let mut out: BTreeMap<String, StaffData> = BTreeMap::new();
+    let shifts: Vec<ShiftRow> = diesel::sql_query(
+        "SELECT staff_number, start_at, end_at FROM shifts WHERE force_id = $1 AND start_at >= $2 AND start_at < $3 \
+         ORDER BY staff_number, start_at",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .load(c)?;
+    for s in shifts {
+        out.entry(s.staff_number)
+            .or_default()
+            .shifts
+            .push((s.start_at, s.end_at));
+    }
+    // Consent is re-checked here: a summary synced before a withdrawal of
+    // sleep consent is not used.
+    let records: Vec<RecordRow> = diesel::sql_query(
+        "SELECT l.staff_number, r.payload FROM sync_records r \
+         JOIN persons p ON p.force_id = r.force_id AND p.id = r.person_id \
+         JOIN staff_links l ON l.force_id = r.force_id AND l.person_id = r.person_id \
+         WHERE r.force_id = $1 AND r.local_date BETWEEN $2 AND $3 AND p.consent <> 'roster_only' \
+           AND (r.kind = 'daily_summary' OR (r.kind = 'check_in' AND p.consent = 'sleep_and_check_ins')) \
+         ORDER BY l.staff_number, r.local_date, r.kind, r.discriminator",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Date, _>(from.date_naive())
+    .bind::<Date, _>(to.date_naive())
+    .load(c)?;
+    for r in records {
+        if let Ok(rec) = serde_json::from_value::<SyncRecord>(r.payload) {
+            out.entry(r.staff_number).or_default().records.push(rec);
+        }
+    }
+    let links: Vec<LinkRow> =
+        diesel::sql_query("SELECT staff_number, person_id FROM staff_links WHERE force_id = $1")
+            .bind::<SqlUuid, _>(force)
+            .load(c)?;
+    for l in links {
+        if let Some(d) = out.get_mut(&l.staff_number) {
+            d.person = Some(l.person_id);
+        }
+    }
+    let teams: Vec<TeamRow> = diesel::sql_query(
+        "SELECT m.staff_number, t.name FROM team_members m JOIN teams t ON t.force_id = m.force_id AND t.id = m.team_id \
+         WHERE m.force_id = $1 ORDER BY m.staff_number, t.name",
+    )
+    .bind::<SqlUuid, _>(force)
+    .load(c)?;
+    for t in teams {
+        if let Some(d) = out.get_mut(&t.staff_number)
+            && d.team.is_none()
+        {
+            d.team = Some(t.name);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,203 @@
+// End-to-end tests of the web dashboard in headless Chromium (Debian's
+// chromium driven by playwright-core). Usage: node dashboard.test.js URL SHOTS_DIR
+// against a running `server demo`. Prints "N passed, M failed" and exits
+// non-zero on any failure.
+'use strict';
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const base = process.argv[2];
+const shots = process.argv[3] || 'screenshots';
+const PASSWORD = 'demo-password-1';
+fs.mkdirSync(shots, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+function check(cond, what) {
+  if (!cond) throw new Error(`expected: ${what}`);
+}
+
+async function api(method, url, token, body) {
+  const r = await fetch(base + url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+async function signIn(page, force, username) {
+  await page.goto(`${base}/dashboard/sign-in`);
+  await page.getByLabel('Force').fill(force);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/dashboard`);
+}
+
+async function main() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  // An NPWS analyst for the national pages (the demo seeds force roles only).
+  const admin = await api('POST', '/v1/auth/login', null, { username: 'admin', password: PASSWORD });
+  const analyst = await api('POST', '/v1/admin/analysts', admin.body.access_token,
+    { username: 'analyst-1', password: PASSWORD });
+  if (![201, 409].includes(analyst.status)) throw new Error(`create analyst: ${analyst.status}`);
+
+  const tests = [
+    ['unsigned visitors are sent to sign-in; a wrong password is refused', async (page) => {
+      await page.goto(`${base}/dashboard/teams`);
+      check(page.url().endsWith('/dashboard/sign-in'), 'redirect to sign-in');
+      await page.getByLabel('Force').fill('demo');
+      await page.getByLabel('Username').fill('supervisor-1');
+      await page.getByLabel('Password').fill('wrong-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      check(await page.getByRole('alert').isVisible(), 'error shown');
+      const cookies = await page.context().cookies();
+      check(!cookies.some((c) => c.name === 'fatigue_session'), 'no session cookie');
+    }],
+    ['supervisor sees their teams heat map and flags, runs a what-if, and nothing else', async (page) => {
+      await signIn(page, 'demo', 'supervisor-1');
+      const cookie = (await page.context().cookies()).find((c) => c.name === 'fatigue_session');
+      check(cookie && cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.secure, 'HttpOnly SameSite=Strict Secure cookie');
+      const nav = await page.getByRole('navigation', { name: 'Main' }).innerText();
+      check(nav.includes('Team risk') && !nav.includes('Reports') && !nav.includes('Force admin'), `supervisor nav: ${nav}`);
+      await page.getByRole('link', { name: 'Team risk', exact: true }).click();
+      const teams = await page.locator('table tbody tr').count();
+      check(teams === 2, `supervises 2 teams, saw ${teams}`);
+      await page.getByRole('link', { name: 'Response team 1' }).click();
+      await page.locator('#heat-map').waitFor();
+      const officers = await page.locator('#heat-map tbody tr').count();
+      check(officers > 0, 'heat map has officers');
+      const filled = await page.locator('#heat-map td.low, #heat-map td.raised, #heat-map td.high').count();
+      check(filled > 0, 'heat map has shift cells');
+      await page.screenshot({ path: path.join(shots, 'supervisor-heat-map.png'), fullPage: true });
+      // What-if: remove the first listed shift.
+      const option = await page.locator('#remove option').nth(1).getAttribute('value');
+      const staff = option.split('|')[0];
+      await page.getByLabel('Officer').selectOption(staff);
+      await page.getByLabel('Remove a shift (optional)').selectOption(option);
+      await page.getByRole('button', { name: 'Show the effect' }).click();
+      await page.getByRole('heading', { name: `What-if for ${staff}` }).waitFor();
+      const before = await page.locator('table.what-if').nth(0).locator('tbody tr').count();
+      const after = await page.locator('table.what-if').nth(1).locator('tbody tr').count();
+      check(after === before - 1, `one shift fewer after the change (${before} -> ${after})`);
+      await page.screenshot({ path: path.join(shots, 'supervisor-what-if.png'), fullPage: true });
+      // Another team of the force, and the FRM pages, are refused.
+      await page.goto(`${base}/dashboard/teams`);
+      const r = await page.goto(`${base}/dashboard/reports`);
+      check(r.status() === 403, `reports refused for a supervisor (${r.status()})`);
+      const a = await page.goto(`${base}/dashboard/admin`);
+      check(a.status() === 403, `admin refused for a supervisor (${a.status()})`);
+    }],
+    ['force admin issues an enrolment code and uploads a roster with per-line errors', async (page) => {
+      await signIn(page, 'demo', 'force-admin');
+      await page.getByRole('link', { name: 'Force admin' }).first().click();
+      await page.getByLabel('Staff number').fill('D00001');
+      await page.getByRole('button', { name: 'Issue code' }).click();
+      const code = await page.locator('#issued-code').innerText();
+      check(code.length >= 12, 'a code is shown');
+      await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
+      await page.getByLabel('Roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00001,not-a-time,2030-01-07T17:00\nD00002,2030-01-08T07:00,2030-01-08T99:00\n');
+      await page.getByRole('button', { name: 'Upload roster' }).click();
+      const rows = await page.locator('#roster-errors tbody tr').count();
+      check(rows === 2, `two bad lines reported (${rows})`);
+      const text = await page.locator('#roster-errors').innerText();
+      check(text.includes('not-a-time') && text.includes('99:00'), 'each bad value is named with its line and column');
+      await page.screenshot({ path: path.join(shots, 'admin-roster-errors.png'), fullPage: true });
+      await page.getByLabel('Roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00002,2030-01-06T22:00,2030-01-07T08:00\n');
+      await page.getByRole('button', { name: 'Upload roster' }).click();
+      check((await page.locator('#roster-stored').innerText()).includes('Stored 2'), 'two shifts stored');
+      const r = await page.goto(`${base}/dashboard/npws`);
+      check(r.status() === 403, 'national pages refused for a force admin');
+    }],
+    ['FRM lead changes the schedule, makes a report and opens it', async (page) => {
+      await signIn(page, 'demo', 'frm-lead');
+      await page.getByRole('link', { name: 'Reports' }).first().click();
+      await page.getByLabel('Cron expression (minute hour day month weekday)').fill('30 7 * * TUE');
+      await page.getByRole('button', { name: 'Save schedule' }).click();
+      check((await page.locator('#cron').innerText()) === '30 7 * * TUE', 'schedule saved');
+      // Building the report runs the engine over every rostered officer (debug build: slow).
+      await page.getByRole('button', { name: 'Make report' }).click({ timeout: 180000 });
+      await page.waitForURL(/report\.html$/, { timeout: 180000 });
+      const html = await page.content();
+      check(html.includes('<svg'), 'report has SVG charts');
+      check((await page.locator('table caption').count()) > 0, 'report tables have captions');
+      await page.screenshot({ path: path.join(shots, 'frm-report.png'), fullPage: true });
+      await page.goto(`${base}/dashboard/reports`);
+      check((await page.locator('#runs tbody tr').count()) >= 1, 'the run is listed');
+      check(await page.locator('#trend').isVisible(), 'trend shown');
+      await page.screenshot({ path: path.join(shots, 'frm-reports.png'), fullPage: true });
+      const csvHref = await page.locator('#runs a', { hasText: 'CSV' }).first().getAttribute('href');
+      const csv = await page.request.get(base + csvHref);
+      check(csv.status() === 200 && (await csv.text()).includes(','), 'CSV download');
+    }],
+    ['NPWS analyst sees only national aggregates and can export CSV', async (page) => {
+      await signIn(page, '', 'analyst-1');
+      const nav = await page.getByRole('navigation', { name: 'Main' }).innerText();
+      check(nav.includes('National overview') && !nav.includes('Team risk'), `analyst nav: ${nav}`);
+      await page.getByRole('link', { name: 'National overview' }).first().click();
+      const text = await page.locator('#overview').innerText();
+      check(text.includes('demo'), 'demo force row');
+      check(!/D0\d{4}/.test(await page.content()), 'no staff numbers on the page');
+      await page.screenshot({ path: path.join(shots, 'npws-overview.png'), fullPage: true });
+      const r = await page.goto(`${base}/dashboard/teams`);
+      check(r.status() === 403, 'team pages refused for an analyst');
+    }],
+    ['sign-out ends the session; a forged form without the CSRF token is refused', async (page) => {
+      await signIn(page, 'demo', 'frm-lead');
+      const forged = await page.request.post(`${base}/dashboard/reports/schedule`, {
+        form: { csrf: 'forged', cron: '0 0 * * *', time_zone: 'Europe/London', period_days: '7' },
+      });
+      check(forged.status() === 403, `forged POST refused (${forged.status()})`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/sign-in$/);
+      await page.goto(`${base}/dashboard/reports`);
+      check(page.url().endsWith('/dashboard/sign-in'), 'signed out');
+    }],
+    ['pages are keyboard reachable with visible labels', async (page) => {
+      await page.goto(`${base}/dashboard/sign-in`);
+      check((await page.getAttribute('html', 'lang')) === 'en-GB', 'lang en-GB');
+      await page.keyboard.press('Tab');
+      const first = await page.evaluate(() => document.activeElement.textContent);
+      check(first.includes('Skip to main content'), 'skip link first');
+      const unlabeled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter((el) => !el.labels || el.labels.length === 0).length);
+      check(unlabeled === 0, 'every field has a label');
+    }],
+  ];
+
+  for (const [name, fn] of tests) {
+    const page = await context.newPage();
+    await context.clearCookies();
+    try {
+      await fn(page);
+      passed += 1;
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed += 1;
+      console.log(`FAILED - ${name}: ${e.message}`);
+      await page.screenshot({ path: path.join(shots, `failed-${passed + failed}.png`), fullPage: true }).catch(() => {});
+    } finally {
+      await page.close();
+    }
+  }
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+main()
+  .catch((e) => { failed += 1; console.log(`FAILED - setup: ${e.message}`); })
+  .finally(() => {
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(failed === 0 ? 0 : 1);
+  });

@@ -1,0 +1,317 @@
+//! Scheduled FRM reports against the real database with a controlled clock:
+//! each slot runs once, a run missed while down runs once on start, two
+//! concurrent runners never both run a slot, and `server report` gives the
+//! same figures as the stored run for the same period.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::sync::{Arc, Barrier};
+
+use chrono::{DateTime, Duration, Utc};
+use e2e_tests::*;
+use server::db::reports::{ReportSchedule, RunSummary};
+use server::scheduler::{Visit, in_force, run_due, visit_force};
+use uuid::Uuid;
+
+/// A force with six officers on a day/night rota from three weeks ago to
+/// five weeks ahead, and a runtime-role pool on its database.
+fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
+    let server = TestServer::start();
+    let force = setup_force(&server, slug, 6);
+    let mut csv = String::from("staff_id,start,end\n");
+    let today = Utc::now().date_naive();
+    for (i, staff) in force.members.iter().enumerate() {
+        for d in -21i64..35 {
+            let phase = (d + i as i64).rem_euclid(6);
+            let (h, len) = match phase {
+                0 | 1 => (7, 10),
+                2 | 3 => (22, 10),
+                _ => continue,
+            };
+            let start = (today + Duration::days(d))
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc();
+            let end = start + Duration::hours(len);
+            csv.push_str(&format!(
+                "{staff},{},{}\n",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            ));
+        }
+    }
+    let r = force.admin.post_raw(
+        &format!("/v1/teams/{}/roster", force.team),
+        &[("content-type", "text/csv")],
+        csv.as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
+    let mut c = pool.get().unwrap();
+    let forces = server::db::reports::force_ids(&mut c).unwrap();
+    assert_eq!(forces.len(), 1);
+    (server, pool, forces[0])
+}
+
+fn created(pool: &server::db::DbPool, force: Uuid) -> DateTime<Utc> {
+    let mut c = pool.get().unwrap();
+    in_force(&mut c, force, |c| RunSummary::last_slot(c, force)).unwrap()
+}
+
+fn runs(pool: &server::db::DbPool, force: Uuid) -> Vec<RunSummary> {
+    let mut c = pool.get().unwrap();
+    in_force(&mut c, force, |c| RunSummary::list(c, force, 100)).unwrap()
+}
+
+fn visits(pool: &server::db::DbPool, now: DateTime<Utc>) -> Vec<Visit> {
+    run_due(pool, now)
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+#[test]
+fn each_slot_runs_once_and_a_missed_run_runs_once_on_start() {
+    let (_server, pool, force) = setup("devon");
+    let schedule = ReportSchedule::default().validate().unwrap();
+    let start = created(&pool, force);
+    let s1 = schedule.next_after(start).unwrap();
+
+    assert_eq!(
+        visits(&pool, s1 - Duration::minutes(1)),
+        vec![Visit::NotDue]
+    );
+    let v = visits(&pool, s1 + Duration::seconds(30));
+    assert!(
+        matches!(v[..], [Visit::Ran { slot, slots_due: 1, .. }] if slot == s1),
+        "{v:?}"
+    );
+    // The next tick, and a restart within the same slot, do nothing.
+    assert_eq!(
+        visits(&pool, s1 + Duration::minutes(1)),
+        vec![Visit::NotDue]
+    );
+    assert_eq!(visits(&pool, s1 + Duration::hours(5)), vec![Visit::NotDue]);
+
+    // Down for three weekly slots: one run, for the latest, on start.
+    let s2 = schedule.next_after(s1).unwrap();
+    let s3 = schedule.next_after(s2).unwrap();
+    let s4 = schedule.next_after(s3).unwrap();
+    let v = visits(&pool, s4 + Duration::hours(2));
+    assert!(
+        matches!(v[..], [Visit::Ran { slot, slots_due: 3, .. }] if slot == s4),
+        "{v:?}"
+    );
+    assert_eq!(visits(&pool, s4 + Duration::hours(3)), vec![Visit::NotDue]);
+
+    let recorded = runs(&pool, force);
+    assert_eq!(recorded.len(), 2);
+    assert!(recorded.iter().all(|r| r.trigger == "scheduled"));
+    let first = recorded.iter().find(|r| r.slot == Some(s1)).unwrap();
+    assert_eq!(
+        (first.period_to - first.period_from).num_days(),
+        6,
+        "7 whole days"
+    );
+    assert!(
+        first.period_to < s1.date_naive(),
+        "the period ends before the run's day"
+    );
+    assert_eq!(
+        recorded
+            .iter()
+            .find(|r| r.slot == Some(s4))
+            .unwrap()
+            .slots_due,
+        3
+    );
+}
+
+#[test]
+fn two_concurrent_runners_never_both_run_a_slot() {
+    let (_server, pool, force) = setup("essex");
+    let schedule = ReportSchedule::default().validate().unwrap();
+    let mut slot = schedule.next_after(created(&pool, force)).unwrap();
+    let rounds = 4;
+    for _ in 0..rounds {
+        let now = slot + Duration::minutes(1);
+        let barrier = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = pool.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let mut c = pool.get().unwrap();
+                    barrier.wait();
+                    visit_force(&mut c, force, now).unwrap()
+                })
+            })
+            .collect();
+        let outcomes: Vec<Visit> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let ran = outcomes
+            .iter()
+            .filter(|v| matches!(v, Visit::Ran { .. }))
+            .count();
+        assert_eq!(ran, 1, "exactly one runner ran slot {slot}: {outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .all(|v| matches!(v, Visit::Ran { .. } | Visit::Locked | Visit::NotDue))
+        );
+        slot = schedule.next_after(slot).unwrap();
+    }
+    assert_eq!(runs(&pool, force).len(), rounds);
+}
+
+fn cli_report(server: &TestServer, slug: &str, from: &str, to: &str, format: &str) -> String {
+    let c = cluster();
+    let out = Command::new(server_binary())
+        .args([
+            "report", "--force", slug, "--from", from, "--to", to, "--format", format,
+        ])
+        .env("DATABASE_URL", c.cluster.app_url(&server.database))
+        .env(
+            "MIGRATE_DATABASE_URL",
+            c.cluster.owner_url(&server.database),
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn report_command_is_reproducible_and_matches_the_stored_run() {
+    let (server, pool, force) = setup("dorset");
+    let schedule = ReportSchedule::default().validate().unwrap();
+    let s1 = schedule.next_after(created(&pool, force)).unwrap();
+    visits(&pool, s1 + Duration::minutes(1));
+    let run = runs(&pool, force).remove(0);
+    let (from, to) = (run.period_from.to_string(), run.period_to.to_string());
+
+    let json = cli_report(&server, "dorset", &from, &to, "json");
+    assert_eq!(
+        json,
+        cli_report(&server, "dorset", &from, &to, "json"),
+        "same period, same figures"
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["meta"]["people"], 6, "{}", value["meta"]);
+    let mut c = pool.get().unwrap();
+    let stored = in_force(&mut c, force, |c| RunSummary::report(c, force, run.id)).unwrap();
+    assert_eq!(
+        analytics_json(&stored),
+        json,
+        "the scheduled run's figures equal the command's"
+    );
+
+    let csv = cli_report(&server, "dorset", &from, &to, "csv");
+    assert!(csv.lines().count() > 2, "{csv}");
+    assert!(!csv.contains("dorset-00"), "no staff numbers in a report");
+    let html = cli_report(&server, "dorset", &from, &to, "html");
+    assert!(html.contains("<svg") && html.contains("lang=\"en-GB\""));
+}
+
+fn analytics_json(r: &server::commands::report::ReportFigures) -> String {
+    server::commands::report::render(r, server::commands::report::Format::Json).unwrap()
+}
+
+#[test]
+fn invalid_schedules_are_refused() {
+    let (_server, pool, force) = setup("kent");
+    let mut c = pool.get().unwrap();
+    for bad in [
+        ReportSchedule {
+            cron: "every monday".into(),
+            ..ReportSchedule::default()
+        },
+        ReportSchedule {
+            time_zone: "Mars/Olympus".into(),
+            ..ReportSchedule::default()
+        },
+        ReportSchedule {
+            period_days: 0,
+            ..ReportSchedule::default()
+        },
+    ] {
+        let e = in_force(&mut c, force, |c| bad.save(c, force)).unwrap_err();
+        assert_eq!(e.code(), "invalid_schedule", "{bad:?}");
+    }
+    let good = ReportSchedule {
+        cron: "30 7 * * TUE".into(),
+        time_zone: "Europe/London".into(),
+        period_days: 14,
+    };
+    in_force(&mut c, force, |c| good.save(c, force)).unwrap();
+    assert_eq!(
+        in_force(&mut c, force, |c| ReportSchedule::of(c, force)).unwrap(),
+        good
+    );
+}
+
+#[test]
+fn frm_leads_set_the_schedule_and_make_reports_through_the_api() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "lincs", 3);
+    let other = setup_force(&server, "notts", 3);
+    let body = serde_json::json!({ "cron": "30 7 * * TUE", "time_zone": "Europe/London", "period_days": 14 });
+    let r = force
+        .frm_lead
+        .send("PUT", "/v1/force/report-schedule", &body);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(force.frm_lead.get("/v1/force/report-schedule").body, body);
+    assert_eq!(
+        other.frm_lead.get("/v1/force/report-schedule").body["cron"],
+        "0 6 * * MON",
+        "per force"
+    );
+    assert_eq!(
+        force
+            .supervisor
+            .send("PUT", "/v1/force/report-schedule", &body)
+            .status,
+        403
+    );
+    let bad =
+        serde_json::json!({ "cron": "sometimes", "time_zone": "Europe/London", "period_days": 7 });
+    assert_eq!(
+        force
+            .frm_lead
+            .send("PUT", "/v1/force/report-schedule", &bad)
+            .code(),
+        "invalid_schedule"
+    );
+
+    let r = force.frm_lead.post(
+        "/v1/force/reports",
+        &serde_json::json!({ "from": "2026-11-02", "to": "2026-11-08" }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap();
+    let list = force.frm_lead.get("/v1/force/reports");
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert_eq!(list.body[0]["trigger"], "manual");
+    let json = force.frm_lead.get(&format!("/v1/force/reports/{id}"));
+    assert_eq!(json.status, 200);
+    assert_eq!(json.body["meta"]["period"]["from"], "2026-11-02");
+    assert_eq!(
+        other
+            .frm_lead
+            .get(&format!("/v1/force/reports/{id}"))
+            .status,
+        404,
+        "another force's report"
+    );
+    assert_eq!(force.supervisor.get("/v1/force/reports").status, 403);
+    let backwards = force.frm_lead.post(
+        "/v1/force/reports",
+        &serde_json::json!({ "from": "2026-11-08", "to": "2026-11-02" }),
+    );
+    assert_eq!(backwards.code(), "invalid_period");
+}
