@@ -19,6 +19,8 @@ pub mod hourly_risk;
 pub mod model;
 pub mod roster;
 pub mod simulation;
+pub mod store;
+pub mod sync_client;
 
 pub use clock::LocalClock;
 pub use error::EngineError;
