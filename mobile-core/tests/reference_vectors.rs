@@ -1,4 +1,5 @@
 //! The published FIPS implementation's vectors, reproduced to 1e-6 in every column.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs::File;
 use std::path::PathBuf;

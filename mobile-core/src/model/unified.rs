@@ -111,7 +111,7 @@ const HARMONIC_NAMES: [&str; 5] = [
 ];
 
 /// The homeostatic state of the UM: the short-term S and long-term L.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct UnifiedState {
     /// Short-term homeostatic process S.
     pub s: f64,

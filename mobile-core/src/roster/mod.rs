@@ -1,1 +1,127 @@
-//! placeholder
+//! Rosters: reading them, the sleep they imply, and the risk of each shift.
+//!
+//! One file format is shared by the operator CLI and the server
+//! (`docs/rosters.md`): CSV with `staff_id,start,end` and optional
+//! `team,role,activity` ([`csv_format`]), or iCalendar VEVENTs
+//! ([`icalendar_format`]). [`predict`] turns a roster into the sleep a person
+//! would likely get (a documented heuristic, replaced by recorded sleep where
+//! it exists) and [`assess`] gives each shift its Fatigue Index, hourly risk
+//! and flags, and the roster its Risk Index.
+
+pub mod assess;
+pub mod csv_format;
+pub mod icalendar_format;
+pub mod predict;
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use models::Shift;
+use serde::{Deserialize, Serialize};
+
+/// One rostered duty for one person, as read from a roster file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    /// The force's staff identifier (may be empty in a one-person file).
+    pub staff_id: String,
+    /// The duty period.
+    pub shift: Shift,
+    /// Team, if the file gives one.
+    pub team: Option<String>,
+    /// Role (e.g. response, CID, control room), if given.
+    pub role: Option<String>,
+    /// Activity label, if given (rest days and leave are not read as duties).
+    pub activity: Option<String>,
+    /// The line (CSV) or the VEVENT's first line (iCalendar) it came from.
+    pub line: u64,
+}
+
+/// A problem at one place in a roster file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct RosterLineError {
+    /// 1-based line number.
+    pub line: u64,
+    /// The column (CSV header name, or iCalendar property) at fault.
+    pub column: String,
+    /// What is wrong, and what is expected.
+    pub message: String,
+}
+
+/// Every problem found in a roster file; nothing is taken from a file with any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{} problem(s) in the roster; first: {}", .errors.len(), .errors.first().map(|e| e.to_string()).unwrap_or_default())]
+pub struct RosterErrors {
+    /// The problems, in file order.
+    pub errors: Vec<RosterLineError>,
+}
+
+/// Activity labels that mean "not at work" (a row kept for the record, not a duty).
+pub const NON_DUTY_ACTIVITIES: [&str; 7] = [
+    "rest",
+    "rest_day",
+    "rest day",
+    "leave",
+    "annual_leave",
+    "sick",
+    "off",
+];
+
+/// True when an activity label marks a duty (empty, or anything not in
+/// [`NON_DUTY_ACTIVITIES`], compared case-insensitively).
+pub fn is_duty(activity: Option<&str>) -> bool {
+    activity.is_none_or(|a| {
+        let a = a.trim().to_ascii_lowercase();
+        !NON_DUTY_ACTIVITIES.contains(&a.as_str())
+    })
+}
+
+/// Groups entries by staff id, each person's duties sorted by start.
+pub fn shifts_by_person(entries: &[RosterEntry]) -> Vec<(String, Vec<Shift>)> {
+    let mut people: std::collections::BTreeMap<&str, Vec<Shift>> = Default::default();
+    for e in entries.iter().filter(|e| is_duty(e.activity.as_deref())) {
+        people.entry(e.staff_id.as_str()).or_default().push(e.shift);
+    }
+    people
+        .into_iter()
+        .map(|(id, mut shifts)| {
+            shifts.sort();
+            (id.to_string(), shifts)
+        })
+        .collect()
+}
+
+/// Reads a roster time: RFC 3339 with an offset, or local `YYYY-MM-DDTHH:MM`
+/// (seconds optional) in `zone`. A local time that falls in a DST gap is an
+/// error; one that occurs twice (clocks going back) is read as the earlier.
+pub(crate) fn parse_roster_time(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .ok_or_else(|| {
+        format!(
+            "{text:?} is not a time: use RFC 3339 (2025-03-01T07:00:00Z) or local YYYY-MM-DDTHH:MM"
+        )
+    })?;
+    local_to_utc(local, zone)
+}
+
+/// A local wall-clock time in `zone` as a UTC instant (earlier of two on a
+/// repeated hour; an error in a DST gap).
+pub(crate) fn local_to_utc(local: NaiveDateTime, zone: Tz) -> Result<DateTime<Utc>, String> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(earlier, _) => Ok(earlier.with_timezone(&Utc)),
+        LocalResult::None => Err(format!(
+            "{local} does not exist in {zone} (the clocks go forward then)"
+        )),
+    }
+}

@@ -1,0 +1,422 @@
+//! The risk of each shift in a person's roster, and of the roster as a whole.
+//!
+//! For each shift: the Fatigue Index from the Three Process Model run over
+//! the person's sleep (recorded where it exists, predicted from the roster
+//! otherwise, and the shift says which), the hourly roster risk (mean, peak),
+//! and the flags of `frm-indicators.md` that a supervisor acts on. For the
+//! roster: its Risk Index. The JSON form of [`RosterAssessment`] is the
+//! documented output of `server roster-risk --format json` and the per-shift
+//! body of the server's team view (`docs/rosters.md`).
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use models::{Shift, ShiftType, SleepPeriod};
+use serde::{Deserialize, Serialize};
+
+use super::predict::{SleepRules, SleepSource, combine, predict_sleep};
+use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for};
+use crate::hourly_risk::{
+    HourlyRiskParams, RISK_INDEX_THRESHOLD, mean_hri, risk_index, shift_risks, shift_type,
+};
+use crate::model::three_process::{ThreeProcessModel, TpmParams};
+use crate::simulation::simulate;
+use crate::{EngineError, EpochGrid, LocalClock};
+
+/// Everything an assessment depends on, with published defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AssessmentParams {
+    /// Three Process Model coefficients (the FI comes from its KSS).
+    pub tpm: TpmParams,
+    /// Hourly risk coefficients.
+    pub hourly: HourlyRiskParams,
+    /// Predicted-sleep rules.
+    pub sleep: SleepRules,
+    /// Simulation epoch, minutes.
+    pub epoch_minutes: i64,
+    /// Days simulated before the first shift so the model settles.
+    pub warm_up_days: i64,
+}
+
+impl Default for AssessmentParams {
+    fn default() -> Self {
+        Self {
+            tpm: TpmParams::default(),
+            hourly: HourlyRiskParams::default(),
+            sleep: SleepRules::default(),
+            epoch_minutes: 5,
+            warm_up_days: 3,
+        }
+    }
+}
+
+/// How bad a flag is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Review.
+    Amber,
+    /// Act.
+    Red,
+}
+
+/// One roster indicator that a shift breaches (`frm-indicators.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// Stable code: `long_shift`, `long_night_shift`, `quick_return`,
+    /// `short_rest`, `consecutive_nights`, `consecutive_days`,
+    /// `hours_in_7_days`, `door_to_door`, `fatigue_index`.
+    pub code: String,
+    /// Amber or red.
+    pub severity: Severity,
+    /// The figure behind it, in words.
+    pub detail: String,
+}
+
+/// Where the sleep before a shift came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SleepBasis {
+    /// All sleep in the 24 h before the shift was recorded.
+    Recorded,
+    /// All of it was predicted from the roster.
+    Predicted,
+    /// Some of each.
+    Mixed,
+}
+
+/// The assessment of one shift.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftAssessment {
+    /// Start, with the roster zone's offset.
+    pub start: DateTime<FixedOffset>,
+    /// End, with the roster zone's offset.
+    pub end: DateTime<FixedOffset>,
+    /// Type by local start time (early, day, late, night).
+    pub shift_type: ShiftType,
+    /// Night shift by the Working Time Regulations rule (≥ 3 h in 23:00–06:00).
+    pub night: bool,
+    /// Length, hours.
+    pub hours: f64,
+    /// Fatigue Index, 0–100.
+    pub fatigue_index: f64,
+    /// The FI threshold that applies (35 day, 45 night).
+    pub fatigue_index_threshold: f64,
+    /// Predicted KSS at the end of the shift (the drive home).
+    pub kss_at_end: f64,
+    /// Hourly roster risk, hour-weighted mean over the shift.
+    pub hri_mean: f64,
+    /// Hourly roster risk, highest hour.
+    pub hri_peak: f64,
+    /// Sleep in the 24 hours before the start, hours.
+    pub sleep_before_hours: f64,
+    /// Whether that sleep was recorded or predicted.
+    pub sleep_basis: SleepBasis,
+    /// Rest since the previous shift ended, hours (`None` for the first).
+    pub rest_before_hours: Option<f64>,
+    /// Indicators breached.
+    pub flags: Vec<Flag>,
+}
+
+/// A sleep period used in an assessment, with its source.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SleepUsed {
+    /// Start (UTC).
+    pub start: DateTime<Utc>,
+    /// End (UTC).
+    pub end: DateTime<Utc>,
+    /// Recorded or predicted.
+    pub source: SleepSource,
+}
+
+/// The assessment of one person's roster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterAssessment {
+    /// The IANA zone local times were read in.
+    pub zone: String,
+    /// One entry per shift, in time order.
+    pub shifts: Vec<ShiftAssessment>,
+    /// Hour-weighted mean HRI over all hours worked.
+    pub mean_hri: Option<f64>,
+    /// Mean HRI relative to five 09:00–17:00 day shifts.
+    pub risk_index: Option<f64>,
+    /// The Risk Index guidance threshold (1.6).
+    pub risk_index_threshold: f64,
+    /// The sleep the models ran on.
+    pub sleep: Vec<SleepUsed>,
+}
+
+/// Assesses one person's roster.
+///
+/// `recorded` sleep replaces predicted sleep up to `recorded_until` (default:
+/// the end of the last recorded sleep).
+///
+/// # Errors
+/// [`EngineError::SleepsOverlap`] when recorded sleeps overlap;
+/// [`EngineError::InvalidParameter`] for bad coefficients.
+pub fn assess_roster(
+    shifts: &[Shift],
+    recorded: &[SleepPeriod],
+    recorded_until: Option<DateTime<Utc>>,
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> Result<RosterAssessment, EngineError> {
+    params.tpm.validate()?;
+    let mut shifts = shifts.to_vec();
+    shifts.sort();
+    shifts.dedup();
+    let empty = RosterAssessment {
+        zone: clock.zone().name().to_string(),
+        shifts: Vec::new(),
+        mean_hri: None,
+        risk_index: None,
+        risk_index_threshold: RISK_INDEX_THRESHOLD,
+        sleep: Vec::new(),
+    };
+    let (Some(first), Some(last)) = (shifts.first(), shifts.iter().map(|s| s.end()).max()) else {
+        return Ok(empty);
+    };
+    let epoch = Duration::minutes(params.epoch_minutes.clamp(1, 60));
+    let start = floor_to(first.start() - Duration::days(params.warm_up_days), epoch);
+    let end = ceil_to(last, epoch);
+    let grid = EpochGrid::new(start, end, epoch)?;
+
+    let predicted = predict_sleep(&shifts, start, end, clock, &params.sleep);
+    let recorded = crate::simulation::sorted_sleeps(recorded)?;
+    let sleep: Vec<(SleepPeriod, SleepSource)> = combine(&recorded, &predicted, recorded_until)
+        .into_iter()
+        .filter(|(s, _)| s.end() > start && s.start() <= end)
+        .collect();
+    let periods: Vec<SleepPeriod> = sleep.iter().map(|(s, _)| *s).collect();
+    let run = simulate::<ThreeProcessModel>(&params.tpm, &periods, &grid, clock)?;
+    let risks = shift_risks(&shifts, clock, &params.hourly);
+
+    let assessed = shifts
+        .iter()
+        .enumerate()
+        .map(|(i, shift)| {
+            let (offset, e) = ((shift.start() - start).num_seconds(), epoch.num_seconds());
+            let first_epoch = ((offset + e - 1) / e) as usize;
+            let in_shift: Vec<f64> = run.steps[first_epoch.min(run.steps.len())..]
+                .iter()
+                .take_while(|s| s.at < shift.end())
+                .map(|s| s.out.kss)
+                .collect();
+            let fi = fatigue_index(in_shift.iter().copied()).unwrap_or(0.0);
+            let kss_at_end = in_shift.last().copied().unwrap_or(f64::NAN);
+            let night = is_night_shift(shift, clock);
+            let threshold = threshold_for(shift, clock);
+            let rest_before = (i > 0).then(|| hours_between(shifts[i - 1].end(), shift.start()));
+            let (sleep_before_hours, sleep_basis) = sleep_before(shift, &sleep);
+            let zone = clock.zone();
+            let mut a = ShiftAssessment {
+                start: shift.start().with_timezone(&zone).fixed_offset(),
+                end: shift.end().with_timezone(&zone).fixed_offset(),
+                shift_type: shift_type(shift, clock),
+                night,
+                hours: shift.duration_hours(),
+                fatigue_index: fi,
+                fatigue_index_threshold: threshold,
+                kss_at_end,
+                hri_mean: risks[i].mean,
+                hri_peak: risks[i].peak,
+                sleep_before_hours,
+                sleep_basis,
+                rest_before_hours: rest_before,
+                flags: Vec::new(),
+            };
+            a.flags = flags_for(i, &shifts, &a, clock, params);
+            a
+        })
+        .collect();
+    Ok(RosterAssessment {
+        shifts: assessed,
+        mean_hri: mean_hri(&risks),
+        risk_index: risk_index(&risks, &params.hourly),
+        sleep: sleep
+            .iter()
+            .map(|(s, source)| SleepUsed {
+                start: s.start(),
+                end: s.end(),
+                source: *source,
+            })
+            .collect(),
+        ..empty
+    })
+}
+
+fn hours_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+    (b - a).num_seconds() as f64 / 3600.0
+}
+
+fn floor_to(t: DateTime<Utc>, epoch: Duration) -> DateTime<Utc> {
+    let e = epoch.num_seconds();
+    let secs = t.timestamp();
+    DateTime::from_timestamp(secs - secs.rem_euclid(e), 0).unwrap_or(t)
+}
+
+fn ceil_to(t: DateTime<Utc>, epoch: Duration) -> DateTime<Utc> {
+    let floored = floor_to(t, epoch);
+    if floored == t { t } else { floored + epoch }
+}
+
+/// Hours of sleep in the 24 h before a shift, and where it came from.
+fn sleep_before(shift: &Shift, sleep: &[(SleepPeriod, SleepSource)]) -> (f64, SleepBasis) {
+    let window_start = shift.start() - Duration::hours(24);
+    let mut total = 0.0;
+    let (mut recorded, mut predicted) = (false, false);
+    for (s, source) in sleep {
+        let overlap = hours_between(s.start().max(window_start), s.end().min(shift.start()));
+        if overlap > 0.0 {
+            total += overlap;
+            match source {
+                SleepSource::Recorded => recorded = true,
+                SleepSource::Predicted => predicted = true,
+            }
+        }
+    }
+    let basis = match (recorded, predicted) {
+        (true, false) => SleepBasis::Recorded,
+        (true, true) => SleepBasis::Mixed,
+        _ => SleepBasis::Predicted,
+    };
+    (total, basis)
+}
+
+fn flag(code: &str, severity: Severity, detail: String) -> Flag {
+    Flag {
+        code: code.to_string(),
+        severity,
+        detail,
+    }
+}
+
+/// The `frm-indicators.md` limits this shift breaches.
+fn flags_for(
+    i: usize,
+    shifts: &[Shift],
+    a: &ShiftAssessment,
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> Vec<Flag> {
+    let shift = &shifts[i];
+    let mut flags = Vec::new();
+    if a.hours > 12.0 {
+        flags.push(flag(
+            "long_shift",
+            Severity::Red,
+            format!("{:.1} h shift (over 12 h, HSG256)", a.hours),
+        ));
+    } else if a.night && a.hours > 8.0 {
+        flags.push(flag(
+            "long_night_shift",
+            Severity::Amber,
+            format!("{:.1} h night shift (over 8 h, HSG256)", a.hours),
+        ));
+    }
+    if let Some(rest) = a.rest_before_hours {
+        if rest < 11.0 {
+            flags.push(flag(
+                "quick_return",
+                Severity::Red,
+                format!("{rest:.1} h rest before this shift (under 11 h, WTR reg. 10)"),
+            ));
+        } else if rest < 12.0 {
+            flags.push(flag(
+                "short_rest",
+                Severity::Amber,
+                format!("{rest:.1} h rest before this shift (under 12 h)"),
+            ));
+        }
+    }
+    let nights_in_run = if a.night {
+        1 + shifts[..i]
+            .iter()
+            .rev()
+            .scan(shift.start(), |next_start, prev| {
+                let continues =
+                    is_night_shift(prev, clock) && *next_start - prev.end() < Duration::hours(24);
+                *next_start = prev.start();
+                continues.then_some(())
+            })
+            .count()
+    } else {
+        0
+    };
+    if nights_in_run > 4 {
+        flags.push(flag(
+            "consecutive_nights",
+            Severity::Red,
+            format!("night {nights_in_run} in a row (over 4)"),
+        ));
+    } else if nights_in_run > 3 {
+        flags.push(flag(
+            "consecutive_nights",
+            Severity::Amber,
+            format!("night {nights_in_run} in a row (over 3)"),
+        ));
+    }
+    let days_in_run = consecutive_work_days(i, shifts, clock);
+    if days_in_run > 6 {
+        flags.push(flag(
+            "consecutive_days",
+            Severity::Amber,
+            format!("day {days_in_run} worked in a row (over 6)"),
+        ));
+    }
+    let week_start = shift.end() - Duration::days(7);
+    let week_hours: f64 = shifts[..=i]
+        .iter()
+        .map(|s| hours_between(s.start().max(week_start), s.end()).max(0.0))
+        .sum();
+    if week_hours >= 72.0 {
+        flags.push(flag(
+            "hours_in_7_days",
+            Severity::Red,
+            format!("{week_hours:.1} h worked in the 7 days to this shift's end (72 h or more)"),
+        ));
+    } else if week_hours >= 60.0 {
+        flags.push(flag(
+            "hours_in_7_days",
+            Severity::Amber,
+            format!("{week_hours:.1} h worked in the 7 days to this shift's end (60 h or more)"),
+        ));
+    }
+    let door_to_door = a.hours + 2.0 * params.sleep.commute_hours;
+    if door_to_door >= 14.0 {
+        flags.push(flag(
+            "door_to_door",
+            Severity::Amber,
+            format!("{door_to_door:.1} h door to door including commute (14 h or more)"),
+        ));
+    }
+    if a.fatigue_index >= a.fatigue_index_threshold {
+        flags.push(flag(
+            "fatigue_index",
+            Severity::Red,
+            format!(
+                "Fatigue Index {:.1} at or over the {} threshold of {:.0}",
+                a.fatigue_index,
+                if a.night { "night" } else { "day" },
+                a.fatigue_index_threshold
+            ),
+        ));
+    }
+    flags
+}
+
+/// Distinct local dates with a duty starting on them, counted back from
+/// shift `i`'s date while consecutive.
+fn consecutive_work_days(i: usize, shifts: &[Shift], clock: &LocalClock) -> usize {
+    let date = |s: &Shift| s.start().with_timezone(&clock.zone()).date_naive();
+    let mut dates: Vec<_> = shifts[..=i].iter().map(date).collect();
+    dates.dedup();
+    let mut run = 1;
+    for pair in dates.windows(2).rev() {
+        if pair[1] - pair[0] == Duration::days(1) {
+            run += 1;
+        } else {
+            break;
+        }
+    }
+    run
+}

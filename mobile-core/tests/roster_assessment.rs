@@ -1,0 +1,186 @@
+//! Roster assessment end to end: files in, per-shift FI, HRI and flags out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use mobile_core::LocalClock;
+use mobile_core::roster::assess::{AssessmentParams, SleepBasis, assess_roster};
+use mobile_core::roster::{csv_format, shifts_by_person};
+use models::{Shift, ShiftType, SleepPeriod};
+
+fn utc(m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, m, d, h, 0, 0).unwrap()
+}
+
+fn shift(m: u32, d: u32, h: u32, len: i64) -> Shift {
+    Shift::new(utc(m, d, h), utc(m, d, h) + Duration::hours(len)).unwrap()
+}
+
+fn codes(a: &mobile_core::roster::assess::ShiftAssessment) -> Vec<&str> {
+    a.flags.iter().map(|f| f.code.as_str()).collect()
+}
+
+#[test]
+fn a_block_of_nights_is_riskier_than_days_and_flags_the_run() {
+    let clock = LocalClock::utc();
+    let p = AssessmentParams::default();
+    let days: Vec<Shift> = (6..=10).map(|d| shift(1, d, 9, 8)).collect();
+    let nights: Vec<Shift> = (6..=10).map(|d| shift(1, d, 22, 10)).collect();
+    let day_run = assess_roster(&days, &[], None, &clock, &p).unwrap();
+    let night_run = assess_roster(&nights, &[], None, &clock, &p).unwrap();
+
+    let mean_fi = |r: &mobile_core::roster::assess::RosterAssessment| {
+        r.shifts.iter().map(|s| s.fatigue_index).sum::<f64>() / r.shifts.len() as f64
+    };
+    assert!(
+        mean_fi(&night_run) > 2.0 * mean_fi(&day_run),
+        "nights {} days {}",
+        mean_fi(&night_run),
+        mean_fi(&day_run)
+    );
+    assert!(night_run.risk_index.unwrap() > day_run.risk_index.unwrap());
+    assert!(
+        (day_run.risk_index.unwrap() - 1.0).abs() < 1e-9,
+        "the reference roster is 1.0"
+    );
+    assert!(
+        night_run
+            .shifts
+            .iter()
+            .all(|s| s.night && s.shift_type == ShiftType::Night)
+    );
+    assert!(
+        night_run
+            .shifts
+            .iter()
+            .all(|s| s.fatigue_index_threshold == 45.0)
+    );
+    assert!(
+        day_run
+            .shifts
+            .iter()
+            .all(|s| s.fatigue_index_threshold == 35.0)
+    );
+    // Night 4 is amber, night 5 red; 10 h nights are long night shifts.
+    assert!(!codes(&night_run.shifts[2]).contains(&"consecutive_nights"));
+    let fourth = night_run.shifts[3]
+        .flags
+        .iter()
+        .find(|f| f.code == "consecutive_nights")
+        .unwrap();
+    let fifth = night_run.shifts[4]
+        .flags
+        .iter()
+        .find(|f| f.code == "consecutive_nights")
+        .unwrap();
+    assert!(fourth.severity < fifth.severity);
+    assert!(codes(&night_run.shifts[0]).contains(&"long_night_shift"));
+    // Without a wearable every shift runs on predicted sleep, and says so.
+    assert!(
+        night_run
+            .shifts
+            .iter()
+            .all(|s| s.sleep_basis == SleepBasis::Predicted)
+    );
+    // FI within 0..100 and the drive home after a night is sleepier than after a day.
+    assert!(
+        night_run
+            .shifts
+            .iter()
+            .all(|s| (0.0..=100.0).contains(&s.fatigue_index))
+    );
+    assert!(night_run.shifts[2].kss_at_end > day_run.shifts[2].kss_at_end);
+}
+
+#[test]
+fn quick_returns_long_weeks_and_long_shifts_are_flagged() {
+    let clock = LocalClock::utc();
+    let p = AssessmentParams::default();
+    // Late 14:00-23:00 then early 07:00: 8 h rest.
+    let quick = assess_roster(
+        &[shift(1, 6, 14, 9), shift(1, 7, 7, 8)],
+        &[],
+        None,
+        &clock,
+        &p,
+    )
+    .unwrap();
+    assert!(codes(&quick.shifts[1]).contains(&"quick_return"));
+    assert!((quick.shifts[1].rest_before_hours.unwrap() - 8.0).abs() < 1e-9);
+    // Six 13 h days: over 12 h each, 65 h by the fifth, 78 h by the sixth.
+    let long: Vec<Shift> = (6..=11).map(|d| shift(1, d, 7, 13)).collect();
+    let week = assess_roster(&long, &[], None, &clock, &p).unwrap();
+    assert!(codes(&week.shifts[0]).contains(&"long_shift"));
+    assert!(codes(&week.shifts[0]).contains(&"door_to_door"));
+    assert!(!codes(&week.shifts[3]).contains(&"hours_in_7_days"));
+    let fifth = week.shifts[4]
+        .flags
+        .iter()
+        .find(|f| f.code == "hours_in_7_days")
+        .unwrap();
+    let sixth = week.shifts[5]
+        .flags
+        .iter()
+        .find(|f| f.code == "hours_in_7_days")
+        .unwrap();
+    assert!(fifth.severity < sixth.severity);
+}
+
+#[test]
+fn recorded_sleep_replaces_predicted_and_short_sleep_raises_the_index() {
+    let clock = LocalClock::utc();
+    let p = AssessmentParams::default();
+    let early = [shift(1, 10, 6, 8)];
+    let predicted = assess_roster(&early, &[], None, &clock, &p).unwrap();
+    // Recorded: a 3-hour night before the early shift, full nights before that.
+    let mut recorded: Vec<SleepPeriod> = (6..=8)
+        .map(|d| SleepPeriod::new(utc(1, d, 23), utc(1, d + 1, 7)).unwrap())
+        .collect();
+    recorded.push(SleepPeriod::new(utc(1, 10, 1), utc(1, 10, 4)).unwrap());
+    let with_recorded = assess_roster(&early, &recorded, None, &clock, &p).unwrap();
+    assert_eq!(with_recorded.shifts[0].sleep_basis, SleepBasis::Recorded);
+    // 06:00-07:00 of the night before last, plus the 3-hour night.
+    assert!((with_recorded.shifts[0].sleep_before_hours - 4.0).abs() < 1e-9);
+    assert!(with_recorded.shifts[0].fatigue_index > predicted.shifts[0].fatigue_index);
+}
+
+#[test]
+fn clocks_changing_mid_roster_keep_local_shift_types() {
+    // Nights 22:00 local across the spring change in London (30 March 2025).
+    let text = "staff_id,start,end\n\
+                A1,2025-03-28T22:00,2025-03-29T07:00\n\
+                A1,2025-03-29T22:00,2025-03-30T07:00\n\
+                A1,2025-03-30T22:00,2025-03-31T07:00\n";
+    let london = LocalClock::from_name("Europe/London").unwrap();
+    let entries = csv_format::parse(text.as_bytes(), london.zone()).unwrap();
+    let people = shifts_by_person(&entries);
+    let a = assess_roster(
+        &people[0].1,
+        &[],
+        None,
+        &london,
+        &AssessmentParams::default(),
+    )
+    .unwrap();
+    // The night of the change is an hour shorter; all are still night shifts.
+    assert!((a.shifts[1].hours - 8.0).abs() < 1e-9);
+    assert!((a.shifts[2].hours - 9.0).abs() < 1e-9);
+    assert!(
+        a.shifts
+            .iter()
+            .all(|s| s.shift_type == ShiftType::Night && s.night)
+    );
+    assert_eq!(a.shifts[2].start.to_rfc3339(), "2025-03-30T22:00:00+01:00");
+}
+
+#[test]
+fn empty_roster_and_overlapping_recorded_sleep() {
+    let clock = LocalClock::utc();
+    let p = AssessmentParams::default();
+    let empty = assess_roster(&[], &[], None, &clock, &p).unwrap();
+    assert!(empty.shifts.is_empty() && empty.risk_index.is_none());
+    let overlapping = [
+        SleepPeriod::new(utc(1, 5, 23), utc(1, 6, 7)).unwrap(),
+        SleepPeriod::new(utc(1, 6, 6), utc(1, 6, 8)).unwrap(),
+    ];
+    assert!(assess_roster(&[shift(1, 6, 9, 8)], &overlapping, None, &clock, &p).is_err());
+}
