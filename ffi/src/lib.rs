@@ -20,11 +20,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use mobile_core::LocalClock;
+use mobile_core::roster;
 use mobile_core::store::{self, Store};
 use mobile_core::sync_client::{self, Backoff};
 
 pub use error::CoachError;
-pub use forecast::ShiftForecast;
+pub use forecast::{Severity, ShiftFlag, ShiftForecast, SleepBasis};
 pub use sync::{
     HttpResponse, QueueStatus, SyncPayload, SyncReport, SyncStatus, SyncTransport, TransportError,
 };
@@ -36,6 +37,15 @@ pub use types::{
 use types::{system_time, utc};
 
 uniffi::setup_scaffolding!();
+
+/// A roster file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RosterFormat {
+    /// CSV with a header: `staff_id,start,end` and optional `team,role,activity`.
+    Csv,
+    /// iCalendar (`VEVENT` with `DTSTART`/`DTEND`, `TZID` honoured).
+    ICalendar,
+}
 
 /// Version of the library.
 #[uniffi::export]
@@ -199,6 +209,44 @@ impl FatigueCoach {
         Ok(self.store().replace_roster(&items, utc(now)?)?.into())
     }
 
+    /// Imports the officer's roster from a file the force exports (CSV with
+    /// `staff_id,start,end[,team,role,activity]`, or iCalendar), local times
+    /// read in the coach's zone; rest days and leave are skipped. Then as
+    /// [`FatigueCoach::import_roster`].
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the first bad line and column (nothing is
+    /// imported from a file with errors); `Storage` on a write failure.
+    pub fn import_roster_file(
+        &self,
+        contents: String,
+        format: RosterFormat,
+        now: SystemTime,
+    ) -> Result<ImportSummary, CoachError> {
+        let zone = self.clock.zone();
+        let parsed = match format {
+            RosterFormat::Csv => roster::csv_format::parse(contents.as_bytes(), zone),
+            RosterFormat::ICalendar => roster::icalendar_format::parse(&contents, zone),
+        };
+        let entries = parsed.map_err(|e| {
+            let first = e
+                .errors
+                .first()
+                .map(|l| format!(", first at line {} column {}", l.line, l.column))
+                .unwrap_or_default();
+            CoachError::invalid(format!(
+                "{} problem(s) in the roster file{first}",
+                e.errors.len()
+            ))
+        })?;
+        let items: Vec<_> = entries
+            .iter()
+            .filter(|e| roster::is_duty(e.activity.as_deref()))
+            .map(|e| (e.shift.start(), e.shift.end()))
+            .collect();
+        Ok(self.store().replace_roster(&items, utc(now)?)?.into())
+    }
+
     /// Records a sleepiness or fatigue check-in; queued for sync (its time
     /// rounded to 15 minutes) if consent covers check-ins.
     ///
@@ -234,8 +282,11 @@ impl FatigueCoach {
     /// The predicted fatigue of each shift that ends after `now` and starts
     /// within `horizon_hours` of it, in order (empty without a roster).
     ///
+    /// Recorded sleep is used up to `now`; after it, and wherever nothing
+    /// was recorded, sleep is predicted from the roster (each shift says
+    /// which it rests on).
+    ///
     /// # Errors
-    /// `NotReady` when no sleep was recorded in the last 48 hours;
     /// `Storage` on a read failure.
     pub fn forecast(
         &self,

@@ -28,7 +28,9 @@ fn at(d: i64, h: i64) -> DateTime<Utc> {
 }
 
 fn published_series() -> (Vec<SleepPeriod>, EpochGrid) {
-    let sleeps: Vec<SleepPeriod> = (0..90).map(|d| SleepPeriod::new(at(d, 23), at(d + 1, 7)).unwrap()).collect();
+    let sleeps: Vec<SleepPeriod> = (0..90)
+        .map(|d| SleepPeriod::new(at(d, 23), at(d + 1, 7)).unwrap())
+        .collect();
     let grid = EpochGrid::new(at(0, 11), at(90, 17), Duration::minutes(5)).unwrap();
     assert_eq!(grid.len(), 25_993);
     (sleeps, grid)
@@ -43,7 +45,13 @@ fn shift_worker_series(clock: &LocalClock) -> (Vec<SleepPeriod>, EpochGrid) {
         })
         .collect();
     let grid = EpochGrid::new(at(0, 11), at(90, 17), Duration::minutes(5)).unwrap();
-    let sleeps = predict_sleep(&shifts, grid.start(), grid.end(), clock, &SleepRules::default());
+    let sleeps = predict_sleep(
+        &shifts,
+        grid.start(),
+        grid.end(),
+        clock,
+        &SleepRules::default(),
+    );
     (sleeps, grid)
 }
 
@@ -51,34 +59,60 @@ fn benches(c: &mut Criterion) {
     let utc = LocalClock::utc();
     let (sleeps, grid) = published_series();
     c.bench_function("tpm_90_days", |b| {
-        b.iter(|| simulate::<ThreeProcessModel>(&TpmParams::default(), black_box(&sleeps), &grid, &utc).unwrap())
+        b.iter(|| {
+            simulate::<ThreeProcessModel>(&TpmParams::default(), black_box(&sleeps), &grid, &utc)
+                .unwrap()
+        })
     });
     c.bench_function("unified_90_days", |b| {
-        b.iter(|| simulate::<UnifiedModel>(&UnifiedParams::default(), black_box(&sleeps), &grid, &utc).unwrap())
+        b.iter(|| {
+            simulate::<UnifiedModel>(&UnifiedParams::default(), black_box(&sleeps), &grid, &utc)
+                .unwrap()
+        })
     });
     c.bench_function("both_90_days", |b| {
-        b.iter(|| simulate::<FipsModels>(&ModelParams::default(), black_box(&sleeps), &grid, &utc).unwrap())
+        b.iter(|| {
+            simulate::<FipsModels>(&ModelParams::default(), black_box(&sleeps), &grid, &utc)
+                .unwrap()
+        })
     });
 
     let london = LocalClock::from_name("Europe/London").unwrap();
     let (worker_sleeps, worker_grid) = shift_worker_series(&london);
     c.bench_function("tpm_90_days_shift_worker", |b| {
         b.iter(|| {
-            simulate::<ThreeProcessModel>(&TpmParams::default(), black_box(&worker_sleeps), &worker_grid, &london)
-                .unwrap()
+            simulate::<ThreeProcessModel>(
+                &TpmParams::default(),
+                black_box(&worker_sleeps),
+                &worker_grid,
+                &london,
+            )
+            .unwrap()
         })
     });
 
     // Nightly update: state saved at 11:00 on day 89, then 24 hours more
     // with that night's sleep.
-    let before: Vec<SleepPeriod> = sleeps.iter().copied().filter(|s| s.start() < at(89, 11)).collect();
+    let before: Vec<SleepPeriod> = sleeps
+        .iter()
+        .copied()
+        .filter(|s| s.start() < at(89, 11))
+        .collect();
     let saved_grid = EpochGrid::new(at(0, 11), at(89, 11), Duration::minutes(5)).unwrap();
-    let state = simulate::<ThreeProcessModel>(&TpmParams::default(), &before, &saved_grid, &london).unwrap().state;
+    let state = simulate::<ThreeProcessModel>(&TpmParams::default(), &before, &saved_grid, &london)
+        .unwrap()
+        .state;
     let tonight = [SleepPeriod::new(at(89, 23), at(90, 7)).unwrap()];
     c.bench_function("tpm_one_night_update", |b| {
         b.iter(|| {
-            resume::<ThreeProcessModel>(&TpmParams::default(), black_box(&state), &tonight, at(90, 11), &london)
-                .unwrap()
+            resume::<ThreeProcessModel>(
+                &TpmParams::default(),
+                black_box(&state),
+                &tonight,
+                at(90, 11),
+                &london,
+            )
+            .unwrap()
         })
     });
 }

@@ -170,24 +170,50 @@ proptest! {
 #[test]
 fn typed_errors_for_bad_sleep_lists() {
     use mobile_core::EngineError;
-    let g = EpochGrid::new(origin(), origin() + Duration::hours(48), Duration::minutes(5)).unwrap();
+    let g = EpochGrid::new(
+        origin(),
+        origin() + Duration::hours(48),
+        Duration::minutes(5),
+    )
+    .unwrap();
     let p = ModelParams::default();
     let c = london();
     let at = |h: i64| origin() + Duration::hours(h);
-    let overlapping = [SleepPeriod::new(at(10), at(18)).unwrap(), SleepPeriod::new(at(17), at(20)).unwrap()];
-    assert!(matches!(simulate::<FipsModels>(&p, &overlapping, &g, &c), Err(EngineError::SleepsOverlap { .. })));
+    let overlapping = [
+        SleepPeriod::new(at(10), at(18)).unwrap(),
+        SleepPeriod::new(at(17), at(20)).unwrap(),
+    ];
+    assert!(matches!(
+        simulate::<FipsModels>(&p, &overlapping, &g, &c),
+        Err(EngineError::SleepsOverlap { .. })
+    ));
     let outside = [SleepPeriod::new(at(60), at(68)).unwrap()];
-    assert!(matches!(simulate::<FipsModels>(&p, &outside, &g, &c), Err(EngineError::SleepOutsideSeries { .. })));
+    assert!(matches!(
+        simulate::<FipsModels>(&p, &outside, &g, &c),
+        Err(EngineError::SleepOutsideSeries { .. })
+    ));
     let before = [SleepPeriod::new(at(-10), at(-2)).unwrap()];
-    assert!(matches!(simulate::<FipsModels>(&p, &before, &g, &c), Err(EngineError::SleepOutsideSeries { .. })));
+    assert!(matches!(
+        simulate::<FipsModels>(&p, &before, &g, &c),
+        Err(EngineError::SleepOutsideSeries { .. })
+    ));
     // A series that starts inside a sleep starts asleep.
     let spanning = [SleepPeriod::new(at(-2), at(4)).unwrap()];
     let run = simulate::<FipsModels>(&p, &spanning, &g, &c).unwrap();
     assert!(!run.steps[0].awake && run.steps[48].awake);
     assert!((run.steps[0].out.tpm.s - 7.96).abs() < 1e-12);
     // NaN coefficients are refused before running.
-    let nan = ModelParams { tpm: TpmParams { ha: f64::NAN, ..TpmParams::default() }, ..ModelParams::default() };
-    assert!(matches!(nan.validate(), Err(EngineError::InvalidParameter { name: "tpm.ha", .. })));
+    let nan = ModelParams {
+        tpm: TpmParams {
+            ha: f64::NAN,
+            ..TpmParams::default()
+        },
+        ..ModelParams::default()
+    };
+    assert!(matches!(
+        nan.validate(),
+        Err(EngineError::InvalidParameter { name: "tpm.ha", .. })
+    ));
     // Resuming with a sleep before the saved state is refused.
     let first = simulate::<FipsModels>(&p, &[], &g, &c).unwrap();
     let early = [SleepPeriod::new(at(40), at(50)).unwrap()];
@@ -205,9 +231,16 @@ fn typed_errors_for_bad_sleep_lists() {
 fn circadian_phase_follows_the_local_clock_across_dst() {
     // 30 March 2025: London goes from GMT to BST at 01:00 UTC. The same UTC
     // instant a day apart is an hour later on the local clock after the change.
-    let g = EpochGrid::new(origin(), origin() + Duration::days(4), Duration::minutes(60)).unwrap();
-    let london_run = simulate::<ThreeProcessModel>(&TpmParams::default(), &[], &g, &london()).unwrap();
-    let utc_run = simulate::<ThreeProcessModel>(&TpmParams::default(), &[], &g, &LocalClock::utc()).unwrap();
+    let g = EpochGrid::new(
+        origin(),
+        origin() + Duration::days(4),
+        Duration::minutes(60),
+    )
+    .unwrap();
+    let london_run =
+        simulate::<ThreeProcessModel>(&TpmParams::default(), &[], &g, &london()).unwrap();
+    let utc_run =
+        simulate::<ThreeProcessModel>(&TpmParams::default(), &[], &g, &LocalClock::utc()).unwrap();
     // Before the change (27 March 07:00 UTC) London is UTC: same C.
     assert!((london_run.steps[0].out.c - utc_run.steps[0].out.c).abs() < 1e-12);
     // After it (31 March 07:00 UTC = 08:00 BST), London's C is UTC's C an hour later.
