@@ -15,38 +15,39 @@ use models::ValidationError;
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum CoachError {
     /// The input was refused: fix the call (the message names the field).
-    #[error("invalid input: {message}")]
+    #[error("invalid input: {detail}")]
     InvalidInput {
-        /// What was wrong, without the value.
-        message: String,
+        /// What was wrong, without the value. (Not `message`: that name
+        /// clashes with `Throwable.message` in Kotlin.)
+        detail: String,
     },
     /// The on-device store failed (disk full, file locked or damaged, a file
     /// from a newer app version). Retrying later may help; the store is left
     /// as it was before the call.
-    #[error("storage failure: {message}")]
+    #[error("storage failure: {detail}")]
     Storage {
         /// What failed, without personal data.
-        message: String,
+        detail: String,
     },
     /// The library cannot answer yet (no data for the period asked, a sync
     /// already running). Not a fault: ask again later.
-    #[error("not ready: {message}")]
+    #[error("not ready: {detail}")]
     NotReady {
         /// What is missing.
-        message: String,
+        detail: String,
     },
 }
 
 impl CoachError {
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         CoachError::InvalidInput {
-            message: message.into(),
+            detail: message.into(),
         }
     }
 
     pub(crate) fn not_ready(message: impl Into<String>) -> Self {
         CoachError::NotReady {
-            message: message.into(),
+            detail: message.into(),
         }
     }
 }
@@ -108,7 +109,7 @@ impl From<StoreError> for CoachError {
             StoreError::Sqlite(_)
             | StoreError::SchemaTooNew { .. }
             | StoreError::Corrupt { .. } => CoachError::Storage {
-                message: e.to_string(),
+                detail: e.to_string(),
             },
         }
     }

@@ -19,7 +19,9 @@ pub mod hourly_risk;
 pub mod model;
 pub mod roster;
 pub mod simulation;
+#[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "store")]
 pub mod sync_client;
 
 pub use clock::LocalClock;

@@ -2568,8 +2568,9 @@ enum CoachError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case InvalidInput(
         /**
-         * What was wrong, without the value.
-         */message: String
+         * What was wrong, without the value. (Not `message`: that name
+         * clashes with `Throwable.message` in Kotlin.)
+         */detail: String
     )
     /**
      * The on-device store failed (disk full, file locked or damaged, a file
@@ -2579,7 +2580,7 @@ enum CoachError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Storage(
         /**
          * What failed, without personal data.
-         */message: String
+         */detail: String
     )
     /**
      * The library cannot answer yet (no data for the period asked, a sync
@@ -2588,7 +2589,7 @@ enum CoachError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case NotReady(
         /**
          * What is missing.
-         */message: String
+         */detail: String
     )
 
     
@@ -2620,13 +2621,13 @@ public struct FfiConverterTypeCoachError: FfiConverterRustBuffer {
 
         
         case 1: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 2: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 3: return .NotReady(
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -2640,19 +2641,19 @@ public struct FfiConverterTypeCoachError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidInput(message):
+        case let .InvalidInput(detail):
             writeInt(&buf, Int32(1))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Storage(message):
+        case let .Storage(detail):
             writeInt(&buf, Int32(2))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
-        case let .NotReady(message):
+        case let .NotReady(detail):
             writeInt(&buf, Int32(3))
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         }
     }

@@ -42,7 +42,7 @@ def test_open_creates_a_migrated_store(coach):
 def test_unknown_zone_is_invalid_input(tmp_path):
     with pytest.raises(fc.CoachError.InvalidInput) as e:
         fc.FatigueCoach.open(str(tmp_path / "x.db"), "Mars/Olympus")
-    assert "zone" in e.value.message
+    assert "zone" in e.value.detail
 
 
 def test_a_path_that_is_not_a_store_is_a_storage_error(tmp_path):
@@ -63,7 +63,7 @@ def test_a_store_from_a_newer_app_is_refused_not_opened(tmp_path):
     con.close()
     with pytest.raises(fc.CoachError.Storage) as e:
         fc.FatigueCoach.open(str(path), "UTC")
-    assert "newer" in e.value.message
+    assert "newer" in e.value.detail
 
 
 # --- imports ---------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_roster_file_errors_name_line_and_column_without_values(coach):
     with pytest.raises(fc.CoachError.InvalidInput) as e:
         coach.import_roster_file("staff_id,start,end\n,banana,2025-03-10T15:00\n",
                                  fc.RosterFormat.CSV, NOW)
-    assert "line 2" in e.value.message and "banana" not in e.value.message
+    assert "line 2" in e.value.detail and "banana" not in e.value.detail
 
 
 def test_overlapping_shifts_in_one_roster_are_rejected(coach):
@@ -168,7 +168,7 @@ def checkin(value, scale=fc.CheckInScale.KSS, when=None):
 def test_out_of_scale_check_ins_are_invalid_input(coach):
     with pytest.raises(fc.CoachError.InvalidInput) as e:
         coach.record_check_in(checkin(10), NOW)
-    assert "value" in e.value.message
+    assert "value" in e.value.detail
     with pytest.raises(fc.CoachError.InvalidInput):
         coach.record_check_in(checkin(8, fc.CheckInScale.SAMN_PERELLI), NOW)
     with pytest.raises(fc.CoachError.InvalidInput):
