@@ -89,7 +89,6 @@ impl From<EngineError> for CoachError {
             | EngineError::EpochUnreadable { .. }
             | EngineError::SeriesReversed { .. }
             | EngineError::EpochDoesNotDivideSpan { .. }
-            | EngineError::SleepReversed { .. }
             | EngineError::SleepOutsideSeries { .. }
             | EngineError::SleepBeforeState { .. }
             | EngineError::ResumeMismatch

@@ -60,7 +60,7 @@ impl LocalClock {
 }
 
 /// Local clock time of day at `t` given the zone's offset at `t`, in `[0, 24)`.
-pub(crate) fn time_of_day_with_offset(t: DateTime<Utc>, offset_seconds: i64) -> f64 {
+fn time_of_day_with_offset(t: DateTime<Utc>, offset_seconds: i64) -> f64 {
     let local_seconds = (t.timestamp() + offset_seconds).rem_euclid(86_400);
     (local_seconds as f64 + f64::from(t.timestamp_subsec_nanos()) * 1e-9) / 3600.0
 }

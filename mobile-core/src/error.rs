@@ -35,16 +35,6 @@ pub enum EngineError {
         /// The epoch in seconds.
         epoch_seconds: i64,
     },
-    /// A sleep period ends before (or when) it starts.
-    #[error("sleep {index} ends at {end}, not after its start {start}")]
-    SleepReversed {
-        /// Position of the sleep in the input (0-based).
-        index: usize,
-        /// Its start.
-        start: DateTime<Utc>,
-        /// Its end.
-        end: DateTime<Utc>,
-    },
     /// Two sleep periods overlap.
     #[error("sleep starting {second_start} overlaps the sleep ending {first_end}")]
     SleepsOverlap {

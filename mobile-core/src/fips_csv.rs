@@ -97,6 +97,26 @@ fn column(headers: &csv::StringRecord, name: &str) -> Result<usize, CsvLineError
         })
 }
 
+/// The numeric columns of a series row, in [`SERIES_HEADER`] order from
+/// `wake` (1 awake, 0 asleep) on.
+pub fn series_values(step: &Step<FipsEpoch>) -> [f64; 12] {
+    let (t, u) = (&step.out.tpm, &step.out.unified);
+    [
+        if step.awake { 1.0 } else { 0.0 },
+        t.s,
+        t.c,
+        t.w,
+        t.u,
+        t.kss,
+        t.alertness,
+        u.s,
+        u.l,
+        u.c,
+        u.w,
+        u.fatigue,
+    ]
+}
+
 /// Writes a series in the reference vectors' format.
 ///
 /// # Errors

@@ -10,13 +10,17 @@
 //! comment and in `docs/science.md`; the models reproduce the published FIPS
 //! implementation's reference vectors to 1e-6.
 
+pub mod calibration;
+pub mod checkin;
 pub mod clock;
+pub mod coaching;
 pub mod error;
 pub mod fatigue_index;
 pub mod fips_csv;
 pub mod grid;
 pub mod hourly_risk;
 pub mod model;
+pub mod recurrence;
 pub mod roster;
 pub mod simulation;
 #[cfg(feature = "store")]

@@ -21,10 +21,11 @@ use chrono::{DateTime, Duration, Utc};
 use models::SleepPeriod;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{LocalClock, time_of_day_with_offset};
-use crate::model::three_process::{ThreeProcessModel, TpmEpoch};
-use crate::model::unified::{UnifiedEpoch, UnifiedModel, UnifiedState};
+use crate::clock::LocalClock;
+use crate::model::three_process::{ThreeProcessModel, TpmEpoch, TpmWalker};
+use crate::model::unified::{UnifiedEpoch, UnifiedModel, UnifiedState, UnifiedWalker};
 use crate::model::{Model, ModelParams, Phase};
+use crate::recurrence::{DayAngle, DayClock};
 use crate::{EngineError, EpochGrid};
 
 /// One epoch of a run.
@@ -81,6 +82,25 @@ impl Model for FipsModels {
     type Params = ModelParams;
     type Carry = (f64, UnifiedState);
     type Epoch = FipsEpoch;
+    type Walker = (TpmWalker, UnifiedWalker);
+
+    fn walk(p: &ModelParams, c: Self::Carry, phase: Phase, hours: f64, step: f64) -> Self::Walker {
+        (
+            ThreeProcessModel::walk(&p.tpm, c.0, phase, hours, step),
+            UnifiedModel::walk(&p.unified, c.1, phase, hours, step),
+        )
+    }
+
+    fn step(p: &ModelParams, w: &mut Self::Walker, day: DayAngle) -> FipsEpoch {
+        FipsEpoch {
+            tpm: ThreeProcessModel::step(&p.tpm, &mut w.0, day),
+            unified: UnifiedModel::step(&p.unified, &mut w.1, day),
+        }
+    }
+
+    fn validate(params: &ModelParams) -> Result<(), EngineError> {
+        params.validate()
+    }
 
     fn initial(p: &ModelParams) -> Self::Carry {
         (
@@ -125,6 +145,7 @@ pub fn sorted_sleeps(sleeps: &[SleepPeriod]) -> Result<Vec<SleepPeriod>, EngineE
 /// Runs model `M` over `sleeps` on `grid`, with time of day from `clock`.
 ///
 /// # Errors
+/// [`EngineError::InvalidParameter`] for NaN or inconsistent coefficients,
 /// [`EngineError::SleepsOverlap`] for overlapping sleeps and
 /// [`EngineError::SleepOutsideSeries`] for a sleep wholly before the start or
 /// after the end of the grid.
@@ -134,6 +155,7 @@ pub fn simulate<M: Model>(
     grid: &EpochGrid,
     clock: &LocalClock,
 ) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    M::validate(params)?;
     let sleeps = sorted_sleeps(sleeps)?;
     for s in &sleeps {
         if s.end() <= grid.start() || s.start() > grid.end() {
@@ -159,7 +181,7 @@ pub fn simulate<M: Model>(
         carry: M::initial(params),
         asleep_until,
     };
-    Ok(drive::<M>(params, cursor, rest, grid.instants(), clock))
+    Ok(drive::<M>(params, cursor, rest, grid, clock))
 }
 
 /// Continues a run from `state` up to `end` (inclusive) on the same grid,
@@ -178,6 +200,7 @@ pub fn resume<M: Model>(
     end: DateTime<Utc>,
     clock: &LocalClock,
 ) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    M::validate(params)?;
     let epoch = Duration::seconds(state.epoch_seconds);
     let first = state.last_epoch + epoch;
     let grid = EpochGrid::new(first, end, epoch).map_err(|_| EngineError::ResumeMismatch)?;
@@ -199,77 +222,70 @@ pub fn resume<M: Model>(
             });
         }
     }
-    Ok(drive::<M>(params, *state, &sleeps, grid.instants(), clock))
+    Ok(drive::<M>(params, *state, &sleeps, &grid, clock))
 }
 
-/// The shared loop: applies every transition up to each instant, then
-/// evaluates the model there.
+/// The shared loop: applies every transition up to each instant, then steps
+/// the model there. Time runs in integer milliseconds; between transitions
+/// the model steps by recurrences ([`crate::recurrence`]).
 fn drive<M: Model>(
     params: &M::Params,
     mut state: RunState<M::Carry>,
     sleeps: &[SleepPeriod],
-    instants: impl Iterator<Item = DateTime<Utc>>,
+    grid: &EpochGrid,
     clock: &LocalClock,
 ) -> Run<M::Epoch, M::Carry> {
+    let step_ms = grid.epoch().num_milliseconds();
+    let step_hours = step_ms as f64 / 3_600_000.0;
+    let first_ms = grid.start().timestamp_millis();
+    let mut day = DayClock::new(clock, step_ms);
     let mut next_sleep = sleeps.iter().peekable();
-    let mut steps = Vec::with_capacity(instants.size_hint().0);
-    let mut offset = OffsetCache::default();
-    for t in instants {
-        loop {
-            let transition = match (state.asleep_until, next_sleep.peek()) {
-                (Some(wake), _) if wake <= t => Some((wake, Phase::Awake, None)),
-                (None, Some(s)) if s.start() <= t => {
-                    Some((s.start(), Phase::Asleep, Some(s.end())))
-                }
-                _ => None,
+    let mut steps = Vec::with_capacity(grid.len());
+    let mut walker: Option<M::Walker> = None;
+    // The next transition's instant in milliseconds, kept as an integer so
+    // the loop compares integers.
+    let next_transition_ms = |state: &RunState<M::Carry>, next: Option<&&SleepPeriod>| match (
+        state.asleep_until,
+        next,
+    ) {
+        (Some(wake), _) => wake.timestamp_millis(),
+        (None, Some(s)) => s.start().timestamp_millis(),
+        (None, None) => i64::MAX,
+    };
+    let mut transition_ms = next_transition_ms(&state, next_sleep.peek());
+    for i in 0..grid.len() as i64 {
+        let t_ms = first_ms + i * step_ms;
+        while transition_ms <= t_ms {
+            let (at, phase, asleep_until) = match (
+                state.asleep_until,
+                next_sleep.next_if(|_| state.asleep_until.is_none()),
+            ) {
+                (Some(wake), _) => (wake, Phase::Awake, None),
+                (None, Some(s)) => (s.start(), Phase::Asleep, Some(s.end())),
+                (None, None) => break,
             };
-            let Some((at, phase, asleep_until)) = transition else {
-                break;
-            };
-            if phase == Phase::Asleep {
-                next_sleep.next();
-            }
             state.carry = M::evolve(params, state.carry, state.phase, hours(at - state.since));
             state.phase = phase;
             state.since = at;
             state.asleep_until = asleep_until;
+            walker = None;
+            transition_ms = next_transition_ms(&state, next_sleep.peek());
         }
-        let hours_since = hours(t - state.since);
-        let now = M::evolve(params, state.carry, state.phase, hours_since);
-        let tod = time_of_day_with_offset(t, offset.get(clock, t));
-        steps.push(Step {
-            at: t,
-            awake: state.phase == Phase::Awake,
-            out: M::epoch(params, now, state.phase, hours_since, tod),
+        let w = walker.get_or_insert_with(|| {
+            let since_hours = (t_ms - state.since.timestamp_millis()) as f64 / 3_600_000.0;
+            M::walk(params, state.carry, state.phase, since_hours, step_hours)
         });
-        state.last_epoch = t;
+        let out = M::step(params, w, day.angle_at(t_ms));
+        steps.push(Step {
+            at: DateTime::from_timestamp_millis(t_ms).unwrap_or(grid.start()),
+            awake: state.phase == Phase::Awake,
+            out,
+        });
     }
+    state.last_epoch = grid.end();
     Run { steps, state }
 }
 
 fn hours(d: Duration) -> f64 {
     d.num_milliseconds() as f64 / 3_600_000.0
-}
-
-/// Remembers the zone's UTC offset for the current hour: zone offsets change
-/// only on whole-quarter-hour instants, so the offset found for an instant
-/// holds until the next quarter hour. This spares a time zone database
-/// look-up at every epoch.
-#[derive(Debug, Default)]
-struct OffsetCache {
-    valid_from: i64,
-    valid_to: i64,
-    offset: i64,
-}
-
-impl OffsetCache {
-    fn get(&mut self, clock: &LocalClock, t: DateTime<Utc>) -> i64 {
-        let ts = t.timestamp();
-        if ts < self.valid_from || ts >= self.valid_to {
-            self.valid_from = ts - ts.rem_euclid(900);
-            self.valid_to = self.valid_from + 900;
-            self.offset = clock.offset_seconds(t);
-        }
-        self.offset
-    }
 }

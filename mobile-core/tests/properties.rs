@@ -249,3 +249,55 @@ fn circadian_phase_follows_the_local_clock_across_dst() {
     assert!((london_run.steps[after].out.c - expected).abs() < 1e-12);
     assert!((utc_run.steps[after].out.c - expected).abs() > 0.1);
 }
+
+/// The closed form, evaluated epoch by epoch with no recurrence: the oracle
+/// for the stepped driver.
+fn closed_form(s: &Schedule, clock: &LocalClock) -> Vec<(f64, f64, f64, f64, f64)> {
+    use mobile_core::model::{Model, Phase};
+    let p = ModelParams::default();
+    let mut carry = FipsModels::initial(&p);
+    let (mut phase, mut since) = (Phase::Awake, origin());
+    let mut transitions: Vec<(DateTime<Utc>, Phase)> = s
+        .sleeps
+        .iter()
+        .flat_map(|x| [(x.start(), Phase::Asleep), (x.end(), Phase::Awake)])
+        .collect();
+    transitions.reverse();
+    grid(s)
+        .instants()
+        .map(|t| {
+            while transitions.last().is_some_and(|(at, _)| *at <= t) {
+                let (at, next) = transitions.pop().unwrap();
+                carry = FipsModels::evolve(
+                    &p,
+                    carry,
+                    phase,
+                    (at - since).num_milliseconds() as f64 / 3.6e6,
+                );
+                phase = next;
+                since = at;
+            }
+            let h = (t - since).num_milliseconds() as f64 / 3.6e6;
+            let now = FipsModels::evolve(&p, carry, phase, h);
+            let e = FipsModels::epoch(&p, now, phase, h, clock.time_of_day_hours(t));
+            (e.tpm.s, e.tpm.kss, e.tpm.u, e.unified.c, e.unified.fatigue)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn stepped_driver_equals_the_closed_form(s in schedule()) {
+        let clock = london();
+        let run = simulate::<FipsModels>(&ModelParams::default(), &s.sleeps, &grid(&s), &clock).unwrap();
+        let oracle = closed_form(&s, &clock);
+        for (step, o) in run.steps.iter().zip(&oracle) {
+            let got = (step.out.tpm.s, step.out.tpm.kss, step.out.tpm.u, step.out.unified.c, step.out.unified.fatigue);
+            for (a, b) in [(got.0, o.0), (got.1, o.1), (got.2, o.2), (got.3, o.3), (got.4, o.4)] {
+                prop_assert!((a - b).abs() < 1e-9, "{} vs {} at {}", a, b, step.at);
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
-use mobile_core::fips_csv::{SERIES_HEADER, read_sleeps};
+use mobile_core::fips_csv::{SERIES_HEADER, read_sleeps, series_values};
 use mobile_core::simulation::{FipsModels, simulate};
 use mobile_core::{EpochGrid, LocalClock, ModelParams};
 
@@ -56,21 +56,7 @@ fn check(name: &str) {
     let mut worst = 0.0_f64;
     for (step, (at, expected)) in run.steps.iter().zip(&reference.rows) {
         assert_eq!(step.at, *at);
-        let (t, u) = (&step.out.tpm, &step.out.unified);
-        let got = [
-            if step.awake { 1.0 } else { 0.0 },
-            t.s,
-            t.c,
-            t.w,
-            t.u,
-            t.kss,
-            t.alertness,
-            u.s,
-            u.l,
-            u.c,
-            u.w,
-            u.fatigue,
-        ];
+        let got = series_values(step);
         for (col, (g, e)) in got.iter().zip(expected).enumerate() {
             let diff = (g - e).abs();
             worst = worst.max(diff);

@@ -11,6 +11,7 @@ pub mod sleep;
 pub mod sync;
 
 mod error;
+mod period;
 
 pub use error::ValidationError;
 pub use roster::{Shift, ShiftType};

@@ -1,9 +1,9 @@
 //! Roster shifts: a period of duty in UTC, with the shift type a roster shows.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ValidationError;
+use crate::{ValidationError, period};
 
 /// The longest single shift accepted, in hours; anything longer is a data
 /// error in a roster export, not a duty.
@@ -49,7 +49,7 @@ impl ShiftType {
 
 /// One period of duty, `[start, end)` in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RawShift", into = "RawShift")]
+#[serde(try_from = "period::RawPeriod", into = "period::RawPeriod")]
 pub struct Shift {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -62,16 +62,7 @@ impl Shift {
     /// [`ValidationError::EndNotAfterStart`] when `end <= start`;
     /// [`ValidationError::TooLong`] when it lasts over [`MAX_SHIFT_HOURS`].
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, ValidationError> {
-        if end <= start {
-            return Err(ValidationError::EndNotAfterStart { start, end });
-        }
-        if end - start > Duration::hours(i64::from(MAX_SHIFT_HOURS)) {
-            return Err(ValidationError::TooLong {
-                kind: "shift",
-                hours: (end - start).num_seconds() as f64 / 3600.0,
-                max_hours: MAX_SHIFT_HOURS,
-            });
-        }
+        period::check("shift", MAX_SHIFT_HOURS, start, end)?;
         Ok(Self { start, end })
     }
 
@@ -87,31 +78,11 @@ impl Shift {
 
     /// Length in hours.
     pub fn duration_hours(&self) -> f64 {
-        (self.end - self.start).num_milliseconds() as f64 / 3_600_000.0
+        period::hours(self.start, self.end)
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct RawShift {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-}
-
-impl TryFrom<RawShift> for Shift {
-    type Error = ValidationError;
-    fn try_from(raw: RawShift) -> Result<Self, Self::Error> {
-        Shift::new(raw.start, raw.end)
-    }
-}
-
-impl From<Shift> for RawShift {
-    fn from(s: Shift) -> Self {
-        RawShift {
-            start: s.start,
-            end: s.end,
-        }
-    }
-}
+period::period_serde!(Shift);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,9 @@
 //! A sleep period: an interval of UTC time spent asleep.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ValidationError;
+use crate::{ValidationError, period};
 
 /// The longest single sleep period accepted, in hours. Longer recorded
 /// "sleeps" are device artefacts (a watch left on a charger), not sleep.
@@ -14,7 +14,7 @@ pub const MAX_SLEEP_HOURS: u32 = 24;
 /// An instant `t` is asleep when `start <= t < end` (the convention of the
 /// published FIPS implementation, see `docs/science.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RawSleepPeriod", into = "RawSleepPeriod")]
+#[serde(try_from = "period::RawPeriod", into = "period::RawPeriod")]
 pub struct SleepPeriod {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -27,17 +27,7 @@ impl SleepPeriod {
     /// [`ValidationError::EndNotAfterStart`] when `end <= start`;
     /// [`ValidationError::TooLong`] when it lasts over [`MAX_SLEEP_HOURS`].
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self, ValidationError> {
-        if end <= start {
-            return Err(ValidationError::EndNotAfterStart { start, end });
-        }
-        let hours = (end - start).num_seconds() as f64 / 3600.0;
-        if end - start > Duration::hours(i64::from(MAX_SLEEP_HOURS)) {
-            return Err(ValidationError::TooLong {
-                kind: "sleep",
-                hours,
-                max_hours: MAX_SLEEP_HOURS,
-            });
-        }
+        period::check("sleep", MAX_SLEEP_HOURS, start, end)?;
         Ok(Self { start, end })
     }
 
@@ -53,7 +43,7 @@ impl SleepPeriod {
 
     /// Length in hours.
     pub fn duration_hours(&self) -> f64 {
-        (self.end - self.start).num_milliseconds() as f64 / 3_600_000.0
+        period::hours(self.start, self.end)
     }
 
     /// True when `t` falls inside `[start, end)`.
@@ -67,32 +57,12 @@ impl SleepPeriod {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct RawSleepPeriod {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-}
-
-impl TryFrom<RawSleepPeriod> for SleepPeriod {
-    type Error = ValidationError;
-    fn try_from(raw: RawSleepPeriod) -> Result<Self, Self::Error> {
-        SleepPeriod::new(raw.start, raw.end)
-    }
-}
-
-impl From<SleepPeriod> for RawSleepPeriod {
-    fn from(p: SleepPeriod) -> Self {
-        RawSleepPeriod {
-            start: p.start,
-            end: p.end,
-        }
-    }
-}
+period::period_serde!(SleepPeriod);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     fn t(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 1, 1, h, 0, 0).unwrap()

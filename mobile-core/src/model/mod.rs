@@ -13,6 +13,7 @@ pub mod unified;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
+use crate::recurrence::DayAngle;
 
 /// Whether the person is awake or asleep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,12 @@ pub trait Model {
     /// Everything the model outputs at one epoch.
     type Epoch: Copy + std::fmt::Debug;
 
+    /// Checks the coefficients before a run.
+    ///
+    /// # Errors
+    /// [`EngineError::InvalidParameter`] naming the first bad coefficient.
+    fn validate(params: &Self::Params) -> Result<(), EngineError>;
+
     /// The state at the start of a series.
     fn initial(params: &Self::Params) -> Self::Carry;
 
@@ -42,6 +49,7 @@ pub trait Model {
 
     /// The outputs at an epoch whose homeostatic state is `now`, `hours` after
     /// the last transition into `phase`, at local clock time `tod_hours`.
+    /// This closed form is the specification; [`Model::step`] must agree with it.
     fn epoch(
         params: &Self::Params,
         now: Self::Carry,
@@ -49,6 +57,23 @@ pub trait Model {
         hours: f64,
         tod_hours: f64,
     ) -> Self::Epoch;
+
+    /// Recurrence state for stepping through one phase on a regular grid.
+    type Walker;
+
+    /// Starts stepping through a phase entered with `carry`, at `hours` after
+    /// the transition, one grid step being `step_hours`.
+    fn walk(
+        params: &Self::Params,
+        carry: Self::Carry,
+        phase: Phase,
+        hours: f64,
+        step_hours: f64,
+    ) -> Self::Walker;
+
+    /// The outputs at the walker's epoch (equal to [`Model::epoch`] within
+    /// 1e-9), then one step on. `day` is the circadian angle at that epoch.
+    fn step(params: &Self::Params, walker: &mut Self::Walker, day: DayAngle) -> Self::Epoch;
 }
 
 /// Both models' parameters, as read from a `--params` JSON file: each field

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Model, Phase, finite, positive};
 use crate::EngineError;
+use crate::recurrence::{DayAngle, Decay, hour_angle};
 
 /// TPM coefficients, defaulting to the published values (Ingre et al. 2014).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -150,11 +151,86 @@ impl ThreeProcessModel {
     }
 }
 
+/// Steps the TPM through one phase (see [`crate::recurrence`]).
+#[derive(Debug, Clone)]
+pub struct TpmWalker {
+    phase: Phase,
+    s_at: f64,
+    t0: f64,
+    step: f64,
+    n: u32,
+    /// `e^{d t}` awake.
+    wake_decay: Decay,
+    /// `e^{Wd t}` awake.
+    inertia: Decay,
+    /// Asleep: `tb`, and `e^{g (t − tb)}` once past it.
+    tb: f64,
+    recovery: Option<Decay>,
+    /// `(cos, sin)` of the acrophase angle `2π/24 · p`.
+    acrophase: (f64, f64),
+}
+
 impl Model for ThreeProcessModel {
     type Params = TpmParams;
     /// S at the last transition.
     type Carry = f64;
     type Epoch = TpmEpoch;
+    type Walker = TpmWalker;
+
+    fn walk(p: &TpmParams, s_at: f64, phase: Phase, hours: f64, step: f64) -> TpmWalker {
+        TpmWalker {
+            phase,
+            s_at,
+            t0: hours,
+            step,
+            n: 0,
+            wake_decay: Decay::new(p.d, hours, step),
+            inertia: Decay::new(p.wd, hours, step),
+            tb: (p.bl - s_at) / (p.g * (p.bl - p.ha)),
+            recovery: None,
+            acrophase: hour_angle(p.p),
+        }
+    }
+
+    fn step(p: &TpmParams, w: &mut TpmWalker, day: DayAngle) -> TpmEpoch {
+        let t = w.t0 + f64::from(w.n) * w.step;
+        let (s, inertia) = match w.phase {
+            Phase::Awake => (
+                p.la + (w.s_at - p.la) * w.wake_decay.value(),
+                p.wc * w.inertia.value(),
+            ),
+            Phase::Asleep if t <= w.tb => (w.s_at + t * p.g * (p.bl - p.ha), 0.0),
+            Phase::Asleep => {
+                let recovery = w
+                    .recovery
+                    .get_or_insert_with(|| Decay::new(p.g, t - w.tb, w.step));
+                (p.ha - (p.ha - p.bl) * recovery.value(), 0.0)
+            }
+        };
+        let b = day.minus(w.acrophase);
+        let c = p.cm + p.ca * b.cos;
+        // cos(2π/12 (tod − p − 3)) = cos(2B − π/2) = sin 2B.
+        let u = p.um + p.ua * 2.0 * b.sin * b.cos;
+        let alertness = s + c + u;
+        w.n += 1;
+        w.wake_decay.advance();
+        w.inertia.advance();
+        if let Some(r) = w.recovery.as_mut() {
+            r.advance();
+        }
+        TpmEpoch {
+            s,
+            c,
+            w: inertia,
+            u,
+            kss: p.kss_intercept + p.kss_slope * (alertness + inertia),
+            alertness,
+        }
+    }
+
+    fn validate(params: &TpmParams) -> Result<(), EngineError> {
+        params.validate()
+    }
 
     fn initial(params: &TpmParams) -> f64 {
         params.s0

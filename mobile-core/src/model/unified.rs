@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Model, Phase, finite, positive};
 use crate::EngineError;
+use crate::recurrence::{DayAngle, Decay, hour_angle};
 
 /// UM coefficients, defaulting to the values published with FIPS.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -150,10 +151,87 @@ impl UnifiedModel {
     }
 }
 
+/// Steps the UM through one phase (see [`crate::recurrence`]).
+#[derive(Debug, Clone)]
+pub struct UnifiedWalker {
+    phase: Phase,
+    at: UnifiedState,
+    /// `e^{−t/τw}`, `e^{−t/τla}`, `e^{−t/τs}`, `e^{wd t}`.
+    decay_w: Decay,
+    decay_la: Decay,
+    decay_s: Decay,
+    inertia: Decay,
+    /// `(cos, sin)` of `2π/24 · φ`.
+    phase_shift: (f64, f64),
+}
+
 impl Model for UnifiedModel {
     type Params = UnifiedParams;
     type Carry = UnifiedState;
     type Epoch = UnifiedEpoch;
+    type Walker = UnifiedWalker;
+
+    fn walk(
+        p: &UnifiedParams,
+        at: UnifiedState,
+        phase: Phase,
+        hours: f64,
+        step: f64,
+    ) -> UnifiedWalker {
+        UnifiedWalker {
+            phase,
+            at,
+            decay_w: Decay::new(-1.0 / p.tau_w, hours, step),
+            decay_la: Decay::new(-1.0 / p.tau_la, hours, step),
+            decay_s: Decay::new(-1.0 / p.tau_s, hours, step),
+            inertia: Decay::new(p.wd, hours, step),
+            phase_shift: hour_angle(p.phi),
+        }
+    }
+
+    fn step(p: &UnifiedParams, w: &mut UnifiedWalker, day: DayAngle) -> UnifiedEpoch {
+        let (dla, at) = (w.decay_la.value(), w.at);
+        let (s, l, inertia) = match w.phase {
+            Phase::Awake => (
+                p.u0 - (p.u0 - at.s) * w.decay_w.value(),
+                at.l * dla + p.u0 * (1.0 - dla),
+                p.wc * w.inertia.value(),
+            ),
+            Phase::Asleep => {
+                let ds = w.decay_s.value();
+                (
+                    at.s * ds - 2.0 * p.u0 * (1.0 - ds)
+                        + ((at.l + 2.0 * p.u0) * p.tau_la / (p.tau_la - p.tau_s)) * (dla - ds),
+                    at.l * dla - 2.0 * p.u0 * (1.0 - dla),
+                    0.0,
+                )
+            }
+        };
+        // sin(k x) for k = 1..5 by the Chebyshev recurrence from x = A + 2π/24 φ.
+        let x = day.plus(w.phase_shift);
+        let (mut previous, mut current, mut c) = (0.0, x.sin, 0.0);
+        for a in p.harmonics {
+            c += a * current;
+            let next = 2.0 * x.cos * current - previous;
+            previous = current;
+            current = next;
+        }
+        w.decay_w.advance();
+        w.decay_la.advance();
+        w.decay_s.advance();
+        w.inertia.advance();
+        UnifiedEpoch {
+            s,
+            l,
+            c,
+            w: inertia,
+            fatigue: s + p.kappa * c,
+        }
+    }
+
+    fn validate(params: &UnifiedParams) -> Result<(), EngineError> {
+        params.validate()
+    }
 
     fn initial(p: &UnifiedParams) -> UnifiedState {
         UnifiedState { s: p.s0, l: p.l0 }

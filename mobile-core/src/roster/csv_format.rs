@@ -9,9 +9,10 @@
 use std::io::Read;
 
 use chrono_tz::Tz;
-use models::Shift;
 
-use super::{RosterEntry, RosterErrors, RosterLineError, parse_roster_time};
+use super::{
+    RosterEntry, RosterErrors, RosterLineError, all_or_errors, parse_roster_time, shift_from,
+};
 
 const REQUIRED: [&str; 3] = ["staff_id", "start", "end"];
 const OPTIONAL: [&str; 3] = ["team", "role", "activity"];
@@ -54,23 +55,20 @@ pub fn parse(input: impl Read, zone: Tz) -> Result<Vec<RosterEntry>, RosterError
     let [staff, start, end] = REQUIRED.map(|n| position(n).unwrap_or(0));
     let [team, role, activity] = OPTIONAL.map(position);
 
-    let mut entries = Vec::new();
-    let mut errors = Vec::new();
-    for record in reader.records() {
+    let rows = reader.records().filter_map(|record| {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RosterLineError {
+                return Some(Err(RosterLineError {
                     line: e.position().map_or(0, |p| p.line()),
                     column: "row".into(),
                     message: format!("malformed CSV: {e}"),
-                });
-                continue;
+                }));
             }
         };
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
-            continue;
+            return None;
         }
         let text = |col: usize| record.get(col).unwrap_or("").to_string();
         let optional = |col: Option<usize>| col.map(text).filter(|s| !s.is_empty());
@@ -81,31 +79,20 @@ pub fn parse(input: impl Read, zone: Tz) -> Result<Vec<RosterEntry>, RosterError
                 message,
             })
         };
-        let shift = match (time(start, "start"), time(end, "end")) {
-            (Ok(s), Ok(e)) => Shift::new(s, e).map_err(|e| RosterLineError {
-                line,
-                column: "end".into(),
-                message: e.to_string(),
+        Some(
+            shift_from(time(start, "start"), time(end, "end"), line, "end").map(|shift| {
+                RosterEntry {
+                    staff_id: text(staff),
+                    shift,
+                    team: optional(team),
+                    role: optional(role),
+                    activity: optional(activity),
+                    line,
+                }
             }),
-            (Err(e), _) | (_, Err(e)) => Err(e),
-        };
-        match shift {
-            Ok(shift) => entries.push(RosterEntry {
-                staff_id: text(staff),
-                shift,
-                team: optional(team),
-                role: optional(role),
-                activity: optional(activity),
-                line,
-            }),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(entries)
-    } else {
-        Err(RosterErrors { errors })
-    }
+        )
+    });
+    all_or_errors(rows)
 }
 
 #[cfg(test)]

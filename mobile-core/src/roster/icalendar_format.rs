@@ -10,9 +10,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use icalendar::{Calendar, CalendarComponent, CalendarDateTime, Component, DatePerhapsTime};
-use models::Shift;
 
-use super::{RosterEntry, RosterErrors, RosterLineError, local_to_utc};
+use super::{RosterEntry, RosterErrors, RosterLineError, all_or_errors, local_to_utc, shift_from};
 
 /// Reads a roster calendar, floating times in `zone`.
 ///
@@ -34,30 +33,36 @@ pub fn parse(text: &str, zone: Tz) -> Result<Vec<RosterEntry>, RosterErrors> {
         .filter(|(_, l)| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT"))
         .map(|(i, _)| i as u64 + 1)
         .collect();
-    let mut entries = Vec::new();
-    let mut errors = Vec::new();
     let events = calendar.components.iter().filter_map(|c| match c {
         CalendarComponent::Event(e) => Some(e),
         _ => None,
     });
-    for (n, event) in events.enumerate() {
+    let rows = events.enumerate().filter_map(|(n, event)| {
         let line = begin_lines.get(n).copied().unwrap_or(0);
-        let error = |column: &str, message: String| RosterLineError {
-            line,
-            column: column.into(),
-            message,
-        };
-        let start = instant(event.get_start(), zone).map_err(|m| error("DTSTART", m));
-        let end = instant(event.get_end(), zone).map_err(|m| error("DTEND", m));
-        let shift = match (start, end) {
-            (Ok(None), _) | (_, Ok(None)) => continue,
-            (Ok(Some(s)), Ok(Some(e))) => {
-                Shift::new(s, e).map_err(|v| error("DTEND", v.to_string()))
+        let error = |column: &'static str| {
+            move |message: String| RosterLineError {
+                line,
+                column: column.into(),
+                message,
             }
-            (Err(e), _) | (_, Err(e)) => Err(e),
         };
-        match shift {
-            Ok(shift) => entries.push(RosterEntry {
+        let start = instant(event.get_start(), zone).map_err(error("DTSTART"));
+        let end = instant(event.get_end(), zone).map_err(error("DTEND"));
+        // All-day events (dates, not times) are not duties.
+        if matches!(start, Ok(None)) || matches!(end, Ok(None)) {
+            return None;
+        }
+        let required = |t: Result<Option<_>, RosterLineError>, column: &'static str| {
+            t.and_then(|t| t.ok_or_else(|| error(column)("missing".into())))
+        };
+        let shift = shift_from(
+            required(start, "DTSTART"),
+            required(end, "DTEND"),
+            line,
+            "DTEND",
+        );
+        Some(shift.map(|shift| {
+            RosterEntry {
                 staff_id: event
                     .property_value("X-STAFF-ID")
                     .unwrap_or("")
@@ -71,15 +76,10 @@ pub fn parse(text: &str, zone: Tz) -> Result<Vec<RosterEntry>, RosterErrors> {
                     .or_else(|| event.get_summary())
                     .map(str::to_string),
                 line,
-            }),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(entries)
-    } else {
-        Err(RosterErrors { errors })
-    }
+            }
+        }))
+    });
+    all_or_errors(rows)
 }
 
 /// `Ok(None)` for an all-day date (not a duty), an error for a missing value.

@@ -55,6 +55,40 @@ pub struct RosterErrors {
     pub errors: Vec<RosterLineError>,
 }
 
+/// A shift from a row's parsed start and end; a period refused by
+/// validation (end not after start, over 24 h) is blamed on `end_column`.
+pub(crate) fn shift_from(
+    start: Result<DateTime<Utc>, RosterLineError>,
+    end: Result<DateTime<Utc>, RosterLineError>,
+    line: u64,
+    end_column: &str,
+) -> Result<Shift, RosterLineError> {
+    Shift::new(start?, end?).map_err(|e| RosterLineError {
+        line,
+        column: end_column.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The entries when every row was good, else every problem (nothing is
+/// taken from a file with any problem).
+pub(crate) fn all_or_errors(
+    rows: impl IntoIterator<Item = Result<RosterEntry, RosterLineError>>,
+) -> Result<Vec<RosterEntry>, RosterErrors> {
+    let (mut entries, mut errors) = (Vec::new(), Vec::new());
+    for row in rows {
+        match row {
+            Ok(e) => entries.push(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(RosterErrors { errors })
+    }
+}
+
 /// Activity labels that mean "not at work" (a row kept for the record, not a duty).
 pub const NON_DUTY_ACTIVITIES: [&str; 7] = [
     "rest",
