@@ -118,14 +118,14 @@ impl From<assess::ShiftAssessment> for ShiftForecast {
     }
 }
 
-/// Forecasts the shifts that end after `now` and start within
-/// `horizon_hours` of it.
-pub(crate) fn forecast(
+/// Assesses the stored roster from a week before `now` to `horizon_hours`
+/// after it, with recorded sleep up to `now` and predicted sleep after.
+pub(crate) fn assess(
     store: &Store,
     clock: &LocalClock,
     now: DateTime<Utc>,
     horizon_hours: u32,
-) -> Result<Vec<ShiftForecast>, CoachError> {
+) -> Result<Vec<assess::ShiftAssessment>, CoachError> {
     let params = AssessmentParams::default();
     let horizon = now + Duration::hours(i64::from(horizon_hours));
     let shifts = store.shifts_between(now - Duration::days(PAST_ROSTER_DAYS), horizon)?;
@@ -138,9 +138,18 @@ pub(crate) fn forecast(
         .into_iter()
         .filter(|s| s.end() <= now)
         .collect();
-    let assessment = assess_roster(&shifts, &recorded, Some(now), clock, &params)?;
-    Ok(assessment
-        .shifts
+    Ok(assess_roster(&shifts, &recorded, Some(now), clock, &params)?.shifts)
+}
+
+/// Forecasts the shifts that end after `now` and start within
+/// `horizon_hours` of it.
+pub(crate) fn forecast(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    horizon_hours: u32,
+) -> Result<Vec<ShiftForecast>, CoachError> {
+    Ok(assess(store, clock, now, horizon_hours)?
         .into_iter()
         .filter(|a| a.end.with_timezone(&Utc) > now)
         .map(ShiftForecast::from)

@@ -10,6 +10,7 @@
 //! The app opens one [`FatigueCoach`] on a file path it owns and calls it
 //! from any thread.
 
+mod coaching;
 mod error;
 mod forecast;
 mod sync;
@@ -20,10 +21,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use mobile_core::LocalClock;
+use mobile_core::coaching::content::ContentPack;
 use mobile_core::roster;
 use mobile_core::store::{self, Store};
 use mobile_core::sync_client::{self, Backoff};
 
+pub use coaching::CoachingMessage;
 pub use error::CoachError;
 pub use forecast::{Severity, ShiftFlag, ShiftForecast, SleepBasis};
 pub use sync::{
@@ -69,6 +72,7 @@ pub struct FatigueCoach {
     store: Mutex<Store>,
     clock: LocalClock,
     time_zone: String,
+    pack: ContentPack,
     syncing: Mutex<()>,
 }
 
@@ -112,10 +116,16 @@ impl FatigueCoach {
     pub fn open(path: String, time_zone: String) -> Result<Arc<Self>, CoachError> {
         let clock = LocalClock::from_name(&time_zone)?;
         let store = Store::open(Path::new(&path))?;
+        // The pack is compiled into the library; failing to read it is a
+        // build defect, reported rather than panicked on.
+        let pack = ContentPack::shipped().map_err(|_| CoachError::Storage {
+            detail: "the built-in coaching content could not be read".into(),
+        })?;
         Ok(Arc::new(Self {
             store: Mutex::new(store),
             clock,
             time_zone,
+            pack,
             syncing: Mutex::new(()),
         }))
     }
@@ -294,6 +304,29 @@ impl FatigueCoach {
         horizon_hours: u32,
     ) -> Result<Vec<ShiftForecast>, CoachError> {
         forecast::forecast(&self.store(), &self.clock, utc(now)?, horizon_hours)
+    }
+
+    /// The coaching messages to show now, most important first: chosen from
+    /// the roster, recorded sleep and check-ins, leaving out any message
+    /// shown within its cool-down (see [`FatigueCoach::mark_coaching_shown`]).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn coaching_messages(&self, now: SystemTime) -> Result<Vec<CoachingMessage>, CoachError> {
+        coaching::messages(&self.store(), &self.clock, &self.pack, utc(now)?)
+    }
+
+    /// Records that the app displayed coaching message `message_id` at
+    /// `at`, so it is not repeated within its cool-down.
+    ///
+    /// # Errors
+    /// `Storage` on a write failure.
+    pub fn mark_coaching_shown(
+        &self,
+        message_id: String,
+        at: SystemTime,
+    ) -> Result<(), CoachError> {
+        Ok(self.store().record_coaching_shown(&message_id, utc(at)?)?)
     }
 
     /// The next batch to sync, for apps that send it themselves: the

@@ -691,6 +691,16 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func acknowledgeSync(ackJson: String) throws  -> QueueStatus
     
     /**
+     * The coaching messages to show now, most important first: chosen from
+     * the roster, recorded sleep and check-ins, leaving out any message
+     * shown within its cool-down (see [`FatigueCoach::mark_coaching_shown`]).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func coachingMessages(now: Date) throws  -> [CoachingMessage]
+    
+    /**
      * The officer's consent (`RosterOnly` until they choose).
      *
      * # Errors
@@ -781,6 +791,15 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `InvalidInput` for an instant out of range; `Storage` on a write failure.
      */
     func importSleep(episodes: [SleepEpisode], now: Date) throws  -> ImportSummary
+    
+    /**
+     * Records that the app displayed coaching message `message_id` at
+     * `at`, so it is not repeated within its cool-down.
+     *
+     * # Errors
+     * `Storage` on a write failure.
+     */
+    func markCoachingShown(messageId: String, at: Date) throws 
     
     /**
      * The sync queue's counts and the server's cursor.
@@ -962,6 +981,24 @@ open func acknowledgeSync(ackJson: String)throws  -> QueueStatus  {
 }
     
     /**
+     * The coaching messages to show now, most important first: chosen from
+     * the roster, recorded sleep and check-ins, leaving out any message
+     * shown within its cool-down (see [`FatigueCoach::mark_coaching_shown`]).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func coachingMessages(now: Date)throws  -> [CoachingMessage]  {
+    return try  FfiConverterSequenceTypeCoachingMessage.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_coaching_messages(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The officer's consent (`RosterOnly` until they choose).
      *
      * # Errors
@@ -1126,6 +1163,23 @@ open func importSleep(episodes: [SleepEpisode], now: Date)throws  -> ImportSumma
         FfiConverterTimestamp.lower(now),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Records that the app displayed coaching message `message_id` at
+     * `at`, so it is not repeated within its cool-down.
+     *
+     * # Errors
+     * `Storage` on a write failure.
+     */
+open func markCoachingShown(messageId: String, at: Date)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_mark_coaching_shown(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(messageId),
+        FfiConverterTimestamp.lower(at),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -1394,6 +1448,125 @@ public func FfiConverterTypeCheckIn_lift(_ buf: RustBuffer) throws -> CheckIn {
 #endif
 public func FfiConverterTypeCheckIn_lower(_ value: CheckIn) -> RustBuffer {
     return FfiConverterTypeCheckIn.lower(value)
+}
+
+
+/**
+ * A coaching message to show now.
+ */
+public struct CoachingMessage: Equatable, Hashable {
+    /**
+     * Stable id: pass it to `mark_coaching_shown` once displayed.
+     */
+    public var id: String
+    /**
+     * The situation that selected it (e.g. `first_night_shift`).
+     */
+    public var trigger: String
+    /**
+     * Higher is more important; the list is in this order.
+     */
+    public var priority: UInt8
+    /**
+     * Short title.
+     */
+    public var title: String
+    /**
+     * Body, with times as local `HH:MM`.
+     */
+    public var body: String
+    /**
+     * Titles of the evidence behind it.
+     */
+    public var sources: [String]
+    /**
+     * Locale of the text.
+     */
+    public var locale: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id: pass it to `mark_coaching_shown` once displayed.
+         */id: String, 
+        /**
+         * The situation that selected it (e.g. `first_night_shift`).
+         */trigger: String, 
+        /**
+         * Higher is more important; the list is in this order.
+         */priority: UInt8, 
+        /**
+         * Short title.
+         */title: String, 
+        /**
+         * Body, with times as local `HH:MM`.
+         */body: String, 
+        /**
+         * Titles of the evidence behind it.
+         */sources: [String], 
+        /**
+         * Locale of the text.
+         */locale: String) {
+        self.id = id
+        self.trigger = trigger
+        self.priority = priority
+        self.title = title
+        self.body = body
+        self.sources = sources
+        self.locale = locale
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CoachingMessage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCoachingMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CoachingMessage {
+        return
+            try CoachingMessage(
+                id: FfiConverterString.read(from: &buf), 
+                trigger: FfiConverterString.read(from: &buf), 
+                priority: FfiConverterUInt8.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                sources: FfiConverterSequenceString.read(from: &buf), 
+                locale: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CoachingMessage, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.trigger, into: &buf)
+        FfiConverterUInt8.write(value.priority, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterSequenceString.write(value.sources, into: &buf)
+        FfiConverterString.write(value.locale, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoachingMessage_lift(_ buf: RustBuffer) throws -> CoachingMessage {
+    return try FfiConverterTypeCoachingMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCoachingMessage_lower(_ value: CoachingMessage) -> RustBuffer {
+    return FfiConverterTypeCoachingMessage.lower(value)
 }
 
 
@@ -3540,6 +3713,56 @@ fileprivate struct FfiConverterOptionTypeSyncPayload: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCoachingMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [CoachingMessage]
+
+    public static func write(_ value: [CoachingMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCoachingMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CoachingMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CoachingMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCoachingMessage.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeReading: FfiConverterRustBuffer {
     typealias SwiftType = [Reading]
 
@@ -3718,6 +3941,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_acknowledge_sync() != 30065) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_coaching_messages() != 13440) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_consent() != 45673) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3743,6 +3969,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_sleep() != 1941) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_mark_coaching_shown() != 25416) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_queue_status() != 2247) {

@@ -408,3 +408,23 @@ def test_calls_from_many_threads_are_safe(coach):
         t.join()
     assert errors == []
     assert len(json.loads(coach.export_json())["sleep_episodes"]) == 120
+
+
+# --- coaching -------------------------------------------------------------------
+
+
+def test_coaching_for_a_first_night_is_not_repeated_once_shown(coach):
+    coach.import_sleep(nights(1, 10), NOW)
+    coach.import_roster([fc.ShiftInput(start=at(10, 21), end=at(11, 7))], NOW)
+    first = coach.coaching_messages(NOW)
+    assert first, "a first night shift today should bring advice"
+    assert [m.priority for m in first] == sorted((m.priority for m in first), reverse=True)
+    assert all(m.title and m.body and m.locale for m in first)
+    shown = first[0]
+    coach.mark_coaching_shown(shown.id, NOW)
+    assert shown.id not in [m.id for m in coach.coaching_messages(NOW + dt.timedelta(minutes=5))]
+    assert json.loads(coach.export_json())["coaching_history"][0]["message_id"] == shown.id
+
+
+def test_no_roster_and_no_data_brings_no_error(coach):
+    assert isinstance(coach.coaching_messages(NOW), list)

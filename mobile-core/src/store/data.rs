@@ -497,6 +497,65 @@ impl Store {
         Ok(())
     }
 
+    /// Coaching messages shown at or after `from`: `(message id, shown at)`.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure.
+    pub fn coaching_shown_since(
+        &self,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT message_id, shown_at_s FROM coaching_history WHERE shown_at_s >= ?1 ORDER BY shown_at_s",
+        )?;
+        let rows = stmt.query_map([secs(from)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at) = row?;
+            out.push((id, instant(at)?));
+        }
+        Ok(out)
+    }
+
+    /// Check-ins taken in `[from, to)`, in order.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure; [`StoreError::Corrupt`] for
+    /// a stored scale or context that no longer parses.
+    pub fn check_ins_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CheckIn>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT taken_at_s, scale, value, context FROM check_ins
+             WHERE taken_at_s >= ?1 AND taken_at_s < ?2 ORDER BY taken_at_s",
+        )?;
+        let rows = stmt.query_map(params![secs(from), secs(to)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, scale, value, context) = row?;
+            out.push(CheckIn {
+                taken_at: instant(at)?,
+                scale: serde_json::from_str(&scale)?,
+                value: u8::try_from(value).map_err(|_| StoreError::Corrupt {
+                    what: "check-in value",
+                })?,
+                context: serde_json::from_str(&context)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// When coaching message `message_id` was last shown, if ever.
     ///
     /// # Errors
