@@ -76,10 +76,13 @@ pub struct FatigueCoach {
     syncing: Mutex<()>,
 }
 
+/// A `[start, end)` span in UTC.
+type Span = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+
 fn pairs<T>(
     items: &[T],
     f: impl Fn(&T) -> (SystemTime, SystemTime),
-) -> Result<Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>, CoachError> {
+) -> Result<Vec<Span>, CoachError> {
     items
         .iter()
         .map(|i| {

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 cargo build --release -p ffi
-cargo build -p uniffi-bindgen
+cargo build -p ffi -p uniffi-bindgen  # the same feature set as CI: no rebuild
 LIB="$ROOT/target/release/libfatigue_coach.so"
 OUT="$ROOT/target/bench-bindings"
 rm -rf "$OUT" && mkdir -p "$OUT"
