@@ -1,12 +1,427 @@
-//! The phone library's foreign-function interface.
+//! The phone library: `mobile-core` as a Swift, Kotlin and Python API.
 //!
-//! `ffi` is the one `cdylib`/`staticlib` of the workspace: it wraps
-//! `mobile-core` in thin exported objects so the iOS (Swift) and Android
-//! (Kotlin) apps, and the Python test suite, call the same Rust engine. It adds
-//! no science of its own; it maps types across the boundary and maps the
-//! engine's rich errors to a small public error enum with no personal data.
+//! `ffi` is the one `cdylib`/`staticlib` of the workspace (lib name
+//! `fatigue_coach`): thin exported objects wrapping `mobile-core`, built
+//! with uniffi proc-macros and bound in library mode by the workspace's
+//! `uniffi-bindgen` (pinned to the same uniffi). It adds no science of its
+//! own; it converts types at the boundary and maps the engine's rich errors
+//! to [`CoachError`], which carries no personal data.
+//!
+//! The app opens one [`FatigueCoach`] on a file path it owns and calls it
+//! from any thread.
 
-/// Version of the engine this library wraps.
-pub fn engine_version() -> &'static str {
-    env!("CARGO_PKG_VERSION")
+mod coaching;
+mod error;
+mod forecast;
+mod sync;
+mod types;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use mobile_core::LocalClock;
+use mobile_core::coaching::content::ContentPack;
+use mobile_core::roster;
+use mobile_core::store::{self, Store};
+use mobile_core::sync_client::{self, Backoff};
+
+pub use coaching::CoachingMessage;
+pub use error::CoachError;
+pub use forecast::{Severity, ShiftFlag, ShiftForecast, SleepBasis};
+pub use sync::{
+    HttpResponse, QueueStatus, SyncPayload, SyncReport, SyncStatus, SyncTransport, TransportError,
+};
+pub use types::{
+    CheckIn, CheckInContext, CheckInScale, ConsentLevel, ImportSummary, Reading, RecoveryBand,
+    RejectedItem, ShiftInput, ShiftType, SleepEpisode,
+};
+
+use types::{system_time, utc};
+
+uniffi::setup_scaffolding!();
+
+/// A roster file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RosterFormat {
+    /// CSV with a header: `staff_id,start,end` and optional `team,role,activity`.
+    Csv,
+    /// iCalendar (`VEVENT` with `DTSTART`/`DTEND`, `TZID` honoured).
+    ICalendar,
+}
+
+/// Version of the library.
+#[uniffi::export]
+pub fn library_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The officer's fatigue coach: the engine and its on-device store.
+///
+/// Open one per officer on a file in the app's private storage and keep it
+/// for the app's lifetime. Every method may be called from any thread; calls
+/// that write are serialised, and a sync does not hold the store while it
+/// waits on the network.
+///
+/// Instants are absolute ([`SystemTime`]: Swift `Date`, Kotlin `Instant`,
+/// Python `datetime` with a time zone); the officer's local clock comes from
+/// the IANA zone given at open. Methods that depend on the time take `now`
+/// explicitly so the app's clock (and the tests') is the one used.
+#[derive(uniffi::Object)]
+pub struct FatigueCoach {
+    store: Mutex<Store>,
+    clock: LocalClock,
+    time_zone: String,
+    pack: ContentPack,
+    syncing: Mutex<()>,
+}
+
+/// A `[start, end)` span in UTC.
+type Span = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+
+fn pairs<T>(
+    items: &[T],
+    f: impl Fn(&T) -> (SystemTime, SystemTime),
+) -> Result<Vec<Span>, CoachError> {
+    items
+        .iter()
+        .map(|i| {
+            let (a, b) = f(i);
+            Ok((utc(a)?, utc(b)?))
+        })
+        .collect()
+}
+
+fn readings(items: &[Reading]) -> Result<Vec<(chrono::DateTime<chrono::Utc>, f64)>, CoachError> {
+    items.iter().map(|r| Ok((utc(r.at)?, r.value))).collect()
+}
+
+impl FatigueCoach {
+    fn store(&self) -> MutexGuard<'_, Store> {
+        sync_client::lock(&self.store)
+    }
+}
+
+#[uniffi::export]
+impl FatigueCoach {
+    /// Opens (creating if needed) the store at `path` and migrates it to
+    /// this version's schema. `time_zone` is the officer's IANA zone (e.g.
+    /// `Europe/London`), used for local dates and clock times.
+    ///
+    /// Put the file in storage the OS encrypts: iOS Data Protection
+    /// (`completeUntilFirstUserAuthentication` or stronger), Android's
+    /// app-private storage under file-based encryption.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unknown zone; `Storage` when the file cannot be
+    /// opened, is not a store, or was written by a newer version.
+    #[uniffi::constructor]
+    pub fn open(path: String, time_zone: String) -> Result<Arc<Self>, CoachError> {
+        let clock = LocalClock::from_name(&time_zone)?;
+        let store = Store::open(Path::new(&path))?;
+        // The pack is compiled into the library; failing to read it is a
+        // build defect, reported rather than panicked on.
+        let pack = ContentPack::shipped().map_err(|_| CoachError::Storage {
+            detail: "the built-in coaching content could not be read".into(),
+        })?;
+        Ok(Arc::new(Self {
+            store: Mutex::new(store),
+            clock,
+            time_zone,
+            pack,
+            syncing: Mutex::new(()),
+        }))
+    }
+
+    /// The IANA zone the coach was opened with.
+    pub fn time_zone(&self) -> String {
+        self.time_zone.clone()
+    }
+
+    /// The store's schema version.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn schema_version(&self) -> Result<u32, CoachError> {
+        Ok(self.store().schema_version()?)
+    }
+
+    /// The officer's consent (`RosterOnly` until they choose).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn consent(&self) -> Result<ConsentLevel, CoachError> {
+        Ok(self.store().consent()?.into())
+    }
+
+    /// Records the officer's consent. Lowering it withdraws at once every
+    /// unsent record it no longer covers.
+    ///
+    /// # Errors
+    /// `Storage` on a write failure.
+    pub fn set_consent(&self, level: ConsentLevel) -> Result<(), CoachError> {
+        Ok(self.store().set_consent(level.into())?)
+    }
+
+    /// Imports sleep episodes. Exact repeats count as duplicates; episodes
+    /// that are reversed, longer than 24 h or overlap a stored one are
+    /// refused with a reason, and the rest are kept. All-or-nothing on a
+    /// storage failure.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an instant out of range; `Storage` on a write failure.
+    pub fn import_sleep(
+        &self,
+        episodes: Vec<SleepEpisode>,
+        now: SystemTime,
+    ) -> Result<ImportSummary, CoachError> {
+        let items = pairs(&episodes, |e| (e.start, e.end))?;
+        Ok(self.store().import_sleeps(&items, utc(now)?)?.into())
+    }
+
+    /// Imports heart-rate-variability readings (RMSSD, milliseconds; 1–300
+    /// accepted). A reading at an instant already held is a duplicate.
+    ///
+    /// # Errors
+    /// As [`FatigueCoach::import_sleep`].
+    pub fn import_hrv(
+        &self,
+        readings_ms: Vec<Reading>,
+        now: SystemTime,
+    ) -> Result<ImportSummary, CoachError> {
+        let items = readings(&readings_ms)?;
+        Ok(self.store().import_hrv(&items, utc(now)?)?.into())
+    }
+
+    /// Imports resting heart rates (beats per minute; 25–200 accepted).
+    ///
+    /// # Errors
+    /// As [`FatigueCoach::import_sleep`].
+    pub fn import_resting_heart_rate(
+        &self,
+        readings_bpm: Vec<Reading>,
+        now: SystemTime,
+    ) -> Result<ImportSummary, CoachError> {
+        let items = readings(&readings_bpm)?;
+        Ok(self.store().import_resting_hr(&items, utc(now)?)?.into())
+    }
+
+    /// Imports the officer's roster: shifts already stored that overlap the
+    /// span the new ones cover are replaced (a changed roster replaces the
+    /// old one). Reversed, over-24-hour and overlapping shifts are refused
+    /// with a reason; the rest are kept.
+    ///
+    /// # Errors
+    /// As [`FatigueCoach::import_sleep`].
+    pub fn import_roster(
+        &self,
+        shifts: Vec<ShiftInput>,
+        now: SystemTime,
+    ) -> Result<ImportSummary, CoachError> {
+        let items = pairs(&shifts, |s| (s.start, s.end))?;
+        Ok(self.store().replace_roster(&items, utc(now)?)?.into())
+    }
+
+    /// Imports the officer's roster from a file the force exports (CSV with
+    /// `staff_id,start,end[,team,role,activity]`, or iCalendar), local times
+    /// read in the coach's zone; rest days and leave are skipped. Then as
+    /// [`FatigueCoach::import_roster`].
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the first bad line and column (nothing is
+    /// imported from a file with errors); `Storage` on a write failure.
+    pub fn import_roster_file(
+        &self,
+        contents: String,
+        format: RosterFormat,
+        now: SystemTime,
+    ) -> Result<ImportSummary, CoachError> {
+        let zone = self.clock.zone();
+        let parsed = match format {
+            RosterFormat::Csv => roster::csv_format::parse(contents.as_bytes(), zone),
+            RosterFormat::ICalendar => roster::icalendar_format::parse(&contents, zone),
+        };
+        let entries = parsed.map_err(|e| {
+            let first = e
+                .errors
+                .first()
+                .map(|l| format!(", first at line {} column {}", l.line, l.column))
+                .unwrap_or_default();
+            CoachError::invalid(format!(
+                "{} problem(s) in the roster file{first}",
+                e.errors.len()
+            ))
+        })?;
+        let items: Vec<_> = entries
+            .iter()
+            .filter(|e| roster::is_duty(e.activity.as_deref()))
+            .map(|e| (e.shift.start(), e.shift.end()))
+            .collect();
+        Ok(self.store().replace_roster(&items, utc(now)?)?.into())
+    }
+
+    /// Records a sleepiness or fatigue check-in; queued for sync (its time
+    /// rounded to 15 minutes) if consent covers check-ins.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a value outside the scale; `Storage` on a write failure.
+    pub fn record_check_in(&self, check_in: CheckIn, now: SystemTime) -> Result<(), CoachError> {
+        let c = store::CheckIn {
+            taken_at: utc(check_in.taken_at)?,
+            scale: check_in.scale.into(),
+            value: check_in.value,
+            context: check_in.context.into(),
+        };
+        Ok(self.store().record_check_in(&c, &self.clock, utc(now)?)?)
+    }
+
+    /// Records progress through a learning module (queued for sync: it is
+    /// not health data, so every consent level covers it).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a module id that is not 1–64 letters, digits, `-`,
+    /// `_` or `.`; `Storage` on a write failure.
+    pub fn record_learning_progress(
+        &self,
+        module_id: String,
+        completed: bool,
+        at: SystemTime,
+    ) -> Result<(), CoachError> {
+        Ok(self
+            .store()
+            .record_learning_progress(&module_id, completed, utc(at)?, &self.clock)?)
+    }
+
+    /// The predicted fatigue of each shift that ends after `now` and starts
+    /// within `horizon_hours` of it, in order (empty without a roster).
+    ///
+    /// Recorded sleep is used up to `now`; after it, and wherever nothing
+    /// was recorded, sleep is predicted from the roster (each shift says
+    /// which it rests on).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn forecast(
+        &self,
+        now: SystemTime,
+        horizon_hours: u32,
+    ) -> Result<Vec<ShiftForecast>, CoachError> {
+        forecast::forecast(&self.store(), &self.clock, utc(now)?, horizon_hours)
+    }
+
+    /// The coaching messages to show now, most important first: chosen from
+    /// the roster, recorded sleep and check-ins, leaving out any message
+    /// shown within its cool-down (see [`FatigueCoach::mark_coaching_shown`]).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn coaching_messages(&self, now: SystemTime) -> Result<Vec<CoachingMessage>, CoachError> {
+        coaching::messages(&self.store(), &self.clock, &self.pack, utc(now)?)
+    }
+
+    /// Records that the app displayed coaching message `message_id` at
+    /// `at`, so it is not repeated within its cool-down.
+    ///
+    /// # Errors
+    /// `Storage` on a write failure.
+    pub fn mark_coaching_shown(
+        &self,
+        message_id: String,
+        at: SystemTime,
+    ) -> Result<(), CoachError> {
+        Ok(self.store().record_coaching_shown(&message_id, utc(at)?)?)
+    }
+
+    /// The next batch to sync, for apps that send it themselves: the
+    /// unacknowledged batch if there is one (same key and body: resend it
+    /// as is), else a new one from the queue; `None` when nothing is queued.
+    ///
+    /// # Errors
+    /// `Storage` on a storage failure.
+    pub fn sync_payload(&self, now: SystemTime) -> Result<Option<SyncPayload>, CoachError> {
+        let batch = sync_client::next_batch(&mut self.store(), utc(now)?)?;
+        Ok(batch.map(|b| SyncPayload {
+            idempotency_key: b.idempotency_key,
+            sequence: b.sequence,
+            body: b.body,
+            attempts: b.attempts,
+            not_before: system_time(b.next_attempt_at),
+        }))
+    }
+
+    /// Applies the server's `200` answer to the batch from
+    /// [`FatigueCoach::sync_payload`]: its records are marked sent (or
+    /// rejected, per the answer) only now.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the answer is not an acknowledgement of that
+    /// batch (nothing is marked); `Storage` on a write failure.
+    pub fn acknowledge_sync(&self, ack_json: String) -> Result<QueueStatus, CoachError> {
+        let mut store = self.store();
+        sync_client::acknowledge(&mut store, &ack_json)?;
+        queue_status(&store)
+    }
+
+    /// Runs the sync protocol through the app's transport: sends queued,
+    /// consented records in batches, retries with back-off, marks records
+    /// sent only on acknowledgement. Network failures are not errors: they
+    /// show in the report's status with the time to retry.
+    ///
+    /// # Errors
+    /// `NotReady` when another sync is running; `Storage` on a storage failure.
+    pub fn sync(
+        &self,
+        transport: Box<dyn SyncTransport>,
+        now: SystemTime,
+    ) -> Result<SyncReport, CoachError> {
+        let _only_one = self
+            .syncing
+            .try_lock()
+            .map_err(|_| CoachError::not_ready("a sync is already running"))?;
+        let report = sync_client::sync(
+            &self.store,
+            &sync::Foreign(transport),
+            utc(now)?,
+            Backoff::default(),
+        )?;
+        Ok(report.into())
+    }
+
+    /// The sync queue's counts and the server's cursor.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn queue_status(&self) -> Result<QueueStatus, CoachError> {
+        queue_status(&self.store())
+    }
+
+    /// Everything the library holds about the officer, as one JSON
+    /// document (their right of access and portability, UK GDPR arts. 15
+    /// and 20).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn export_json(&self) -> Result<String, CoachError> {
+        Ok(self.store().export_json()?)
+    }
+
+    /// Erases everything the library holds (right to erasure, UK GDPR art.
+    /// 17), including unsent records, and overwrites the deleted pages. The
+    /// coach stays usable, empty.
+    ///
+    /// # Errors
+    /// `Storage` on a write failure (then nothing is erased).
+    pub fn erase_all(&self) -> Result<(), CoachError> {
+        Ok(self.store().erase_all()?)
+    }
+}
+
+fn queue_status(store: &Store) -> Result<QueueStatus, CoachError> {
+    let c = store.queue_counts()?;
+    Ok(QueueStatus {
+        pending: c.pending,
+        sent: c.sent,
+        rejected: c.rejected,
+        cursor: store.sync_cursor()?,
+    })
 }

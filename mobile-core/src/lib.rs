@@ -27,6 +27,9 @@ pub mod regularity;
 pub mod roster;
 pub mod simulation;
 pub mod wearables;
+#[cfg(feature = "store")]
+pub mod store;
+pub mod sync_client;
 
 pub use clock::LocalClock;
 pub use error::EngineError;

@@ -1,0 +1,126 @@
+//! The one public error: what an app can act on, with no personal data.
+//!
+//! Two levels, as in application-services: the engine and store have rich
+//! internal errors ([`mobile_core::EngineError`], [`mobile_core::store::StoreError`],
+//! [`models::ValidationError`]); this module maps them to [`CoachError`],
+//! whose messages name fields and limits but never a stored or supplied value
+//! (a sleep time or a heart rate is health data).
+
+use mobile_core::EngineError;
+use mobile_core::store::StoreError;
+use mobile_core::sync_client::SyncError;
+use models::ValidationError;
+
+/// Why a call failed. Each variant is something the app handles differently.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum CoachError {
+    /// The input was refused: fix the call (the message names the field).
+    #[error("invalid input: {detail}")]
+    InvalidInput {
+        /// What was wrong, without the value. (Not `message`: that name
+        /// clashes with `Throwable.message` in Kotlin.)
+        detail: String,
+    },
+    /// The on-device store failed (disk full, file locked or damaged, a file
+    /// from a newer app version). Retrying later may help; the store is left
+    /// as it was before the call.
+    #[error("storage failure: {detail}")]
+    Storage {
+        /// What failed, without personal data.
+        detail: String,
+    },
+    /// The library cannot answer yet (no data for the period asked, a sync
+    /// already running). Not a fault: ask again later.
+    #[error("not ready: {detail}")]
+    NotReady {
+        /// What is missing.
+        detail: String,
+    },
+}
+
+impl CoachError {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        CoachError::InvalidInput {
+            detail: message.into(),
+        }
+    }
+
+    pub(crate) fn not_ready(message: impl Into<String>) -> Self {
+        CoachError::NotReady {
+            detail: message.into(),
+        }
+    }
+}
+
+/// The field-level description of a validation failure, without its value.
+fn describe(e: &ValidationError) -> String {
+    match e {
+        ValidationError::EndNotAfterStart { .. } => "a period ends at or before its start".into(),
+        ValidationError::TooLong {
+            kind, max_hours, ..
+        } => {
+            format!("a {kind} is longer than {max_hours} hours")
+        }
+        ValidationError::OutOfRange {
+            field, min, max, ..
+        } => format!("{field} is outside {min}..={max}"),
+        ValidationError::NotRounded { field } => format!("{field} must be rounded to 15 minutes"),
+        ValidationError::NotAnIdentifier { field } => {
+            format!("{field} must be 1 to 64 letters, digits, '-', '_' or '.'")
+        }
+    }
+}
+
+impl From<ValidationError> for CoachError {
+    fn from(e: ValidationError) -> Self {
+        CoachError::invalid(describe(&e))
+    }
+}
+
+impl From<EngineError> for CoachError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Validation(v) => v.into(),
+            EngineError::UnknownTimeZone(_) => CoachError::invalid("unknown IANA time zone"),
+            EngineError::SleepsOverlap { .. } => CoachError::invalid("two sleeps overlap"),
+            // The rest are grid and parameter errors this layer's own
+            // arguments cause; their texts hold instants, so keep only the kind.
+            EngineError::EpochOutOfRange { .. }
+            | EngineError::EpochUnreadable { .. }
+            | EngineError::SeriesReversed { .. }
+            | EngineError::EpochDoesNotDivideSpan { .. }
+            | EngineError::SleepOutsideSeries { .. }
+            | EngineError::SleepBeforeState { .. }
+            | EngineError::ResumeMismatch
+            | EngineError::InvalidParameter { .. } => {
+                CoachError::invalid("the period asked for cannot be computed")
+            }
+        }
+    }
+}
+
+impl From<StoreError> for CoachError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(v) => v.into(),
+            StoreError::Engine(e) => e.into(),
+            // SQLite's messages name tables and constraints, never values.
+            StoreError::Sqlite(_)
+            | StoreError::SchemaTooNew { .. }
+            | StoreError::Corrupt { .. } => CoachError::Storage {
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<SyncError> for CoachError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Store(s) => s.into(),
+            SyncError::AckMismatch => {
+                CoachError::invalid("the acknowledgement does not match the batch being sent")
+            }
+        }
+    }
+}

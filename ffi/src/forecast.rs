@@ -1,0 +1,157 @@
+//! The fatigue forecast for the coming shifts: the engine's per-shift roster
+//! assessment ([`mobile_core::roster::assess`]) over the stored roster, with
+//! the officer's recorded sleep up to now and sleep predicted from the
+//! roster after it.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Duration, Utc};
+use mobile_core::LocalClock;
+use mobile_core::roster::assess::{self, AssessmentParams, assess_roster};
+use mobile_core::store::Store;
+
+use crate::CoachError;
+use crate::types::{ShiftType, system_time};
+
+/// Days of past roster included so consecutive-shift risk and flags see the
+/// run the coming shifts belong to.
+const PAST_ROSTER_DAYS: i64 = 7;
+
+/// Where the sleep before a shift came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SleepBasis {
+    /// Recorded by the officer's wearable.
+    Recorded,
+    /// Predicted from the roster.
+    Predicted,
+    /// Some of each.
+    Mixed,
+}
+
+/// How serious a flag is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Severity {
+    /// Worth reviewing.
+    Amber,
+    /// Act on it.
+    Red,
+}
+
+/// A fatigue-risk indicator a shift breaches (`docs/rosters.md`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ShiftFlag {
+    /// Stable code: `long_shift`, `long_night_shift`, `quick_return`,
+    /// `short_rest`, `consecutive_nights`, `consecutive_days`,
+    /// `hours_in_7_days`, `door_to_door`, `fatigue_index`.
+    pub code: String,
+    /// Amber or red.
+    pub severity: Severity,
+    /// The figure behind it, in words.
+    pub detail: String,
+}
+
+/// One upcoming (or current) shift's predicted fatigue and risk.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ShiftForecast {
+    /// Start of duty.
+    pub start: SystemTime,
+    /// End of duty.
+    pub end: SystemTime,
+    /// The type the roster shows, by local start time.
+    pub shift_type: ShiftType,
+    /// True when at least 3 hours fall between 23:00 and 06:00 local
+    /// (Working Time Regulations 1998): the night threshold applies.
+    pub night_shift: bool,
+    /// Fatigue Index 0–100: mean probability of a KSS of 8 or more over the
+    /// shift × 100 (HSE RR446 mapping of the Three Process Model's KSS).
+    pub fatigue_index: f64,
+    /// The guidance threshold that applies: 35 (day) or 45 (night).
+    pub threshold: f64,
+    /// True when the Fatigue Index is above its threshold.
+    pub above_threshold: bool,
+    /// Predicted KSS (1–9) at the end of the shift: the drive home.
+    pub kss_at_end: f64,
+    /// Hourly roster risk, mean over the shift (1 = a first 8-hour morning).
+    pub hourly_risk_mean: f64,
+    /// Hourly roster risk, highest hour.
+    pub hourly_risk_peak: f64,
+    /// Sleep in the 24 hours before the shift, hours.
+    pub sleep_before_hours: f64,
+    /// Whether that sleep was recorded or predicted.
+    pub sleep_basis: SleepBasis,
+    /// Indicators breached.
+    pub flags: Vec<ShiftFlag>,
+}
+
+impl From<assess::ShiftAssessment> for ShiftForecast {
+    fn from(a: assess::ShiftAssessment) -> Self {
+        Self {
+            start: system_time(a.start.with_timezone(&Utc)),
+            end: system_time(a.end.with_timezone(&Utc)),
+            shift_type: a.shift_type.into(),
+            night_shift: a.night,
+            fatigue_index: a.fatigue_index,
+            threshold: a.fatigue_index_threshold,
+            above_threshold: a.fatigue_index > a.fatigue_index_threshold,
+            kss_at_end: a.kss_at_end,
+            hourly_risk_mean: a.hri_mean,
+            hourly_risk_peak: a.hri_peak,
+            sleep_before_hours: a.sleep_before_hours,
+            sleep_basis: match a.sleep_basis {
+                assess::SleepBasis::Recorded => SleepBasis::Recorded,
+                assess::SleepBasis::Predicted => SleepBasis::Predicted,
+                assess::SleepBasis::Mixed => SleepBasis::Mixed,
+            },
+            flags: a
+                .flags
+                .into_iter()
+                .map(|f| ShiftFlag {
+                    code: f.code,
+                    severity: match f.severity {
+                        assess::Severity::Amber => Severity::Amber,
+                        assess::Severity::Red => Severity::Red,
+                    },
+                    detail: f.detail,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Assesses the stored roster from a week before `now` to `horizon_hours`
+/// after it, with recorded sleep up to `now` and predicted sleep after.
+pub(crate) fn assess(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    horizon_hours: u32,
+) -> Result<Vec<assess::ShiftAssessment>, CoachError> {
+    let params = AssessmentParams::default();
+    let horizon = now + Duration::hours(i64::from(horizon_hours));
+    let shifts = store.shifts_between(now - Duration::days(PAST_ROSTER_DAYS), horizon)?;
+    let Some(first) = shifts.first() else {
+        return Ok(Vec::new());
+    };
+    let sleep_from = first.start() - Duration::days(params.warm_up_days + 1);
+    let recorded: Vec<_> = store
+        .sleeps_between(sleep_from, now)?
+        .into_iter()
+        .filter(|s| s.end() <= now)
+        .collect();
+    Ok(assess_roster(&shifts, &recorded, Some(now), clock, &params)?.shifts)
+}
+
+/// Forecasts the shifts that end after `now` and start within
+/// `horizon_hours` of it.
+pub(crate) fn forecast(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    horizon_hours: u32,
+) -> Result<Vec<ShiftForecast>, CoachError> {
+    Ok(assess(store, clock, now, horizon_hours)?
+        .into_iter()
+        .filter(|a| a.end.with_timezone(&Utc) > now)
+        .map(ShiftForecast::from)
+        .collect())
+}

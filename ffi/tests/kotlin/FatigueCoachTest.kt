@@ -1,0 +1,107 @@
+// Checks the Kotlin binding surface on the host JVM: construction, records,
+// enums, errors and the callback interface. The logic itself is tested in
+// Rust and through the Python bindings; this is what an Android app sees.
+
+import java.nio.file.Files
+import java.time.Duration
+import java.time.Instant
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
+import org.junit.Test
+import uniffi.fatigue_coach.CheckIn
+import uniffi.fatigue_coach.CheckInContext
+import uniffi.fatigue_coach.CheckInScale
+import uniffi.fatigue_coach.CoachException
+import uniffi.fatigue_coach.ConsentLevel
+import uniffi.fatigue_coach.FatigueCoach
+import uniffi.fatigue_coach.HttpResponse
+import uniffi.fatigue_coach.ShiftInput
+import uniffi.fatigue_coach.ShiftType
+import uniffi.fatigue_coach.SleepEpisode
+import uniffi.fatigue_coach.SyncStatus
+import uniffi.fatigue_coach.SyncTransport
+import uniffi.fatigue_coach.TransportException
+
+class FatigueCoachTest {
+    private val now: Instant = Instant.parse("2025-03-10T08:00:00Z")
+
+    private fun open(): FatigueCoach {
+        val dir = Files.createTempDirectory("coach")
+        return FatigueCoach.open(dir.resolve("coach.db").toString(), "Europe/London")
+    }
+
+    private fun night(day: Int): SleepEpisode {
+        val start = Instant.parse("2025-03-%02dT23:00:00Z".format(day))
+        return SleepEpisode(start, start.plus(Duration.ofHours(8)))
+    }
+
+    @Test
+    fun opensImportsAndForecasts() {
+        open().use { coach ->
+            assertEquals(2u, coach.schemaVersion())
+            val summary = coach.importSleep((1..9).map { night(it) }, now)
+            assertEquals(9u, summary.accepted)
+            val reversed = SleepEpisode(now, now.minusSeconds(60))
+            assertEquals("end_not_after_start", coach.importSleep(listOf(reversed), now).rejected[0].reason)
+            val shift = ShiftInput(Instant.parse("2025-03-10T21:00:00Z"), Instant.parse("2025-03-11T07:00:00Z"))
+            coach.importRoster(listOf(shift), now)
+            val forecast = coach.forecast(now, 48u)
+            assertEquals(1, forecast.size)
+            assertEquals(ShiftType.NIGHT, forecast[0].shiftType)
+            assertEquals(shift.start, forecast[0].start)
+            assertTrue(forecast[0].fatigueIndex in 0.0..100.0)
+        }
+    }
+
+    @Test
+    fun errorsAreTypedExceptions() {
+        try {
+            FatigueCoach.open("/tmp/never.db", "Not/AZone")
+            fail("expected InvalidInput")
+        } catch (e: CoachException.InvalidInput) {
+            assertTrue(e.detail.contains("zone"))
+        }
+        open().use { coach ->
+            try {
+                coach.recordCheckIn(CheckIn(now, CheckInScale.KSS, 12u, CheckInContext.OTHER), now)
+                fail("expected InvalidInput")
+            } catch (e: CoachException.InvalidInput) {
+                assertTrue(e.detail.contains("value"))
+            }
+        }
+    }
+
+    /** A fake of the server, as an Android app would implement it on OkHttp. */
+    private class FakeTransport(private val failFirst: Boolean) : SyncTransport {
+        val keys = mutableListOf<String>()
+
+        override fun postBatch(idempotencyKey: String, body: String): HttpResponse {
+            keys.add(idempotencyKey)
+            if (failFirst && keys.size == 1) throw TransportException.Unreachable()
+            val n = Regex("\"kind\"").findAll(body).count()
+            val results = (0 until n).joinToString(",") { "{\"index\":$it,\"status\":\"stored\"}" }
+            val seq = Regex("\"sequence\":(\\d+)").find(body)!!.groupValues[1]
+            return HttpResponse(200u, "{\"idempotency_key\":\"$idempotencyKey\",\"results\":[$results],\"cursor\":$seq,\"replayed\":false}")
+        }
+    }
+
+    @Test
+    fun syncsThroughAKotlinTransportAndRetriesWithTheSameKey() {
+        open().use { coach ->
+            coach.setConsent(ConsentLevel.CHECK_INS)
+            coach.recordCheckIn(CheckIn(now, CheckInScale.SAMN_PERELLI, 3u, CheckInContext.BEFORE_SHIFT), now)
+            coach.recordLearningProgress("sleep-basics", true, now)
+            val transport = FakeTransport(failFirst = true)
+            val first = coach.sync(transport, now)
+            assertTrue(first.status is SyncStatus.RetryAfter)
+            assertEquals(2uL, coach.queueStatus().pending)
+            val retryAt = (first.status as SyncStatus.RetryAfter).at
+            val second = coach.sync(transport, retryAt)
+            assertEquals(SyncStatus.UpToDate, second.status)
+            assertEquals(2u, second.recordsStored)
+            assertEquals(1, transport.keys.toSet().size)
+            assertEquals(2uL, coach.queueStatus().sent)
+        }
+    }
+}
