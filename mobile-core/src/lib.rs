@@ -29,6 +29,7 @@ pub mod simulation;
 pub mod wearables;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "store")]
 pub mod sync_client;
 
 pub use clock::LocalClock;

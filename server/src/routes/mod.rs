@@ -49,7 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(risk::wellbeing)
                 .service(risk::my_risk)
                 .service(npws::overview)
-                .configure(peer_support::configure),
+                .configure(peer_support::configure)
                 .service(reports::get_schedule)
                 .service(reports::put_schedule)
                 .service(reports::list)
