@@ -26,11 +26,11 @@ pub mod recurrence;
 pub mod regularity;
 pub mod roster;
 pub mod simulation;
-pub mod wearables;
 #[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "store")]
 pub mod sync_client;
+pub mod wearables;
 
 pub use clock::LocalClock;
 pub use error::EngineError;
