@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# The main job (the README's run command): builds the operator binary and
-# shows the engine on the bundled examples: a roster's per-shift risk and the
-# models over a week of nights. Idempotent; installs what it needs.
+# The main job (the README's run command): installs what is needed, builds the
+# release binary and starts `server demo`: the API and the web dashboard on the
+# embedded PostgreSQL cluster under .data/ (created on first run; DATABASE_URL
+# overrides it), seeded with a demonstration force of a few hundred synthetic
+# officers. It prints the URL and the demo logins; Ctrl-C stops the server and
+# the cluster cleanly. Idempotent: a second run reuses the cluster and data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release -p server
-echo "==> server roster-risk --roster examples/roster.csv"
-./target/release/server roster-risk --roster examples/roster.csv
-echo "==> server simulate (first rows of a block of nights; full CSV with > file)"
-./target/release/server simulate --sleeps mobile-core/tests/data/fips/night_block.sleeps.csv \
-  --start 2025-03-02T07:00:00Z --end 2025-03-08T20:00:00Z --tz UTC | head -n 6
+exec ./target/release/server demo "$@"
