@@ -17,8 +17,7 @@ fn migration_versions_are_unique_and_each_has_up_and_down() {
             continue;
         }
         let name = entry.file_name().into_string().unwrap();
-        let version = name.rsplit_once('_').map(|(v, _)| v.to_string()).unwrap_or(name.clone());
-        let version = version.split('_').next().unwrap().to_string();
+        let version = name.split('_').next().unwrap().to_string();
         if let Some(other) = versions.insert(version.clone(), name.clone()) {
             panic!("migrations {other} and {name} share version {version}");
         }
