@@ -9,6 +9,12 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq chromium >/dev/null
 fi
+if ! command -v curl >/dev/null 2>&1; then
+    # scripts/ci/60-browser.sh polls the server's /ready with curl.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq curl >/dev/null
+fi
 if ! command -v node >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
