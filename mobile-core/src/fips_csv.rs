@@ -125,24 +125,10 @@ pub fn write_series(out: impl Write, steps: &[Step<FipsEpoch>]) -> std::io::Resu
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(SERIES_HEADER)?;
     for step in steps {
-        let (t, u) = (&step.out.tpm, &step.out.unified);
-        let numbers = [
-            t.s,
-            t.c,
-            t.w,
-            t.u,
-            t.kss,
-            t.alertness,
-            u.s,
-            u.l,
-            u.c,
-            u.w,
-            u.fatigue,
-        ];
         let mut row = Vec::with_capacity(SERIES_HEADER.len());
         row.push(step.at.to_rfc3339_opts(SecondsFormat::Secs, true));
         row.push(if step.awake { "1" } else { "0" }.to_string());
-        row.extend(numbers.iter().map(|x| x.to_string()));
+        row.extend(series_values(step).iter().skip(1).map(|x| x.to_string()));
         writer.write_record(&row)?;
     }
     writer.flush()
