@@ -242,9 +242,16 @@ pub fn acknowledge(store: &mut Store, ack_json: &str) -> Result<AckCounts, SyncE
 
 /// Locks the shared store. A thread that panicked while holding the lock
 /// cannot have left it inconsistent (every write is one transaction, rolled
-/// back when the guard's transaction drops), so a poisoned lock is taken over.
+/// back when the guard's transaction drops, or by [`Store::recover`] for a
+/// batch), so a poisoned lock is taken over.
 pub fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(PoisonError::into_inner)
+    store.lock().unwrap_or_else(|poisoned| {
+        let mut guard = PoisonError::into_inner(poisoned);
+        // A panic inside `Store::batch` can leave its transaction open; a
+        // failed rollback surfaces on the next write as a storage error.
+        let _ = guard.recover();
+        guard
+    })
 }
 
 /// Runs the protocol until the queue is empty, a failure defers it, or
