@@ -59,7 +59,7 @@ pub use types::{
 };
 pub use wearables::{RejectionCount, WearableFormat, WearableImportReport};
 
-use types::{system_time, utc};
+use types::utc;
 
 uniffi::setup_scaffolding!();
 
@@ -395,8 +395,8 @@ impl FatigueCoach {
     /// queued summary are kept together or not at all). The same results
     /// as [`FatigueCoach::import_wearable_data`],
     /// [`FatigueCoach::morning_recovery`], [`FatigueCoach::forecast`] and
-    /// [`FatigueCoach::coaching_messages`] called in turn, at about half the
-    /// cost.
+    /// [`FatigueCoach::coaching_messages`] called in turn, for less than
+    /// those calls cost (`docs/mobile.md` has the figures).
     ///
     /// # Errors
     /// `InvalidInput` when the data cannot be read at all (nothing is
@@ -651,13 +651,7 @@ impl FatigueCoach {
     /// `Storage` on a storage failure.
     pub fn sync_payload(&self, now: SystemTime) -> Result<Option<SyncPayload>, CoachError> {
         let batch = sync_client::next_batch(&mut self.store(), utc(now)?)?;
-        Ok(batch.map(|b| SyncPayload {
-            idempotency_key: b.idempotency_key,
-            sequence: b.sequence,
-            body: b.body,
-            attempts: b.attempts,
-            not_before: system_time(b.next_attempt_at),
-        }))
+        Ok(batch.map(SyncPayload::from))
     }
 
     /// Applies the server's `200` answer to the batch from
@@ -670,7 +664,7 @@ impl FatigueCoach {
     pub fn acknowledge_sync(&self, ack_json: String) -> Result<QueueStatus, CoachError> {
         let mut store = self.store();
         sync_client::acknowledge(&mut store, &ack_json)?;
-        queue_status(&store)
+        QueueStatus::of(&store)
     }
 
     /// Runs the sync protocol through the app's transport: sends queued,
@@ -703,7 +697,7 @@ impl FatigueCoach {
     /// # Errors
     /// `Storage` on a read failure.
     pub fn queue_status(&self) -> Result<QueueStatus, CoachError> {
-        queue_status(&self.store())
+        QueueStatus::of(&self.store())
     }
 
     /// Everything the library holds about the officer, as one JSON
@@ -725,14 +719,4 @@ impl FatigueCoach {
     pub fn erase_all(&self) -> Result<(), CoachError> {
         Ok(self.store().erase_all()?)
     }
-}
-
-fn queue_status(store: &Store) -> Result<QueueStatus, CoachError> {
-    let c = store.queue_counts()?;
-    Ok(QueueStatus {
-        pending: c.pending,
-        sent: c.sent,
-        rejected: c.rejected,
-        cursor: store.sync_cursor()?,
-    })
 }

@@ -12,7 +12,7 @@ use crate::forecast::{self, ShiftForecast};
 use crate::recovery::{self, MorningRecovery};
 use crate::sync::QueueStatus;
 use crate::wearables::{self, WearableFormat, WearableImportReport};
-use crate::{CoachError, FatigueCoach, queue_status};
+use crate::{CoachError, FatigueCoach};
 
 /// Health data for [`FatigueCoach::morning_update`] to import first.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -76,7 +76,7 @@ pub(crate) fn update(
             recovery,
             forecast: shifts,
             coaching,
-            queue: queue_status(store)?,
+            queue: QueueStatus::of(store)?,
         })
     })
 }

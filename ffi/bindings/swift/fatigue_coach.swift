@@ -942,8 +942,8 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * queued summary are kept together or not at all). The same results
      * as [`FatigueCoach::import_wearable_data`],
      * [`FatigueCoach::morning_recovery`], [`FatigueCoach::forecast`] and
-     * [`FatigueCoach::coaching_messages`] called in turn, at about half the
-     * cost.
+     * [`FatigueCoach::coaching_messages`] called in turn, for less than
+     * those calls cost (`docs/mobile.md` has the figures).
      *
      * # Errors
      * `InvalidInput` when the data cannot be read at all (nothing is
@@ -1605,8 +1605,8 @@ open func morningRecovery(now: Date)throws  -> MorningRecovery  {
      * queued summary are kept together or not at all). The same results
      * as [`FatigueCoach::import_wearable_data`],
      * [`FatigueCoach::morning_recovery`], [`FatigueCoach::forecast`] and
-     * [`FatigueCoach::coaching_messages`] called in turn, at about half the
-     * cost.
+     * [`FatigueCoach::coaching_messages`] called in turn, for less than
+     * those calls cost (`docs/mobile.md` has the figures).
      *
      * # Errors
      * `InvalidInput` when the data cannot be read at all (nothing is
@@ -8164,7 +8164,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_recovery() != 55094) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_update() != 59352) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_update() != 52963) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_queue_status() != 2247) {
