@@ -132,6 +132,9 @@ class FatigueCoachTest {
             assertTrue(morning.status == RecoveryStatus.MISSING_METRICS)
             assertTrue(morning.score!!.toInt() in 0..100)
             assertTrue(morning.reasons.any { it is RecoveryReason.Missing })
+            val update = coach.morningUpdate(now, null, 48u)
+            assertEquals(morning, update.recovery)
+            assertEquals(null, update.wearableImport)
             try {
                 coach.importWearableData(WearableFormat.HEALTH_KIT_JSON, "[{".toByteArray(), now)
                 fail("expected InvalidInput")

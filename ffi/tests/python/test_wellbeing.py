@@ -524,3 +524,21 @@ def test_enrolment_keeps_the_servers_device_id_for_sync(coach):
 def test_enrolment_errors(coach, force, code, answer, error):
     with pytest.raises(error):
         coach.enrol_device(FakeApi(answer), force, code)
+
+
+@pytest.mark.parametrize("answer, error", [
+    ((401, ""), fc.CoachError.NotReady),
+    ((500, ""), fc.CoachError.NotReady),
+    ("unreachable", fc.CoachError.NotReady),
+    ((200, "{\"not\": \"a list\"}"), fc.CoachError.NotReady),
+    ((409, json.dumps({"code": "conflict"})), fc.CoachError.InvalidInput),
+])
+def test_refresh_and_cancel_map_server_answers_and_keep_the_copy(coach, answer, error):
+    made = coach.request_callback(FakeApi(), request(), NOW)
+    with pytest.raises(error):
+        coach.refresh_callbacks(FakeApi(answer))
+    if answer[0] != 200:
+        with pytest.raises(error):
+            coach.cancel_callback(FakeApi(answer), made.id)
+    kept = coach.callbacks()
+    assert [(c.id, c.status, c.contact_detail) for c in kept] == [(made.id, fc.CallbackStatus.OPEN, "07700 900123")]
