@@ -7,8 +7,8 @@ HTTP stack: enrol with a one-time code from the force admin API, sync real
 records (the daily summary scored from an imported night, a check-in,
 learning progress), replay a batch and lose an answer without creating
 duplicates, then ask for a peer-support call-back and check, through the
-API, that only the chosen supporter sees it and that their acknowledgement
-reaches the phone.
+API and the supporter's dashboard page, that only the chosen supporter sees
+it and that their acknowledgement on that page reaches the phone.
 
 Run by scripts/ci/45-bindings-server.sh (after 40-bindings.sh generated the
 bindings): FATIGUE_COACH_BINDINGS names the bindings folder, FATIGUE_SERVER
@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -54,6 +56,47 @@ def http(base, method, path, body=None, token=None, headers=None):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Dashboard:
+    """A signed-in dashboard session (the cookie is `Secure`, so it is kept by
+    hand over the test's plain-HTTP loopback)."""
+
+    def __init__(self, base, force, username, password=PASSWORD):
+        self.base, self.opener = base, urllib.request.build_opener(_NoRedirect)
+        form = urllib.parse.urlencode({"force": force, "username": username, "password": password})
+        status, headers, _ = self._send("POST", "/dashboard/sign-in", form.encode())
+        assert status == 303, status
+        self.cookie = headers["Set-Cookie"].split(";")[0]
+        self.csrf = None
+
+    def _send(self, method, path, data=None, cookie=None):
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        if cookie:
+            req.add_header("Cookie", cookie)
+        try:
+            with self.opener.open(req, timeout=30) as r:
+                return r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def get(self, path):
+        status, _, page = self._send("GET", path, cookie=self.cookie)
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        self.csrf = found.group(1) if found else self.csrf
+        return status, page
+
+    def post(self, path, fields):
+        form = urllib.parse.urlencode({"csrf": self.csrf, **fields}).encode()
+        status, _, page = self._send("POST", path, form, cookie=self.cookie)
+        return status, page
 
 
 class Client:
@@ -300,8 +343,18 @@ def test_phone_library_against_the_real_server(server, tmp_path):
         assert status in (403, 404), (status, doc)
     assert coach.refresh_callbacks(api)[0].status == fc.CallbackStatus.OPEN
 
-    # Pat acknowledges; the phone sees it.
-    kent["pat"].ok("POST", f"/v1/support/callbacks/{made.id}/acknowledge", {})
+    # Pat sees it on the dashboard's support page; Sam and the supervisor don't.
+    pat_page = Dashboard(base, "kent", "pat")
+    status, page = pat_page.get("/dashboard/support")
+    assert status == 200 and PHONE in page and made.id in page, status
+    status, page = Dashboard(base, "kent", "sam").get("/dashboard/support")
+    assert status == 200 and PHONE not in page and made.id not in page
+    status, page = Dashboard(base, "kent", "sarge").get("/dashboard/support")
+    assert status == 403 and PHONE not in page
+
+    # Pat acknowledges there; the phone sees it.
+    status, _ = pat_page.post(f"/dashboard/support/{made.id}", {"action": "acknowledge"})
+    assert status == 303, status
     mine = coach.refresh_callbacks(api)
     assert [(c.id, c.status) for c in mine] == [(made.id, fc.CallbackStatus.ACKNOWLEDGED)]
     assert coach.callbacks()[0].status == fc.CallbackStatus.ACKNOWLEDGED

@@ -15,6 +15,7 @@
 //! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
 mod pages;
+mod support;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -50,6 +51,7 @@ impl Templates {
             ("npws.html", include_str!("../../templates/npws.html")),
             ("admin.html", include_str!("../../templates/admin.html")),
             ("error.html", include_str!("../../templates/error.html")),
+            ("support.html", include_str!("../../templates/support.html")),
         ] {
             env.add_template(name, source)?;
         }
@@ -197,6 +199,7 @@ impl Session {
             reports: role == Role::FrmLead,
             npws: role == Role::NpwsAnalyst,
             admin: role == Role::ForceAdmin,
+            support: matches!(role, Role::PeerSupporter | Role::PeerSupportCoordinator),
             csrf: self.csrf.clone(),
         }
     }
@@ -215,6 +218,8 @@ pub struct Nav {
     pub npws: bool,
     /// Force admin pages.
     pub admin: bool,
+    /// The peer supporter's / coordinator's call-back requests.
+    pub support: bool,
     /// CSRF token for the sign-out form.
     pub csrf: String,
 }
@@ -256,5 +261,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
         Err(e) => tracing::error!(error = %e, "dashboard templates do not parse"),
     }
+    // Before `pages`: its `/dashboard` scope would otherwise claim
+    // `/dashboard/support` and answer 404.
+    support::configure(cfg);
     pages::configure(cfg);
 }

@@ -24,6 +24,12 @@ pub struct Force {
 }
 
 impl Force {
+    /// The force's zone; UTC if the stored name were ever not an IANA zone
+    /// (forces are created with a checked one).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC)
+    }
+
     /// Creates a force.
     ///
     /// # Errors

@@ -225,13 +225,26 @@ pub async fn create_callback(
     Ok(HttpResponse::Created().json(cb))
 }
 
-async fn list(state: State, who: Identity, roles: &[Role]) -> AppResult<HttpResponse> {
+/// The requests `who` (one of `roles`) may see: an officer's own, a
+/// supporter's assigned ones, the coordinator's queue. Staff reads are
+/// audited. The API's lists and the dashboard's support page both use it.
+///
+/// # Errors
+/// Forbidden for other roles; database errors.
+pub async fn visible_requests(
+    state: &State,
+    who: Identity,
+    roles: &[Role],
+) -> AppResult<Vec<Callback>> {
     let now = Utc::now();
-    let list = with_requests(&state, who, roles, move |c, force, actor, escalate| {
+    with_requests(state, who, roles, move |c, force, actor, escalate| {
         Callback::visible_to(c, force, actor, now, escalate)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(list))
+    .await
+}
+
+async fn list(state: State, who: Identity, roles: &[Role]) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(visible_requests(&state, who, roles).await?))
 }
 
 /// The officer's own requests, with their status.
@@ -257,17 +270,33 @@ pub async fn unassigned(state: State, who: Identity) -> AppResult<HttpResponse> 
     list(state, who, &[Role::PeerSupportCoordinator]).await
 }
 
-async fn act(state: State, who: Identity, id: Uuid, t: Transition) -> AppResult<HttpResponse> {
+/// Applies `t` to request `id` as `who` (the officer may only cancel;
+/// supporters and the coordinator do the rest). The API's actions and the
+/// dashboard's support page both use it.
+///
+/// # Errors
+/// Forbidden for other roles; not found when `who` may not see the request;
+/// conflict when the request's state does not allow `t`.
+pub async fn apply_transition(
+    state: &State,
+    who: Identity,
+    id: Uuid,
+    t: Transition,
+) -> AppResult<Callback> {
     let now = Utc::now();
     let roles = match t {
         Transition::Cancel => &[Role::Officer][..],
         _ => &[Role::PeerSupporter, Role::PeerSupportCoordinator][..],
     };
-    let [cb] = with_requests(&state, who, roles, move |c, force, actor, escalate| {
+    let [cb] = with_requests(state, who, roles, move |c, force, actor, escalate| {
         Ok([Callback::apply(c, force, id, actor, t, now, escalate)?])
     })
     .await?;
-    Ok(HttpResponse::Ok().json(cb))
+    Ok(cb)
+}
+
+async fn act(state: State, who: Identity, id: Uuid, t: Transition) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(apply_transition(&state, who, id, t).await?))
 }
 
 /// Acknowledges a request: "seen, I will call" (assigned supporter or coordinator).
