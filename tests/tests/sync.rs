@@ -320,7 +320,11 @@ fn the_same_batch_sent_concurrently_is_applied_once() {
         .iter()
         .filter(|r| r.body["replayed"] == false)
         .collect();
-    assert_eq!(first.len(), 1, "exactly one delivery is applied: {replies:?}");
+    assert_eq!(
+        first.len(),
+        1,
+        "exactly one delivery is applied: {replies:?}"
+    );
     for r in &replies {
         assert_eq!(r.body["results"], first[0].body["results"]);
         assert_eq!(r.body["cursor"], 1);
@@ -421,7 +425,10 @@ fn the_served_openapi_document_describes_sync_requests_and_answers() {
     );
     // A result carries its index and, flattened in, the outcome's status.
     let result_fields = property_names(&doc, schema(&doc, "RecordResult"));
-    assert!(result_fields.iter().any(|f| f == "index"), "{result_fields:?}");
+    assert!(
+        result_fields.iter().any(|f| f == "index"),
+        "{result_fields:?}"
+    );
     let outcome = serde_json::to_string(schema(&doc, "RecordOutcome")).unwrap();
     for status in ["stored", "unchanged", "rejected"] {
         assert!(outcome.contains(status), "{status} in {outcome}");

@@ -255,12 +255,18 @@ fn main() -> anyhow::Result<()> {
     let self_pid = std::process::id().to_string();
     let (own_before, others_before) = (
         cpu_seconds(&self_pid),
-        args.cpu_of.iter().map(|n| cpu_by_pid(n)).collect::<Vec<_>>(),
+        args.cpu_of
+            .iter()
+            .map(|n| cpu_by_pid(n))
+            .collect::<Vec<_>>(),
     );
     std::thread::sleep(stop.saturating_duration_since(Instant::now()));
     let (own_after, others_after) = (
         cpu_seconds(&self_pid),
-        args.cpu_of.iter().map(|n| cpu_by_pid(n)).collect::<Vec<_>>(),
+        args.cpu_of
+            .iter()
+            .map(|n| cpu_by_pid(n))
+            .collect::<Vec<_>>(),
     );
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -293,7 +299,11 @@ fn main() -> anyhow::Result<()> {
     if let (Some(b), Some(a)) = (own_before, own_after) {
         cpu.push(("sync-bench (this client)".to_owned(), a - b));
     }
-    for (name, (b, a)) in args.cpu_of.iter().zip(others_before.iter().zip(&others_after)) {
+    for (name, (b, a)) in args
+        .cpu_of
+        .iter()
+        .zip(others_before.iter().zip(&others_after))
+    {
         cpu.push((name.clone(), cpu_used(b, a)));
     }
     for (name, used) in cpu {

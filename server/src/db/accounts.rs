@@ -109,17 +109,16 @@ fn credential(
     username: &str,
 ) -> AppResult<Option<Credential>> {
     let mut query = diesel::sql_query(match force {
-        Some(_) => "SELECT id, password_hash, role FROM accounts WHERE force_id = $1 AND username = $2",
+        Some(_) => {
+            "SELECT id, password_hash, role FROM accounts WHERE force_id = $1 AND username = $2"
+        }
         None => "SELECT id, password_hash, role FROM platform_accounts WHERE username = $1",
     })
     .into_boxed::<Pg>();
     if let Some(force) = force {
         query = query.bind::<SqlUuid, _>(force);
     }
-    Ok(query
-        .bind::<Text, _>(username)
-        .get_result(c)
-        .optional()?)
+    Ok(query.bind::<Text, _>(username).get_result(c).optional()?)
 }
 
 /// Inserts a force account (`force` set) or a national one; returns its id.

@@ -101,7 +101,9 @@ mod tests {
 
     /// The text of `fn configure`'s body in `source`.
     fn configure_body(source: &str) -> &str {
-        let start = source.find("pub fn configure").expect("a `pub fn configure`");
+        let start = source
+            .find("pub fn configure")
+            .expect("a `pub fn configure`");
         let open = start + source[start..].find('{').expect("its body");
         let mut depth = 0usize;
         for (i, ch) in source[open..].char_indices() {
@@ -152,8 +154,9 @@ mod tests {
                         Some((m, f)) => (m.to_owned(), f.to_owned()),
                         None => (module.to_owned(), arg.to_owned()),
                     };
-                    let full: String =
-                        std::iter::once(prefix).chain(scopes.iter().map(|s| s.0.as_str())).collect();
+                    let full: String = std::iter::once(prefix)
+                        .chain(scopes.iter().map(|s| s.0.as_str()))
+                        .collect();
                     out.push((m, f, full));
                 }
             } else if let Some(arg) = rest.strip_prefix(".configure(") {
@@ -161,8 +164,9 @@ mod tests {
                 let m = arg
                     .strip_suffix("::configure")
                     .unwrap_or_else(|| panic!("cannot follow .configure({arg})"));
-                let full: String =
-                    std::iter::once(prefix).chain(scopes.iter().map(|s| s.0.as_str())).collect();
+                let full: String = std::iter::once(prefix)
+                    .chain(scopes.iter().map(|s| s.0.as_str()))
+                    .collect();
                 registered(m, &full, out);
             }
             match bytes[i] {
@@ -251,7 +255,11 @@ mod tests {
     fn every_registered_route_is_documented_and_back() {
         let code = code_routes();
         // The parser found the API, not nothing.
-        assert!(code.len() > 40, "only {} routes read from the source", code.len());
+        assert!(
+            code.len() > 40,
+            "only {} routes read from the source",
+            code.len()
+        );
         assert!(code.contains(&("post".to_owned(), "/v1/sync".to_owned())));
         assert!(code.contains(&("get".to_owned(), "/v1/openapi.json".to_owned())));
         assert!(code.contains(&("get".to_owned(), "/health".to_owned())));
@@ -270,10 +278,18 @@ mod tests {
 
     #[test]
     fn the_reader_follows_scopes_and_configure() {
-        assert_eq!(normalise("/v1/support/supporters/{account_id}"), "/v1/support/supporters/{}");
+        assert_eq!(
+            normalise("/v1/support/supporters/{account_id}"),
+            "/v1/support/supporters/{}"
+        );
         let mut handlers = Vec::new();
         registered("mod", "", &mut handlers);
-        let find = |f: &str| handlers.iter().find(|h| h.1 == f).map(|h| (h.0.as_str(), h.2.as_str()));
+        let find = |f: &str| {
+            handlers
+                .iter()
+                .find(|h| h.1 == f)
+                .map(|h| (h.0.as_str(), h.2.as_str()))
+        };
         assert_eq!(find("health"), Some(("health", "")));
         assert_eq!(find("sync"), Some(("sync", "/v1")));
         // Registered through `.configure(peer_support::configure)` in the scope.

@@ -51,7 +51,8 @@ pub async fn sync(
             "idempotency_key: 1 to 64 characters",
         ));
     }
-    let ack = db::with_force(&state.pool, force, move |c| {
+    // One statement, its own transaction, scoped to the force by itself.
+    let ack = db::with_connection(&state.pool, move |c| {
         db::sync::apply(c, force, person, device, &batch)
     })
     .await?;

@@ -1,0 +1,1 @@
+DROP FUNCTION sync_apply(uuid, uuid, uuid, text, bigint, jsonb, date[], text[], text[], jsonb[]);
