@@ -9,8 +9,7 @@
 //!
 //! Tenancy is enforced twice: each query filters by `force_id`, and
 //! [`with_force`] opens a transaction that sets `app.force_id`, which the
-//! row-level-security policies compare every row against (the one exception,
-//! [`with_connection`], runs a single statement that sets it itself). The runtime role
+//! row-level-security policies compare every row against. The runtime role
 //! does not own the tables, so the policies bind it.
 
 pub mod accounts;
@@ -109,26 +108,6 @@ where
     F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
 {
     in_transaction(pool, None, f).await
-}
-
-/// Runs `f` on a pooled connection with no transaction around it, off the
-/// async workers. Only for one statement that is its own transaction and
-/// scopes itself to its force (`sync_apply`, [`sync::apply`]): there
-/// `BEGIN` and `COMMIT` would be two more round trips for nothing.
-///
-/// # Errors
-/// As [`with_force`].
-pub async fn with_connection<T, F>(pool: &DbPool, f: F) -> AppResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut PgConnection) -> AppResult<T> + Send + 'static,
-{
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await?
 }
 
 async fn in_transaction<T, F>(pool: &DbPool, force: Option<Uuid>, f: F) -> AppResult<T>

@@ -51,8 +51,7 @@ pub async fn sync(
             "idempotency_key: 1 to 64 characters",
         ));
     }
-    // One statement, its own transaction, scoped to the force by itself.
-    let ack = db::with_connection(&state.pool, move |c| {
+    let ack = db::with_force(&state.pool, force, move |c| {
         db::sync::apply(c, force, person, device, &batch)
     })
     .await?;
