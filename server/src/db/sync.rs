@@ -224,7 +224,7 @@ fn upsert(
     let keys: Vec<NaturalKey> = chosen.iter().map(|r| natural_key(r)).collect();
     let payloads = chosen
         .iter()
-        .map(|r| serde_json::to_value(r))
+        .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::internal)?;
     #[derive(QueryableByName)]

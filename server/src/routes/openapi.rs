@@ -143,8 +143,7 @@ mod tests {
         let mut i = 0;
         while i < bytes.len() {
             let rest = &body[i..];
-            if rest.starts_with("web::scope(\"") {
-                let lit = &rest["web::scope(\"".len()..];
+            if let Some(lit) = rest.strip_prefix("web::scope(\"") {
                 let end = lit.find('"').expect("scope literal");
                 scopes.push((lit[..end].to_owned(), depth));
             } else if let Some(arg) = rest.strip_prefix(".service(") {
