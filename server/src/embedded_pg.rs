@@ -10,7 +10,8 @@
 //! from this process: when the pipe closes (a clean [`EmbeddedCluster::stop`],
 //! a drop, or this process dying in any way, even `SIGKILL`), the keeper sends
 //! PostgreSQL a fast shutdown. So no cluster outlives the process that
-//! started it. Authentication is `trust` on 127.0.0.1 only: a development and
+//! started it. Authentication is `trust` on 127.0.0.1 and on the Unix socket in
+//! the cluster's folder (mode 700) only: a development and
 //! demonstration database, never production (docs/operations.md).
 
 use std::io::Write;
