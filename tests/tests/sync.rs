@@ -433,4 +433,21 @@ fn the_served_openapi_document_describes_sync_requests_and_answers() {
     for status in ["stored", "unchanged", "rejected"] {
         assert!(outcome.contains(status), "{status} in {outcome}");
     }
+    // The phone's other bodies, from models::api.
+    let enrol = &doc["paths"]["/v1/enrol"]["post"];
+    assert_eq!(
+        enrol["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/EnrolRequest"
+    );
+    assert_eq!(
+        property_names(&doc, schema(&doc, "SessionTokens")),
+        [
+            "access_token",
+            "device_id",
+            "expires_in",
+            "refresh_token",
+            "token_type"
+        ]
+    );
+    assert_eq!(property_names(&doc, schema(&doc, "ConsentBody")), ["level"]);
 }
