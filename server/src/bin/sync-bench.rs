@@ -253,21 +253,18 @@ fn main() -> anyhow::Result<()> {
     // CPU readings at the start and end of the measured window.
     std::thread::sleep(warm.saturating_duration_since(Instant::now()));
     let self_pid = std::process::id().to_string();
-    let (own_before, others_before) = (
-        cpu_seconds(&self_pid),
-        args.cpu_of
-            .iter()
-            .map(|n| cpu_by_pid(n))
-            .collect::<Vec<_>>(),
-    );
+    let read_cpu = || {
+        (
+            cpu_seconds(&self_pid),
+            args.cpu_of
+                .iter()
+                .map(|n| cpu_by_pid(n))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (own_before, others_before) = read_cpu();
     std::thread::sleep(stop.saturating_duration_since(Instant::now()));
-    let (own_after, others_after) = (
-        cpu_seconds(&self_pid),
-        args.cpu_of
-            .iter()
-            .map(|n| cpu_by_pid(n))
-            .collect::<Vec<_>>(),
-    );
+    let (own_after, others_after) = read_cpu();
     let mut latencies = Vec::new();
     let mut errors = 0;
     for h in handles {
