@@ -310,7 +310,10 @@ pub fn setup_force(server: &TestServer, slug: &str, members: usize) -> Force {
         &json!({ "username": "frm", "password": PASSWORD, "role": "frm_lead" }),
     );
     assert_eq!(r.status, 201);
-    let team = fa.post("/v1/force/teams", &json!({ "name": "Response A" }));
+    let team = fa.post(
+        "/v1/force/teams",
+        &json!({ "name": "Response A", "command": "North", "policing_function": "response" }),
+    );
     assert_eq!(team.status, 201);
     let team_id = team.body["id"].as_str().unwrap().to_owned();
     let members: Vec<String> = (1..=members).map(|i| format!("{slug}-{i:03}")).collect();

@@ -281,3 +281,36 @@ fn wellbeing_needs_five_consenting_people_and_own_risk_uses_recorded_sleep() {
         "predicted"
     );
 }
+
+#[test]
+fn teams_carry_their_command_and_function() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "placed", 5);
+    let teams = force.admin.get("/v1/teams");
+    assert_eq!(teams.status, 200, "{:?}", teams.body);
+    assert_eq!(teams.body[0]["command"], "North");
+    assert_eq!(teams.body[0]["policing_function"], "response");
+
+    let plain = force
+        .admin
+        .post("/v1/force/teams", &json!({ "name": "Misc" }));
+    assert_eq!(plain.status, 201, "{:?}", plain.body);
+    assert_eq!(plain.body["command"], "Unassigned");
+    assert_eq!(plain.body["policing_function"], "other");
+
+    let unknown = force.admin.post(
+        "/v1/force/teams",
+        &json!({ "name": "Odd", "policing_function": "astronauts" }),
+    );
+    assert_eq!(unknown.status, 422, "{:?}", unknown.body);
+    let blank = force.admin.post(
+        "/v1/force/teams",
+        &json!({ "name": "Blank", "command": " " }),
+    );
+    assert_eq!(blank.status, 422, "{:?}", blank.body);
+    assert!(
+        blank.body.to_string().contains("command"),
+        "{:?}",
+        blank.body
+    );
+}

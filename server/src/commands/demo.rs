@@ -19,7 +19,7 @@ use crate::auth::{hash_password, secret_hash};
 use crate::config::Config;
 use crate::db::{
     self,
-    accounts::{Force, Team},
+    accounts::{Force, PolicingFunction, Team, TeamPlacement},
     people,
 };
 use crate::error::AppResult;
@@ -67,6 +67,26 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     result
 }
 
+/// The demo's 12 teams: response teams in two commands, then investigation,
+/// a control room and neighbourhood teams, so reports have commands and
+/// NPWS comparisons have functions to compare.
+fn demo_team(index: usize) -> (String, TeamPlacement) {
+    let (command, function, label) = match index {
+        0..=3 => ("North", PolicingFunction::Response, "Response"),
+        4..=7 => ("South", PolicingFunction::Response, "Response"),
+        8 => ("Crime", PolicingFunction::Investigation, "CID"),
+        9 => ("Contact", PolicingFunction::ControlRoom, "Control room"),
+        _ => ("North", PolicingFunction::Neighbourhood, "Neighbourhood"),
+    };
+    (
+        format!("{label} team {}", index + 1),
+        TeamPlacement {
+            command: command.into(),
+            function,
+        },
+    )
+}
+
 /// Seeds the demo force unless it exists.
 ///
 /// # Errors
@@ -87,7 +107,8 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
         let sup = db::accounts::create_force_account(c, f, "supervisor-1", &hash, "supervisor")?;
         let staff: Vec<String> = (1..=officers).map(|i| format!("D{i:05}")).collect();
         for (t, chunk) in staff.chunks(officers.div_ceil(12).max(1)).enumerate() {
-            let team = Team::create(c, f, &format!("Response team {}", t + 1))?;
+            let (name, placement) = demo_team(t);
+            let team = Team::create(c, f, &name, &placement)?;
             Team::set_members(c, f, team.id, chunk)?;
             if t < 2 {
                 Team::add_supervisor(c, f, team.id, sup)?;

@@ -190,6 +190,91 @@ pub fn create_force_account(
     insert_account(c, Some(force), username, password_hash, role)
 }
 
+/// What a team does: the grouping NPWS compares across forces. A closed
+/// list so that comparisons line up between forces (College of Policing
+/// functional areas, simplified).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicingFunction {
+    /// Emergency and priority response.
+    Response,
+    /// Neighbourhood policing.
+    Neighbourhood,
+    /// CID and other investigation.
+    Investigation,
+    /// Contact management / control room.
+    ControlRoom,
+    /// Custody.
+    Custody,
+    /// Roads policing.
+    RoadsPolicing,
+    /// Firearms, dogs, public order and other specialist operations.
+    SpecialistOperations,
+    /// Police staff in support functions.
+    StaffSupport,
+    /// Anything else (the default).
+    #[default]
+    Other,
+}
+
+impl PolicingFunction {
+    /// Every function, in display order.
+    pub const ALL: [PolicingFunction; 9] = [
+        Self::Response,
+        Self::Neighbourhood,
+        Self::Investigation,
+        Self::ControlRoom,
+        Self::Custody,
+        Self::RoadsPolicing,
+        Self::SpecialistOperations,
+        Self::StaffSupport,
+        Self::Other,
+    ];
+
+    /// The stored name (the migration's CHECK list).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Response => "response",
+            Self::Neighbourhood => "neighbourhood",
+            Self::Investigation => "investigation",
+            Self::ControlRoom => "control_room",
+            Self::Custody => "custody",
+            Self::RoadsPolicing => "roads_policing",
+            Self::SpecialistOperations => "specialist_operations",
+            Self::StaffSupport => "staff_support",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Where a new team sits: its command and its function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamPlacement {
+    /// Command (BCU, division, directorate); 1 to 200 characters.
+    pub command: String,
+    /// What the team does.
+    pub function: PolicingFunction,
+}
+
+impl Default for TeamPlacement {
+    fn default() -> Self {
+        Self {
+            command: "Unassigned".into(),
+            function: PolicingFunction::Other,
+        }
+    }
+}
+
 /// A team with its members' staff numbers.
 #[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
 pub struct Team {
@@ -199,27 +284,42 @@ pub struct Team {
     /// Name.
     #[diesel(sql_type = Text)]
     pub name: String,
+    /// The command (BCU, division, directorate) the team belongs to.
+    #[diesel(sql_type = Text)]
+    pub command: String,
+    /// What the team does (`response`, `investigation`, `control_room`, ...).
+    #[diesel(sql_type = Text)]
+    pub policing_function: String,
     /// Members by staff number.
     #[diesel(sql_type = Array<Text>)]
     pub members: Vec<String>,
 }
 
-const TEAM_SELECT: &str = "SELECT t.id, t.name, \
+const TEAM_SELECT: &str = "SELECT t.id, t.name, t.command, t.policing_function, \
     coalesce(array_agg(m.staff_number ORDER BY m.staff_number) FILTER (WHERE m.staff_number IS NOT NULL), '{}') AS members \
     FROM teams t LEFT JOIN team_members m ON m.force_id = t.force_id AND m.team_id = t.id";
 
 impl Team {
-    /// Creates an empty team.
+    /// Creates an empty team in `placement`.
     ///
     /// # Errors
     /// Conflict when the name is taken.
-    pub fn create(c: &mut PgConnection, force: Uuid, name: &str) -> AppResult<Team> {
+    pub fn create(
+        c: &mut PgConnection,
+        force: Uuid,
+        name: &str,
+        placement: &TeamPlacement,
+    ) -> AppResult<Team> {
         let id = Uuid::new_v4();
-        diesel::sql_query("INSERT INTO teams (force_id, id, name) VALUES ($1, $2, $3)")
-            .bind::<SqlUuid, _>(force)
-            .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(name)
-            .execute(c)?;
+        diesel::sql_query(
+            "INSERT INTO teams (force_id, id, name, command, policing_function) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(&placement.command)
+        .bind::<Text, _>(placement.function.as_str())
+        .execute(c)?;
         Team::find(c, force, id)
     }
 
@@ -229,7 +329,7 @@ impl Team {
     /// Not found.
     pub fn find(c: &mut PgConnection, force: Uuid, id: Uuid) -> AppResult<Team> {
         Ok(diesel::sql_query(format!(
-            "{TEAM_SELECT} WHERE t.force_id = $1 AND t.id = $2 GROUP BY t.id, t.name"
+            "{TEAM_SELECT} WHERE t.force_id = $1 AND t.id = $2 GROUP BY t.id, t.name, t.command, t.policing_function"
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<SqlUuid, _>(id)
@@ -248,7 +348,7 @@ impl Team {
         Ok(diesel::sql_query(format!(
             "{TEAM_SELECT} WHERE t.force_id = $1 AND ($2::uuid IS NULL OR EXISTS \
              (SELECT 1 FROM team_supervisors s WHERE s.force_id = t.force_id AND s.team_id = t.id AND s.account_id = $2)) \
-             GROUP BY t.id, t.name ORDER BY t.name"
+             GROUP BY t.id, t.name, t.command, t.policing_function ORDER BY t.name"
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(supervisor)

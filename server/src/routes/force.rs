@@ -8,7 +8,10 @@ use uuid::Uuid;
 use super::State;
 use super::admin::{NewAccount, check_account};
 use crate::auth::{Identity, Role, hash_password, random_secret, secret_hash};
-use crate::db::{self, accounts::Team};
+use crate::db::{
+    self,
+    accounts::{PolicingFunction, Team, TeamPlacement},
+};
 use crate::error::{AppError, AppResult};
 
 /// A new member of staff.
@@ -62,6 +65,13 @@ pub async fn create_account(
 pub struct NewTeam {
     /// Team name, unique in the force.
     pub name: String,
+    /// Command (BCU, division, directorate), 1 to 200 characters;
+    /// `Unassigned` when absent.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// What the team does; `other` when absent.
+    #[serde(default)]
+    pub policing_function: Option<PolicingFunction>,
 }
 
 /// Creates a team (force admin).
@@ -74,14 +84,28 @@ pub async fn create_team(
 ) -> AppResult<HttpResponse> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
-    let name = body.into_inner().name;
-    if name.trim().is_empty() || name.len() > 200 {
-        return Err(AppError::invalid(
-            "invalid_team",
-            "name: 1 to 200 characters",
-        ));
+    let NewTeam {
+        name,
+        command,
+        policing_function,
+    } = body.into_inner();
+    let command = command.unwrap_or_else(|| TeamPlacement::default().command);
+    for (field, value) in [("name", &name), ("command", &command)] {
+        if value.trim().is_empty() || value.len() > 200 {
+            return Err(AppError::invalid(
+                "invalid_team",
+                format!("{field}: 1 to 200 characters"),
+            ));
+        }
     }
-    let team = db::with_force(&state.pool, force, move |c| Team::create(c, force, &name)).await?;
+    let placement = TeamPlacement {
+        command,
+        function: policing_function.unwrap_or_default(),
+    };
+    let team = db::with_force(&state.pool, force, move |c| {
+        Team::create(c, force, &name, &placement)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(team))
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE teams DROP COLUMN policing_function, DROP COLUMN command;
