@@ -176,6 +176,9 @@ pub fn set_force(c: &mut PgConnection, force: Uuid) -> AppResult<()> {
 /// bench"). `sql_query` on its own opts out of diesel's statement cache
 /// because its text may be built at run time; wrap only statements whose
 /// text is a constant, or the cache would grow with every distinct text.
+/// (The hook, `QueryFragment::is_safe_to_cache_prepared`, is public but
+/// hidden from diesel's docs; checked against diesel 2.3. If a diesel upgrade
+/// changes it, the statements still run, only unprepared.)
 #[derive(Debug)]
 pub struct Prepared<Q>(pub Q);
 
