@@ -177,8 +177,8 @@ pub fn set_force(c: &mut PgConnection, force: Uuid) -> AppResult<()> {
 /// because its text may be built at run time; wrap only statements whose
 /// text is a constant, or the cache would grow with every distinct text.
 /// (The hook, `QueryFragment::is_safe_to_cache_prepared`, is public but
-/// hidden from diesel's docs; checked against diesel 2.3. If a diesel upgrade
-/// changes it, the statements still run, only unprepared.)
+/// hidden from diesel's docs; written against diesel 2.3, and an upgrade that
+/// drops it fails to compile here rather than silently.)
 #[derive(Debug)]
 pub struct Prepared<Q>(pub Q);
 
