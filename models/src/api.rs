@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What an officer shares beyond the roster-derived risk the force computes
 /// from its own rosters anyway. Ordered: each level includes the one before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentLevel {
     /// Roster-derived risk only: the server accepts no health records.
@@ -51,6 +52,7 @@ impl ConsentLevel {
 
 /// `POST /v1/enrol`: a phone redeems a one-time code the force issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     /// The force's short name (slug).
@@ -61,6 +63,7 @@ pub struct EnrolRequest {
 
 /// `POST /v1/auth/refresh`: a device swaps its refresh token for new tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from enrolment or the previous refresh.
@@ -69,6 +72,7 @@ pub struct RefreshRequest {
 
 /// Tokens for a device (enrolment and refresh) or a member of staff (sign-in).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SessionTokens {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -86,6 +90,7 @@ pub struct SessionTokens {
 
 /// `GET`/`PUT /v1/me/consent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
     /// The level.

@@ -23,6 +23,7 @@ pub const TIME_ROUNDING_MINUTES: u32 = 15;
 
 /// One batch from one device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SyncBatch {
     /// The enrolled device's id (random, issued at enrolment).
@@ -42,6 +43,7 @@ pub struct SyncBatch {
 
 /// A record in a batch, tagged by kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SyncRecord {
     /// A day's sleep and recovery summary (needs "sleep and recovery" consent).
@@ -87,6 +89,7 @@ impl SyncRecord {
 
 /// Recovery band shown to the officer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecoveryBand {
     /// Recovered.
@@ -101,6 +104,7 @@ pub enum RecoveryBand {
 /// its timing rounded to 15 minutes, totals, and deviations from the person's
 /// own baselines (never raw HRV or heart rate).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DailySummary {
     /// Local date the main sleep ended.
@@ -167,6 +171,7 @@ impl DailySummary {
 
 /// Which validated scale a check-in uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckInScale {
     /// Karolinska Sleepiness Scale, 1 (extremely alert) to 9 (very sleepy, fighting sleep).
@@ -187,6 +192,7 @@ impl CheckInScale {
 
 /// When in the day a check-in was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckInContext {
     /// Before a shift.
@@ -201,6 +207,7 @@ pub enum CheckInContext {
 
 /// A check-in, with its time rounded to 15 minutes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckInRecord {
     /// Local date of the check-in.
@@ -230,6 +237,7 @@ impl CheckInRecord {
 
 /// Progress through one learning module.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LearningProgress {
     /// Local date of the progress.
@@ -266,6 +274,7 @@ pub fn check_identifier(field: &'static str, value: &str) -> Result<(), Validati
 
 /// What the server did with one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RecordOutcome {
     /// Stored (new or changed).
@@ -283,6 +292,7 @@ pub enum RecordOutcome {
 
 /// The outcome for the record at `index` in the batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RecordResult {
     /// Position in the batch's `records`.
     pub index: usize,
@@ -293,6 +303,7 @@ pub struct RecordResult {
 
 /// The server's answer to a batch; a replay gets the same answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SyncAck {
     /// The batch's idempotency key.
     pub idempotency_key: String,

@@ -10,7 +10,8 @@
 //! from this process: when the pipe closes (a clean [`EmbeddedCluster::stop`],
 //! a drop, or this process dying in any way, even `SIGKILL`), the keeper sends
 //! PostgreSQL a fast shutdown. So no cluster outlives the process that
-//! started it. Authentication is `trust` on 127.0.0.1 only: a development and
+//! started it. Authentication is `trust` on 127.0.0.1 and on the Unix socket in
+//! the cluster's folder (mode 700) only: a development and
 //! demonstration database, never production (docs/operations.md).
 
 use std::io::Write;
@@ -270,12 +271,34 @@ impl EmbeddedCluster {
 
     /// URL for the owner (superuser) role: migrations and set-up only.
     pub fn owner_url(&self, database: &str) -> String {
-        format!("postgres://{OWNER_ROLE}@127.0.0.1:{}/{database}", self.port)
+        self.url(OWNER_ROLE, database)
     }
 
     /// URL for the runtime role the server uses.
     pub fn app_url(&self, database: &str) -> String {
-        format!("postgres://{APP_ROLE}@127.0.0.1:{}/{database}", self.port)
+        self.url(APP_ROLE, database)
+    }
+
+    /// Connections go through the cluster's Unix socket (in its folder), not
+    /// loopback TCP: a query's round trip costs less kernel time on both
+    /// sides, which the sync load bench showed to matter (docs/operations.md).
+    /// The TCP port stays open for other clients.
+    fn url(&self, role: &str, database: &str) -> String {
+        let dir: String = self
+            .dir
+            .to_string_lossy()
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(b).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        format!(
+            "postgres://{role}@/{database}?host={dir}&port={}",
+            self.port
+        )
     }
 
     /// The loopback port.

@@ -263,3 +263,191 @@ fn consent_changes_export_and_withdrawal() {
         0
     );
 }
+
+#[test]
+fn a_key_repeated_within_a_batch_applies_in_batch_order() {
+    let server = TestServer::start();
+    let (_f, device) = consented_device(&server, "sleep_and_check_ins");
+    let day = days_ago(6);
+    let r = device.client.post(
+        "/v1/sync",
+        &batch(
+            &device,
+            "k-rep",
+            1,
+            vec![
+                summary(&day, 420),
+                check_in(&day, 3),
+                summary(&day, 435),
+                summary(&day, 435),
+                check_in(&day, 7),
+            ],
+        ),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // As if each record were applied on its own, in order: the second copy
+    // of a key overwrites the first, an identical third changes nothing.
+    assert_eq!(
+        statuses(&r.body),
+        ["stored", "stored", "stored", "unchanged", "stored"]
+    );
+    let held = records_held(&device);
+    assert_eq!(held.len(), 2, "{held:?}");
+    let summary_held = held.iter().find(|r| r["kind"] == "daily_summary").unwrap();
+    assert_eq!(summary_held["sleep_minutes"], 435);
+    let check_in_held = held.iter().find(|r| r["kind"] == "check_in").unwrap();
+    assert_eq!(check_in_held["value"], 7);
+}
+
+#[test]
+fn the_same_batch_sent_concurrently_is_applied_once() {
+    let server = TestServer::start();
+    let (_f, device) = consented_device(&server, "sleep_and_check_ins");
+    let body = batch(
+        &device,
+        "k-race",
+        1,
+        vec![summary(&days_ago(2), 400), check_in(&days_ago(2), 5)],
+    );
+    let replies: Vec<Reply> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| device.client.post("/v1/sync", &body)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(replies.iter().all(|r| r.status == 200), "{replies:?}");
+    let first: Vec<&Reply> = replies
+        .iter()
+        .filter(|r| r.body["replayed"] == false)
+        .collect();
+    assert_eq!(
+        first.len(),
+        1,
+        "exactly one delivery is applied: {replies:?}"
+    );
+    for r in &replies {
+        assert_eq!(r.body["results"], first[0].body["results"]);
+        assert_eq!(r.body["cursor"], 1);
+    }
+    assert_eq!(statuses(&first[0].body), ["stored", "stored"]);
+    assert_eq!(records_held(&device).len(), 2);
+}
+
+/// The `$ref` target's schema in the document's components.
+fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    let s = &doc["components"]["schemas"][name];
+    assert!(s.is_object(), "no schema {name} in the served document");
+    s
+}
+
+/// The `kind` an alternative of a tagged union is tagged with.
+fn tag_of(alternative: &Value) -> Option<String> {
+    if let Some(kind) = alternative["properties"]["kind"]["enum"][0].as_str() {
+        return Some(kind.to_owned());
+    }
+    alternative["allOf"].as_array()?.iter().find_map(tag_of)
+}
+
+/// Property names of an object schema, following `allOf` parts.
+fn property_names(doc: &Value, s: &Value) -> Vec<String> {
+    let mut names: Vec<String> = s["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    for part in s["allOf"].as_array().into_iter().flatten() {
+        let part = match part["$ref"].as_str() {
+            Some(r) => schema(doc, r.trim_start_matches("#/components/schemas/")),
+            None => part,
+        };
+        names.extend(property_names(doc, part));
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn the_served_openapi_document_describes_sync_requests_and_answers() {
+    let server = TestServer::start();
+    let doc = server.client().get("/v1/openapi.json").body;
+    let op = &doc["paths"]["/v1/sync"]["post"];
+    assert_eq!(
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/SyncBatch"
+    );
+    assert_eq!(
+        op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/SyncAck"
+    );
+    let batch_schema = schema(&doc, "SyncBatch");
+    assert_eq!(
+        property_names(&doc, batch_schema),
+        [
+            "created_at",
+            "device_id",
+            "idempotency_key",
+            "records",
+            "schema_version",
+            "sequence"
+        ]
+    );
+    assert_eq!(
+        batch_schema["properties"]["records"]["items"]["$ref"],
+        "#/components/schemas/SyncRecord"
+    );
+    assert_eq!(
+        property_names(&doc, schema(&doc, "SyncAck")),
+        ["cursor", "idempotency_key", "replayed", "results"]
+    );
+    // Each record kind is one alternative, tagged by `kind`.
+    let alternatives = schema(&doc, "SyncRecord")["oneOf"]
+        .as_array()
+        .expect("SyncRecord is a oneOf");
+    let mut kinds: Vec<String> = alternatives.iter().filter_map(tag_of).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["check_in", "daily_summary", "learning_progress"]);
+    let summary_fields = property_names(&doc, schema(&doc, "DailySummary"));
+    for field in [
+        "local_date",
+        "main_sleep_start",
+        "main_sleep_end",
+        "sleep_minutes",
+        "sleep_debt_minutes",
+        "recovery_score",
+        "recovery_band",
+        "hrv_deviation_sd",
+        "resting_hr_deviation_bpm",
+    ] {
+        assert!(summary_fields.iter().any(|f| f == field), "{field}");
+    }
+    assert_eq!(
+        property_names(&doc, schema(&doc, "CheckInRecord")),
+        ["context", "local_date", "scale", "taken_at", "value"]
+    );
+    // A result carries its index and, flattened in, the outcome's status.
+    let result_fields = property_names(&doc, schema(&doc, "RecordResult"));
+    assert!(
+        result_fields.iter().any(|f| f == "index"),
+        "{result_fields:?}"
+    );
+    let outcome = serde_json::to_string(schema(&doc, "RecordOutcome")).unwrap();
+    for status in ["stored", "unchanged", "rejected"] {
+        assert!(outcome.contains(status), "{status} in {outcome}");
+    }
+    // The phone's other bodies, from models::api.
+    let enrol = &doc["paths"]["/v1/enrol"]["post"];
+    assert_eq!(
+        enrol["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/EnrolRequest"
+    );
+    assert_eq!(
+        property_names(&doc, schema(&doc, "SessionTokens")),
+        [
+            "access_token",
+            "device_id",
+            "expires_in",
+            "refresh_token",
+            "token_type"
+        ]
+    );
+    assert_eq!(property_names(&doc, schema(&doc, "ConsentBody")), ["level"]);
+}

@@ -4,8 +4,11 @@
 //! consent to sharing, then `--connections` threads, each with a keep-alive
 //! connection and its own devices, send batches (a daily summary and a
 //! check-in for a new day each time, so every batch writes) for `--seconds`.
-//! Prints batches per second and latency percentiles. Bounded by time; not
-//! part of CI.
+//! Prints batches per second and latency percentiles, the load average
+//! before and after, and where the CPU went during the measured seconds: this
+//! client's own CPU time and, with `--cpu-of server --cpu-of postgres`, that
+//! of the processes so named on this machine (client, server and database
+//! usually share the cores; Linux only). Bounded by time; not part of CI.
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +35,57 @@ struct Args {
     /// Seconds of load after a 2-second warm-up.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Also report the CPU time of local processes with this command name
+    /// (`/proc/*/comm`) over the measured seconds; may be repeated.
+    #[arg(long = "cpu-of")]
+    cpu_of: Vec<String>,
+}
+
+/// Clock ticks per second in `/proc/*/stat` (USER_HZ, fixed at 100 in the
+/// Linux ABI).
+const USER_HZ: f64 = 100.0;
+
+/// User plus system CPU seconds of a process from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / USER_HZ)
+}
+
+/// CPU seconds per process, by pid, of every process named `name`.
+fn cpu_by_pid(name: &str) -> std::collections::HashMap<String, f64> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.ok()?.file_name().into_string().ok()?;
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            (comm.trim() == name).then_some(())?;
+            Some((pid.clone(), cpu_seconds(&pid)?))
+        })
+        .collect()
+}
+
+/// CPU seconds the processes named `name` used between two readings
+/// (processes that started in between count from zero).
+fn cpu_used(
+    before: &std::collections::HashMap<String, f64>,
+    after: &std::collections::HashMap<String, f64>,
+) -> f64 {
+    after
+        .iter()
+        .map(|(pid, t)| t - before.get(pid).copied().unwrap_or(0.0))
+        .sum()
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 fn post(
@@ -158,6 +212,7 @@ fn main() -> anyhow::Result<()> {
     for (i, p) in phones.into_iter().enumerate() {
         groups[i % args.connections].push(p);
     }
+    println!("load average before: {}", load_average());
     let start = Instant::now();
     let warm = start + Duration::from_secs(2);
     let stop = warm + Duration::from_secs(args.seconds);
@@ -195,6 +250,21 @@ fn main() -> anyhow::Result<()> {
             })
         })
         .collect();
+    // CPU readings at the start and end of the measured window.
+    std::thread::sleep(warm.saturating_duration_since(Instant::now()));
+    let self_pid = std::process::id().to_string();
+    let read_cpu = || {
+        (
+            cpu_seconds(&self_pid),
+            args.cpu_of
+                .iter()
+                .map(|n| cpu_by_pid(n))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (own_before, others_before) = read_cpu();
+    std::thread::sleep(stop.saturating_duration_since(Instant::now()));
+    let (own_after, others_after) = read_cpu();
     let mut latencies = Vec::new();
     let mut errors = 0;
     for h in handles {
@@ -219,5 +289,26 @@ fn main() -> anyhow::Result<()> {
         pct(0.99),
         pct(1.0)
     );
+    println!("load average after: {}", load_average());
+    let seconds = args.seconds as f64;
+    let batches = latencies.len().max(1) as f64;
+    let mut cpu = Vec::new();
+    if let (Some(b), Some(a)) = (own_before, own_after) {
+        cpu.push(("sync-bench (this client)".to_owned(), a - b));
+    }
+    for (name, (b, a)) in args
+        .cpu_of
+        .iter()
+        .zip(others_before.iter().zip(&others_after))
+    {
+        cpu.push((name.clone(), cpu_used(b, a)));
+    }
+    for (name, used) in cpu {
+        println!(
+            "cpu {name}: {used:.2} s = {:.2} cores, {:.3} ms per batch",
+            used / seconds,
+            used * 1000.0 / batches
+        );
+    }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Forces, national and force accounts, and teams.
 
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -90,12 +91,7 @@ pub struct Credential {
 /// # Errors
 /// Database errors.
 pub fn platform_credential(c: &mut PgConnection, username: &str) -> AppResult<Option<Credential>> {
-    Ok(diesel::sql_query(
-        "SELECT id, password_hash, role FROM platform_accounts WHERE username = $1",
-    )
-    .bind::<Text, _>(username)
-    .get_result(c)
-    .optional()?)
+    credential(c, None, username)
 }
 
 /// Creates a national account.
@@ -108,15 +104,52 @@ pub fn create_platform_account(
     password_hash: &str,
     role: &str,
 ) -> AppResult<Uuid> {
+    insert_account(c, None, username, password_hash, role)
+}
+
+/// The sign-in row of a force account (`force` set: `accounts`, inside
+/// `with_force`) or a national one (`platform_accounts`).
+fn credential(
+    c: &mut PgConnection,
+    force: Option<Uuid>,
+    username: &str,
+) -> AppResult<Option<Credential>> {
+    let mut query = diesel::sql_query(match force {
+        Some(_) => {
+            "SELECT id, password_hash, role FROM accounts WHERE force_id = $1 AND username = $2"
+        }
+        None => "SELECT id, password_hash, role FROM platform_accounts WHERE username = $1",
+    })
+    .into_boxed::<Pg>();
+    if let Some(force) = force {
+        query = query.bind::<SqlUuid, _>(force);
+    }
+    Ok(query.bind::<Text, _>(username).get_result(c).optional()?)
+}
+
+/// Inserts a force account (`force` set) or a national one; returns its id.
+fn insert_account(
+    c: &mut PgConnection,
+    force: Option<Uuid>,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+) -> AppResult<Uuid> {
     let id = Uuid::new_v4();
-    diesel::sql_query(
-        "INSERT INTO platform_accounts (id, username, password_hash, role) VALUES ($1, $2, $3, $4)",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(username)
-    .bind::<Text, _>(password_hash)
-    .bind::<Text, _>(role)
-    .execute(c)?;
+    let mut query = diesel::sql_query(match force {
+        Some(_) => "INSERT INTO accounts (force_id, id, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
+        None => "INSERT INTO platform_accounts (id, username, password_hash, role) VALUES ($1, $2, $3, $4)",
+    })
+    .into_boxed::<Pg>();
+    if let Some(force) = force {
+        query = query.bind::<SqlUuid, _>(force);
+    }
+    query
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(username)
+        .bind::<Text, _>(password_hash)
+        .bind::<Text, _>(role)
+        .execute(c)?;
     Ok(id)
 }
 
@@ -146,13 +179,7 @@ pub fn force_credential(
     force: Uuid,
     username: &str,
 ) -> AppResult<Option<Credential>> {
-    Ok(diesel::sql_query(
-        "SELECT id, password_hash, role FROM accounts WHERE force_id = $1 AND username = $2",
-    )
-    .bind::<SqlUuid, _>(force)
-    .bind::<Text, _>(username)
-    .get_result(c)
-    .optional()?)
+    credential(c, Some(force), username)
 }
 
 /// Creates a force account.
@@ -166,17 +193,7 @@ pub fn create_force_account(
     password_hash: &str,
     role: &str,
 ) -> AppResult<Uuid> {
-    let id = Uuid::new_v4();
-    diesel::sql_query(
-        "INSERT INTO accounts (force_id, id, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind::<SqlUuid, _>(force)
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(username)
-    .bind::<Text, _>(password_hash)
-    .bind::<Text, _>(role)
-    .execute(c)?;
-    Ok(id)
+    insert_account(c, Some(force), username, password_hash, role)
 }
 
 /// What a team does: the grouping NPWS compares across forces. A closed

@@ -23,10 +23,12 @@ pub mod rosters;
 pub mod sync;
 
 use actix_web::web;
-use diesel::pg::PgConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
-use diesel::sql_types::Text;
-use diesel::{Connection, RunQueryDsl};
+use diesel::sql_types::{Text, Untyped};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use uuid::Uuid;
 
@@ -116,14 +118,44 @@ where
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        conn.transaction(|c| {
-            if let Some(force) = force {
-                set_force(c, force)?;
-            }
-            f(c)
-        })
+        run_transaction(&mut conn, force, f)
     })
     .await?
+}
+
+/// Runs `f` in a transaction; with a force, the transaction's first round
+/// trip both begins it and sets `app.force_id` (one simple-protocol message,
+/// `BEGIN; SELECT set_config(...)`), so scoping costs no extra round trip.
+/// Commits when `f` succeeds, rolls back otherwise.
+///
+/// # Errors
+/// Whatever `f` returns; database errors from begin, commit or rollback.
+pub fn run_transaction<T, F>(c: &mut PgConnection, force: Option<Uuid>, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T>,
+{
+    let begin = match force {
+        // A Uuid prints as hex digits and dashes: nothing to escape.
+        Some(force) => format!("BEGIN; SELECT set_config('app.force_id', '{force}', true)"),
+        None => "BEGIN".to_owned(),
+    };
+    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(c, &begin) {
+        // BEGIN may have run before set_config failed: leave no open block.
+        let _ = c.batch_execute("ROLLBACK");
+        return Err(e.into());
+    }
+    match f(c) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error is the one worth reporting; a failed
+            // rollback leaves the connection marked broken for the pool.
+            let _ = AnsiTransactionManager::rollback_transaction(c);
+            Err(e)
+        }
+    }
 }
 
 /// Sets the transaction's force for the row-level-security policies.
@@ -136,6 +168,40 @@ pub fn set_force(c: &mut PgConnection, force: Uuid) -> AppResult<()> {
         .execute(c)?;
     Ok(())
 }
+
+/// Raw SQL (from `diesel::sql_query(..).bind(..)`) that diesel keeps as a
+/// named prepared statement on each connection, keyed by its text: parsed and
+/// planned once per connection instead of on every run, which is where much
+/// of PostgreSQL's time went on the sync path (docs/operations.md, "Load
+/// bench"). `sql_query` on its own opts out of diesel's statement cache
+/// because its text may be built at run time; wrap only statements whose
+/// text is a constant, or the cache would grow with every distinct text.
+/// (The hook, `QueryFragment::is_safe_to_cache_prepared`, is public but
+/// hidden from diesel's docs; written against diesel 2.3, and an upgrade that
+/// drops it fails to compile here rather than silently.)
+#[derive(Debug)]
+pub struct Prepared<Q>(pub Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for Prepared<Q> {
+    type SqlType = Untyped;
+}
+
+impl<Q> RunQueryDsl<PgConnection> for Prepared<Q> {}
 
 /// `SELECT 1` through the pool: the readiness probe.
 ///

@@ -11,11 +11,12 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Date, Jsonb, Text, Uuid as SqlUuid};
 use models::sync::{RecordOutcome, RecordResult, SyncAck, SyncBatch, SyncRecord};
 use uuid::Uuid;
 
-use super::people::{self, Consent};
+use super::Prepared;
+use super::people::Consent;
 use crate::error::{AppError, AppResult};
 
 /// Days after the server's "today" a record's local date may be (time zones
@@ -62,7 +63,11 @@ pub fn check_record(r: &SyncRecord, consent: Consent, today: NaiveDate) -> Optio
     None
 }
 
-/// Applies a batch for `person` from `device`.
+/// Applies a batch for `person` from `device`, in the caller's transaction,
+/// in four round trips: lock the device and read the consent; look up the
+/// idempotency key; upsert every accepted record in one statement; move the
+/// cursor and store the acknowledgement in one statement. Each is a prepared
+/// statement ([`Prepared`]), parsed and planned once per connection.
 ///
 /// # Errors
 /// Not found when the device is gone (withdrawn); database errors (the whole
@@ -78,26 +83,39 @@ pub fn apply(
     struct DeviceRow {
         #[diesel(sql_type = BigInt)]
         sync_cursor: i64,
+        #[diesel(sql_type = Text)]
+        consent: String,
     }
-    let dev: DeviceRow = diesel::sql_query(
-        "SELECT sync_cursor FROM devices WHERE force_id = $1 AND id = $2 AND person_id = $3 FOR UPDATE",
+    // Batches of one device wait here for each other. The consent is read
+    // with the lock, as it was read after it before.
+    let dev: DeviceRow = Prepared(
+        diesel::sql_query(
+            "SELECT d.sync_cursor, p.consent FROM devices d \
+             JOIN persons p ON p.force_id = d.force_id AND p.id = d.person_id \
+             WHERE d.force_id = $1 AND d.id = $2 AND d.person_id = $3 FOR UPDATE OF d",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(device)
+        .bind::<SqlUuid, _>(person),
     )
-    .bind::<SqlUuid, _>(force)
-    .bind::<SqlUuid, _>(device)
-    .bind::<SqlUuid, _>(person)
     .get_result(c)?;
 
+    // A statement of its own, after the lock: in READ COMMITTED it sees a
+    // duplicate of this batch that committed while we waited (a statement
+    // that both locked and looked up would not).
     #[derive(QueryableByName)]
     struct Stored {
         #[diesel(sql_type = Jsonb)]
         ack: serde_json::Value,
     }
-    let previous: Option<Stored> = diesel::sql_query(
-        "SELECT ack FROM sync_batches WHERE force_id = $1 AND device_id = $2 AND idempotency_key = $3",
+    let previous: Option<Stored> = Prepared(
+        diesel::sql_query(
+            "SELECT ack FROM sync_batches WHERE force_id = $1 AND device_id = $2 AND idempotency_key = $3",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(device)
+        .bind::<Text, _>(&batch.idempotency_key),
     )
-    .bind::<SqlUuid, _>(force)
-    .bind::<SqlUuid, _>(device)
-    .bind::<Text, _>(&batch.idempotency_key)
     .get_result(c)
     .optional()?;
     if let Some(prev) = previous {
@@ -107,77 +125,151 @@ pub fn apply(
         return Ok(ack);
     }
 
-    let consent = people::consent(c, force, person)?;
+    let consent = Consent::from_stored(&dev.consent);
     let sequence = i64::try_from(batch.sequence)
         .map_err(|_| AppError::invalid("out_of_range", "sequence is too large"))?;
     let today = Utc::now().date_naive();
-    let mut results = Vec::with_capacity(batch.records.len());
-    for (index, record) in batch.records.iter().enumerate() {
-        let outcome = match check_record(record, consent, today) {
-            Some(rejected) => rejected,
-            None => upsert(c, force, person, device, sequence, record)?,
-        };
-        results.push(RecordResult { index, outcome });
+    let mut outcomes: Vec<Option<RecordOutcome>> = batch
+        .records
+        .iter()
+        .map(|r| check_record(r, consent, today))
+        .collect();
+    for round in upsert_rounds(&batch.records, &outcomes) {
+        let written = upsert(c, force, person, device, sequence, &batch.records, &round)?;
+        for (index, stored) in round.into_iter().zip(written) {
+            outcomes[index] = Some(if stored {
+                RecordOutcome::Stored
+            } else {
+                RecordOutcome::Unchanged
+            });
+        }
     }
+    let results = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| RecordResult {
+            index,
+            outcome: outcome.unwrap_or(RecordOutcome::Unchanged),
+        })
+        .collect();
     let cursor = dev.sync_cursor.max(sequence);
-    diesel::sql_query("UPDATE devices SET sync_cursor = $3 WHERE force_id = $1 AND id = $2")
-        .bind::<SqlUuid, _>(force)
-        .bind::<SqlUuid, _>(device)
-        .bind::<BigInt, _>(cursor)
-        .execute(c)?;
     let ack = SyncAck {
         idempotency_key: batch.idempotency_key.clone(),
         results,
         cursor: u64::try_from(cursor).unwrap_or(0),
         replayed: false,
     };
-    diesel::sql_query(
-        "INSERT INTO sync_batches (force_id, device_id, idempotency_key, sequence, ack) VALUES ($1, $2, $3, $4, $5)",
+    Prepared(
+        diesel::sql_query(
+            "WITH moved AS (UPDATE devices SET sync_cursor = $5 \
+                 WHERE force_id = $1 AND id = $2 AND sync_cursor < $5) \
+             INSERT INTO sync_batches (force_id, device_id, idempotency_key, sequence, ack) \
+             VALUES ($1, $2, $3, $4, $6)",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(device)
+        .bind::<Text, _>(&batch.idempotency_key)
+        .bind::<BigInt, _>(sequence)
+        .bind::<BigInt, _>(cursor)
+        .bind::<Jsonb, _>(serde_json::to_value(&ack).map_err(AppError::internal)?),
     )
-    .bind::<SqlUuid, _>(force)
-    .bind::<SqlUuid, _>(device)
-    .bind::<Text, _>(&batch.idempotency_key)
-    .bind::<BigInt, _>(sequence)
-    .bind::<Jsonb, _>(serde_json::to_value(&ack).map_err(AppError::internal)?)
     .execute(c)?;
     Ok(ack)
 }
 
+/// A record's natural key within one person: (local date, kind, discriminator).
+type NaturalKey = (NaiveDate, &'static str, String);
+
+fn natural_key(r: &SyncRecord) -> NaturalKey {
+    (r.local_date(), r.kind(), discriminator(r))
+}
+
+/// Splits the accepted records (those without an outcome yet) into rounds
+/// in which no natural key repeats: one `INSERT ... ON CONFLICT` may not touch
+/// a row twice. The n-th record with a key goes to round n, so rounds run in
+/// order give the same result as one statement per record in batch order. A
+/// batch without repeats (every well-behaved phone's) is one round.
+fn upsert_rounds(records: &[SyncRecord], outcomes: &[Option<RecordOutcome>]) -> Vec<Vec<usize>> {
+    let mut seen: std::collections::HashMap<NaturalKey, usize> = std::collections::HashMap::new();
+    let mut rounds: Vec<Vec<usize>> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        if outcomes.get(index).is_some_and(Option::is_some) {
+            continue;
+        }
+        let n = seen.entry(natural_key(record)).or_insert(0);
+        if rounds.len() <= *n {
+            rounds.push(Vec::new());
+        }
+        if let Some(round) = rounds.get_mut(*n) {
+            round.push(index);
+        }
+        *n += 1;
+    }
+    rounds
+}
+
+/// Upserts the records at `round` (distinct natural keys) in one statement;
+/// returns, per record, whether it was written (new key, or new content not
+/// older than what the same device already sent).
 fn upsert(
     c: &mut PgConnection,
     force: Uuid,
     person: Uuid,
     device: Uuid,
     sequence: i64,
-    record: &SyncRecord,
-) -> AppResult<RecordOutcome> {
-    let payload = serde_json::to_value(record).map_err(AppError::internal)?;
-    // Returns a row only when something was written: a new key, or new
-    // content that is not older than what the same device already sent.
-    let written = diesel::sql_query(
-        "INSERT INTO sync_records (force_id, person_id, local_date, kind, discriminator, payload, device_id, source_sequence) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (force_id, person_id, local_date, kind, discriminator) DO UPDATE \
-         SET payload = EXCLUDED.payload, device_id = EXCLUDED.device_id, \
-             source_sequence = EXCLUDED.source_sequence, updated_at = now() \
-         WHERE sync_records.payload IS DISTINCT FROM EXCLUDED.payload \
-           AND (sync_records.device_id <> EXCLUDED.device_id \
-                OR sync_records.source_sequence <= EXCLUDED.source_sequence)",
+    records: &[SyncRecord],
+    round: &[usize],
+) -> AppResult<Vec<bool>> {
+    let chosen: Vec<&SyncRecord> = round.iter().filter_map(|&i| records.get(i)).collect();
+    let keys: Vec<NaturalKey> = chosen.iter().map(|r| natural_key(r)).collect();
+    let payloads = chosen
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::internal)?;
+    #[derive(QueryableByName)]
+    struct Written {
+        #[diesel(sql_type = Date)]
+        local_date: NaiveDate,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = Text)]
+        discriminator: String,
+    }
+    // Rows come in key order, so two transactions writing the same keys
+    // take their row locks in the same order and cannot deadlock.
+    let written: Vec<Written> = Prepared(
+        diesel::sql_query(
+            "INSERT INTO sync_records (force_id, person_id, local_date, kind, discriminator, payload, device_id, source_sequence) \
+             SELECT $1, $2, r.local_date, r.kind, r.discriminator, r.payload, $3, $4 \
+             FROM unnest($5::date[], $6::text[], $7::text[], $8::jsonb[]) AS r(local_date, kind, discriminator, payload) \
+             ORDER BY r.local_date, r.kind, r.discriminator \
+             ON CONFLICT (force_id, person_id, local_date, kind, discriminator) DO UPDATE \
+             SET payload = EXCLUDED.payload, device_id = EXCLUDED.device_id, \
+                 source_sequence = EXCLUDED.source_sequence, updated_at = now() \
+             WHERE sync_records.payload IS DISTINCT FROM EXCLUDED.payload \
+               AND (sync_records.device_id <> EXCLUDED.device_id \
+                    OR sync_records.source_sequence <= EXCLUDED.source_sequence) \
+             RETURNING local_date, kind, discriminator",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(person)
+        .bind::<SqlUuid, _>(device)
+        .bind::<BigInt, _>(sequence)
+        .bind::<Array<Date>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(keys.iter().map(|k| k.1).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(keys.iter().map(|k| k.2.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(payloads),
     )
-    .bind::<SqlUuid, _>(force)
-    .bind::<SqlUuid, _>(person)
-    .bind::<Date, _>(record.local_date())
-    .bind::<Text, _>(record.kind())
-    .bind::<Text, _>(discriminator(record))
-    .bind::<Jsonb, _>(payload)
-    .bind::<SqlUuid, _>(device)
-    .bind::<BigInt, _>(sequence)
-    .execute(c)?;
-    Ok(if written > 0 {
-        RecordOutcome::Stored
-    } else {
-        RecordOutcome::Unchanged
-    })
+    .load(c)?;
+    let written: std::collections::HashSet<(NaiveDate, &str, &str)> = written
+        .iter()
+        .map(|w| (w.local_date, w.kind.as_str(), w.discriminator.as_str()))
+        .collect();
+    Ok(keys
+        .iter()
+        .map(|k| written.contains(&(k.0, k.1, k.2.as_str())))
+        .collect())
 }
 
 /// Recorded main sleeps of one member of staff (when enrolled and sharing)

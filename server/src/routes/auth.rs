@@ -59,7 +59,7 @@ fn unknown_as_credentials(e: AppError) -> AppError {
 /// Signs a member of staff in with a password (argon2id). Rate-limited per
 /// username and per address.
 #[utoipa::path(post, path = "/v1/auth/login", request_body = LoginRequest, responses(
-    (status = 200, description = "access token", body = Object),
+    (status = 200, description = "access token", body = SessionTokens),
     (status = 401, description = "invalid_credentials", body = crate::error::Problem),
     (status = 429, description = "rate_limited", body = crate::error::Problem)))]
 #[post("/auth/login")]
@@ -152,8 +152,8 @@ async fn device_tokens(
 
 /// A phone redeems a one-time enrolment code: a pseudonymous person (new, or
 /// the same one for a second phone), a device and tokens. Rate-limited per address.
-#[utoipa::path(post, path = "/v1/enrol", request_body = Object, responses(
-    (status = 200, description = "device tokens", body = Object),
+#[utoipa::path(post, path = "/v1/enrol", request_body = EnrolRequest, responses(
+    (status = 200, description = "device tokens", body = SessionTokens),
     (status = 401, description = "invalid_credentials", body = crate::error::Problem),
     (status = 429, description = "rate_limited", body = crate::error::Problem)))]
 #[post("/enrol")]
@@ -178,8 +178,8 @@ pub async fn enrol(
 
 /// Swaps a device's refresh token (single use) for new tokens. Reusing a
 /// spent token revokes all of the device's refresh tokens.
-#[utoipa::path(post, path = "/v1/auth/refresh", request_body = Object, responses(
-    (status = 200, description = "device tokens", body = Object),
+#[utoipa::path(post, path = "/v1/auth/refresh", request_body = RefreshRequest, responses(
+    (status = 200, description = "device tokens", body = SessionTokens),
     (status = 401, description = "invalid_credentials", body = crate::error::Problem)))]
 #[post("/auth/refresh")]
 pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {

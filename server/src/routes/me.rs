@@ -16,7 +16,7 @@ fn officer(who: &Identity) -> AppResult<(Uuid, Uuid)> {
 }
 
 /// The officer's consent.
-#[utoipa::path(get, path = "/v1/me/consent", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/v1/me/consent", responses((status = 200, body = ConsentBody)))]
 #[get("/me/consent")]
 pub async fn get_consent(state: State, who: Identity) -> AppResult<HttpResponse> {
     let (force, person) = officer(&who)?;
@@ -28,7 +28,7 @@ pub async fn get_consent(state: State, who: Identity) -> AppResult<HttpResponse>
 }
 
 /// Changes consent; records no longer covered are deleted at once.
-#[utoipa::path(put, path = "/v1/me/consent", request_body = Object, responses((status = 200, body = Object)))]
+#[utoipa::path(put, path = "/v1/me/consent", request_body = ConsentBody, responses((status = 200, description = "`level` and `records_deleted`", body = Object)))]
 #[put("/me/consent")]
 pub async fn put_consent(
     state: State,

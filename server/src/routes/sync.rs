@@ -1,7 +1,7 @@
 //! `POST /v1/sync` (docs/api.md, "Sync").
 
 use actix_web::{HttpResponse, post, web};
-use models::sync::{MAX_RECORDS_PER_BATCH, SYNC_SCHEMA_VERSION, SyncBatch};
+use models::sync::{MAX_RECORDS_PER_BATCH, SYNC_SCHEMA_VERSION, SyncAck, SyncBatch};
 use uuid::Uuid;
 
 use super::State;
@@ -12,8 +12,8 @@ use crate::error::{AppError, AppResult};
 /// Stores a device's batch of daily summaries, check-ins and learning
 /// progress: idempotent, ordered by the device's sequence, per-record results.
 /// Accepts `Content-Encoding: gzip`.
-#[utoipa::path(post, path = "/v1/sync", request_body = Object, responses(
-    (status = 200, description = "SyncAck", body = Object),
+#[utoipa::path(post, path = "/v1/sync", request_body = SyncBatch, responses(
+    (status = 200, description = "Per-record results and the device's cursor (a replay gets the first answer, marked `replayed`)", body = SyncAck),
     (status = 413, description = "payload_too_large", body = crate::error::Problem),
     (status = 422, description = "invalid_body / unsupported_schema_version / device_mismatch", body = crate::error::Problem),
     (status = 503, description = "database_unavailable: retry with the same batch", body = crate::error::Problem)))]
