@@ -14,6 +14,7 @@
 //!
 //! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
+mod npws;
 mod pages;
 
 use actix_web::http::StatusCode;
@@ -48,6 +49,14 @@ impl Templates {
             ("team.html", include_str!("../../templates/team.html")),
             ("reports.html", include_str!("../../templates/reports.html")),
             ("npws.html", include_str!("../../templates/npws.html")),
+            (
+                "npws_cohorts.html",
+                include_str!("../../templates/npws_cohorts.html"),
+            ),
+            (
+                "npws_comparisons.html",
+                include_str!("../../templates/npws_comparisons.html"),
+            ),
             ("admin.html", include_str!("../../templates/admin.html")),
             ("error.html", include_str!("../../templates/error.html")),
         ] {
@@ -256,5 +265,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
         Err(e) => tracing::error!(error = %e, "dashboard templates do not parse"),
     }
+    npws::configure(cfg);
     pages::configure(cfg);
 }
