@@ -57,6 +57,9 @@ BEGIN
     IF p_from IS NULL OR p_to IS NULL OR p_to < p_from OR p_to - p_from >= 400 THEN
         RAISE EXCEPTION 'npws_person_features: invalid period';
     END IF;
+    -- The aggregates are MATERIALIZED: the planner cannot estimate their
+    -- row counts and otherwise re-runs them once per person (seconds, not
+    -- milliseconds, on the demo's 420 people).
     RETURN QUERY
     WITH people AS (
         SELECT p.force_id, p.id AS person_id, p.consent, l.staff_number,
@@ -80,7 +83,7 @@ BEGIN
         -- the period whenever the rest between them is under 12 h.
         WHERE sh.start_at < pe.t1 AND sh.start_at >= pe.t0 - interval '2 days'
     ),
-    roster AS (
+    roster AS MATERIALIZED (
         SELECT s.force_id, s.person_id,
             count(*) FILTER (WHERE s.start_at >= s.t0)::int AS shifts,
             count(*) FILTER (WHERE s.start_at >= s.t0
@@ -103,7 +106,7 @@ BEGIN
         ) n
         GROUP BY s.force_id, s.person_id
     ),
-    summaries AS (
+    summaries AS MATERIALIZED (
         SELECT r.force_id, r.person_id,
             count(*)::int AS nights,
             sum((r.payload->>'sleep_minutes')::bigint)::bigint AS minutes,
@@ -128,7 +131,7 @@ BEGIN
             AND pe.consent <> 'roster_only'
         GROUP BY r.force_id, r.person_id
     ),
-    kss AS (
+    kss AS MATERIALIZED (
         SELECT r.force_id, r.person_id, count(*)::int AS n,
             sum((r.payload->>'value')::bigint)::bigint AS total
         FROM sync_records r
