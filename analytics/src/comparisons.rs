@@ -154,8 +154,8 @@ fn table_id(by: GroupBy) -> String {
     format!("by_{}", by.as_str())
 }
 
-/// One group's accumulated sums.
-#[derive(Debug, Clone, Default)]
+/// One group's accumulated sums, one slot per measure.
+#[derive(Debug, Clone)]
 struct Acc {
     people: u32,
     value: Vec<i64>,
@@ -163,8 +163,8 @@ struct Acc {
     with: Vec<u32>,
 }
 
-impl Acc {
-    fn new() -> Self {
+impl Default for Acc {
+    fn default() -> Self {
         Self {
             people: 0,
             value: vec![0; MEASURES.len()],
@@ -172,7 +172,9 @@ impl Acc {
             with: vec![0; MEASURES.len()],
         }
     }
+}
 
+impl Acc {
     fn add(&mut self, p: &PersonSums, days: i64) {
         self.people += 1;
         for (m, measure) in MEASURES.iter().enumerate() {
@@ -195,10 +197,10 @@ pub fn compare(period: Period, people: &[PersonSums]) -> Comparisons {
     for p in people.iter().filter(|p| p.shifts > 0) {
         let (f, g) = (Some(p.force.clone()), Some(p.group.clone()));
         for key in [(None, None), (f.clone(), None), (None, g.clone()), (f, g)] {
-            groups.entry(key).or_insert_with(Acc::new).add(p, days);
+            groups.entry(key).or_default().add(p, days);
         }
     }
-    groups.entry((None, None)).or_insert_with(Acc::new);
+    groups.entry((None, None)).or_default();
 
     // One cell per (group, measure).
     let mut problem = Problem::new();
