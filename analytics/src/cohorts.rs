@@ -471,9 +471,12 @@ fn merge_small(labels: &mut Array1<usize>, centres: &Array2<f64>, min: usize) ->
 }
 
 fn dec3(v: f64) -> Decimal {
-    Decimal::from_f64_retain(v)
+    let mut d = Decimal::from_f64_retain(v)
         .unwrap_or_default()
-        .round_dp_with_strategy(3, crate::round::ROUNDING)
+        .round_dp_with_strategy(3, crate::round::ROUNDING);
+    // Always three places, so 0 prints as 0.000 like its neighbours.
+    d.rescale(3);
+    d
 }
 
 /// Cohorts of a feature matrix, before any comparison table.

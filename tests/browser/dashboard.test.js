@@ -155,7 +155,7 @@ async function main() {
     }],
     ['NPWS analyst sees cohorts and comparisons across both demo forces, with no individual', async (page) => {
       await signIn(page, '', 'analyst-1');
-      await page.getByRole('link', { name: 'Cohorts', exact: true }).click();
+      await page.getByRole('link', { name: 'Cohorts', exact: true }).first().click();
       await page.locator('#cohorts').waitFor();
       const cohorts = await page.locator('#cohorts thead th[scope=col]').count() - 1;
       check(cohorts >= 1, `at least one cohort (${cohorts})`);
@@ -169,7 +169,7 @@ async function main() {
       const csv = await page.request.get(base + csvHref);
       check(csv.status() === 200 && (await csv.text()).includes('cohort 1,size'), 'cohort CSV');
 
-      await page.getByRole('link', { name: 'Comparisons', exact: true }).click();
+      await page.getByRole('link', { name: 'Comparisons', exact: true }).first().click();
       await page.locator('#comparisons').waitFor();
       const byForce = await page.locator('#comparisons').innerText();
       check(byForce.includes('demo-west') && byForce.includes('All forces'), 'both forces compared');
@@ -177,7 +177,7 @@ async function main() {
       await page.getByRole('button', { name: 'Compare' }).click();
       await page.locator('#comparisons').waitFor();
       const both = await page.locator('#comparisons').innerText();
-      check(both.includes('control_room') && both.includes('investigation'), 'functions compared');
+      check(both.includes('control room') && both.includes('investigation'), 'functions compared');
       check(both.includes('[c]'), 'small groups withheld');
       check(!/[DW]\d{5}/.test(await page.content()), 'no staff numbers');
       await page.screenshot({ path: path.join(shots, 'npws-comparisons.png'), fullPage: true });
