@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::routes::State;
 use crate::routes::npws::{
     CohortQuery, ComparisonQuery, cohorts_csv_response, comparisons_csv_response, load_cohorts,
-    load_comparisons, parse_by,
+    load_comparison_query, load_comparisons, parse_by,
 };
 
 /// Registers the pages. They are exact resources registered before the
@@ -147,9 +147,7 @@ async fn comparisons_csv(
     q: web::Query<ComparisonQuery>,
 ) -> PageResult {
     let s = Session::from_request(&state, &req).await?;
-    s.who.require(&[crate::auth::Role::NpwsAnalyst])?;
-    let by = parse_by(q.by.as_deref())?;
-    let c = load_comparisons(&state, s.who.clone(), q.from.as_deref(), q.to.as_deref()).await?;
+    let (c, by) = load_comparison_query(&state, s.who.clone(), &q).await?;
     Ok(comparisons_csv_response(&c, by)?)
 }
 

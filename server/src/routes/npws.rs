@@ -297,10 +297,24 @@ pub async fn comparisons(
     who: Identity,
     q: web::Query<ComparisonQuery>,
 ) -> AppResult<HttpResponse> {
+    let (c, by) = load_comparison_query(&state, who, &q).await?;
+    Ok(HttpResponse::Ok().json(view(&c, by)?))
+}
+
+/// The comparisons and the view a query asks for (the API's and the
+/// dashboard's downloads): the role is checked before anything is parsed.
+///
+/// # Errors
+/// As [`load_comparisons`], and `invalid_group`.
+pub async fn load_comparison_query(
+    state: &State,
+    who: Identity,
+    q: &ComparisonQuery,
+) -> AppResult<(Comparisons, GroupBy)> {
     who.require(&[Role::NpwsAnalyst])?;
     let by = parse_by(q.by.as_deref())?;
-    let c = load_comparisons(&state, who, q.from.as_deref(), q.to.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(view(&c, by)?))
+    let c = load_comparisons(state, who, q.from.as_deref(), q.to.as_deref()).await?;
+    Ok((c, by))
 }
 
 /// The same view as CSV: `table,level,row,column,value,suppressed`.
@@ -314,9 +328,7 @@ pub async fn comparisons_csv(
     who: Identity,
     q: web::Query<ComparisonQuery>,
 ) -> AppResult<HttpResponse> {
-    who.require(&[Role::NpwsAnalyst])?;
-    let by = parse_by(q.by.as_deref())?;
-    let c = load_comparisons(&state, who, q.from.as_deref(), q.to.as_deref()).await?;
+    let (c, by) = load_comparison_query(&state, who, &q).await?;
     comparisons_csv_response(&c, by)
 }
 
