@@ -11,13 +11,12 @@ use mobile_core::coaching::engine::{
 };
 use mobile_core::store::Store;
 
+use mobile_core::roster::assess::ShiftAssessment;
+
 use crate::CoachError;
-use crate::forecast::assess;
 
 /// How far back the coaching engine looks (sleep, check-ins, history).
 const LOOKBACK_DAYS: i64 = 14;
-/// How far ahead it looks for shifts to prepare for.
-const HORIZON_HOURS: u32 = 48;
 
 /// A coaching message to show now.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -38,16 +37,18 @@ pub struct CoachingMessage {
     pub locale: String,
 }
 
-/// Selects the messages for `now`.
+/// Selects the messages for `now`, with the roster `assessment` the caller
+/// ran (from a week back to the coaching horizon, [`crate::MORNING_HORIZON_HOURS`]).
 pub(crate) fn messages(
     store: &Store,
     clock: &LocalClock,
     pack: &ContentPack,
     now: DateTime<Utc>,
+    assessment: &[ShiftAssessment],
 ) -> Result<Vec<CoachingMessage>, CoachError> {
     let since = now - Duration::days(LOOKBACK_DAYS);
     let mut ctx = CoachingContext::new(now, *clock);
-    ctx.shifts = assess(store, clock, now, HORIZON_HOURS)?
+    ctx.shifts = assessment
         .iter()
         .map(CoachingShift::from_assessment)
         .collect::<Result<_, _>>()?;

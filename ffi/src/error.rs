@@ -124,3 +124,32 @@ impl From<SyncError> for CoachError {
         }
     }
 }
+
+impl From<mobile_core::wearables::WearableError> for CoachError {
+    fn from(e: mobile_core::wearables::WearableError) -> Self {
+        use mobile_core::wearables::WearableError;
+        match e {
+            // The app's file could not be read: the path is the app's to fix.
+            WearableError::Io(_) => CoachError::invalid("the file could not be read"),
+            // Positions, shapes and the XML reader's structural message
+            // only: these texts never quote a record.
+            WearableError::Json { .. }
+            | WearableError::NotUtf8
+            | WearableError::Xml { .. }
+            | WearableError::Shape { .. } => CoachError::invalid(e.to_string()),
+        }
+    }
+}
+
+impl From<mobile_core::education::EducationError> for CoachError {
+    fn from(e: mobile_core::education::EducationError) -> Self {
+        // Ids, counts and indexes of the shipped content: no personal data.
+        CoachError::invalid(e.to_string())
+    }
+}
+
+impl From<mobile_core::recovery::RecoveryError> for CoachError {
+    fn from(e: mobile_core::recovery::RecoveryError) -> Self {
+        CoachError::invalid(e.to_string())
+    }
+}

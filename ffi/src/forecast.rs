@@ -141,17 +141,15 @@ pub(crate) fn assess(
     Ok(assess_roster(&shifts, &recorded, Some(now), clock, &params)?.shifts)
 }
 
-/// Forecasts the shifts that end after `now` and start within
-/// `horizon_hours` of it.
-pub(crate) fn forecast(
-    store: &Store,
-    clock: &LocalClock,
+/// The shifts of `assessment` that end after `now`, as forecasts.
+pub(crate) fn upcoming(
+    assessment: &[assess::ShiftAssessment],
     now: DateTime<Utc>,
-    horizon_hours: u32,
-) -> Result<Vec<ShiftForecast>, CoachError> {
-    Ok(assess(store, clock, now, horizon_hours)?
-        .into_iter()
+) -> Vec<ShiftForecast> {
+    assessment
+        .iter()
         .filter(|a| a.end.with_timezone(&Utc) > now)
+        .cloned()
         .map(ShiftForecast::from)
-        .collect())
+        .collect()
 }

@@ -10,11 +10,17 @@
 //! The app opens one [`FatigueCoach`] on a file path it owns and calls it
 //! from any thread.
 
+mod api;
 mod coaching;
+mod education;
 mod error;
 mod forecast;
+mod morning;
+mod recovery;
+mod support;
 mod sync;
 mod types;
+mod wearables;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,13 +28,28 @@ use std::time::SystemTime;
 
 use mobile_core::LocalClock;
 use mobile_core::coaching::content::ContentPack;
+use mobile_core::education::Library;
 use mobile_core::roster;
 use mobile_core::store::{self, Store};
 use mobile_core::sync_client::{self, Backoff};
 
+pub use api::{ApiTransport, Enrolment};
 pub use coaching::CoachingMessage;
+pub use education::{
+    AnswerFeedback, Course, LearningModule, LearningQuestion, LearningSummary, ModuleSuggestion,
+    ModuleSummary, SelfCheckResult, SuggestionKind,
+};
 pub use error::CoachError;
 pub use forecast::{Severity, ShiftFlag, ShiftForecast, SleepBasis};
+pub use morning::{MorningUpdate, WearableData};
+pub use recovery::{
+    HrvStatistic, MorningRecovery, RecoveryComponent, RecoveryMetric, RecoveryReason,
+    RecoveryStatus, SleepRegularity,
+};
+pub use support::{
+    CallbackRequest, CallbackStatus, ContactMethod, PeerSupporter, SupportCallback,
+    SupportDirectory, SupportService,
+};
 pub use sync::{
     HttpResponse, QueueStatus, SyncPayload, SyncReport, SyncStatus, SyncTransport, TransportError,
 };
@@ -36,8 +57,9 @@ pub use types::{
     CheckIn, CheckInContext, CheckInScale, ConsentLevel, ImportSummary, Reading, RecoveryBand,
     RejectedItem, ShiftInput, ShiftType, SleepEpisode,
 };
+pub use wearables::{RejectionCount, WearableFormat, WearableImportReport};
 
-use types::{system_time, utc};
+use types::utc;
 
 uniffi::setup_scaffolding!();
 
@@ -73,8 +95,13 @@ pub struct FatigueCoach {
     clock: LocalClock,
     time_zone: String,
     pack: ContentPack,
+    library: Library,
     syncing: Mutex<()>,
 }
+
+/// Hours of roster ahead a morning looks at: the forecast and coaching
+/// horizon, and the window for the recovery score's next shift.
+pub(crate) const MORNING_HORIZON_HOURS: u32 = 48;
 
 /// A `[start, end)` span in UTC.
 type Span = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
@@ -124,11 +151,15 @@ impl FatigueCoach {
         let pack = ContentPack::shipped().map_err(|_| CoachError::Storage {
             detail: "the built-in coaching content could not be read".into(),
         })?;
+        let library = Library::shipped().map_err(|_| CoachError::Storage {
+            detail: "the built-in learning content could not be read".into(),
+        })?;
         Ok(Arc::new(Self {
             store: Mutex::new(store),
             clock,
             time_zone,
             pack,
+            library,
             syncing: Mutex::new(()),
         }))
     }
@@ -292,6 +323,281 @@ impl FatigueCoach {
             .record_learning_progress(&module_id, completed, utc(at)?, &self.clock)?)
     }
 
+    /// Imports health data in a platform's own format, as the app got it
+    /// from HealthKit, Health Connect or an Open mHealth source: sleep
+    /// stages become sleep episodes (a watch and a phone recording the same
+    /// night count once), HRV and resting heart rate feed the recovery
+    /// baselines. Bad records are refused and counted by reason, exact
+    /// repeats (in the input or already stored) counted as duplicates, and
+    /// the rest kept, in one transaction.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the data cannot be read at all (not JSON/XML, not
+    /// the format's shape; the detail gives a position, never content);
+    /// `Storage` on a write failure (nothing is kept).
+    pub fn import_wearable_data(
+        &self,
+        format: WearableFormat,
+        data: Vec<u8>,
+        now: SystemTime,
+    ) -> Result<WearableImportReport, CoachError> {
+        let now = utc(now)?;
+        let parsed = wearables::parse(format, &data[..], &self.clock, now)?;
+        wearables::store(&mut self.store(), &parsed, now)
+    }
+
+    /// Imports an Apple Health `export.xml` from a file the app has saved
+    /// (the share sheet's export, unzipped), read as a stream so a file of
+    /// hundreds of megabytes needs a few megabytes of memory. Otherwise as
+    /// [`FatigueCoach::import_wearable_data`].
+    ///
+    /// # Errors
+    /// `InvalidInput` when the file cannot be opened or read, or is not
+    /// well-formed; `Storage` on a write failure.
+    pub fn import_apple_health_export(
+        &self,
+        path: String,
+        now: SystemTime,
+    ) -> Result<WearableImportReport, CoachError> {
+        let now = utc(now)?;
+        let file = std::fs::File::open(&path)
+            .map_err(|_| CoachError::invalid("the file could not be opened"))?;
+        let parsed = wearables::parse(
+            WearableFormat::AppleExportXml,
+            std::io::BufReader::new(file),
+            &self.clock,
+            now,
+        )?;
+        wearables::store(&mut self.store(), &parsed, now)
+    }
+
+    /// This morning's recovery score: last night's sleep against need, the
+    /// week's sleep debt, HRV and resting heart rate against their 7-night
+    /// baselines, and the next shift's predicted fatigue (`docs/recovery.md`).
+    /// The score, its band and reasons say how far it can be trusted
+    /// (cold start, missing metrics, a new device). The score is kept, and
+    /// the day's summary built from it is queued for sync when consent
+    /// covers sleep summaries (calling again replaces both).
+    ///
+    /// # Errors
+    /// `Storage` on a read or write failure.
+    pub fn morning_recovery(&self, now: SystemTime) -> Result<MorningRecovery, CoachError> {
+        let now = utc(now)?;
+        let mut store = self.store();
+        let assessment = forecast::assess(&store, &self.clock, now, MORNING_HORIZON_HOURS)?;
+        recovery::morning(&mut store, &self.clock, now, &assessment)
+    }
+
+    /// The whole morning in one call: imports the night's health data (if
+    /// given), scores the morning, forecasts the shifts starting within
+    /// `horizon_hours`, and selects the coaching messages, from one roster
+    /// assessment and in one transaction (the import, the score and the
+    /// queued summary are kept together or not at all). The same results
+    /// as [`FatigueCoach::import_wearable_data`],
+    /// [`FatigueCoach::morning_recovery`], [`FatigueCoach::forecast`] and
+    /// [`FatigueCoach::coaching_messages`] called in turn, for less than
+    /// those calls cost (`docs/mobile.md` has the figures).
+    ///
+    /// # Errors
+    /// `InvalidInput` when the data cannot be read at all (nothing is
+    /// imported or scored); `Storage` on a read or write failure (nothing is
+    /// kept).
+    pub fn morning_update(
+        &self,
+        now: SystemTime,
+        night: Option<WearableData>,
+        horizon_hours: u32,
+    ) -> Result<MorningUpdate, CoachError> {
+        morning::update(self, utc(now)?, night, horizon_hours)
+    }
+
+    /// Sleep regularity over the `days` local days before today (2 to 366):
+    /// the Sleep Regularity Index and social jet lag, each absent when the
+    /// data cannot support it.
+    ///
+    /// # Errors
+    /// `InvalidInput` for `days` outside 2..=366; `Storage` on a read failure.
+    pub fn sleep_regularity(
+        &self,
+        now: SystemTime,
+        days: u32,
+    ) -> Result<SleepRegularity, CoachError> {
+        recovery::regularity(&self.store(), &self.clock, utc(now)?, days)
+    }
+
+    /// The officer track's courses, each with its modules and the
+    /// officer's progress.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn learning_courses(&self) -> Result<Vec<Course>, CoachError> {
+        let progress = self.store().learning_state()?;
+        Ok(education::courses(&self.library, &progress))
+    }
+
+    /// One officer-track module: text, key points, self-check questions and
+    /// sources.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an id that is not an officer module.
+    pub fn learning_module(&self, module_id: String) -> Result<LearningModule, CoachError> {
+        Ok(education::officer_module(&self.library, &module_id)?.into())
+    }
+
+    /// Records that the officer opened a module (queued for sync as
+    /// progress, not completed).
+    ///
+    /// # Errors
+    /// `InvalidInput` for an id that is not an officer module; `Storage` on
+    /// a write failure.
+    pub fn start_module(&self, module_id: String, now: SystemTime) -> Result<(), CoachError> {
+        let module = education::officer_module(&self.library, &module_id)?;
+        education::start(&mut self.store(), &self.clock, module, utc(now)?)
+    }
+
+    /// Marks one self-check attempt: `answers` are 0-based option indexes,
+    /// one per question in order. 75% right completes the module (never
+    /// undone). The attempt is kept and the module's progress queued for
+    /// sync.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unknown module, the wrong number of answers or
+    /// an option the question does not have (nothing is recorded);
+    /// `Storage` on a write failure.
+    pub fn answer_self_check(
+        &self,
+        module_id: String,
+        answers: Vec<u32>,
+        now: SystemTime,
+    ) -> Result<SelfCheckResult, CoachError> {
+        let module = education::officer_module(&self.library, &module_id)?;
+        education::answer(&mut self.store(), &self.clock, module, &answers, utc(now)?)
+    }
+
+    /// Counts of the officer's progress through the officer track.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn learning_summary(&self) -> Result<LearningSummary, CoachError> {
+        let progress = self.store().learning_state()?;
+        Ok(education::summary(&self.library, &progress))
+    }
+
+    /// The module that fits the moment, or `None` when the track is
+    /// finished: support after several red mornings or very sleepy
+    /// check-ins; sleep, naps, caffeine and light before a first block of
+    /// nights; the drive home and recovery after one; else the next in the
+    /// course (`docs/education.md`).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn suggest_module(&self, now: SystemTime) -> Result<Option<ModuleSuggestion>, CoachError> {
+        education::suggest(&self.store(), &self.clock, &self.library, utc(now)?)
+    }
+
+    /// Enrols this phone with a one-time code from the force (`POST
+    /// /v1/enrol`): the server's device id is kept for sync (an
+    /// unacknowledged batch made under an older id is rebuilt). The tokens
+    /// are returned for the app to keep in secure storage; the library does
+    /// not store them. After `erase_all` the phone must enrol again.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty force or code, a code the server does
+    /// not accept (wrong, used or expired) or another refusal (its code);
+    /// `NotReady` when the server cannot be reached or is failing;
+    /// `Storage` on a write failure.
+    pub fn enrol_device(
+        &self,
+        transport: Box<dyn ApiTransport>,
+        force: String,
+        code: String,
+    ) -> Result<Enrolment, CoachError> {
+        let enrolment = api::enrol(transport.as_ref(), &force, &code)?;
+        self.store().set_device_id(&enrolment.device_id)?;
+        Ok(enrolment)
+    }
+
+    /// The force's support directory: peer supporters, services, and the
+    /// crisis lines to show on the support screen.
+    ///
+    /// # Errors
+    /// `NotReady` when the server cannot be reached, is failing or wants a
+    /// new sign-in; `InvalidInput` naming the server's code when it refuses.
+    pub fn support_directory(
+        &self,
+        transport: Box<dyn ApiTransport>,
+    ) -> Result<SupportDirectory, CoachError> {
+        support::directory(transport.as_ref())
+    }
+
+    /// Asks for a confidential call-back from a peer supporter (or the next
+    /// available one). Only what the officer typed is sent and kept; only
+    /// that supporter (or the coordinator, when none was chosen) sees it.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a window that is not in the future or is reversed,
+    /// a missing or over-long contact detail, or the server's refusal (its
+    /// code: `invalid_contact`, `invalid_window`, `unknown_supporter`,
+    /// `conflict` for too many open requests); `NotReady` as for
+    /// [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+    pub fn request_callback(
+        &self,
+        transport: Box<dyn ApiTransport>,
+        request: CallbackRequest,
+        now: SystemTime,
+    ) -> Result<SupportCallback, CoachError> {
+        let body = support::request_body(&request, utc(now)?)?;
+        let made = support::send_request(transport.as_ref(), body)?;
+        self.store().put_callback(&made)?;
+        Ok(support::view(made))
+    }
+
+    /// The officer's call-back requests from the server, with their
+    /// current status; the kept copies are updated.
+    ///
+    /// # Errors
+    /// As [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+    pub fn refresh_callbacks(
+        &self,
+        transport: Box<dyn ApiTransport>,
+    ) -> Result<Vec<SupportCallback>, CoachError> {
+        let list = support::mine(transport.as_ref())?;
+        let mut store = self.store();
+        for c in &list {
+            store.put_callback(c)?;
+        }
+        Ok(list.into_iter().map(support::view).collect())
+    }
+
+    /// Cancels a call-back request; its contact detail is erased on the
+    /// server and on the phone.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an id that is not a server id or a request that
+    /// can no longer be cancelled (the server's code); `NotReady` as for
+    /// [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+    pub fn cancel_callback(
+        &self,
+        transport: Box<dyn ApiTransport>,
+        callback_id: String,
+    ) -> Result<(), CoachError> {
+        support::cancel(transport.as_ref(), &callback_id)?;
+        support::forget_detail(&mut self.store(), &callback_id)
+    }
+
+    /// The call-back requests kept on the phone (as last seen), newest first.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn callbacks(&self) -> Result<Vec<SupportCallback>, CoachError> {
+        Ok(self
+            .store()
+            .callbacks()?
+            .into_iter()
+            .map(support::view)
+            .collect())
+    }
+
     /// The predicted fatigue of each shift that ends after `now` and starts
     /// within `horizon_hours` of it, in order (empty without a roster).
     ///
@@ -306,7 +612,9 @@ impl FatigueCoach {
         now: SystemTime,
         horizon_hours: u32,
     ) -> Result<Vec<ShiftForecast>, CoachError> {
-        forecast::forecast(&self.store(), &self.clock, utc(now)?, horizon_hours)
+        let now = utc(now)?;
+        let assessment = forecast::assess(&self.store(), &self.clock, now, horizon_hours)?;
+        Ok(forecast::upcoming(&assessment, now))
     }
 
     /// The coaching messages to show now, most important first: chosen from
@@ -316,7 +624,10 @@ impl FatigueCoach {
     /// # Errors
     /// `Storage` on a read failure.
     pub fn coaching_messages(&self, now: SystemTime) -> Result<Vec<CoachingMessage>, CoachError> {
-        coaching::messages(&self.store(), &self.clock, &self.pack, utc(now)?)
+        let now = utc(now)?;
+        let store = self.store();
+        let assessment = forecast::assess(&store, &self.clock, now, MORNING_HORIZON_HOURS)?;
+        coaching::messages(&store, &self.clock, &self.pack, now, &assessment)
     }
 
     /// Records that the app displayed coaching message `message_id` at
@@ -340,13 +651,7 @@ impl FatigueCoach {
     /// `Storage` on a storage failure.
     pub fn sync_payload(&self, now: SystemTime) -> Result<Option<SyncPayload>, CoachError> {
         let batch = sync_client::next_batch(&mut self.store(), utc(now)?)?;
-        Ok(batch.map(|b| SyncPayload {
-            idempotency_key: b.idempotency_key,
-            sequence: b.sequence,
-            body: b.body,
-            attempts: b.attempts,
-            not_before: system_time(b.next_attempt_at),
-        }))
+        Ok(batch.map(SyncPayload::from))
     }
 
     /// Applies the server's `200` answer to the batch from
@@ -359,7 +664,7 @@ impl FatigueCoach {
     pub fn acknowledge_sync(&self, ack_json: String) -> Result<QueueStatus, CoachError> {
         let mut store = self.store();
         sync_client::acknowledge(&mut store, &ack_json)?;
-        queue_status(&store)
+        QueueStatus::of(&store)
     }
 
     /// Runs the sync protocol through the app's transport: sends queued,
@@ -392,7 +697,7 @@ impl FatigueCoach {
     /// # Errors
     /// `Storage` on a read failure.
     pub fn queue_status(&self) -> Result<QueueStatus, CoachError> {
-        queue_status(&self.store())
+        QueueStatus::of(&self.store())
     }
 
     /// Everything the library holds about the officer, as one JSON
@@ -414,14 +719,4 @@ impl FatigueCoach {
     pub fn erase_all(&self) -> Result<(), CoachError> {
         Ok(self.store().erase_all()?)
     }
-}
-
-fn queue_status(store: &Store) -> Result<QueueStatus, CoachError> {
-    let c = store.queue_counts()?;
-    Ok(QueueStatus {
-        pending: c.pending,
-        sent: c.sent,
-        rejected: c.rejected,
-        cursor: store.sync_cursor()?,
-    })
 }

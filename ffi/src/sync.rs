@@ -3,8 +3,10 @@
 
 use std::time::SystemTime;
 
+use mobile_core::store::{InFlightBatch, Store};
 use mobile_core::sync_client::{self, HttpReply, SyncStatus as CoreStatus};
 
+use crate::CoachError;
 use crate::types::system_time;
 
 /// The app's HTTP stack, implemented in Swift (URLSession), Kotlin (OkHttp)
@@ -136,13 +138,43 @@ pub struct SyncReport {
 
 impl From<sync_client::SyncReport> for SyncReport {
     fn from(r: sync_client::SyncReport) -> Self {
+        let sync_client::AckCounts {
+            stored,
+            unchanged,
+            rejected,
+        } = r.records;
         Self {
             batches_acknowledged: r.batches_acknowledged,
-            records_stored: r.records_stored,
-            records_unchanged: r.records_unchanged,
-            records_rejected: r.records_rejected,
+            records_stored: stored,
+            records_unchanged: unchanged,
+            records_rejected: rejected,
             status: r.status.into(),
         }
+    }
+}
+
+impl From<InFlightBatch> for SyncPayload {
+    fn from(b: InFlightBatch) -> Self {
+        Self {
+            idempotency_key: b.idempotency_key,
+            sequence: b.sequence,
+            body: b.body,
+            attempts: b.attempts,
+            not_before: system_time(b.next_attempt_at),
+        }
+    }
+}
+
+impl QueueStatus {
+    /// The store's queue counts and cursor.
+    pub(crate) fn of(store: &Store) -> Result<Self, CoachError> {
+        let c = store.queue_counts()?;
+        Ok(Self {
+            pending: c.pending,
+            sent: c.sent,
+            rejected: c.rejected,
+            cursor: store.sync_cursor()?,
+        })
     }
 }
 

@@ -242,17 +242,25 @@ pub struct LearningProgress {
 
 impl LearningProgress {
     fn validate(&self) -> Result<(), ValidationError> {
-        let ok = !self.module_id.is_empty()
-            && self.module_id.len() <= 64
-            && self
-                .module_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-        if ok {
-            Ok(())
-        } else {
-            Err(ValidationError::NotAnIdentifier { field: "module_id" })
-        }
+        check_identifier("module_id", &self.module_id)
+    }
+}
+
+/// Checks that `value` is an identifier the sync schema accepts (module
+/// ids, device ids): 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+///
+/// # Errors
+/// [`ValidationError::NotAnIdentifier`] naming `field`.
+pub fn check_identifier(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::NotAnIdentifier { field })
     }
 }
 

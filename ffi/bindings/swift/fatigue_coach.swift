@@ -621,6 +621,24 @@ fileprivate struct FfiConverterString: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
     typealias SwiftType = Date
 
@@ -691,6 +709,38 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func acknowledgeSync(ackJson: String) throws  -> QueueStatus
     
     /**
+     * Marks one self-check attempt: `answers` are 0-based option indexes,
+     * one per question in order. 75% right completes the module (never
+     * undone). The attempt is kept and the module's progress queued for
+     * sync.
+     *
+     * # Errors
+     * `InvalidInput` for an unknown module, the wrong number of answers or
+     * an option the question does not have (nothing is recorded);
+     * `Storage` on a write failure.
+     */
+    func answerSelfCheck(moduleId: String, answers: [UInt32], now: Date) throws  -> SelfCheckResult
+    
+    /**
+     * The call-back requests kept on the phone (as last seen), newest first.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func callbacks() throws  -> [SupportCallback]
+    
+    /**
+     * Cancels a call-back request; its contact detail is erased on the
+     * server and on the phone.
+     *
+     * # Errors
+     * `InvalidInput` for an id that is not a server id or a request that
+     * can no longer be cancelled (the server's code); `NotReady` as for
+     * [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+     */
+    func cancelCallback(transport: ApiTransport, callbackId: String) throws 
+    
+    /**
      * The coaching messages to show now, most important first: chosen from
      * the roster, recorded sleep and check-ins, leaving out any message
      * shown within its cool-down (see [`FatigueCoach::mark_coaching_shown`]).
@@ -707,6 +757,21 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a read failure.
      */
     func consent() throws  -> ConsentLevel
+    
+    /**
+     * Enrols this phone with a one-time code from the force (`POST
+     * /v1/enrol`): the server's device id is kept for sync (an
+     * unacknowledged batch made under an older id is rebuilt). The tokens
+     * are returned for the app to keep in secure storage; the library does
+     * not store them. After `erase_all` the phone must enrol again.
+     *
+     * # Errors
+     * `InvalidInput` for an empty force or code, a code the server does
+     * not accept (wrong, used or expired) or another refusal (its code);
+     * `NotReady` when the server cannot be reached or is failing;
+     * `Storage` on a write failure.
+     */
+    func enrolDevice(transport: ApiTransport, force: String, code: String) throws  -> Enrolment
     
     /**
      * Erases everything the library holds (right to erasure, UK GDPR art.
@@ -740,6 +805,18 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a read failure.
      */
     func forecast(now: Date, horizonHours: UInt32) throws  -> [ShiftForecast]
+    
+    /**
+     * Imports an Apple Health `export.xml` from a file the app has saved
+     * (the share sheet's export, unzipped), read as a stream so a file of
+     * hundreds of megabytes needs a few megabytes of memory. Otherwise as
+     * [`FatigueCoach::import_wearable_data`].
+     *
+     * # Errors
+     * `InvalidInput` when the file cannot be opened or read, or is not
+     * well-formed; `Storage` on a write failure.
+     */
+    func importAppleHealthExport(path: String, now: Date) throws  -> WearableImportReport
     
     /**
      * Imports heart-rate-variability readings (RMSSD, milliseconds; 1–300
@@ -793,6 +870,48 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func importSleep(episodes: [SleepEpisode], now: Date) throws  -> ImportSummary
     
     /**
+     * Imports health data in a platform's own format, as the app got it
+     * from HealthKit, Health Connect or an Open mHealth source: sleep
+     * stages become sleep episodes (a watch and a phone recording the same
+     * night count once), HRV and resting heart rate feed the recovery
+     * baselines. Bad records are refused and counted by reason, exact
+     * repeats (in the input or already stored) counted as duplicates, and
+     * the rest kept, in one transaction.
+     *
+     * # Errors
+     * `InvalidInput` when the data cannot be read at all (not JSON/XML, not
+     * the format's shape; the detail gives a position, never content);
+     * `Storage` on a write failure (nothing is kept).
+     */
+    func importWearableData(format: WearableFormat, data: Data, now: Date) throws  -> WearableImportReport
+    
+    /**
+     * The officer track's courses, each with its modules and the
+     * officer's progress.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func learningCourses() throws  -> [Course]
+    
+    /**
+     * One officer-track module: text, key points, self-check questions and
+     * sources.
+     *
+     * # Errors
+     * `InvalidInput` for an id that is not an officer module.
+     */
+    func learningModule(moduleId: String) throws  -> LearningModule
+    
+    /**
+     * Counts of the officer's progress through the officer track.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func learningSummary() throws  -> LearningSummary
+    
+    /**
      * Records that the app displayed coaching message `message_id` at
      * `at`, so it is not repeated within its cool-down.
      *
@@ -800,6 +919,38 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a write failure.
      */
     func markCoachingShown(messageId: String, at: Date) throws 
+    
+    /**
+     * This morning's recovery score: last night's sleep against need, the
+     * week's sleep debt, HRV and resting heart rate against their 7-night
+     * baselines, and the next shift's predicted fatigue (`docs/recovery.md`).
+     * The score, its band and reasons say how far it can be trusted
+     * (cold start, missing metrics, a new device). The score is kept, and
+     * the day's summary built from it is queued for sync when consent
+     * covers sleep summaries (calling again replaces both).
+     *
+     * # Errors
+     * `Storage` on a read or write failure.
+     */
+    func morningRecovery(now: Date) throws  -> MorningRecovery
+    
+    /**
+     * The whole morning in one call: imports the night's health data (if
+     * given), scores the morning, forecasts the shifts starting within
+     * `horizon_hours`, and selects the coaching messages, from one roster
+     * assessment and in one transaction (the import, the score and the
+     * queued summary are kept together or not at all). The same results
+     * as [`FatigueCoach::import_wearable_data`],
+     * [`FatigueCoach::morning_recovery`], [`FatigueCoach::forecast`] and
+     * [`FatigueCoach::coaching_messages`] called in turn, for less than
+     * those calls cost (`docs/mobile.md` has the figures).
+     *
+     * # Errors
+     * `InvalidInput` when the data cannot be read at all (nothing is
+     * imported or scored); `Storage` on a read or write failure (nothing is
+     * kept).
+     */
+    func morningUpdate(now: Date, night: WearableData?, horizonHours: UInt32) throws  -> MorningUpdate
     
     /**
      * The sync queue's counts and the server's cursor.
@@ -829,6 +980,29 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func recordLearningProgress(moduleId: String, completed: Bool, at: Date) throws 
     
     /**
+     * The officer's call-back requests from the server, with their
+     * current status; the kept copies are updated.
+     *
+     * # Errors
+     * As [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+     */
+    func refreshCallbacks(transport: ApiTransport) throws  -> [SupportCallback]
+    
+    /**
+     * Asks for a confidential call-back from a peer supporter (or the next
+     * available one). Only what the officer typed is sent and kept; only
+     * that supporter (or the coordinator, when none was chosen) sees it.
+     *
+     * # Errors
+     * `InvalidInput` for a window that is not in the future or is reversed,
+     * a missing or over-long contact detail, or the server's refusal (its
+     * code: `invalid_contact`, `invalid_window`, `unknown_supporter`,
+     * `conflict` for too many open requests); `NotReady` as for
+     * [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+     */
+    func requestCallback(transport: ApiTransport, request: CallbackRequest, now: Date) throws  -> SupportCallback
+    
+    /**
      * The store's schema version.
      *
      * # Errors
@@ -844,6 +1018,48 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a write failure.
      */
     func setConsent(level: ConsentLevel) throws 
+    
+    /**
+     * Sleep regularity over the `days` local days before today (2 to 366):
+     * the Sleep Regularity Index and social jet lag, each absent when the
+     * data cannot support it.
+     *
+     * # Errors
+     * `InvalidInput` for `days` outside 2..=366; `Storage` on a read failure.
+     */
+    func sleepRegularity(now: Date, days: UInt32) throws  -> SleepRegularity
+    
+    /**
+     * Records that the officer opened a module (queued for sync as
+     * progress, not completed).
+     *
+     * # Errors
+     * `InvalidInput` for an id that is not an officer module; `Storage` on
+     * a write failure.
+     */
+    func startModule(moduleId: String, now: Date) throws 
+    
+    /**
+     * The module that fits the moment, or `None` when the track is
+     * finished: support after several red mornings or very sleepy
+     * check-ins; sleep, naps, caffeine and light before a first block of
+     * nights; the drive home and recovery after one; else the next in the
+     * course (`docs/education.md`).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func suggestModule(now: Date) throws  -> ModuleSuggestion?
+    
+    /**
+     * The force's support directory: peer supporters, services, and the
+     * crisis lines to show on the support screen.
+     *
+     * # Errors
+     * `NotReady` when the server cannot be reached, is failing or wants a
+     * new sign-in; `InvalidInput` naming the server's code when it refuses.
+     */
+    func supportDirectory(transport: ApiTransport) throws  -> SupportDirectory
     
     /**
      * Runs the sync protocol through the app's transport: sends queued,
@@ -981,6 +1197,63 @@ open func acknowledgeSync(ackJson: String)throws  -> QueueStatus  {
 }
     
     /**
+     * Marks one self-check attempt: `answers` are 0-based option indexes,
+     * one per question in order. 75% right completes the module (never
+     * undone). The attempt is kept and the module's progress queued for
+     * sync.
+     *
+     * # Errors
+     * `InvalidInput` for an unknown module, the wrong number of answers or
+     * an option the question does not have (nothing is recorded);
+     * `Storage` on a write failure.
+     */
+open func answerSelfCheck(moduleId: String, answers: [UInt32], now: Date)throws  -> SelfCheckResult  {
+    return try  FfiConverterTypeSelfCheckResult_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_answer_self_check(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(moduleId),
+        FfiConverterSequenceUInt32.lower(answers),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The call-back requests kept on the phone (as last seen), newest first.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func callbacks()throws  -> [SupportCallback]  {
+    return try  FfiConverterSequenceTypeSupportCallback.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_callbacks(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cancels a call-back request; its contact detail is erased on the
+     * server and on the phone.
+     *
+     * # Errors
+     * `InvalidInput` for an id that is not a server id or a request that
+     * can no longer be cancelled (the server's code); `NotReady` as for
+     * [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+     */
+open func cancelCallback(transport: ApiTransport, callbackId: String)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_cancel_callback(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),
+        FfiConverterString.lower(callbackId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * The coaching messages to show now, most important first: chosen from
      * the roster, recorded sleep and check-ins, leaving out any message
      * shown within its cool-down (see [`FatigueCoach::mark_coaching_shown`]).
@@ -1009,6 +1282,31 @@ open func consent()throws  -> ConsentLevel  {
         uniffiCallStatus in
     uniffi_fatigue_coach_fn_method_fatiguecoach_consent(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Enrols this phone with a one-time code from the force (`POST
+     * /v1/enrol`): the server's device id is kept for sync (an
+     * unacknowledged batch made under an older id is rebuilt). The tokens
+     * are returned for the app to keep in secure storage; the library does
+     * not store them. After `erase_all` the phone must enrol again.
+     *
+     * # Errors
+     * `InvalidInput` for an empty force or code, a code the server does
+     * not accept (wrong, used or expired) or another refusal (its code);
+     * `NotReady` when the server cannot be reached or is failing;
+     * `Storage` on a write failure.
+     */
+open func enrolDevice(transport: ApiTransport, force: String, code: String)throws  -> Enrolment  {
+    return try  FfiConverterTypeEnrolment_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_enrol_device(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),
+        FfiConverterString.lower(force),
+        FfiConverterString.lower(code),uniffiCallStatus
     )
 })
 }
@@ -1064,6 +1362,27 @@ open func forecast(now: Date, horizonHours: UInt32)throws  -> [ShiftForecast]  {
             self.uniffiCloneHandle(),
         FfiConverterTimestamp.lower(now),
         FfiConverterUInt32.lower(horizonHours),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Imports an Apple Health `export.xml` from a file the app has saved
+     * (the share sheet's export, unzipped), read as a stream so a file of
+     * hundreds of megabytes needs a few megabytes of memory. Otherwise as
+     * [`FatigueCoach::import_wearable_data`].
+     *
+     * # Errors
+     * `InvalidInput` when the file cannot be opened or read, or is not
+     * well-formed; `Storage` on a write failure.
+     */
+open func importAppleHealthExport(path: String, now: Date)throws  -> WearableImportReport  {
+    return try  FfiConverterTypeWearableImportReport_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_import_apple_health_export(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
     )
 })
 }
@@ -1166,6 +1485,80 @@ open func importSleep(episodes: [SleepEpisode], now: Date)throws  -> ImportSumma
 }
     
     /**
+     * Imports health data in a platform's own format, as the app got it
+     * from HealthKit, Health Connect or an Open mHealth source: sleep
+     * stages become sleep episodes (a watch and a phone recording the same
+     * night count once), HRV and resting heart rate feed the recovery
+     * baselines. Bad records are refused and counted by reason, exact
+     * repeats (in the input or already stored) counted as duplicates, and
+     * the rest kept, in one transaction.
+     *
+     * # Errors
+     * `InvalidInput` when the data cannot be read at all (not JSON/XML, not
+     * the format's shape; the detail gives a position, never content);
+     * `Storage` on a write failure (nothing is kept).
+     */
+open func importWearableData(format: WearableFormat, data: Data, now: Date)throws  -> WearableImportReport  {
+    return try  FfiConverterTypeWearableImportReport_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_import_wearable_data(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeWearableFormat_lower(format),
+        FfiConverterData.lower(data),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The officer track's courses, each with its modules and the
+     * officer's progress.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func learningCourses()throws  -> [Course]  {
+    return try  FfiConverterSequenceTypeCourse.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_learning_courses(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One officer-track module: text, key points, self-check questions and
+     * sources.
+     *
+     * # Errors
+     * `InvalidInput` for an id that is not an officer module.
+     */
+open func learningModule(moduleId: String)throws  -> LearningModule  {
+    return try  FfiConverterTypeLearningModule_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_learning_module(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(moduleId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Counts of the officer's progress through the officer track.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func learningSummary()throws  -> LearningSummary  {
+    return try  FfiConverterTypeLearningSummary_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_learning_summary(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Records that the app displayed coaching message `message_id` at
      * `at`, so it is not repeated within its cool-down.
      *
@@ -1180,6 +1573,56 @@ open func markCoachingShown(messageId: String, at: Date)throws   {try rustCallWi
         FfiConverterTimestamp.lower(at),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * This morning's recovery score: last night's sleep against need, the
+     * week's sleep debt, HRV and resting heart rate against their 7-night
+     * baselines, and the next shift's predicted fatigue (`docs/recovery.md`).
+     * The score, its band and reasons say how far it can be trusted
+     * (cold start, missing metrics, a new device). The score is kept, and
+     * the day's summary built from it is queued for sync when consent
+     * covers sleep summaries (calling again replaces both).
+     *
+     * # Errors
+     * `Storage` on a read or write failure.
+     */
+open func morningRecovery(now: Date)throws  -> MorningRecovery  {
+    return try  FfiConverterTypeMorningRecovery_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_morning_recovery(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The whole morning in one call: imports the night's health data (if
+     * given), scores the morning, forecasts the shifts starting within
+     * `horizon_hours`, and selects the coaching messages, from one roster
+     * assessment and in one transaction (the import, the score and the
+     * queued summary are kept together or not at all). The same results
+     * as [`FatigueCoach::import_wearable_data`],
+     * [`FatigueCoach::morning_recovery`], [`FatigueCoach::forecast`] and
+     * [`FatigueCoach::coaching_messages`] called in turn, for less than
+     * those calls cost (`docs/mobile.md` has the figures).
+     *
+     * # Errors
+     * `InvalidInput` when the data cannot be read at all (nothing is
+     * imported or scored); `Storage` on a read or write failure (nothing is
+     * kept).
+     */
+open func morningUpdate(now: Date, night: WearableData?, horizonHours: UInt32)throws  -> MorningUpdate  {
+    return try  FfiConverterTypeMorningUpdate_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_morning_update(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),
+        FfiConverterOptionTypeWearableData.lower(night),
+        FfiConverterUInt32.lower(horizonHours),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1234,6 +1677,47 @@ open func recordLearningProgress(moduleId: String, completed: Bool, at: Date)thr
 }
     
     /**
+     * The officer's call-back requests from the server, with their
+     * current status; the kept copies are updated.
+     *
+     * # Errors
+     * As [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+     */
+open func refreshCallbacks(transport: ApiTransport)throws  -> [SupportCallback]  {
+    return try  FfiConverterSequenceTypeSupportCallback.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_refresh_callbacks(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Asks for a confidential call-back from a peer supporter (or the next
+     * available one). Only what the officer typed is sent and kept; only
+     * that supporter (or the coordinator, when none was chosen) sees it.
+     *
+     * # Errors
+     * `InvalidInput` for a window that is not in the future or is reversed,
+     * a missing or over-long contact detail, or the server's refusal (its
+     * code: `invalid_contact`, `invalid_window`, `unknown_supporter`,
+     * `conflict` for too many open requests); `NotReady` as for
+     * [`FatigueCoach::support_directory`]; `Storage` on a write failure.
+     */
+open func requestCallback(transport: ApiTransport, request: CallbackRequest, now: Date)throws  -> SupportCallback  {
+    return try  FfiConverterTypeSupportCallback_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_request_callback(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),
+        FfiConverterTypeCallbackRequest_lower(request),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The store's schema version.
      *
      * # Errors
@@ -1262,6 +1746,81 @@ open func setConsent(level: ConsentLevel)throws   {try rustCallWithError(FfiConv
         FfiConverterTypeConsentLevel_lower(level),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Sleep regularity over the `days` local days before today (2 to 366):
+     * the Sleep Regularity Index and social jet lag, each absent when the
+     * data cannot support it.
+     *
+     * # Errors
+     * `InvalidInput` for `days` outside 2..=366; `Storage` on a read failure.
+     */
+open func sleepRegularity(now: Date, days: UInt32)throws  -> SleepRegularity  {
+    return try  FfiConverterTypeSleepRegularity_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_sleep_regularity(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),
+        FfiConverterUInt32.lower(days),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records that the officer opened a module (queued for sync as
+     * progress, not completed).
+     *
+     * # Errors
+     * `InvalidInput` for an id that is not an officer module; `Storage` on
+     * a write failure.
+     */
+open func startModule(moduleId: String, now: Date)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_start_module(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(moduleId),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The module that fits the moment, or `None` when the track is
+     * finished: support after several red mornings or very sleepy
+     * check-ins; sleep, naps, caffeine and light before a first block of
+     * nights; the drive home and recovery after one; else the next in the
+     * course (`docs/education.md`).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func suggestModule(now: Date)throws  -> ModuleSuggestion?  {
+    return try  FfiConverterOptionTypeModuleSuggestion.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_suggest_module(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The force's support directory: peer supporters, services, and the
+     * crisis lines to show on the support screen.
+     *
+     * # Errors
+     * `NotReady` when the server cannot be reached, is failing or wants a
+     * new sign-in; `InvalidInput` naming the server's code when it refuses.
+     */
+open func supportDirectory(transport: ApiTransport)throws  -> SupportDirectory  {
+    return try  FfiConverterTypeSupportDirectory_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_support_directory(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1360,6 +1919,206 @@ public func FfiConverterTypeFatigueCoach_lower(_ value: FatigueCoach) -> UInt64 
 }
 
 
+
+
+/**
+ * Feedback on one answer.
+ */
+public struct AnswerFeedback: Equatable, Hashable {
+    /**
+     * The question.
+     */
+    public var questionId: String
+    /**
+     * The option chosen (0-based).
+     */
+    public var chosen: UInt32
+    /**
+     * The correct option (0-based).
+     */
+    public var correctOption: UInt32
+    /**
+     * True when they are the same.
+     */
+    public var correct: Bool
+    /**
+     * Why the correct answer is correct.
+     */
+    public var explanation: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The question.
+         */questionId: String, 
+        /**
+         * The option chosen (0-based).
+         */chosen: UInt32, 
+        /**
+         * The correct option (0-based).
+         */correctOption: UInt32, 
+        /**
+         * True when they are the same.
+         */correct: Bool, 
+        /**
+         * Why the correct answer is correct.
+         */explanation: String) {
+        self.questionId = questionId
+        self.chosen = chosen
+        self.correctOption = correctOption
+        self.correct = correct
+        self.explanation = explanation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AnswerFeedback: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAnswerFeedback: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AnswerFeedback {
+        return
+            try AnswerFeedback(
+                questionId: FfiConverterString.read(from: &buf), 
+                chosen: FfiConverterUInt32.read(from: &buf), 
+                correctOption: FfiConverterUInt32.read(from: &buf), 
+                correct: FfiConverterBool.read(from: &buf), 
+                explanation: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AnswerFeedback, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.questionId, into: &buf)
+        FfiConverterUInt32.write(value.chosen, into: &buf)
+        FfiConverterUInt32.write(value.correctOption, into: &buf)
+        FfiConverterBool.write(value.correct, into: &buf)
+        FfiConverterString.write(value.explanation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAnswerFeedback_lift(_ buf: RustBuffer) throws -> AnswerFeedback {
+    return try FfiConverterTypeAnswerFeedback.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAnswerFeedback_lower(_ value: AnswerFeedback) -> RustBuffer {
+    return FfiConverterTypeAnswerFeedback.lower(value)
+}
+
+
+/**
+ * A call-back request as the officer fills it in.
+ */
+public struct CallbackRequest: Equatable, Hashable {
+    /**
+     * A supporter's id from the directory, or `None` for the next available.
+     */
+    public var supporterId: String?
+    /**
+     * How to make contact.
+     */
+    public var contactMethod: ContactMethod
+    /**
+     * The number or address (required for phone, text and email; at most
+     * 200 characters). Only the chosen supporter sees it.
+     */
+    public var contactDetail: String?
+    /**
+     * The start of the time the officer can take the call.
+     */
+    public var windowStart: Date
+    /**
+     * Its end (in the future, after the start, starting within 14 days).
+     */
+    public var windowEnd: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * A supporter's id from the directory, or `None` for the next available.
+         */supporterId: String?, 
+        /**
+         * How to make contact.
+         */contactMethod: ContactMethod, 
+        /**
+         * The number or address (required for phone, text and email; at most
+         * 200 characters). Only the chosen supporter sees it.
+         */contactDetail: String?, 
+        /**
+         * The start of the time the officer can take the call.
+         */windowStart: Date, 
+        /**
+         * Its end (in the future, after the start, starting within 14 days).
+         */windowEnd: Date) {
+        self.supporterId = supporterId
+        self.contactMethod = contactMethod
+        self.contactDetail = contactDetail
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CallbackRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallbackRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallbackRequest {
+        return
+            try CallbackRequest(
+                supporterId: FfiConverterOptionString.read(from: &buf), 
+                contactMethod: FfiConverterTypeContactMethod.read(from: &buf), 
+                contactDetail: FfiConverterOptionString.read(from: &buf), 
+                windowStart: FfiConverterTimestamp.read(from: &buf), 
+                windowEnd: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CallbackRequest, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.supporterId, into: &buf)
+        FfiConverterTypeContactMethod.write(value.contactMethod, into: &buf)
+        FfiConverterOptionString.write(value.contactDetail, into: &buf)
+        FfiConverterTimestamp.write(value.windowStart, into: &buf)
+        FfiConverterTimestamp.write(value.windowEnd, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackRequest_lift(_ buf: RustBuffer) throws -> CallbackRequest {
+    return try FfiConverterTypeCallbackRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackRequest_lower(_ value: CallbackRequest) -> RustBuffer {
+    return FfiConverterTypeCallbackRequest.lower(value)
+}
 
 
 /**
@@ -1571,6 +2330,186 @@ public func FfiConverterTypeCoachingMessage_lower(_ value: CoachingMessage) -> R
 
 
 /**
+ * A course of the officer track.
+ */
+public struct Course: Equatable, Hashable {
+    /**
+     * Stable id.
+     */
+    public var id: String
+    /**
+     * The course's edition.
+     */
+    public var version: String
+    /**
+     * Title.
+     */
+    public var title: String
+    /**
+     * One paragraph.
+     */
+    public var summary: String
+    /**
+     * Its modules, in order.
+     */
+    public var modules: [ModuleSummary]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id.
+         */id: String, 
+        /**
+         * The course's edition.
+         */version: String, 
+        /**
+         * Title.
+         */title: String, 
+        /**
+         * One paragraph.
+         */summary: String, 
+        /**
+         * Its modules, in order.
+         */modules: [ModuleSummary]) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.summary = summary
+        self.modules = modules
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Course: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCourse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Course {
+        return
+            try Course(
+                id: FfiConverterString.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                summary: FfiConverterString.read(from: &buf), 
+                modules: FfiConverterSequenceTypeModuleSummary.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Course, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.summary, into: &buf)
+        FfiConverterSequenceTypeModuleSummary.write(value.modules, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCourse_lift(_ buf: RustBuffer) throws -> Course {
+    return try FfiConverterTypeCourse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCourse_lower(_ value: Course) -> RustBuffer {
+    return FfiConverterTypeCourse.lower(value)
+}
+
+
+/**
+ * What enrolment returns. Keep the tokens in the platform's secure storage
+ * (iOS Keychain, Android Keystore), never in a file: the library does not
+ * store them.
+ */
+public struct Enrolment: Equatable, Hashable {
+    /**
+     * The bearer token for the API (minutes long).
+     */
+    public var accessToken: String
+    /**
+     * The token that gets a new access token (`POST /v1/auth/refresh`).
+     */
+    public var refreshToken: String
+    /**
+     * The device id the server issued; the coach now puts it in every batch.
+     */
+    public var deviceId: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The bearer token for the API (minutes long).
+         */accessToken: String, 
+        /**
+         * The token that gets a new access token (`POST /v1/auth/refresh`).
+         */refreshToken: String, 
+        /**
+         * The device id the server issued; the coach now puts it in every batch.
+         */deviceId: String) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.deviceId = deviceId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Enrolment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEnrolment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Enrolment {
+        return
+            try Enrolment(
+                accessToken: FfiConverterString.read(from: &buf), 
+                refreshToken: FfiConverterString.read(from: &buf), 
+                deviceId: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Enrolment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.accessToken, into: &buf)
+        FfiConverterString.write(value.refreshToken, into: &buf)
+        FfiConverterString.write(value.deviceId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnrolment_lift(_ buf: RustBuffer) throws -> Enrolment {
+    return try FfiConverterTypeEnrolment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnrolment_lower(_ value: Enrolment) -> RustBuffer {
+    return FfiConverterTypeEnrolment.lower(value)
+}
+
+
+/**
  * The server's answer as the app's HTTP stack received it.
  */
 public struct HttpResponse: Equatable, Hashable {
@@ -1715,6 +2654,834 @@ public func FfiConverterTypeImportSummary_lift(_ buf: RustBuffer) throws -> Impo
 #endif
 public func FfiConverterTypeImportSummary_lower(_ value: ImportSummary) -> RustBuffer {
     return FfiConverterTypeImportSummary.lower(value)
+}
+
+
+/**
+ * A learning module to read.
+ */
+public struct LearningModule: Equatable, Hashable {
+    /**
+     * Stable id.
+     */
+    public var id: String
+    /**
+     * Title.
+     */
+    public var title: String
+    /**
+     * Reading time, minutes.
+     */
+    public var minutes: UInt8
+    /**
+     * Paragraphs, separated by blank lines (en-GB).
+     */
+    public var text: String
+    /**
+     * Key points.
+     */
+    public var keyPoints: [String]
+    /**
+     * The self-check.
+     */
+    public var questions: [LearningQuestion]
+    /**
+     * The evidence: "title, publisher (year)".
+     */
+    public var sources: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id.
+         */id: String, 
+        /**
+         * Title.
+         */title: String, 
+        /**
+         * Reading time, minutes.
+         */minutes: UInt8, 
+        /**
+         * Paragraphs, separated by blank lines (en-GB).
+         */text: String, 
+        /**
+         * Key points.
+         */keyPoints: [String], 
+        /**
+         * The self-check.
+         */questions: [LearningQuestion], 
+        /**
+         * The evidence: "title, publisher (year)".
+         */sources: [String]) {
+        self.id = id
+        self.title = title
+        self.minutes = minutes
+        self.text = text
+        self.keyPoints = keyPoints
+        self.questions = questions
+        self.sources = sources
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LearningModule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLearningModule: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LearningModule {
+        return
+            try LearningModule(
+                id: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                minutes: FfiConverterUInt8.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf), 
+                keyPoints: FfiConverterSequenceString.read(from: &buf), 
+                questions: FfiConverterSequenceTypeLearningQuestion.read(from: &buf), 
+                sources: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LearningModule, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterUInt8.write(value.minutes, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterSequenceString.write(value.keyPoints, into: &buf)
+        FfiConverterSequenceTypeLearningQuestion.write(value.questions, into: &buf)
+        FfiConverterSequenceString.write(value.sources, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLearningModule_lift(_ buf: RustBuffer) throws -> LearningModule {
+    return try FfiConverterTypeLearningModule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLearningModule_lower(_ value: LearningModule) -> RustBuffer {
+    return FfiConverterTypeLearningModule.lower(value)
+}
+
+
+/**
+ * A self-check question (the correct answer is not given away).
+ */
+public struct LearningQuestion: Equatable, Hashable {
+    /**
+     * Stable id.
+     */
+    public var id: String
+    /**
+     * The question.
+     */
+    public var prompt: String
+    /**
+     * The options, answered by 0-based index.
+     */
+    public var options: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id.
+         */id: String, 
+        /**
+         * The question.
+         */prompt: String, 
+        /**
+         * The options, answered by 0-based index.
+         */options: [String]) {
+        self.id = id
+        self.prompt = prompt
+        self.options = options
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LearningQuestion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLearningQuestion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LearningQuestion {
+        return
+            try LearningQuestion(
+                id: FfiConverterString.read(from: &buf), 
+                prompt: FfiConverterString.read(from: &buf), 
+                options: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LearningQuestion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.prompt, into: &buf)
+        FfiConverterSequenceString.write(value.options, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLearningQuestion_lift(_ buf: RustBuffer) throws -> LearningQuestion {
+    return try FfiConverterTypeLearningQuestion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLearningQuestion_lower(_ value: LearningQuestion) -> RustBuffer {
+    return FfiConverterTypeLearningQuestion.lower(value)
+}
+
+
+/**
+ * The officer's progress through the officer track.
+ */
+public struct LearningSummary: Equatable, Hashable {
+    /**
+     * Modules in the track.
+     */
+    public var modules: UInt32
+    /**
+     * Modules opened.
+     */
+    public var started: UInt32
+    /**
+     * Modules completed.
+     */
+    public var completed: UInt32
+    /**
+     * Self-check attempts in all.
+     */
+    public var attempts: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Modules in the track.
+         */modules: UInt32, 
+        /**
+         * Modules opened.
+         */started: UInt32, 
+        /**
+         * Modules completed.
+         */completed: UInt32, 
+        /**
+         * Self-check attempts in all.
+         */attempts: UInt32) {
+        self.modules = modules
+        self.started = started
+        self.completed = completed
+        self.attempts = attempts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LearningSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLearningSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LearningSummary {
+        return
+            try LearningSummary(
+                modules: FfiConverterUInt32.read(from: &buf), 
+                started: FfiConverterUInt32.read(from: &buf), 
+                completed: FfiConverterUInt32.read(from: &buf), 
+                attempts: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LearningSummary, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.modules, into: &buf)
+        FfiConverterUInt32.write(value.started, into: &buf)
+        FfiConverterUInt32.write(value.completed, into: &buf)
+        FfiConverterUInt32.write(value.attempts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLearningSummary_lift(_ buf: RustBuffer) throws -> LearningSummary {
+    return try FfiConverterTypeLearningSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLearningSummary_lower(_ value: LearningSummary) -> RustBuffer {
+    return FfiConverterTypeLearningSummary.lower(value)
+}
+
+
+/**
+ * The module that fits the moment.
+ */
+public struct ModuleSuggestion: Equatable, Hashable {
+    /**
+     * The module's id.
+     */
+    public var moduleId: String
+    /**
+     * Its title.
+     */
+    public var title: String
+    /**
+     * Why now.
+     */
+    public var kind: SuggestionKind
+    /**
+     * One en-GB sentence saying why, for the library screen.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The module's id.
+         */moduleId: String, 
+        /**
+         * Its title.
+         */title: String, 
+        /**
+         * Why now.
+         */kind: SuggestionKind, 
+        /**
+         * One en-GB sentence saying why, for the library screen.
+         */message: String) {
+        self.moduleId = moduleId
+        self.title = title
+        self.kind = kind
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ModuleSuggestion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeModuleSuggestion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ModuleSuggestion {
+        return
+            try ModuleSuggestion(
+                moduleId: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeSuggestionKind.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ModuleSuggestion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.moduleId, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterTypeSuggestionKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModuleSuggestion_lift(_ buf: RustBuffer) throws -> ModuleSuggestion {
+    return try FfiConverterTypeModuleSuggestion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModuleSuggestion_lower(_ value: ModuleSuggestion) -> RustBuffer {
+    return FfiConverterTypeModuleSuggestion.lower(value)
+}
+
+
+/**
+ * A module in a course list, with the officer's progress.
+ */
+public struct ModuleSummary: Equatable, Hashable {
+    /**
+     * Stable id (pass it to `learning_module`).
+     */
+    public var id: String
+    /**
+     * Title.
+     */
+    public var title: String
+    /**
+     * Reading time, minutes.
+     */
+    public var minutes: UInt8
+    /**
+     * Opened at least once.
+     */
+    public var started: Bool
+    /**
+     * Self-check passed.
+     */
+    public var completed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable id (pass it to `learning_module`).
+         */id: String, 
+        /**
+         * Title.
+         */title: String, 
+        /**
+         * Reading time, minutes.
+         */minutes: UInt8, 
+        /**
+         * Opened at least once.
+         */started: Bool, 
+        /**
+         * Self-check passed.
+         */completed: Bool) {
+        self.id = id
+        self.title = title
+        self.minutes = minutes
+        self.started = started
+        self.completed = completed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ModuleSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeModuleSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ModuleSummary {
+        return
+            try ModuleSummary(
+                id: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                minutes: FfiConverterUInt8.read(from: &buf), 
+                started: FfiConverterBool.read(from: &buf), 
+                completed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ModuleSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterUInt8.write(value.minutes, into: &buf)
+        FfiConverterBool.write(value.started, into: &buf)
+        FfiConverterBool.write(value.completed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModuleSummary_lift(_ buf: RustBuffer) throws -> ModuleSummary {
+    return try FfiConverterTypeModuleSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModuleSummary_lower(_ value: ModuleSummary) -> RustBuffer {
+    return FfiConverterTypeModuleSummary.lower(value)
+}
+
+
+/**
+ * This morning's recovery (`docs/recovery.md`).
+ */
+public struct MorningRecovery: Equatable, Hashable {
+    /**
+     * The local date scored, `YYYY-MM-DD` in the coach's zone (the date
+     * last night's sleep ended).
+     */
+    public var localDate: String
+    /**
+     * 0–100; absent in cold start or without last night's sleep.
+     */
+    public var score: UInt8?
+    /**
+     * Green 67–100, amber 34–66, red 0–33; absent with the score.
+     */
+    public var band: RecoveryBand?
+    /**
+     * How far the score can be trusted.
+     */
+    public var status: RecoveryStatus
+    /**
+     * The components that went into it.
+     */
+    public var components: [RecoveryComponent]
+    /**
+     * Why, in order.
+     */
+    public var reasons: [RecoveryReason]
+    /**
+     * Minutes asleep in episodes ending today.
+     */
+    public var sleepMinutes: UInt32
+    /**
+     * Seven-night sleep debt, minutes.
+     */
+    public var sleepDebtMinutes: UInt32
+    /**
+     * ln HRV deviation from its baseline, in baseline SDs.
+     */
+    public var hrvDeviationSd: Double?
+    /**
+     * Resting heart rate minus its baseline, bpm.
+     */
+    public var restingHrDeviationBpm: Double?
+    /**
+     * True when today's daily summary was queued for sync (there was a
+     * main sleep and consent covers sleep summaries).
+     */
+    public var summaryQueued: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The local date scored, `YYYY-MM-DD` in the coach's zone (the date
+         * last night's sleep ended).
+         */localDate: String, 
+        /**
+         * 0–100; absent in cold start or without last night's sleep.
+         */score: UInt8?, 
+        /**
+         * Green 67–100, amber 34–66, red 0–33; absent with the score.
+         */band: RecoveryBand?, 
+        /**
+         * How far the score can be trusted.
+         */status: RecoveryStatus, 
+        /**
+         * The components that went into it.
+         */components: [RecoveryComponent], 
+        /**
+         * Why, in order.
+         */reasons: [RecoveryReason], 
+        /**
+         * Minutes asleep in episodes ending today.
+         */sleepMinutes: UInt32, 
+        /**
+         * Seven-night sleep debt, minutes.
+         */sleepDebtMinutes: UInt32, 
+        /**
+         * ln HRV deviation from its baseline, in baseline SDs.
+         */hrvDeviationSd: Double?, 
+        /**
+         * Resting heart rate minus its baseline, bpm.
+         */restingHrDeviationBpm: Double?, 
+        /**
+         * True when today's daily summary was queued for sync (there was a
+         * main sleep and consent covers sleep summaries).
+         */summaryQueued: Bool) {
+        self.localDate = localDate
+        self.score = score
+        self.band = band
+        self.status = status
+        self.components = components
+        self.reasons = reasons
+        self.sleepMinutes = sleepMinutes
+        self.sleepDebtMinutes = sleepDebtMinutes
+        self.hrvDeviationSd = hrvDeviationSd
+        self.restingHrDeviationBpm = restingHrDeviationBpm
+        self.summaryQueued = summaryQueued
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MorningRecovery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMorningRecovery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MorningRecovery {
+        return
+            try MorningRecovery(
+                localDate: FfiConverterString.read(from: &buf), 
+                score: FfiConverterOptionUInt8.read(from: &buf), 
+                band: FfiConverterOptionTypeRecoveryBand.read(from: &buf), 
+                status: FfiConverterTypeRecoveryStatus.read(from: &buf), 
+                components: FfiConverterSequenceTypeRecoveryComponent.read(from: &buf), 
+                reasons: FfiConverterSequenceTypeRecoveryReason.read(from: &buf), 
+                sleepMinutes: FfiConverterUInt32.read(from: &buf), 
+                sleepDebtMinutes: FfiConverterUInt32.read(from: &buf), 
+                hrvDeviationSd: FfiConverterOptionDouble.read(from: &buf), 
+                restingHrDeviationBpm: FfiConverterOptionDouble.read(from: &buf), 
+                summaryQueued: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MorningRecovery, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.localDate, into: &buf)
+        FfiConverterOptionUInt8.write(value.score, into: &buf)
+        FfiConverterOptionTypeRecoveryBand.write(value.band, into: &buf)
+        FfiConverterTypeRecoveryStatus.write(value.status, into: &buf)
+        FfiConverterSequenceTypeRecoveryComponent.write(value.components, into: &buf)
+        FfiConverterSequenceTypeRecoveryReason.write(value.reasons, into: &buf)
+        FfiConverterUInt32.write(value.sleepMinutes, into: &buf)
+        FfiConverterUInt32.write(value.sleepDebtMinutes, into: &buf)
+        FfiConverterOptionDouble.write(value.hrvDeviationSd, into: &buf)
+        FfiConverterOptionDouble.write(value.restingHrDeviationBpm, into: &buf)
+        FfiConverterBool.write(value.summaryQueued, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMorningRecovery_lift(_ buf: RustBuffer) throws -> MorningRecovery {
+    return try FfiConverterTypeMorningRecovery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMorningRecovery_lower(_ value: MorningRecovery) -> RustBuffer {
+    return FfiConverterTypeMorningRecovery.lower(value)
+}
+
+
+/**
+ * Everything the morning screen shows.
+ */
+public struct MorningUpdate: Equatable, Hashable {
+    /**
+     * What the import did, when data was given.
+     */
+    public var wearableImport: WearableImportReport?
+    /**
+     * This morning's recovery score (kept, and its summary queued when
+     * consent covers sleep summaries).
+     */
+    public var recovery: MorningRecovery
+    /**
+     * The shifts ending after now and starting within the horizon.
+     */
+    public var forecast: [ShiftForecast]
+    /**
+     * The coaching messages to show now, most important first.
+     */
+    public var coaching: [CoachingMessage]
+    /**
+     * The sync queue after the update.
+     */
+    public var queue: QueueStatus
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What the import did, when data was given.
+         */wearableImport: WearableImportReport?, 
+        /**
+         * This morning's recovery score (kept, and its summary queued when
+         * consent covers sleep summaries).
+         */recovery: MorningRecovery, 
+        /**
+         * The shifts ending after now and starting within the horizon.
+         */forecast: [ShiftForecast], 
+        /**
+         * The coaching messages to show now, most important first.
+         */coaching: [CoachingMessage], 
+        /**
+         * The sync queue after the update.
+         */queue: QueueStatus) {
+        self.wearableImport = wearableImport
+        self.recovery = recovery
+        self.forecast = forecast
+        self.coaching = coaching
+        self.queue = queue
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MorningUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMorningUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MorningUpdate {
+        return
+            try MorningUpdate(
+                wearableImport: FfiConverterOptionTypeWearableImportReport.read(from: &buf), 
+                recovery: FfiConverterTypeMorningRecovery.read(from: &buf), 
+                forecast: FfiConverterSequenceTypeShiftForecast.read(from: &buf), 
+                coaching: FfiConverterSequenceTypeCoachingMessage.read(from: &buf), 
+                queue: FfiConverterTypeQueueStatus.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MorningUpdate, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeWearableImportReport.write(value.wearableImport, into: &buf)
+        FfiConverterTypeMorningRecovery.write(value.recovery, into: &buf)
+        FfiConverterSequenceTypeShiftForecast.write(value.forecast, into: &buf)
+        FfiConverterSequenceTypeCoachingMessage.write(value.coaching, into: &buf)
+        FfiConverterTypeQueueStatus.write(value.queue, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMorningUpdate_lift(_ buf: RustBuffer) throws -> MorningUpdate {
+    return try FfiConverterTypeMorningUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMorningUpdate_lower(_ value: MorningUpdate) -> RustBuffer {
+    return FfiConverterTypeMorningUpdate.lower(value)
+}
+
+
+/**
+ * A trained peer supporter in the force's directory.
+ */
+public struct PeerSupporter: Equatable, Hashable {
+    /**
+     * Their id (pass it in [`CallbackRequest::supporter_id`]).
+     */
+    public var id: String
+    /**
+     * The name they choose to be known by.
+     */
+    public var displayName: String
+    /**
+     * When they take calls, as they wrote it.
+     */
+    public var contactHours: String
+    /**
+     * `phone`, `text`, `email`, `app`.
+     */
+    public var channels: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Their id (pass it in [`CallbackRequest::supporter_id`]).
+         */id: String, 
+        /**
+         * The name they choose to be known by.
+         */displayName: String, 
+        /**
+         * When they take calls, as they wrote it.
+         */contactHours: String, 
+        /**
+         * `phone`, `text`, `email`, `app`.
+         */channels: [String]) {
+        self.id = id
+        self.displayName = displayName
+        self.contactHours = contactHours
+        self.channels = channels
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PeerSupporter: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePeerSupporter: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PeerSupporter {
+        return
+            try PeerSupporter(
+                id: FfiConverterString.read(from: &buf), 
+                displayName: FfiConverterString.read(from: &buf), 
+                contactHours: FfiConverterString.read(from: &buf), 
+                channels: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PeerSupporter, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.displayName, into: &buf)
+        FfiConverterString.write(value.contactHours, into: &buf)
+        FfiConverterSequenceString.write(value.channels, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePeerSupporter_lift(_ buf: RustBuffer) throws -> PeerSupporter {
+    return try FfiConverterTypePeerSupporter.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePeerSupporter_lower(_ value: PeerSupporter) -> RustBuffer {
+    return FfiConverterTypePeerSupporter.lower(value)
 }
 
 
@@ -1878,6 +3645,85 @@ public func FfiConverterTypeReading_lower(_ value: Reading) -> RustBuffer {
 
 
 /**
+ * One scored component.
+ */
+public struct RecoveryComponent: Equatable, Hashable {
+    /**
+     * Which.
+     */
+    public var metric: RecoveryMetric
+    /**
+     * Its sub-score, 0–100.
+     */
+    public var score: Double
+    /**
+     * Its weight in the score.
+     */
+    public var weight: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Which.
+         */metric: RecoveryMetric, 
+        /**
+         * Its sub-score, 0–100.
+         */score: Double, 
+        /**
+         * Its weight in the score.
+         */weight: Double) {
+        self.metric = metric
+        self.score = score
+        self.weight = weight
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecoveryComponent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryComponent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryComponent {
+        return
+            try RecoveryComponent(
+                metric: FfiConverterTypeRecoveryMetric.read(from: &buf), 
+                score: FfiConverterDouble.read(from: &buf), 
+                weight: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecoveryComponent, into buf: inout [UInt8]) {
+        FfiConverterTypeRecoveryMetric.write(value.metric, into: &buf)
+        FfiConverterDouble.write(value.score, into: &buf)
+        FfiConverterDouble.write(value.weight, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryComponent_lift(_ buf: RustBuffer) throws -> RecoveryComponent {
+    return try FfiConverterTypeRecoveryComponent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryComponent_lower(_ value: RecoveryComponent) -> RustBuffer {
+    return FfiConverterTypeRecoveryComponent.lower(value)
+}
+
+
+/**
  * An item an import refused.
  */
 public struct RejectedItem: Equatable, Hashable {
@@ -1947,6 +3793,188 @@ public func FfiConverterTypeRejectedItem_lift(_ buf: RustBuffer) throws -> Rejec
 #endif
 public func FfiConverterTypeRejectedItem_lower(_ value: RejectedItem) -> RustBuffer {
     return FfiConverterTypeRejectedItem.lower(value)
+}
+
+
+/**
+ * How many records were refused for one reason.
+ */
+public struct RejectionCount: Equatable, Hashable {
+    /**
+     * Stable snake_case reason: `malformed`, `unknown_value`,
+     * `end_before_start`, `in_future`, `too_long`, `out_of_range`, or
+     * `not_itemised` for refusals past the first 1,000 of one import.
+     */
+    public var reason: String
+    /**
+     * How many.
+     */
+    public var count: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stable snake_case reason: `malformed`, `unknown_value`,
+         * `end_before_start`, `in_future`, `too_long`, `out_of_range`, or
+         * `not_itemised` for refusals past the first 1,000 of one import.
+         */reason: String, 
+        /**
+         * How many.
+         */count: UInt32) {
+        self.reason = reason
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RejectionCount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRejectionCount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RejectionCount {
+        return
+            try RejectionCount(
+                reason: FfiConverterString.read(from: &buf), 
+                count: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RejectionCount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterUInt32.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejectionCount_lift(_ buf: RustBuffer) throws -> RejectionCount {
+    return try FfiConverterTypeRejectionCount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejectionCount_lower(_ value: RejectionCount) -> RustBuffer {
+    return FfiConverterTypeRejectionCount.lower(value)
+}
+
+
+/**
+ * The result of one self-check attempt.
+ */
+public struct SelfCheckResult: Equatable, Hashable {
+    /**
+     * Correct answers.
+     */
+    public var correct: UInt32
+    /**
+     * Questions.
+     */
+    public var total: UInt32
+    /**
+     * At least 75% right.
+     */
+    public var passed: Bool
+    /**
+     * This attempt completed the module (the first pass).
+     */
+    public var newlyCompleted: Bool
+    /**
+     * The module is completed (now or before; never undone).
+     */
+    public var completed: Bool
+    /**
+     * Per question, in order.
+     */
+    public var feedback: [AnswerFeedback]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Correct answers.
+         */correct: UInt32, 
+        /**
+         * Questions.
+         */total: UInt32, 
+        /**
+         * At least 75% right.
+         */passed: Bool, 
+        /**
+         * This attempt completed the module (the first pass).
+         */newlyCompleted: Bool, 
+        /**
+         * The module is completed (now or before; never undone).
+         */completed: Bool, 
+        /**
+         * Per question, in order.
+         */feedback: [AnswerFeedback]) {
+        self.correct = correct
+        self.total = total
+        self.passed = passed
+        self.newlyCompleted = newlyCompleted
+        self.completed = completed
+        self.feedback = feedback
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SelfCheckResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSelfCheckResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SelfCheckResult {
+        return
+            try SelfCheckResult(
+                correct: FfiConverterUInt32.read(from: &buf), 
+                total: FfiConverterUInt32.read(from: &buf), 
+                passed: FfiConverterBool.read(from: &buf), 
+                newlyCompleted: FfiConverterBool.read(from: &buf), 
+                completed: FfiConverterBool.read(from: &buf), 
+                feedback: FfiConverterSequenceTypeAnswerFeedback.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SelfCheckResult, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.correct, into: &buf)
+        FfiConverterUInt32.write(value.total, into: &buf)
+        FfiConverterBool.write(value.passed, into: &buf)
+        FfiConverterBool.write(value.newlyCompleted, into: &buf)
+        FfiConverterBool.write(value.completed, into: &buf)
+        FfiConverterSequenceTypeAnswerFeedback.write(value.feedback, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSelfCheckResult_lift(_ buf: RustBuffer) throws -> SelfCheckResult {
+    return try FfiConverterTypeSelfCheckResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSelfCheckResult_lower(_ value: SelfCheckResult) -> RustBuffer {
+    return FfiConverterTypeSelfCheckResult.lower(value)
 }
 
 
@@ -2356,6 +4384,415 @@ public func FfiConverterTypeSleepEpisode_lower(_ value: SleepEpisode) -> RustBuf
 
 
 /**
+ * How regular the officer's sleep has been.
+ */
+public struct SleepRegularity: Equatable, Hashable {
+    /**
+     * Local days looked at (ending yesterday).
+     */
+    public var days: UInt32
+    /**
+     * Sleep Regularity Index (Phillips et al. 2017): 100 is the same
+     * schedule every day, 0 random; absent without two consecutive days
+     * with sleep recorded.
+     */
+    public var sleepRegularityIndex: Double?
+    /**
+     * Social jet lag (Wittmann et al. 2006), hours: the gap between mean
+     * mid-sleep before free days and before work days (a rostered shift
+     * starting that local day); absent without both kinds of day.
+     */
+    public var socialJetLagHours: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Local days looked at (ending yesterday).
+         */days: UInt32, 
+        /**
+         * Sleep Regularity Index (Phillips et al. 2017): 100 is the same
+         * schedule every day, 0 random; absent without two consecutive days
+         * with sleep recorded.
+         */sleepRegularityIndex: Double?, 
+        /**
+         * Social jet lag (Wittmann et al. 2006), hours: the gap between mean
+         * mid-sleep before free days and before work days (a rostered shift
+         * starting that local day); absent without both kinds of day.
+         */socialJetLagHours: Double?) {
+        self.days = days
+        self.sleepRegularityIndex = sleepRegularityIndex
+        self.socialJetLagHours = socialJetLagHours
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SleepRegularity: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSleepRegularity: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SleepRegularity {
+        return
+            try SleepRegularity(
+                days: FfiConverterUInt32.read(from: &buf), 
+                sleepRegularityIndex: FfiConverterOptionDouble.read(from: &buf), 
+                socialJetLagHours: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SleepRegularity, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.days, into: &buf)
+        FfiConverterOptionDouble.write(value.sleepRegularityIndex, into: &buf)
+        FfiConverterOptionDouble.write(value.socialJetLagHours, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSleepRegularity_lift(_ buf: RustBuffer) throws -> SleepRegularity {
+    return try FfiConverterTypeSleepRegularity.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSleepRegularity_lower(_ value: SleepRegularity) -> RustBuffer {
+    return FfiConverterTypeSleepRegularity.lower(value)
+}
+
+
+/**
+ * A call-back request the officer made.
+ */
+public struct SupportCallback: Equatable, Hashable {
+    /**
+     * The server's id.
+     */
+    public var id: String
+    /**
+     * The supporter asked for (`None`: the next available one).
+     */
+    public var supporterId: String?
+    /**
+     * How to make contact.
+     */
+    public var contactMethod: ContactMethod
+    /**
+     * What the officer typed (erased once cancelled).
+     */
+    public var contactDetail: String?
+    /**
+     * The window given.
+     */
+    public var windowStart: Date
+    /**
+     * Its end.
+     */
+    public var windowEnd: Date
+    /**
+     * Where it is.
+     */
+    public var status: CallbackStatus
+    /**
+     * When the server took it.
+     */
+    public var createdAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The server's id.
+         */id: String, 
+        /**
+         * The supporter asked for (`None`: the next available one).
+         */supporterId: String?, 
+        /**
+         * How to make contact.
+         */contactMethod: ContactMethod, 
+        /**
+         * What the officer typed (erased once cancelled).
+         */contactDetail: String?, 
+        /**
+         * The window given.
+         */windowStart: Date, 
+        /**
+         * Its end.
+         */windowEnd: Date, 
+        /**
+         * Where it is.
+         */status: CallbackStatus, 
+        /**
+         * When the server took it.
+         */createdAt: Date) {
+        self.id = id
+        self.supporterId = supporterId
+        self.contactMethod = contactMethod
+        self.contactDetail = contactDetail
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.status = status
+        self.createdAt = createdAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SupportCallback: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSupportCallback: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SupportCallback {
+        return
+            try SupportCallback(
+                id: FfiConverterString.read(from: &buf), 
+                supporterId: FfiConverterOptionString.read(from: &buf), 
+                contactMethod: FfiConverterTypeContactMethod.read(from: &buf), 
+                contactDetail: FfiConverterOptionString.read(from: &buf), 
+                windowStart: FfiConverterTimestamp.read(from: &buf), 
+                windowEnd: FfiConverterTimestamp.read(from: &buf), 
+                status: FfiConverterTypeCallbackStatus.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SupportCallback, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterOptionString.write(value.supporterId, into: &buf)
+        FfiConverterTypeContactMethod.write(value.contactMethod, into: &buf)
+        FfiConverterOptionString.write(value.contactDetail, into: &buf)
+        FfiConverterTimestamp.write(value.windowStart, into: &buf)
+        FfiConverterTimestamp.write(value.windowEnd, into: &buf)
+        FfiConverterTypeCallbackStatus.write(value.status, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSupportCallback_lift(_ buf: RustBuffer) throws -> SupportCallback {
+    return try FfiConverterTypeSupportCallback.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSupportCallback_lower(_ value: SupportCallback) -> RustBuffer {
+    return FfiConverterTypeSupportCallback.lower(value)
+}
+
+
+/**
+ * The force's support directory.
+ */
+public struct SupportDirectory: Equatable, Hashable {
+    /**
+     * Active peer supporters.
+     */
+    public var supporters: [PeerSupporter]
+    /**
+     * Every service, the force's first.
+     */
+    public var services: [SupportService]
+    /**
+     * The services of kind `crisis_line`: always show these on the
+     * support screen.
+     */
+    public var crisisLines: [SupportService]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Active peer supporters.
+         */supporters: [PeerSupporter], 
+        /**
+         * Every service, the force's first.
+         */services: [SupportService], 
+        /**
+         * The services of kind `crisis_line`: always show these on the
+         * support screen.
+         */crisisLines: [SupportService]) {
+        self.supporters = supporters
+        self.services = services
+        self.crisisLines = crisisLines
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SupportDirectory: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSupportDirectory: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SupportDirectory {
+        return
+            try SupportDirectory(
+                supporters: FfiConverterSequenceTypePeerSupporter.read(from: &buf), 
+                services: FfiConverterSequenceTypeSupportService.read(from: &buf), 
+                crisisLines: FfiConverterSequenceTypeSupportService.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SupportDirectory, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePeerSupporter.write(value.supporters, into: &buf)
+        FfiConverterSequenceTypeSupportService.write(value.services, into: &buf)
+        FfiConverterSequenceTypeSupportService.write(value.crisisLines, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSupportDirectory_lift(_ buf: RustBuffer) throws -> SupportDirectory {
+    return try FfiConverterTypeSupportDirectory.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSupportDirectory_lower(_ value: SupportDirectory) -> RustBuffer {
+    return FfiConverterTypeSupportDirectory.lower(value)
+}
+
+
+/**
+ * A support service: the force's (occupational health, TRiM, assistance
+ * programme) or a national one (police charities, crisis lines).
+ */
+public struct SupportService: Equatable, Hashable {
+    /**
+     * `occupational_health`, `trim`, `assistance_programme`,
+     * `police_charity`, `crisis_line` or `other`.
+     */
+    public var kind: String
+    /**
+     * Its name.
+     */
+    public var name: String
+    /**
+     * How to reach it.
+     */
+    public var contact: String
+    /**
+     * When.
+     */
+    public var hours: String
+    /**
+     * When to use it.
+     */
+    public var whenToUse: String
+    /**
+     * The force's own entry (false for the national list).
+     */
+    public var forceSpecific: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `occupational_health`, `trim`, `assistance_programme`,
+         * `police_charity`, `crisis_line` or `other`.
+         */kind: String, 
+        /**
+         * Its name.
+         */name: String, 
+        /**
+         * How to reach it.
+         */contact: String, 
+        /**
+         * When.
+         */hours: String, 
+        /**
+         * When to use it.
+         */whenToUse: String, 
+        /**
+         * The force's own entry (false for the national list).
+         */forceSpecific: Bool) {
+        self.kind = kind
+        self.name = name
+        self.contact = contact
+        self.hours = hours
+        self.whenToUse = whenToUse
+        self.forceSpecific = forceSpecific
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SupportService: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSupportService: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SupportService {
+        return
+            try SupportService(
+                kind: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                contact: FfiConverterString.read(from: &buf), 
+                hours: FfiConverterString.read(from: &buf), 
+                whenToUse: FfiConverterString.read(from: &buf), 
+                forceSpecific: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SupportService, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.contact, into: &buf)
+        FfiConverterString.write(value.hours, into: &buf)
+        FfiConverterString.write(value.whenToUse, into: &buf)
+        FfiConverterBool.write(value.forceSpecific, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSupportService_lift(_ buf: RustBuffer) throws -> SupportService {
+    return try FfiConverterTypeSupportService.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSupportService_lower(_ value: SupportService) -> RustBuffer {
+    return FfiConverterTypeSupportService.lower(value)
+}
+
+
+/**
  * A batch to send, for apps that drive the protocol themselves (a
  * background task API that must own the request): send `body` as
  * [`SyncTransport::post_batch`] would, then pass the `200` answer to
@@ -2554,6 +4991,301 @@ public func FfiConverterTypeSyncReport_lift(_ buf: RustBuffer) throws -> SyncRep
 public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer {
     return FfiConverterTypeSyncReport.lower(value)
 }
+
+
+/**
+ * Health data for [`FatigueCoach::morning_update`] to import first.
+ */
+public struct WearableData: Equatable, Hashable {
+    /**
+     * Its format.
+     */
+    public var format: WearableFormat
+    /**
+     * The bytes as the platform gave them.
+     */
+    public var data: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its format.
+         */format: WearableFormat, 
+        /**
+         * The bytes as the platform gave them.
+         */data: Data) {
+        self.format = format
+        self.data = data
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WearableData: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWearableData: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WearableData {
+        return
+            try WearableData(
+                format: FfiConverterTypeWearableFormat.read(from: &buf), 
+                data: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WearableData, into buf: inout [UInt8]) {
+        FfiConverterTypeWearableFormat.write(value.format, into: &buf)
+        FfiConverterData.write(value.data, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWearableData_lift(_ buf: RustBuffer) throws -> WearableData {
+    return try FfiConverterTypeWearableData.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWearableData_lower(_ value: WearableData) -> RustBuffer {
+    return FfiConverterTypeWearableData.lower(value)
+}
+
+
+/**
+ * What a wearable import did. Counts only: no value from the file.
+ */
+public struct WearableImportReport: Equatable, Hashable {
+    /**
+     * Records kept (minute heart rate is summarised per day, not kept).
+     */
+    public var accepted: UInt32
+    /**
+     * Records already held: twice in the input, or stored by an earlier import.
+     */
+    public var duplicates: UInt32
+    /**
+     * Records of types the library does not use (steps, workouts...).
+     */
+    public var skipped: UInt32
+    /**
+     * Records refused, in all.
+     */
+    public var rejected: UInt32
+    /**
+     * The refusals by reason, most frequent first.
+     */
+    public var rejectedByReason: [RejectionCount]
+    /**
+     * Sleep episodes built (or rebuilt) from the import's sleep records.
+     */
+    public var sleepEpisodes: UInt32
+    /**
+     * Built episodes not kept because they overlap sleep the app entered
+     * itself (`import_sleep`).
+     */
+    public var sleepEpisodesOverlapping: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Records kept (minute heart rate is summarised per day, not kept).
+         */accepted: UInt32, 
+        /**
+         * Records already held: twice in the input, or stored by an earlier import.
+         */duplicates: UInt32, 
+        /**
+         * Records of types the library does not use (steps, workouts...).
+         */skipped: UInt32, 
+        /**
+         * Records refused, in all.
+         */rejected: UInt32, 
+        /**
+         * The refusals by reason, most frequent first.
+         */rejectedByReason: [RejectionCount], 
+        /**
+         * Sleep episodes built (or rebuilt) from the import's sleep records.
+         */sleepEpisodes: UInt32, 
+        /**
+         * Built episodes not kept because they overlap sleep the app entered
+         * itself (`import_sleep`).
+         */sleepEpisodesOverlapping: UInt32) {
+        self.accepted = accepted
+        self.duplicates = duplicates
+        self.skipped = skipped
+        self.rejected = rejected
+        self.rejectedByReason = rejectedByReason
+        self.sleepEpisodes = sleepEpisodes
+        self.sleepEpisodesOverlapping = sleepEpisodesOverlapping
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WearableImportReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWearableImportReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WearableImportReport {
+        return
+            try WearableImportReport(
+                accepted: FfiConverterUInt32.read(from: &buf), 
+                duplicates: FfiConverterUInt32.read(from: &buf), 
+                skipped: FfiConverterUInt32.read(from: &buf), 
+                rejected: FfiConverterUInt32.read(from: &buf), 
+                rejectedByReason: FfiConverterSequenceTypeRejectionCount.read(from: &buf), 
+                sleepEpisodes: FfiConverterUInt32.read(from: &buf), 
+                sleepEpisodesOverlapping: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WearableImportReport, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.accepted, into: &buf)
+        FfiConverterUInt32.write(value.duplicates, into: &buf)
+        FfiConverterUInt32.write(value.skipped, into: &buf)
+        FfiConverterUInt32.write(value.rejected, into: &buf)
+        FfiConverterSequenceTypeRejectionCount.write(value.rejectedByReason, into: &buf)
+        FfiConverterUInt32.write(value.sleepEpisodes, into: &buf)
+        FfiConverterUInt32.write(value.sleepEpisodesOverlapping, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWearableImportReport_lift(_ buf: RustBuffer) throws -> WearableImportReport {
+    return try FfiConverterTypeWearableImportReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWearableImportReport_lower(_ value: WearableImportReport) -> RustBuffer {
+    return FfiConverterTypeWearableImportReport.lower(value)
+}
+
+
+/**
+ * Where a call-back request is.
+ */
+
+public enum CallbackStatus: Equatable, Hashable {
+    
+    /**
+     * Waiting for the supporter.
+     */
+    case `open`
+    /**
+     * The supporter has seen it and will call.
+     */
+    case acknowledged
+    /**
+     * The supporter made contact.
+     */
+    case contacted
+    /**
+     * The officer cancelled it.
+     */
+    case cancelled
+    /**
+     * A status this version does not know (a newer server).
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CallbackStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallbackStatus: FfiConverterRustBuffer {
+    typealias SwiftType = CallbackStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallbackStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .`open`
+        
+        case 2: return .acknowledged
+        
+        case 3: return .contacted
+        
+        case 4: return .cancelled
+        
+        case 5: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CallbackStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .`open`:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .acknowledged:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .contacted:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackStatus_lift(_ buf: RustBuffer) throws -> CallbackStatus {
+    return try FfiConverterTypeCallbackStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackStatus_lower(_ value: CallbackStatus) -> RustBuffer {
+    return FfiConverterTypeCallbackStatus.lower(value)
+}
+
 
 
 /**
@@ -2936,6 +5668,176 @@ public func FfiConverterTypeConsentLevel_lower(_ value: ConsentLevel) -> RustBuf
 
 
 /**
+ * How the officer wants to be contacted.
+ */
+
+public enum ContactMethod: Equatable, Hashable {
+    
+    /**
+     * A phone call (needs a number).
+     */
+    case phone
+    /**
+     * A text message (needs a number).
+     */
+    case text
+    /**
+     * An email (needs an address).
+     */
+    case email
+    /**
+     * A message in the app (no detail needed).
+     */
+    case app
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ContactMethod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeContactMethod: FfiConverterRustBuffer {
+    typealias SwiftType = ContactMethod
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ContactMethod {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .phone
+        
+        case 2: return .text
+        
+        case 3: return .email
+        
+        case 4: return .app
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ContactMethod, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .phone:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .text:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .email:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .app:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContactMethod_lift(_ buf: RustBuffer) throws -> ContactMethod {
+    return try FfiConverterTypeContactMethod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeContactMethod_lower(_ value: ContactMethod) -> RustBuffer {
+    return FfiConverterTypeContactMethod.lower(value)
+}
+
+
+
+/**
+ * Which HRV statistic a reason is about (never mixed in one baseline).
+ */
+
+public enum HrvStatistic: Equatable, Hashable {
+    
+    /**
+     * SDNN (Apple Watch).
+     */
+    case sdnn
+    /**
+     * RMSSD (Health Connect, chest straps).
+     */
+    case rmssd
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HrvStatistic: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHrvStatistic: FfiConverterRustBuffer {
+    typealias SwiftType = HrvStatistic
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HrvStatistic {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sdnn
+        
+        case 2: return .rmssd
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HrvStatistic, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .sdnn:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .rmssd:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHrvStatistic_lift(_ buf: RustBuffer) throws -> HrvStatistic {
+    return try FfiConverterTypeHrvStatistic.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHrvStatistic_lower(_ value: HrvStatistic) -> RustBuffer {
+    return FfiConverterTypeHrvStatistic.lower(value)
+}
+
+
+
+/**
  * Recovery band shown to the officer.
  */
 
@@ -3016,6 +5918,465 @@ public func FfiConverterTypeRecoveryBand_lift(_ buf: RustBuffer) throws -> Recov
 #endif
 public func FfiConverterTypeRecoveryBand_lower(_ value: RecoveryBand) -> RustBuffer {
     return FfiConverterTypeRecoveryBand.lower(value)
+}
+
+
+
+/**
+ * A component of the score.
+ */
+
+public enum RecoveryMetric: Equatable, Hashable {
+    
+    /**
+     * Sleep obtained against need.
+     */
+    case sleep
+    /**
+     * Seven-night sleep debt.
+     */
+    case sleepDebt
+    /**
+     * Heart-rate variability against its 7-night baseline.
+     */
+    case hrv
+    /**
+     * Resting heart rate against its baseline.
+     */
+    case restingHeartRate
+    /**
+     * The next shift's predicted Fatigue Index.
+     */
+    case nextShift
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RecoveryMetric: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryMetric: FfiConverterRustBuffer {
+    typealias SwiftType = RecoveryMetric
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryMetric {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sleep
+        
+        case 2: return .sleepDebt
+        
+        case 3: return .hrv
+        
+        case 4: return .restingHeartRate
+        
+        case 5: return .nextShift
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RecoveryMetric, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .sleep:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .sleepDebt:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .hrv:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .restingHeartRate:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .nextShift:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryMetric_lift(_ buf: RustBuffer) throws -> RecoveryMetric {
+    return try FfiConverterTypeRecoveryMetric.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryMetric_lower(_ value: RecoveryMetric) -> RustBuffer {
+    return FfiConverterTypeRecoveryMetric.lower(value)
+}
+
+
+
+/**
+ * One reason behind a morning's score, for the app to put in words.
+ */
+
+public enum RecoveryReason: Equatable, Hashable {
+    
+    /**
+     * Sleep obtained (episodes ending today) against need.
+     */
+    case sleepObtained(
+        /**
+         * Minutes asleep.
+         */minutes: UInt32, 
+        /**
+         * Need, minutes.
+         */needMinutes: UInt32
+    )
+    /**
+     * Sleep owed over the last 7 nights.
+     */
+    case sleepDebt(
+        /**
+         * Minutes owed.
+         */minutes: UInt32
+    )
+    /**
+     * HRV below the normal range (mean ± 0.5 SD of the last 7 nights).
+     */
+    case hrvBelowNormal(
+        /**
+         * Which statistic.
+         */statistic: HrvStatistic, 
+        /**
+         * Baseline SDs from the mean (ln scale).
+         */z: Double
+    )
+    /**
+     * HRV within the normal range.
+     */
+    case hrvWithinNormal(
+        /**
+         * Which statistic.
+         */statistic: HrvStatistic, 
+        /**
+         * Baseline SDs from the mean (ln scale).
+         */z: Double
+    )
+    /**
+     * HRV above the normal range (not penalised).
+     */
+    case hrvAboveNormal(
+        /**
+         * Which statistic.
+         */statistic: HrvStatistic, 
+        /**
+         * Baseline SDs from the mean (ln scale).
+         */z: Double
+    )
+    /**
+     * Resting heart rate against its 7-day mean.
+     */
+    case restingHeartRate(
+        /**
+         * bpm above (positive) or below the baseline.
+         */deltaBpm: Double
+    )
+    /**
+     * The next shift's predicted fatigue.
+     */
+    case nextShiftFatigue(
+        /**
+         * Fatigue Index.
+         */fatigueIndex: Double, 
+        /**
+         * The threshold that applies (35 day, 45 night).
+         */threshold: Double
+    )
+    /**
+     * No shift in the next 48 hours: that component does not apply.
+     */
+    case noShiftScheduled
+    /**
+     * Too few nights recorded to score.
+     */
+    case coldStart(
+        /**
+         * Nights recorded before today.
+         */nights: UInt32, 
+        /**
+         * Nights needed.
+         */needed: UInt32
+    )
+    /**
+     * A metric whose source has too short a baseline.
+     */
+    case newDevice(
+        /**
+         * The metric.
+         */metric: RecoveryMetric, 
+        /**
+         * Baseline nights with a reading from this source.
+         */readings: UInt32, 
+        /**
+         * Nights needed.
+         */needed: UInt32
+    )
+    /**
+     * A metric with no reading today.
+     */
+    case missing(
+        /**
+         * The metric.
+         */metric: RecoveryMetric
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RecoveryReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryReason: FfiConverterRustBuffer {
+    typealias SwiftType = RecoveryReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sleepObtained(minutes: try FfiConverterUInt32.read(from: &buf), needMinutes: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 2: return .sleepDebt(minutes: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 3: return .hrvBelowNormal(statistic: try FfiConverterTypeHrvStatistic.read(from: &buf), z: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 4: return .hrvWithinNormal(statistic: try FfiConverterTypeHrvStatistic.read(from: &buf), z: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 5: return .hrvAboveNormal(statistic: try FfiConverterTypeHrvStatistic.read(from: &buf), z: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 6: return .restingHeartRate(deltaBpm: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 7: return .nextShiftFatigue(fatigueIndex: try FfiConverterDouble.read(from: &buf), threshold: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 8: return .noShiftScheduled
+        
+        case 9: return .coldStart(nights: try FfiConverterUInt32.read(from: &buf), needed: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 10: return .newDevice(metric: try FfiConverterTypeRecoveryMetric.read(from: &buf), readings: try FfiConverterUInt32.read(from: &buf), needed: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 11: return .missing(metric: try FfiConverterTypeRecoveryMetric.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RecoveryReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .sleepObtained(minutes,needMinutes):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt32.write(minutes, into: &buf)
+            FfiConverterUInt32.write(needMinutes, into: &buf)
+            
+        
+        case let .sleepDebt(minutes):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt32.write(minutes, into: &buf)
+            
+        
+        case let .hrvBelowNormal(statistic,z):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeHrvStatistic.write(statistic, into: &buf)
+            FfiConverterDouble.write(z, into: &buf)
+            
+        
+        case let .hrvWithinNormal(statistic,z):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeHrvStatistic.write(statistic, into: &buf)
+            FfiConverterDouble.write(z, into: &buf)
+            
+        
+        case let .hrvAboveNormal(statistic,z):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeHrvStatistic.write(statistic, into: &buf)
+            FfiConverterDouble.write(z, into: &buf)
+            
+        
+        case let .restingHeartRate(deltaBpm):
+            writeInt(&buf, Int32(6))
+            FfiConverterDouble.write(deltaBpm, into: &buf)
+            
+        
+        case let .nextShiftFatigue(fatigueIndex,threshold):
+            writeInt(&buf, Int32(7))
+            FfiConverterDouble.write(fatigueIndex, into: &buf)
+            FfiConverterDouble.write(threshold, into: &buf)
+            
+        
+        case .noShiftScheduled:
+            writeInt(&buf, Int32(8))
+        
+        
+        case let .coldStart(nights,needed):
+            writeInt(&buf, Int32(9))
+            FfiConverterUInt32.write(nights, into: &buf)
+            FfiConverterUInt32.write(needed, into: &buf)
+            
+        
+        case let .newDevice(metric,readings,needed):
+            writeInt(&buf, Int32(10))
+            FfiConverterTypeRecoveryMetric.write(metric, into: &buf)
+            FfiConverterUInt32.write(readings, into: &buf)
+            FfiConverterUInt32.write(needed, into: &buf)
+            
+        
+        case let .missing(metric):
+            writeInt(&buf, Int32(11))
+            FfiConverterTypeRecoveryMetric.write(metric, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryReason_lift(_ buf: RustBuffer) throws -> RecoveryReason {
+    return try FfiConverterTypeRecoveryReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryReason_lower(_ value: RecoveryReason) -> RustBuffer {
+    return FfiConverterTypeRecoveryReason.lower(value)
+}
+
+
+
+/**
+ * How far a morning's score can be trusted.
+ */
+
+public enum RecoveryStatus: Equatable, Hashable {
+    
+    /**
+     * Every metric present with a baseline.
+     */
+    case scored
+    /**
+     * Fewer than 7 nights recorded before today: no score yet.
+     */
+    case coldStart
+    /**
+     * Last night's sleep, HRV or resting heart rate is missing (no score
+     * without sleep; scored without the others).
+     */
+    case missingMetrics
+    /**
+     * HRV or resting heart rate come from a source with no baseline yet (a
+     * new watch): scored without it.
+     */
+    case newDevice
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RecoveryStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryStatus: FfiConverterRustBuffer {
+    typealias SwiftType = RecoveryStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .scored
+        
+        case 2: return .coldStart
+        
+        case 3: return .missingMetrics
+        
+        case 4: return .newDevice
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RecoveryStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .scored:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .coldStart:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .missingMetrics:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .newDevice:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryStatus_lift(_ buf: RustBuffer) throws -> RecoveryStatus {
+    return try FfiConverterTypeRecoveryStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryStatus_lower(_ value: RecoveryStatus) -> RustBuffer {
+    return FfiConverterTypeRecoveryStatus.lower(value)
 }
 
 
@@ -3352,6 +6713,111 @@ public func FfiConverterTypeSleepBasis_lower(_ value: SleepBasis) -> RustBuffer 
 
 
 /**
+ * Why a module is suggested now.
+ */
+
+public enum SuggestionKind: Equatable, Hashable {
+    
+    /**
+     * Recovery has been red several mornings running.
+     */
+    case persistentRedRecovery
+    /**
+     * Several very sleepy check-ins this week.
+     */
+    case repeatedHighSleepiness
+    /**
+     * A first block of nights starts soon.
+     */
+    case firstNightsAhead
+    /**
+     * A block of nights has just ended.
+     */
+    case nightsJustEnded
+    /**
+     * The next module in the course.
+     */
+    case nextInCourse
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SuggestionKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSuggestionKind: FfiConverterRustBuffer {
+    typealias SwiftType = SuggestionKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SuggestionKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .persistentRedRecovery
+        
+        case 2: return .repeatedHighSleepiness
+        
+        case 3: return .firstNightsAhead
+        
+        case 4: return .nightsJustEnded
+        
+        case 5: return .nextInCourse
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SuggestionKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .persistentRedRecovery:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .repeatedHighSleepiness:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .firstNightsAhead:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .nightsJustEnded:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .nextInCourse:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSuggestionKind_lift(_ buf: RustBuffer) throws -> SuggestionKind {
+    return try FfiConverterTypeSuggestionKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSuggestionKind_lower(_ value: SuggestionKind) -> RustBuffer {
+    return FfiConverterTypeSuggestionKind.lower(value)
+}
+
+
+
+/**
  * How a sync ended.
  */
 
@@ -3536,6 +7002,257 @@ public func FfiConverterTypeTransportError_lower(_ value: TransportError) -> Rus
 }
 
 
+/**
+ * A health-data format the library reads (`docs/wearables.md` shows each).
+ */
+
+public enum WearableFormat: Equatable, Hashable {
+    
+    /**
+     * A JSON array of HealthKit samples: sleep analysis, HRV SDNN, resting
+     * and minute heart rate.
+     */
+    case healthKitJson
+    /**
+     * A JSON array of Health Connect records: `SleepSessionRecord`,
+     * `HeartRateVariabilityRmssdRecord`, `RestingHeartRateRecord`,
+     * `HeartRateRecord`.
+     */
+    case healthConnectJson
+    /**
+     * Open mHealth `sleep-episode` and `heart-rate` data points.
+     */
+    case openMHealthJson
+    /**
+     * Apple Health's `export.xml` (read as a stream).
+     */
+    case appleExportXml
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WearableFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWearableFormat: FfiConverterRustBuffer {
+    typealias SwiftType = WearableFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WearableFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .healthKitJson
+        
+        case 2: return .healthConnectJson
+        
+        case 3: return .openMHealthJson
+        
+        case 4: return .appleExportXml
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WearableFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .healthKitJson:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .healthConnectJson:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .openMHealthJson:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .appleExportXml:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWearableFormat_lift(_ buf: RustBuffer) throws -> WearableFormat {
+    return try FfiConverterTypeWearableFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWearableFormat_lower(_ value: WearableFormat) -> RustBuffer {
+    return FfiConverterTypeWearableFormat.lower(value)
+}
+
+
+
+
+
+/**
+ * The app's HTTP stack for the API's JSON endpoints (Swift URLSession,
+ * Kotlin OkHttp, Python urllib). `request` must send `method` (`GET` or
+ * `POST`) to the server's base URL followed by `path` (e.g.
+ * `/v1/support/directory`), with the officer's bearer token, and `body`
+ * (JSON, `Content-Type: application/json`) when there is one; and return
+ * the status and body whatever the status. Throw
+ * [`TransportError::Unreachable`] only when no HTTP answer came back.
+ * Called on the thread that called the coach, without the store locked.
+ */
+public protocol ApiTransport: AnyObject, Sendable {
+    
+    /**
+     * Sends one request and returns the server's answer.
+     */
+    func request(method: String, path: String, body: String?) throws  -> HttpResponse
+    
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceApiTransport {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceApiTransport = UniffiVTableCallbackInterfaceApiTransport(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterCallbackInterfaceApiTransport.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ApiTransport: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterCallbackInterfaceApiTransport.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ApiTransport: handle missing in uniffiClone")
+            }
+        },
+        request: { (
+            uniffiHandle: UInt64,
+            method: RustBuffer,
+            path: RustBuffer,
+            body: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> HttpResponse in
+                guard let uniffiObj = try? FfiConverterCallbackInterfaceApiTransport.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.request(
+                     method: try FfiConverterString.lift(method),
+                     path: try FfiConverterString.lift(path),
+                     body: try FfiConverterOptionString.lift(body)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeHttpResponse_lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeTransportError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceApiTransport> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceApiTransport>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitApiTransport() {
+    uniffi_fatigue_coach_fn_init_callback_vtable_apitransport(UniffiCallbackInterfaceApiTransport.vtablePtr)
+}
+
+// FfiConverter protocol for callback interfaces
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterCallbackInterfaceApiTransport {
+    fileprivate static let handleMap = UniffiHandleMap<ApiTransport>()
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+extension FfiConverterCallbackInterfaceApiTransport : FfiConverter {
+    typealias SwiftType = ApiTransport
+    typealias FfiType = UInt64
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lift(_ handle: UInt64) throws -> SwiftType {
+        try handleMap.get(handle: handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lower(_ v: SwiftType) -> UInt64 {
+        return handleMap.insert(obj: v)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func write(_ v: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(v))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceApiTransport_lift(_ handle: UInt64) throws -> ApiTransport {
+    return try FfiConverterCallbackInterfaceApiTransport.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceApiTransport_lower(_ v: ApiTransport) -> UInt64 {
+    return FfiConverterCallbackInterfaceApiTransport.lower(v)
+}
+
+
 
 
 /**
@@ -3689,6 +7406,102 @@ public func FfiConverterCallbackInterfaceSyncTransport_lower(_ v: SyncTransport)
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt8: FfiConverterRustBuffer {
+    typealias SwiftType = UInt8?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt8.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt8.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeModuleSuggestion: FfiConverterRustBuffer {
+    typealias SwiftType = ModuleSuggestion?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeModuleSuggestion.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeModuleSuggestion.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSyncPayload: FfiConverterRustBuffer {
     typealias SwiftType = SyncPayload?
 
@@ -3713,6 +7526,103 @@ fileprivate struct FfiConverterOptionTypeSyncPayload: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeWearableData: FfiConverterRustBuffer {
+    typealias SwiftType = WearableData?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeWearableData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeWearableData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeWearableImportReport: FfiConverterRustBuffer {
+    typealias SwiftType = WearableImportReport?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeWearableImportReport.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeWearableImportReport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRecoveryBand: FfiConverterRustBuffer {
+    typealias SwiftType = RecoveryBand?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRecoveryBand.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRecoveryBand.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -3730,6 +7640,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAnswerFeedback: FfiConverterRustBuffer {
+    typealias SwiftType = [AnswerFeedback]
+
+    public static func write(_ value: [AnswerFeedback], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAnswerFeedback.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AnswerFeedback] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AnswerFeedback]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAnswerFeedback.read(from: &buf))
         }
         return seq
     }
@@ -3763,6 +7698,106 @@ fileprivate struct FfiConverterSequenceTypeCoachingMessage: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeCourse: FfiConverterRustBuffer {
+    typealias SwiftType = [Course]
+
+    public static func write(_ value: [Course], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCourse.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Course] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Course]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCourse.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeLearningQuestion: FfiConverterRustBuffer {
+    typealias SwiftType = [LearningQuestion]
+
+    public static func write(_ value: [LearningQuestion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLearningQuestion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LearningQuestion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LearningQuestion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLearningQuestion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeModuleSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [ModuleSummary]
+
+    public static func write(_ value: [ModuleSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeModuleSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ModuleSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ModuleSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeModuleSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePeerSupporter: FfiConverterRustBuffer {
+    typealias SwiftType = [PeerSupporter]
+
+    public static func write(_ value: [PeerSupporter], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePeerSupporter.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PeerSupporter] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PeerSupporter]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePeerSupporter.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeReading: FfiConverterRustBuffer {
     typealias SwiftType = [Reading]
 
@@ -3788,6 +7823,31 @@ fileprivate struct FfiConverterSequenceTypeReading: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRecoveryComponent: FfiConverterRustBuffer {
+    typealias SwiftType = [RecoveryComponent]
+
+    public static func write(_ value: [RecoveryComponent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecoveryComponent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RecoveryComponent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RecoveryComponent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecoveryComponent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer {
     typealias SwiftType = [RejectedItem]
 
@@ -3805,6 +7865,31 @@ fileprivate struct FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRejectedItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRejectionCount: FfiConverterRustBuffer {
+    typealias SwiftType = [RejectionCount]
+
+    public static func write(_ value: [RejectionCount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRejectionCount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RejectionCount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RejectionCount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRejectionCount.read(from: &buf))
         }
         return seq
     }
@@ -3909,6 +7994,81 @@ fileprivate struct FfiConverterSequenceTypeSleepEpisode: FfiConverterRustBuffer 
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSupportCallback: FfiConverterRustBuffer {
+    typealias SwiftType = [SupportCallback]
+
+    public static func write(_ value: [SupportCallback], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSupportCallback.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SupportCallback] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SupportCallback]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSupportCallback.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSupportService: FfiConverterRustBuffer {
+    typealias SwiftType = [SupportService]
+
+    public static func write(_ value: [SupportService], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSupportService.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SupportService] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SupportService]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSupportService.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRecoveryReason: FfiConverterRustBuffer {
+    typealias SwiftType = [RecoveryReason]
+
+    public static func write(_ value: [RecoveryReason], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecoveryReason.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RecoveryReason] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RecoveryReason]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecoveryReason.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * Version of the library.
  */
@@ -3941,10 +8101,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_acknowledge_sync() != 30065) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_answer_self_check() != 4830) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_callbacks() != 457) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_cancel_callback() != 50987) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_coaching_messages() != 13440) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_consent() != 45673) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_enrol_device() != 45535) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_erase_all() != 33039) {
@@ -3954,6 +8126,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 34409) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_apple_health_export() != 57643) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_hrv() != 30969) {
@@ -3971,7 +8146,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_sleep() != 1941) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_wearable_data() != 59041) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_learning_courses() != 43959) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_learning_module() != 15851) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_learning_summary() != 10383) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_mark_coaching_shown() != 25416) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_recovery() != 55094) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_update() != 52963) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_queue_status() != 2247) {
@@ -3983,10 +8176,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_record_learning_progress() != 25031) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_refresh_callbacks() != 41082) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_request_callback() != 35051) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_schema_version() != 27285) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_consent() != 9535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_regularity() != 63723) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_start_module() != 31855) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_suggest_module() != 18711) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_support_directory() != 45994) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sync() != 56218) {
@@ -4001,10 +8212,14 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_constructor_fatiguecoach_open() != 952) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_apitransport_request() != 11101) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_synctransport_post_batch() != 18547) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitApiTransport()
     uniffiCallbackInitSyncTransport()
     return InitializationResult.ok
 }()

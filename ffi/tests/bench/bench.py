@@ -3,13 +3,19 @@
 Run: scripts/mobile/bench-bindings.sh (builds release, generates the
 bindings, runs this and the Kotlin twin). Not part of CI; never asserts.
 
-The morning update is what the app does once each morning: import last
-night's sleep and the morning's HRV and resting heart rate, forecast the
-next 48 hours of shifts, get the coaching messages, and read the sync
-queue. The store holds 60 days of history and a 4-on-4-off roster.
+Two stores hold the same 60 nights and a 4-on-4-off roster of 10-hour day
+shifts; each then runs 40 mornings:
+- "separate calls" (the workload of the first measurement): import last
+  night's sleep, HRV and resting HR with the plain imports, forecast the
+  next 48 hours, select coaching, read the queue: three commits and two
+  roster assessments;
+- "morning_update": one call given last night's HealthKit hand-off (sleep,
+  HRV SDNN, resting HR): import, recovery score, queued daily summary,
+  forecast, coaching and queue, from one roster assessment and one commit.
 """
 
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -22,6 +28,7 @@ import fatigue_coach as fc  # noqa: E402
 UTC = dt.timezone.utc
 START = dt.datetime(2025, 1, 1, tzinfo=UTC)
 DAYS = 60
+MORNINGS = 40
 
 
 def roster():
@@ -39,12 +46,46 @@ def night(day):
     return fc.SleepEpisode(start=s, end=s + dt.timedelta(hours=7, minutes=30))
 
 
+def healthkit(day):
+    """Night `day` as HealthKit hands it over: sleep, an SDNN reading, resting HR."""
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    s = START + dt.timedelta(days=day, hours=23)
+    e = s + dt.timedelta(hours=7, minutes=30)
+    src = {"sourceBundle": "com.apple.health.watch", "device": "Apple Watch"}
+    t = s + dt.timedelta(hours=3)
+    return json.dumps([
+        {"type": "HKCategoryTypeIdentifierSleepAnalysis", "value": 3, "startDate": s.strftime(fmt),
+         "endDate": e.strftime(fmt), "timeZone": "Europe/London", **src},
+        {"type": "HKQuantityTypeIdentifierHeartRateVariabilitySDNN", "value": 45.0 + day % 7,
+         "unit": "ms", "startDate": t.strftime(fmt), "endDate": t.strftime(fmt), **src},
+        {"type": "HKQuantityTypeIdentifierRestingHeartRate", "value": 55.0 + day % 3,
+         "unit": "count/min", "startDate": e.strftime(fmt), "endDate": e.strftime(fmt), **src},
+    ]).encode()
+
+
+def coach():
+    c = fc.FatigueCoach.open(os.path.join(tempfile.mkdtemp(), "bench.db"), "Europe/London")
+    c.set_consent(fc.ConsentLevel.CHECK_INS)
+    c.import_roster(roster(), START)
+    return c
+
+
+def morning(day):
+    return START + dt.timedelta(days=day + 1, hours=7, minutes=45)
+
+
+def report(name, samples):
+    samples.sort()
+    print(f"python: {name} median {statistics.median(samples) * 1e3:.2f} ms, "
+          f"p90 {samples[int(len(samples) * 0.9)] * 1e3:.2f} ms over {len(samples)} mornings")
+
+
 def main():
-    path = os.path.join(tempfile.mkdtemp(), "bench.db")
-    coach = fc.FatigueCoach.open(path, "Europe/London")
-    coach.set_consent(fc.ConsentLevel.CHECK_INS)
-    coach.import_roster(roster(), START)
-    coach.import_sleep([night(d) for d in range(DAYS)], START)
+    separate = coach()
+    separate.import_sleep([night(d) for d in range(DAYS)], START)
+    single = coach()
+    for d in range(DAYS):
+        single.import_wearable_data(fc.WearableFormat.HEALTH_KIT_JSON, healthkit(d), morning(d))
 
     n = 20000
     t0 = time.perf_counter()
@@ -53,25 +94,28 @@ def main():
     per_call = (time.perf_counter() - t0) / n
     t0 = time.perf_counter()
     for _ in range(n // 10):
-        coach.queue_status()
+        separate.queue_status()
     per_read = (time.perf_counter() - t0) / (n // 10)
-
-    samples = []
-    for day in range(DAYS, DAYS + 40):
-        now = START + dt.timedelta(days=day + 1, hours=7, minutes=45)
-        t0 = time.perf_counter()
-        coach.import_sleep([night(day)], now)
-        coach.import_hrv([fc.Reading(at=now, value=48.0)], now)
-        coach.import_resting_heart_rate([fc.Reading(at=now, value=56.0)], now)
-        coach.forecast(now, 48)
-        coach.coaching_messages(now)
-        coach.queue_status()
-        samples.append(time.perf_counter() - t0)
-    samples.sort()
     print(f"python: trivial call (library_version) {per_call * 1e6:.2f} us/call")
     print(f"python: store read (queue_status) {per_read * 1e6:.1f} us/call")
-    print(f"python: morning update median {statistics.median(samples) * 1e3:.2f} ms, "
-          f"p90 {samples[int(len(samples) * 0.9)] * 1e3:.2f} ms over {len(samples)} mornings")
+
+    old, new = [], []
+    for day in range(DAYS, DAYS + MORNINGS):
+        now = morning(day)
+        t0 = time.perf_counter()
+        separate.import_sleep([night(day)], now)
+        separate.import_hrv([fc.Reading(at=now, value=48.0)], now)
+        separate.import_resting_heart_rate([fc.Reading(at=now, value=56.0)], now)
+        separate.forecast(now, 48)
+        separate.coaching_messages(now)
+        separate.queue_status()
+        old.append(time.perf_counter() - t0)
+        data = fc.WearableData(format=fc.WearableFormat.HEALTH_KIT_JSON, data=healthkit(day))
+        t0 = time.perf_counter()
+        single.morning_update(now, data, 48)
+        new.append(time.perf_counter() - t0)
+    report("morning, separate calls", old)
+    report("morning_update", new)
 
 
 if __name__ == "__main__":

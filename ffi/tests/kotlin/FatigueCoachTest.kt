@@ -9,19 +9,27 @@ import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Assert.fail
 import org.junit.Test
+import uniffi.fatigue_coach.ApiTransport
+import uniffi.fatigue_coach.CallbackRequest
+import uniffi.fatigue_coach.CallbackStatus
 import uniffi.fatigue_coach.CheckIn
 import uniffi.fatigue_coach.CheckInContext
 import uniffi.fatigue_coach.CheckInScale
 import uniffi.fatigue_coach.CoachException
 import uniffi.fatigue_coach.ConsentLevel
+import uniffi.fatigue_coach.ContactMethod
 import uniffi.fatigue_coach.FatigueCoach
 import uniffi.fatigue_coach.HttpResponse
+import uniffi.fatigue_coach.RecoveryReason
+import uniffi.fatigue_coach.RecoveryStatus
 import uniffi.fatigue_coach.ShiftInput
 import uniffi.fatigue_coach.ShiftType
 import uniffi.fatigue_coach.SleepEpisode
 import uniffi.fatigue_coach.SyncStatus
+import uniffi.fatigue_coach.SuggestionKind
 import uniffi.fatigue_coach.SyncTransport
 import uniffi.fatigue_coach.TransportException
+import uniffi.fatigue_coach.WearableFormat
 
 class FatigueCoachTest {
     private val now: Instant = Instant.parse("2025-03-10T08:00:00Z")
@@ -39,7 +47,7 @@ class FatigueCoachTest {
     @Test
     fun opensImportsAndForecasts() {
         open().use { coach ->
-            assertEquals(2u, coach.schemaVersion())
+            assertEquals(3u, coach.schemaVersion())
             val summary = coach.importSleep((1..9).map { night(it) }, now)
             assertEquals(9u, summary.accepted)
             val reversed = SleepEpisode(now, now.minusSeconds(60))
@@ -102,6 +110,89 @@ class FatigueCoachTest {
             assertEquals(2u, second.recordsStored)
             assertEquals(1, transport.keys.toSet().size)
             assertEquals(2uL, coach.queueStatus().sent)
+        }
+    }
+
+    private fun healthKitNight(day: Int): String {
+        val start = "2025-03-%02dT23:00:00Z".format(day)
+        val end = "2025-03-%02dT06:30:00Z".format(day + 1)
+        return "{\"type\":\"HKCategoryTypeIdentifierSleepAnalysis\",\"value\":3,\"startDate\":\"$start\"," +
+            "\"endDate\":\"$end\",\"sourceBundle\":\"watch\",\"timeZone\":\"Europe/London\"}"
+    }
+
+    @Test
+    fun importsHealthKitAndScoresTheMorning() {
+        open().use { coach ->
+            val json = "[" + (1..9).joinToString(",") { healthKitNight(it) } + ",{\"type\":\"HKQuantityTypeIdentifierHeartRateVariabilitySDNN\",\"value\":5000,\"unit\":\"ms\",\"startDate\":\"2025-03-09T02:00:00Z\",\"endDate\":\"2025-03-09T02:01:00Z\",\"sourceBundle\":\"watch\"}]"
+            val report = coach.importWearableData(WearableFormat.HEALTH_KIT_JSON, json.toByteArray(), now)
+            assertEquals(9u, report.sleepEpisodes)
+            assertEquals("out_of_range", report.rejectedByReason[0].reason)
+            val morning = coach.morningRecovery(now)
+            assertEquals("2025-03-10", morning.localDate)
+            assertTrue(morning.status == RecoveryStatus.MISSING_METRICS)
+            assertTrue(morning.score!!.toInt() in 0..100)
+            assertTrue(morning.reasons.any { it is RecoveryReason.Missing })
+            val update = coach.morningUpdate(now, null, 48u)
+            assertEquals(morning, update.recovery)
+            assertEquals(null, update.wearableImport)
+            try {
+                coach.importWearableData(WearableFormat.HEALTH_KIT_JSON, "[{".toByteArray(), now)
+                fail("expected InvalidInput")
+            } catch (e: CoachException.InvalidInput) {
+                assertTrue(e.detail.contains("line"))
+            }
+        }
+    }
+
+    @Test
+    fun servesTheOfficerLearningTrack() {
+        open().use { coach ->
+            val module = coach.learningModule(coach.learningCourses()[0].modules[0].id)
+            assertTrue(module.questions.isNotEmpty())
+            val result = coach.answerSelfCheck(module.id, module.questions.map { 0u }, now)
+            assertEquals(module.questions.size.toUInt(), result.total)
+            assertEquals(1u, coach.learningSummary().attempts)
+            assertEquals(SuggestionKind.NEXT_IN_COURSE, coach.suggestModule(now)!!.kind)
+            try {
+                coach.learningModule("supervisor.frm-basics")
+                fail("expected InvalidInput")
+            } catch (e: CoachException.InvalidInput) {
+            }
+        }
+    }
+
+    /** The API endpoints, as an app would reach them on OkHttp. */
+    private class FakeApi : ApiTransport {
+        val paths = mutableListOf<String>()
+
+        override fun request(method: String, path: String, body: String?): HttpResponse {
+            paths.add("$method $path")
+            if (path == "/v1/support/directory") {
+                return HttpResponse(200u, "{\"supporters\":[],\"services\":[{\"kind\":\"crisis_line\",\"name\":\"Samaritans\",\"contact\":\"116 123\",\"hours\":\"24h\",\"when_to_use\":\"any time\",\"force_specific\":false}]}")
+            }
+            return HttpResponse(
+                201u,
+                body!!.dropLast(1) + ",\"id\":\"0000-1\",\"status\":\"open\",\"created_at\":\"2025-03-10T08:00:00Z\"}",
+            )
+        }
+    }
+
+    @Test
+    fun requestsACallBackThroughAKotlinTransport() {
+        open().use { coach ->
+            val api = FakeApi()
+            assertEquals("Samaritans", coach.supportDirectory(api).crisisLines[0].name)
+            val request = CallbackRequest(null, ContactMethod.APP, null, now.plusSeconds(3600), now.plusSeconds(7200))
+            val made = coach.requestCallback(api, request, now)
+            assertEquals(CallbackStatus.OPEN, made.status)
+            assertEquals(listOf("GET /v1/support/directory", "POST /v1/support/callbacks"), api.paths)
+            assertEquals(1, coach.callbacks().size)
+            try {
+                coach.requestCallback(api, CallbackRequest(null, ContactMethod.PHONE, null, now.plusSeconds(60), now.plusSeconds(120)), now)
+                fail("expected InvalidInput")
+            } catch (e: CoachException.InvalidInput) {
+                assertTrue(e.detail.contains("contact_detail"))
+            }
         }
     }
 }

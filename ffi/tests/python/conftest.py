@@ -4,6 +4,7 @@ FATIGUE_COACH_BINDINGS)."""
 
 import os
 import sys
+import threading
 
 import pytest
 
@@ -14,3 +15,26 @@ if not _BINDINGS:
         "(run scripts/ci/40-bindings.sh)"
     )
 sys.path.insert(0, _BINDINGS)
+
+
+@pytest.fixture
+def in_threads():
+    """Runs `work(k)` for k in 0..n on n threads at once; returns what they raised."""
+
+    def run(work, n=6):
+        errors = []
+
+        def guarded(k):
+            try:
+                work(k)
+            except Exception as e:  # noqa: BLE001 - returned to the test to assert on
+                errors.append(e)
+
+        threads = [threading.Thread(target=guarded, args=(k,)) for k in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return errors
+
+    return run

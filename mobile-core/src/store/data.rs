@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use models::sync::round_to_quarter_hour;
 use models::sync::{CheckInContext, CheckInRecord, CheckInScale, LearningProgress, SyncRecord};
 use models::{Shift, SleepPeriod, ValidationError};
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::{Store, StoreError, instant, queue, secs};
@@ -80,11 +80,9 @@ impl Store {
         kind: &'static str,
         items: &[T],
         now: DateTime<Utc>,
-        mut each: impl FnMut(&Transaction<'_>, &T, i64) -> Result<Outcome, StoreError>,
+        mut each: impl FnMut(&Connection, &T, i64) -> Result<Outcome, StoreError>,
     ) -> Result<ImportReport, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx| {
         tx.execute(
             "INSERT INTO imports (kind, at_s, accepted, duplicates, rejected) VALUES (?1, ?2, 0, 0, 0)",
             params![kind, secs(now)],
@@ -92,7 +90,7 @@ impl Store {
         let import_id = tx.last_insert_rowid();
         let mut report = ImportReport::default();
         for (index, item) in items.iter().enumerate() {
-            match each(&tx, item, import_id)? {
+            match each(tx, item, import_id)? {
                 Outcome::Stored => report.accepted += 1,
                 Outcome::Duplicate => report.duplicates += 1,
                 Outcome::Rejected(reason) => report.rejected.push(Rejection { index, reason }),
@@ -107,8 +105,8 @@ impl Store {
                 report.rejected.len() as i64
             ],
         )?;
-        tx.commit()?;
         Ok(report)
+        })
     }
 
     /// Imports sleep episodes `(start, end)` (e.g. HealthKit sleep analysis
@@ -423,12 +421,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO learning_progress (module_id, completed, updated_at_s) VALUES (?1, ?2, ?3)
-             ON CONFLICT (module_id) DO UPDATE SET completed = excluded.completed, updated_at_s = excluded.updated_at_s",
-            params![module_id, completed, secs(at)],
-        )?;
-        queue::enqueue(&tx, &record, at)?;
+        super::morning::put_learning_record(&tx, &record, at)?;
         tx.commit()?;
         Ok(())
     }

@@ -11,6 +11,7 @@ use super::{Store, StoreError, instant};
 /// `export_covers_every_table` test fails otherwise.
 pub const DATA_TABLES: &[&str] = &[
     "sleep_episodes",
+    "wearable_samples",
     "hrv_readings",
     "resting_hr",
     "imports",
@@ -19,6 +20,9 @@ pub const DATA_TABLES: &[&str] = &[
     "calibration",
     "coaching_history",
     "learning_progress",
+    "learning_state",
+    "recovery_scores",
+    "support_callbacks",
     "sync_queue",
     "sync_batches",
     "settings",
@@ -81,7 +85,10 @@ fn cell(column: &str, value: ValueRef<'_>) -> Result<Value, StoreError> {
         ValueRef::Real(f) => f.into(),
         ValueRef::Text(t) => {
             let text = String::from_utf8_lossy(t).into_owned();
-            if matches!(column, "payload" | "body") {
+            if matches!(
+                column,
+                "payload" | "body" | "sample" | "episode" | "score" | "progress"
+            ) {
                 serde_json::from_str(&text)?
             } else {
                 Value::String(text)

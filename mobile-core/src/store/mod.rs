@@ -25,8 +25,11 @@
 mod data;
 mod error;
 mod export;
+mod morning;
 mod queue;
 pub mod schema;
+mod support;
+mod wearable;
 
 use std::path::Path;
 
@@ -38,7 +41,10 @@ pub use data::{
     CheckIn, HRV_RMSSD_MS_RANGE, ImportReport, Metric, RESTING_HR_BPM_RANGE, Rejection,
 };
 pub use error::StoreError;
+pub use morning::daily_summary;
 pub use queue::{InFlightBatch, QueueCounts, RecordState};
+pub use support::StoredCallback;
+pub use wearable::{APP_SOURCE, SampleImport};
 
 /// What the officer has agreed to share with their force. Each level
 /// includes the ones before it; nothing outside the level is ever queued.
@@ -90,6 +96,8 @@ impl ConsentLevel {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// True while [`Store::batch`] holds a transaction its steps join.
+    in_batch: bool,
 }
 
 const SETTING_CONSENT: &str = "consent";
@@ -123,7 +131,78 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            in_batch: false,
+        })
+    }
+
+    /// Runs `steps` as one transaction: the writes that support it
+    /// ([`Store::store_wearable_samples`], [`Store::record_morning`] and the
+    /// plain imports) join it instead of committing on their own, so a
+    /// morning's import, score and queued summary cost one commit and land
+    /// together or not at all. An error from `steps` rolls everything back.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] when the transaction cannot start or commit,
+    /// or whatever `steps` returns.
+    pub fn batch<T, E: From<StoreError>>(
+        &mut self,
+        steps: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.recover().map_err(E::from)?;
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| E::from(e.into()))?;
+        self.in_batch = true;
+        let out = steps(self);
+        self.in_batch = false;
+        match out {
+            Ok(v) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(E::from(e.into()))
+                }
+            },
+            Err(e) => {
+                self.conn
+                    .execute_batch("ROLLBACK")
+                    .map_err(|e| E::from(e.into()))?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Rolls back a transaction left open by a step that panicked inside
+    /// [`Store::batch`], so the next call starts clean. Called by
+    /// [`crate::sync_client::lock`] when it takes over a poisoned lock.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] when the rollback fails.
+    pub fn recover(&mut self) -> Result<(), StoreError> {
+        self.in_batch = false;
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
+    /// Runs one write: in its own immediate transaction, or inside the
+    /// caller's [`Store::batch`].
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.in_batch {
+            return f(&self.conn);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// The file's schema version.
@@ -187,6 +266,25 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         put_setting(&self.conn, SETTING_DEVICE_ID, &id)?;
         Ok(id)
+    }
+
+    /// Takes the device id the server issued at enrolment (the server
+    /// refuses batches from any other id). An unacknowledged batch built
+    /// under the old id is abandoned, in the same transaction, and its
+    /// records queued again.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for an id that is not 1–64 letters, digits,
+    /// `-`, `_` or `.`; [`StoreError::Sqlite`] on a write failure.
+    pub fn set_device_id(&mut self, device_id: &str) -> Result<(), StoreError> {
+        models::sync::check_identifier("device_id", device_id)?;
+        self.write(|tx| {
+            if get_setting(tx, SETTING_DEVICE_ID)?.as_deref() != Some(device_id) {
+                put_setting(tx, SETTING_DEVICE_ID, device_id)?;
+                queue::abandon_in_flight(tx)?;
+            }
+            Ok(())
+        })
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {

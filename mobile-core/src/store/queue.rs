@@ -51,6 +51,16 @@ pub struct QueueCounts {
     pub rejected: u64,
 }
 
+/// The record's key in the queue's `local_date` column: its local date, and
+/// for learning progress also its module (the server keys those by person,
+/// local date and module, so two modules on one day are two records).
+pub(super) fn queue_key(record: &SyncRecord) -> String {
+    match record {
+        SyncRecord::LearningProgress(l) => format!("{}/{}", l.local_date, l.module_id),
+        _ => record.local_date().to_string(),
+    }
+}
+
 fn consent(conn: &Connection) -> Result<ConsentLevel, StoreError> {
     Ok(get_setting(conn, SETTING_CONSENT)?
         .as_deref()
@@ -78,12 +88,23 @@ pub(super) fn enqueue(
          WHERE sync_queue.payload <> excluded.payload",
         params![
             record.kind(),
-            record.local_date().to_string(),
+            queue_key(record),
             serde_json::to_string(record)?,
             secs(now)
         ],
     )?;
     Ok(true)
+}
+
+/// Abandons the unacknowledged batch, if any: its records go back to the
+/// queue for a new batch (with a new key, sequence and device id).
+pub(super) fn abandon_in_flight(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE sync_queue SET batch_key = NULL WHERE batch_key IS NOT NULL",
+        [],
+    )?;
+    conn.execute("DELETE FROM sync_batches", [])?;
+    Ok(())
 }
 
 /// Drops unsent records `level` no longer covers and abandons an
@@ -223,7 +244,7 @@ impl Store {
         for r in records {
             tx.execute(
                 "UPDATE sync_queue SET batch_key = ?1 WHERE kind = ?2 AND local_date = ?3 AND state = 'pending'",
-                params![batch.idempotency_key, r.kind(), r.local_date().to_string()],
+                params![batch.idempotency_key, r.kind(), queue_key(r)],
             )?;
         }
         put_setting(&tx, SETTING_LAST_SEQUENCE, &batch.sequence.to_string())?;
@@ -272,12 +293,7 @@ impl Store {
             tx.execute(
                 "UPDATE sync_queue SET state = ?1, batch_key = NULL
                  WHERE kind = ?2 AND local_date = ?3 AND batch_key = ?4",
-                params![
-                    state,
-                    record.kind(),
-                    record.local_date().to_string(),
-                    idempotency_key
-                ],
+                params![state, record.kind(), queue_key(record), idempotency_key],
             )?;
         }
         // Records the ack did not mention go back to the queue for a new batch.
@@ -319,7 +335,9 @@ impl Store {
         Ok(counts)
     }
 
-    /// The state of the queued record with natural key (`kind`, `local_date`).
+    /// The state of the queued record with natural key (`kind`, `local_date`)
+    /// (for learning progress the date alone does not name a record: see
+    /// [`Store::learning_record_state`]).
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] on a read failure.
@@ -328,11 +346,19 @@ impl Store {
         kind: &str,
         local_date: chrono::NaiveDate,
     ) -> Result<Option<RecordState>, StoreError> {
+        self.record_state_by_key(kind, &local_date.to_string())
+    }
+
+    fn record_state_by_key(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<RecordState>, StoreError> {
         let state: Option<String> = self
             .conn
             .query_row(
                 "SELECT state FROM sync_queue WHERE kind = ?1 AND local_date = ?2",
-                params![kind, local_date.to_string()],
+                params![kind, key],
                 |r| r.get(0),
             )
             .optional()?;
@@ -341,5 +367,18 @@ impl Store {
             "sent" => RecordState::Sent,
             _ => RecordState::Rejected,
         }))
+    }
+
+    /// The state of the queued learning-progress record of `module_id` on
+    /// `local_date`.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure.
+    pub fn learning_record_state(
+        &self,
+        module_id: &str,
+        local_date: chrono::NaiveDate,
+    ) -> Result<Option<RecordState>, StoreError> {
+        self.record_state_by_key("learning_progress", &format!("{local_date}/{module_id}"))
     }
 }

@@ -96,6 +96,48 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at_s INTEGER NOT NULL
     ) STRICT;
     ",
+    // 3: wearable samples and the episodes built from them, morning recovery
+    // scores, the learning state, and the officer's peer-support call-backs.
+    "
+    -- Sleep-stage, HRV and resting-HR samples as the wearable parsers read
+    -- them (JSON of mobile_core::wearables::Sample); the JSON is the
+    -- identity, so a re-import stores nothing twice.
+    CREATE TABLE wearable_samples (
+        id        INTEGER PRIMARY KEY,
+        kind      TEXT NOT NULL CHECK (kind IN ('sleep', 'hrv', 'resting_hr')),
+        start_s   INTEGER NOT NULL,
+        end_s     INTEGER NOT NULL,
+        sample    TEXT NOT NULL UNIQUE,
+        import_id INTEGER NOT NULL REFERENCES imports(id)
+    ) STRICT;
+    CREATE INDEX wearable_samples_by_time ON wearable_samples (kind, start_s);
+    -- The episode built from wearable samples (JSON of
+    -- wearables::episodes::SleepEpisode); NULL for an episode the app gave.
+    ALTER TABLE sleep_episodes ADD COLUMN episode TEXT;
+    CREATE TABLE recovery_scores (
+        local_date   TEXT PRIMARY KEY,
+        band         TEXT,
+        score        TEXT NOT NULL,
+        updated_at_s INTEGER NOT NULL
+    ) STRICT;
+    -- education::Progress as JSON: one row.
+    CREATE TABLE learning_state (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        progress TEXT NOT NULL
+    ) STRICT;
+    -- Only what the officer typed and the server's answer: no name, no
+    -- staff number. Erased with everything else.
+    CREATE TABLE support_callbacks (
+        id             TEXT PRIMARY KEY,
+        supporter_id   TEXT,
+        contact_method TEXT NOT NULL,
+        contact_detail TEXT,
+        window_start_s INTEGER NOT NULL,
+        window_end_s   INTEGER NOT NULL,
+        status         TEXT NOT NULL,
+        created_at_s   INTEGER NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -135,12 +135,8 @@ pub enum SyncStatus {
 pub struct SyncReport {
     /// Batches the server acknowledged.
     pub batches_acknowledged: u32,
-    /// Records stored (new or changed) on the server.
-    pub records_stored: u32,
-    /// Records the server already held unchanged.
-    pub records_unchanged: u32,
-    /// Records refused (by the server, per record or as a whole batch).
-    pub records_rejected: u32,
+    /// The records' outcomes over those batches (and batches refused whole).
+    pub records: AckCounts,
     /// How the call ended.
     pub status: SyncStatus,
 }
@@ -195,15 +191,23 @@ pub fn next_batch(
     Ok(Some(saved))
 }
 
-/// Counts of one acknowledgement's outcomes.
+/// Counts of records by the server's outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AckCounts {
-    /// Stored.
+    /// Stored (new or changed) on the server.
     pub stored: u32,
-    /// Unchanged.
+    /// Already held unchanged.
     pub unchanged: u32,
-    /// Rejected.
+    /// Refused (by the server, per record or as a whole batch).
     pub rejected: u32,
+}
+
+impl std::ops::AddAssign for AckCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.stored += other.stored;
+        self.unchanged += other.unchanged;
+        self.rejected += other.rejected;
+    }
 }
 
 /// Applies the server's acknowledgement (the `200` body) of the
@@ -242,9 +246,16 @@ pub fn acknowledge(store: &mut Store, ack_json: &str) -> Result<AckCounts, SyncE
 
 /// Locks the shared store. A thread that panicked while holding the lock
 /// cannot have left it inconsistent (every write is one transaction, rolled
-/// back when the guard's transaction drops), so a poisoned lock is taken over.
+/// back when the guard's transaction drops, or by [`Store::recover`] for a
+/// batch), so a poisoned lock is taken over.
 pub fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(PoisonError::into_inner)
+    store.lock().unwrap_or_else(|poisoned| {
+        let mut guard = PoisonError::into_inner(poisoned);
+        // A panic inside `Store::batch` can leave its transaction open; a
+        // failed rollback surfaces on the next write as a storage error.
+        let _ = guard.recover();
+        guard
+    })
 }
 
 /// Runs the protocol until the queue is empty, a failure defers it, or
@@ -263,9 +274,7 @@ pub fn sync(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport {
         batches_acknowledged: 0,
-        records_stored: 0,
-        records_unchanged: 0,
-        records_rejected: 0,
+        records: AckCounts::default(),
         status: SyncStatus::UpToDate,
     };
     for _ in 0..MAX_BATCHES_PER_CALL {
@@ -282,9 +291,7 @@ pub fn sync(
             Ok(HttpReply { status: 200, body }) => match acknowledge(&mut store, &body) {
                 Ok(c) => {
                     report.batches_acknowledged += 1;
-                    report.records_stored += c.stored;
-                    report.records_unchanged += c.unchanged;
-                    report.records_rejected += c.rejected;
+                    report.records += c;
                     continue;
                 }
                 Err(SyncError::AckMismatch) => false,
@@ -294,7 +301,7 @@ pub fn sync(
             Ok(HttpReply { status, .. })
                 if (400..500).contains(&status) && status != 408 && status != 429 =>
             {
-                report.records_rejected += refuse_batch(&mut store, &batch)?;
+                report.records.rejected += refuse_batch(&mut store, &batch)?;
                 continue;
             }
             Ok(_) | Err(TransportError::Unreachable) => false,

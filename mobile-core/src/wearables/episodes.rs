@@ -269,7 +269,14 @@ fn keep_one_source(cluster: Vec<SleepEpisode>, kept: &mut Vec<SleepEpisode>) -> 
     drop.len()
 }
 
-fn mark_main(mut episodes: Vec<SleepEpisode>) -> Vec<SleepEpisode> {
+/// Marks the longest episode of each local date as its main sleep and every
+/// other one as a nap (a first-seen tie stays main). Used by
+/// [`build_episodes`] and again by the store, which merges episodes built at
+/// different imports.
+pub fn mark_main(mut episodes: Vec<SleepEpisode>) -> Vec<SleepEpisode> {
+    for e in &mut episodes {
+        e.is_main = false;
+    }
     let mut main_of: BTreeMap<NaiveDate, usize> = BTreeMap::new();
     for (i, e) in episodes.iter().enumerate() {
         let best = main_of.entry(e.local_date).or_insert(i);

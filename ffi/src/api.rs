@@ -1,0 +1,137 @@
+//! The API's JSON endpoints through the app's HTTP stack: the transport
+//! the app implements, the mapping of answers to [`CoachError`], and
+//! enrolment (the device id the server issues, which every sync batch
+//! must carry).
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::CoachError;
+use crate::sync::{HttpResponse, TransportError};
+
+/// The app's HTTP stack for the API's JSON endpoints (Swift URLSession,
+/// Kotlin OkHttp, Python urllib). `request` must send `method` (`GET` or
+/// `POST`) to the server's base URL followed by `path` (e.g.
+/// `/v1/support/directory`), with the officer's bearer token, and `body`
+/// (JSON, `Content-Type: application/json`) when there is one; and return
+/// the status and body whatever the status. Throw
+/// [`TransportError::Unreachable`] only when no HTTP answer came back.
+/// Called on the thread that called the coach, without the store locked.
+#[uniffi::export(callback_interface)]
+pub trait ApiTransport: Send + Sync {
+    /// Sends one request and returns the server's answer.
+    fn request(
+        &self,
+        method: String,
+        path: String,
+        body: Option<String>,
+    ) -> Result<HttpResponse, TransportError>;
+}
+
+/// What enrolment returns. Keep the tokens in the platform's secure storage
+/// (iOS Keychain, Android Keystore), never in a file: the library does not
+/// store them.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Enrolment {
+    /// The bearer token for the API (minutes long).
+    pub access_token: String,
+    /// The token that gets a new access token (`POST /v1/auth/refresh`).
+    pub refresh_token: String,
+    /// The device id the server issued; the coach now puts it in every batch.
+    pub device_id: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct EnrolmentBody {
+    access_token: String,
+    refresh_token: String,
+    device_id: Option<String>,
+}
+
+/// `POST /v1/enrol` with a one-time code.
+pub(crate) fn enrol(
+    transport: &dyn ApiTransport,
+    force: &str,
+    code: &str,
+) -> Result<Enrolment, CoachError> {
+    if force.is_empty() || code.is_empty() {
+        return Err(CoachError::invalid("force and code are required"));
+    }
+    let body = json!({ "force": force, "code": code }).to_string();
+    let reply = send(transport, "POST", "/v1/enrol", Some(body))?;
+    if reply.status == 401 {
+        // Here the credentials are the code the officer typed.
+        return Err(CoachError::invalid(
+            "the enrolment code was not accepted (wrong, used or expired)",
+        ));
+    }
+    let answer = answer(reply)?;
+    let e: EnrolmentBody = serde_json::from_str(&answer).map_err(|_| unreadable())?;
+    Ok(Enrolment {
+        access_token: e.access_token,
+        refresh_token: e.refresh_token,
+        device_id: e.device_id.ok_or_else(unreadable)?,
+    })
+}
+
+pub(crate) fn unreadable() -> CoachError {
+    CoachError::not_ready("the server's answer could not be read")
+}
+
+/// Sends one request and returns a 2xx body, or the error the app acts on:
+/// `NotReady` when the server could not be reached, is failing, or wants a
+/// new sign-in; `InvalidInput` naming the server's stable problem code when
+/// it refused the request itself.
+pub(crate) fn call(
+    transport: &dyn ApiTransport,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<String, CoachError> {
+    answer(send(transport, method, path, body)?)
+}
+
+fn send(
+    transport: &dyn ApiTransport,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<HttpResponse, CoachError> {
+    transport
+        .request(method.into(), path.into(), body)
+        .map_err(|_| CoachError::not_ready("the server could not be reached"))
+}
+
+/// A 2xx body, or the error for the status.
+fn answer(reply: HttpResponse) -> Result<String, CoachError> {
+    match reply.status {
+        200..=299 => Ok(reply.body),
+        401 | 403 => Err(CoachError::not_ready(
+            "the server refused the credentials: sign in again",
+        )),
+        408 | 429 | 500..=599 => Err(CoachError::not_ready(format!(
+            "the server is unavailable (status {})",
+            reply.status
+        ))),
+        status => {
+            // The problem's `code` is a stable snake_case word; the server's
+            // messages never repeat what was sent.
+            let code = serde_json::from_str::<serde_json::Value>(&reply.body)
+                .ok()
+                .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
+                .filter(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+                .unwrap_or_else(|| format!("status_{status}"));
+            Err(CoachError::invalid(format!(
+                "the server refused the request: {code}"
+            )))
+        }
+    }
+}
