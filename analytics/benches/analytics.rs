@@ -111,6 +111,17 @@ fn phases(request: &CohortRequest, people: &[analytics::input::PersonRecords]) {
     let t = Instant::now();
     let s = analytics::cohorts::silhouettes(&z, request).unwrap();
     println!("  phase choose k on the sample: {:.2?} {s:?}", t.elapsed());
+    let t = Instant::now();
+    let sums: Vec<_> = cleaned
+        .iter()
+        .map(|p| analytics::cohorts::PersonSums::from_records(p, &request.period, zone))
+        .collect();
+    let c = analytics::comparisons::compare(request.period, &sums);
+    println!(
+        "  phase comparisons (sums, then the 3 views as one suppression problem): {:.2?}, {} rows",
+        t.elapsed(),
+        c.tables.iter().map(|t| t.rows.len()).sum::<usize>()
+    );
 }
 
 fn main() {

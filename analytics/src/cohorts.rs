@@ -149,7 +149,10 @@ pub struct CohortRun {
     pub meta: CohortMeta,
     /// Cohorts, largest first.
     pub cohorts: Vec<Cohort>,
-    /// Comparisons: cohorts by force, by role; feature means by force and role.
+    /// Comparisons: cohorts by force, by role; feature means by force and
+    /// role. Empty (and left out of JSON) in what the server serves NPWS,
+    /// whose comparisons come from [`crate::comparisons`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<Table>,
 }
 
@@ -194,32 +197,62 @@ fn slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// Builds the feature matrix over cleaned people.
-pub fn features(people: &[PersonRecords], period: &Period, zone: chrono_tz::Tz) -> Features {
-    let (from, to) = period.instants(zone);
-    let days = period.days() as f64;
-    let mut data = Vec::with_capacity(people.len() * FEATURES.len());
-    let mut rows = Vec::with_capacity(people.len());
-    let mut without_shifts = 0;
-    for (i, p) in people.iter().enumerate() {
+/// What one person's features are made of, with no id: the force, the
+/// group compared (role or policing function) and integer sums, plus the two
+/// pattern features that are not sums. The server reads these from
+/// PostgreSQL (`npws_person_features`, with the same definitions);
+/// [`PersonSums::from_records`] makes them from analytics' own input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonSums {
+    /// Force (slug or name).
+    pub force: String,
+    /// Role or policing function.
+    pub group: String,
+    /// Shifts starting in the period.
+    pub shifts: u32,
+    /// Of which early (local start 04:00–08:59).
+    pub early_shifts: u32,
+    /// Of which late (local start 14:00–19:59).
+    pub late_shifts: u32,
+    /// Of which nights by the WTR rule (≥ 3 h in 23:00–06:00 local).
+    pub night_shifts: u32,
+    /// Of which started under 12 h after the previous shift ended.
+    pub quick_returns: u32,
+    /// Minutes of any shift inside the period.
+    pub minutes_worked: i64,
+    /// Consented daily summaries dated in the period.
+    pub sleep_nights: u32,
+    /// Their sleep obtained, minutes.
+    pub sleep_minutes: i64,
+    /// Circular SD of the main sleep's local midpoint, hours (≥ 3 nights).
+    pub regularity_hours: Option<f64>,
+    /// Least-squares slope of the recovery score, points per week (≥ 3 scores).
+    pub recovery_slope_per_week: Option<f64>,
+    /// Summaries with a recovery band.
+    pub recovery_mornings: u32,
+    /// Of which red.
+    pub red_mornings: u32,
+    /// Consented KSS check-ins dated in the period.
+    pub kss_check_ins: u32,
+    /// Their sum.
+    pub kss_sum: i64,
+}
+
+impl PersonSums {
+    /// The sums of a cleaned person over `period` (days in `zone`); `group`
+    /// is the person's role. Shifts are those [`roster_figures`] counts.
+    pub fn from_records(p: &PersonRecords, period: &Period, zone: chrono_tz::Tz) -> Self {
+        let (from, to) = period.instants(zone);
         let r = roster_figures(&p.shifts, from, to);
-        if r.shifts == 0 {
-            without_shifts += 1;
-            continue;
-        }
-        let n = f64::from(r.shifts);
-        let in_period = p.shifts.iter().filter(|s| s.start >= from && s.start < to);
-        let (mut early, mut late) = (0.0, 0.0);
-        for s in in_period {
+        let (mut early, mut late) = (0, 0);
+        for s in p.shifts.iter().filter(|s| s.start >= from && s.start < to) {
             match s.shift_type {
-                models::ShiftType::Early => early += 1.0,
-                models::ShiftType::Late => late += 1.0,
+                models::ShiftType::Early => early += 1,
+                models::ShiftType::Late => late += 1,
                 _ => {}
             }
         }
         let w = wellbeing_figures(&p.summaries, &p.checkins, period);
-        let mean_sleep =
-            (w.nights > 0).then(|| w.sleep_minutes as f64 / f64::from(w.nights) / 60.0);
         let summaries: Vec<_> = p
             .summaries
             .iter()
@@ -231,7 +264,6 @@ pub fn features(people: &[PersonRecords], period: &Period, zone: chrono_tz::Tz) 
             let local = mid.with_timezone(&zone);
             Some(f64::from(chrono::Timelike::num_seconds_from_midnight(&local.time())) / 3600.0)
         });
-        let regularity = circular_sd_hours(midpoints);
         let scores: Vec<(f64, f64)> = summaries
             .iter()
             .filter_map(|s| {
@@ -239,28 +271,79 @@ pub fn features(people: &[PersonRecords], period: &Period, zone: chrono_tz::Tz) 
                 s.recovery_score.map(|v| (day / 7.0, f64::from(v)))
             })
             .collect();
-        let kss_n = w.kss_low + w.kss_high;
-        let kss = (kss_n > 0).then(|| w.kss_sum as f64 / f64::from(kss_n));
+        Self {
+            force: p.person.force.clone(),
+            group: p.person.role.clone(),
+            shifts: r.shifts,
+            early_shifts: early,
+            late_shifts: late,
+            night_shifts: r.night_below + r.night_over,
+            quick_returns: r.quick_returns,
+            minutes_worked: r.minutes_in_period,
+            sleep_nights: w.nights,
+            sleep_minutes: w.sleep_minutes,
+            regularity_hours: circular_sd_hours(midpoints),
+            recovery_slope_per_week: slope(&scores),
+            recovery_mornings: w.bands.iter().sum(),
+            red_mornings: w.bands[2],
+            kss_check_ins: w.kss_low + w.kss_high,
+            kss_sum: w.kss_sum,
+        }
+    }
+
+    /// The [`FEATURES`] of this person over a period of `period_days` days,
+    /// NaN where missing; `None` when they have no shift in the period.
+    pub fn features(&self, period_days: i64) -> Option<[f64; FEATURES.len()]> {
+        if self.shifts == 0 || period_days <= 0 {
+            return None;
+        }
+        let n = f64::from(self.shifts);
         let nan = f64::NAN;
-        data.extend_from_slice(&[
-            early / n,
-            late / n,
-            f64::from(r.night_below + r.night_over) / n,
-            f64::from(r.quick_returns) * 10.0 / n,
-            r.minutes_in_period as f64 / 60.0 * 7.0 / days,
+        let mean_sleep = (self.sleep_nights > 0)
+            .then(|| self.sleep_minutes as f64 / f64::from(self.sleep_nights) / 60.0);
+        let kss =
+            (self.kss_check_ins > 0).then(|| self.kss_sum as f64 / f64::from(self.kss_check_ins));
+        Some([
+            f64::from(self.early_shifts) / n,
+            f64::from(self.late_shifts) / n,
+            f64::from(self.night_shifts) / n,
+            f64::from(self.quick_returns) * 10.0 / n,
+            self.minutes_worked as f64 / 60.0 * 7.0 / period_days as f64,
             mean_sleep.unwrap_or(nan),
-            regularity.unwrap_or(nan),
-            slope(&scores).unwrap_or(nan),
+            self.regularity_hours.unwrap_or(nan),
+            self.recovery_slope_per_week.unwrap_or(nan),
             kss.unwrap_or(nan),
-        ]);
-        rows.push(i);
+        ])
+    }
+}
+
+/// The feature matrix (NaN where missing) of everyone with a shift in the
+/// period, and the index of each row in `people`.
+pub fn feature_matrix(people: &[PersonSums], period_days: i64) -> (Array2<f64>, Vec<usize>) {
+    let mut data = Vec::with_capacity(people.len() * FEATURES.len());
+    let mut rows = Vec::with_capacity(people.len());
+    for (i, p) in people.iter().enumerate() {
+        if let Some(f) = p.features(period_days) {
+            data.extend_from_slice(&f);
+            rows.push(i);
+        }
     }
     let raw = Array2::from_shape_vec((rows.len(), FEATURES.len()), data)
         .unwrap_or_else(|_| Array2::zeros((0, FEATURES.len())));
+    (raw, rows)
+}
+
+/// Builds the feature matrix over cleaned people.
+pub fn features(people: &[PersonRecords], period: &Period, zone: chrono_tz::Tz) -> Features {
+    let sums: Vec<PersonSums> = people
+        .iter()
+        .map(|p| PersonSums::from_records(p, period, zone))
+        .collect();
+    let (raw, rows) = feature_matrix(&sums, period.days());
     Features {
+        without_shifts: people.len() - rows.len(),
         raw,
         rows,
-        without_shifts,
     }
 }
 
@@ -388,22 +471,27 @@ fn merge_small(labels: &mut Array1<usize>, centres: &Array2<f64>, min: usize) ->
 }
 
 fn dec3(v: f64) -> Decimal {
-    Decimal::from_f64_retain(v)
+    let mut d = Decimal::from_f64_retain(v)
         .unwrap_or_default()
-        .round_dp_with_strategy(3, crate::round::ROUNDING)
+        .round_dp_with_strategy(3, crate::round::ROUNDING);
+    // Always three places, so 0 prints as 0.000 like its neighbours.
+    d.rescale(3);
+    d
 }
 
-/// Runs the cohort analysis.
-///
-/// # Errors
-/// [`AnalyticsError::InvalidSetting`] for a k range or sizes out of range;
-/// [`AnalyticsError::TooFewPeople`] when fewer than `max(k_min, 2) × min_cohort_people`
-/// people qualify; [`AnalyticsError::Clustering`] when linfa fails.
-pub fn run_cohorts(
-    request: &CohortRequest,
-    people: Vec<PersonRecords>,
-) -> Result<CohortRun, AnalyticsError> {
-    let zone = parse_zone(&request.zone)?;
+/// Cohorts of a feature matrix, before any comparison table.
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    /// How it was made (`people_without_shifts` 0 and `rejections` empty:
+    /// the caller fills them when it knows them).
+    pub meta: CohortMeta,
+    /// Cohorts, largest first.
+    pub cohorts: Vec<Cohort>,
+    /// Each row's cohort (0-based: cohort `label - 1`).
+    pub labels: Array1<usize>,
+}
+
+fn check_request(request: &CohortRequest) -> Result<(), AnalyticsError> {
     if request.k_min < 2 || request.k_max < request.k_min || request.k_max > 20 {
         return Err(AnalyticsError::InvalidSetting {
             name: "k",
@@ -425,17 +513,29 @@ pub fn run_cohorts(
             reason: "needs at least 10 people per k tried".into(),
         });
     }
-    let mut rejections = Rejections::new();
-    let people = clean_all(people, &mut rejections);
-    let f = features(&people, &request.period, zone);
-    let needed = request.k_min * request.min_cohort_people;
-    if f.rows.len() < needed {
-        return Err(AnalyticsError::TooFewPeople {
-            people: f.rows.len(),
-            needed,
+    Ok(())
+}
+
+/// Steps 2–6 on a ready feature matrix (`people × FEATURES`, NaN where
+/// missing, rows in a reproducible order): standardise, choose k, fit,
+/// merge small cohorts and describe each by its size and centre.
+///
+/// # Errors
+/// As [`run_cohorts`].
+pub fn cluster(request: &CohortRequest, raw: &Array2<f64>) -> Result<Clustering, AnalyticsError> {
+    check_request(request)?;
+    if raw.ncols() != FEATURES.len() {
+        return Err(AnalyticsError::InvalidSetting {
+            name: "features",
+            reason: format!("{} columns, not {}", raw.ncols(), FEATURES.len()),
         });
     }
-    let z = standardise(&f.raw);
+    let people = raw.nrows();
+    let needed = request.k_min * request.min_cohort_people;
+    if people < needed {
+        return Err(AnalyticsError::TooFewPeople { people, needed });
+    }
+    let z = standardise(raw);
     let scores = silhouettes(&z, request)?;
     let chosen_k = scores
         .iter()
@@ -462,7 +562,7 @@ pub fn run_cohorts(
                 .map(|(j, name)| {
                     let vals: Vec<f64> = members
                         .iter()
-                        .map(|&i| f.raw[[i, j]])
+                        .map(|&i| raw[[i, j]])
                         .filter(|v| v.is_finite())
                         .collect();
                     let zc = members.iter().map(|&i| z[[i, j]]).sum::<f64>()
@@ -486,39 +586,64 @@ pub fn run_cohorts(
                 size: members.len() as u64,
                 share: Percentage::new(
                     members.len() as i64,
-                    f.rows.len() as i64,
+                    people as i64,
                     "people clustered (at least one shift in the period)",
                 ),
                 centre,
             }
         })
         .collect();
-
-    let tables = comparison_tables(&people, &f, &labels, n_cohorts);
     let missing = FEATURES
         .iter()
         .enumerate()
         .map(|(j, n)| {
             (
                 (*n).to_owned(),
-                f.raw.column(j).iter().filter(|v| !v.is_finite()).count(),
+                raw.column(j).iter().filter(|v| !v.is_finite()).count(),
             )
         })
         .collect();
-    Ok(CohortRun {
+    Ok(Clustering {
         meta: CohortMeta {
             period: request.period,
             seed: request.seed,
-            sample_size: request.sample_size.min(f.rows.len()),
+            sample_size: request.sample_size.min(people),
             silhouettes: scores.iter().map(|&(k, s)| (k, dec3(s))).collect(),
             chosen_k,
             merged,
-            people_clustered: f.rows.len(),
-            people_without_shifts: f.without_shifts,
+            people_clustered: people,
+            people_without_shifts: 0,
             missing,
-            rejections,
+            rejections: Rejections::new(),
         },
         cohorts,
+        labels,
+    })
+}
+
+/// Runs the cohort analysis.
+///
+/// # Errors
+/// [`AnalyticsError::InvalidSetting`] for a k range or sizes out of range;
+/// [`AnalyticsError::TooFewPeople`] when fewer than `max(k_min, 2) × min_cohort_people`
+/// people qualify; [`AnalyticsError::Clustering`] when linfa fails.
+pub fn run_cohorts(
+    request: &CohortRequest,
+    people: Vec<PersonRecords>,
+) -> Result<CohortRun, AnalyticsError> {
+    let zone = parse_zone(&request.zone)?;
+    check_request(request)?;
+    let mut rejections = Rejections::new();
+    let people = clean_all(people, &mut rejections);
+    let f = features(&people, &request.period, zone);
+    let mut c = cluster(request, &f.raw)?;
+    c.meta.people_without_shifts = f.without_shifts;
+    c.meta.rejections = rejections;
+    let n_cohorts = c.cohorts.len();
+    let tables = comparison_tables(&people, &f, &c.labels, n_cohorts);
+    Ok(CohortRun {
+        meta: c.meta,
+        cohorts: c.cohorts,
         tables,
     })
 }

@@ -9,9 +9,12 @@
 //! - [`render`]: HTML (with SVG charts), CSV and JSON of the same figures.
 //! - [`schedule`]: which scheduled report runs are due.
 //! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
+//! - [`comparisons`]: NPWS comparisons by force and policing function, one
+//!   suppression problem over the three views.
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod cohorts;
+pub mod comparisons;
 pub mod error;
 pub mod indicators;
 pub mod input;

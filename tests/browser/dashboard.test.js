@@ -153,6 +153,49 @@ async function main() {
       const r = await page.goto(`${base}/dashboard/teams`);
       check(r.status() === 403, 'team pages refused for an analyst');
     }],
+    ['NPWS analyst sees cohorts and comparisons across both demo forces, with no individual', async (page) => {
+      await signIn(page, '', 'analyst-1');
+      await page.getByRole('link', { name: 'Cohorts', exact: true }).first().click();
+      await page.locator('#cohorts').waitFor();
+      const cohorts = await page.locator('#cohorts thead th[scope=col]').count() - 1;
+      check(cohorts >= 1, `at least one cohort (${cohorts})`);
+      const sizes = await page.locator('#cohorts tbody tr').first().locator('td').allInnerTexts();
+      check(sizes.length === cohorts && sizes.every((n) => Number(n) >= 20), `cohort sizes ${sizes}`);
+      check((await page.locator('#cohorts caption').innerText()).includes('chosen by silhouette'), 'caption says how k was chosen');
+      check(await page.locator('#cohorts tbody th[scope=row]').count() === 11, 'people, share and 9 features');
+      check(!/[DW]\d{5}|[0-9a-f]{8}-[0-9a-f]{4}-/.test(await page.content()), 'no staff numbers or ids on the page');
+      await page.screenshot({ path: path.join(shots, 'npws-cohorts.png'), fullPage: true });
+      const csvHref = await page.getByRole('link', { name: 'Export cohorts as CSV' }).getAttribute('href');
+      const csv = await page.request.get(base + csvHref);
+      check(csv.status() === 200 && (await csv.text()).includes('cohort 1,size'), 'cohort CSV');
+
+      await page.getByRole('link', { name: 'Comparisons', exact: true }).first().click();
+      await page.locator('#comparisons').waitFor();
+      const byForce = await page.locator('#comparisons').innerText();
+      check(byForce.includes('demo-west') && byForce.includes('All forces'), 'both forces compared');
+      await page.getByLabel('Compare by').selectOption('force_function');
+      await page.getByRole('button', { name: 'Compare' }).click();
+      await page.locator('#comparisons').waitFor();
+      const both = await page.locator('#comparisons').innerText();
+      check(both.includes('control room') && both.includes('investigation'), 'functions compared');
+      check(both.includes('[c]'), 'small groups withheld');
+      check(!/[DW]\d{5}/.test(await page.content()), 'no staff numbers');
+      await page.screenshot({ path: path.join(shots, 'npws-comparisons.png'), fullPage: true });
+      const cmpHref = await page.getByRole('link', { name: 'Export this comparison as CSV' }).getAttribute('href');
+      const cmp = await page.request.get(base + cmpHref);
+      check(cmp.status() === 200 && (await cmp.text()).startsWith('table,level,row,column,value,suppressed'), 'comparison CSV');
+    }],
+    ['a supervisor cannot open the NPWS cohort or comparison pages', async (page) => {
+      await signIn(page, 'demo', 'supervisor-1');
+      const nav = await page.getByRole('navigation', { name: 'Main' }).innerText();
+      check(!nav.includes('Cohorts') && !nav.includes('Comparisons'), `supervisor nav: ${nav}`);
+      for (const p of ['/dashboard/npws/cohorts', '/dashboard/npws/comparisons', '/dashboard/npws/cohorts.csv',
+        '/dashboard/npws/comparisons.csv?by=force']) {
+        const r = await page.goto(base + p);
+        check(r.status() === 403, `${p} refused (${r.status()})`);
+      }
+      await page.screenshot({ path: path.join(shots, 'npws-refused-supervisor.png'), fullPage: true });
+    }],
     ['sign-out ends the session; a forged form without the CSRF token is refused', async (page) => {
       await signIn(page, 'demo', 'frm-lead');
       const forged = await page.request.post(`${base}/dashboard/reports/schedule`, {

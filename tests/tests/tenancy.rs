@@ -123,6 +123,18 @@ fn endpoints(w: &World) -> Vec<(&'static str, String, Value)> {
         ),
         ("POST", "/v1/admin/keys/rotate".into(), json!({})),
         ("GET", "/v1/npws/overview".into(), Value::Null),
+        ("GET", format!("/v1/npws/cohorts?{period}"), Value::Null),
+        ("GET", format!("/v1/npws/cohorts.csv?{period}"), Value::Null),
+        (
+            "GET",
+            format!("/v1/npws/comparisons?{period}&by=force_function"),
+            Value::Null,
+        ),
+        (
+            "GET",
+            format!("/v1/npws/comparisons.csv?{period}"),
+            Value::Null,
+        ),
     ]
 }
 

@@ -1,11 +1,14 @@
-//! `server demo`: the server with a realistic demonstration force.
+//! `server demo`: the server with two realistic demonstration forces.
 //!
-//! Seeds (once; a second run reuses it) force `demo` with 300 synthetic
-//! officers in 12 teams, a 4-on-4-off roster (two days, two nights, with a
-//! quick return and a long shift here and there) from 90 days ago to 28 days
-//! ahead, and 90 days of daily summaries and check-ins from the officers who
-//! consented (about two in three), synced through the same code path as a
-//! phone's batches. Then serves and prints the URL and logins.
+//! Seeds (once; a second run reuses them) force `demo` with 300 synthetic
+//! officers in 12 teams on a 4-on-4-off roster (two days, two nights, with a
+//! quick return and a long shift here and there), and force `demo-west` with
+//! two fifths as many, mostly control room (12-hour days and nights) and CID
+//! (office days), so NPWS cohorts and comparisons have forces and functions
+//! to compare. Rosters run from 90 days ago to 28 days ahead, with 90 days of
+//! daily summaries and check-ins from the officers who consented (about two
+//! in three), synced through the same code path as a phone's batches. Also an
+//! NPWS analyst login. Then serves and prints the URL and logins.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use diesel::Connection;
@@ -51,13 +54,18 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let (app_url, owner_url, cluster) = super::database(&config)?;
     db::run_migrations(&owner_url)?;
     let officers = args.officers;
+    let west = west_officers(officers);
     let result = super::serve::serve_with(config, &app_url, move |state| {
         let mut conn = state.pool.get()?;
-        println!("seeding the demo force (first run only; a minute or two)...");
+        println!("seeding the demo forces (first run only; a minute or two)...");
         seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
         println!(
-            "logins (password {DEMO_PASSWORD}): platform `admin` (no force); force `demo`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)"
+            "demo force `demo-west`: {west} officers, mostly control room and CID, 90 days of summaries"
+        );
+        println!(
+            "logins (password {DEMO_PASSWORD}): platform `admin` and NPWS analyst `{DEMO_ANALYST}` (no force); \
+             forces `demo` and `demo-west`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)"
         );
         Ok(())
     });
@@ -67,48 +75,249 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     result
 }
 
-/// The demo's 12 teams: response teams in two commands, then investigation,
-/// a control room and neighbourhood teams, so reports have commands and
-/// NPWS comparisons have functions to compare.
-fn demo_team(index: usize) -> (String, TeamPlacement) {
-    let (command, function, label) = match index {
-        0..=3 => ("North", PolicingFunction::Response, "Response"),
-        4..=7 => ("South", PolicingFunction::Response, "Response"),
-        8 => ("Crime", PolicingFunction::Investigation, "CID"),
-        9 => ("Contact", PolicingFunction::ControlRoom, "Control room"),
-        _ => ("North", PolicingFunction::Neighbourhood, "Neighbourhood"),
-    };
-    (
-        format!("{label} team {}", index + 1),
-        TeamPlacement {
+/// The NPWS analyst login the demo creates.
+pub const DEMO_ANALYST: &str = "npws-analyst";
+
+/// Officers of the second force: two fifths of the first (at least 12), so
+/// seeding takes well under twice as long as one force.
+pub fn west_officers(officers: usize) -> usize {
+    (officers * 2 / 5).max(12)
+}
+
+/// A day of a rota's 8-day cycle: `(local start hour, hours)` or rest.
+type Slot = Option<(u32, i64)>;
+
+/// Two days, two nights, four off (07:00 and 22:00, 10 hours).
+const RESPONSE_ROTA: [Slot; 8] = [
+    Some((7, 10)),
+    Some((7, 10)),
+    Some((22, 10)),
+    Some((22, 10)),
+    None,
+    None,
+    None,
+    None,
+];
+/// Control room: two 12-hour days, two 12-hour nights, four off.
+const CONTROL_ROOM_ROTA: [Slot; 8] = [
+    Some((7, 12)),
+    Some((7, 12)),
+    Some((19, 12)),
+    Some((19, 12)),
+    None,
+    None,
+    None,
+    None,
+];
+/// CID: office days, a late now and then, two days off.
+const CID_ROTA: [Slot; 8] = [
+    Some((8, 9)),
+    Some((8, 9)),
+    Some((8, 9)),
+    Some((12, 10)),
+    Some((8, 9)),
+    None,
+    None,
+    Some((8, 9)),
+];
+/// Neighbourhood: earlies and lates.
+const NEIGHBOURHOOD_ROTA: [Slot; 8] = [
+    Some((6, 9)),
+    Some((6, 9)),
+    Some((14, 9)),
+    Some((14, 9)),
+    Some((14, 9)),
+    None,
+    None,
+    None,
+];
+
+/// How a demo team works and sleeps.
+struct DemoTeam {
+    name: String,
+    placement: TeamPlacement,
+    rota: [Slot; 8],
+    /// Range of nightly sleep, minutes.
+    sleep: std::ops::Range<u32>,
+}
+
+/// A demo force: its slug, name, staff-number prefix and teams.
+struct DemoForce {
+    slug: &'static str,
+    name: &'static str,
+    prefix: char,
+    seed: u64,
+    teams: usize,
+    team: fn(usize) -> DemoTeam,
+}
+
+fn team(
+    name: String,
+    command: &str,
+    function: PolicingFunction,
+    rota: [Slot; 8],
+    sleep: std::ops::Range<u32>,
+) -> DemoTeam {
+    DemoTeam {
+        name,
+        placement: TeamPlacement {
             command: command.into(),
             function,
         },
-    )
+        rota,
+        sleep,
+    }
 }
 
-/// Seeds the demo force unless it exists.
+/// The demo's 12 teams: response teams in two commands, then investigation,
+/// a control room and neighbourhood teams, so reports have commands and
+/// NPWS comparisons have functions to compare.
+fn demo_team(index: usize) -> DemoTeam {
+    let n = index + 1;
+    match index {
+        0..=3 => team(
+            format!("Response team {n}"),
+            "North",
+            PolicingFunction::Response,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        4..=7 => team(
+            format!("Response team {n}"),
+            "South",
+            PolicingFunction::Response,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        8 => team(
+            format!("CID team {n}"),
+            "Crime",
+            PolicingFunction::Investigation,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        9 => team(
+            format!("Control room team {n}"),
+            "Contact",
+            PolicingFunction::ControlRoom,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        _ => team(
+            format!("Neighbourhood team {n}"),
+            "North",
+            PolicingFunction::Neighbourhood,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+    }
+}
+
+/// The second force's 8 teams: mostly control room and CID, on their own
+/// rotas, with shorter sleep in the control room and longer in CID.
+fn west_team(index: usize) -> DemoTeam {
+    let n = index + 1;
+    match index {
+        0..=2 => team(
+            format!("Control room team {n}"),
+            "Contact",
+            PolicingFunction::ControlRoom,
+            CONTROL_ROOM_ROTA,
+            270..450,
+        ),
+        3..=4 => team(
+            format!("CID team {n}"),
+            "Crime",
+            PolicingFunction::Investigation,
+            CID_ROTA,
+            360..510,
+        ),
+        5 => team(
+            format!("Neighbourhood team {n}"),
+            "West",
+            PolicingFunction::Neighbourhood,
+            NEIGHBOURHOOD_ROTA,
+            330..500,
+        ),
+        6 => team(
+            format!("Custody team {n}"),
+            "Justice",
+            PolicingFunction::Custody,
+            CONTROL_ROOM_ROTA,
+            280..460,
+        ),
+        _ => team(
+            format!("Response team {n}"),
+            "West",
+            PolicingFunction::Response,
+            RESPONSE_ROTA,
+            300..480,
+        ),
+    }
+}
+
+const DEMO: DemoForce = DemoForce {
+    slug: "demo",
+    name: "Demo Constabulary",
+    prefix: 'D',
+    seed: 20_251_123,
+    teams: 12,
+    team: demo_team,
+};
+
+const WEST: DemoForce = DemoForce {
+    slug: "demo-west",
+    name: "West Demo Police",
+    prefix: 'W',
+    seed: 20_261_123,
+    teams: 8,
+    team: west_team,
+};
+
+/// Seeds the demo forces and the NPWS analyst, each unless it exists.
 ///
 /// # Errors
 /// Database errors.
 pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
-    if Force::by_slug(c, "demo").is_ok() {
+    let hash = hash_password(DEMO_PASSWORD)?;
+    seed_force(c, &DEMO, officers, &hash)?;
+    seed_force(c, &WEST, west_officers(officers), &hash)?;
+    if db::accounts::platform_credential(c, DEMO_ANALYST)?.is_none() {
+        db::accounts::create_platform_account(c, DEMO_ANALYST, &hash, "npws_analyst")?;
+    }
+    Ok(())
+}
+
+/// Seeds one demo force unless it exists: accounts, teams, a roster from
+/// 90 days ago to 28 days ahead, everyone enrolled, and 90 days of
+/// summaries and check-ins from those who consented (about two in three),
+/// synced through the same code path as a phone's batches.
+fn seed_force(
+    c: &mut diesel::PgConnection,
+    demo: &DemoForce,
+    officers: usize,
+    hash: &str,
+) -> AppResult<()> {
+    if Force::by_slug(c, demo.slug).is_ok() {
         return Ok(());
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(20_251_123);
-    let hash = hash_password(DEMO_PASSWORD)?;
-    let force = Force::create(c, "demo", "Demo Constabulary", "Europe/London")?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(demo.seed);
+    let force = Force::create(c, demo.slug, demo.name, "Europe/London")?;
     let f = force.id;
     let today = Utc::now().date_naive();
+    let staff: Vec<String> = (1..=officers)
+        .map(|i| format!("{}{i:05}", demo.prefix))
+        .collect();
+    let per_team = officers.div_ceil(demo.teams).max(1);
+    let team_of = |i: usize| (demo.team)(i / per_team);
     c.transaction(|c| -> AppResult<()> {
         db::set_force(c, f)?;
-        db::accounts::create_force_account(c, f, "force-admin", &hash, "force_admin")?;
-        db::accounts::create_force_account(c, f, "frm-lead", &hash, "frm_lead")?;
-        let sup = db::accounts::create_force_account(c, f, "supervisor-1", &hash, "supervisor")?;
-        let staff: Vec<String> = (1..=officers).map(|i| format!("D{i:05}")).collect();
-        for (t, chunk) in staff.chunks(officers.div_ceil(12).max(1)).enumerate() {
-            let (name, placement) = demo_team(t);
-            let team = Team::create(c, f, &name, &placement)?;
+        db::accounts::create_force_account(c, f, "force-admin", hash, "force_admin")?;
+        db::accounts::create_force_account(c, f, "frm-lead", hash, "frm_lead")?;
+        let sup = db::accounts::create_force_account(c, f, "supervisor-1", hash, "supervisor")?;
+        for (t, chunk) in staff.chunks(per_team).enumerate() {
+            let spec = (demo.team)(t);
+            let team = Team::create(c, f, &spec.name, &spec.placement)?;
             Team::set_members(c, f, team.id, chunk)?;
             if t < 2 {
                 Team::add_supervisor(c, f, team.id, sup)?;
@@ -116,16 +325,17 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
         }
         let mut entries = Vec::new();
         for (i, s) in staff.iter().enumerate() {
-            entries.extend(roster_for(s, i, today, &mut rng));
+            entries.extend(roster_for(s, i, &team_of(i).rota, today, &mut rng));
         }
         db::rosters::store(c, f, sup, "csv", &entries)?;
         Ok(())
     })?;
-    for (i, s) in (1..=officers).map(|i| format!("D{i:05}")).enumerate() {
+    for (i, s) in staff.iter().enumerate() {
+        let sleep = team_of(i).sleep;
         c.transaction(|c| -> AppResult<()> {
             db::set_force(c, f)?;
-            let code = format!("demo-{s}");
-            people::create_enrolment_code(c, f, &secret_hash(&code), &s)?;
+            let code = format!("{}-{s}", demo.slug);
+            people::create_enrolment_code(c, f, &secret_hash(&code), s)?;
             let (person, device) = people::enrol(c, f, &secret_hash(&code))?;
             let level = match i % 3 {
                 0 => people::Consent::RosterOnly,
@@ -137,7 +347,7 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
                 return Ok(());
             }
             let records: Vec<SyncRecord> = (1..=90)
-                .flat_map(|d| day_records(today - Duration::days(d), &mut rng))
+                .flat_map(|d| day_records(today - Duration::days(d), sleep.clone(), &mut rng))
                 .collect();
             for (seq, chunk) in records
                 .chunks(models::sync::MAX_RECORDS_PER_BATCH)
@@ -159,11 +369,13 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     Ok(())
 }
 
-/// A 4-on-4-off rota (day, day, night, night), staggered by officer, with
-/// the odd 13-hour day and an early after a late (a quick return).
+/// A rota's 8-day cycle, staggered by officer, with the odd shift three
+/// hours long and, now and then, a night swapped for a 14:00 start (a quick
+/// return after a day).
 fn roster_for(
     staff: &str,
     i: usize,
+    rota: &[Slot; 8],
     today: NaiveDate,
     rng: &mut impl Rng,
 ) -> Vec<mobile_core::roster::RosterEntry> {
@@ -171,12 +383,18 @@ fn roster_for(
     let mut out = Vec::new();
     for d in -90i64..28 {
         let date = today + Duration::days(d);
-        let phase = (d + i as i64).rem_euclid(8);
-        let (start_h, hours) = match phase {
-            0 | 1 => (7, if rng.gen_bool(0.05) { 13 } else { 10 }),
-            2 => (if rng.gen_bool(0.1) { 14 } else { 22 }, 10),
-            3 => (22, 10),
-            _ => continue,
+        let Some((start_h, hours)) = rota[(d + i as i64).rem_euclid(8) as usize] else {
+            continue;
+        };
+        let start_h = if start_h >= 19 && rng.gen_bool(0.1) {
+            14
+        } else {
+            start_h
+        };
+        let hours = if start_h < 12 && rng.gen_bool(0.05) {
+            hours + 3
+        } else {
+            hours
         };
         let Some(local) = date.and_hms_opt(start_h, 0, 0) else {
             continue;
@@ -199,8 +417,12 @@ fn roster_for(
     out
 }
 
-fn day_records(date: NaiveDate, rng: &mut impl Rng) -> Vec<SyncRecord> {
-    let sleep_minutes: u32 = rng.gen_range(300..510);
+fn day_records(
+    date: NaiveDate,
+    sleep: std::ops::Range<u32>,
+    rng: &mut impl Rng,
+) -> Vec<SyncRecord> {
+    let sleep_minutes: u32 = rng.gen_range(sleep);
     let end = date.and_hms_opt(6, 45, 0).map(|t| t.and_utc());
     let start = end.map(|e| e - Duration::minutes(i64::from(sleep_minutes / 15 * 15)));
     let score: u8 = rng.gen_range(20..95);

@@ -14,6 +14,7 @@
 //!
 //! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
+mod npws;
 mod pages;
 mod support;
 
@@ -49,6 +50,14 @@ impl Templates {
             ("team.html", include_str!("../../templates/team.html")),
             ("reports.html", include_str!("../../templates/reports.html")),
             ("npws.html", include_str!("../../templates/npws.html")),
+            (
+                "npws_cohorts.html",
+                include_str!("../../templates/npws_cohorts.html"),
+            ),
+            (
+                "npws_comparisons.html",
+                include_str!("../../templates/npws_comparisons.html"),
+            ),
             ("admin.html", include_str!("../../templates/admin.html")),
             ("error.html", include_str!("../../templates/error.html")),
             ("support.html", include_str!("../../templates/support.html")),
@@ -264,5 +273,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before `pages`: its `/dashboard` scope would otherwise claim
     // `/dashboard/support` and answer 404.
     support::configure(cfg);
+    npws::configure(cfg);
     pages::configure(cfg);
 }

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS npws_person_features(date, date);
