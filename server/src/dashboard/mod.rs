@@ -14,6 +14,8 @@
 //!
 //! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
+mod learning;
+mod multipart;
 mod pages;
 
 use actix_web::http::StatusCode;
@@ -50,6 +52,14 @@ impl Templates {
             ("npws.html", include_str!("../../templates/npws.html")),
             ("admin.html", include_str!("../../templates/admin.html")),
             ("error.html", include_str!("../../templates/error.html")),
+            (
+                "learning.html",
+                include_str!("../../templates/learning.html"),
+            ),
+            (
+                "learning_module.html",
+                include_str!("../../templates/learning_module.html"),
+            ),
         ] {
             env.add_template(name, source)?;
         }
@@ -174,6 +184,20 @@ impl Session {
         })
     }
 
+    /// The session of a form post, with the form's CSRF token checked.
+    ///
+    /// # Errors
+    /// [`DashError::SignIn`], [`DashError::Csrf`].
+    pub async fn from_form(
+        state: &State,
+        req: &HttpRequest,
+        csrf: &str,
+    ) -> Result<Session, DashError> {
+        let s = Session::from_request(state, req).await?;
+        s.check_csrf(csrf)?;
+        Ok(s)
+    }
+
     /// Checks a form's CSRF token (constant-time comparison).
     ///
     /// # Errors
@@ -197,6 +221,7 @@ impl Session {
             reports: role == Role::FrmLead,
             npws: role == Role::NpwsAnalyst,
             admin: role == Role::ForceAdmin,
+            learning: learning::LEARNERS.contains(&role),
             csrf: self.csrf.clone(),
         }
     }
@@ -215,6 +240,8 @@ pub struct Nav {
     pub npws: bool,
     /// Force admin pages.
     pub admin: bool,
+    /// The supervisor learning track.
+    pub learning: bool,
     /// CSRF token for the sign-out form.
     pub csrf: String,
 }
@@ -256,5 +283,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
         Err(e) => tracing::error!(error = %e, "dashboard templates do not parse"),
     }
+    // Before the `/dashboard` scope, which would answer 404 for paths it lacks.
+    learning::configure(cfg);
     pages::configure(cfg);
 }

@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod keys;
+pub mod learning;
 pub mod peer_support;
 pub mod people;
 pub mod rate_limit;
