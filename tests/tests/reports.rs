@@ -457,3 +457,68 @@ fn report_by_command_with_new_indicators_and_learning_under_the_rule() {
     let ps = report.peer_support.as_ref().unwrap();
     assert!(ps.requests.value.is_none_or(|v| v.is_zero()));
 }
+
+#[test]
+fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
+    use diesel::RunQueryDsl;
+    use server::db::learning::{Attempt, progress, record_attempt};
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let server = TestServer::start();
+    setup_force(&server, "essex", 1);
+    setup_force(&server, "herts", 1);
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
+    let mut c = pool.get().unwrap();
+    let forces = server::db::reports::force_ids(&mut c).unwrap();
+    let sarge = |c: &mut diesel::PgConnection, force: Uuid| {
+        in_force(c, force, |c| {
+            let row: Id = diesel::sql_query("SELECT id FROM accounts WHERE username = 'sarge'")
+                .get_result(c)?;
+            Ok(row.id)
+        })
+        .unwrap()
+    };
+    let (a, b) = (forces[0], forces[1]);
+    let (sa, sb) = (sarge(&mut c, a), sarge(&mut c, b));
+    let attempt = |correct, passed| Attempt {
+        module_id: "supervisor.thresholds",
+        course_version: "1.0.0",
+        correct,
+        questions: 3,
+        passed,
+    };
+    let t0 = Utc::now();
+    in_force(&mut c, a, |c| {
+        record_attempt(c, a, sa, &attempt(1, false), t0)?;
+        let p = record_attempt(c, a, sa, &attempt(3, true), t0 + Duration::minutes(5))?;
+        assert_eq!((p.attempts, p.best_correct), (2, 3));
+        // A later failed attempt keeps the completion and the best score.
+        let p = record_attempt(c, a, sa, &attempt(0, false), t0 + Duration::minutes(9))?;
+        assert_eq!((p.attempts, p.best_correct), (3, 3));
+        assert_eq!(
+            p.completed_at.map(|t| t.timestamp()),
+            Some((t0 + Duration::minutes(5)).timestamp())
+        );
+        Ok(())
+    })
+    .unwrap();
+    // Another force's supervisor has nothing, and another force's scope
+    // cannot read the first force's rows even by account id (RLS).
+    assert!(
+        in_force(&mut c, b, |c| progress(c, b, sb))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        in_force(&mut c, b, |c| progress(c, a, sa))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        in_force(&mut c, a, |c| progress(c, a, sa)).unwrap().len(),
+        1
+    );
+}
