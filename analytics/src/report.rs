@@ -682,3 +682,26 @@ pub fn build_report(
         peer_support: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_support_parts_that_would_leave_a_small_remainder_are_withheld() {
+        // 12 requests: 9 acknowledged would say 3 were not, so it is
+        // withheld; 6 contacted leaves 6, so it is published as 50.0%.
+        let f = PeerSupportFigures::new(Some(12), Some(9), Some(6), Some(42.25));
+        assert_eq!(f.requests.value, Some(Decimal::from(12)));
+        assert!(f.acknowledged.suppressed && f.acknowledged.value.is_none());
+        assert_eq!(f.contacted.value, Some(Decimal::from(6)));
+        let pct = f.contacted.percent.as_ref().unwrap();
+        assert_eq!(pct.value, Decimal::new(500, 1));
+        assert!(pct.of.contains("call-back requests"));
+        assert_eq!(f.median_response_minutes.value, Some(Decimal::new(423, 1)));
+        // All acknowledged: nothing left over, published.
+        let all = PeerSupportFigures::new(Some(7), Some(7), None, None);
+        assert_eq!(all.acknowledged.value, Some(Decimal::from(7)));
+        assert!(all.contacted.suppressed && all.median_response_minutes.suppressed);
+    }
+}
