@@ -38,6 +38,13 @@ async function signIn(page, force, username) {
   await page.waitForURL(`${base}/dashboard`);
 }
 
+// Chooses a roster file for Response team 1 on the force admin page and submits it.
+async function uploadRosterFile(page, name, mimeType, text) {
+  await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
+  await page.getByLabel('Roster file (CSV or iCalendar)').setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
+  await page.getByRole('button', { name: 'Upload roster' }).click();
+}
+
 async function main() {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -145,23 +152,15 @@ async function main() {
       await page.getByRole('button', { name: 'Upload roster' }).click();
       check((await page.locator('#roster-stored').innerText()).includes('Stored 2'), 'two shifts stored');
       // The same form takes a file: a bad CSV file shows its per-line errors ...
-      await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
-      await page.getByLabel('Roster file (CSV or iCalendar)').setInputFiles({
-        name: 'bad-roster.csv', mimeType: 'text/csv',
-        buffer: Buffer.from('staff_id,start,end\nD00001,2030-02-03T07:00,2030-02-03T17:00\nD00001,2030-02-04T07:00,yesterday\nD00002,2030-02-31T07:00,2030-02-05T17:00\n'),
-      });
-      await page.getByRole('button', { name: 'Upload roster' }).click();
+      await uploadRosterFile(page, 'bad-roster.csv', 'text/csv',
+        'staff_id,start,end\nD00001,2030-02-03T07:00,2030-02-03T17:00\nD00001,2030-02-04T07:00,yesterday\nD00002,2030-02-31T07:00,2030-02-05T17:00\n');
       const fileErrors = await page.locator('#roster-errors').innerText();
       check((await page.locator('#roster-errors tbody tr').count()) === 2, `two bad lines in the file: ${fileErrors}`);
       check(fileErrors.includes('yesterday') && fileErrors.includes('2030-02-31T07:00'), 'each file error is named with its line');
       await page.screenshot({ path: path.join(shots, 'admin-roster-file-errors.png'), fullPage: true });
       // ... and an iCalendar file is stored.
-      await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
-      await page.getByLabel('Roster file (CSV or iCalendar)').setInputFiles({
-        name: 'week.ics', mimeType: 'text/calendar',
-        buffer: Buffer.from('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\nX-STAFF-ID:D00001\r\nDTSTART;TZID=Europe/London:20300210T070000\r\nDTEND;TZID=Europe/London:20300210T170000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'),
-      });
-      await page.getByRole('button', { name: 'Upload roster' }).click();
+      await uploadRosterFile(page, 'week.ics', 'text/calendar',
+        'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\nX-STAFF-ID:D00001\r\nDTSTART;TZID=Europe/London:20300210T070000\r\nDTEND;TZID=Europe/London:20300210T170000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
       const stored = await page.locator('#roster-stored').innerText();
       check(stored.includes('Stored 1') && stored.includes('iCalendar'), `ics stored: ${stored}`);
       const r = await page.goto(`${base}/dashboard/npws`);
