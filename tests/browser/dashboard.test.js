@@ -157,6 +157,7 @@ async function main() {
       const fileErrors = await page.locator('#roster-errors').innerText();
       check((await page.locator('#roster-errors tbody tr').count()) === 2, `two bad lines in the file: ${fileErrors}`);
       check(fileErrors.includes('yesterday') && fileErrors.includes('2030-02-31T07:00'), 'each file error is named with its line');
+      check((await page.getByRole('alert').innerText()).includes('in bad-roster.csv'), 'the file is named');
       await page.screenshot({ path: path.join(shots, 'admin-roster-file-errors.png'), fullPage: true });
       // ... and an iCalendar file is stored.
       await uploadRosterFile(page, 'week.ics', 'text/calendar',

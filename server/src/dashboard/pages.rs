@@ -633,9 +633,21 @@ async fn enrolment_code(
     admin_page(&state, &s, &tpl, context! { issued }).await
 }
 
+/// A roster as sent from the admin form.
+struct SentRoster {
+    /// `text/csv` or `text/calendar`.
+    content_type: &'static str,
+    /// The bytes.
+    data: Vec<u8>,
+    /// The pasted text, to show again with its errors (empty for a file).
+    pasted: String,
+    /// Where it came from, for the errors: the file's name or "the pasted roster".
+    source: String,
+}
+
 /// The roster a force admin sent: a chosen file (CSV, or iCalendar by its
 /// `.ics` name or `text/calendar` type) wins over the pasted text.
-fn roster_from_form(parts: &[Part]) -> (&'static str, Vec<u8>, String) {
+fn roster_from_form(parts: &[Part]) -> SentRoster {
     let text = |name: &str| {
         parts
             .iter()
@@ -655,12 +667,21 @@ fn roster_from_form(parts: &[Part]) -> (&'static str, Vec<u8>, String) {
                 || f.content_type
                     .as_deref()
                     .is_some_and(|c| c.starts_with("text/calendar"));
-            let kind = if ics { "text/calendar" } else { "text/csv" };
-            (kind, f.data.clone(), String::new())
+            SentRoster {
+                content_type: if ics { "text/calendar" } else { "text/csv" },
+                data: f.data.clone(),
+                pasted: String::new(),
+                source: f.filename.clone().unwrap_or_else(|| "the file".to_owned()),
+            }
         }
         None => {
             let pasted = text("roster");
-            ("text/csv", pasted.clone().into_bytes(), pasted)
+            SentRoster {
+                content_type: "text/csv",
+                data: pasted.clone().into_bytes(),
+                pasted,
+                source: "the pasted roster".to_owned(),
+            }
         }
     }
 }
@@ -691,13 +712,13 @@ async fn upload_roster(
     let team: Uuid = field("team")
         .parse()
         .map_err(|_| invalid("choose a team".to_owned()))?;
-    let (content_type, data, pasted) = roster_from_form(&parts);
-    if data.iter().all(u8::is_ascii_whitespace) {
+    let sent = roster_from_form(&parts);
+    if sent.data.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid(
             "choose a roster file or paste the roster".to_owned(),
         ));
     }
-    let outcome = store_roster(&state, &s.who, team, content_type, &data).await?;
+    let outcome = store_roster(&state, &s.who, team, sent.content_type, &sent.data).await?;
     let result = match outcome {
         RosterOutcome::Stored {
             shifts_stored,
@@ -705,7 +726,9 @@ async fn upload_roster(
         } => {
             context! { stored => shifts_stored, format }
         }
-        RosterOutcome::Rejected(errors) => context! { errors, roster => pasted },
+        RosterOutcome::Rejected(errors) => {
+            context! { errors, roster => sent.pasted, source => sent.source }
+        }
     };
     admin_page(
         &state,
