@@ -320,6 +320,17 @@ fn frm_leads_set_the_schedule_and_make_reports_through_the_api() {
         &serde_json::json!({ "from": "2026-11-08", "to": "2026-11-02" }),
     );
     assert_eq!(backwards.code(), "invalid_period");
+    let doc = server.client().get("/v1/openapi.json");
+    for path in [
+        "/v1/force/report-schedule",
+        "/v1/force/reports",
+        "/v1/force/reports/{id}",
+    ] {
+        assert!(
+            doc.body["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
 }
 
 /// A team in `command` with `n` members `<prefix>-01`, ..., rostered on the rota.

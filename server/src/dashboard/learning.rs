@@ -128,12 +128,7 @@ async fn render_module(
     let next = position
         .and_then(|i| course.modules.get(i + 1))
         .map(|m| context! { id => m.id, title => m.title });
-    let paragraphs: Vec<&str> = module
-        .text
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let paragraphs = blocks(&module.text);
     Ok(html(tpl.render(
         "learning_module.html",
         context! {
@@ -141,6 +136,22 @@ async fn render_module(
             status => status(p), progress => p, feedback,
         },
     )?))
+}
+
+/// The module text as blocks: paragraphs separated by blank lines, and a
+/// paragraph whose lines all start with "- " as a list.
+fn blocks(text: &str) -> Vec<minijinja::Value> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let items: Option<Vec<&str>> = p.lines().map(|l| l.trim().strip_prefix("- ")).collect();
+            match items {
+                Some(items) => context! { items },
+                None => context! { text => p },
+            }
+        })
+        .collect()
 }
 
 async fn module_page(
@@ -217,4 +228,31 @@ async fn answer(
         pass_mark => mobile_core::education::PASS_MARK_PERCENT,
     };
     render_module(&state, &s, &tpl, module, feedback).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lists_become_lists() {
+        let b = blocks("One para.\n\n- first\n- second\n\nLast.");
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].get_attr("text").unwrap().as_str(), Some("One para."));
+        assert_eq!(b[1].get_attr("items").unwrap().len(), Some(2));
+        assert!(b[2].get_attr("items").unwrap().is_undefined());
+    }
+
+    #[test]
+    fn every_supervisor_module_is_served() {
+        let course = course().unwrap();
+        assert!(course.modules.len() >= 5);
+        for m in &course.modules {
+            assert_eq!(find_module(&m.id).unwrap().id, m.id);
+        }
+        assert!(
+            find_module("officer.naps").is_err(),
+            "officer modules are the phone's"
+        );
+    }
 }
