@@ -40,6 +40,9 @@ pub enum AnalyticsError {
     /// The HTML template failed to render.
     #[error("rendering failed: {0}")]
     Render(String),
+    /// The shipped learning content did not load.
+    #[error("learning content: {0}")]
+    Content(String),
     /// Writing CSV failed.
     #[error("CSV output failed: {0}")]
     Csv(#[from] csv::Error),

@@ -2,16 +2,21 @@
 //! report's tables are summed. Limits from `frm-indicators.md` (shared
 //! reference) and `fatigue-science.md` §4.
 
-use chrono::{DateTime, Duration, Utc};
-use mobile_core::fatigue_index::{DAY_THRESHOLD, NIGHT_THRESHOLD};
-use models::sync::{CheckInRecord, CheckInScale, DailySummary, RecoveryBand};
+use std::collections::BTreeSet;
 
-use crate::input::{Period, ShiftRecord};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use mobile_core::fatigue_index::{DAY_THRESHOLD, NIGHT_THRESHOLD};
+use models::sync::{CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand};
+
+use crate::input::{Period, ShiftRecord, local_instant};
 
 /// Days of shifts before a period that its figures look at (quick returns,
-/// runs of nights and 7-day hours at the period's start): load shifts from
-/// this many days before the first period.
-pub const LOOKBACK_DAYS: i64 = 8;
+/// runs of nights and of work days, weekly rest and 7-day hours at the
+/// period's start): load shifts from this many days before the first
+/// period. 14 lets a run of 14 work days (the red level) end on the
+/// period's first day.
+pub const LOOKBACK_DAYS: i64 = 14;
 /// Quick return, amber: rest between duties under 12 h (Network Rail).
 pub const QUICK_RETURN_AMBER_HOURS: i64 = 12;
 /// Quick return, red: under 11 h (WTR reg. 10).
@@ -35,6 +40,22 @@ pub const HOURS_7D_RED: i64 = 72;
 pub const SHORT_SLEEP_MINUTES: u32 = 6 * 60;
 /// High sleepiness: KSS 7 or more (FRM practice).
 pub const KSS_HIGH: u8 = 7;
+/// Consecutive work days, amber: more than 6 (HSG256: at most 5–7 in a
+/// row; the engine's `consecutive_days` flag uses the same limit).
+pub const WORK_DAYS_AMBER: u32 = 6;
+/// Consecutive work days, red: more than 13 turns in 14 days (Network
+/// Rail), i.e. all 14 days of a 14-day window worked.
+pub const WORK_DAYS_RED: u32 = 13;
+/// Weekly rest (WTR reg. 11(1)): 24 h uninterrupted in each 7 days.
+pub const WEEKLY_REST_HOURS: i64 = 24;
+/// Fortnightly rest (WTR reg. 11(2)(b)): 48 h uninterrupted in each 14 days.
+pub const FORTNIGHTLY_REST_HOURS: i64 = 48;
+/// A day↔night switch needs this many whole nights' sleep opportunity
+/// between the two shifts (HSG256: "two nights' full sleep").
+pub const SWITCH_NIGHTS: u32 = 2;
+/// A night's sleep opportunity: 23:00 to 07:00 local (ours: the usual
+/// 8-hour night-time sleep window).
+pub const SLEEP_WINDOW_HOURS: (u32, u32) = (23, 7);
 
 /// A person's level on an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -227,6 +248,175 @@ pub fn roster_figures(
     f
 }
 
+/// A person's schedule figures for a period that need local dates and
+/// nights: runs of work days, weekly rest and day↔night switches.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScheduleFigures {
+    /// Longest run of consecutive local dates with a duty starting on
+    /// them, among runs reaching into the period (counted whole).
+    pub longest_work_day_run: u32,
+    /// Amber over 6, red over 13.
+    pub work_days_level: Level,
+    /// Longest stretch, ending at a shift starting in the period, from the
+    /// start of the first duty after a rest of 24 h or more to that
+    /// shift's end (rests under 24 h do not break it), minutes.
+    pub longest_stretch_minutes: i64,
+    /// As `longest_stretch_minutes`, broken only by rests of 48 h or more.
+    pub longest_fortnight_stretch_minutes: i64,
+    /// Amber: some 7 days without 24 h uninterrupted rest; red: that and
+    /// some 14 days without 48 h uninterrupted rest.
+    pub weekly_rest_level: Level,
+    /// Shifts starting in the period whose night flag differs from the
+    /// previous shift's (a day↔night switch).
+    pub switches: u32,
+    /// Of those, switches with fewer than [`SWITCH_NIGHTS`] whole sleep
+    /// windows between the two duties.
+    pub short_switches: u32,
+    /// Amber: a switch with one whole night between; red: with none.
+    pub switch_level: Level,
+}
+
+/// Whole local sleep windows (23:00–07:00) inside `[a, b)`, counted up to
+/// [`SWITCH_NIGHTS`] (more are never needed).
+pub fn sleep_windows_between(a: DateTime<Utc>, b: DateTime<Utc>, zone: Tz) -> u32 {
+    if b <= a {
+        return 0;
+    }
+    let (start_h, end_h) = SLEEP_WINDOW_HOURS;
+    let first: NaiveDate = a.with_timezone(&zone).date_naive() - Duration::days(1);
+    let last: NaiveDate = b.with_timezone(&zone).date_naive();
+    let mut n = 0;
+    let mut d = first;
+    while d <= last && n < SWITCH_NIGHTS {
+        let w_start = local_instant(zone, d, start_h);
+        let w_end = local_instant(zone, d + Duration::days(1), end_h);
+        if w_start >= a && w_end <= b {
+            n += 1;
+        }
+        d += Duration::days(1);
+    }
+    n
+}
+
+/// Schedule figures over shifts sorted by start and not overlapping, for
+/// shifts starting in `[from, to)`; local dates and nights in `zone`.
+///
+/// - Work days: the engine's `consecutive_days` rule (distinct local start
+///   dates, consecutive), amber over [`WORK_DAYS_AMBER`], red over
+///   [`WORK_DAYS_RED`].
+/// - Weekly rest: a 7-day window holds no 24 h rest exactly when a stretch
+///   of duties separated by rests under 24 h spans more than 5 days
+///   (window = stretch + 24 h on each side); a 14-day window holds no 48 h
+///   rest when a stretch broken only by rests of 48 h spans more than
+///   10 days. Amber for the first, red for both (reg. 11 lets an employer
+///   use either; the 2 × 24 h variant of reg. 11(2)(a) is not tested).
+/// - Day↔night switch: consecutive duties, one a night by the WTR rule and
+///   the other not, with fewer than two whole 23:00–07:00 windows between
+///   them.
+pub fn schedule_figures(
+    shifts: &[ShiftRecord],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zone: Tz,
+) -> ScheduleFigures {
+    let mut f = ScheduleFigures::default();
+    let mut run = 0u32;
+    let mut last_date: Option<NaiveDate> = None;
+    let mut stretch_start: Option<DateTime<Utc>> = None;
+    let mut fortnight_start: Option<DateTime<Utc>> = None;
+    let mut worst_switch: Option<u32> = None;
+    for (i, s) in shifts.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| &shifts[p]);
+        let date = s.start.with_timezone(&zone).date_naive();
+        run = match last_date {
+            Some(d) if d == date => run,
+            Some(d) if d + Duration::days(1) == date => run + 1,
+            _ => 1,
+        };
+        last_date = Some(date);
+        let rest = prev.map(|p| s.start - p.end);
+        if rest.is_none_or(|r| r >= Duration::hours(WEEKLY_REST_HOURS)) {
+            stretch_start = Some(s.start);
+        }
+        if rest.is_none_or(|r| r >= Duration::hours(FORTNIGHTLY_REST_HOURS)) {
+            fortnight_start = Some(s.start);
+        }
+        if s.start < from || s.start >= to {
+            continue;
+        }
+        f.longest_work_day_run = f.longest_work_day_run.max(run);
+        let span = |start: Option<DateTime<Utc>>| start.map_or(0, |t| (s.end - t).num_minutes());
+        f.longest_stretch_minutes = f.longest_stretch_minutes.max(span(stretch_start));
+        f.longest_fortnight_stretch_minutes = f
+            .longest_fortnight_stretch_minutes
+            .max(span(fortnight_start));
+        if let Some(p) = prev
+            && p.night != s.night
+        {
+            f.switches += 1;
+            let nights = sleep_windows_between(p.end, s.start, zone);
+            if nights < SWITCH_NIGHTS {
+                f.short_switches += 1;
+                worst_switch = Some(worst_switch.map_or(nights, |w| w.min(nights)));
+            }
+        }
+    }
+    f.work_days_level = level(
+        i64::from(f.longest_work_day_run),
+        i64::from(WORK_DAYS_AMBER) + 1,
+        i64::from(WORK_DAYS_RED) + 1,
+    );
+    let week_breach = f.longest_stretch_minutes > (7 * 24 - 2 * WEEKLY_REST_HOURS) * 60;
+    let fortnight_breach =
+        f.longest_fortnight_stretch_minutes > (14 * 24 - 2 * FORTNIGHTLY_REST_HOURS) * 60;
+    f.weekly_rest_level = match (week_breach, fortnight_breach) {
+        (true, true) => Level::Red,
+        (true, false) => Level::Amber,
+        _ => Level::Within,
+    };
+    f.switch_level = match worst_switch {
+        Some(0) => Level::Red,
+        Some(_) => Level::Amber,
+        None => Level::Within,
+    };
+    f
+}
+
+/// A person's learning progress at the end of a period (synced from the
+/// app; learning progress is shared at every consent level).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LearningFigures {
+    /// Distinct modules with a record dated on or before the period's end.
+    pub opened: u32,
+    /// Of those, modules whose self-check was passed by then.
+    pub completed: u32,
+    /// True when every module of the course given was completed.
+    pub course_completed: bool,
+}
+
+/// Learning figures from progress records dated up to `period.to`;
+/// `course` lists the module ids of the course whose completion is counted.
+pub fn learning_figures(
+    records: &[LearningProgress],
+    period: &Period,
+    course: &[String],
+) -> LearningFigures {
+    let mut opened = BTreeSet::new();
+    let mut completed = BTreeSet::new();
+    for r in records.iter().filter(|r| r.local_date <= period.to) {
+        opened.insert(r.module_id.as_str());
+        if r.completed {
+            completed.insert(r.module_id.as_str());
+        }
+    }
+    LearningFigures {
+        opened: u32::try_from(opened.len()).unwrap_or(u32::MAX),
+        completed: u32::try_from(completed.len()).unwrap_or(u32::MAX),
+        course_completed: !course.is_empty()
+            && course.iter().all(|m| completed.contains(m.as_str())),
+    }
+}
+
 /// A person's consented sleep and check-in figures for a period.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WellbeingFigures {
@@ -367,5 +557,152 @@ mod tests {
         let f = roster_figures(&shifts, a, b);
         assert_eq!(f.shifts, 0);
         assert_eq!(f.minutes_in_period, 6 * 60);
+    }
+
+    fn utc() -> Tz {
+        chrono_tz::UTC
+    }
+
+    fn day_shift(day: u32) -> ShiftRecord {
+        shift(day, 7, 10, false, 20.0)
+    }
+
+    #[test]
+    fn runs_of_work_days_reach_back_and_are_graded() {
+        let (a, b) = period();
+        // 1..=7 March: 7 days in a row, the first before the period.
+        let shifts: Vec<ShiftRecord> = (1..=7).map(day_shift).collect();
+        let f = schedule_figures(&shifts, a, b, utc());
+        assert_eq!(f.longest_work_day_run, 7);
+        assert_eq!(f.work_days_level, Level::Amber);
+        // A day off on the 4th splits it: 1-3 and 5-7.
+        let split: Vec<ShiftRecord> = [1, 2, 3, 5, 6, 7].into_iter().map(day_shift).collect();
+        let f = schedule_figures(&split, a, b, utc());
+        assert_eq!(f.longest_work_day_run, 3);
+        assert_eq!(f.work_days_level, Level::Within);
+        // 14 in a row (20 Feb .. 5 Mar) is red: more than 13 turns in 14 days.
+        let start = Utc.with_ymd_and_hms(2026, 2, 20, 7, 0, 0).unwrap();
+        let long: Vec<ShiftRecord> = (0..14)
+            .map(|d| {
+                let mut s = day_shift(2);
+                s.start = start + Duration::days(d);
+                s.end = s.start + Duration::hours(10);
+                s
+            })
+            .collect();
+        let f = schedule_figures(&long, a, b, utc());
+        assert_eq!(f.longest_work_day_run, 14);
+        assert_eq!(f.work_days_level, Level::Red);
+    }
+
+    #[test]
+    fn weekly_rest_by_hand() {
+        let (a, b) = period();
+        // Five days 07:00-17:00 (2..=6 March): first start to last end is
+        // 4 d 10 h = 106 h, not over 120 h: some 7-day window always holds
+        // a 24 h rest.
+        let five: Vec<ShiftRecord> = (2..=6).map(day_shift).collect();
+        let f = schedule_figures(&five, a, b, utc());
+        assert_eq!(f.longest_stretch_minutes, 106 * 60);
+        assert_eq!(f.weekly_rest_level, Level::Within);
+        // Six days: 5 d 10 h = 130 h > 120 h. The window from 1 March 08:00
+        // to 8 March 08:00 holds at most 23 h of rest at each end: amber.
+        let six: Vec<ShiftRecord> = (2..=7).map(day_shift).collect();
+        let f = schedule_figures(&six, a, b, utc());
+        assert_eq!(f.longest_stretch_minutes, 130 * 60);
+        assert_eq!(f.weekly_rest_level, Level::Amber);
+        // Eleven days (28 Feb .. 10 March, period 2..=10 March): 10 d 10 h =
+        // 250 h > 240 h, so no 48 h rest in some 14 days either: red.
+        let (a2, b2) = (a, Utc.with_ymd_and_hms(2026, 3, 11, 0, 0, 0).unwrap());
+        let start = Utc.with_ymd_and_hms(2026, 2, 28, 7, 0, 0).unwrap();
+        let eleven: Vec<ShiftRecord> = (0..11)
+            .map(|d| {
+                let mut s = day_shift(2);
+                s.start = start + Duration::days(d);
+                s.end = s.start + Duration::hours(10);
+                s
+            })
+            .collect();
+        let f = schedule_figures(&eleven, a2, b2, utc());
+        assert_eq!(f.longest_fortnight_stretch_minutes, 250 * 60);
+        assert_eq!(f.weekly_rest_level, Level::Red);
+        // Four on, 38 h off, four on, ...: a 24 h rest in every 7 days
+        // (reg. 11(1) met) though never 48 h: within.
+        let pattern: Vec<ShiftRecord> = [2, 3, 4, 5, 7, 8, 9, 10]
+            .into_iter()
+            .map(day_shift)
+            .collect();
+        let f = schedule_figures(&pattern, a2, b2, utc());
+        assert_eq!(f.longest_stretch_minutes, 82 * 60);
+        assert_eq!(f.weekly_rest_level, Level::Within);
+    }
+
+    #[test]
+    fn day_night_switches_need_two_nights_sleep() {
+        let (a, b) = period();
+        let shifts = vec![
+            // Day 2 March 07:00-17:00, then a night from 3 March 22:00: the
+            // rest holds one 23:00-07:00 window (2-3 March): amber.
+            shift(2, 7, 10, false, 20.0),
+            shift(3, 22, 9, true, 40.0),
+            // Night ends 4 March 07:00; a day at 15:00: no window: red.
+            shift(4, 15, 8, false, 20.0),
+            // Night 5 March 22:00 - 6 March 07:00, after one window (4-5 March).
+            shift(5, 22, 9, true, 40.0),
+            // Day 8 March 07:00: windows 6-7 and 7-8 March (ends exactly at
+            // 07:00): two, so not short.
+            shift(8, 7, 10, false, 20.0),
+        ];
+        let f = schedule_figures(&shifts, a, b, utc());
+        assert_eq!(f.switches, 4);
+        assert_eq!(f.short_switches, 3);
+        assert_eq!(f.switch_level, Level::Red);
+        let f = schedule_figures(&shifts[..2], a, b, utc());
+        assert_eq!(f.switch_level, Level::Amber);
+        let f = schedule_figures(&shifts[3..], a, b, utc());
+        assert_eq!((f.switches, f.short_switches), (1, 0));
+        assert_eq!(f.switch_level, Level::Within);
+    }
+
+    #[test]
+    fn sleep_windows_are_local_nights() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        // In summer 23:00-07:00 BST is 22:00-06:00 UTC.
+        let a = Utc.with_ymd_and_hms(2026, 6, 1, 21, 30, 0).unwrap();
+        let b = Utc.with_ymd_and_hms(2026, 6, 2, 6, 0, 0).unwrap();
+        assert_eq!(sleep_windows_between(a, b, london), 1);
+        assert_eq!(sleep_windows_between(a, b, utc()), 0);
+        assert_eq!(sleep_windows_between(b, a, london), 0);
+        // Counting stops at two.
+        assert_eq!(
+            sleep_windows_between(a, a + Duration::days(10), london),
+            SWITCH_NIGHTS
+        );
+    }
+
+    #[test]
+    fn learning_counts_modules_by_the_period_end() {
+        let d = |day: u32| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+        let rec = |day: u32, m: &str, completed: bool| LearningProgress {
+            local_date: d(day),
+            module_id: m.to_owned(),
+            completed,
+        };
+        let course = vec!["m1".to_owned(), "m2".to_owned()];
+        let records = vec![
+            rec(1, "m1", false),
+            rec(2, "m1", true),
+            rec(3, "m2", false),
+            rec(9, "m2", true), // after the period
+            rec(4, "other", true),
+        ];
+        let period = Period::new(d(2), d(8)).unwrap();
+        let f = learning_figures(&records, &period, &course);
+        assert_eq!(f.opened, 3);
+        assert_eq!(f.completed, 2);
+        assert!(!f.course_completed);
+        let later = Period::new(d(9), d(9)).unwrap();
+        assert!(learning_figures(&records, &later, &course).course_completed);
+        assert!(!learning_figures(&records, &later, &[]).course_completed);
     }
 }

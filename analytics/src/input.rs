@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use models::ShiftType;
-use models::sync::{CheckInRecord, DailySummary, SyncRecord};
+use models::sync::{CheckInRecord, DailySummary, LearningProgress, SyncRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
@@ -80,6 +80,10 @@ pub struct PersonRecords {
     pub summaries: Vec<DailySummary>,
     /// Consented check-ins.
     pub checkins: Vec<CheckInRecord>,
+    /// Learning progress synced from the app (any consent level: it says
+    /// which modules were read, nothing about health).
+    #[serde(default)]
+    pub learning: Vec<LearningProgress>,
 }
 
 /// Why a record was left out.
@@ -100,6 +104,8 @@ pub enum Rejection {
     DuplicateSummary,
     /// A check-in failing the sync validation.
     InvalidCheckIn,
+    /// A learning progress record failing the sync validation.
+    InvalidLearning,
 }
 
 /// Counts of records left out, by reason (reported in every output).
@@ -158,6 +164,19 @@ impl PersonRecords {
             count(Rejection::InvalidCheckIn);
         }
         self.checkins.sort_by_key(|c| c.taken_at);
+        let before = self.learning.len();
+        self.learning
+            .retain(|l| SyncRecord::LearningProgress(l.clone()).validate().is_ok());
+        for _ in self.learning.len()..before {
+            count(Rejection::InvalidLearning);
+        }
+        self.learning.sort_by(|a, b| {
+            (a.local_date, &a.module_id, a.completed).cmp(&(
+                b.local_date,
+                &b.module_id,
+                b.completed,
+            ))
+        });
         self
     }
 }
@@ -234,23 +253,27 @@ impl Period {
     /// midnight after `to` (a midnight that a DST change skips is taken at
     /// the first instant that exists).
     pub fn instants(&self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-        let midnight = |d: NaiveDate| -> DateTime<Utc> {
-            let naive = d.and_time(chrono::NaiveTime::MIN);
-            match zone.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-                    t.with_timezone(&Utc)
-                }
-                // No UK midnight is skipped, but some zones skip 00:00–01:00.
-                chrono::LocalResult::None => zone
-                    .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                    .earliest()
-                    .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
-            }
-        };
         (
-            midnight(self.from),
-            midnight(self.to + chrono::Duration::days(1)),
+            local_instant(zone, self.from, 0),
+            local_instant(zone, self.to + chrono::Duration::days(1), 0),
         )
+    }
+}
+
+/// `hour`:00 local on `date` in `zone`, in UTC. An hour a clock change
+/// repeats is taken at its first occurrence; one it skips at the first
+/// instant that exists after it (an hour later).
+pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let naive =
+        date.and_time(chrono::NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or_default());
+    match zone.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.with_timezone(&Utc)
+        }
+        chrono::LocalResult::None => zone
+            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
     }
 }
 
@@ -329,6 +352,11 @@ mod tests {
                 value: 12,
                 context: CheckInContext::Other,
             }],
+            learning: vec![LearningProgress {
+                local_date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+                module_id: String::new(),
+                completed: true,
+            }],
         };
         let mut rejections = Rejections::new();
         let clean = records.clean(&mut rejections);
@@ -350,6 +378,8 @@ mod tests {
         assert_eq!(rejections[&Rejection::InvalidSummary], 1);
         assert!(clean.checkins.is_empty());
         assert_eq!(rejections[&Rejection::InvalidCheckIn], 1);
+        assert!(clean.learning.is_empty(), "an empty module id is refused");
+        assert_eq!(rejections[&Rejection::InvalidLearning], 1);
     }
 
     #[test]

@@ -99,6 +99,25 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
             })?;
         }
     }
+    if let Some(ps) = &report.peer_support {
+        for (label, cell) in ps.figures() {
+            let (value, percent, percent_of) = cell.csv_fields();
+            w.serialize(CsvRow {
+                section: "peer_support",
+                table: "peer_support",
+                period_from: from.clone(),
+                period_to: to.clone(),
+                row_level: 0,
+                row_path: report.meta.force.clone(),
+                column: label,
+                unit: "call-back requests",
+                value,
+                suppressed: cell.suppressed,
+                percent,
+                percent_of,
+            })?;
+        }
+    }
     let bytes = w
         .into_inner()
         .map_err(|e| AnalyticsError::Csv(e.into_error().into()))?;
@@ -250,6 +269,12 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         trend_columns => trend_columns,
         trend_percent_notes => trend_percent_notes,
         charts => charts,
+        peer_support => report.peer_support.as_ref().map(|p| {
+            p.figures()
+                .iter()
+                .map(|(label, cell)| context! { label => label, cell => cell })
+                .collect::<Vec<_>>()
+        }),
     })
     .map_err(|e| AnalyticsError::Render(e.to_string()))
 }

@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    Level, RosterFigures, WellbeingFigures, roster_figures, wellbeing_figures,
+    LearningFigures, Level, RosterFigures, ScheduleFigures, WellbeingFigures, learning_figures,
+    roster_figures, schedule_figures, wellbeing_figures,
 };
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
+use crate::round::Percentage;
 use crate::round::ROUNDING_NOTE;
 use crate::suppression::MIN_PEOPLE;
 use crate::table::{Cell, ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
+use rust_decimal::Decimal;
 
 /// Most previous periods a trend may go back.
 pub const MAX_TREND_PERIODS: u32 = 12;
@@ -87,6 +90,78 @@ pub struct Report {
     pub tables: Vec<Table>,
     /// Headline figures over the previous periods and this one.
     pub trend: Vec<TrendPoint>,
+    /// Peer-support call-backs in the period, force level only (the
+    /// server adds them; absent from reports made before they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_support: Option<PeerSupportFigures>,
+}
+
+/// Peer-support call-back figures for the whole force: only counts and
+/// response times reach a report (issue 8), each under the small-number
+/// rule (a count under 5 is withheld; the median only from 5 responses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerSupportFigures {
+    /// Call-back requests made in the period.
+    pub requests: Cell,
+    /// Of those, acknowledged by a supporter or the coordinator.
+    pub acknowledged: Cell,
+    /// Of those, marked contacted.
+    pub contacted: Cell,
+    /// Median minutes from request to first acknowledgement.
+    pub median_response_minutes: Cell,
+}
+
+impl PeerSupportFigures {
+    /// Figures from counts and a median as the server computes them
+    /// (`None` = withheld there); percentages are of the requests. A part
+    /// is withheld too when the requests minus it (the requests not
+    /// acknowledged, or not contacted) would be 1 to 4.
+    pub fn new(
+        requests: Option<i64>,
+        acknowledged: Option<i64>,
+        contacted: Option<i64>,
+        median_minutes: Option<f64>,
+    ) -> Self {
+        let min = i64::from(MIN_PEOPLE);
+        let complement_ok = |part: Option<i64>| {
+            part.filter(|p| requests.is_none_or(|r| !(1..min).contains(&(r - p))))
+        };
+        let (acknowledged, contacted) = (complement_ok(acknowledged), complement_ok(contacted));
+        let of = "call-back requests made in the period (force)";
+        let count = |n: Option<i64>, part: bool| Cell {
+            value: n.map(Decimal::from),
+            suppressed: n.is_none(),
+            percent: match (part, n, requests) {
+                (true, Some(n), Some(total)) => Percentage::new(n, total, of),
+                _ => None,
+            },
+        };
+        Self {
+            requests: count(requests, false),
+            acknowledged: count(acknowledged, true),
+            contacted: count(contacted, true),
+            median_response_minutes: Cell {
+                value: median_minutes
+                    .and_then(Decimal::from_f64_retain)
+                    .map(crate::round::round),
+                suppressed: median_minutes.is_none(),
+                percent: None,
+            },
+        }
+    }
+
+    /// `(label, cell)` in print order.
+    pub fn figures(&self) -> [(&'static str, &Cell); 4] {
+        [
+            ("call-back requests", &self.requests),
+            ("acknowledged", &self.acknowledged),
+            ("contacted", &self.contacted),
+            (
+                "median minutes to acknowledgement",
+                &self.median_response_minutes,
+            ),
+        ]
+    }
 }
 
 impl Report {
@@ -99,6 +174,8 @@ impl Report {
 const PEOPLE_ROSTERED: &str =
     "people rostered in this row in the period (at least one shift starting in it)";
 const SHIFTS_IN_ROW: &str = "shifts starting in the period in this row";
+const LEARNERS: &str = "people in this row who had opened at least one module of the officer \
+     course by the period's last day (learning progress synced from the app)";
 
 fn level_spec(id: &'static str, title: &str, within: &str, amber: &str, red: &str) -> TableSpec {
     TableSpec {
@@ -143,7 +220,26 @@ const WEEKLY_BINS: [(&str, i64); 5] = [
 /// A table's spec and how one person contributes to it.
 struct TableDef {
     spec: TableSpec,
-    contribution: fn(&RosterFigures, &WellbeingFigures, i64) -> Vec<Option<i64>>,
+    contribution: fn(&PersonFigures) -> Vec<Option<i64>>,
+}
+
+/// Everything one person contributes to a period's tables.
+struct PersonFigures {
+    roster: RosterFigures,
+    schedule: ScheduleFigures,
+    wellbeing: WellbeingFigures,
+    learning: LearningFigures,
+    /// Days in the period.
+    days: i64,
+}
+
+/// Contribution to a people-by-level table: rostered people only.
+fn rostered_level(p: &PersonFigures, level: Level) -> Vec<Option<i64>> {
+    if p.roster.shifts > 0 {
+        level_row(level)
+    } else {
+        vec![None; 4]
+    }
 }
 
 fn table_defs() -> Vec<TableDef> {
@@ -170,7 +266,7 @@ fn table_defs() -> Vec<TableDef> {
                 partition: shifts_partition(vec![0, 1, 2, 3], 4),
                 link: Some(("shifts", 4)),
             },
-            contribution: |r, _, _| {
+            contribution: |PersonFigures { roster: r, .. }| {
                 vec![nonzero(r.day_below), nonzero(r.day_over), nonzero(r.night_below), nonzero(r.night_over), nonzero(r.shifts)]
             },
         },
@@ -188,7 +284,7 @@ fn table_defs() -> Vec<TableDef> {
                 partition: None,
                 link: None,
             },
-            contribution: |r, _, _| {
+            contribution: |PersonFigures { roster: r, .. }| {
                 let day = r.day_below + r.day_over;
                 let night = r.night_below + r.night_over;
                 vec![nonzero(day), (day > 0).then_some(r.day_fi_centi), nonzero(night), (night > 0).then_some(r.night_fi_centi)]
@@ -206,7 +302,7 @@ fn table_defs() -> Vec<TableDef> {
                 partition: shifts_partition((0..10).collect(), 10),
                 link: Some(("shifts", 10)),
             },
-            contribution: |r, _, _| {
+            contribution: |PersonFigures { roster: r, .. }| {
                 r.fi_bins.iter().map(|&n| nonzero(n)).chain(std::iter::once(nonzero(r.shifts))).collect()
             },
         },
@@ -226,21 +322,21 @@ fn table_defs() -> Vec<TableDef> {
                 partition: shifts_partition(vec![0, 1, 2, 3, 4], 5),
                 link: Some(("shifts", 5)),
             },
-            contribution: |r, _, _| {
+            contribution: |PersonFigures { roster: r, .. }| {
                 r.hri_bins.iter().map(|&n| nonzero(n)).chain(std::iter::once(nonzero(r.shifts))).collect()
             },
         },
         TableDef {
             spec: level_spec("quick_returns", "People by shortest rest between duties (quick returns)", "no rest under 12 h", "rest under 12 h (amber)", "rest under 11 h (red)"),
-            contribution: |r, _, _| if r.shifts > 0 { level_row(r.quick_return_level) } else { vec![None; 4] },
+            contribution: |p| rostered_level(p, p.roster.quick_return_level),
         },
         TableDef {
             spec: level_spec("night_runs", "People by longest run of consecutive nights", "3 nights or fewer", "4 nights (amber)", "5 nights or more (red)"),
-            contribution: |r, _, _| if r.shifts > 0 { level_row(r.night_run_level) } else { vec![None; 4] },
+            contribution: |p| rostered_level(p, p.roster.night_run_level),
         },
         TableDef {
             spec: level_spec("hours_7d", "People by most hours worked in any 7 days", "under 60 h", "60 to under 72 h (amber)", "72 h or more (red)"),
-            contribution: |r, _, _| if r.shifts > 0 { level_row(r.hours_7d_level) } else { vec![None; 4] },
+            contribution: |p| rostered_level(p, p.roster.hours_7d_level),
         },
         TableDef {
             spec: level_spec(
@@ -250,13 +346,37 @@ fn table_defs() -> Vec<TableDef> {
                 "a night over 8 h (amber)",
                 "a shift over 12 h (red)",
             ),
-            contribution: |r, _, _| {
-                if r.shifts > 0 {
-                    level_row(r.long_shift_level)
-                } else {
-                    vec![None; 4]
-                }
-            },
+            contribution: |p| rostered_level(p, p.roster.long_shift_level),
+        },
+        TableDef {
+            spec: level_spec(
+                "work_days",
+                "People by longest run of consecutive days worked",
+                "6 days or fewer",
+                "7 to 13 days (amber)",
+                "14 days or more (red)",
+            ),
+            contribution: |p| rostered_level(p, p.schedule.work_days_level),
+        },
+        TableDef {
+            spec: level_spec(
+                "weekly_rest",
+                "People by weekly rest (24 h in each 7 days, or 48 h in each 14 days)",
+                "24 h rest in every 7 days",
+                "some 7 days without 24 h rest (amber)",
+                "and some 14 days without 48 h rest (red)",
+            ),
+            contribution: |p| rostered_level(p, p.schedule.weekly_rest_level),
+        },
+        TableDef {
+            spec: level_spec(
+                "day_night_switches",
+                "People by shortest sleep opportunity at a switch between day and night duties",
+                "no switch under two nights",
+                "a switch with one night (amber)",
+                "a switch with no night (red)",
+            ),
+            contribution: |p| rostered_level(p, p.schedule.switch_level),
         },
         TableDef {
             spec: TableSpec {
@@ -275,7 +395,7 @@ fn table_defs() -> Vec<TableDef> {
                 }),
                 link: Some(("people_rostered", WEEKLY_BINS.len())),
             },
-            contribution: |r, _, days| {
+            contribution: |PersonFigures { roster: r, days, .. }| {
                 if r.shifts == 0 {
                     return vec![None; WEEKLY_BINS.len() + 1];
                 }
@@ -293,17 +413,27 @@ fn table_defs() -> Vec<TableDef> {
         TableDef {
             spec: TableSpec {
                 id: "roster_events",
-                title: "Quick returns and long shifts (counts of shifts)".into(),
+                title: "Quick returns, long shifts and day↔night switches (counts of shifts)".into(),
                 unit: "shifts",
                 columns: vec![
                     ColumnSpec::count("returns after under 12 h rest"),
                     ColumnSpec::count("returns after under 11 h rest"),
                     ColumnSpec::count("long shifts"),
+                    ColumnSpec::count("day↔night switches"),
+                    ColumnSpec::count("switches under two nights' sleep"),
                 ],
                 partition: None,
                 link: None,
             },
-            contribution: |r, _, _| vec![nonzero(r.quick_returns), nonzero(r.quick_returns_red), nonzero(r.long_shifts)],
+            contribution: |PersonFigures { roster: r, schedule: s, .. }| {
+                vec![
+                    nonzero(r.quick_returns),
+                    nonzero(r.quick_returns_red),
+                    nonzero(r.long_shifts),
+                    nonzero(s.switches),
+                    nonzero(s.short_switches),
+                ]
+            },
         },
         TableDef {
             spec: TableSpec {
@@ -319,7 +449,7 @@ fn table_defs() -> Vec<TableDef> {
                 partition: None,
                 link: None,
             },
-            contribution: |_, w, _| {
+            contribution: |PersonFigures { wellbeing: w, .. }| {
                 if w.nights == 0 {
                     return vec![None; 4];
                 }
@@ -344,7 +474,7 @@ fn table_defs() -> Vec<TableDef> {
                 }),
                 link: None,
             },
-            contribution: |_, w, _| {
+            contribution: |PersonFigures { wellbeing: w, .. }| {
                 let total: u32 = w.bands.iter().sum();
                 vec![nonzero(w.bands[0]), nonzero(w.bands[1]), nonzero(w.bands[2]), nonzero(total)]
             },
@@ -367,9 +497,44 @@ fn table_defs() -> Vec<TableDef> {
                 }),
                 link: None,
             },
-            contribution: |_, w, _| {
+            contribution: |PersonFigures { wellbeing: w, .. }| {
                 let n = w.kss_low + w.kss_high;
                 vec![nonzero(w.kss_low), nonzero(w.kss_high), nonzero(n), (n > 0).then_some(w.kss_sum)]
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "learning",
+                title: "Officer learning course: people by modules completed (from the app)".into(),
+                unit: "people",
+                columns: vec![
+                    ColumnSpec::count("opened, none completed"),
+                    ColumnSpec::count("completed some modules"),
+                    ColumnSpec::count("completed the whole course"),
+                    ColumnSpec::count("people who opened a module"),
+                ],
+                partition: Some(Partition {
+                    parts: vec![0, 1, 2],
+                    total: 3,
+                    percent_of: LEARNERS.to_owned(),
+                }),
+                link: None,
+            },
+            contribution: |PersonFigures { learning: l, .. }| {
+                if l.opened == 0 {
+                    return vec![None; 4];
+                }
+                let mut v = vec![None; 4];
+                let column = if l.course_completed {
+                    2
+                } else if l.completed > 0 {
+                    1
+                } else {
+                    0
+                };
+                v[column] = Some(1);
+                v[3] = Some(1);
+                v
             },
         },
     ]
@@ -390,7 +555,13 @@ fn leaf_path(p: &PersonRecords) -> Vec<String> {
 }
 
 /// The tables of one period over cleaned people.
-fn period_tables(force: &str, zone: Tz, period: &Period, people: &[PersonRecords]) -> Vec<Table> {
+fn period_tables(
+    force: &str,
+    zone: Tz,
+    period: &Period,
+    people: &[PersonRecords],
+    course: &[String],
+) -> Vec<Table> {
     let paths: Vec<Vec<String>> = people.iter().map(leaf_path).collect();
     let rows = Hierarchy::new(force, paths.iter().map(Vec::as_slice));
     let defs = table_defs();
@@ -402,10 +573,15 @@ fn period_tables(force: &str, zone: Tz, period: &Period, people: &[PersonRecords
     let days = period.days();
     for (p, path) in people.iter().zip(&paths) {
         let Some(leaf) = rows.row(path) else { continue };
-        let r = roster_figures(&p.shifts, from, to);
-        let w = wellbeing_figures(&p.summaries, &p.checkins, period);
+        let figures = PersonFigures {
+            roster: roster_figures(&p.shifts, from, to),
+            schedule: schedule_figures(&p.shifts, from, to, zone),
+            wellbeing: wellbeing_figures(&p.summaries, &p.checkins, period),
+            learning: learning_figures(&p.learning, period, course),
+            days,
+        };
         for (t, d) in raw.iter_mut().zip(&defs) {
-            t.add(&rows, leaf, &(d.contribution)(&r, &w, days));
+            t.add(&rows, leaf, &(d.contribution)(&figures));
         }
     }
     publish(&rows, raw)
@@ -426,6 +602,21 @@ fn trend_point(period: Period, tables: &[Table]) -> TrendPoint {
         })
         .collect();
     TrendPoint { period, figures }
+}
+
+/// The module ids of the shipped officer course, in order: the course
+/// whose completion the `learning` table counts.
+///
+/// # Errors
+/// [`AnalyticsError::Content`] if the shipped pack does not load (a broken
+/// build; the pack is tested).
+pub fn officer_course_modules() -> Result<Vec<String>, AnalyticsError> {
+    use mobile_core::education::{Library, Track};
+    let library = Library::shipped().map_err(|e| AnalyticsError::Content(e.to_string()))?;
+    Ok(library
+        .modules_for(Track::Officer)
+        .map(|m| m.id.clone())
+        .collect())
 }
 
 /// Builds a force's report.
@@ -450,7 +641,8 @@ pub fn build_report(
     }
     let mut rejections = Rejections::new();
     let people = clean_all(people, &mut rejections);
-    let tables = period_tables(&request.force, zone, &request.period, &people);
+    let course = officer_course_modules()?;
+    let tables = period_tables(&request.force, zone, &request.period, &people, &course);
     let mut periods = vec![request.period];
     for _ in 0..request.trend_periods {
         let earlier = periods.last().map_or(request.period, Period::previous);
@@ -459,7 +651,12 @@ pub fn build_report(
     let mut trend: Vec<TrendPoint> = periods[1..]
         .iter()
         .rev()
-        .map(|p| trend_point(*p, &period_tables(&request.force, zone, p, &people)))
+        .map(|p| {
+            trend_point(
+                *p,
+                &period_tables(&request.force, zone, p, &people, &course),
+            )
+        })
         .collect();
     trend.push(trend_point(request.period, &tables));
     Ok(Report {
@@ -482,5 +679,29 @@ pub fn build_report(
         },
         tables,
         trend,
+        peer_support: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_support_parts_that_would_leave_a_small_remainder_are_withheld() {
+        // 12 requests: 9 acknowledged would say 3 were not, so it is
+        // withheld; 6 contacted leaves 6, so it is published as 50.0%.
+        let f = PeerSupportFigures::new(Some(12), Some(9), Some(6), Some(42.25));
+        assert_eq!(f.requests.value, Some(Decimal::from(12)));
+        assert!(f.acknowledged.suppressed && f.acknowledged.value.is_none());
+        assert_eq!(f.contacted.value, Some(Decimal::from(6)));
+        let pct = f.contacted.percent.as_ref().unwrap();
+        assert_eq!(pct.value, Decimal::new(500, 1));
+        assert!(pct.of.contains("call-back requests"));
+        assert_eq!(f.median_response_minutes.value, Some(Decimal::new(423, 1)));
+        // All acknowledged: nothing left over, published.
+        let all = PeerSupportFigures::new(Some(7), Some(7), None, None);
+        assert_eq!(all.acknowledged.value, Some(Decimal::from(7)));
+        assert!(all.contacted.suppressed && all.median_response_minutes.suppressed);
+    }
 }

@@ -6,7 +6,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use models::ShiftType;
-use models::sync::{CheckInContext, CheckInRecord, CheckInScale, DailySummary, RecoveryBand};
+use models::sync::{
+    CheckInContext, CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand,
+};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -118,6 +120,10 @@ fn quarter(t: DateTime<Utc>) -> DateTime<Utc> {
 /// Generates a force. Team and command names are `C01`, `C01-T03`; ids are `p000123`.
 pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
+    // Learning has its own stream so the rosters and summaries do not
+    // depend on it.
+    let mut learning_rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed ^ 0x1ea7_0000);
+    let modules = crate::report::officer_course_modules().unwrap_or_default();
     let team_size = spec.team_size.max(1);
     let per_command = spec.teams_per_command.max(1);
     let origin = spec.first_day.and_time(chrono::NaiveTime::MIN).and_utc();
@@ -222,12 +228,35 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 }
                 after_night = worked_night;
             }
+            let learning = synthetic_learning(&mut learning_rng, &modules, spec);
             PersonRecords {
                 person,
                 shifts,
                 summaries,
                 checkins,
+                learning,
             }
+        })
+        .collect()
+}
+
+/// Half the people open some modules of the course over the days, in
+/// order; each opened module is passed with probability 0.7.
+fn synthetic_learning(
+    rng: &mut Xoshiro256PlusPlus,
+    modules: &[String],
+    spec: &SyntheticForce,
+) -> Vec<LearningProgress> {
+    if modules.is_empty() || spec.days < 1 || !rng.gen_bool(0.5) {
+        return Vec::new();
+    }
+    let opened = rng.gen_range(1..=modules.len());
+    modules[..opened]
+        .iter()
+        .map(|m| LearningProgress {
+            local_date: spec.first_day + Duration::days(rng.gen_range(0..spec.days)),
+            module_id: m.clone(),
+            completed: rng.gen_bool(0.7),
         })
         .collect()
 }

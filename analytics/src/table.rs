@@ -266,6 +266,35 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c == name)
     }
+
+    /// An audit of the published table: every relation "a row's cell = the
+    /// sum of its children's cells" (force = commands, command = teams)
+    /// that has exactly one withheld cell, as `(parent path, column)`. Such
+    /// a cell could be worked out by one subtraction, so after suppression
+    /// this is empty.
+    pub fn single_unknowns(&self) -> Vec<(Vec<String>, String)> {
+        let mut out = Vec::new();
+        for parent in &self.rows {
+            let children: Vec<&Row> = self
+                .rows
+                .iter()
+                .filter(|r| r.level == parent.level + 1 && r.path.starts_with(&parent.path))
+                .collect();
+            if children.is_empty() {
+                continue;
+            }
+            for (c, name) in self.columns.iter().enumerate() {
+                let withheld = std::iter::once(parent)
+                    .chain(children.iter().copied())
+                    .filter(|r| r.cells.get(c).is_some_and(|cell| cell.suppressed))
+                    .count();
+                if withheld == 1 {
+                    out.push((parent.path.clone(), name.clone()));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Suppresses a set of tables over the same rows jointly and publishes them.
@@ -489,6 +518,19 @@ mod tests {
                 .count();
             assert!(n >= 2, "column {c}: {n} suppressed");
         }
+        assert_eq!(table.single_unknowns(), []);
+        // The audit catches a table where only the small team is withheld.
+        let mut leaky = table.clone();
+        for r in leaky.rows.iter_mut().filter(|r| r.label != "small") {
+            for c in &mut r.cells {
+                c.suppressed = false;
+            }
+        }
+        assert_eq!(
+            leaky.single_unknowns().len(),
+            3,
+            "one per column: A minus its other teams"
+        );
         let root = table.root().unwrap();
         assert_eq!(root.cells[2].value, Some(Decimal::from(36)));
         let pct = root.cells[0].percent.as_ref().unwrap();

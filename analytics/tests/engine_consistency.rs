@@ -2,7 +2,7 @@
 //! (`mobile_core::roster::assess`) on the same roster: one set of limits.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use analytics::indicators::{Level, roster_figures};
+use analytics::indicators::{Level, roster_figures, schedule_figures};
 use analytics::input::ShiftRecord;
 use chrono::{Duration, TimeZone, Utc};
 use mobile_core::LocalClock;
@@ -69,4 +69,38 @@ fn levels_match_the_engine_flags() {
     assert_eq!(f.long_shift_level, Level::Red);
     // FI and HRI are the engine's own values, passed through.
     assert_eq!(records[0].fatigue_index, assessment.shifts[0].fatigue_index);
+}
+
+#[test]
+fn work_day_runs_match_the_engine_flag() {
+    let day0 = Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap();
+    let clock = LocalClock::utc();
+    for days in [6i64, 7, 9] {
+        let shifts: Vec<Shift> = (0..days)
+            .map(|d| {
+                let start = day0 + Duration::days(d);
+                Shift::new(start, start + Duration::hours(9)).unwrap()
+            })
+            .collect();
+        let assessment =
+            assess_roster(&shifts, &[], None, &clock, &AssessmentParams::default()).unwrap();
+        let flags: Vec<(String, Severity)> = assessment
+            .shifts
+            .iter()
+            .flat_map(|s| s.flags.iter().map(|f| (f.code.clone(), f.severity)))
+            .collect();
+        let records: Vec<ShiftRecord> = assessment.shifts.iter().map(ShiftRecord::from).collect();
+        let f = schedule_figures(
+            &records,
+            day0 - Duration::days(1),
+            day0 + Duration::days(30),
+            chrono_tz::UTC,
+        );
+        assert_eq!(f.longest_work_day_run, days as u32);
+        assert_eq!(
+            f.work_days_level,
+            worst(&flags, &["consecutive_days"]),
+            "{days} days"
+        );
+    }
 }

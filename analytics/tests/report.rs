@@ -173,3 +173,91 @@ fn empty_force_gives_an_empty_but_valid_report() {
     assert_eq!(report.meta.people, 0);
     assert!(render_html(&report).is_ok());
 }
+
+/// No relation "parent = sum of its children" at either level has a
+/// single withheld cell ([`analytics::table::Table::single_unknowns`]).
+fn assert_no_single_unknown(report: &analytics::report::Report) {
+    for t in &report.tables {
+        assert_eq!(t.single_unknowns(), [], "{}", t.id);
+    }
+}
+
+#[test]
+fn a_command_subtotal_never_reveals_a_withheld_team() {
+    // Three commands of 2 teams of 7; in C01 one team is cut to 3 people
+    // and in C02 one to 2, so those team rows are withheld and the command
+    // subtotals must not give them away (nor the force total a command).
+    let mut input = people(42, 11);
+    input.retain(|p| {
+        !((p.person.team == "C00-T001" && p.person.id.ends_with(['0', '1', '2', '3']))
+            || (p.person.team == "C01-T000" && !p.person.id.ends_with(['7', '8'])))
+    });
+    let mut spec_request = request(0);
+    spec_request.trend_periods = 0;
+    let input: Vec<PersonRecords> = input
+        .into_iter()
+        .map(|mut p| {
+            // 2 teams per command instead of 4.
+            let team: usize = p.person.team[5..].parse().unwrap();
+            let command: usize = p.person.command[1..].parse().unwrap();
+            let flat = command * 4 + team;
+            p.person.command = format!("C{:02}", flat / 2);
+            p.person.team = format!("C{:02}-T{:03}", flat / 2, flat % 2);
+            p
+        })
+        .collect();
+    let report = build_report(&spec_request, input).unwrap();
+    let commands: Vec<&str> = report.tables[0]
+        .rows
+        .iter()
+        .filter(|r| r.level == 1)
+        .map(|r| r.label.as_str())
+        .collect();
+    assert!(commands.len() >= 3, "{commands:?}");
+    let mut small_rows = 0;
+    for t in &report.tables {
+        for r in t.rows.iter().filter(|r| r.level == 2) {
+            if r.cells.iter().all(|c| c.suppressed) {
+                small_rows += 1;
+            }
+        }
+    }
+    assert!(small_rows > 0, "the cut teams are withheld somewhere");
+    assert_no_single_unknown(&report);
+}
+
+#[test]
+fn learning_is_counted_by_team_with_the_small_number_rule() {
+    let report = build_report(&request(0), people(84, 5)).unwrap();
+    let t = report.table("learning").unwrap();
+    assert_eq!(t.unit, "people");
+    let of = t.percent_of.as_deref().unwrap();
+    assert!(of.contains("opened at least one module"), "{of}");
+    let root = t.root().unwrap();
+    let total = t.column("people who opened a module").unwrap();
+    let n = root.cells[total].value.unwrap();
+    assert!(n > Decimal::from(10) && n < Decimal::from(84), "{n}");
+    for r in &t.rows {
+        // Within a row the parts sum to the total: either all published
+        // and adding up, or at least two withheld.
+        let withheld = r.cells.iter().filter(|c| c.suppressed).count();
+        assert_ne!(withheld, 1, "{}", r.label);
+        if withheld == 0 {
+            let parts: Decimal = (0..3).map(|c| r.cells[c].value.unwrap()).sum();
+            assert_eq!(Some(parts), r.cells[total].value);
+        }
+    }
+    for r in &t.rows {
+        for c in &r.cells {
+            if let Some(v) = c.value {
+                assert!(
+                    v == Decimal::ZERO || v >= Decimal::from(5),
+                    "{} {:?}",
+                    r.label,
+                    c
+                );
+            }
+        }
+    }
+    assert_no_single_unknown(&report);
+}

@@ -22,7 +22,7 @@ use mobile_core::roster::assess::{AssessmentParams, assess_roster};
 use uuid::Uuid;
 
 use analytics::input::{Period, Person, PersonRecords, ShiftRecord};
-use analytics::report::{Report, ReportRequest, build_report};
+use analytics::report::{PeerSupportFigures, Report, ReportRequest, build_report};
 use models::sync::SyncRecord;
 
 use crate::db::DbPool;
@@ -32,12 +32,8 @@ use crate::error::{AppError, AppResult};
 
 /// Previous periods each report's trend shows.
 pub const TREND_PERIODS: u32 = 4;
-/// Days of shifts loaded before a period, so quick returns and runs of
-/// nights at its start are seen (as the team risk view does).
-pub const LOOKBACK_DAYS: i64 = 14;
-/// The command every team is put in: the server does not model commands
-/// yet, so a report's "by command" level has one row.
-pub const FORCE_WIDE_COMMAND: &str = "All commands";
+/// Rows for rostered staff in no team, under their own command row.
+pub const NO_TEAM: &str = "No team";
 
 /// Builds a force's report for a period from the database. The same data
 /// gives the same figures (analytics sorts its input and reads no clock).
@@ -53,7 +49,8 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     }
     let (from, _) = earliest.instants(zone);
     let (_, to) = period.instants(zone);
-    let staff = reports::load_staff(c, force, from - Duration::days(LOOKBACK_DAYS), to)?;
+    let lookback = Duration::days(analytics::indicators::LOOKBACK_DAYS);
+    let staff = reports::load_staff(c, force, from - lookback, to)?;
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams::default();
     let mut people = Vec::with_capacity(staff.len());
@@ -72,35 +69,29 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         };
         let mut summaries = Vec::new();
         let mut checkins = Vec::new();
+        let mut learning = Vec::new();
         for r in data.records {
             match r {
                 SyncRecord::DailySummary(s) => summaries.push(s),
                 SyncRecord::CheckIn(c) => checkins.push(c),
-                SyncRecord::LearningProgress(_) => {}
+                SyncRecord::LearningProgress(l) => learning.push(l),
             }
         }
+        let (team, command) = data
+            .team
+            .unwrap_or_else(|| (NO_TEAM.to_owned(), NO_TEAM.to_owned()));
         people.push(PersonRecords {
             person: Person {
                 id: pseudonym(force, &number, data.person),
                 force: f.slug.clone(),
-                command: FORCE_WIDE_COMMAND.to_owned(),
-                team: data.team.unwrap_or_else(|| "No team".to_owned()),
+                command,
+                team,
                 role: "unspecified".to_owned(),
             },
-            shifts: assessed
-                .into_iter()
-                .map(|a| ShiftRecord {
-                    start: a.start.with_timezone(&Utc),
-                    end: a.end.with_timezone(&Utc),
-                    shift_type: a.shift_type,
-                    fatigue_index: a.fatigue_index,
-                    night: a.night,
-                    hri_mean: a.hri_mean,
-                    hri_peak: a.hri_peak,
-                })
-                .collect(),
+            shifts: assessed.iter().map(ShiftRecord::from).collect(),
             summaries,
             checkins,
+            learning,
         });
     }
     let request = ReportRequest {
@@ -109,7 +100,16 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         period,
         trend_periods: TREND_PERIODS,
     };
-    build_report(&request, people).map_err(|e| AppError::invalid("report_failed", e.to_string()))
+    let mut report = build_report(&request, people)
+        .map_err(|e| AppError::invalid("report_failed", e.to_string()))?;
+    let support = crate::db::peer_support::report(c, force, period.from, period.to)?;
+    report.peer_support = Some(PeerSupportFigures::new(
+        support.requests,
+        support.acknowledged,
+        support.contacted,
+        support.median_response_minutes,
+    ));
+    Ok(report)
 }
 
 /// The id analytics sees: the enrolled pseudonym, or for someone only on

@@ -38,6 +38,13 @@ async function signIn(page, force, username) {
   await page.waitForURL(`${base}/dashboard`);
 }
 
+// Chooses a roster file for Response team 1 on the force admin page and submits it.
+async function uploadRosterFile(page, name, mimeType, text) {
+  await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
+  await page.getByLabel('Roster file (CSV or iCalendar)').setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
+  await page.getByRole('button', { name: 'Upload roster' }).click();
+}
+
 async function main() {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -99,6 +106,33 @@ async function main() {
       const a = await page.goto(`${base}/dashboard/admin`);
       check(a.status() === 403, `admin refused for a supervisor (${a.status()})`);
     }],
+    ['supervisor opens the learning track, answers a self-check and sees the explanations', async (page) => {
+      await signIn(page, 'demo', 'supervisor-1');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Learning' }).click();
+      const before = await page.locator('#learning-progress').innerText();
+      check((await page.locator('#modules tbody tr').count()) >= 5, 'the supervisor modules are listed');
+      await page.locator('#modules tbody tr a').first().click();
+      const fieldsets = page.locator('#self-check fieldset');
+      const n = await fieldsets.count();
+      check(n >= 2, `self-check questions (${n})`);
+      check((await fieldsets.locator('legend').count()) === n, 'each question has a legend');
+      // Keyboard: focus the first option and choose it with the space bar.
+      await fieldsets.nth(0).locator('input[type=radio]').first().focus();
+      await page.keyboard.press('Space');
+      check(await fieldsets.nth(0).locator('input[type=radio]').first().isChecked(), 'space chooses an option');
+      for (let i = 1; i < n; i += 1) await fieldsets.nth(i).locator('input[type=radio]').first().check();
+      await page.getByRole('button', { name: 'Check my answers' }).click();
+      const feedback = await page.locator('#feedback').innerText();
+      check(/Your answers: \d of \d right/.test(feedback), `score shown: ${feedback}`);
+      check((await page.locator('#feedback .explanation').count()) === n, 'every question is explained');
+      const status = await page.locator('#module-status').innerText();
+      check(['Started', 'Completed'].includes(status), `attempt recorded (${status})`);
+      await page.screenshot({ path: path.join(shots, 'supervisor-learning-module.png'), fullPage: true });
+      await page.getByRole('link', { name: 'All modules' }).click();
+      const row = await page.locator('#modules tbody tr').first().innerText();
+      check(/Started|Completed/.test(row), `progress shown on the list: ${row} (before: ${before})`);
+      await page.screenshot({ path: path.join(shots, 'supervisor-learning.png'), fullPage: true });
+    }],
     ['force admin issues an enrolment code and uploads a roster with per-line errors', async (page) => {
       await signIn(page, 'demo', 'force-admin');
       await page.getByRole('link', { name: 'Force admin' }).first().click();
@@ -107,16 +141,29 @@ async function main() {
       const code = await page.locator('#issued-code').innerText();
       check(code.length >= 12, 'a code is shown');
       await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
-      await page.getByLabel('Roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00001,not-a-time,2030-01-07T17:00\nD00002,2030-01-08T07:00,2030-01-08T99:00\n');
+      await page.getByLabel('Or paste a roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00001,not-a-time,2030-01-07T17:00\nD00002,2030-01-08T07:00,2030-01-08T99:00\n');
       await page.getByRole('button', { name: 'Upload roster' }).click();
       const rows = await page.locator('#roster-errors tbody tr').count();
       check(rows === 2, `two bad lines reported (${rows})`);
       const text = await page.locator('#roster-errors').innerText();
       check(text.includes('not-a-time') && text.includes('99:00'), 'each bad value is named with its line and column');
       await page.screenshot({ path: path.join(shots, 'admin-roster-errors.png'), fullPage: true });
-      await page.getByLabel('Roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00002,2030-01-06T22:00,2030-01-07T08:00\n');
+      await page.getByLabel('Or paste a roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00002,2030-01-06T22:00,2030-01-07T08:00\n');
       await page.getByRole('button', { name: 'Upload roster' }).click();
       check((await page.locator('#roster-stored').innerText()).includes('Stored 2'), 'two shifts stored');
+      // The same form takes a file: a bad CSV file shows its per-line errors ...
+      await uploadRosterFile(page, 'bad-roster.csv', 'text/csv',
+        'staff_id,start,end\nD00001,2030-02-03T07:00,2030-02-03T17:00\nD00001,2030-02-04T07:00,yesterday\nD00002,2030-02-31T07:00,2030-02-05T17:00\n');
+      const fileErrors = await page.locator('#roster-errors').innerText();
+      check((await page.locator('#roster-errors tbody tr').count()) === 2, `two bad lines in the file: ${fileErrors}`);
+      check(fileErrors.includes('yesterday') && fileErrors.includes('2030-02-31T07:00'), 'each file error is named with its line');
+      check((await page.getByRole('alert').innerText()).includes('in bad-roster.csv'), 'the file is named');
+      await page.screenshot({ path: path.join(shots, 'admin-roster-file-errors.png'), fullPage: true });
+      // ... and an iCalendar file is stored.
+      await uploadRosterFile(page, 'week.ics', 'text/calendar',
+        'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\nX-STAFF-ID:D00001\r\nDTSTART;TZID=Europe/London:20300210T070000\r\nDTEND;TZID=Europe/London:20300210T170000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+      const stored = await page.locator('#roster-stored').innerText();
+      check(stored.includes('Stored 1') && stored.includes('iCalendar'), `ics stored: ${stored}`);
       const r = await page.goto(`${base}/dashboard/npws`);
       check(r.status() === 403, 'national pages refused for a force admin');
     }],
@@ -132,6 +179,9 @@ async function main() {
       const html = await page.content();
       check(html.includes('<svg'), 'report has SVG charts');
       check((await page.locator('table caption').count()) > 0, 'report tables have captions');
+      const commands = await page.locator('tr.level-1 th').allInnerTexts();
+      check(['North', 'South', 'Crime', 'Contact'].every((c) => commands.includes(c)), `report rows by command: ${[...new Set(commands)]}`);
+      check(html.includes('People by weekly rest') && html.includes('Officer learning course'), 'new indicator and learning tables');
       await page.screenshot({ path: path.join(shots, 'frm-report.png'), fullPage: true });
       await page.goto(`${base}/dashboard/reports`);
       check((await page.locator('#runs tbody tr').count()) >= 1, 'the run is listed');

@@ -18,9 +18,20 @@ use uuid::Uuid;
 fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
     let server = TestServer::start();
     let force = setup_force(&server, slug, 6);
+    upload_rota(&force, &force.team, &force.members);
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
+    let mut c = pool.get().unwrap();
+    let forces = server::db::reports::force_ids(&mut c).unwrap();
+    assert_eq!(forces.len(), 1);
+    (server, pool, forces[0])
+}
+
+/// Two days 07:00-17:00, two nights 22:00-08:00, two off (UTC), staggered
+/// by member, from three weeks ago to five weeks ahead.
+fn upload_rota(force: &Force, team: &str, members: &[String]) {
     let mut csv = String::from("staff_id,start,end\n");
     let today = Utc::now().date_naive();
-    for (i, staff) in force.members.iter().enumerate() {
+    for (i, staff) in members.iter().enumerate() {
         for d in -21i64..35 {
             let phase = (d + i as i64).rem_euclid(6);
             let (h, len) = match phase {
@@ -41,16 +52,11 @@ fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
         }
     }
     let r = force.admin.post_raw(
-        &format!("/v1/teams/{}/roster", force.team),
+        &format!("/v1/teams/{team}/roster"),
         &[("content-type", "text/csv")],
         csv.as_bytes(),
     );
     assert_eq!(r.status, 201, "{:?}", r.body);
-    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
-    let mut c = pool.get().unwrap();
-    let forces = server::db::reports::force_ids(&mut c).unwrap();
-    assert_eq!(forces.len(), 1);
-    (server, pool, forces[0])
 }
 
 fn created(pool: &server::db::DbPool, force: Uuid) -> DateTime<Utc> {
@@ -314,4 +320,216 @@ fn frm_leads_set_the_schedule_and_make_reports_through_the_api() {
         &serde_json::json!({ "from": "2026-11-08", "to": "2026-11-02" }),
     );
     assert_eq!(backwards.code(), "invalid_period");
+    let doc = server.client().get("/v1/openapi.json");
+    for path in [
+        "/v1/force/report-schedule",
+        "/v1/force/reports",
+        "/v1/force/reports/{id}",
+    ] {
+        assert!(
+            doc.body["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
+}
+
+/// A team in `command` with `n` members `<prefix>-01`, ..., rostered on the rota.
+fn add_team(force: &Force, name: &str, command: &str, prefix: &str, n: usize) -> Vec<String> {
+    let team = force.admin.post(
+        "/v1/force/teams",
+        &serde_json::json!({ "name": name, "command": command, "policing_function": "response" }),
+    );
+    assert_eq!(team.status, 201, "{:?}", team.body);
+    let id = team.body["id"].as_str().unwrap().to_owned();
+    let members: Vec<String> = (1..=n).map(|i| format!("{prefix}-{i:02}")).collect();
+    let r = force.admin.send(
+        "PUT",
+        &format!("/v1/teams/{id}/members"),
+        &serde_json::json!({ "staff_numbers": members }),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    upload_rota(force, &id, &members);
+    members
+}
+
+fn rows_at(t: &analytics::table::Table, level: usize) -> Vec<&analytics::table::Row> {
+    t.rows.iter().filter(|r| r.level == level).collect()
+}
+
+#[test]
+fn report_by_command_with_new_indicators_and_learning_under_the_rule() {
+    let server = TestServer::start();
+    // North: the setup team "Response A" (6) and CID (6); South: two teams
+    // of 6 and 3. The 3-person team must be withheld, and South's subtotal
+    // must not give it away.
+    let force = setup_force(&server, "kent", 6);
+    upload_rota(&force, &force.team, &force.members);
+    add_team(&force, "CID", "North", "kent-cid", 6);
+    add_team(&force, "Response B", "South", "kent-rb", 6);
+    add_team(&force, "Roads", "South", "kent-rd", 3);
+    // Five of Response A share learning progress: all open a module, two
+    // pass it.
+    for (i, staff) in force.members.iter().take(5).enumerate() {
+        let device = enrol(&server, &force, staff);
+        let record = serde_json::json!({ "kind": "learning_progress", "local_date": days_ago(10),
+            "module_id": "officer.naps", "completed": i < 2 });
+        let r = device.client.post(
+            "/v1/sync",
+            &batch(&device, &format!("k{i}"), 1, vec![record]),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
+    let mut c = pool.get().unwrap();
+    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let today = Utc::now().date_naive();
+    let period =
+        analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
+            .unwrap();
+    let report = in_force(&mut c, id, |c| {
+        server::scheduler::build_force_report(c, id, period)
+    })
+    .unwrap();
+
+    // Commands, then teams under them.
+    let t = report.table("night_runs").unwrap();
+    let commands: Vec<&str> = rows_at(t, 1).iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(commands, ["North", "South"]);
+    let roads = t.rows.iter().find(|r| r.label == "Roads").unwrap();
+    assert_eq!(roads.path, ["South", "Roads"]);
+    for table in &report.tables {
+        let roads = table.rows.iter().find(|r| r.label == "Roads");
+        if let Some(roads) = roads {
+            // Withheld, or a zero where nobody in the team is in the
+            // table's population (no consented sleep, no learning).
+            assert!(
+                roads
+                    .cells
+                    .iter()
+                    .all(|c| c.value.is_none_or(|v| v.is_zero())),
+                "{}: {:?}",
+                table.id,
+                roads.cells
+            );
+            if table.columns.iter().any(|c| c == "people rostered") {
+                assert!(roads.cells.iter().all(|c| c.suppressed), "{}", table.id);
+            }
+        }
+        assert_eq!(
+            table.single_unknowns(),
+            [],
+            "{}: a subtotal reveals a withheld cell",
+            table.id
+        );
+        for parent in &table.rows {
+            for c in &parent.cells {
+                if let Some(v) = c.value
+                    && table.unit == "people"
+                {
+                    let v = v.to_string().parse::<f64>().unwrap();
+                    assert!(v == 0.0 || v >= 5.0, "{} {}: {v}", table.id, parent.label);
+                }
+            }
+        }
+    }
+
+    // New indicators, worked by hand on the rota: every day->night switch
+    // (17:00 to 22:00 next day) holds one 23:00-07:00 window (amber); the
+    // 29 h and 47 h rests break every stretch at 34 h (not over 120 h);
+    // runs of 4 work days.
+    let root = |id: &str| report.table(id).unwrap().root().unwrap().clone();
+    let value = |id: &str, col: usize| root(id).cells[col].value.unwrap().to_string();
+    assert_eq!(value("day_night_switches", 1), "21", "all 21 people amber");
+    assert_eq!(value("day_night_switches", 3), "21");
+    assert_eq!(value("weekly_rest", 0), "21");
+    assert_eq!(value("work_days", 0), "21");
+
+    // Learning: 5 people opened the course, 2 completed some; the 3 and 2
+    // are under 5 people, so withheld at every level; the 5 is published.
+    let learning = report.table("learning").unwrap();
+    let lr = learning.root().unwrap();
+    assert_eq!(lr.cells[3].value.unwrap().to_string(), "5");
+    assert!(lr.cells[0].suppressed && lr.cells[1].suppressed);
+    assert!(
+        learning
+            .percent_of
+            .as_deref()
+            .unwrap()
+            .contains("opened at least one module")
+    );
+    let team_a = learning
+        .rows
+        .iter()
+        .find(|r| r.label == "Response A")
+        .unwrap();
+    assert_eq!(team_a.cells[3].value.unwrap().to_string(), "5");
+    assert!(team_a.cells[1].value.is_none());
+    // Peer support: no call-backs, so every count (0) is published as 0 or withheld.
+    let ps = report.peer_support.as_ref().unwrap();
+    assert!(ps.requests.value.is_none_or(|v| v.is_zero()));
+}
+
+#[test]
+fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
+    use diesel::RunQueryDsl;
+    use server::db::learning::{Attempt, progress, record_attempt};
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let server = TestServer::start();
+    setup_force(&server, "essex", 1);
+    setup_force(&server, "herts", 1);
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
+    let mut c = pool.get().unwrap();
+    let forces = server::db::reports::force_ids(&mut c).unwrap();
+    let sarge = |c: &mut diesel::PgConnection, force: Uuid| {
+        in_force(c, force, |c| {
+            let row: Id = diesel::sql_query("SELECT id FROM accounts WHERE username = 'sarge'")
+                .get_result(c)?;
+            Ok(row.id)
+        })
+        .unwrap()
+    };
+    let (a, b) = (forces[0], forces[1]);
+    let (sa, sb) = (sarge(&mut c, a), sarge(&mut c, b));
+    let attempt = |correct, passed| Attempt {
+        module_id: "supervisor.thresholds",
+        course_version: "1.0.0",
+        correct,
+        questions: 3,
+        passed,
+    };
+    let t0 = Utc::now();
+    in_force(&mut c, a, |c| {
+        record_attempt(c, a, sa, &attempt(1, false), t0)?;
+        let p = record_attempt(c, a, sa, &attempt(3, true), t0 + Duration::minutes(5))?;
+        assert_eq!((p.attempts, p.best_correct), (2, 3));
+        // A later failed attempt keeps the completion and the best score.
+        let p = record_attempt(c, a, sa, &attempt(0, false), t0 + Duration::minutes(9))?;
+        assert_eq!((p.attempts, p.best_correct), (3, 3));
+        assert_eq!(
+            p.completed_at.map(|t| t.timestamp()),
+            Some((t0 + Duration::minutes(5)).timestamp())
+        );
+        Ok(())
+    })
+    .unwrap();
+    // Another force's supervisor has nothing, and another force's scope
+    // cannot read the first force's rows even by account id (RLS).
+    assert!(
+        in_force(&mut c, b, |c| progress(c, b, sb))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        in_force(&mut c, b, |c| progress(c, a, sa))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        in_force(&mut c, a, |c| progress(c, a, sa)).unwrap().len(),
+        1
+    );
 }

@@ -15,6 +15,8 @@
 //! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
 mod npws;
+mod learning;
+mod multipart;
 mod pages;
 mod support;
 
@@ -61,6 +63,12 @@ impl Templates {
             ("admin.html", include_str!("../../templates/admin.html")),
             ("error.html", include_str!("../../templates/error.html")),
             ("support.html", include_str!("../../templates/support.html")),
+            (
+                "learning.html",
+                include_str!("../../templates/learning.html"),
+            ),
+                "learning_module.html",
+                include_str!("../../templates/learning_module.html"),
         ] {
             env.add_template(name, source)?;
         }
@@ -185,6 +193,20 @@ impl Session {
         })
     }
 
+    /// The session of a form post, with the form's CSRF token checked.
+    ///
+    /// # Errors
+    /// [`DashError::SignIn`], [`DashError::Csrf`].
+    pub async fn from_form(
+        state: &State,
+        req: &HttpRequest,
+        csrf: &str,
+    ) -> Result<Session, DashError> {
+        let s = Session::from_request(state, req).await?;
+        s.check_csrf(csrf)?;
+        Ok(s)
+    }
+
     /// Checks a form's CSRF token (constant-time comparison).
     ///
     /// # Errors
@@ -209,6 +231,7 @@ impl Session {
             npws: role == Role::NpwsAnalyst,
             admin: role == Role::ForceAdmin,
             support: matches!(role, Role::PeerSupporter | Role::PeerSupportCoordinator),
+            learning: learning::LEARNERS.contains(&role),
             csrf: self.csrf.clone(),
         }
     }
@@ -229,6 +252,8 @@ pub struct Nav {
     pub admin: bool,
     /// The peer supporter's / coordinator's call-back requests.
     pub support: bool,
+    /// The supervisor learning track.
+    pub learning: bool,
     /// CSRF token for the sign-out form.
     pub csrf: String,
 }
@@ -274,5 +299,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // `/dashboard/support` and answer 404.
     support::configure(cfg);
     npws::configure(cfg);
+    // Before the `/dashboard` scope, which would answer 404 for paths it lacks.
+    learning::configure(cfg);
     pages::configure(cfg);
 }

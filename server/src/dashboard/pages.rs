@@ -8,6 +8,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::multipart::{self, Part};
 use super::{DashError, PageResult, Session, Templates, html, see_other, session_cookie};
 use crate::auth::Role;
 use crate::db::{
@@ -124,8 +125,7 @@ struct CsrfForm {
 }
 
 async fn sign_out(state: State, req: HttpRequest, form: web::Form<CsrfForm>) -> PageResult {
-    let s = session(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    Session::from_form(&state, &req, &form.csrf).await?;
     let mut resp = see_other("/dashboard/sign-in");
     resp.headers_mut()
         .insert(actix_web::http::header::SET_COOKIE, session_cookie("", 0));
@@ -312,8 +312,7 @@ async fn what_if(
     path: web::Path<Uuid>,
     form: web::Form<WhatIfForm>,
 ) -> PageResult {
-    let s = session(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
     let form = form.into_inner();
     let force = s.who.force()?;
     let zone_name = db::with_platform(&state.pool, move |c| Force::by_id(c, force))
@@ -479,8 +478,7 @@ async fn save_schedule(
     req: HttpRequest,
     form: web::Form<ScheduleForm>,
 ) -> PageResult {
-    let s = session(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
     let form = form.into_inner();
     let schedule = ReportSchedule {
         cron: form.cron.trim().to_owned(),
@@ -503,8 +501,7 @@ async fn generate_report(
     req: HttpRequest,
     form: web::Form<GenerateForm>,
 ) -> PageResult {
-    let s = session(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
     let run =
         crate::routes::reports::make_report(&state, s.who.clone(), form.from, form.to).await?;
     Ok(see_other(&format!("/dashboard/reports/{run}/report.html")))
@@ -627,8 +624,7 @@ async fn enrolment_code(
     tpl: web::Data<Templates>,
     form: web::Form<CodeForm>,
 ) -> PageResult {
-    let s = session(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
     let staff = form.staff_number.trim().to_owned();
     let (code, expires) =
         crate::routes::force::issue_enrolment_code(&state, s.who.clone(), staff.clone()).await?;
@@ -637,40 +633,108 @@ async fn enrolment_code(
     admin_page(&state, &s, &tpl, context! { issued }).await
 }
 
-#[derive(Debug, Deserialize)]
-struct RosterForm {
-    csrf: String,
-    team: Uuid,
-    roster: String,
+/// A roster as sent from the admin form.
+struct SentRoster {
+    /// `text/csv` or `text/calendar`.
+    content_type: &'static str,
+    /// The bytes.
+    data: Vec<u8>,
+    /// The pasted text, to show again with its errors (empty for a file).
+    pasted: String,
+    /// Where it came from, for the errors: the file's name or "the pasted roster".
+    source: String,
+}
+
+/// The roster a force admin sent: a chosen file (CSV, or iCalendar by its
+/// `.ics` name or `text/calendar` type) wins over the pasted text.
+fn roster_from_form(parts: &[Part]) -> SentRoster {
+    let text = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+            .unwrap_or_default()
+    };
+    match parts
+        .iter()
+        .find(|p| p.name == "roster_file" && !p.data.is_empty())
+    {
+        Some(f) => {
+            let ics = f
+                .filename
+                .as_deref()
+                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".ics"))
+                || f.content_type
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("text/calendar"));
+            SentRoster {
+                content_type: if ics { "text/calendar" } else { "text/csv" },
+                data: f.data.clone(),
+                pasted: String::new(),
+                source: f.filename.clone().unwrap_or_else(|| "the file".to_owned()),
+            }
+        }
+        None => {
+            let pasted = text("roster");
+            SentRoster {
+                content_type: "text/csv",
+                data: pasted.clone().into_bytes(),
+                pasted,
+                source: "the pasted roster".to_owned(),
+            }
+        }
+    }
 }
 
 async fn upload_roster(
     state: State,
     req: HttpRequest,
     tpl: web::Data<Templates>,
-    form: web::Form<RosterForm>,
+    body: web::Bytes,
 ) -> PageResult {
-    let s = session(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    let invalid = |m: String| DashError::App(AppError::invalid("invalid_form", m));
+    let boundary = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(multipart::boundary)
+        .ok_or_else(|| invalid(multipart::MultipartError::NoBoundary.to_string()))?;
+    let parts = multipart::parse(&body, &boundary).map_err(|e| invalid(e.to_string()))?;
+    let field = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let s = Session::from_form(&state, &req, &field("csrf")).await?;
     s.who.require(&[Role::ForceAdmin])?;
-    let form = form.into_inner();
-    let outcome = store_roster(
-        &state,
-        &s.who,
-        form.team,
-        "text/csv",
-        form.roster.as_bytes(),
-    )
-    .await?;
+    let team: Uuid = field("team")
+        .parse()
+        .map_err(|_| invalid("choose a team".to_owned()))?;
+    let sent = roster_from_form(&parts);
+    if sent.data.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid(
+            "choose a roster file or paste the roster".to_owned(),
+        ));
+    }
+    let outcome = store_roster(&state, &s.who, team, sent.content_type, &sent.data).await?;
     let result = match outcome {
-        RosterOutcome::Stored { shifts_stored, .. } => context! { stored => shifts_stored },
-        RosterOutcome::Rejected(errors) => context! { errors, roster => form.roster },
+        RosterOutcome::Stored {
+            shifts_stored,
+            format,
+        } => {
+            context! { stored => shifts_stored, format }
+        }
+        RosterOutcome::Rejected(errors) => {
+            context! { errors, roster => sent.pasted, source => sent.source }
+        }
     };
     admin_page(
         &state,
         &s,
         &tpl,
-        context! { upload => result, upload_team => form.team },
+        context! { upload => result, upload_team => team },
     )
     .await
 }

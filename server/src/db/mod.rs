@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod keys;
 pub mod npws;
+pub mod learning;
 pub mod peer_support;
 pub mod people;
 pub mod rate_limit;

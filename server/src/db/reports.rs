@@ -246,17 +246,19 @@ pub fn force_ids(c: &mut PgConnection) -> AppResult<Vec<Uuid>> {
 pub struct StaffData {
     /// Pseudonym, when enrolled.
     pub person: Option<Uuid>,
-    /// Team name (the first by name when in several), or none.
-    pub team: Option<String>,
+    /// Team name and its command (the first team by name when in
+    /// several), or none.
+    pub team: Option<(String, String)>,
     /// Shifts `(start, end)` in the loaded window.
     pub shifts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Consented sync records (summaries and check-ins) in the window.
+    /// Consented sync records (summaries and check-ins) in the window, and
+    /// learning progress up to its end (shared at every consent level).
     pub records: Vec<SyncRecord>,
 }
 
 /// Everyone in the force with a shift or a consented record between `from`
-/// and `to` (instants for shifts, the same window's dates for records), by
-/// staff number.
+/// and `to` (instants for shifts, the same window's dates for records; any
+/// learning progress dated up to `to`), by staff number.
 ///
 /// # Errors
 /// Database errors.
@@ -281,6 +283,8 @@ pub fn load_staff(
         staff_number: String,
         #[diesel(sql_type = Text)]
         name: String,
+        #[diesel(sql_type = Text)]
+        command: String,
     }
     #[derive(QueryableByName)]
     struct LinkRow {
@@ -317,8 +321,9 @@ pub fn load_staff(
         "SELECT l.staff_number, r.payload FROM sync_records r \
          JOIN persons p ON p.force_id = r.force_id AND p.id = r.person_id \
          JOIN staff_links l ON l.force_id = r.force_id AND l.person_id = r.person_id \
-         WHERE r.force_id = $1 AND r.local_date BETWEEN $2 AND $3 AND p.consent <> 'roster_only' \
-           AND (r.kind = 'daily_summary' OR (r.kind = 'check_in' AND p.consent = 'sleep_and_check_ins')) \
+         WHERE r.force_id = $1 AND ((r.local_date BETWEEN $2 AND $3 AND p.consent <> 'roster_only' \
+           AND (r.kind = 'daily_summary' OR (r.kind = 'check_in' AND p.consent = 'sleep_and_check_ins'))) \
+           OR (r.kind = 'learning_progress' AND r.local_date <= $3)) \
          ORDER BY l.staff_number, r.local_date, r.kind, r.discriminator",
     )
     .bind::<SqlUuid, _>(force)
@@ -340,7 +345,7 @@ pub fn load_staff(
         }
     }
     let teams: Vec<TeamRow> = diesel::sql_query(
-        "SELECT m.staff_number, t.name FROM team_members m JOIN teams t ON t.force_id = m.force_id AND t.id = m.team_id \
+        "SELECT m.staff_number, t.name, t.command FROM team_members m JOIN teams t ON t.force_id = m.force_id AND t.id = m.team_id \
          WHERE m.force_id = $1 ORDER BY m.staff_number, t.name",
     )
     .bind::<SqlUuid, _>(force)
@@ -349,7 +354,7 @@ pub fn load_staff(
         if let Some(d) = out.get_mut(&t.staff_number)
             && d.team.is_none()
         {
-            d.team = Some(t.name);
+            d.team = Some((t.name, t.command));
         }
     }
     Ok(out)

@@ -1,0 +1,258 @@
+//! The supervisor learning track (issue 8): the shipped supervisor course
+//! (`mobile-core/content/education/supervisor.toml`, validated at load by
+//! `mobile_core::education`), a page per module with its self-check as a
+//! form, and each attempt recorded against the signed-in account.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use actix_web::{HttpRequest, web};
+use chrono::Utc;
+use minijinja::context;
+use mobile_core::education::{Course, Library, Module, Track};
+use serde::Serialize;
+
+use super::{DashError, PageResult, Session, Templates, html};
+use crate::auth::Role;
+use crate::db::{self, learning};
+use crate::error::AppError;
+use crate::routes::State;
+
+/// Roles the track is for: supervisors, and FRM leads who train them.
+pub const LEARNERS: [Role; 2] = [Role::Supervisor, Role::FrmLead];
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard/learning", web::get().to(course_page))
+        .route("/dashboard/learning/{module}", web::get().to(module_page))
+        .route("/dashboard/learning/{module}", web::post().to(answer));
+}
+
+fn library() -> Result<&'static Library, DashError> {
+    static LIBRARY: OnceLock<Result<Library, String>> = OnceLock::new();
+    LIBRARY
+        .get_or_init(|| Library::shipped().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| DashError::App(AppError::internal(e.clone())))
+}
+
+fn course() -> Result<&'static Course, DashError> {
+    library()?
+        .courses_for(Track::Supervisor)
+        .next()
+        .ok_or_else(|| DashError::App(AppError::internal("no supervisor course")))
+}
+
+fn learner(s: &Session) -> Result<(uuid::Uuid, uuid::Uuid), DashError> {
+    s.who.require(&LEARNERS)?;
+    Ok((s.who.force()?, s.who.0.sub))
+}
+
+async fn load_progress(
+    state: &State,
+    s: &Session,
+) -> Result<BTreeMap<String, learning::ModuleProgress>, DashError> {
+    let (force, account) = learner(s)?;
+    let rows = db::with_force(&state.pool, force, move |c| {
+        learning::progress(c, force, account)
+    })
+    .await?;
+    Ok(rows.into_iter().map(|p| (p.module_id.clone(), p)).collect())
+}
+
+#[derive(Serialize)]
+struct ModuleRow<'a> {
+    id: &'a str,
+    title: &'a str,
+    minutes: u8,
+    status: &'static str,
+    score: Option<String>,
+}
+
+fn status(p: Option<&learning::ModuleProgress>) -> &'static str {
+    match p {
+        Some(p) if p.completed_at.is_some() => "Completed",
+        Some(_) => "Started",
+        None => "Not started",
+    }
+}
+
+async fn course_page(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
+    let s = Session::from_request(&state, &req).await?;
+    let progress = load_progress(&state, &s).await?;
+    let course = course()?;
+    let modules: Vec<ModuleRow<'_>> = course
+        .modules
+        .iter()
+        .map(|m| {
+            let p = progress.get(&m.id);
+            ModuleRow {
+                id: &m.id,
+                title: &m.title,
+                minutes: m.minutes,
+                status: status(p),
+                score: p.map(|p| format!("{} of {}", p.best_correct, p.questions)),
+            }
+        })
+        .collect();
+    let completed = modules.iter().filter(|m| m.status == "Completed").count();
+    Ok(html(tpl.render(
+        "learning.html",
+        context! {
+            nav => s.nav(), course => context! {
+                title => course.title, summary => course.summary, version => course.version,
+            },
+            modules, completed, total => course.modules.len(),
+        },
+    )?))
+}
+
+fn find_module(id: &str) -> Result<&'static Module, DashError> {
+    course()?
+        .modules
+        .iter()
+        .find(|m| m.id == id)
+        .ok_or(DashError::App(AppError::NotFound))
+}
+
+async fn render_module(
+    state: &State,
+    s: &Session,
+    tpl: &Templates,
+    module: &Module,
+    feedback: minijinja::Value,
+) -> PageResult {
+    let progress = load_progress(state, s).await?;
+    let p = progress.get(&module.id);
+    let course = course()?;
+    let position = course.modules.iter().position(|m| m.id == module.id);
+    let next = position
+        .and_then(|i| course.modules.get(i + 1))
+        .map(|m| context! { id => m.id, title => m.title });
+    let paragraphs = blocks(&module.text);
+    Ok(html(tpl.render(
+        "learning_module.html",
+        context! {
+            nav => s.nav(), module, paragraphs, next,
+            status => status(p), progress => p, feedback,
+        },
+    )?))
+}
+
+/// The module text as blocks: paragraphs separated by blank lines, and a
+/// paragraph whose lines all start with "- " as a list.
+fn blocks(text: &str) -> Vec<minijinja::Value> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let items: Option<Vec<&str>> = p.lines().map(|l| l.trim().strip_prefix("- ")).collect();
+            match items {
+                Some(items) => context! { items },
+                None => context! { text => p },
+            }
+        })
+        .collect()
+}
+
+async fn module_page(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    path: web::Path<String>,
+) -> PageResult {
+    let s = Session::from_request(&state, &req).await?;
+    learner(&s)?;
+    let module = find_module(&path)?;
+    render_module(&state, &s, &tpl, module, minijinja::Value::UNDEFINED).await
+}
+
+/// The chosen option per question from form fields `q0`, `q1`, ...;
+/// a question left unanswered is an error naming it.
+fn answers(module: &Module, form: &BTreeMap<String, String>) -> Result<Vec<usize>, DashError> {
+    (0..module.questions.len())
+        .map(|i| {
+            form.get(&format!("q{i}"))
+                .and_then(|v| v.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    DashError::App(AppError::invalid(
+                        "unanswered",
+                        format!("Question {} has no answer: choose one option.", i + 1),
+                    ))
+                })
+        })
+        .collect()
+}
+
+async fn answer(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    path: web::Path<String>,
+    form: web::Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let s = Session::from_form(&state, &req, form.get("csrf").map_or("", String::as_str)).await?;
+    let (force, account) = learner(&s)?;
+    let module = find_module(&path)?;
+    let grade = module
+        .grade(&answers(module, &form)?)
+        .map_err(|e| AppError::invalid("invalid_answer", e.to_string()))?;
+    let (module_id, version) = (module.id.clone(), course()?.version.clone());
+    let (correct, total, passed) = (grade.correct, grade.total, grade.passed());
+    db::with_force(&state.pool, force, move |c| {
+        let a = learning::Attempt {
+            module_id: &module_id,
+            course_version: &version,
+            correct,
+            questions: total,
+            passed,
+        };
+        learning::record_attempt(c, force, account, &a, Utc::now())
+    })
+    .await?;
+    let items: Vec<minijinja::Value> = module
+        .questions
+        .iter()
+        .zip(&grade.feedback)
+        .map(|(q, f)| {
+            context! {
+                prompt => q.prompt,
+                chosen => q.options.get(f.chosen).map(|o| o.text.clone()),
+                answer => q.options.get(f.correct_option).map(|o| o.text.clone()),
+                correct => f.is_correct(),
+                explanation => f.explanation,
+            }
+        })
+        .collect();
+    let feedback = context! {
+        correct => grade.correct, total => grade.total, passed => grade.passed(), items,
+        pass_mark => mobile_core::education::PASS_MARK_PERCENT,
+    };
+    render_module(&state, &s, &tpl, module, feedback).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lists_become_lists() {
+        let b = blocks("One para.\n\n- first\n- second\n\nLast.");
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].get_attr("text").unwrap().as_str(), Some("One para."));
+        assert_eq!(b[1].get_attr("items").unwrap().len(), Some(2));
+        assert!(b[2].get_attr("items").unwrap().is_undefined());
+    }
+
+    #[test]
+    fn every_supervisor_module_is_served() {
+        let course = course().unwrap();
+        assert!(course.modules.len() >= 5);
+        for m in &course.modules {
+            assert_eq!(find_module(&m.id).unwrap().id, m.id);
+        }
+        assert!(
+            find_module("officer.naps").is_err(),
+            "officer modules are the phone's"
+        );
+    }
+}
