@@ -14,9 +14,9 @@
 //!
 //! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
-mod npws;
 mod learning;
 mod multipart;
+mod npws;
 mod pages;
 mod support;
 
@@ -67,8 +67,10 @@ impl Templates {
                 "learning.html",
                 include_str!("../../templates/learning.html"),
             ),
+            (
                 "learning_module.html",
                 include_str!("../../templates/learning_module.html"),
+            ),
         ] {
             env.add_template(name, source)?;
         }
@@ -295,11 +297,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
         Err(e) => tracing::error!(error = %e, "dashboard templates do not parse"),
     }
-    // Before `pages`: its `/dashboard` scope would otherwise claim
-    // `/dashboard/support` and answer 404.
+    // Before `pages`: its `/dashboard` scope would otherwise claim these
+    // paths and answer 404.
     support::configure(cfg);
     npws::configure(cfg);
-    // Before the `/dashboard` scope, which would answer 404 for paths it lacks.
     learning::configure(cfg);
     pages::configure(cfg);
 }

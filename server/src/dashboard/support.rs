@@ -104,8 +104,7 @@ async fn act(
     id: web::Path<Uuid>,
     form: web::Form<ActionForm>,
 ) -> PageResult {
-    let s = Session::from_request(&state, &req).await?;
-    s.check_csrf(&form.csrf)?;
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
     s.who.require(&STAFF)?;
     let transition = match form.action.as_str() {
         "acknowledge" => Transition::Acknowledge,

@@ -15,8 +15,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod keys;
-pub mod npws;
 pub mod learning;
+pub mod npws;
 pub mod peer_support;
 pub mod people;
 pub mod rate_limit;
