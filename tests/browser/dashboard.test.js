@@ -40,7 +40,7 @@ async function signIn(page, force, username) {
 
 // Chooses a roster file for Response team 1 on the force admin page and submits it.
 async function uploadRosterFile(page, name, mimeType, text) {
-  await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
+  await page.getByLabel('Team', { exact: true }).selectOption({ label: 'Response team 1' });
   await page.getByLabel('Roster file (CSV or iCalendar)').setInputFiles({ name, mimeType, buffer: Buffer.from(text) });
   await page.getByRole('button', { name: 'Upload roster' }).click();
 }
@@ -136,11 +136,11 @@ async function main() {
     ['force admin issues an enrolment code and uploads a roster with per-line errors', async (page) => {
       await signIn(page, 'demo', 'force-admin');
       await page.getByRole('link', { name: 'Force admin' }).first().click();
-      await page.getByLabel('Staff number').fill('D00001');
+      await page.getByLabel('Staff number', { exact: true }).fill('D00001');
       await page.getByRole('button', { name: 'Issue code' }).click();
       const code = await page.locator('#issued-code').innerText();
       check(code.length >= 12, 'a code is shown');
-      await page.getByLabel('Team').selectOption({ label: 'Response team 1' });
+      await page.getByLabel('Team', { exact: true }).selectOption({ label: 'Response team 1' });
       await page.getByLabel('Or paste a roster CSV').fill('staff_id,start,end\nD00001,2030-01-06T07:00,2030-01-06T17:00\nD00001,not-a-time,2030-01-07T17:00\nD00002,2030-01-08T07:00,2030-01-08T99:00\n');
       await page.getByRole('button', { name: 'Upload roster' }).click();
       const rows = await page.locator('#roster-errors tbody tr').count();
@@ -166,6 +166,28 @@ async function main() {
       check(stored.includes('Stored 1') && stored.includes('iCalendar'), `ics stored: ${stored}`);
       const r = await page.goto(`${base}/dashboard/npws`);
       check(r.status() === 403, 'national pages refused for a force admin');
+    }],
+    ['force admin creates a team in a command and sets its members', async (page) => {
+      await signIn(page, 'demo', 'force-admin');
+      await page.goto(`${base}/dashboard/admin`);
+      await page.getByLabel('Team name').fill('Roads policing unit');
+      await page.getByLabel('Command (BCU, division or directorate)').fill('Operations');
+      await page.getByLabel('What the team does').selectOption({ label: 'roads policing' });
+      await page.getByRole('button', { name: 'Create team' }).click();
+      check((await page.locator('#team-saved').innerText()).includes('Roads policing unit'), 'team saved');
+      const row = await page.locator('#teams tr', { hasText: 'Roads policing unit' }).innerText();
+      check(row.includes('Operations') && row.includes('roads policing'), `command and function shown: ${row}`);
+      await page.getByLabel("Members' team").selectOption({ label: 'Roads policing unit' });
+      await page.getByLabel("Members' staff numbers").fill('D00011, D00012\nD00013');
+      await page.getByRole('button', { name: 'Save members' }).click();
+      const members = await page.locator('#teams tr', { hasText: 'Roads policing unit' }).innerText();
+      check(members.includes('D00011') && members.includes('D00013'), `members saved: ${members}`);
+      // The same name again is refused with a message, and nothing changes.
+      await page.getByLabel('Team name').fill('Roads policing unit');
+      await page.getByRole('button', { name: 'Create team' }).click();
+      check((await page.getByRole('alert').innerText()).includes('Nothing was changed'), 'duplicate name refused');
+      check((await page.locator('#teams tr', { hasText: 'Roads policing unit' }).count()) === 1, 'still one such team');
+      await page.screenshot({ path: path.join(shots, 'admin-teams.png'), fullPage: true });
     }],
     ['FRM lead changes the schedule, makes a report and opens it', async (page) => {
       await signIn(page, 'demo', 'frm-lead');

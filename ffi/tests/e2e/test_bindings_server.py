@@ -362,3 +362,53 @@ def test_phone_library_against_the_real_server(server, tmp_path):
     # The officer erases the phone's copy: nothing personal stays on the phone.
     coach.erase_all()
     assert PHONE not in coach.export_json()
+
+
+def test_learning_progress_from_phones_reaches_the_force_report(server, tmp_path):
+    """Five officers each finish a module on their phone and sync it; the
+    force's FRM report counts them (and only counts: five is the smallest
+    cell it publishes), by team."""
+    base = server
+    admin = Client(base).login(None, "admin", ADMIN_PASSWORD)
+    chief, _, _ = setup_force(base, admin, "devon")
+    chief.ok("POST", "/v1/force/accounts", {"username": "frm", "password": PASSWORD, "role": "frm_lead"})
+    frm = Client(base).login("devon", "frm")
+    staff = [f"devon-{i:03}" for i in range(1, 6)]
+    team = [t for t in chief.ok("GET", "/v1/teams") if t["name"] == "Response A"][0]["id"]
+    chief.ok("PUT", f"/v1/teams/{team}/members", {"staff_numbers": staff})
+    # The report's population is the rostered staff: a week of day shifts.
+    today = dt.datetime.now(UTC).date()
+    rows = ["staff_id,start,end"]
+    for s in staff:
+        for back in range(1, 7):
+            day = (today - dt.timedelta(days=back)).isoformat()
+            rows.append(f"{s},{day}T07:00,{day}T17:00")
+    status, text = http(base, "POST", f"/v1/teams/{team}/roster", ("\n".join(rows) + "\n").encode(),
+                        chief.token, {"Content-Type": "text/csv"})
+    assert status in (200, 201), (status, text)
+
+    now = dt.datetime.now(UTC).replace(microsecond=0)
+    for i, s in enumerate(staff):
+        code = chief.ok("POST", "/v1/force/enrolment-codes", {"staff_number": s})["code"]
+        coach = fc.FatigueCoach.open(str(tmp_path / f"phone-{i}.db"), "Europe/London")
+        token = coach.enrol_device(ApiTransport(base), "devon", code).access_token
+        module = coach.learning_courses()[0].modules[0].id
+        n = len(coach.learning_module(module).questions)
+        right = [f.correct_option for f in coach.answer_self_check(module, [0] * n, now).feedback]
+        assert coach.answer_self_check(module, right, now).completed
+        result = coach.sync(SyncTransport(base, token), now)
+        assert (result.records_stored, result.records_rejected) == (1, 0), i
+
+    made = frm.ok("POST", "/v1/force/reports",
+                  {"from": (today - dt.timedelta(days=6)).isoformat(), "to": today.isoformat()})
+    report = frm.ok("GET", f"/v1/force/reports/{made['id']}?format=json")
+    learning = [t for t in report["tables"] if t["id"] == "learning"][0]
+    col = {name: k for k, name in enumerate(learning["columns"])}
+    for row in (learning["rows"][0], [r for r in learning["rows"] if r["label"] == "Response A"][0]):
+        cells = row["cells"]
+        assert cells[col["people who opened a module"]]["value"] == "5", row
+        assert cells[col["completed some modules"]]["value"] == "5", row
+        assert cells[col["completed some modules"]]["percent"] is not None, row
+    # Counts only: no staff number, pseudonym or module answer in the report.
+    text = json.dumps(report)
+    assert not any(s in text for s in staff)

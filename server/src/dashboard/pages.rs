@@ -12,7 +12,8 @@ use super::multipart::{self, Part};
 use super::{DashError, PageResult, Session, Templates, html, see_other, session_cookie};
 use crate::auth::Role;
 use crate::db::{
-    self, accounts::Force, accounts::Team, reports::ReportSchedule, reports::RunSummary,
+    self, accounts::Force, accounts::PolicingFunction, accounts::Team, reports::ReportSchedule,
+    reports::RunSummary,
 };
 use crate::error::AppError;
 use crate::routes::State;
@@ -41,6 +42,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/npws/overview.csv", web::get().to(npws_csv))
             .route("/admin", web::get().to(admin))
             .route("/admin/enrolment-code", web::post().to(enrolment_code))
+            .route("/admin/teams", web::post().to(create_team))
+            .route("/admin/members", web::post().to(team_members))
             .route("/admin/roster", web::post().to(upload_roster)),
     );
 }
@@ -601,10 +604,83 @@ async fn admin_page(
     s.who.require(&[Role::ForceAdmin])?;
     let force = s.who.force()?;
     let list = db::with_force(&state.pool, force, move |c| Team::list(c, force, None)).await?;
+    let functions: Vec<&str> = PolicingFunction::ALL.iter().map(|f| f.as_str()).collect();
     Ok(html(tpl.render(
         "admin.html",
-        context! { nav => s.nav(), teams => list, ..extra },
+        context! { nav => s.nav(), teams => list, functions, ..extra },
     )?))
+}
+
+/// The admin page again with the outcome of a team form: a notice, or the
+/// API's message for input the admin can fix (nothing was changed).
+async fn team_outcome(
+    state: &State,
+    s: &Session,
+    tpl: &Templates,
+    outcome: Result<Team, AppError>,
+) -> PageResult {
+    let team_result = match outcome {
+        Ok(team) => context! { saved => team.name },
+        Err(AppError::NotFound) => context! { error => "That team is not in your force." },
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            context! { error => e.to_string() }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    admin_page(state, s, tpl, context! { team_result }).await
+}
+
+#[derive(Debug, Deserialize)]
+struct TeamForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    command: String,
+    policing_function: PolicingFunction,
+}
+
+async fn create_team(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    form: web::Form<TeamForm>,
+) -> PageResult {
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
+    let form = form.into_inner();
+    let command = form.command.trim().to_owned();
+    let new = crate::routes::force::NewTeam {
+        name: form.name.trim().to_owned(),
+        command: (!command.is_empty()).then_some(command),
+        policing_function: Some(form.policing_function),
+    };
+    let outcome = crate::routes::force::add_team(&state, s.who.clone(), new).await;
+    team_outcome(&state, &s, &tpl, outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+struct MembersForm {
+    csrf: String,
+    team: Uuid,
+    staff_numbers: String,
+}
+
+async fn team_members(
+    state: State,
+    req: HttpRequest,
+    tpl: web::Data<Templates>,
+    form: web::Form<MembersForm>,
+) -> PageResult {
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
+    // One staff number per line or separated by commas or spaces.
+    let staff: Vec<String> = form
+        .staff_numbers
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let outcome =
+        crate::routes::force::replace_members(&state, s.who.clone(), form.team, staff).await;
+    team_outcome(&state, &s, &tpl, outcome).await
 }
 
 async fn admin(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {

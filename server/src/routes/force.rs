@@ -82,13 +82,24 @@ pub async fn create_team(
     who: Identity,
     body: web::Json<NewTeam>,
 ) -> AppResult<HttpResponse> {
+    let team = add_team(&state, who, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(team))
+}
+
+/// Checks and stores a new team for a force admin (the API's and the
+/// dashboard's team creation).
+///
+/// # Errors
+/// Forbidden for other roles; `invalid_team` for a blank or over-long name
+/// or command; conflict when the name is taken.
+pub async fn add_team(state: &State, who: Identity, new: NewTeam) -> AppResult<Team> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
     let NewTeam {
         name,
         command,
         policing_function,
-    } = body.into_inner();
+    } = new;
     let command = command.unwrap_or_else(|| TeamPlacement::default().command);
     for (field, value) in [("name", &name), ("command", &command)] {
         if value.trim().is_empty() || value.len() > 200 {
@@ -102,11 +113,10 @@ pub async fn create_team(
         command,
         function: policing_function.unwrap_or_default(),
     };
-    let team = db::with_force(&state.pool, force, move |c| {
+    db::with_force(&state.pool, force, move |c| {
         Team::create(c, force, &name, &placement)
     })
-    .await?;
-    Ok(HttpResponse::Created().json(team))
+    .await
 }
 
 /// Teams the caller may see: all of the force's for force admins and FRM
@@ -138,23 +148,42 @@ pub async fn set_members(
     team: web::Path<Uuid>,
     body: web::Json<Members>,
 ) -> AppResult<HttpResponse> {
+    let updated = replace_members(
+        &state,
+        who,
+        team.into_inner(),
+        body.into_inner().staff_numbers,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Replaces a team's members for a force admin (the API's and the
+/// dashboard's).
+///
+/// # Errors
+/// Forbidden for other roles; `invalid_staff_number` for a blank or
+/// over-long staff number; not found for another force's team.
+pub async fn replace_members(
+    state: &State,
+    who: Identity,
+    team: Uuid,
+    staff: Vec<String>,
+) -> AppResult<Team> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
-    let team = team.into_inner();
-    let staff = body.into_inner().staff_numbers;
     if staff.iter().any(|s| s.trim().is_empty() || s.len() > 64) {
         return Err(AppError::invalid(
             "invalid_staff_number",
             "staff numbers: 1 to 64 characters",
         ));
     }
-    let updated = db::with_force(&state.pool, force, move |c| {
+    db::with_force(&state.pool, force, move |c| {
         Team::find(c, force, team)?;
         Team::set_members(c, force, team, &staff)?;
         Team::find(c, force, team)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    .await
 }
 
 /// A supervisor to name.
