@@ -9,6 +9,8 @@
 //! bars each, so the SVG is written here directly: an SVG crate would only
 //! wrap the same strings.
 
+use std::collections::BTreeMap;
+
 use minijinja::{Environment, Value, context};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -99,18 +101,18 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
             })?;
         }
     }
-    if let Some(ps) = &report.peer_support {
-        for (label, cell) in ps.figures() {
+    for (section, unit, figures) in report.force_sections() {
+        for (label, cell) in figures {
             let (value, percent, percent_of) = cell.csv_fields();
             w.serialize(CsvRow {
-                section: "peer_support",
-                table: "peer_support",
+                section,
+                table: section,
                 period_from: from.clone(),
                 period_to: to.clone(),
                 row_level: 0,
                 row_path: report.meta.force.clone(),
                 column: label,
-                unit: "call-back requests",
+                unit,
                 value,
                 suppressed: cell.suppressed,
                 percent,
@@ -269,12 +271,17 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         trend_columns => trend_columns,
         trend_percent_notes => trend_percent_notes,
         charts => charts,
-        peer_support => report.peer_support.as_ref().map(|p| {
-            p.figures()
-                .iter()
-                .map(|(label, cell)| context! { label => label, cell => cell })
-                .collect::<Vec<_>>()
-        }),
+        force_sections => report
+            .force_sections()
+            .into_iter()
+            .map(|(id, _, figures)| {
+                let figures: Vec<_> = figures
+                    .into_iter()
+                    .map(|(label, cell)| context! { label => label, cell => cell })
+                    .collect();
+                (id, figures)
+            })
+            .collect::<BTreeMap<_, _>>(),
     })
     .map_err(|e| AnalyticsError::Render(e.to_string()))
 }

@@ -94,6 +94,79 @@ pub struct Report {
     /// server adds them; absent from reports made before they were).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_support: Option<PeerSupportFigures>,
+    /// The supervisor FRM training course, force level only (the server
+    /// adds it; absent from reports made before it did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor_training: Option<SupervisorTrainingFigures>,
+}
+
+/// A force-level count and parts of it under the small-number rule: a
+/// count the caller withheld (`None`: under 5) stays withheld, and a part
+/// is withheld too when the total minus it would be 1 to 4 (the
+/// complement would describe fewer than 5). Parts carry their share of the
+/// total, described by `of`.
+fn force_counts<const N: usize>(
+    total: Option<i64>,
+    parts: [Option<i64>; N],
+    of: &str,
+) -> (Cell, [Cell; N]) {
+    let min = i64::from(MIN_PEOPLE);
+    let cell = |n: Option<i64>, percent: Option<Percentage>| Cell {
+        value: n.map(Decimal::from),
+        suppressed: n.is_none(),
+        percent,
+    };
+    let parts = parts.map(|part| {
+        let part = part.filter(|p| total.is_none_or(|t| !(1..min).contains(&(t - p))));
+        let percent = match (part, total) {
+            (Some(n), Some(t)) => Percentage::new(n, t, of),
+            _ => None,
+        };
+        cell(part, percent)
+    });
+    (cell(total, None), parts)
+}
+
+/// One force-level figure section: `(id, unit, [(label, cell)])`.
+pub type ForceSection<'a> = (&'static str, &'static str, Vec<(&'static str, &'a Cell)>);
+
+/// The supervisor FRM training course for the whole force at the period's
+/// end: how many supervisors and FRM leads had passed some of it and all
+/// of it (dated by first completion, so a report made again for the same
+/// period gives the same figures). Counts only, each under the
+/// small-number rule ([`force_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisorTrainingFigures {
+    /// Supervisor and FRM lead accounts of the force at the period's end.
+    pub accounts: Cell,
+    /// Of those, accounts that had passed at least one module.
+    pub completed_some: Cell,
+    /// Of those, accounts that had passed every module of the course.
+    pub completed: Cell,
+}
+
+impl SupervisorTrainingFigures {
+    /// Figures from the server's counts (`None` = withheld there, under
+    /// 5); percentages are of the accounts.
+    pub fn new(accounts: Option<i64>, completed_some: Option<i64>, completed: Option<i64>) -> Self {
+        let of = "supervisor and FRM lead accounts of the force at the period's end";
+        let (accounts, [completed_some, completed]) =
+            force_counts(accounts, [completed_some, completed], of);
+        Self {
+            accounts,
+            completed_some,
+            completed,
+        }
+    }
+
+    /// `(label, cell)` in print order.
+    pub fn figures(&self) -> [(&'static str, &Cell); 3] {
+        [
+            ("supervisor and FRM lead accounts", &self.accounts),
+            ("passed at least one module", &self.completed_some),
+            ("completed the whole course", &self.completed),
+        ]
+    }
 }
 
 /// Peer-support call-back figures for the whole force: only counts and
@@ -122,24 +195,13 @@ impl PeerSupportFigures {
         contacted: Option<i64>,
         median_minutes: Option<f64>,
     ) -> Self {
-        let min = i64::from(MIN_PEOPLE);
-        let complement_ok = |part: Option<i64>| {
-            part.filter(|p| requests.is_none_or(|r| !(1..min).contains(&(r - p))))
-        };
-        let (acknowledged, contacted) = (complement_ok(acknowledged), complement_ok(contacted));
         let of = "call-back requests made in the period (force)";
-        let count = |n: Option<i64>, part: bool| Cell {
-            value: n.map(Decimal::from),
-            suppressed: n.is_none(),
-            percent: match (part, n, requests) {
-                (true, Some(n), Some(total)) => Percentage::new(n, total, of),
-                _ => None,
-            },
-        };
+        let (requests, [acknowledged, contacted]) =
+            force_counts(requests, [acknowledged, contacted], of);
         Self {
-            requests: count(requests, false),
-            acknowledged: count(acknowledged, true),
-            contacted: count(contacted, true),
+            requests,
+            acknowledged,
+            contacted,
             median_response_minutes: Cell {
                 value: median_minutes
                     .and_then(Decimal::from_f64_retain)
@@ -165,6 +227,19 @@ impl PeerSupportFigures {
 }
 
 impl Report {
+    /// The force-level figure sections present, as `(id, unit, figures)`:
+    /// peer support, then supervisor training (CSV and HTML print them).
+    pub fn force_sections(&self) -> Vec<ForceSection<'_>> {
+        let mut out = Vec::new();
+        if let Some(ps) = &self.peer_support {
+            out.push(("peer_support", "call-back requests", ps.figures().to_vec()));
+        }
+        if let Some(st) = &self.supervisor_training {
+            out.push(("supervisor_training", "accounts", st.figures().to_vec()));
+        }
+        out
+    }
+
     /// A table by id.
     pub fn table(&self, id: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.id == id)
@@ -680,6 +755,7 @@ pub fn build_report(
         tables,
         trend,
         peer_support: None,
+        supervisor_training: None,
     })
 }
 
@@ -703,5 +779,31 @@ mod tests {
         let all = PeerSupportFigures::new(Some(7), Some(7), None, None);
         assert_eq!(all.acknowledged.value, Some(Decimal::from(7)));
         assert!(all.contacted.suppressed && all.median_response_minutes.suppressed);
+    }
+
+    #[test]
+    fn supervisor_training_counts_follow_the_same_rule() {
+        // 20 accounts, 17 passed a module (3 not: withheld), 8 the whole
+        // course (12 not: published as 40.0% of the accounts).
+        let f = SupervisorTrainingFigures::new(Some(20), Some(17), Some(8));
+        assert_eq!(f.accounts.value, Some(Decimal::from(20)));
+        assert!(f.completed_some.suppressed && f.completed_some.value.is_none());
+        assert_eq!(f.completed.value, Some(Decimal::from(8)));
+        let pct = f.completed.percent.as_ref().unwrap();
+        assert_eq!(pct.value, Decimal::new(400, 1));
+        assert!(pct.of.contains("supervisor and FRM lead accounts"));
+        // Everyone completed: nobody left over, published as 100%.
+        let all = SupervisorTrainingFigures::new(Some(6), Some(6), Some(6));
+        assert_eq!(
+            all.completed.percent.as_ref().unwrap().value,
+            Decimal::new(1000, 1)
+        );
+        // Fewer than 5 accounts: the server withholds every count.
+        let small = SupervisorTrainingFigures::new(None, None, None);
+        assert!(
+            small.accounts.suppressed
+                && small.completed_some.suppressed
+                && small.completed.suppressed
+        );
     }
 }

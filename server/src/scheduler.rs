@@ -22,7 +22,9 @@ use mobile_core::roster::assess::{AssessmentParams, assess_roster};
 use uuid::Uuid;
 
 use analytics::input::{Period, Person, PersonRecords, ShiftRecord};
-use analytics::report::{PeerSupportFigures, Report, ReportRequest, build_report};
+use analytics::report::{
+    PeerSupportFigures, Report, ReportRequest, SupervisorTrainingFigures, build_report,
+};
 use models::sync::SyncRecord;
 
 use crate::db::DbPool;
@@ -108,6 +110,18 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         support.acknowledged,
         support.contacted,
         support.median_response_minutes,
+    ));
+    let modules: Vec<String> = crate::db::learning::supervisor_course()?
+        .modules
+        .iter()
+        .map(|m| m.id.clone())
+        .collect();
+    let training = crate::db::learning::training_counts(c, force, to, &modules)?;
+    let rule = crate::db::peer_support::small_number_rule;
+    report.supervisor_training = Some(SupervisorTrainingFigures::new(
+        rule(training.accounts),
+        rule(training.completed_some),
+        rule(training.completed_all),
     ));
     Ok(report)
 }

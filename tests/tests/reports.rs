@@ -533,3 +533,78 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
         1
     );
 }
+
+#[test]
+fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
+    use diesel::RunQueryDsl;
+    use server::db::learning::{Attempt, record_attempt, supervisor_course};
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let server = TestServer::start();
+    let force = setup_force(&server, "surrey", 6);
+    upload_rota(&force, &force.team, &force.members);
+    // With the setup's supervisor and FRM lead: 10 accounts.
+    for i in 0..8 {
+        let r = force.admin.post(
+            "/v1/force/accounts",
+            &serde_json::json!({ "username": format!("sup{i}"), "password": PASSWORD, "role": "supervisor" }),
+        );
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    }
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
+    let mut c = pool.get().unwrap();
+    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let today = Utc::now().date_naive();
+    let period = analytics::input::Period::new(today - Duration::days(6), today).unwrap();
+    let course = supervisor_course().unwrap();
+    let pass_all = |c: &mut diesel::PgConnection, username: &str, at: DateTime<Utc>| {
+        in_force(c, id, |c| {
+            let row: Id = diesel::sql_query("SELECT id FROM accounts WHERE username = $1")
+                .bind::<diesel::sql_types::Text, _>(username)
+                .get_result(c)?;
+            for m in &course.modules {
+                let attempt = Attempt {
+                    module_id: &m.id,
+                    course_version: &course.version,
+                    correct: 3,
+                    questions: 3,
+                    passed: true,
+                };
+                record_attempt(c, id, row.id, &attempt, at)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    };
+    // Five passed the whole course in the period; one only after its end
+    // (the accounts were all created today, the period's last day).
+    for name in ["sarge", "sup0", "sup1", "sup2", "sup3"] {
+        pass_all(&mut c, name, Utc::now() - Duration::days(3));
+    }
+    pass_all(&mut c, "sup4", Utc::now() + Duration::days(2));
+
+    let report = in_force(&mut c, id, |c| {
+        server::scheduler::build_force_report(c, id, period)
+    })
+    .unwrap();
+    let t = report.supervisor_training.as_ref().unwrap();
+    let value = |cell: &analytics::table::Cell| cell.value.map(|v| v.to_string());
+    assert_eq!(value(&t.accounts).as_deref(), Some("10"));
+    assert_eq!(value(&t.completed_some).as_deref(), Some("5"));
+    assert_eq!(value(&t.completed).as_deref(), Some("5"));
+    let pct = t.completed.percent.as_ref().unwrap();
+    assert_eq!(pct.value.to_string(), "50.0");
+    // The same figures in the CSV and the HTML.
+    let csv = analytics::render::render_csv(&report).unwrap();
+    assert!(
+        csv.lines().any(|l| l.starts_with("supervisor_training,")
+            && l.contains("completed the whole course")
+            && l.contains(",5,")),
+        "{csv}"
+    );
+    let html = analytics::render::render_html(&report).unwrap();
+    assert!(html.contains("Supervisor FRM training"));
+}

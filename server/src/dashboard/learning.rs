@@ -4,12 +4,11 @@
 //! form, and each attempt recorded against the signed-in account.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use actix_web::{HttpRequest, web};
 use chrono::Utc;
 use minijinja::context;
-use mobile_core::education::{Course, Library, Module, Track};
+use mobile_core::education::{Course, Module};
 use serde::Serialize;
 
 use super::{DashError, PageResult, Session, Templates, html};
@@ -27,19 +26,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/learning/{module}", web::post().to(answer));
 }
 
-fn library() -> Result<&'static Library, DashError> {
-    static LIBRARY: OnceLock<Result<Library, String>> = OnceLock::new();
-    LIBRARY
-        .get_or_init(|| Library::shipped().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| DashError::App(AppError::internal(e.clone())))
-}
-
 fn course() -> Result<&'static Course, DashError> {
-    library()?
-        .courses_for(Track::Supervisor)
-        .next()
-        .ok_or_else(|| DashError::App(AppError::internal("no supervisor course")))
+    Ok(learning::supervisor_course()?)
 }
 
 fn learner(s: &Session) -> Result<(uuid::Uuid, uuid::Uuid), DashError> {

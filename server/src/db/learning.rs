@@ -7,7 +7,71 @@ use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::error::AppResult;
+use std::sync::OnceLock;
+
+use diesel::sql_types::{Array, BigInt};
+use mobile_core::education::{Course, Library, Track};
+
+use crate::error::{AppError, AppResult};
+
+/// The shipped supervisor course (`mobile-core/content/education`), loaded
+/// and validated once per process.
+///
+/// # Errors
+/// Internal when the shipped content does not load (caught by the tests).
+pub fn supervisor_course() -> AppResult<&'static Course> {
+    static LIBRARY: OnceLock<Result<Library, String>> = OnceLock::new();
+    LIBRARY
+        .get_or_init(|| Library::shipped().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| AppError::internal(e.clone()))?
+        .courses_for(Track::Supervisor)
+        .next()
+        .ok_or_else(|| AppError::internal("no supervisor course"))
+}
+
+/// Supervisor-course counts for the FRM report, at `until`: supervisor and
+/// FRM lead accounts created by then, those that had passed at least one of
+/// `modules`, and those that had passed all of them. Raw counts: the report
+/// applies the small-number rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct TrainingCounts {
+    /// Supervisor and FRM lead accounts.
+    #[diesel(sql_type = BigInt)]
+    pub accounts: i64,
+    /// Passed at least one module.
+    #[diesel(sql_type = BigInt)]
+    pub completed_some: i64,
+    /// Passed every module.
+    #[diesel(sql_type = BigInt)]
+    pub completed_all: i64,
+}
+
+/// Counts the force's supervisor-course completion at `until`.
+///
+/// # Errors
+/// Database errors.
+pub fn training_counts(
+    c: &mut PgConnection,
+    force: Uuid,
+    until: DateTime<Utc>,
+    modules: &[String],
+) -> AppResult<TrainingCounts> {
+    Ok(diesel::sql_query(
+        "WITH passed AS ( \
+             SELECT a.id, count(l.module_id) AS n FROM accounts a \
+             LEFT JOIN supervisor_learning l ON l.force_id = a.force_id AND l.account_id = a.id \
+                 AND l.completed_at <= $2 AND l.module_id = ANY($3) \
+             WHERE a.force_id = $1 AND a.role IN ('supervisor', 'frm_lead') AND a.created_at <= $2 \
+             GROUP BY a.id) \
+         SELECT count(*) AS accounts, count(*) FILTER (WHERE n > 0) AS completed_some, \
+             count(*) FILTER (WHERE n >= cardinality($3::text[]) AND n > 0) AS completed_all FROM passed",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(until)
+    .bind::<Array<Text>, _>(modules)
+    .get_result(c)?)
+}
 
 /// One account's progress through one module.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, Serialize)]
