@@ -352,6 +352,18 @@ def test_phone_library_against_the_real_server(server, tmp_path):
     status, page = Dashboard(base, "kent", "sarge").get("/dashboard/support")
     assert status == 403 and PHONE not in page
 
+    # Bad forms are refused and change nothing: an unknown action, a
+    # hand-over to something that is not a supporter id, a missing CSRF token.
+    status, page = pat_page.post(f"/dashboard/support/{made.id}", {"action": "delete"})
+    assert status == 422 and "acknowledge, contacted or handover" in page, status
+    status, _ = pat_page.post(f"/dashboard/support/{made.id}", {"action": "handover", "supporter": "x"})
+    assert status == 422, status
+    forged = Dashboard(base, "kent", "pat")
+    forged.csrf = "not-the-token"
+    status, _ = forged.post(f"/dashboard/support/{made.id}", {"action": "acknowledge"})
+    assert status == 403, status
+    assert coach.refresh_callbacks(api)[0].status == fc.CallbackStatus.OPEN
+
     # Pat acknowledges there; the phone sees it.
     status, _ = pat_page.post(f"/dashboard/support/{made.id}", {"action": "acknowledge"})
     assert status == 303, status
@@ -375,6 +387,12 @@ def test_learning_progress_from_phones_reaches_the_force_report(server, tmp_path
     frm = Client(base).login("devon", "frm")
     staff = [f"devon-{i:03}" for i in range(1, 6)]
     team = [t for t in chief.ok("GET", "/v1/teams") if t["name"] == "Response A"][0]["id"]
+    # The dashboard's members form refuses an over-long staff number and keeps the team as it was.
+    page = Dashboard(base, "devon", "chief")
+    page.get("/dashboard/admin")
+    status, html = page.post("/dashboard/admin/members", {"team": team, "staff_numbers": "devon-001, " + "9" * 65})
+    assert status == 200 and "Nothing was changed" in html and "1 to 64 characters" in html, status
+    assert [t for t in chief.ok("GET", "/v1/teams") if t["id"] == team][0]["members"] == ["devon-001", "devon-002"]
     chief.ok("PUT", f"/v1/teams/{team}/members", {"staff_numbers": staff})
     # The report's population is the rostered staff: a week of day shifts.
     today = dt.datetime.now(UTC).date()
