@@ -23,6 +23,8 @@ pub struct AppState {
     pub keys: KeySet,
     /// Settings.
     pub config: Config,
+    /// Where `POST /v1/sync` hands its batches (group commit).
+    pub sync: crate::db::sync::SyncQueue,
 }
 
 /// Registers every route, the body limits and the problem-details handlers

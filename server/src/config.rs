@@ -14,6 +14,8 @@
 //! | `pool_size` | `FATIGUE_POOL_SIZE` | `8` |
 //! | `database_timeout_ms` | `FATIGUE_DATABASE_TIMEOUT_MS` | `3000` (wait for a connection, then 503) |
 //! | `workers` | `FATIGUE_WORKERS` | number of CPUs |
+//! | `sync_workers` | `FATIGUE_SYNC_WORKERS` | `2` (threads applying sync batches; fewer than `pool_size`) |
+//! | `sync_group_max` | `FATIGUE_SYNC_GROUP_MAX` | `32` (waiting batches applied in one transaction) |
 //! | `sign_in_per_minute` | `FATIGUE_SIGN_IN_PER_MINUTE` | `10` per username and 60 per address |
 //! | `enrol_per_minute` | `FATIGUE_ENROL_PER_MINUTE` | `10` per address |
 //! | `bootstrap_admin_password` | `FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` | unset (no admin created) |
@@ -79,6 +81,12 @@ pub struct Config {
     pub database_timeout_ms: u64,
     /// HTTP worker threads (0: one per CPU).
     pub workers: usize,
+    /// Threads applying sync batches, each holding one pool connection while
+    /// it works (group commit, [`crate::group_commit`]); fewer than
+    /// `pool_size`, so other requests always find a connection.
+    pub sync_workers: usize,
+    /// At most this many waiting sync batches share one transaction.
+    pub sync_group_max: usize,
     /// Sign-in attempts allowed per username per minute (the per-address limit is 6x).
     pub sign_in_per_minute: u32,
     /// Enrolment attempts allowed per address per minute.
@@ -104,6 +112,8 @@ impl Default for Config {
             pool_size: 8,
             database_timeout_ms: 3000,
             workers: 0,
+            sync_workers: 2,
+            sync_group_max: 32,
             sign_in_per_minute: 10,
             enrol_per_minute: 10,
             bootstrap_admin_password: None,
@@ -177,6 +187,12 @@ impl Config {
         if let Some(v) = get("FATIGUE_WORKERS") {
             self.workers = parse("FATIGUE_WORKERS", &v)?;
         }
+        if let Some(v) = get("FATIGUE_SYNC_WORKERS") {
+            self.sync_workers = parse("FATIGUE_SYNC_WORKERS", &v)?;
+        }
+        if let Some(v) = get("FATIGUE_SYNC_GROUP_MAX") {
+            self.sync_group_max = parse("FATIGUE_SYNC_GROUP_MAX", &v)?;
+        }
         if let Some(v) = get("FATIGUE_SIGN_IN_PER_MINUTE") {
             self.sign_in_per_minute = parse("FATIGUE_SIGN_IN_PER_MINUTE", &v)?;
         }
@@ -206,6 +222,21 @@ impl Config {
                 message: "must be at least 1".to_owned(),
             });
         }
+        if self.sync_workers == 0 || self.sync_workers as u64 >= u64::from(self.pool_size) {
+            return Err(ConfigError::Env {
+                name: "FATIGUE_SYNC_WORKERS",
+                message: format!(
+                    "must be at least 1 and less than the pool size ({})",
+                    self.pool_size
+                ),
+            });
+        }
+        if self.sync_group_max == 0 {
+            return Err(ConfigError::Env {
+                name: "FATIGUE_SYNC_GROUP_MAX",
+                message: "must be at least 1".to_owned(),
+            });
+        }
         Ok(())
     }
 }
@@ -229,5 +260,24 @@ mod tests {
         c.access_token_minutes = 60;
         assert!(c.check().is_err());
         assert!(toml::from_str::<Config>("unknown = 1").is_err());
+    }
+
+    #[test]
+    fn sync_workers_leave_the_pool_a_connection_for_other_requests() {
+        let mut c = Config::default();
+        assert!(c.check().is_ok());
+        c.pool_size = 2;
+        c.sync_workers = 2;
+        let err = c.check().unwrap_err();
+        assert!(err.to_string().contains("FATIGUE_SYNC_WORKERS"), "{err}");
+        c.sync_workers = 1;
+        assert!(c.check().is_ok());
+        c.sync_group_max = 0;
+        assert!(
+            c.check()
+                .unwrap_err()
+                .to_string()
+                .contains("FATIGUE_SYNC_GROUP_MAX")
+        );
     }
 }

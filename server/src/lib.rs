@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod db;
 pub mod embedded_pg;
 pub mod error;
+pub mod group_commit;
 pub mod retention;
 pub mod routes;
 pub mod scheduler;

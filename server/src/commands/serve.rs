@@ -50,8 +50,10 @@ pub fn serve_with(
     } else {
         config.workers
     };
+    let pool = db::pool(app_url, config.pool_size, config.database_timeout_ms);
     let state = web::Data::new(AppState {
-        pool: db::pool(app_url, config.pool_size, config.database_timeout_ms),
+        sync: db::sync::queue(pool.clone(), config.sync_workers, config.sync_group_max),
+        pool,
         keys: KeySet::new(
             config.issuer.clone(),
             config.audience.clone(),

@@ -51,9 +51,12 @@ pub async fn sync(
             "idempotency_key: 1 to 64 characters",
         ));
     }
-    let ack = db::with_force(&state.pool, force, move |c| {
-        db::sync::apply(c, force, person, device, &batch)
-    })
-    .await?;
+    let job = db::sync::SyncJob {
+        force,
+        person,
+        device,
+        batch,
+    };
+    let ack = state.sync.submit(job).await.map_err(AppError::internal)??;
     Ok(HttpResponse::Ok().json(ack))
 }
