@@ -2,7 +2,9 @@
 //!
 //! actix-web's workers never block on the database: every query runs inside
 //! [`with_force`] or [`with_platform`], which move the work onto actix's
-//! blocking thread pool (`web::block`) with a connection from an r2d2 pool.
+//! blocking thread pool (`web::block`) with a connection from an r2d2 pool,
+//! or, for sync batches, on the group-commit threads of
+//! [`sync::queue`] ([`crate::group_commit`]).
 //! (diesel-async would avoid the thread hop; the blocking pool is simpler,
 //! shares diesel's synchronous API with `server migrate`, and the load bench
 //! in docs/operations.md shows it is not the limit.)
