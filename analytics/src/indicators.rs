@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use mobile_core::fatigue_index::{DAY_THRESHOLD, NIGHT_THRESHOLD};
 use models::sync::{CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand};
 
-use crate::input::{Period, ShiftRecord, local_instant};
+use crate::input::{Duty, Period, ShiftRecord, local_instant};
 
 /// Days of shifts before a period that its figures look at (quick returns,
 /// runs of nights and of work days, weekly rest and 7-day hours at the
@@ -56,6 +56,30 @@ pub const SWITCH_NIGHTS: u32 = 2;
 /// A night's sleep opportunity: 23:00 to 07:00 local (ours: the usual
 /// 8-hour night-time sleep window).
 pub const SLEEP_WINDOW_HOURS: (u32, u32) = (23, 7);
+
+/// The Working Time Regulations' reference period for the average working
+/// week (reg. 4(3)(b)) and a night worker's average daily hours (reg. 6(3)):
+/// 17 weeks, here the 17 weeks ending at the report period's end.
+pub const REFERENCE_WEEKS: i64 = 17;
+/// Average weekly hours over the reference period, amber: over 44 (our early
+/// warning, frm-indicators #6).
+pub const AVERAGE_WEEK_AMBER_HOURS: i64 = 44;
+/// Average weekly hours over the reference period, red: over 48 (WTR reg. 4).
+pub const AVERAGE_WEEK_RED_HOURS: i64 = 48;
+/// A night worker's average daily hours, limit: 8 (WTR reg. 6(1)).
+pub const NIGHT_WORKER_DAILY_HOURS: i64 = 8;
+/// Night time (WTR reg. 2, the default when no agreement sets it): 23:00 to
+/// 06:00 local.
+pub const NIGHT_TIME_HOURS: (u32, u32) = (23, 6);
+/// A night duty has at least this much of its time in night time (WTR
+/// reg. 2; the engine's night rule, `mobile_core::fatigue_index`).
+pub const NIGHT_DUTY_MINUTES: i64 = 3 * 60;
+/// A "night worker" works night duties "as a normal course" (WTR reg. 2):
+/// here, at least one duty in three in the reference period. Ours: the
+/// regulations give no share; in R v Attorney General for Northern Ireland,
+/// ex parte Burns [1999] IRLR 315, a rota with nights one week in three
+/// was held to make a night worker.
+pub const NIGHT_WORKER_SHARE: (u32, u32) = (1, 3);
 
 /// A person's level on an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -382,6 +406,95 @@ pub fn schedule_figures(
     f
 }
 
+/// A person's working time over the reference period ending at a report
+/// period's end (frm-indicators #6 and #7).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkingTimeFigures {
+    /// Minutes worked in the reference period (duties cut at its edges).
+    pub minutes: i64,
+    /// Duties starting in the reference period.
+    pub duties: u32,
+    /// Of those, night duties (at least 3 h in 23:00–06:00 local).
+    pub night_duties: u32,
+    /// Average weekly hours: within up to 44, amber over 44, red over 48.
+    pub average_week_level: Level,
+    /// At least one duty in three a night duty.
+    pub night_worker: bool,
+    /// For a night worker: average daily hours over 8 (red; reg. 6 has a
+    /// single limit). Within for everyone else.
+    pub night_worker_level: Level,
+}
+
+/// Minutes of `[start, end)` in night time, 23:00–06:00 local, with each
+/// night's edges taken in the zone (so a night with a clock change is 6 or
+/// 8 hours long). Agrees with `mobile_core::fatigue_index::night_hours`
+/// (which walks the minutes) for duties on whole minutes; tested against it.
+pub fn night_minutes(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> i64 {
+    if end <= start {
+        return 0;
+    }
+    let (from_hour, to_hour) = NIGHT_TIME_HOURS;
+    let first = start.with_timezone(&zone).date_naive() - Duration::days(1);
+    let last = end.with_timezone(&zone).date_naive();
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|d| {
+            let a = local_instant(zone, d, from_hour).max(start);
+            let b = local_instant(zone, d + Duration::days(1), to_hour).min(end);
+            (b - a).num_minutes().max(0)
+        })
+        .sum()
+}
+
+/// Working time over the [`REFERENCE_WEEKS`] weeks ending at `period`'s
+/// end, from a person's duties (sorted, not overlapping:
+/// [`crate::input::PersonRecords::clean`]).
+///
+/// - Average weekly hours (WTR reg. 4, frm-indicators #6): minutes worked in
+///   the reference period ÷ 17 weeks.
+/// - Night worker's average daily hours (WTR reg. 6(5), #7): minutes worked
+///   ÷ (119 days − 17 days of weekly rest, reg. 11's 24 hours a week), so a
+///   night worker is over the limit above 8 h × 102 days.
+pub fn working_time_figures(duties: &[Duty], period: &Period, zone: Tz) -> WorkingTimeFigures {
+    let (_, end) = period.instants(zone);
+    let start = local_instant(
+        zone,
+        period.to + Duration::days(1) - Duration::weeks(REFERENCE_WEEKS),
+        0,
+    );
+    let mut f = WorkingTimeFigures::default();
+    for d in duties {
+        let a = d.start.max(start);
+        let b = d.end.min(end);
+        f.minutes += (b - a).num_minutes().max(0);
+        if d.start >= start && d.start < end {
+            f.duties += 1;
+            if night_minutes(d.start, d.end, zone) >= NIGHT_DUTY_MINUTES {
+                f.night_duties += 1;
+            }
+        }
+    }
+    let weeks = REFERENCE_WEEKS;
+    f.average_week_level = if f.minutes > AVERAGE_WEEK_RED_HOURS * 60 * weeks {
+        Level::Red
+    } else if f.minutes > AVERAGE_WEEK_AMBER_HOURS * 60 * weeks {
+        Level::Amber
+    } else {
+        Level::Within
+    };
+    let (num, den) = NIGHT_WORKER_SHARE;
+    f.night_worker = f.duties > 0 && f.night_duties * den >= f.duties * num;
+    let working_days = 7 * weeks - weeks;
+    f.night_worker_level =
+        if f.night_worker && f.minutes > NIGHT_WORKER_DAILY_HOURS * 60 * working_days {
+            Level::Red
+        } else {
+            Level::Within
+        };
+    f
+}
+
 /// A person's learning progress at the end of a period (synced from the
 /// app; learning progress is shared at every consent level).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -704,5 +817,163 @@ mod tests {
         let later = Period::new(d(9), d(9)).unwrap();
         assert!(learning_figures(&records, &later, &course).course_completed);
         assert!(!learning_figures(&records, &later, &[]).course_completed);
+    }
+
+    fn london() -> Tz {
+        crate::input::parse_zone("Europe/London").unwrap()
+    }
+
+    /// Duties of `hours` starting at `start_h` local on the given weekdays
+    /// (0 = Monday) of each of the 17 weeks to Sunday 7 June 2026.
+    fn rota(days: &[(i64, u32, i64)]) -> Vec<Duty> {
+        let first_monday = NaiveDate::from_ymd_opt(2026, 2, 9).unwrap();
+        let mut out: Vec<Duty> = (0..REFERENCE_WEEKS)
+            .flat_map(|w| {
+                days.iter().map(move |&(weekday, start_h, hours)| {
+                    let start = local_instant(
+                        london(),
+                        first_monday + Duration::weeks(w) + Duration::days(weekday),
+                        start_h,
+                    );
+                    Duty {
+                        start,
+                        end: start + Duration::hours(hours),
+                    }
+                })
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn june_week() -> Period {
+        Period::new(
+            NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 6, 7).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn average_week_over_seventeen_weeks_against_44_and_48_hours() {
+        // Three 12-hour days a week: 36 h. Four: exactly 48 h, over the
+        // early warning but not over the limit. Four and one more hour: red.
+        let three = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
+        let four = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12), (3, 7, 12)]);
+        let f = working_time_figures(&three, &june_week(), london());
+        assert_eq!(f.minutes, 36 * 60 * 17);
+        assert_eq!(f.duties, 51);
+        assert_eq!(f.average_week_level, Level::Within);
+        let f = working_time_figures(&four, &june_week(), london());
+        assert_eq!(f.minutes, 48 * 60 * 17);
+        assert_eq!(f.average_week_level, Level::Amber);
+        let mut more = four.clone();
+        let last = more.last().copied().unwrap();
+        more.push(Duty {
+            start: last.end + Duration::hours(12),
+            end: last.end + Duration::hours(13),
+        });
+        let f = working_time_figures(&more, &june_week(), london());
+        assert_eq!(f.average_week_level, Level::Red);
+        // A week later the first week has left the reference period: 16
+        // weeks of 48 h over 17 is 45.2 h, still amber.
+        let next = Period::new(
+            NaiveDate::from_ymd_opt(2026, 6, 8).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 6, 14).unwrap(),
+        )
+        .unwrap();
+        let f = working_time_figures(&four, &next, london());
+        assert_eq!(f.minutes, 48 * 60 * 16);
+        assert_eq!(f.average_week_level, Level::Amber);
+        let f = working_time_figures(&three, &next, london());
+        assert_eq!(f.minutes, 36 * 60 * 16);
+        assert_eq!(f.average_week_level, Level::Within);
+    }
+
+    #[test]
+    fn a_duty_across_the_reference_periods_start_counts_only_its_hours_inside() {
+        // Sunday 8 Feb 2026 20:00 GMT to Monday 9 Feb 08:00: 8 h inside.
+        let start = Utc.with_ymd_and_hms(2026, 2, 8, 20, 0, 0).unwrap();
+        let duty = Duty {
+            start,
+            end: start + Duration::hours(12),
+        };
+        let f = working_time_figures(&[duty], &june_week(), london());
+        assert_eq!(f.minutes, 8 * 60);
+        assert_eq!(f.duties, 0, "it started before the reference period");
+    }
+
+    #[test]
+    fn night_workers_and_their_average_daily_hours() {
+        // Four 12-hour nights (19:00–07:00, 7 h of night time) a week: a night
+        // worker at exactly 8 h a day over 102 days (816 h), within the limit;
+        // one more hour goes over it.
+        let nights = rota(&[(0, 19, 12), (1, 19, 12), (2, 19, 12), (3, 19, 12)]);
+        let f = working_time_figures(&nights, &june_week(), london());
+        assert_eq!(f.night_duties, 68);
+        assert!(f.night_worker);
+        assert_eq!(f.minutes, 816 * 60);
+        assert_eq!(f.night_worker_level, Level::Within);
+        let mut more = nights.clone();
+        let last = more.last().copied().unwrap();
+        more.push(Duty {
+            start: last.end + Duration::hours(12),
+            end: last.end + Duration::hours(13),
+        });
+        let f = working_time_figures(&more, &june_week(), london());
+        assert_eq!(f.night_worker_level, Level::Red);
+        // Two nights and four days a week: one in three, a night worker.
+        let mixed = rota(&[
+            (0, 7, 10),
+            (1, 7, 10),
+            (2, 7, 10),
+            (3, 7, 10),
+            (4, 20, 10),
+            (5, 20, 10),
+        ]);
+        let f = working_time_figures(&mixed, &june_week(), london());
+        assert_eq!((f.duties, f.night_duties), (102, 34));
+        assert!(f.night_worker);
+        // One night and three days: one in four, not a night worker, and so
+        // never over the night-worker limit however long the hours.
+        let fewer = rota(&[(0, 7, 16), (1, 7, 16), (2, 7, 16), (4, 20, 10)]);
+        let f = working_time_figures(&fewer, &june_week(), london());
+        assert!(!f.night_worker);
+        assert_eq!(f.night_worker_level, Level::Within);
+        assert_eq!(f.average_week_level, Level::Red, "58 h a week");
+        // A late shift with under 3 h of night time is not a night duty.
+        let lates = rota(&[(0, 15, 10), (1, 15, 10)]);
+        let f = working_time_figures(&lates, &june_week(), london());
+        assert_eq!(f.night_duties, 0);
+    }
+
+    #[test]
+    fn night_time_follows_the_clock_change() {
+        // 29 March 2026 01:00 GMT the clocks go forward: that night's
+        // 23:00–06:00 is 6 hours; on 25 October it is 8.
+        let spring = Utc.with_ymd_and_hms(2026, 3, 28, 20, 0, 0).unwrap();
+        assert_eq!(
+            night_minutes(spring, spring + Duration::hours(12), london()),
+            6 * 60
+        );
+        let autumn = Utc.with_ymd_and_hms(2026, 10, 24, 20, 0, 0).unwrap();
+        assert_eq!(
+            night_minutes(autumn, autumn + Duration::hours(12), london()),
+            8 * 60
+        );
+    }
+
+    proptest::proptest! {
+        /// The report's night time agrees with the engine's minute walk
+        /// (`mobile_core::fatigue_index::night_hours`) for any duty of up to
+        /// 24 h on whole minutes in 2026, clock changes included.
+        #[test]
+        fn night_minutes_agree_with_the_engine(minute in 0i64..(365 * 24 * 60), length in 1i64..(24 * 60)) {
+            let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(minute);
+            let end = start + Duration::minutes(length);
+            let clock = mobile_core::LocalClock::from_name("Europe/London").unwrap();
+            let engine = mobile_core::fatigue_index::night_hours(start, end, &clock);
+            proptest::prop_assert_eq!(night_minutes(start, end, london()), (engine * 60.0).round() as i64);
+        }
     }
 }

@@ -67,6 +67,16 @@ impl From<&mobile_core::roster::assess::ShiftAssessment> for ShiftRecord {
     }
 }
 
+/// A duty's start and end, without the engine's assessment: all that the
+/// Working Time Regulations' 17-week figures (frm-indicators #6, #7) need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Duty {
+    /// Start, UTC.
+    pub start: DateTime<Utc>,
+    /// End, UTC.
+    pub end: DateTime<Utc>,
+}
+
 /// Everything analytics gets about one person: their rostered shifts and,
 /// only where they consented, daily summaries and check-ins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +94,14 @@ pub struct PersonRecords {
     /// which modules were read, nothing about health).
     #[serde(default)]
     pub learning: Vec<LearningProgress>,
+    /// Duties of the 17 weeks before the period's end, for the Working Time
+    /// Regulations' averages ([`crate::indicators::working_time_figures`]);
+    /// they may repeat `shifts`, which count as duties too (after
+    /// [`PersonRecords::clean`], this holds every duty once, sorted). The
+    /// engine's assessment is not needed for these, so the server loads them
+    /// further back than it assesses.
+    #[serde(default)]
+    pub reference_duties: Vec<Duty>,
 }
 
 /// Why a record was left out.
@@ -142,6 +160,30 @@ impl PersonRecords {
             }
         }
         self.shifts = kept;
+        // The shifts are duties too; a duty given in both lists counts once.
+        let mut duties: Vec<Duty> = self
+            .reference_duties
+            .iter()
+            .copied()
+            .chain(self.shifts.iter().map(|s| Duty {
+                start: s.start,
+                end: s.end,
+            }))
+            .collect();
+        duties.sort_unstable();
+        duties.dedup();
+        let mut kept: Vec<Duty> = Vec::with_capacity(duties.len());
+        for d in duties {
+            let minutes = (d.end - d.start).num_minutes();
+            if d.end <= d.start || minutes > i64::from(models::roster::MAX_SHIFT_HOURS) * 60 {
+                count(Rejection::InvalidShift);
+            } else if kept.last().is_some_and(|p| d.start < p.end) {
+                count(Rejection::OverlappingShift);
+            } else {
+                kept.push(d);
+            }
+        }
+        self.reference_duties = kept;
         self.summaries.sort_by_key(|s| s.local_date);
         let mut summaries: Vec<DailySummary> = Vec::with_capacity(self.summaries.len());
         for s in self.summaries {
@@ -357,6 +399,22 @@ mod tests {
                 module_id: String::new(),
                 completed: true,
             }],
+            reference_duties: {
+                let kept = shift(0, 9);
+                let at = |h: i64, len: i64| Duty {
+                    start: kept.start + Duration::hours(h),
+                    end: kept.start + Duration::hours(h + len),
+                };
+                vec![
+                    Duty {
+                        start: kept.start,
+                        end: kept.end,
+                    }, // the kept shift again: counted once, not rejected
+                    at(-200, 8),  // an earlier duty: kept
+                    at(-100, -1), // ends before it starts
+                    at(1, 4),     // overlaps the kept shift
+                ]
+            },
         };
         let mut rejections = Rejections::new();
         let clean = records.clean(&mut rejections);
@@ -367,12 +425,28 @@ mod tests {
             Duration::hours(9)
         );
         assert_eq!(rejections[&Rejection::DuplicateShift], 1);
-        assert_eq!(rejections[&Rejection::OverlappingShift], 1);
+        assert_eq!(
+            rejections[&Rejection::OverlappingShift],
+            2,
+            "a shift and a duty"
+        );
         assert_eq!(
             rejections[&Rejection::InvalidShift],
-            2,
-            "30 h shift and negative HRI"
+            3,
+            "30 h shift, negative HRI, a duty ending before it starts"
         );
+        // The earlier duty and the two kept shifts, in order.
+        let duties: Vec<(DateTime<Utc>, DateTime<Utc>)> = clean
+            .reference_duties
+            .iter()
+            .map(|d| (d.start, d.end))
+            .collect();
+        let mut expected = vec![(
+            clean.shifts[0].start - Duration::hours(200),
+            clean.shifts[0].start - Duration::hours(192),
+        )];
+        expected.extend(clean.shifts.iter().map(|s| (s.start, s.end)));
+        assert_eq!(duties, expected);
         assert_eq!(clean.summaries.len(), 2);
         assert_eq!(rejections[&Rejection::DuplicateSummary], 1);
         assert_eq!(rejections[&Rejection::InvalidSummary], 1);

@@ -234,6 +234,7 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
         "quick_returns",
         "hours_7d",
         "weekly_hours",
+        "average_week_17w",
     ]
     .iter()
     .filter_map(|id| report.table(id))

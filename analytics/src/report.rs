@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    LearningFigures, Level, RosterFigures, ScheduleFigures, WellbeingFigures, learning_figures,
-    roster_figures, schedule_figures, wellbeing_figures,
+    LearningFigures, Level, RosterFigures, ScheduleFigures, WellbeingFigures, WorkingTimeFigures,
+    learning_figures, roster_figures, schedule_figures, wellbeing_figures, working_time_figures,
 };
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::Percentage;
@@ -304,6 +304,7 @@ struct PersonFigures {
     schedule: ScheduleFigures,
     wellbeing: WellbeingFigures,
     learning: LearningFigures,
+    working: WorkingTimeFigures,
     /// Days in the period.
     days: i64,
 }
@@ -486,6 +487,35 @@ fn table_defs() -> Vec<TableDef> {
             },
         },
         TableDef {
+            spec: level_spec(
+                "average_week_17w",
+                "People by average weekly hours over the 17 weeks to the period's end (Working Time Regulations reg. 4)",
+                "44 h or less",
+                "over 44 h to 48 h (amber, early warning)",
+                "over 48 h (red)",
+            ),
+            contribution: |p| rostered_level(p, p.working.average_week_level),
+        },
+        TableDef {
+            spec: level_spec(
+                "night_workers",
+                "People by night work over the 17 weeks to the period's end: night workers (a night duty in at least one duty in three) and their average daily hours (reg. 6)",
+                "not a night worker",
+                "night worker, 8 h a day or less",
+                "night worker, over 8 h a day (red)",
+            ),
+            // Columns, in order: not a night worker; a night worker within
+            // the limit; one over it.
+            contribution: |p| {
+                let column = match (p.working.night_worker, p.working.night_worker_level) {
+                    (false, _) => Level::Within,
+                    (true, Level::Within) => Level::Amber,
+                    (true, _) => Level::Red,
+                };
+                rostered_level(p, column)
+            },
+        },
+        TableDef {
             spec: TableSpec {
                 id: "roster_events",
                 title: "Quick returns, long shifts and day↔night switches (counts of shifts)".into(),
@@ -653,6 +683,7 @@ fn period_tables(
             schedule: schedule_figures(&p.shifts, from, to, zone),
             wellbeing: wellbeing_figures(&p.summaries, &p.checkins, period),
             learning: learning_figures(&p.learning, period, course),
+            working: working_time_figures(&p.reference_duties, period, zone),
             days,
         };
         for (t, d) in raw.iter_mut().zip(&defs) {

@@ -235,6 +235,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 summaries,
                 checkins,
                 learning,
+                reference_duties: Vec::new(),
             }
         })
         .collect()

@@ -21,7 +21,7 @@ use mobile_core::LocalClock;
 use mobile_core::roster::assess::{AssessmentParams, assess_roster};
 use uuid::Uuid;
 
-use analytics::input::{Period, Person, PersonRecords, ShiftRecord};
+use analytics::input::{Duty, Period, Person, PersonRecords, ShiftRecord};
 use analytics::report::{
     PeerSupportFigures, Report, ReportRequest, SupervisorTrainingFigures, build_report,
 };
@@ -52,7 +52,14 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     let (from, _) = earliest.instants(zone);
     let (_, to) = period.instants(zone);
     let lookback = Duration::days(analytics::indicators::LOOKBACK_DAYS);
-    let staff = reports::load_staff(c, force, from - lookback, to)?;
+    // The 17-week reference period of the earliest period's Working Time
+    // figures; shifts before the look-back are loaded as times only.
+    let reference_from = analytics::input::local_instant(
+        zone,
+        earliest.to + Duration::days(1) - Duration::weeks(analytics::indicators::REFERENCE_WEEKS),
+        0,
+    );
+    let staff = reports::load_staff(c, force, reference_from, from - lookback, to)?;
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams::default();
     let mut people = Vec::with_capacity(staff.len());
@@ -94,6 +101,11 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
             summaries,
             checkins,
             learning,
+            reference_duties: data
+                .earlier_duties
+                .iter()
+                .map(|&(start, end)| Duty { start, end })
+                .collect(),
         });
     }
     let request = ReportRequest {

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::sync::{Arc, Barrier};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use e2e_tests::*;
 use server::db::reports::{ReportSchedule, RunSummary};
 use server::scheduler::{Visit, in_force, run_due, visit_force};
@@ -607,4 +607,89 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     );
     let html = analytics::render::render_html(&report).unwrap();
     assert!(html.contains("Supervisor FRM training"));
+}
+
+/// Uploads `weeks` weeks (to this week) of a weekly rota for `members`:
+/// `(weekday from Monday, start hour UTC, hours)` each week.
+fn upload_weekly(force: &Force, members: &[String], weeks: i64, rota: &[(i64, u32, i64)]) {
+    let today = Utc::now().date_naive();
+    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let mut csv = String::from("staff_id,start,end\n");
+    for staff in members {
+        for w in -weeks..=0 {
+            for &(day, hour, hours) in rota {
+                let start = (this_monday + Duration::weeks(w) + Duration::days(day))
+                    .and_hms_opt(hour, 0, 0)
+                    .unwrap()
+                    .and_utc();
+                let end = start + Duration::hours(hours);
+                csv.push_str(&format!(
+                    "{staff},{},{}\n",
+                    start.to_rfc3339(),
+                    end.to_rfc3339()
+                ));
+            }
+        }
+    }
+    let r = force.admin.post_raw(
+        &format!("/v1/teams/{}/roster", force.team),
+        &[("content-type", "text/csv")],
+        csv.as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+#[test]
+fn working_time_over_seventeen_weeks_reaches_the_report() {
+    // Five on five 12-hour nights a week (60 h: over 48 h on average, and
+    // night workers over 8 h a day); five on three 12-hour days (36 h, no
+    // nights). Eighteen weeks of it, so the whole reference period is
+    // loaded although the engine assesses only the last few weeks.
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 10);
+    let (nights, days) = force.members.split_at(5);
+    upload_weekly(
+        &force,
+        nights,
+        18,
+        &[
+            (0, 19, 12),
+            (1, 19, 12),
+            (2, 19, 12),
+            (3, 19, 12),
+            (4, 19, 12),
+        ],
+    );
+    upload_weekly(&force, days, 18, &[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
+    let mut c = pool.get().unwrap();
+    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let today = Utc::now().date_naive();
+    let period =
+        analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
+            .unwrap();
+    let report = in_force(&mut c, id, |c| {
+        server::scheduler::build_force_report(c, id, period)
+    })
+    .unwrap();
+    let root = |table: &str| report.table(table).unwrap().root().unwrap().clone();
+    let value = |table: &str, col: usize| {
+        root(table).cells[col]
+            .value
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "withheld".into())
+    };
+    assert_eq!(value("average_week_17w", 0), "5", "the day workers: 36 h");
+    assert_eq!(value("average_week_17w", 2), "5", "the night workers: 60 h");
+    assert_eq!(value("average_week_17w", 3), "10");
+    assert_eq!(value("night_workers", 0), "5");
+    assert_eq!(value("night_workers", 2), "5", "over 8 h a day");
+    assert_eq!(value("night_workers", 3), "10");
+    // With only the engine's weeks loaded, 60 h a week would have averaged
+    // well under 48 h over 17 weeks: the earlier duties were used.
+    let html = analytics::render::render_html(&report).unwrap();
+    assert!(
+        html.contains("17 weeks to the period"),
+        "the table is in the page"
+    );
 }

@@ -241,6 +241,9 @@ pub fn force_ids(c: &mut PgConnection) -> AppResult<Vec<Uuid>> {
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// A duty's `(start, end)`.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// One rostered member of staff with what the report may use.
 #[derive(Debug, Clone, Default)]
 pub struct StaffData {
@@ -250,7 +253,11 @@ pub struct StaffData {
     /// several), or none.
     pub team: Option<(String, String)>,
     /// Shifts `(start, end)` in the loaded window.
-    pub shifts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    pub shifts: Vec<Span>,
+    /// Shifts starting between `duties_from` and the window (the Working
+    /// Time Regulations' 17-week reference period reaches further back than
+    /// the engine needs to assess): times only.
+    pub earlier_duties: Vec<Span>,
     /// Consented sync records (summaries and check-ins) in the window, and
     /// learning progress up to its end (shared at every consent level).
     pub records: Vec<SyncRecord>,
@@ -258,13 +265,15 @@ pub struct StaffData {
 
 /// Everyone in the force with a shift or a consented record between `from`
 /// and `to` (instants for shifts, the same window's dates for records; any
-/// learning progress dated up to `to`), by staff number.
+/// learning progress dated up to `to`), by staff number, with their shifts
+/// from `duties_from` on (when earlier than `from`) as `earlier_duties`.
 ///
 /// # Errors
 /// Database errors.
 pub fn load_staff(
     c: &mut PgConnection,
     force: Uuid,
+    duties_from: DateTime<Utc>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<BTreeMap<String, StaffData>> {
@@ -306,14 +315,17 @@ pub fn load_staff(
          ORDER BY staff_number, start_at",
     )
     .bind::<SqlUuid, _>(force)
-    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(duties_from.min(from))
     .bind::<Timestamptz, _>(to)
     .load(c)?;
+    let mut earlier: BTreeMap<String, Vec<Span>> = BTreeMap::new();
     for s in shifts {
-        out.entry(s.staff_number)
-            .or_default()
-            .shifts
-            .push((s.start_at, s.end_at));
+        let list = if s.start_at < from {
+            earlier.entry(s.staff_number).or_default()
+        } else {
+            &mut out.entry(s.staff_number).or_default().shifts
+        };
+        list.push((s.start_at, s.end_at));
     }
     // Consent is re-checked here: a summary synced before a withdrawal of
     // sleep consent is not used.
@@ -355,6 +367,12 @@ pub fn load_staff(
             && d.team.is_none()
         {
             d.team = Some((t.name, t.command));
+        }
+    }
+    // Only for people in the window: duties alone do not add anyone.
+    for (staff, duties) in earlier {
+        if let Some(d) = out.get_mut(&staff) {
+            d.earlier_duties = duties;
         }
     }
     Ok(out)
