@@ -48,7 +48,7 @@ pub use recovery::{
 };
 pub use support::{
     CallbackRequest, CallbackStatus, ContactMethod, PeerSupporter, SupportCallback,
-    SupportDirectory, SupportService,
+    SupportDirectory, SupportService, offline_crisis_lines,
 };
 pub use sync::{
     HttpResponse, QueueStatus, SyncPayload, SyncReport, SyncStatus, SyncTransport, TransportError,
@@ -518,7 +518,8 @@ impl FatigueCoach {
     }
 
     /// The force's support directory: peer supporters, services, and the
-    /// crisis lines to show on the support screen.
+    /// crisis lines to show on the support screen. When this fails (no
+    /// signal), show [`offline_crisis_lines`] instead.
     ///
     /// # Errors
     /// `NotReady` when the server cannot be reached, is failing or wants a

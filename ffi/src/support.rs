@@ -212,6 +212,25 @@ fn service(s: ServiceBody) -> SupportService {
     }
 }
 
+/// The national crisis lines (999, Samaritans, Shout, NHS 111), built into
+/// the library: show these when [`crate::FatigueCoach::support_directory`]
+/// cannot reach the server, so the support screen is never empty. The same
+/// list the server ends every force's directory with
+/// (`models::support::NATIONAL_SERVICES`). No network, no storage.
+#[uniffi::export]
+pub fn offline_crisis_lines() -> Vec<SupportService> {
+    models::support::crisis_lines()
+        .map(|n| SupportService {
+            kind: n.kind.to_owned(),
+            name: n.name.to_owned(),
+            contact: n.contact.to_owned(),
+            hours: n.hours.to_owned(),
+            when_to_use: n.when_to_use.to_owned(),
+            force_specific: false,
+        })
+        .collect()
+}
+
 /// `GET /v1/support/directory`.
 pub(crate) fn directory(transport: &dyn ApiTransport) -> Result<SupportDirectory, CoachError> {
     let body = call(transport, "GET", "/v1/support/directory", None)?;

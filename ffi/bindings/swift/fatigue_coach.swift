@@ -1053,7 +1053,8 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     
     /**
      * The force's support directory: peer supporters, services, and the
-     * crisis lines to show on the support screen.
+     * crisis lines to show on the support screen. When this fails (no
+     * signal), show [`offline_crisis_lines`] instead.
      *
      * # Errors
      * `NotReady` when the server cannot be reached, is failing or wants a
@@ -1807,7 +1808,8 @@ open func suggestModule(now: Date)throws  -> ModuleSuggestion?  {
     
     /**
      * The force's support directory: peer supporters, services, and the
-     * crisis lines to show on the support screen.
+     * crisis lines to show on the support screen. When this fails (no
+     * signal), show [`offline_crisis_lines`] instead.
      *
      * # Errors
      * `NotReady` when the server cannot be reached, is failing or wants a
@@ -8079,6 +8081,20 @@ public func libraryVersion() -> String  {
     )
 })
 }
+/**
+ * The national crisis lines (999, Samaritans, Shout, NHS 111), built into
+ * the library: show these when [`crate::FatigueCoach::support_directory`]
+ * cannot reach the server, so the support screen is never empty. The same
+ * list the server ends every force's directory with
+ * (`models::support::NATIONAL_SERVICES`). No network, no storage.
+ */
+public func offlineCrisisLines() -> [SupportService]  {
+    return try!  FfiConverterSequenceTypeSupportService.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_func_offline_crisis_lines(uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -8096,6 +8112,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_fatigue_coach_checksum_func_library_version() != 56880) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_func_offline_crisis_lines() != 40524) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_acknowledge_sync() != 30065) {
@@ -8197,7 +8216,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_suggest_module() != 18711) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_support_directory() != 45994) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_support_directory() != 8) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sync() != 56218) {

@@ -491,6 +491,12 @@ RustBuffer uniffi_fatigue_coach_fn_func_library_version(RustCallStatus *_Nonnull
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FATIGUE_COACH_FN_FUNC_OFFLINE_CRISIS_LINES
+#define UNIFFI_FFIDEF_UNIFFI_FATIGUE_COACH_FN_FUNC_OFFLINE_CRISIS_LINES
+RustBuffer uniffi_fatigue_coach_fn_func_offline_crisis_lines(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_FATIGUE_COACH_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_FATIGUE_COACH_RUSTBUFFER_ALLOC
 RustBuffer ffi_fatigue_coach_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -754,6 +760,12 @@ void ffi_fatigue_coach_rust_future_complete_void(uint64_t handle, RustCallStatus
 #ifndef UNIFFI_FFIDEF_UNIFFI_FATIGUE_COACH_CHECKSUM_FUNC_LIBRARY_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_FATIGUE_COACH_CHECKSUM_FUNC_LIBRARY_VERSION
 uint16_t uniffi_fatigue_coach_checksum_func_library_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_FATIGUE_COACH_CHECKSUM_FUNC_OFFLINE_CRISIS_LINES
+#define UNIFFI_FFIDEF_UNIFFI_FATIGUE_COACH_CHECKSUM_FUNC_OFFLINE_CRISIS_LINES
+uint16_t uniffi_fatigue_coach_checksum_func_offline_crisis_lines(void
     
 );
 #endif

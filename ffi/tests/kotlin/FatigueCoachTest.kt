@@ -20,6 +20,7 @@ import uniffi.fatigue_coach.ConsentLevel
 import uniffi.fatigue_coach.ContactMethod
 import uniffi.fatigue_coach.FatigueCoach
 import uniffi.fatigue_coach.HttpResponse
+import uniffi.fatigue_coach.offlineCrisisLines
 import uniffi.fatigue_coach.RecoveryReason
 import uniffi.fatigue_coach.RecoveryStatus
 import uniffi.fatigue_coach.ShiftInput
@@ -182,6 +183,8 @@ class FatigueCoachTest {
         open().use { coach ->
             val api = FakeApi()
             assertEquals("Samaritans", coach.supportDirectory(api).crisisLines[0].name)
+            // Built in, for when the directory cannot be fetched.
+            assertEquals("999", offlineCrisisLines()[0].contact)
             val request = CallbackRequest(null, ContactMethod.APP, null, now.plusSeconds(3600), now.plusSeconds(7200))
             val made = coach.requestCallback(api, request, now)
             assertEquals(CallbackStatus.OPEN, made.status)

@@ -369,6 +369,15 @@ def test_directory_lists_active_supporters_and_crisis_lines(coach):
     assert len(d.services) == 2
 
 
+def test_crisis_lines_are_built_in_for_when_there_is_no_signal(coach):
+    with pytest.raises(fc.CoachError.NotReady):
+        coach.support_directory(FakeApi("unreachable"))
+    lines = fc.offline_crisis_lines()
+    assert [s.contact for s in lines][:2] == ["999", "116 123 (free)"]
+    assert all(s.kind == "crisis_line" and not s.force_specific for s in lines)
+    assert all(s.when_to_use for s in lines)
+
+
 def test_a_callback_sends_only_what_the_officer_typed_and_erase_removes_it(coach):
     api = FakeApi()
     made = coach.request_callback(api, request(), NOW)

@@ -364,71 +364,22 @@ impl ServiceDetails {
     }
 }
 
-fn national(
-    kind: ServiceKind,
-    name: &str,
-    contact: &str,
-    hours: &str,
-    when_to_use: &str,
-) -> Service {
-    Service {
-        id: None,
-        kind: kind.as_str().to_owned(),
-        name: name.to_owned(),
-        contact: contact.to_owned(),
-        hours: hours.to_owned(),
-        when_to_use: when_to_use.to_owned(),
-        force_specific: false,
-    }
-}
-
 /// The national entries every force's directory ends with, whatever the
-/// force has entered: crisis lines first.
+/// force has entered: crisis lines first ([`models::support`], the list the
+/// phone also shows offline).
 pub fn national_services() -> Vec<Service> {
-    vec![
-        national(
-            ServiceKind::CrisisLine,
-            "Emergency services",
-            "999",
-            "Always",
-            "If your life or someone else's is in immediate danger.",
-        ),
-        national(
-            ServiceKind::CrisisLine,
-            "Samaritans",
-            "116 123 (free)",
-            "24 hours, every day",
-            "To talk to someone, in confidence, about anything that is troubling you.",
-        ),
-        national(
-            ServiceKind::CrisisLine,
-            "Shout",
-            "Text SHOUT to 85258",
-            "24 hours, every day",
-            "If you are struggling to cope and would rather text than talk.",
-        ),
-        national(
-            ServiceKind::CrisisLine,
-            "NHS 111",
-            "111 (option 2 for mental health crisis support in England)",
-            "24 hours, every day",
-            "For urgent help that is not an emergency, including a mental health crisis.",
-        ),
-        national(
-            ServiceKind::PoliceCharity,
-            "Police Care UK",
-            "policecare.org.uk",
-            "See the website",
-            "Confidential support for serving and former officers, staff, volunteers and their families.",
-        ),
-        national(
-            ServiceKind::PoliceCharity,
-            "Oscar Kilo, the National Police Wellbeing Service",
-            "oscarkilo.org.uk",
-            "See the website",
-            "National wellbeing resources for police officers and staff.",
-        ),
-    ]
+    models::support::NATIONAL_SERVICES
+        .iter()
+        .map(|n| Service {
+            id: None,
+            kind: n.kind.to_owned(),
+            name: n.name.to_owned(),
+            contact: n.contact.to_owned(),
+            hours: n.hours.to_owned(),
+            when_to_use: n.when_to_use.to_owned(),
+            force_specific: false,
+        })
+        .collect()
 }
 
 const SERVICE_SELECT: &str = "SELECT id, kind, name, contact, hours, when_to_use, true AS force_specific FROM support_services";
@@ -1102,5 +1053,10 @@ mod tests {
                 .any(|s| s.kind == "crisis_line" && s.contact.contains("116 123"))
         );
         assert!(n.iter().any(|s| s.contact == "999"));
+        // Every national kind is one a force admin could enter too.
+        for s in &n {
+            let kind: ServiceKind = serde_json::from_value(serde_json::json!(s.kind)).unwrap();
+            assert_eq!(kind.as_str(), s.kind);
+        }
     }
 }
