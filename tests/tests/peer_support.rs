@@ -698,10 +698,12 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     );
 
     // Report figures: six requests on 2 June 2025 answered after 10..60
-    // minutes (median 35), four on 1 July (withheld).
+    // minutes (median 35), four on 1 July (withheld). The July ones are made
+    // at 00:30 BST, still 30 June in UTC: days are the force's local days,
+    // as the FRM report's periods are, before and after retention.
     let mut owner = PgConnection::establish(&cluster().cluster.owner_url(db)).unwrap();
     let june = Utc.with_ymd_and_hms(2025, 6, 2, 9, 0, 0).unwrap();
-    let july = Utc.with_ymd_and_hms(2025, 7, 1, 9, 0, 0).unwrap();
+    let july = Utc.with_ymd_and_hms(2025, 6, 30, 23, 30, 0).unwrap();
     let rows: Vec<(chrono::DateTime<Utc>, Option<i64>)> = (1..=6)
         .map(|k| (june, Some(k * 10)))
         .chain((0..4).map(|_| (july, Some(5))))

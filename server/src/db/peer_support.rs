@@ -880,8 +880,9 @@ pub fn small_number_rule(n: i64) -> Option<i64> {
 }
 
 /// Counts and median response time for requests made from `from` to `to`
-/// (inclusive UTC dates), over live requests and those the retention job has
-/// already reduced to outcomes.
+/// (inclusive dates in the force's time zone, as the FRM report's periods),
+/// over live requests and those the retention job has already reduced to
+/// outcomes.
 ///
 /// # Errors
 /// Database errors.
@@ -904,7 +905,7 @@ pub fn report(
     }
     let row: Row = diesel::sql_query(
         "WITH r AS ( \
-           SELECT (created_at AT TIME ZONE 'UTC')::date AS day, \
+           SELECT (created_at AT TIME ZONE (SELECT time_zone FROM forces WHERE id = $1))::date AS day, \
                   extract(epoch FROM acknowledged_at - created_at)::double precision AS secs, status \
            FROM peer_callbacks WHERE force_id = $1 \
            UNION ALL \
@@ -940,8 +941,8 @@ pub fn report(
     })
 }
 
-/// Reduces the force's requests made before `cutoff` to outcomes (day,
-/// response time, status) and deletes them. Returns how many were deleted.
+/// Reduces the force's requests made before `cutoff` to outcomes (day in
+/// the force's time zone, response time, status) and deletes them. Returns how many were deleted.
 ///
 /// # Errors
 /// Database errors.
@@ -955,7 +956,7 @@ pub fn expire(c: &mut PgConnection, force: Uuid, cutoff: DateTime<Utc>) -> AppRe
         "WITH gone AS (DELETE FROM peer_callbacks WHERE force_id = $1 AND created_at < $2 \
            RETURNING force_id, created_at, acknowledged_at, status), \
          kept AS (INSERT INTO peer_callback_outcomes (force_id, requested_on, response_seconds, outcome) \
-           SELECT force_id, (created_at AT TIME ZONE 'UTC')::date, \
+           SELECT force_id, (created_at AT TIME ZONE (SELECT time_zone FROM forces WHERE id = $1))::date, \
                   extract(epoch FROM acknowledged_at - created_at)::double precision, status FROM gone \
            RETURNING 1) \
          SELECT count(*)::integer AS n FROM kept",
