@@ -66,3 +66,42 @@ fn a_file_from_a_newer_release_is_refused_and_left_untouched() {
     assert_eq!(v, 99);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_version_3_queue_keeps_its_check_in_under_the_new_key() {
+    // Version 3 keyed a queued check-in by its date alone.
+    let dir = std::env::temp_dir().join(format!("store-mig3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("v3.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &schema::MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO settings VALUES ('consent', 'check_ins');
+               INSERT INTO sync_queue (kind, local_date, payload, state, batch_key, updated_at_s)
+               VALUES ('check_in', '2025-03-09',
+                       '{"kind":"check_in","local_date":"2025-03-09","taken_at":"2025-03-09T06:00:00Z","scale":"kss","value":6,"context":"before_drive"}',
+                       'pending', NULL, 0);"#,
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 3, 9).unwrap();
+    assert_eq!(
+        store
+            .check_in_record_state(models::sync::CheckInContext::BeforeDrive, date)
+            .unwrap(),
+        Some(mobile_core::store::RecordState::Pending)
+    );
+    assert_eq!(
+        store.queue_counts().unwrap().pending,
+        1,
+        "nothing lost or doubled"
+    );
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -47,7 +47,9 @@ fn a_record_changed_while_its_batch_is_in_flight_stays_pending() {
     acknowledge(&mut store, &ack_all(&batch.idempotency_key, &sent)).unwrap();
     let date = chrono::NaiveDate::from_ymd_opt(2025, 3, 9).unwrap();
     assert_eq!(
-        store.record_state("check_in", date).unwrap(),
+        store
+            .check_in_record_state(CheckInContext::BeforeShift, date)
+            .unwrap(),
         Some(RecordState::Pending)
     );
     let next = next_batch(&mut store, now()).unwrap().unwrap();
@@ -107,4 +109,57 @@ fn a_mismatched_acknowledgement_is_retried_not_trusted() {
     assert_eq!(s.queue_counts().unwrap().pending, 1);
     assert_eq!(s.sync_cursor().unwrap(), 0);
     assert_eq!(s.in_flight_batch().unwrap().unwrap().attempts, 1);
+}
+
+#[test]
+fn check_ins_of_different_contexts_on_one_day_are_two_records() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.set_consent(ConsentLevel::CheckIns).unwrap();
+    let at = |h, value, context| CheckIn {
+        taken_at: Utc.with_ymd_and_hms(2025, 3, 9, h, 0, 0).unwrap(),
+        scale: CheckInScale::Kss,
+        value,
+        context,
+    };
+    let clock = LocalClock::utc();
+    for c in [
+        at(6, 4, CheckInContext::BeforeShift),
+        at(19, 8, CheckInContext::BeforeDrive),
+        // A second before-shift check-in that day replaces the first.
+        at(7, 5, CheckInContext::BeforeShift),
+    ] {
+        store.record_check_in(&c, &clock, now()).unwrap();
+    }
+    let batch = next_batch(&mut store, now()).unwrap().unwrap();
+    let sent: SyncBatch = serde_json::from_str(&batch.body).unwrap();
+    let mut values: Vec<(String, u8)> = sent
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            models::sync::SyncRecord::CheckIn(c) => Some((c.context.as_str().to_owned(), c.value)),
+            _ => None,
+        })
+        .collect();
+    values.sort();
+    assert_eq!(
+        values,
+        [
+            ("before_drive".to_owned(), 8),
+            ("before_shift".to_owned(), 5)
+        ]
+    );
+    acknowledge(&mut store, &ack_all(&batch.idempotency_key, &sent)).unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 3, 9).unwrap();
+    for context in [CheckInContext::BeforeShift, CheckInContext::BeforeDrive] {
+        assert_eq!(
+            store.check_in_record_state(context, date).unwrap(),
+            Some(RecordState::Sent)
+        );
+    }
+    assert_eq!(
+        store
+            .check_in_record_state(CheckInContext::Other, date)
+            .unwrap(),
+        None
+    );
 }

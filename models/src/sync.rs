@@ -205,6 +205,19 @@ pub enum CheckInContext {
     Other,
 }
 
+impl CheckInContext {
+    /// The name as serialised (`before_shift`, ...): the server's
+    /// discriminator in a check-in's natural key, and the phone's queue key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckInContext::BeforeShift => "before_shift",
+            CheckInContext::DuringShift => "during_shift",
+            CheckInContext::BeforeDrive => "before_drive",
+            CheckInContext::Other => "other",
+        }
+    }
+}
+
 /// A check-in, with its time rounded to 15 minutes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -352,6 +365,18 @@ fn within(field: &'static str, value: f64, min: f64, max: f64) -> Result<(), Val
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn check_in_context_names_are_their_serialised_names() {
+        for c in [
+            CheckInContext::BeforeShift,
+            CheckInContext::DuringShift,
+            CheckInContext::BeforeDrive,
+            CheckInContext::Other,
+        ] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
 
     fn summary() -> DailySummary {
         DailySummary {

@@ -362,8 +362,9 @@ impl Store {
     }
 
     /// Records a check-in and, if consent covers check-ins, queues its
-    /// rounded form for sync (one per local day: the latest wins, as the
-    /// server keys records by person, local date and kind).
+    /// rounded form for sync: one per local day and context (before a shift,
+    /// before the drive home, ...), the latest of a context winning, as the
+    /// server keys them.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for a value outside the scale;

@@ -52,12 +52,15 @@ pub struct QueueCounts {
 }
 
 /// The record's key in the queue's `local_date` column: its local date, and
-/// for learning progress also its module (the server keys those by person,
-/// local date and module, so two modules on one day are two records).
+/// for learning progress its module, for a check-in its context, as the
+/// server's natural key (person, local date, kind, discriminator): two
+/// modules, or a before-shift and a before-drive check-in, on one day are
+/// two records; a second check-in of the same context replaces the first.
 pub(super) fn queue_key(record: &SyncRecord) -> String {
     match record {
         SyncRecord::LearningProgress(l) => format!("{}/{}", l.local_date, l.module_id),
-        _ => record.local_date().to_string(),
+        SyncRecord::CheckIn(c) => format!("{}/{}", c.local_date, c.context.as_str()),
+        SyncRecord::DailySummary(_) => record.local_date().to_string(),
     }
 }
 
@@ -380,5 +383,17 @@ impl Store {
         local_date: chrono::NaiveDate,
     ) -> Result<Option<RecordState>, StoreError> {
         self.record_state_by_key("learning_progress", &format!("{local_date}/{module_id}"))
+    }
+
+    /// The state of the queued check-in of `context` on `local_date`.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure.
+    pub fn check_in_record_state(
+        &self,
+        context: models::sync::CheckInContext,
+        local_date: chrono::NaiveDate,
+    ) -> Result<Option<RecordState>, StoreError> {
+        self.record_state_by_key("check_in", &format!("{local_date}/{}", context.as_str()))
     }
 }

@@ -4,7 +4,8 @@
 //! [`MIGRATIONS`] takes the file from version `i` to `i + 1`, and runs in one
 //! transaction together with the version bump, so a kill part-way leaves the
 //! file at the old version, untouched. Migrations only ever add (tables,
-//! nullable or defaulted columns): an app upgrade never loses data. A file
+//! nullable or defaulted columns) or re-key rows without dropping any: an
+//! app upgrade never loses data. A file
 //! from a newer build is refused rather than opened ([`StoreError::SchemaTooNew`]),
 //! so a downgrade cannot damage it either.
 
@@ -137,6 +138,15 @@ pub const MIGRATIONS: &[&str] = &[
         status         TEXT NOT NULL,
         created_at_s   INTEGER NOT NULL
     ) STRICT;
+    ",
+    // 4: queued check-ins are keyed by local date and context, as the
+    // server keys them (before, one per day, so a before-drive check-in
+    // replaced that morning's before-shift one). Existing rows are re-keyed;
+    // there was one per date, so no two can collide.
+    "
+    UPDATE sync_queue
+       SET local_date = local_date || '/' || json_extract(payload, '$.context')
+     WHERE kind = 'check_in' AND instr(local_date, '/') = 0;
     ",
 ];
 

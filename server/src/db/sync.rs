@@ -30,10 +30,7 @@ pub const FUTURE_DAYS_ALLOWED: i64 = 2;
 fn discriminator(r: &SyncRecord) -> String {
     match r {
         SyncRecord::DailySummary(_) => String::new(),
-        SyncRecord::CheckIn(c) => serde_json::to_value(c.context)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        SyncRecord::CheckIn(c) => c.context.as_str().to_owned(),
         SyncRecord::LearningProgress(l) => l.module_id.clone(),
     }
 }
