@@ -48,7 +48,7 @@ class FatigueCoachTest {
     @Test
     fun opensImportsAndForecasts() {
         open().use { coach ->
-            assertEquals(3u, coach.schemaVersion())
+            assertEquals(4u, coach.schemaVersion())
             val summary = coach.importSleep((1..9).map { night(it) }, now)
             assertEquals(9u, summary.accepted)
             val reversed = SleepEpisode(now, now.minusSeconds(60))
