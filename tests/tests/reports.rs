@@ -29,27 +29,35 @@ fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
 /// Two days 07:00-17:00, two nights 22:00-08:00, two off (UTC), staggered
 /// by member, from three weeks ago to five weeks ahead.
 fn upload_rota(force: &Force, team: &str, members: &[String]) {
-    let mut csv = String::from("staff_id,start,end\n");
     let today = Utc::now().date_naive();
-    for (i, staff) in members.iter().enumerate() {
-        for d in -21i64..35 {
-            let phase = (d + i as i64).rem_euclid(6);
-            let (h, len) = match phase {
+    let shifts = members.iter().enumerate().flat_map(|(i, staff)| {
+        (-21i64..35).filter_map(move |d| {
+            let (h, len) = match (d + i as i64).rem_euclid(6) {
                 0 | 1 => (7, 10),
                 2 | 3 => (22, 10),
-                _ => continue,
+                _ => return None,
             };
-            let start = (today + Duration::days(d))
-                .and_hms_opt(h, 0, 0)
-                .unwrap()
-                .and_utc();
-            let end = start + Duration::hours(len);
-            csv.push_str(&format!(
-                "{staff},{},{}\n",
-                start.to_rfc3339(),
-                end.to_rfc3339()
-            ));
-        }
+            Some((staff.as_str(), today + Duration::days(d), h, len))
+        })
+    });
+    post_shifts(force, team, shifts);
+}
+
+/// Uploads `(staff, date, start hour UTC, hours)` shifts to `team` as CSV.
+fn post_shifts<'a>(
+    force: &Force,
+    team: &str,
+    shifts: impl IntoIterator<Item = (&'a str, chrono::NaiveDate, u32, i64)>,
+) {
+    let mut csv = String::from("staff_id,start,end\n");
+    for (staff, date, hour, hours) in shifts {
+        let start = date.and_hms_opt(hour, 0, 0).unwrap().and_utc();
+        let end = start + Duration::hours(hours);
+        csv.push_str(&format!(
+            "{staff},{},{}\n",
+            start.to_rfc3339(),
+            end.to_rfc3339()
+        ));
     }
     let r = force.admin.post_raw(
         &format!("/v1/teams/{team}/roster"),
@@ -614,29 +622,15 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
 fn upload_weekly(force: &Force, members: &[String], weeks: i64, rota: &[(i64, u32, i64)]) {
     let today = Utc::now().date_naive();
     let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let mut csv = String::from("staff_id,start,end\n");
-    for staff in members {
-        for w in -weeks..=0 {
-            for &(day, hour, hours) in rota {
-                let start = (this_monday + Duration::weeks(w) + Duration::days(day))
-                    .and_hms_opt(hour, 0, 0)
-                    .unwrap()
-                    .and_utc();
-                let end = start + Duration::hours(hours);
-                csv.push_str(&format!(
-                    "{staff},{},{}\n",
-                    start.to_rfc3339(),
-                    end.to_rfc3339()
-                ));
-            }
-        }
-    }
-    let r = force.admin.post_raw(
-        &format!("/v1/teams/{}/roster", force.team),
-        &[("content-type", "text/csv")],
-        csv.as_bytes(),
-    );
-    assert_eq!(r.status, 201, "{:?}", r.body);
+    let shifts = members.iter().flat_map(|staff| {
+        (-weeks..=0).flat_map(move |w| {
+            rota.iter().map(move |&(day, hour, hours)| {
+                let date = this_monday + Duration::weeks(w) + Duration::days(day);
+                (staff.as_str(), date, hour, hours)
+            })
+        })
+    });
+    post_shifts(force, &force.team, shifts);
 }
 
 #[test]

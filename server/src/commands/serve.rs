@@ -52,7 +52,12 @@ pub fn serve_with(
     };
     let pool = db::pool(app_url, config.pool_size, config.database_timeout_ms);
     let state = web::Data::new(AppState {
-        sync: db::sync::queue(pool.clone(), config.sync_workers, config.sync_group_max),
+        sync: db::sync::queue(
+            pool.clone(),
+            config.sync_workers,
+            config.sync_group_max,
+            std::time::Duration::from_millis(config.database_timeout_ms),
+        ),
         pool,
         keys: KeySet::new(
             config.issuer.clone(),

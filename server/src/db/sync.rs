@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Jsonb, Text, Uuid as SqlUuid};
 use models::sync::{RecordOutcome, RecordResult, SyncAck, SyncBatch, SyncRecord};
+use std::time::Duration as Wait;
 use uuid::Uuid;
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use super::people::Consent;
 use super::{DbPool, Prepared, run_transaction};
 use crate::error::{AppError, AppResult};
-use crate::group_commit::GroupCommit;
+use crate::group_commit::{GroupCommit, Limits};
 
 /// Days after the server's "today" a record's local date may be (time zones
 /// and a fast phone clock); later dates are refused as `future_date`.
@@ -98,10 +99,24 @@ pub struct Submitted<'a> {
     pub batch: &'a SyncBatch,
 }
 
+/// Most batches waiting for a sync worker; more are answered 503 at once.
+/// At 1,024, a worst case of full 500-record batches holds about 150 MiB; at
+/// the measured rate it is a quarter of a second of work.
+pub const MAX_PENDING_BATCHES: usize = 1024;
+
 /// Sync's queue: `workers` threads, each applying up to `max_group` waiting
-/// batches at a time with [`process`] (docs/operations.md, "Load bench").
-pub fn queue(pool: DbPool, workers: usize, max_group: usize) -> SyncQueue {
-    GroupCommit::start("sync", workers, max_group, move |jobs| process(&pool, jobs))
+/// batches at a time with [`process`] (docs/operations.md, "Load bench"). A
+/// batch that waited longer than `max_wait` (the database timeout) is
+/// answered 503 unprocessed, as a request that waited that long for a
+/// connection would be.
+pub fn queue(pool: DbPool, workers: usize, max_group: usize, max_wait: Wait) -> SyncQueue {
+    let limits = Limits {
+        workers,
+        max_group,
+        max_pending: MAX_PENDING_BATCHES,
+        max_wait,
+    };
+    GroupCommit::start("sync", limits, move |jobs| process(&pool, jobs))
 }
 
 /// The queue `POST /v1/sync` submits to.

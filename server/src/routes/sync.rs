@@ -8,6 +8,7 @@ use super::State;
 use crate::auth::{Identity, Role};
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::group_commit::Unanswered;
 
 /// Stores a device's batch of daily summaries, check-ins and learning
 /// progress: idempotent, ordered by the device's sequence, per-record results.
@@ -16,7 +17,7 @@ use crate::error::{AppError, AppResult};
     (status = 200, description = "Per-record results and the device's cursor (a replay gets the first answer, marked `replayed`)", body = SyncAck),
     (status = 413, description = "payload_too_large", body = crate::error::Problem),
     (status = 422, description = "invalid_body / unsupported_schema_version / device_mismatch", body = crate::error::Problem),
-    (status = 503, description = "database_unavailable: retry with the same batch", body = crate::error::Problem)))]
+    (status = 503, description = "database_unavailable (or too many batches waiting): retry with the same batch", body = crate::error::Problem)))]
 #[post("/sync")]
 pub async fn sync(
     state: State,
@@ -57,6 +58,15 @@ pub async fn sync(
         device,
         batch,
     };
-    let ack = state.sync.submit(job).await.map_err(AppError::internal)??;
+    let ack = match state.sync.submit(job).await {
+        Ok(answer) => answer?,
+        // Too many batches waiting, or this one waited longer than a
+        // request waits for a connection: the phone resends it.
+        Err(Unanswered::Overloaded) => {
+            tracing::warn!("sync queue full or too slow: batch refused with 503");
+            return Err(AppError::DatabaseUnavailable);
+        }
+        Err(closed @ Unanswered::Closed) => return Err(AppError::internal(closed)),
+    };
     Ok(HttpResponse::Ok().json(ack))
 }
