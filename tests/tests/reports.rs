@@ -360,6 +360,22 @@ fn add_team(force: &Force, name: &str, command: &str, prefix: &str, n: usize) ->
     members
 }
 
+/// The force's report for the seven days to yesterday, built as the
+/// scheduler builds it.
+fn last_weeks_report(server: &TestServer) -> analytics::report::Report {
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
+    let mut c = pool.get().unwrap();
+    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let today = Utc::now().date_naive();
+    let period =
+        analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
+            .unwrap();
+    in_force(&mut c, id, |c| {
+        server::scheduler::build_force_report(c, id, period)
+    })
+    .unwrap()
+}
+
 fn rows_at(t: &analytics::table::Table, level: usize) -> Vec<&analytics::table::Row> {
     t.rows.iter().filter(|r| r.level == level).collect()
 }
@@ -387,17 +403,7 @@ fn report_by_command_with_new_indicators_and_learning_under_the_rule() {
         );
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
-    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
-    let mut c = pool.get().unwrap();
-    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
-    let today = Utc::now().date_naive();
-    let period =
-        analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
-            .unwrap();
-    let report = in_force(&mut c, id, |c| {
-        server::scheduler::build_force_report(c, id, period)
-    })
-    .unwrap();
+    let report = last_weeks_report(&server);
 
     // Commands, then teams under them.
     let t = report.table("night_runs").unwrap();
@@ -655,17 +661,7 @@ fn working_time_over_seventeen_weeks_reaches_the_report() {
         ],
     );
     upload_weekly(&force, days, 18, &[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
-    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
-    let mut c = pool.get().unwrap();
-    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
-    let today = Utc::now().date_naive();
-    let period =
-        analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
-            .unwrap();
-    let report = in_force(&mut c, id, |c| {
-        server::scheduler::build_force_report(c, id, period)
-    })
-    .unwrap();
+    let report = last_weeks_report(&server);
     let root = |table: &str| report.table(table).unwrap().root().unwrap().clone();
     let value = |table: &str, col: usize| {
         root(table).cells[col]
