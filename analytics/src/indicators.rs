@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use mobile_core::fatigue_index::{DAY_THRESHOLD, NIGHT_THRESHOLD};
 use models::sync::{CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand};
 
-use crate::input::{Duty, Period, ShiftRecord, local_instant};
+use crate::input::{Duty, Period, RosterChange, RosterChangeKind, ShiftRecord, local_instant};
 
 /// Days of shifts before a period that its figures look at (quick returns,
 /// runs of nights and of work days, weekly rest and 7-day hours at the
@@ -80,6 +80,23 @@ pub const NIGHT_DUTY_MINUTES: i64 = 3 * 60;
 /// ex parte Burns [1999] IRLR 315, a rota with nights one week in three
 /// was held to make a night worker.
 pub const NIGHT_WORKER_SHARE: (u32, u32) = (1, 3);
+
+/// Rest days worked (cancelled) in a rolling 12 months, amber: 2 or more
+/// (frm-indicators #10; National Police Wellbeing Survey 2019: 49.1 % of
+/// officers had two or more cancelled, with wellbeing lower the more).
+pub const REST_DAYS_WORKED_AMBER: u32 = 2;
+/// Rest days worked in a rolling 12 months, red: 4 or more (#10; the survey's
+/// 17.7 %).
+pub const REST_DAYS_WORKED_RED: u32 = 4;
+/// The rolling window for rest days worked.
+pub const REST_DAYS_WINDOW_DAYS: i64 = 365;
+/// A rest day worked with under this many days' notice is short notice
+/// (Police Regulations 2003, Annex G: paid at time and a half; with 15 or
+/// more a replacement rest day is due).
+pub const REST_DAY_NOTICE_DAYS: i64 = 15;
+/// A start brought forward with under this many hours' notice is short
+/// notice (Police Regulations 2003, reg. 25).
+pub const START_ADVANCE_NOTICE_HOURS: i64 = 8;
 
 /// A person's level on an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -492,6 +509,56 @@ pub fn working_time_figures(duties: &[Duty], period: &Period, zone: Tz) -> Worki
         } else {
             Level::Within
         };
+    f
+}
+
+/// A person's roster changes (frm-indicators #10 and #11).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChangeFigures {
+    /// Rest days worked with the duty in the 12 months to the period's end.
+    pub rest_days_worked: u32,
+    /// Amber from 2, red from 4.
+    pub rest_days_level: Level,
+    /// Rest days worked, duty in the period, with under 15 days' notice.
+    pub short_notice_rest_days: u32,
+    /// Starts brought forward, duty in the period, with under 8 h notice.
+    pub short_notice_advances: u32,
+}
+
+/// Roster changes against the limits: rest days worked over the
+/// [`REST_DAYS_WINDOW_DAYS`] local days ending with the period, and
+/// short-notice changes to duties starting in the period.
+pub fn change_figures(changes: &[RosterChange], period: &Period, zone: Tz) -> ChangeFigures {
+    let (from, to) = period.instants(zone);
+    let window_start = local_instant(
+        zone,
+        period.to + Duration::days(1) - Duration::days(REST_DAYS_WINDOW_DAYS),
+        0,
+    );
+    let mut f = ChangeFigures::default();
+    for c in changes {
+        let in_period = c.duty_start >= from && c.duty_start < to;
+        match c.kind {
+            RosterChangeKind::RestDayWorked => {
+                if c.duty_start >= window_start && c.duty_start < to {
+                    f.rest_days_worked += 1;
+                }
+                if in_period && c.notice() < Duration::days(REST_DAY_NOTICE_DAYS) {
+                    f.short_notice_rest_days += 1;
+                }
+            }
+            RosterChangeKind::StartAdvanced => {
+                if in_period && c.notice() < Duration::hours(START_ADVANCE_NOTICE_HOURS) {
+                    f.short_notice_advances += 1;
+                }
+            }
+        }
+    }
+    f.rest_days_level = level(
+        i64::from(f.rest_days_worked),
+        i64::from(REST_DAYS_WORKED_AMBER),
+        i64::from(REST_DAYS_WORKED_RED),
+    );
     f
 }
 
@@ -960,6 +1027,52 @@ mod tests {
         assert_eq!(
             night_minutes(autumn, autumn + Duration::hours(12), london()),
             8 * 60
+        );
+    }
+
+    #[test]
+    fn rest_days_worked_over_twelve_months_and_short_notice_changes() {
+        let zone = london();
+        let period = june_week(); // 1–7 June 2026
+        let at = |m: u32, d: u32, h: u32| Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap();
+        let change = |kind, duty_start: DateTime<Utc>, notice: Duration| RosterChange {
+            kind,
+            duty_start,
+            changed_at: duty_start - notice,
+        };
+        use RosterChangeKind::{RestDayWorked, StartAdvanced};
+        let mut changes = vec![
+            // Before the 12 months (8 June 2025 00:00 BST is the window's
+            // first instant): not counted.
+            change(
+                RestDayWorked,
+                at(6, 7, 22) - Duration::days(365),
+                Duration::days(30),
+            ),
+            // In the window, before the period: counted, not short notice here.
+            change(RestDayWorked, at(1, 10, 8), Duration::days(2)),
+            // In the period: one with 14 days' notice (short), one with 15.
+            change(RestDayWorked, at(6, 2, 8), Duration::days(14)),
+            change(RestDayWorked, at(6, 3, 8), Duration::days(15)),
+            // Starts brought forward in the period: 7 h 59 m and 8 h notice.
+            change(StartAdvanced, at(6, 4, 6), Duration::minutes(8 * 60 - 1)),
+            change(StartAdvanced, at(6, 5, 6), Duration::hours(8)),
+            // After the period: nothing.
+            change(RestDayWorked, at(6, 9, 8), Duration::days(1)),
+        ];
+        let f = change_figures(&changes, &period, zone);
+        assert_eq!(f.rest_days_worked, 3);
+        assert_eq!(f.rest_days_level, Level::Amber);
+        assert_eq!(f.short_notice_rest_days, 1);
+        assert_eq!(f.short_notice_advances, 1);
+        changes.push(change(RestDayWorked, at(3, 1, 8), Duration::days(40)));
+        assert_eq!(
+            change_figures(&changes, &period, zone).rest_days_level,
+            Level::Red
+        );
+        assert_eq!(
+            change_figures(&changes[..2], &period, zone).rest_days_level,
+            Level::Within
         );
     }
 

@@ -77,6 +77,36 @@ pub struct Duty {
     pub end: DateTime<Utc>,
 }
 
+/// What a roster change did (frm-indicators #10, #11), as the server records
+/// it when a roster is uploaded (`server::db::rosters::store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RosterChangeKind {
+    /// A duty put on a published rest day.
+    RestDayWorked,
+    /// A duty's start brought earlier.
+    StartAdvanced,
+}
+
+/// One roster change: the duty it concerns and when it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RosterChange {
+    /// What changed.
+    pub kind: RosterChangeKind,
+    /// The (new) duty's start, UTC.
+    pub duty_start: DateTime<Utc>,
+    /// When the change was published (the upload), UTC.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl RosterChange {
+    /// How long before the duty the change was made (negative when made
+    /// after it started).
+    pub fn notice(&self) -> chrono::Duration {
+        self.duty_start - self.changed_at
+    }
+}
+
 /// Everything analytics gets about one person: their rostered shifts and,
 /// only where they consented, daily summaries and check-ins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +132,10 @@ pub struct PersonRecords {
     /// further back than it assesses.
     #[serde(default)]
     pub reference_duties: Vec<Duty>,
+    /// Roster changes of the 12 months before the period's end: rest days
+    /// worked and starts brought forward.
+    #[serde(default)]
+    pub roster_changes: Vec<RosterChange>,
 }
 
 /// Why a record was left out.
@@ -184,6 +218,8 @@ impl PersonRecords {
             }
         }
         self.reference_duties = kept;
+        self.roster_changes.sort_unstable();
+        self.roster_changes.dedup();
         self.summaries.sort_by_key(|s| s.local_date);
         let mut summaries: Vec<DailySummary> = Vec::with_capacity(self.summaries.len());
         for s in self.summaries {
@@ -415,6 +451,7 @@ mod tests {
                     at(1, 4),     // overlaps the kept shift
                 ]
             },
+            roster_changes: Vec::new(),
         };
         let mut rejections = Rejections::new();
         let clean = records.clean(&mut rejections);

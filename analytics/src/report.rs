@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    LearningFigures, Level, RosterFigures, ScheduleFigures, WellbeingFigures, WorkingTimeFigures,
-    learning_figures, roster_figures, schedule_figures, wellbeing_figures, working_time_figures,
+    ChangeFigures, LearningFigures, Level, RosterFigures, ScheduleFigures, WellbeingFigures,
+    WorkingTimeFigures, change_figures, learning_figures, roster_figures, schedule_figures,
+    wellbeing_figures, working_time_figures,
 };
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::Percentage;
@@ -305,6 +306,7 @@ struct PersonFigures {
     wellbeing: WellbeingFigures,
     learning: LearningFigures,
     working: WorkingTimeFigures,
+    changes: ChangeFigures,
     /// Days in the period.
     days: i64,
 }
@@ -516,6 +518,36 @@ fn table_defs() -> Vec<TableDef> {
             },
         },
         TableDef {
+            spec: level_spec(
+                "rest_days_worked",
+                "People by rest days worked (a duty put on a published rest day) in the 12 months to the period's end",
+                "none or 1",
+                "2 or 3 (amber)",
+                "4 or more (red)",
+            ),
+            contribution: |p| rostered_level(p, p.changes.rest_days_level),
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "short_notice_changes",
+                title: "Short-notice roster changes to duties in the period (counts of duties)".into(),
+                unit: "shifts",
+                // The hidden column makes the row's population its rostered
+                // people, so a small team's row is withheld even when it
+                // has no changes to count.
+                columns: vec![
+                    ColumnSpec::hidden("people rostered"),
+                    ColumnSpec::count("rest days worked with under 15 days' notice"),
+                    ColumnSpec::count("starts brought forward with under 8 h notice"),
+                ],
+                partition: None,
+                link: None,
+            },
+            contribution: |PersonFigures { roster: r, changes: c, .. }| {
+                vec![nonzero(u32::from(r.shifts > 0)), nonzero(c.short_notice_rest_days), nonzero(c.short_notice_advances)]
+            },
+        },
+        TableDef {
             spec: TableSpec {
                 id: "roster_events",
                 title: "Quick returns, long shifts and day↔night switches (counts of shifts)".into(),
@@ -684,6 +716,7 @@ fn period_tables(
             wellbeing: wellbeing_figures(&p.summaries, &p.checkins, period),
             learning: learning_figures(&p.learning, period, course),
             working: working_time_figures(&p.reference_duties, period, zone),
+            changes: change_figures(&p.roster_changes, period, zone),
             days,
         };
         for (t, d) in raw.iter_mut().zip(&defs) {

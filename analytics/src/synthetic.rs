@@ -236,6 +236,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 checkins,
                 learning,
                 reference_duties: Vec::new(),
+                roster_changes: Vec::new(),
             }
         })
         .collect()

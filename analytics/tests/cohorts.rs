@@ -164,6 +164,7 @@ fn person_sums_follow_the_definitions_the_sql_function_shares() {
         checkins: Vec::new(),
         learning: Vec::new(),
         reference_duties: Vec::new(),
+        roster_changes: Vec::new(),
     };
     let period = Period::new("2026-01-05".parse().unwrap(), "2026-01-11".parse().unwrap()).unwrap();
     let s = PersonSums::from_records(&p, &period, chrono_tz::Europe::London);

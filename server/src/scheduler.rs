@@ -21,7 +21,9 @@ use mobile_core::LocalClock;
 use mobile_core::roster::assess::{AssessmentParams, assess_roster};
 use uuid::Uuid;
 
-use analytics::input::{Duty, Period, Person, PersonRecords, ShiftRecord};
+use analytics::input::{
+    Duty, Period, Person, PersonRecords, RosterChange, RosterChangeKind, ShiftRecord,
+};
 use analytics::report::{
     PeerSupportFigures, Report, ReportRequest, SupervisorTrainingFigures, build_report,
 };
@@ -59,7 +61,19 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         earliest.to + Duration::days(1) - Duration::weeks(analytics::indicators::REFERENCE_WEEKS),
         0,
     );
-    let staff = reports::load_staff(c, force, reference_from, from - lookback, to)?;
+    let changes_from = analytics::input::local_instant(
+        zone,
+        earliest.to + Duration::days(1)
+            - Duration::days(analytics::indicators::REST_DAYS_WINDOW_DAYS),
+        0,
+    );
+    let window = reports::LoadWindow {
+        changes_from,
+        duties_from: reference_from,
+        from: from - lookback,
+        to,
+    };
+    let staff = reports::load_staff(c, force, window)?;
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams::default();
     let mut people = Vec::with_capacity(staff.len());
@@ -105,6 +119,22 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
                 .earlier_duties
                 .iter()
                 .map(|&(start, end)| Duty { start, end })
+                .collect(),
+            roster_changes: data
+                .roster_changes
+                .iter()
+                .filter_map(|(kind, duty_start, changed_at)| {
+                    let kind = match kind.as_str() {
+                        "rest_day_worked" => RosterChangeKind::RestDayWorked,
+                        "start_advanced" => RosterChangeKind::StartAdvanced,
+                        _ => return None,
+                    };
+                    Some(RosterChange {
+                        kind,
+                        duty_start: *duty_start,
+                        changed_at: *changed_at,
+                    })
+                })
                 .collect(),
         });
     }

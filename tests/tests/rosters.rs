@@ -314,3 +314,138 @@ fn teams_carry_their_command_and_function() {
         blank.body
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(c: &mut diesel::PgConnection, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(sql).get_result::<Count>(c).unwrap().n
+}
+
+#[test]
+fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
+    use chrono::{Duration, Utc};
+    use diesel::Connection;
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 5);
+    let now = Utc::now();
+    let at = |days: i64, hour: u32| {
+        (now.date_naive() + Duration::days(days))
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let csv = |rows: &[(chrono::DateTime<Utc>, i64, &str)]| {
+        let mut out = String::from("staff_id,start,end,team,role,activity\n");
+        for staff in &force.members {
+            for (start, hours, activity) in rows {
+                let end = *start + Duration::hours(*hours);
+                out.push_str(&format!(
+                    "{staff},{},{},A,response,{activity}\n",
+                    start.to_rfc3339(),
+                    end.to_rfc3339()
+                ));
+            }
+        }
+        out
+    };
+    // Published first: days on +8, +9, +10 and a 3-hour duty starting in 6
+    // hours; rest days on +5 (under 15 days ahead) and +20.
+    let first = csv(&[
+        (at(8, 7), 10, ""),
+        (at(9, 7), 10, ""),
+        (at(10, 7), 10, ""),
+        (now + Duration::hours(6), 3, ""),
+        (at(5, 9), 8, "rest day"),
+        (at(20, 9), 8, "rest"),
+    ]);
+    let r = upload(&force.admin, &force.team, "text/csv", &first);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    // Then: duties on both rest days; +10 and the imminent duty brought
+    // forward two hours (the latter with 4 hours' notice); +9 made a rest day.
+    let second = csv(&[
+        (at(10, 5), 10, ""),
+        (now + Duration::hours(4), 3, ""),
+        (at(5, 7), 10, ""),
+        (at(20, 7), 10, ""),
+        (at(9, 9), 8, "rest day"),
+    ]);
+    let r = upload(&force.admin, &force.team, "text/csv", &second);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    let mut owner =
+        diesel::PgConnection::establish(&cluster().cluster.owner_url(&server.database)).unwrap();
+    let n = |c: &mut diesel::PgConnection, sql: &str| count(c, sql);
+    assert_eq!(
+        n(
+            &mut owner,
+            "SELECT count(*) AS n FROM roster_changes WHERE kind = 'rest_day_worked'"
+        ),
+        10,
+        "two per person"
+    );
+    assert_eq!(
+        n(
+            &mut owner,
+            "SELECT count(*) AS n FROM roster_changes WHERE kind = 'start_advanced'"
+        ),
+        10,
+        "two per person"
+    );
+    // Moved duties replace the old ones; the new rest day cancels +9's duty.
+    assert_eq!(n(&mut owner, "SELECT count(*) AS n FROM shifts"), 5 * 5);
+    for gone in [now + Duration::hours(6), at(10, 7), at(9, 7)] {
+        let sql = format!(
+            "SELECT count(*) AS n FROM shifts WHERE start_at BETWEEN '{}' AND '{}'",
+            (gone - Duration::seconds(1)).to_rfc3339(),
+            (gone + Duration::seconds(1)).to_rfc3339()
+        );
+        assert_eq!(n(&mut owner, &sql), 0, "{gone}");
+    }
+    assert_eq!(
+        n(&mut owner, "SELECT count(*) AS n FROM rest_days"),
+        5,
+        "+9 only"
+    );
+
+    // The report for the four weeks from today.
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
+    let mut c = pool.get().unwrap();
+    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let today = now.date_naive();
+    let period = analytics::input::Period::new(today, today + Duration::days(27)).unwrap();
+    let report = server::scheduler::in_force(&mut c, id, |c| {
+        server::scheduler::build_force_report(c, id, period)
+    })
+    .unwrap();
+    let cell = |table: &str, column: &str| {
+        let t = report.table(table).unwrap();
+        let i = t.column(column).unwrap();
+        t.root().unwrap().cells[i]
+            .value
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "withheld".into())
+    };
+    assert_eq!(cell("rest_days_worked", "2 or 3 (amber)"), "5");
+    assert_eq!(cell("rest_days_worked", "none or 1"), "0");
+    assert_eq!(
+        cell(
+            "short_notice_changes",
+            "rest days worked with under 15 days' notice"
+        ),
+        "5",
+        "the +5 ones; +20 had 20 days' notice"
+    );
+    assert_eq!(
+        cell(
+            "short_notice_changes",
+            "starts brought forward with under 8 h notice"
+        ),
+        "5",
+        "the imminent ones; +10's had days of notice"
+    );
+}

@@ -100,6 +100,20 @@ pub const NON_DUTY_ACTIVITIES: [&str; 7] = [
     "off",
 ];
 
+/// Of [`NON_DUTY_ACTIVITIES`], those that mark a rest day (leave and
+/// sickness are not rest days): a duty later put on one is a rest day
+/// worked (frm-indicators #10, #11).
+pub const REST_DAY_ACTIVITIES: [&str; 4] = ["rest", "rest_day", "rest day", "off"];
+
+/// True when an activity label marks a rest day ([`REST_DAY_ACTIVITIES`],
+/// compared case-insensitively).
+pub fn is_rest_day(activity: Option<&str>) -> bool {
+    activity.is_some_and(|a| {
+        let a = a.trim().to_ascii_lowercase();
+        REST_DAY_ACTIVITIES.contains(&a.as_str())
+    })
+}
+
 /// True when an activity label marks a duty (empty, or anything not in
 /// [`NON_DUTY_ACTIVITIES`], compared case-insensitively).
 pub fn is_duty(activity: Option<&str>) -> bool {
@@ -157,5 +171,24 @@ pub(crate) fn local_to_utc(local: NaiveDateTime, zone: Tz) -> Result<DateTime<Ut
         LocalResult::None => Err(format!(
             "{local} does not exist in {zone} (the clocks go forward then)"
         )),
+    }
+}
+
+#[cfg(test)]
+mod activity_tests {
+    use super::*;
+
+    #[test]
+    fn rest_days_are_non_duties_and_leave_is_not_a_rest_day() {
+        for a in ["rest", "Rest Day", " OFF ", "rest_day"] {
+            assert!(is_rest_day(Some(a)), "{a}");
+            assert!(!is_duty(Some(a)), "{a}");
+        }
+        for a in ["leave", "sick", "annual_leave"] {
+            assert!(!is_rest_day(Some(a)), "{a}");
+            assert!(!is_duty(Some(a)), "{a}");
+        }
+        assert!(!is_rest_day(None));
+        assert!(!is_rest_day(Some("early")));
     }
 }

@@ -327,7 +327,16 @@ fn seed_force(
         for (i, s) in staff.iter().enumerate() {
             entries.extend(roster_for(s, i, &team_of(i).rota, today, &mut rng));
         }
-        db::rosters::store(c, f, sup, "csv", &entries)?;
+        // The demo forces keep the default zone, Europe/London.
+        db::rosters::store(
+            c,
+            f,
+            sup,
+            "csv",
+            &entries,
+            chrono_tz::Europe::London,
+            Utc::now(),
+        )?;
         Ok(())
     })?;
     for (i, s) in staff.iter().enumerate() {

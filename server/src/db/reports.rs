@@ -258,25 +258,46 @@ pub struct StaffData {
     /// Time Regulations' 17-week reference period reaches further back than
     /// the engine needs to assess): times only.
     pub earlier_duties: Vec<Span>,
+    /// Roster changes with the duty from `changes_from` to the window's end:
+    /// (kind as stored, duty start, when made).
+    pub roster_changes: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
     /// Consented sync records (summaries and check-ins) in the window, and
     /// learning progress up to its end (shared at every consent level).
     pub records: Vec<SyncRecord>,
 }
 
+/// How far back [`load_staff`] reads each kind of data.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadWindow {
+    /// Roster changes with the duty from here (rest days worked, 12 months).
+    pub changes_from: DateTime<Utc>,
+    /// Shifts as times only from here (the 17-week reference period).
+    pub duties_from: DateTime<Utc>,
+    /// Shifts to assess and records from here.
+    pub from: DateTime<Utc>,
+    /// Everything up to here.
+    pub to: DateTime<Utc>,
+}
+
 /// Everyone in the force with a shift or a consented record between `from`
 /// and `to` (instants for shifts, the same window's dates for records; any
 /// learning progress dated up to `to`), by staff number, with their shifts
-/// from `duties_from` on (when earlier than `from`) as `earlier_duties`.
+/// from `duties_from` on (when earlier than `from`) as `earlier_duties` and
+/// their roster changes from `changes_from`.
 ///
 /// # Errors
 /// Database errors.
 pub fn load_staff(
     c: &mut PgConnection,
     force: Uuid,
-    duties_from: DateTime<Utc>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    window: LoadWindow,
 ) -> AppResult<BTreeMap<String, StaffData>> {
+    let LoadWindow {
+        changes_from,
+        duties_from,
+        from,
+        to,
+    } = window;
     #[derive(QueryableByName)]
     struct ShiftRow {
         #[diesel(sql_type = Text)]
@@ -373,6 +394,31 @@ pub fn load_staff(
     for (staff, duties) in earlier {
         if let Some(d) = out.get_mut(&staff) {
             d.earlier_duties = duties;
+        }
+    }
+    #[derive(QueryableByName)]
+    struct ChangeRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = Timestamptz)]
+        duty_start: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        changed_at: DateTime<Utc>,
+    }
+    let changes: Vec<ChangeRow> = diesel::sql_query(
+        "SELECT staff_number, kind, duty_start, changed_at FROM roster_changes \
+         WHERE force_id = $1 AND duty_start >= $2 AND duty_start < $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(changes_from)
+    .bind::<Timestamptz, _>(to)
+    .load(c)?;
+    for ch in changes {
+        if let Some(d) = out.get_mut(&ch.staff_number) {
+            d.roster_changes
+                .push((ch.kind, ch.duty_start, ch.changed_at));
         }
     }
     Ok(out)

@@ -120,7 +120,15 @@ pub async fn store_roster(
     }
     let audit_who = who.clone();
     let stored = db::with_force(&state.pool, force_id, move |c| {
-        let n = db::rosters::store(c, force_id, audit_who.0.sub, format, &entries)?;
+        let n = db::rosters::store(
+            c,
+            force_id,
+            audit_who.0.sub,
+            format,
+            &entries,
+            zone,
+            chrono::Utc::now(),
+        )?;
         db::audit::record(
             c,
             Some(force_id),

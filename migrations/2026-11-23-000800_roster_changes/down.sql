@@ -1,0 +1,2 @@
+DROP TABLE roster_changes;
+DROP TABLE rest_days;
