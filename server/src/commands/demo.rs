@@ -10,7 +10,9 @@
 //! in three), synced through the same code path as a phone's batches. Also an
 //! NPWS analyst login. Then serves and prints the URL and logins.
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use diesel::Connection;
 use models::sync::{
     CheckInContext, CheckInRecord, CheckInScale, DailySummary, RecoveryBand, SyncBatch, SyncRecord,
@@ -327,16 +329,18 @@ fn seed_force(
         for (i, s) in staff.iter().enumerate() {
             entries.extend(roster_for(s, i, &team_of(i).rota, today, &mut rng));
         }
-        // The demo forces keep the default zone, Europe/London.
-        db::rosters::store(
-            c,
-            f,
-            sup,
-            "csv",
-            &entries,
-            chrono_tz::Europe::London,
-            Utc::now(),
-        )?;
+        // The demo forces keep the default zone, Europe/London. The roster
+        // was published before its first day; then, week by week, a few
+        // rest days were worked, each week's changes published five days
+        // before it (frm-indicators #10, #11).
+        let london = chrono_tz::Europe::London;
+        let published = analytics::input::local_instant(london, today - Duration::days(100), 0);
+        db::rosters::store(c, f, sup, "csv", &entries, london, published)?;
+        let mut changes_rng = rand::rngs::StdRng::seed_from_u64(demo.seed ^ 0x5e57);
+        for (monday, worked) in rest_days_worked(&entries, &mut changes_rng) {
+            let at = analytics::input::local_instant(london, monday - Duration::days(5), 0);
+            db::rosters::store(c, f, sup, "csv", &worked, london, at)?;
+        }
         Ok(())
     })?;
     for (i, s) in staff.iter().enumerate() {
@@ -381,6 +385,59 @@ fn seed_force(
 /// A rota's 8-day cycle, staggered by officer, with the odd shift three
 /// hours long and, now and then, a night swapped for a 14:00 start (a quick
 /// return after a day).
+/// A few of the rota's rest days (one in 25) worked: a 07:00–17:00 duty on
+/// the day, grouped by the week (its Monday) in which they fall.
+fn rest_days_worked(
+    entries: &[mobile_core::roster::RosterEntry],
+    rng: &mut impl Rng,
+) -> BTreeMap<NaiveDate, Vec<mobile_core::roster::RosterEntry>> {
+    let london = chrono_tz::Europe::London;
+    let mut weeks: BTreeMap<NaiveDate, Vec<mobile_core::roster::RosterEntry>> = BTreeMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| mobile_core::roster::is_rest_day(e.activity.as_deref()))
+    {
+        if !rng.gen_bool(0.04) {
+            continue;
+        }
+        let date = e.shift.start().with_timezone(&london).date_naive();
+        let Some(duty) = local_shift(date, 7, 10) else {
+            continue;
+        };
+        let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+        weeks
+            .entry(monday)
+            .or_default()
+            .push(roster_entry(&e.staff_id, duty, None));
+    }
+    weeks
+}
+
+/// A shift starting at `hour`:00 London time on `date`, `hours` long.
+fn local_shift(date: NaiveDate, hour: u32, hours: i64) -> Option<models::Shift> {
+    let local = date.and_hms_opt(hour, 0, 0)?;
+    let start = chrono_tz::Europe::London
+        .from_local_datetime(&local)
+        .earliest()?
+        .with_timezone(&Utc);
+    models::Shift::new(start, start + Duration::hours(hours)).ok()
+}
+
+fn roster_entry(
+    staff: &str,
+    shift: models::Shift,
+    activity: Option<&str>,
+) -> mobile_core::roster::RosterEntry {
+    mobile_core::roster::RosterEntry {
+        staff_id: staff.to_owned(),
+        shift,
+        team: None,
+        role: None,
+        activity: activity.map(str::to_owned),
+        line: 0,
+    }
+}
+
 fn roster_for(
     staff: &str,
     i: usize,
@@ -388,11 +445,14 @@ fn roster_for(
     today: NaiveDate,
     rng: &mut impl Rng,
 ) -> Vec<mobile_core::roster::RosterEntry> {
-    let london = chrono_tz::Europe::London;
     let mut out = Vec::new();
     for d in -90i64..28 {
         let date = today + Duration::days(d);
         let Some((start_h, hours)) = rota[(d + i as i64).rem_euclid(8) as usize] else {
+            // A rest day, published as such.
+            if let Some(day) = local_shift(date, 9, 8) {
+                out.push(roster_entry(staff, day, Some("rest day")));
+            }
             continue;
         };
         let start_h = if start_h >= 19 && rng.gen_bool(0.1) {
@@ -405,22 +465,8 @@ fn roster_for(
         } else {
             hours
         };
-        let Some(local) = date.and_hms_opt(start_h, 0, 0) else {
-            continue;
-        };
-        let Some(start) = london.from_local_datetime(&local).earliest() else {
-            continue;
-        };
-        let start = start.with_timezone(&Utc);
-        if let Ok(shift) = models::Shift::new(start, start + Duration::hours(hours)) {
-            out.push(mobile_core::roster::RosterEntry {
-                staff_id: staff.to_owned(),
-                shift,
-                team: None,
-                role: None,
-                activity: None,
-                line: 0,
-            });
+        if let Some(shift) = local_shift(date, start_h, hours) {
+            out.push(roster_entry(staff, shift, None));
         }
     }
     out
