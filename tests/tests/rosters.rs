@@ -412,6 +412,21 @@ fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
         "+9 only"
     );
 
+    // The officer's export holds their rest day and their four changes.
+    let export = enrol(&server, &force, &force.members[0])
+        .client
+        .get("/v1/me/export");
+    assert_eq!(export.status, 200);
+    assert_eq!(export.body["rest_days"].as_array().unwrap().len(), 1);
+    let kinds: Vec<&str> = export.body["roster_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "rest_day_worked").count(), 2);
+
     // The report for the four weeks from today.
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
     let mut c = pool.get().unwrap();

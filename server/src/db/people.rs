@@ -238,7 +238,13 @@ pub fn export(c: &mut PgConnection, force: Uuid, person: Uuid) -> AppResult<serd
                 FROM sync_records r WHERE r.force_id = $1 AND r.person_id = $2), '[]'), \
            'shifts', coalesce((SELECT jsonb_agg(jsonb_build_object('start', s.start_at, 'end', s.end_at, 'activity', s.activity) ORDER BY s.start_at) \
                 FROM shifts s JOIN staff_links l ON l.force_id = s.force_id AND l.staff_number = s.staff_number \
-                WHERE s.force_id = $1 AND l.person_id = $2), '[]') \
+                WHERE s.force_id = $1 AND l.person_id = $2), '[]'), \
+           'rest_days', coalesce((SELECT jsonb_agg(d.local_date ORDER BY d.local_date) \
+                FROM rest_days d JOIN staff_links l ON l.force_id = d.force_id AND l.staff_number = d.staff_number \
+                WHERE d.force_id = $1 AND l.person_id = $2), '[]'), \
+           'roster_changes', coalesce((SELECT jsonb_agg(jsonb_build_object('kind', x.kind, 'duty_start', x.duty_start, 'changed_at', x.changed_at) ORDER BY x.duty_start) \
+                FROM roster_changes x JOIN staff_links l ON l.force_id = x.force_id AND l.staff_number = x.staff_number \
+                WHERE x.force_id = $1 AND l.person_id = $2), '[]') \
          ) AS doc \
          WHERE EXISTS (SELECT 1 FROM persons WHERE force_id = $1 AND id = $2)",
     )
