@@ -1,7 +1,8 @@
 //! Load bench for `POST /v1/sync` against a running server (docs/operations.md).
 //!
-//! Sets up its own force (`bench-<random>`), enrols `--devices` phones that
-//! consent to sharing, then `--connections` threads, each with a keep-alive
+//! Sets up its own force (`bench-<random>`; `--forces N` makes N and spreads
+//! the phones over them, as batches from many forces arrive at once in
+//! real use), enrols `--devices` phones that consent to sharing, then `--connections` threads, each with a keep-alive
 //! connection and its own devices, send batches (a daily summary and a
 //! check-in for a new day each time, so every batch writes) for `--seconds`.
 //! Prints batches per second and latency percentiles, the load average
@@ -32,6 +33,9 @@ struct Args {
     /// Enrolled devices (spread over the connections).
     #[arg(long, default_value_t = 128)]
     devices: usize,
+    /// Forces the devices are spread over (round robin).
+    #[arg(long, default_value_t = 1)]
+    forces: usize,
     /// Seconds of load after a 2-second warm-up.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
@@ -129,32 +133,38 @@ fn setup(args: &Args, agent: &ureq::Agent) -> anyhow::Result<Vec<Phone>> {
         None,
         &json!({"username":"admin","password":args.admin_password}),
     )?)?;
-    let slug = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    post(
-        agent,
-        &format!("{u}/v1/admin/forces"),
-        Some(&admin),
-        &json!({"slug":slug,"name":"Bench"}),
-    )?;
     let password = "bench-password-long";
-    post(
-        agent,
-        &format!("{u}/v1/admin/forces/{slug}/admins"),
-        Some(&admin),
-        &json!({"username":"chief","password":password}),
-    )?;
-    let chief = token(&post(
-        agent,
-        &format!("{u}/v1/auth/login"),
-        None,
-        &json!({"force":slug,"username":"chief","password":password}),
-    )?)?;
+    let forces = (0..args.forces.max(1))
+        .map(|_| {
+            let slug = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+            post(
+                agent,
+                &format!("{u}/v1/admin/forces"),
+                Some(&admin),
+                &json!({"slug":slug,"name":"Bench"}),
+            )?;
+            post(
+                agent,
+                &format!("{u}/v1/admin/forces/{slug}/admins"),
+                Some(&admin),
+                &json!({"username":"chief","password":password}),
+            )?;
+            let chief = token(&post(
+                agent,
+                &format!("{u}/v1/auth/login"),
+                None,
+                &json!({"force":slug,"username":"chief","password":password}),
+            )?)?;
+            Ok((slug, chief))
+        })
+        .collect::<anyhow::Result<Vec<(String, String)>>>()?;
     (0..args.devices)
         .map(|i| {
+            let (slug, chief) = &forces[i % forces.len()];
             let code = post(
                 agent,
                 &format!("{u}/v1/force/enrolment-codes"),
-                Some(&chief),
+                Some(chief),
                 &json!({"staff_number":format!("B{i:05}")}),
             )?;
             let enrolled = post(
@@ -203,8 +213,9 @@ fn main() -> anyhow::Result<()> {
         .build();
     let phones = setup(&args, &agent)?;
     println!(
-        "enrolled {} devices; {} connections; warm-up 2 s, then {} s",
+        "enrolled {} devices in {} forces; {} connections; warm-up 2 s, then {} s",
         phones.len(),
+        args.forces.max(1),
         args.connections,
         args.seconds
     );
