@@ -102,17 +102,26 @@ fn batches_applied_together_get_the_answers_they_would_get_alone() {
     let mut gone = job(&mut db, &kent[2], &batch(&kent[2], "g-1", 1, vec![]));
     gone.device = Uuid::new_v4();
     let e = batch(&essex[0], "e-1", 1, vec![summary(&day, 380)]);
+    // Essex's device claimed under Kent's force (the token's): not found.
+    let mut cross = job(&mut db, &essex[0], &batch(&essex[0], "x-1", 2, vec![]));
+    cross.force = job(&mut db, &kent[0], &a1).force;
     let jobs = vec![
         job(&mut db, &kent[0], &a1),
         job(&mut db, &kent[1], &b),
         job(&mut db, &kent[0], &a1), // a duplicate delivery in the same group
         forged,
-        job(&mut db, &essex[0], &e), // another force: its own transaction
+        job(&mut db, &essex[0], &e), // another force, in the same transaction
         gone,
         job(&mut db, &kent[0], &a2),
+        cross,
     ];
     let answers = process(&runtime_pool(&server), jobs);
-    assert_eq!(answers.len(), 7);
+    assert_eq!(answers.len(), 8);
+    assert!(
+        matches!(answers[7], Err(AppError::NotFound)),
+        "{:?}",
+        answers[7]
+    );
     let ok = |i: usize| -> &SyncAck {
         answers[i]
             .as_ref()
@@ -141,13 +150,12 @@ fn batches_applied_together_get_the_answers_they_would_get_alone() {
     assert_eq!(outcomes(ok(6)), [Stored]);
     assert_eq!(ok(6).cursor, 2);
 
-    // Kent's three applied batches were one transaction (one xmin), not
-    // the one-by-one fallback.
+    // All four applied batches, of both forces, were one transaction (one
+    // xmin), not the one-by-one fallback.
     assert_eq!(
         count(
             &mut db,
-            "SELECT count(DISTINCT b.xmin::text) AS n FROM sync_batches b \
-             JOIN forces f ON f.id = b.force_id WHERE f.slug = 'kent'"
+            "SELECT count(DISTINCT xmin::text) AS n FROM sync_batches"
         ),
         1
     );
@@ -288,4 +296,61 @@ fn many_phones_syncing_at_once_each_get_their_own_answers() {
         ),
         12
     );
+}
+
+#[test]
+fn the_sync_scope_admits_only_the_forces_it_names_and_only_for_sync_tables() {
+    // Row-level security through the runtime role, as the sync worker uses
+    // it: app.sync_forces names Kent, so Essex's rows stay invisible, and
+    // tables other than sync's four admit nothing through it.
+    let server = TestServer::start();
+    let (_kent, kent) = phones(&server, "kent", 1);
+    let (_essex, essex) = phones(&server, "essex", 1);
+    for (d, key) in [(&kent[0], "k"), (&essex[0], "e")] {
+        let r = d.client.post(
+            "/v1/sync",
+            &batch(d, key, 1, vec![summary(&days_ago(1), 400)]),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let mut db = owner(&server);
+    let kent_force = job(&mut db, &kent[0], &batch(&kent[0], "q", 9, vec![])).force;
+    let mut app = PgConnection::establish(&cluster().cluster.app_url(&server.database)).unwrap();
+    let n =
+        |c: &mut PgConnection, table: &str| count(c, &format!("SELECT count(*) AS n FROM {table}"));
+    app.transaction::<(), diesel::result::Error, _>(|c| {
+        for table in [
+            "persons",
+            "devices",
+            "sync_batches",
+            "sync_records",
+            "staff_links",
+            "audit_log",
+        ] {
+            assert_eq!(n(c, table), 0, "{table} with no scope");
+        }
+        diesel::sql_query(format!(
+            "SELECT set_config('app.sync_forces', '{{{kent_force}}}', true)"
+        ))
+        .execute(c)?;
+        for table in ["persons", "devices", "sync_batches", "sync_records"] {
+            assert_eq!(n(c, table), 1, "{table}: Kent's row only");
+        }
+        for table in [
+            "staff_links",
+            "enrolment_codes",
+            "refresh_tokens",
+            "accounts",
+        ] {
+            assert_eq!(n(c, table), 0, "{table} is not sync's");
+        }
+        // Another force's device can be neither seen nor updated.
+        let err = diesel::sql_query(format!(
+            "UPDATE devices SET sync_cursor = 99 WHERE force_id <> '{kent_force}'"
+        ))
+        .execute(c)?;
+        assert_eq!(err, 0, "Essex's device is not even visible");
+        Err(diesel::result::Error::RollbackTransaction)
+    })
+    .unwrap_err();
 }

@@ -143,7 +143,36 @@ where
         Some(force) => format!("BEGIN; SELECT set_config('app.force_id', '{force}', true)"),
         None => "BEGIN".to_owned(),
     };
-    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(c, &begin) {
+    transaction_from(c, &begin, f)
+}
+
+/// Runs `f` in one transaction scoped to the sync batches of several
+/// forces: `app.sync_forces` names them, and the `sync_group` policies of
+/// `persons`, `devices`, `sync_batches` and `sync_records` (migration
+/// 000900) admit their rows; nothing else of those forces is visible.
+/// Only [`sync::process`] uses it, and its statements filter every row by
+/// its own force and device.
+///
+/// # Errors
+/// As [`run_transaction`].
+pub fn run_sync_transaction<T, F>(c: &mut PgConnection, forces: &[Uuid], f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T>,
+{
+    let list: Vec<String> = forces.iter().map(Uuid::to_string).collect();
+    // Uuids print as hex digits and dashes: nothing to escape.
+    let begin = format!(
+        "BEGIN; SELECT set_config('app.sync_forces', '{{{}}}', true)",
+        list.join(",")
+    );
+    transaction_from(c, &begin, f)
+}
+
+fn transaction_from<T, F>(c: &mut PgConnection, begin: &str, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> AppResult<T>,
+{
+    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(c, begin) {
         // BEGIN may have run before set_config failed: leave no open block.
         let _ = c.batch_execute("ROLLBACK");
         return Err(e.into());

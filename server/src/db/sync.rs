@@ -20,7 +20,7 @@ use uuid::Uuid;
 use std::collections::{HashMap, HashSet};
 
 use super::people::Consent;
-use super::{DbPool, Prepared, run_transaction};
+use super::{DbPool, Prepared, run_sync_transaction};
 use crate::error::{AppError, AppResult};
 use crate::group_commit::{GroupCommit, Limits};
 
@@ -81,6 +81,7 @@ pub struct SyncJob {
 impl SyncJob {
     fn submitted(&self) -> Submitted<'_> {
         Submitted {
+            force: self.force,
             person: self.person,
             device: self.device,
             batch: &self.batch,
@@ -91,6 +92,8 @@ impl SyncJob {
 /// A batch as [`apply_group`] sees it: who sent it, from which device.
 #[derive(Debug, Clone, Copy)]
 pub struct Submitted<'a> {
+    /// The token's force.
+    pub force: Uuid,
     /// The token's person.
     pub person: Uuid,
     /// The token's device.
@@ -125,9 +128,10 @@ pub type SyncQueue = GroupCommit<SyncJob, AppResult<SyncAck>>;
 /// Applies a group of waiting batches and returns one result per job, in
 /// order.
 ///
-/// The jobs of each force are applied together, in one transaction scoped to
-/// that force ([`apply_group`]): one `BEGIN`, one statement per step for all
-/// of them, one `COMMIT` and WAL flush. A batch is still all-or-nothing, and
+/// All of them are applied together, in one transaction scoped to their
+/// forces ([`super::run_sync_transaction`], [`apply_group`]): one `BEGIN`,
+/// one statement per step for all of them, one `COMMIT` and WAL flush,
+/// whichever forces they come from. A batch is still all-or-nothing, and
 /// nothing is acknowledged before the commit is durable. If the shared
 /// transaction fails (a database error, a deadlock), nothing of it was
 /// stored, and each job is applied again in a transaction of its own, so one
@@ -145,56 +149,30 @@ pub fn process(pool: &DbPool, jobs: Vec<SyncJob>) -> Vec<AppResult<SyncAck>> {
                 .collect();
         }
     };
-    let mut answers: Vec<Option<AppResult<SyncAck>>> = jobs.iter().map(|_| None).collect();
-    for (force, indices) in by_force(&jobs) {
-        let group: Vec<Submitted<'_>> = indices
+    let group: Vec<Submitted<'_>> = jobs.iter().map(SyncJob::submitted).collect();
+    let mut forces: Vec<Uuid> = group.iter().map(|j| j.force).collect();
+    forces.sort_unstable();
+    forces.dedup();
+    match run_sync_transaction(&mut conn, &forces, |c| apply_group(c, &group)) {
+        Ok(answers) => answers,
+        Err(AppError::DatabaseUnavailable) => group
             .iter()
-            .filter_map(|&i| jobs.get(i))
-            .map(SyncJob::submitted)
-            .collect();
-        let together = run_transaction(&mut conn, Some(force), |c| apply_group(c, force, &group));
-        let group_answers: Vec<AppResult<SyncAck>> = match together {
-            Ok(group_answers) => group_answers,
-            Err(AppError::DatabaseUnavailable) => group
+            .map(|_| Err(AppError::DatabaseUnavailable))
+            .collect(),
+        Err(e) if group.len() == 1 => vec![Err(e)],
+        Err(e) => {
+            tracing::warn!(error = %e, jobs = group.len(), "a sync group failed; applying its batches one by one");
+            group
                 .iter()
-                .map(|_| Err(AppError::DatabaseUnavailable))
-                .collect(),
-            Err(e) if group.len() == 1 => vec![Err(e)],
-            Err(e) => {
-                tracing::warn!(error = %e, jobs = group.len(), "a sync group failed; applying its batches one by one");
-                group
-                    .iter()
-                    .map(|job| {
-                        run_transaction(&mut conn, Some(force), |c| {
-                            apply_group(c, force, std::slice::from_ref(job))
-                        })
-                        .and_then(only_answer)
+                .map(|job| {
+                    run_sync_transaction(&mut conn, &[job.force], |c| {
+                        apply_group(c, std::slice::from_ref(job))
                     })
-                    .collect()
-            }
-        };
-        for (i, answer) in indices.into_iter().zip(group_answers) {
-            if let Some(slot) = answers.get_mut(i) {
-                *slot = Some(answer);
-            }
+                    .and_then(only_answer)
+                })
+                .collect()
         }
     }
-    answers
-        .into_iter()
-        .map(|a| a.unwrap_or_else(|| Err(AppError::internal("a sync job was left unanswered"))))
-        .collect()
-}
-
-/// Indices of `jobs` by force, forces in order of first appearance.
-fn by_force(jobs: &[SyncJob]) -> Vec<(Uuid, Vec<usize>)> {
-    let mut forces: Vec<(Uuid, Vec<usize>)> = Vec::new();
-    for (i, job) in jobs.iter().enumerate() {
-        match forces.iter_mut().find(|(f, _)| *f == job.force) {
-            Some((_, indices)) => indices.push(i),
-            None => forces.push((job.force, vec![i])),
-        }
-    }
-    forces
 }
 
 fn only_answer(answers: Vec<AppResult<SyncAck>>) -> AppResult<SyncAck> {
@@ -218,8 +196,8 @@ pub fn apply(
 ) -> AppResult<SyncAck> {
     only_answer(apply_group(
         c,
-        force,
         &[Submitted {
+            force,
             person,
             device,
             batch,
@@ -227,10 +205,12 @@ pub fn apply(
     )?)
 }
 
-/// Applies the batches `jobs` of one force in the caller's transaction and
-/// returns one answer per job: its acknowledgement, or not found when its
-/// device is gone (withdrawn) or is not the person's, or invalid when its
-/// sequence is out of range.
+/// Applies the batches `jobs` (of one force or several) in the caller's
+/// transaction and returns one answer per job: its acknowledgement, or not
+/// found when its device is gone (withdrawn) or is not the person's in the
+/// token's force, or invalid when its sequence is out of range. Every
+/// statement names each row's own force, so the transaction may admit
+/// several ([`super::run_sync_transaction`]) or one (`app.force_id`).
 ///
 /// The jobs are taken in rounds in which no person and no device appears
 /// twice (the n-th batch of a device goes to round n, so a device's batches
@@ -245,7 +225,6 @@ pub fn apply(
 /// nothing of any job was stored.
 pub fn apply_group(
     c: &mut PgConnection,
-    force: Uuid,
     jobs: &[Submitted<'_>],
 ) -> AppResult<Vec<AppResult<SyncAck>>> {
     let mut answers: Vec<Option<AppResult<SyncAck>>> = jobs.iter().map(|_| None).collect();
@@ -260,7 +239,7 @@ pub fn apply_group(
             .into_iter()
             .filter_map(|i| jobs.get(i).map(|job| (i, *job)))
             .collect();
-        for (i, answer) in apply_round(c, force, &round)? {
+        for (i, answer) in apply_round(c, &round)? {
             if let Some(slot) = answers.get_mut(i) {
                 *slot = Some(answer);
             }
@@ -321,11 +300,12 @@ struct Fresh<'a> {
 /// One round of [`apply_group`]: distinct persons and devices.
 fn apply_round<'a>(
     c: &mut PgConnection,
-    force: Uuid,
     jobs: &[(usize, Submitted<'a>)],
 ) -> AppResult<Vec<(usize, AppResult<SyncAck>)>> {
     #[derive(QueryableByName)]
     struct DeviceRow {
+        #[diesel(sql_type = SqlUuid)]
+        force_id: Uuid,
         #[diesel(sql_type = SqlUuid)]
         id: Uuid,
         #[diesel(sql_type = SqlUuid)]
@@ -336,17 +316,24 @@ fn apply_round<'a>(
         consent: String,
     }
     // Batches of one device wait here for each other, and the consent is
-    // read under the lock. Rows are locked in id order, so two groups
-    // locking overlapping devices cannot deadlock.
-    let devices: Vec<Uuid> = jobs.iter().map(|(_, job)| job.device).collect();
+    // read under the lock. One primary-key probe per device (the LATERAL
+    // keeps the planner from a join that could scan the table), locked in
+    // (force, id) order, so two groups locking overlapping devices cannot
+    // deadlock.
+    let mut keys: Vec<(Uuid, Uuid)> = jobs.iter().map(|(_, j)| (j.force, j.device)).collect();
+    keys.sort_unstable();
+    keys.dedup();
     let locked: Vec<DeviceRow> = Prepared(
         diesel::sql_query(
-            "SELECT d.id, d.person_id, d.sync_cursor, p.consent FROM devices d \
-             JOIN persons p ON p.force_id = d.force_id AND p.id = d.person_id \
-             WHERE d.force_id = $1 AND d.id = ANY($2) ORDER BY d.id FOR UPDATE OF d",
+            "SELECT d.force_id, d.id, d.person_id, d.sync_cursor, d.consent \
+             FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS w(force_id, id, n) \
+             CROSS JOIN LATERAL (SELECT x.force_id, x.id, x.person_id, x.sync_cursor, p.consent \
+                 FROM devices x JOIN persons p ON p.force_id = x.force_id AND p.id = x.person_id \
+                 WHERE x.force_id = w.force_id AND x.id = w.id FOR UPDATE OF x) AS d \
+             ORDER BY w.n",
         )
-        .bind::<SqlUuid, _>(force)
-        .bind::<Array<SqlUuid>, _>(&devices),
+        .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.1).collect::<Vec<_>>()),
     )
     .load(c)?;
     let locked: HashMap<Uuid, DeviceRow> = locked.into_iter().map(|d| (d.id, d)).collect();
@@ -355,7 +342,9 @@ fn apply_round<'a>(
     let mut live: Vec<(usize, Submitted<'a>, &DeviceRow)> = Vec::new();
     for &(i, job) in jobs {
         match locked.get(&job.device) {
-            Some(device) if device.person_id == job.person => live.push((i, job, device)),
+            Some(device) if device.person_id == job.person && device.force_id == job.force => {
+                live.push((i, job, device));
+            }
             _ => answers.push((i, Err(AppError::NotFound))),
         }
     }
@@ -379,12 +368,12 @@ fn apply_round<'a>(
     let stored: Vec<Stored> = Prepared(
         diesel::sql_query(
             "SELECT w.device_id, b.ack \
-             FROM unnest($2::uuid[], $3::text[]) AS w(device_id, idempotency_key) \
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS w(force_id, device_id, idempotency_key) \
              CROSS JOIN LATERAL (SELECT s.ack FROM sync_batches s \
-                 WHERE s.force_id = $1 AND s.device_id = w.device_id \
+                 WHERE s.force_id = w.force_id AND s.device_id = w.device_id \
                    AND s.idempotency_key = w.idempotency_key LIMIT 1) AS b",
         )
-        .bind::<SqlUuid, _>(force)
+        .bind::<Array<SqlUuid>, _>(live.iter().map(|(_, job, _)| job.force).collect::<Vec<_>>())
         .bind::<Array<SqlUuid>, _>(
             live.iter()
                 .map(|(_, job, _)| job.device)
@@ -436,7 +425,7 @@ fn apply_round<'a>(
         return Ok(answers);
     }
 
-    upsert_accepted(c, force, &mut fresh)?;
+    upsert_accepted(c, &mut fresh)?;
 
     let acks: Vec<SyncAck> = fresh
         .iter_mut()
@@ -461,14 +450,14 @@ fn apply_round<'a>(
         .map_err(AppError::internal)?;
     Prepared(
         diesel::sql_query(
-            "WITH v AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::jsonb[]) \
-                 AS v(device_id, idempotency_key, sequence, ack)), \
+            "WITH v AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::jsonb[]) \
+                 AS v(force_id, device_id, idempotency_key, sequence, ack)), \
              moved AS (UPDATE devices d SET sync_cursor = v.sequence FROM v \
-                 WHERE d.force_id = $1 AND d.id = v.device_id AND d.sync_cursor < v.sequence) \
+                 WHERE d.force_id = v.force_id AND d.id = v.device_id AND d.sync_cursor < v.sequence) \
              INSERT INTO sync_batches (force_id, device_id, idempotency_key, sequence, ack) \
-             SELECT $1, v.device_id, v.idempotency_key, v.sequence, v.ack FROM v",
+             SELECT v.force_id, v.device_id, v.idempotency_key, v.sequence, v.ack FROM v",
         )
-        .bind::<SqlUuid, _>(force)
+        .bind::<Array<SqlUuid>, _>(fresh.iter().map(|f| f.job.force).collect::<Vec<_>>())
         .bind::<Array<SqlUuid>, _>(fresh.iter().map(|f| f.job.device).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(
             fresh
@@ -501,7 +490,7 @@ fn natural_key(r: &SyncRecord) -> NaturalKey {
 /// gives the same result as one statement per record in batch order. Every
 /// well-behaved phone's batch takes one statement. Persons are distinct in a
 /// round, so only a batch's own records can share a key.
-fn upsert_accepted(c: &mut PgConnection, force: Uuid, fresh: &mut [Fresh<'_>]) -> AppResult<()> {
+fn upsert_accepted(c: &mut PgConnection, fresh: &mut [Fresh<'_>]) -> AppResult<()> {
     // (batch in `fresh`, record in batch)
     let accepted: Vec<(usize, usize)> = fresh
         .iter()
@@ -524,7 +513,7 @@ fn upsert_accepted(c: &mut PgConnection, force: Uuid, fresh: &mut [Fresh<'_>]) -
             .iter()
             .filter_map(|&n| accepted.get(n).copied())
             .collect();
-        let written = upsert(c, force, fresh, &rows)?;
+        let written = upsert(c, fresh, &rows)?;
         for ((b, r), stored) in rows.into_iter().zip(written) {
             if let Some(slot) = fresh.get_mut(b).and_then(|f| f.outcomes.get_mut(r)) {
                 *slot = Some(if stored {
@@ -544,7 +533,6 @@ fn upsert_accepted(c: &mut PgConnection, force: Uuid, fresh: &mut [Fresh<'_>]) -
 /// sent).
 fn upsert(
     c: &mut PgConnection,
-    force: Uuid,
     fresh: &[Fresh<'_>],
     rows: &[(usize, usize)],
 ) -> AppResult<Vec<bool>> {
@@ -580,10 +568,10 @@ fn upsert(
     let written: Vec<Written> = Prepared(
         diesel::sql_query(
             "INSERT INTO sync_records (force_id, person_id, local_date, kind, discriminator, payload, device_id, source_sequence) \
-             SELECT $1, r.person_id, r.local_date, r.kind, r.discriminator, r.payload, r.device_id, r.source_sequence \
-             FROM unnest($2::uuid[], $3::date[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[], $8::bigint[]) \
-               AS r(person_id, local_date, kind, discriminator, payload, device_id, source_sequence) \
-             ORDER BY r.person_id, r.local_date, r.kind, r.discriminator \
+             SELECT r.force_id, r.person_id, r.local_date, r.kind, r.discriminator, r.payload, r.device_id, r.source_sequence \
+             FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[], $8::bigint[]) \
+               AS r(force_id, person_id, local_date, kind, discriminator, payload, device_id, source_sequence) \
+             ORDER BY r.force_id, r.person_id, r.local_date, r.kind, r.discriminator \
              ON CONFLICT (force_id, person_id, local_date, kind, discriminator) DO UPDATE \
              SET payload = EXCLUDED.payload, device_id = EXCLUDED.device_id, \
                  source_sequence = EXCLUDED.source_sequence, updated_at = now() \
@@ -592,7 +580,7 @@ fn upsert(
                     OR sync_records.source_sequence <= EXCLUDED.source_sequence) \
              RETURNING person_id, local_date, kind, discriminator",
         )
-        .bind::<SqlUuid, _>(force)
+        .bind::<Array<SqlUuid>, _>(chosen.iter().map(|(f, _)| f.job.force).collect::<Vec<_>>())
         .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
         .bind::<Array<Date>, _>(keys.iter().map(|k| k.1.0).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(keys.iter().map(|k| k.1.1).collect::<Vec<_>>())
