@@ -1,23 +1,24 @@
 //! Processing a sync batch (docs/api.md, "Sync").
 //!
-//! A batch is applied in one transaction, shared with the other batches of
-//! its force that were waiting at the same moment (group commit, see
-//! [`process`]). The device row is locked first, so batches of one device are
-//! applied one at a time; then the idempotency key is looked up (a replay returns the stored acknowledgement, marked `replayed`). Each
+//! A batch is applied in one transaction, shared with the other batches (of
+//! any force) that were waiting at the same moment (group commit, see
+//! [`process`]). The device row is locked first, so batches of one device
+//! are applied one at a time; then the idempotency key is looked up (a
+//! replay returns the stored acknowledgement, marked `replayed`). Each
 //! record is validated and consent-checked on its own: a bad record is
 //! reported back and the rest are stored. Records are upserted by natural key;
 //! an older batch (lower sequence from the same device) never overwrites a
 //! newer one, so out-of-order delivery converges. The device's clock is never
 //! used for ordering: only its sequence numbers.
 
+use std::collections::{HashMap, HashSet};
+use std::time::Duration as Wait;
+
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Jsonb, Text, Uuid as SqlUuid};
 use models::sync::{RecordOutcome, RecordResult, SyncAck, SyncBatch, SyncRecord};
-use std::time::Duration as Wait;
 use uuid::Uuid;
-
-use std::collections::{HashMap, HashSet};
 
 use super::people::Consent;
 use super::{DbPool, Prepared, run_sync_transaction};
