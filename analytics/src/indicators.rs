@@ -493,13 +493,12 @@ pub fn working_time_figures(duties: &[Duty], period: &Period, zone: Tz) -> Worki
         }
     }
     let weeks = REFERENCE_WEEKS;
-    f.average_week_level = if f.minutes > AVERAGE_WEEK_RED_HOURS * 60 * weeks {
-        Level::Red
-    } else if f.minutes > AVERAGE_WEEK_AMBER_HOURS * 60 * weeks {
-        Level::Amber
-    } else {
-        Level::Within
-    };
+    // "Over" a limit in whole minutes is reaching one minute more.
+    f.average_week_level = level(
+        f.minutes,
+        AVERAGE_WEEK_AMBER_HOURS * 60 * weeks + 1,
+        AVERAGE_WEEK_RED_HOURS * 60 * weeks + 1,
+    );
     let (num, den) = NIGHT_WORKER_SHARE;
     f.night_worker = f.duties > 0 && f.night_duties * den >= f.duties * num;
     let working_days = 7 * weeks - weeks;
