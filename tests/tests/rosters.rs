@@ -464,3 +464,43 @@ fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
         "the imminent ones; +10's had days of notice"
     );
 }
+
+#[test]
+fn a_bad_line_beside_rest_days_stores_neither_rest_days_nor_duties() {
+    use chrono::{Duration, Utc};
+    use diesel::Connection;
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 1);
+    let day = (Utc::now().date_naive() + Duration::days(5)).to_string();
+    let good = format!(
+        "staff_id,start,end,team,role,activity\n\
+         kent-001,{day}T07:00,{day}T17:00,A,response,\n"
+    );
+    assert_eq!(
+        upload(&force.admin, &force.team, "text/csv", &good).status,
+        201
+    );
+    // A rest day on the same date (which would cancel the duty), and a rest
+    // day whose end is before its start.
+    let bad = format!(
+        "staff_id,start,end,team,role,activity\n\
+         kent-001,{day}T09:00,{day}T17:00,A,response,rest day\n\
+         kent-001,{day}T17:00,{day}T09:00,A,response,rest day\n"
+    );
+    let r = upload(&force.admin, &force.team, "text/csv", &bad);
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.code(), "invalid_roster");
+    assert_eq!(r.body["errors"][0]["line"], 3, "{:?}", r.body);
+    let mut owner =
+        diesel::PgConnection::establish(&cluster().cluster.owner_url(&server.database)).unwrap();
+    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM rest_days"), 0);
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM roster_changes"),
+        0
+    );
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM shifts"),
+        1,
+        "the duty is kept"
+    );
+}
