@@ -1,7 +1,14 @@
-//! Shared state and the actix application.
+//! Shared state and the actix application: every route is registered here,
+//! once, with its OpenAPI operation (utoipa-actix-web collects the document
+//! from the same `.service(..)` calls that register the handlers, so the
+//! two cannot drift), and every domain's dashboard pages.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{App, HttpRequest, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::KeySet;
 use crate::config::Config;
@@ -24,22 +31,121 @@ pub struct AppState {
     /// Settings.
     pub config: Config,
     /// Where `POST /v1/sync` hands its batches (group commit).
-    pub sync: crate::db::sync::SyncQueue,
+    pub sync: crate::sync::service::SyncQueue,
 }
 
-/// Registers every route, the body limits and the problem-details handlers
-/// for malformed bodies and unknown paths.
-pub fn configure(cfg: &mut ServiceConfig) {
+/// Shorthand for the state extractor.
+pub type State = web::Data<AppState>;
+
+/// Adds every route, the dashboard, the body limits, the problem-details
+/// handlers for malformed bodies and unknown paths, and the OpenAPI
+/// document (served at `/v1/openapi.json`) to `app`.
+pub fn build<T, B>(app: App<T>) -> App<T>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    B: MessageBody,
+{
+    let (app, document) = app
+        .into_utoipa_app()
+        .openapi(crate::openapi::ApiDoc::openapi())
+        .configure(api_routes)
+        .split_for_parts();
+    app.app_data(web::Data::new(document))
+        .configure(shared)
+        .configure(pages)
+        .default_service(web::to(not_found))
+}
+
+/// Every API route with its OpenAPI operation, by domain.
+fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    use crate::{accounts, enrolment, npws, peer_support, reports, risk, rosters, sync};
+    cfg.service(crate::health::health)
+        .service(crate::health::ready)
+        .service(crate::openapi::document)
+        .service(accounts::api::jwks)
+        .service(
+            scope::scope("/v1")
+                .service(accounts::api::login)
+                .service(accounts::api::create_force)
+                .service(accounts::api::create_force_admin)
+                .service(accounts::api::create_analyst)
+                .service(accounts::api::rotate_keys)
+                .service(accounts::api::create_account)
+                .service(accounts::api::create_team)
+                .service(accounts::api::list_teams)
+                .service(accounts::api::set_members)
+                .service(accounts::api::add_supervisor)
+                .service(accounts::api::audit)
+                .service(accounts::api::get_consent)
+                .service(accounts::api::put_consent)
+                .service(accounts::api::export)
+                .service(accounts::api::withdraw)
+                .service(enrolment::api::enrol)
+                .service(enrolment::api::refresh)
+                .service(enrolment::api::enrolment_code)
+                .service(sync::api::sync)
+                .service(rosters::api::upload)
+                .service(risk::api::team_risk)
+                .service(risk::api::what_if)
+                .service(risk::api::wellbeing)
+                .service(risk::api::my_risk)
+                .service(npws::api::overview)
+                .service(npws::api::cohorts)
+                .service(npws::api::cohorts_csv)
+                .service(npws::api::comparisons)
+                .service(npws::api::comparisons_csv)
+                .service(reports::api::get_schedule)
+                .service(reports::api::put_schedule)
+                .service(reports::api::list)
+                .service(reports::api::create)
+                .service(reports::api::show)
+                .service(peer_support::api::directory)
+                .service(peer_support::api::put_supporter)
+                .service(peer_support::api::delete_supporter)
+                .service(peer_support::api::create_service)
+                .service(peer_support::api::update_service)
+                .service(peer_support::api::delete_service)
+                .service(peer_support::api::create_callback)
+                .service(peer_support::api::mine)
+                .service(peer_support::api::assigned)
+                .service(peer_support::api::unassigned)
+                .service(peer_support::api::acknowledge)
+                .service(peer_support::api::contacted)
+                .service(peer_support::api::handover)
+                .service(peer_support::api::cancel)
+                .service(peer_support::api::report),
+        );
+}
+
+/// Every domain's dashboard pages (exact paths, so no page claims another's).
+fn pages(cfg: &mut ServiceConfig) {
+    use crate::{accounts, enrolment, learning, npws, peer_support, reports, risk, rosters};
+    crate::dashboard::configure(cfg);
+    accounts::pages::configure(cfg);
+    enrolment::pages::configure(cfg);
+    rosters::pages::configure(cfg);
+    risk::pages::configure(cfg);
+    reports::pages::configure(cfg);
+    npws::pages::configure(cfg);
+    learning::pages::configure(cfg);
+    peer_support::pages::configure(cfg);
+}
+
+/// The body limits and the problem-details answer for a malformed body.
+fn shared(cfg: &mut ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT)
             .content_type_required(false)
             .error_handler(|err, _req| json_error(err).into()),
     )
-    .app_data(web::PayloadConfig::default().limit(ROSTER_LIMIT))
-    .configure(crate::routes::configure)
-    .configure(crate::dashboard::configure)
-    .default_service(web::to(not_found));
+    .app_data(web::PayloadConfig::default().limit(ROSTER_LIMIT));
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
@@ -56,4 +162,15 @@ fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
 
 async fn not_found(_req: HttpRequest) -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// A CSV download named `filename`.
+pub fn csv_download(body: String, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
 }

@@ -4,7 +4,7 @@
 //! Access tokens are JWTs signed with Ed25519 (`alg: EdDSA`), carrying a
 //! `kid`; `iss`, `aud`, `exp` and `sub` are checked, lifetime at most 15
 //! minutes. Only EdDSA is accepted, so `alg: none` and HMAC tokens fail.
-//! Keys live in the database ([`crate::db::keys`]); the three newest are
+//! Keys live in the database ([`crate::accounts::keys`]); the three newest are
 //! published at `/.well-known/jwks.json` and accepted, so a rotation does not
 //! cut off tokens signed just before it. Passwords are hashed with argon2id.
 
@@ -21,7 +21,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::{self, DbPool, keys::StoredKey};
+use crate::db::{self, DbPool};
+use crate::accounts::keys::StoredKey;
 use crate::error::{AppError, AppResult};
 
 /// How many keys stay published and accepted.
@@ -159,9 +160,9 @@ impl KeySet {
     /// Database errors.
     pub async fn refresh(&self, pool: &DbPool) -> AppResult<()> {
         let stored = db::with_platform(pool, |c| {
-            let mut keys = db::keys::recent(c, KEYS_KEPT)?;
+            let mut keys = crate::accounts::keys::recent(c, KEYS_KEPT)?;
             if keys.is_empty() {
-                keys.push(db::keys::create(c)?);
+                keys.push(crate::accounts::keys::create(c)?);
             }
             Ok(keys)
         })
@@ -176,8 +177,8 @@ impl KeySet {
     /// Database errors.
     pub async fn rotate(&self, pool: &DbPool) -> AppResult<String> {
         let stored = db::with_platform(pool, |c| {
-            db::keys::create(c)?;
-            db::keys::recent(c, KEYS_KEPT)
+            crate::accounts::keys::create(c)?;
+            crate::accounts::keys::recent(c, KEYS_KEPT)
         })
         .await?;
         let kid = stored.first().map(|k| k.kid.clone()).unwrap_or_default();
@@ -367,7 +368,7 @@ pub fn random_secret(bytes: usize) -> String {
 /// SHA-256 of a secret, hex: how secrets are stored.
 pub fn secret_hash(secret: &str) -> String {
     use sha2::Digest;
-    crate::db::keys::hex(&sha2::Sha256::digest(secret.as_bytes()))
+    crate::accounts::keys::hex(&sha2::Sha256::digest(secret.as_bytes()))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 //! | `enrol_per_minute` | `FATIGUE_ENROL_PER_MINUTE` | `10` per address |
 //! | `bootstrap_admin_password` | `FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` | unset (no admin created) |
 //! | `log_json` | `FATIGUE_LOG_JSON` | `false` |
-//! | `[peer_support]` | `FATIGUE_SUPPORT_*` | see [`crate::retention::SupportSettings`] |
+//! | `[peer_support]` | `FATIGUE_SUPPORT_*` | see [`crate::peer_support::retention::SupportSettings`] |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ pub struct Config {
     /// HTTP worker threads (0: one per CPU).
     pub workers: usize,
     /// Threads applying sync batches, each holding one pool connection while
-    /// it works (group commit, [`crate::group_commit`]); fewer than
+    /// it works (group commit, [`crate::sync::group_commit`]); fewer than
     /// `pool_size`, so other requests always find a connection.
     pub sync_workers: usize,
     /// At most this many waiting sync batches share one transaction.
@@ -95,8 +95,8 @@ pub struct Config {
     pub bootstrap_admin_password: Option<String>,
     /// Log as JSON lines instead of text.
     pub log_json: bool,
-    /// Peer support: escalation and retention (`FATIGUE_SUPPORT_*`, see [`crate::retention`]).
-    pub peer_support: crate::retention::SupportSettings,
+    /// Peer support: escalation and retention (`FATIGUE_SUPPORT_*`, see [`crate::peer_support::retention`]).
+    pub peer_support: crate::peer_support::retention::SupportSettings,
 }
 
 impl Default for Config {
@@ -118,7 +118,7 @@ impl Default for Config {
             enrol_per_minute: 10,
             bootstrap_admin_password: None,
             log_json: false,
-            peer_support: crate::retention::SupportSettings::default(),
+            peer_support: crate::peer_support::retention::SupportSettings::default(),
         }
     }
 }

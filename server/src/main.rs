@@ -6,9 +6,8 @@
 //! run the API on PostgreSQL. Every fatigue figure comes from `mobile-core`,
 //! so the phone and the server never disagree.
 
-mod cli;
-
 use clap::Parser;
+use server::cli;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();

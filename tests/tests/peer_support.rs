@@ -8,8 +8,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use e2e_tests::*;
 use serde_json::{Value, json};
-use server::db::peer_support::{Actor, Callback, report};
-use server::retention::{LOCK_KEY, purge};
+use server::peer_support::store::{Actor, Callback, report};
+use server::peer_support::retention::{LOCK_KEY, purge};
 use uuid::Uuid;
 
 const PHONE: &str = "07700 900123";

@@ -9,8 +9,8 @@ use std::sync::{Arc, Barrier};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use e2e_tests::*;
-use server::db::reports::{ReportSchedule, RunSummary};
-use server::scheduler::{Visit, in_force, run_due, visit_force};
+use server::reports::store::{ReportSchedule, RunSummary};
+use server::reports::scheduler::{Visit, in_force, run_due, visit_force};
 use uuid::Uuid;
 
 /// A force with six officers on a day/night rota from three weeks ago to
@@ -21,7 +21,7 @@ fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
     upload_rota(&force, &force.team, &force.members);
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
-    let forces = server::db::reports::force_ids(&mut c).unwrap();
+    let forces = server::reports::store::force_ids(&mut c).unwrap();
     assert_eq!(forces.len(), 1);
     (server, pool, forces[0])
 }
@@ -232,8 +232,8 @@ fn report_command_is_reproducible_and_matches_the_stored_run() {
     assert!(html.contains("<svg") && html.contains("lang=\"en-GB\""));
 }
 
-fn analytics_json(r: &server::commands::report::ReportFigures) -> String {
-    server::commands::report::render(r, server::commands::report::Format::Json).unwrap()
+fn analytics_json(r: &server::cli::report::ReportFigures) -> String {
+    server::cli::report::render(r, server::cli::report::Format::Json).unwrap()
 }
 
 #[test]
@@ -365,13 +365,13 @@ fn add_team(force: &Force, name: &str, command: &str, prefix: &str, n: usize) ->
 fn last_weeks_report(server: &TestServer) -> analytics::report::Report {
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
     let mut c = pool.get().unwrap();
-    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let id = server::reports::store::force_ids(&mut c).unwrap()[0];
     let today = Utc::now().date_naive();
     let period =
         analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
             .unwrap();
     in_force(&mut c, id, |c| {
-        server::scheduler::build_force_report(c, id, period)
+        server::reports::scheduler::build_force_report(c, id, period)
     })
     .unwrap()
 }
@@ -486,7 +486,7 @@ fn report_by_command_with_new_indicators_and_learning_under_the_rule() {
 #[test]
 fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
     use diesel::RunQueryDsl;
-    use server::db::learning::{Attempt, progress, record_attempt};
+    use server::learning::store::{Attempt, progress, record_attempt};
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -497,7 +497,7 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
     setup_force(&server, "herts", 1);
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
-    let forces = server::db::reports::force_ids(&mut c).unwrap();
+    let forces = server::reports::store::force_ids(&mut c).unwrap();
     let sarge = |c: &mut diesel::PgConnection, force: Uuid| {
         in_force(c, force, |c| {
             let row: Id = diesel::sql_query("SELECT id FROM accounts WHERE username = 'sarge'")
@@ -551,7 +551,7 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
 #[test]
 fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     use diesel::RunQueryDsl;
-    use server::db::learning::{Attempt, record_attempt, supervisor_course};
+    use server::learning::store::{Attempt, record_attempt, supervisor_course};
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -570,7 +570,7 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     }
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
-    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let id = server::reports::store::force_ids(&mut c).unwrap()[0];
     let today = Utc::now().date_naive();
     let period = analytics::input::Period::new(today - Duration::days(6), today).unwrap();
     let course = supervisor_course().unwrap();
@@ -601,7 +601,7 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     pass_all(&mut c, "sup4", Utc::now() + Duration::days(2));
 
     let report = in_force(&mut c, id, |c| {
-        server::scheduler::build_force_report(c, id, period)
+        server::reports::scheduler::build_force_report(c, id, period)
     })
     .unwrap();
     let t = report.supervisor_training.as_ref().unwrap();

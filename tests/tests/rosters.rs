@@ -430,11 +430,11 @@ fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
     // The report for the four weeks from today.
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
     let mut c = pool.get().unwrap();
-    let id = server::db::reports::force_ids(&mut c).unwrap()[0];
+    let id = server::reports::store::force_ids(&mut c).unwrap()[0];
     let today = now.date_naive();
     let period = analytics::input::Period::new(today, today + Duration::days(27)).unwrap();
-    let report = server::scheduler::in_force(&mut c, id, |c| {
-        server::scheduler::build_force_report(c, id, period)
+    let report = server::reports::scheduler::in_force(&mut c, id, |c| {
+        server::reports::scheduler::build_force_report(c, id, period)
     })
     .unwrap();
     let cell = |table: &str, column: &str| {

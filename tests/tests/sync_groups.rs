@@ -1,4 +1,4 @@
-//! Group commit of sync batches (`server::db::sync::process`): batches that
+//! Group commit of sync batches (`server::sync::service::process`): batches that
 //! share a transaction get the answers they would have had alone, and one
 //! failing batch costs the others nothing. The groups here are built by hand
 //! (the queue forms them only under load), on a real database prepared
@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use e2e_tests::*;
 use models::sync::{RecordOutcome, SyncAck, SyncBatch};
 use serde_json::{Value, json};
-use server::db::sync::{SyncJob, process};
+use server::sync::service::{SyncJob, process};
 use server::error::AppError;
 use uuid::Uuid;
 

@@ -2,7 +2,11 @@
 //! scripts, no front-end build) under `/dashboard` for supervisors, FRM
 //! leads, NPWS analysts and force admins.
 //!
-//! Sign-in uses the API's accounts and check ([`routes::auth::password_sign_in`]);
+//! Each domain's `pages.rs` holds its pages; this module is what they
+//! share: templates, the session, errors, the force admin's page frame and
+//! the multipart reader.
+//!
+//! Sign-in uses the API's accounts and check ([`crate::accounts::service::password_sign_in`]);
 //! the session is the same short-lived access token the API issues, in a
 //! `Secure; HttpOnly; SameSite=Strict` cookie, verified on every request
 //! exactly as a bearer token is. When it expires the user signs in again.
@@ -11,14 +15,8 @@
 //! the cookie nor compute the token. Every page calls the same access
 //! helpers as the API (`Identity::require`, `team_access`, the RLS-scoped
 //! database wrappers), so there is one authorisation system.
-//!
-//! [`routes::auth::password_sign_in`]: crate::routes::auth::password_sign_in
 
-mod learning;
-mod multipart;
-mod npws;
-mod pages;
-mod support;
+pub mod multipart;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -26,9 +24,10 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use minijinja::Environment;
 use serde::Serialize;
 
+use crate::accounts::store::{PolicingFunction, Team};
 use crate::auth::{Identity, Role};
 use crate::error::AppError;
-use crate::routes::State;
+use crate::app::State;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fatigue_session";
@@ -233,7 +232,7 @@ impl Session {
             npws: role == Role::NpwsAnalyst,
             admin: role == Role::ForceAdmin,
             support: matches!(role, Role::PeerSupporter | Role::PeerSupportCoordinator),
-            learning: learning::LEARNERS.contains(&role),
+            learning: crate::learning::service::LEARNERS.contains(&role),
             csrf: self.csrf.clone(),
         }
     }
@@ -285,11 +284,8 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Registers the dashboard's routes and templates.
-///
-/// # Errors
-/// Never at run time: the templates are parsed here, and a broken one fails
-/// every test.
+/// Registers the dashboard's templates; each domain's `pages::configure`
+/// registers its pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     match Templates::new() {
         Ok(t) => {
@@ -297,10 +293,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
         Err(e) => tracing::error!(error = %e, "dashboard templates do not parse"),
     }
-    // Before `pages`: its `/dashboard` scope would otherwise claim these
-    // paths and answer 404.
-    support::configure(cfg);
-    npws::configure(cfg);
-    learning::configure(cfg);
-    pages::configure(cfg);
+}
+
+/// The force admin's page (teams, members, enrolment codes, roster upload)
+/// with `extra` (a form's outcome) merged in: the frame the accounts,
+/// enrolment and rosters forms answer with.
+///
+/// # Errors
+/// Forbidden but for force admins; template and database errors.
+pub async fn admin_page(
+    state: &State,
+    s: &Session,
+    tpl: &Templates,
+    extra: minijinja::Value,
+) -> PageResult {
+    s.who.require(&[Role::ForceAdmin])?;
+    let teams = crate::accounts::service::visible_teams(state, &s.who).await?;
+    let functions: Vec<&str> = PolicingFunction::ALL.iter().map(|f| f.as_str()).collect();
+    Ok(html(tpl.render(
+        "admin.html",
+        minijinja::context! { nav => s.nav(), teams => team_views(&teams), functions, ..extra },
+    )?))
+}
+
+/// Teams as the templates read them.
+pub fn team_views(teams: &[Team]) -> Vec<minijinja::Value> {
+    teams
+        .iter()
+        .map(|t| {
+            minijinja::context! {
+                id => t.id, name => t.name, command => t.command,
+                policing_function => t.policing_function, members => t.members,
+            }
+        })
+        .collect()
 }

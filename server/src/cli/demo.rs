@@ -1,0 +1,508 @@
+//! `server demo`: the server with two realistic demonstration forces.
+//!
+//! Seeds (once; a second run reuses them) force `demo` with 300 synthetic
+//! officers in 12 teams on a 4-on-4-off roster (two days, two nights, with a
+//! quick return and a long shift here and there), and force `demo-west` with
+//! two fifths as many, mostly control room (12-hour days and nights) and CID
+//! (office days), so NPWS cohorts and comparisons have forces and functions
+//! to compare. Rosters run from 90 days ago to 28 days ahead, with 90 days of
+//! daily summaries and check-ins from the officers who consented (about two
+//! in three), synced through the same code path as a phone's batches. Also an
+//! NPWS analyst login. Then serves and prints the URL and logins.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use diesel::Connection;
+use models::sync::{
+    CheckInContext, CheckInRecord, CheckInScale, DailySummary, RecoveryBand, SyncBatch, SyncRecord,
+};
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::auth::{hash_password, secret_hash};
+use crate::config::Config;
+use crate::db;
+use crate::accounts::store::{Force, PolicingFunction, Team, TeamPlacement};
+use crate::enrolment::store as people;
+use crate::error::AppResult;
+
+/// Arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub common: super::CommonArgs,
+    /// Officers to create.
+    #[arg(long, default_value_t = 300)]
+    pub officers: usize,
+}
+
+/// Password of every demo login.
+pub const DEMO_PASSWORD: &str = "demo-password-1";
+
+/// Runs the demo.
+///
+/// # Errors
+/// As `serve`.
+pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(args.common.config.as_deref())?;
+    super::init_logging(config.log_json);
+    if config.bootstrap_admin_password.is_none() {
+        config.bootstrap_admin_password = Some(DEMO_PASSWORD.to_owned());
+    }
+    let (app_url, owner_url, cluster) = super::database(&config)?;
+    db::run_migrations(&owner_url)?;
+    let officers = args.officers;
+    let west = west_officers(officers);
+    let result = super::serve::serve_with(config, &app_url, move |state| {
+        let mut conn = state.pool.get()?;
+        println!("seeding the demo forces (first run only; a minute or two)...");
+        seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;
+        println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
+        println!(
+            "demo force `demo-west`: {west} officers, mostly control room and CID, 90 days of summaries"
+        );
+        println!(
+            "logins (password {DEMO_PASSWORD}): platform `admin` and NPWS analyst `{DEMO_ANALYST}` (no force); \
+             forces `demo` and `demo-west`: `force-admin`, `frm-lead`, `supervisor-1` (teams 1-2)"
+        );
+        Ok(())
+    });
+    if let Some(c) = cluster {
+        c.stop();
+    }
+    result
+}
+
+/// The NPWS analyst login the demo creates.
+pub const DEMO_ANALYST: &str = "npws-analyst";
+
+/// Officers of the second force: two fifths of the first (at least 12), so
+/// seeding takes well under twice as long as one force.
+pub fn west_officers(officers: usize) -> usize {
+    (officers * 2 / 5).max(12)
+}
+
+/// A day of a rota's 8-day cycle: `(local start hour, hours)` or rest.
+type Slot = Option<(u32, i64)>;
+
+/// Two days, two nights, four off (07:00 and 22:00, 10 hours).
+const RESPONSE_ROTA: [Slot; 8] = [
+    Some((7, 10)),
+    Some((7, 10)),
+    Some((22, 10)),
+    Some((22, 10)),
+    None,
+    None,
+    None,
+    None,
+];
+/// Control room: two 12-hour days, two 12-hour nights, four off.
+const CONTROL_ROOM_ROTA: [Slot; 8] = [
+    Some((7, 12)),
+    Some((7, 12)),
+    Some((19, 12)),
+    Some((19, 12)),
+    None,
+    None,
+    None,
+    None,
+];
+/// CID: office days, a late now and then, two days off.
+const CID_ROTA: [Slot; 8] = [
+    Some((8, 9)),
+    Some((8, 9)),
+    Some((8, 9)),
+    Some((12, 10)),
+    Some((8, 9)),
+    None,
+    None,
+    Some((8, 9)),
+];
+/// Neighbourhood: earlies and lates.
+const NEIGHBOURHOOD_ROTA: [Slot; 8] = [
+    Some((6, 9)),
+    Some((6, 9)),
+    Some((14, 9)),
+    Some((14, 9)),
+    Some((14, 9)),
+    None,
+    None,
+    None,
+];
+
+/// How a demo team works and sleeps.
+struct DemoTeam {
+    name: String,
+    placement: TeamPlacement,
+    rota: [Slot; 8],
+    /// Range of nightly sleep, minutes.
+    sleep: std::ops::Range<u32>,
+}
+
+/// A demo force: its slug, name, staff-number prefix and teams.
+struct DemoForce {
+    slug: &'static str,
+    name: &'static str,
+    prefix: char,
+    seed: u64,
+    teams: usize,
+    team: fn(usize) -> DemoTeam,
+}
+
+fn team(
+    name: String,
+    command: &str,
+    function: PolicingFunction,
+    rota: [Slot; 8],
+    sleep: std::ops::Range<u32>,
+) -> DemoTeam {
+    DemoTeam {
+        name,
+        placement: TeamPlacement {
+            command: command.into(),
+            function,
+        },
+        rota,
+        sleep,
+    }
+}
+
+/// The demo's 12 teams: response teams in two commands, then investigation,
+/// a control room and neighbourhood teams, so reports have commands and
+/// NPWS comparisons have functions to compare.
+fn demo_team(index: usize) -> DemoTeam {
+    let n = index + 1;
+    match index {
+        0..=3 => team(
+            format!("Response team {n}"),
+            "North",
+            PolicingFunction::Response,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        4..=7 => team(
+            format!("Response team {n}"),
+            "South",
+            PolicingFunction::Response,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        8 => team(
+            format!("CID team {n}"),
+            "Crime",
+            PolicingFunction::Investigation,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        9 => team(
+            format!("Control room team {n}"),
+            "Contact",
+            PolicingFunction::ControlRoom,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+        _ => team(
+            format!("Neighbourhood team {n}"),
+            "North",
+            PolicingFunction::Neighbourhood,
+            RESPONSE_ROTA,
+            300..510,
+        ),
+    }
+}
+
+/// The second force's 8 teams: mostly control room and CID, on their own
+/// rotas, with shorter sleep in the control room and longer in CID.
+fn west_team(index: usize) -> DemoTeam {
+    let n = index + 1;
+    match index {
+        0..=2 => team(
+            format!("Control room team {n}"),
+            "Contact",
+            PolicingFunction::ControlRoom,
+            CONTROL_ROOM_ROTA,
+            270..450,
+        ),
+        3..=4 => team(
+            format!("CID team {n}"),
+            "Crime",
+            PolicingFunction::Investigation,
+            CID_ROTA,
+            360..510,
+        ),
+        5 => team(
+            format!("Neighbourhood team {n}"),
+            "West",
+            PolicingFunction::Neighbourhood,
+            NEIGHBOURHOOD_ROTA,
+            330..500,
+        ),
+        6 => team(
+            format!("Custody team {n}"),
+            "Justice",
+            PolicingFunction::Custody,
+            CONTROL_ROOM_ROTA,
+            280..460,
+        ),
+        _ => team(
+            format!("Response team {n}"),
+            "West",
+            PolicingFunction::Response,
+            RESPONSE_ROTA,
+            300..480,
+        ),
+    }
+}
+
+const DEMO: DemoForce = DemoForce {
+    slug: "demo",
+    name: "Demo Constabulary",
+    prefix: 'D',
+    seed: 20_251_123,
+    teams: 12,
+    team: demo_team,
+};
+
+const WEST: DemoForce = DemoForce {
+    slug: "demo-west",
+    name: "West Demo Police",
+    prefix: 'W',
+    seed: 20_261_123,
+    teams: 8,
+    team: west_team,
+};
+
+/// Seeds the demo forces and the NPWS analyst, each unless it exists.
+///
+/// # Errors
+/// Database errors.
+pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
+    let hash = hash_password(DEMO_PASSWORD)?;
+    seed_force(c, &DEMO, officers, &hash)?;
+    seed_force(c, &WEST, west_officers(officers), &hash)?;
+    if crate::accounts::store::platform_credential(c, DEMO_ANALYST)?.is_none() {
+        crate::accounts::store::create_platform_account(c, DEMO_ANALYST, &hash, "npws_analyst")?;
+    }
+    Ok(())
+}
+
+/// Seeds one demo force unless it exists: accounts, teams, a roster from
+/// 90 days ago to 28 days ahead, everyone enrolled, and 90 days of
+/// summaries and check-ins from those who consented (about two in three),
+/// synced through the same code path as a phone's batches.
+fn seed_force(
+    c: &mut diesel::PgConnection,
+    demo: &DemoForce,
+    officers: usize,
+    hash: &str,
+) -> AppResult<()> {
+    if Force::by_slug(c, demo.slug).is_ok() {
+        return Ok(());
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(demo.seed);
+    let force = Force::create(c, demo.slug, demo.name, "Europe/London")?;
+    let f = force.id;
+    let today = Utc::now().date_naive();
+    let staff: Vec<String> = (1..=officers)
+        .map(|i| format!("{}{i:05}", demo.prefix))
+        .collect();
+    let per_team = officers.div_ceil(demo.teams).max(1);
+    let team_of = |i: usize| (demo.team)(i / per_team);
+    c.transaction(|c| -> AppResult<()> {
+        db::set_force(c, f)?;
+        crate::accounts::store::create_force_account(c, f, "force-admin", hash, "force_admin")?;
+        crate::accounts::store::create_force_account(c, f, "frm-lead", hash, "frm_lead")?;
+        let sup = crate::accounts::store::create_force_account(c, f, "supervisor-1", hash, "supervisor")?;
+        for (t, chunk) in staff.chunks(per_team).enumerate() {
+            let spec = (demo.team)(t);
+            let team = Team::create(c, f, &spec.name, &spec.placement)?;
+            Team::set_members(c, f, team.id, chunk)?;
+            if t < 2 {
+                Team::add_supervisor(c, f, team.id, sup)?;
+            }
+        }
+        let mut entries = Vec::new();
+        for (i, s) in staff.iter().enumerate() {
+            entries.extend(roster_for(s, i, &team_of(i).rota, today, &mut rng));
+        }
+        // The demo forces keep the default zone, Europe/London. The roster
+        // was published before its first day; then, week by week, a few
+        // rest days were worked, each week's changes published five days
+        // before it (frm-indicators #10, #11).
+        let london = chrono_tz::Europe::London;
+        let published = analytics::input::local_instant(london, today - Duration::days(100), 0);
+        crate::rosters::store::store(c, f, sup, "csv", &entries, london, published)?;
+        let mut changes_rng = rand::rngs::StdRng::seed_from_u64(demo.seed ^ 0x5e57);
+        for (monday, worked) in rest_days_worked(&entries, &mut changes_rng) {
+            let at = analytics::input::local_instant(london, monday - Duration::days(5), 0);
+            crate::rosters::store::store(c, f, sup, "csv", &worked, london, at)?;
+        }
+        Ok(())
+    })?;
+    for (i, s) in staff.iter().enumerate() {
+        let sleep = team_of(i).sleep;
+        c.transaction(|c| -> AppResult<()> {
+            db::set_force(c, f)?;
+            let code = format!("{}-{s}", demo.slug);
+            people::create_enrolment_code(c, f, &secret_hash(&code), s)?;
+            let (person, device) = people::enrol(c, f, &secret_hash(&code))?;
+            let level = match i % 3 {
+                0 => people::Consent::RosterOnly,
+                1 => people::Consent::Sleep,
+                _ => people::Consent::SleepAndCheckIns,
+            };
+            people::set_consent(c, f, person, level)?;
+            if level == people::Consent::RosterOnly {
+                return Ok(());
+            }
+            let records: Vec<SyncRecord> = (1..=90)
+                .flat_map(|d| day_records(today - Duration::days(d), sleep.clone(), &mut rng))
+                .collect();
+            for (seq, chunk) in records
+                .chunks(models::sync::MAX_RECORDS_PER_BATCH)
+                .enumerate()
+            {
+                let batch = SyncBatch {
+                    device_id: device.to_string(),
+                    idempotency_key: Uuid::new_v4().to_string(),
+                    schema_version: models::sync::SYNC_SCHEMA_VERSION,
+                    sequence: seq as u64 + 1,
+                    created_at: Utc::now(),
+                    records: chunk.to_vec(),
+                };
+                crate::sync::service::apply(c, f, person, device, &batch)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// A rota's 8-day cycle, staggered by officer, with the odd shift three
+/// hours long and, now and then, a night swapped for a 14:00 start (a quick
+/// return after a day).
+/// A few of the rota's rest days (one in 25) worked: a 07:00–17:00 duty on
+/// the day, grouped by the week (its Monday) in which they fall.
+fn rest_days_worked(
+    entries: &[mobile_core::roster::RosterEntry],
+    rng: &mut impl Rng,
+) -> BTreeMap<NaiveDate, Vec<mobile_core::roster::RosterEntry>> {
+    let london = chrono_tz::Europe::London;
+    let mut weeks: BTreeMap<NaiveDate, Vec<mobile_core::roster::RosterEntry>> = BTreeMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| mobile_core::roster::is_rest_day(e.activity.as_deref()))
+    {
+        if !rng.gen_bool(0.04) {
+            continue;
+        }
+        let date = e.shift.start().with_timezone(&london).date_naive();
+        let Some(duty) = local_shift(date, 7, 10) else {
+            continue;
+        };
+        let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+        weeks
+            .entry(monday)
+            .or_default()
+            .push(roster_entry(&e.staff_id, duty, None));
+    }
+    weeks
+}
+
+/// A shift starting at `hour`:00 London time on `date`, `hours` long.
+fn local_shift(date: NaiveDate, hour: u32, hours: i64) -> Option<models::Shift> {
+    let local = date.and_hms_opt(hour, 0, 0)?;
+    let start = chrono_tz::Europe::London
+        .from_local_datetime(&local)
+        .earliest()?
+        .with_timezone(&Utc);
+    models::Shift::new(start, start + Duration::hours(hours)).ok()
+}
+
+fn roster_entry(
+    staff: &str,
+    shift: models::Shift,
+    activity: Option<&str>,
+) -> mobile_core::roster::RosterEntry {
+    mobile_core::roster::RosterEntry {
+        staff_id: staff.to_owned(),
+        shift,
+        team: None,
+        role: None,
+        activity: activity.map(str::to_owned),
+        line: 0,
+    }
+}
+
+fn roster_for(
+    staff: &str,
+    i: usize,
+    rota: &[Slot; 8],
+    today: NaiveDate,
+    rng: &mut impl Rng,
+) -> Vec<mobile_core::roster::RosterEntry> {
+    let mut out = Vec::new();
+    for d in -90i64..28 {
+        let date = today + Duration::days(d);
+        let Some((start_h, hours)) = rota[(d + i as i64).rem_euclid(8) as usize] else {
+            // A rest day, published as such.
+            if let Some(day) = local_shift(date, 9, 8) {
+                out.push(roster_entry(staff, day, Some("rest day")));
+            }
+            continue;
+        };
+        let start_h = if start_h >= 19 && rng.gen_bool(0.1) {
+            14
+        } else {
+            start_h
+        };
+        let hours = if start_h < 12 && rng.gen_bool(0.05) {
+            hours + 3
+        } else {
+            hours
+        };
+        if let Some(shift) = local_shift(date, start_h, hours) {
+            out.push(roster_entry(staff, shift, None));
+        }
+    }
+    out
+}
+
+fn day_records(
+    date: NaiveDate,
+    sleep: std::ops::Range<u32>,
+    rng: &mut impl Rng,
+) -> Vec<SyncRecord> {
+    let sleep_minutes: u32 = rng.gen_range(sleep);
+    let end = date.and_hms_opt(6, 45, 0).map(|t| t.and_utc());
+    let start = end.map(|e| e - Duration::minutes(i64::from(sleep_minutes / 15 * 15)));
+    let score: u8 = rng.gen_range(20..95);
+    let band = match score {
+        0..=39 => RecoveryBand::Red,
+        40..=69 => RecoveryBand::Amber,
+        _ => RecoveryBand::Green,
+    };
+    let mut out = vec![SyncRecord::DailySummary(DailySummary {
+        local_date: date,
+        main_sleep_start: start,
+        main_sleep_end: end,
+        sleep_minutes,
+        sleep_debt_minutes: rng.gen_range(0..600),
+        recovery_score: Some(score),
+        recovery_band: Some(band),
+        hrv_deviation_sd: Some(rng.gen_range(-2.0..2.0)),
+        resting_hr_deviation_bpm: Some(rng.gen_range(-5.0..5.0)),
+    })];
+    if let Some(t) = date.and_hms_opt(7, 0, 0) {
+        out.push(SyncRecord::CheckIn(CheckInRecord {
+            local_date: date,
+            taken_at: t.and_utc(),
+            scale: CheckInScale::Kss,
+            value: rng.gen_range(2..9),
+            context: CheckInContext::BeforeShift,
+        }));
+    }
+    out
+}

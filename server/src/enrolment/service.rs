@@ -1,0 +1,114 @@
+//! Enrolment rules: who may issue a code, redeeming one on a phone, and the
+//! device tokens a phone holds (issued at enrolment, rotated on refresh).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::store;
+use crate::accounts::service::{check_staff_number, force_for_credentials, hit_rate_limit};
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::{Identity, Role, random_secret, secret_hash};
+use crate::db;
+use crate::error::{AppError, AppResult};
+use models::api::SessionTokens;
+
+/// Characters of randomness in an enrolment code.
+pub const CODE_BYTES: usize = 12;
+/// Bytes of randomness in a refresh token.
+pub const REFRESH_TOKEN_BYTES: usize = 32;
+
+/// Issues a one-time enrolment code for a member of staff (force admin),
+/// audited; returns the code and its expiry. Only its hash is stored.
+///
+/// # Errors
+/// Forbidden but for force admins; `invalid_staff_number`; database errors.
+pub async fn issue_code(
+    state: &AppState,
+    who: &Identity,
+    staff: String,
+) -> AppResult<(String, DateTime<Utc>)> {
+    who.require(&[Role::ForceAdmin])?;
+    let force = who.force()?;
+    check_staff_number(&staff)?;
+    let code = random_secret(CODE_BYTES);
+    let hash = secret_hash(&code);
+    let who = who.clone();
+    let expires = db::with_force(&state.pool, force, move |c| {
+        let expires = store::create_enrolment_code(c, force, &hash, &staff)?;
+        audit::record(c, Some(force), &who, "issue_enrolment_code", "staff")?;
+        Ok(expires)
+    })
+    .await?;
+    Ok((code, expires))
+}
+
+/// A phone redeems a one-time enrolment code: a pseudonymous person (new,
+/// or the same one for a second phone), a device and its tokens.
+/// Rate-limited per address.
+///
+/// # Errors
+/// `invalid_credentials` for an unknown force or an unknown, used or
+/// expired code; `rate_limited`; database errors.
+pub async fn enrol(
+    state: &AppState,
+    force: String,
+    code: &str,
+    address: &str,
+) -> AppResult<SessionTokens> {
+    let limit = state.config.enrol_per_minute;
+    let bucket = format!("enrol-addr:{address}");
+    db::with_platform(&state.pool, move |c| hit_rate_limit(c, &bucket, limit)).await?;
+    let id = force_for_credentials(state, force).await?.id;
+    let hash = secret_hash(code.trim());
+    let (person, device) = db::with_force(&state.pool, id, move |c| {
+        store::enrol(c, id, &hash)?.ok_or(AppError::InvalidCredentials)
+    })
+    .await?;
+    device_tokens(state, id, person, device).await
+}
+
+/// Swaps a device's refresh token (single use) for new tokens. Reusing a
+/// spent token revokes all of the device's refresh tokens.
+///
+/// # Errors
+/// `invalid_credentials`; database errors.
+pub async fn refresh(state: &AppState, token: &str) -> AppResult<SessionTokens> {
+    // The force id leads the token so the lookup can be scoped before it.
+    let force = token
+        .split_once('.')
+        .and_then(|(f, _)| Uuid::parse_str(f).ok())
+        .ok_or(AppError::InvalidCredentials)?;
+    let hash = secret_hash(token);
+    // The revocation on reuse commits: the refusal is an answer, not an error.
+    let spent = db::with_force(&state.pool, force, move |c| {
+        Ok(store::spend_refresh_token(c, force, &hash)?)
+    })
+    .await?;
+    let (person, device) = spent.ok_or(AppError::InvalidCredentials)?;
+    device_tokens(state, force, person, device).await
+}
+
+async fn device_tokens(
+    state: &AppState,
+    force: Uuid,
+    person: Uuid,
+    device: Uuid,
+) -> AppResult<SessionTokens> {
+    let refresh_token = format!("{force}.{}", random_secret(REFRESH_TOKEN_BYTES));
+    let hash = secret_hash(&refresh_token);
+    db::with_force(&state.pool, force, move |c| {
+        Ok(store::store_refresh_token(c, force, &hash, device)?)
+    })
+    .await?;
+    let access = state
+        .keys
+        .issue(person, Role::Officer, Some(force), Some(device))?;
+    Ok(SessionTokens {
+        access_token: access,
+        token_type: "Bearer".to_owned(),
+        expires_in: u64::try_from(state.keys.ttl_seconds()).unwrap_or(0),
+        refresh_token: Some(refresh_token),
+        device_id: Some(device.to_string()),
+    })
+}

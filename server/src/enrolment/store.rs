@@ -1,0 +1,171 @@
+//! Enrolment codes, enrolled people (pseudonyms), their devices and the
+//! devices' refresh tokens. SQL only.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// Hours an enrolment code stays valid.
+pub const ENROLMENT_CODE_HOURS: i64 = 72;
+/// Days a refresh token stays valid (each use rotates it).
+pub const REFRESH_TOKEN_DAYS: i64 = 90;
+
+/// Stores a hashed enrolment code for a staff number.
+///
+/// # Errors
+/// Database errors.
+pub fn create_enrolment_code(
+    c: &mut PgConnection,
+    force: Uuid,
+    code_hash: &str,
+    staff_number: &str,
+) -> QueryResult<DateTime<Utc>> {
+    let expires = Utc::now() + Duration::hours(ENROLMENT_CODE_HOURS);
+    diesel::sql_query(
+        "INSERT INTO enrolment_codes (force_id, code_hash, staff_number, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(code_hash)
+    .bind::<Text, _>(staff_number)
+    .bind::<Timestamptz, _>(expires)
+    .execute(c)?;
+    Ok(expires)
+}
+
+/// Uses an enrolment code: creates (or reuses) the person behind the staff
+/// number and a new device. Returns (person, device), or `None` for an
+/// unknown, used or expired code.
+///
+/// # Errors
+/// Database errors.
+pub fn enrol(
+    c: &mut PgConnection,
+    force: Uuid,
+    code_hash: &str,
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    #[derive(QueryableByName)]
+    struct Code {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+    }
+    let code: Option<Code> = diesel::sql_query(
+        "UPDATE enrolment_codes SET used_at = now() WHERE force_id = $1 AND code_hash = $2 \
+         AND used_at IS NULL AND expires_at > now() RETURNING staff_number",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(code_hash)
+    .get_result(c)
+    .optional()?;
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    #[derive(QueryableByName)]
+    struct Person {
+        #[diesel(sql_type = SqlUuid)]
+        person_id: Uuid,
+    }
+    let existing: Option<Person> = diesel::sql_query(
+        "SELECT person_id FROM staff_links WHERE force_id = $1 AND staff_number = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(&code.staff_number)
+    .get_result(c)
+    .optional()?;
+    let person = match existing {
+        Some(p) => p.person_id,
+        None => {
+            let id = Uuid::new_v4();
+            diesel::sql_query("INSERT INTO persons (force_id, id) VALUES ($1, $2)")
+                .bind::<SqlUuid, _>(force)
+                .bind::<SqlUuid, _>(id)
+                .execute(c)?;
+            diesel::sql_query(
+                "INSERT INTO staff_links (force_id, staff_number, person_id) VALUES ($1, $2, $3)",
+            )
+            .bind::<SqlUuid, _>(force)
+            .bind::<Text, _>(&code.staff_number)
+            .bind::<SqlUuid, _>(id)
+            .execute(c)?;
+            id
+        }
+    };
+    let device = Uuid::new_v4();
+    diesel::sql_query("INSERT INTO devices (force_id, id, person_id) VALUES ($1, $2, $3)")
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(device)
+        .bind::<SqlUuid, _>(person)
+        .execute(c)?;
+    Ok(Some((person, device)))
+}
+
+/// Stores a new refresh token for a device.
+///
+/// # Errors
+/// Database errors.
+pub fn store_refresh_token(
+    c: &mut PgConnection,
+    force: Uuid,
+    hash: &str,
+    device: Uuid,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO refresh_tokens (force_id, token_hash, device_id, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(hash)
+    .bind::<SqlUuid, _>(device)
+    .bind::<Timestamptz, _>(Utc::now() + Duration::days(REFRESH_TOKEN_DAYS))
+    .execute(c)?;
+    Ok(())
+}
+
+/// Spends a refresh token; returns (person, device), or `None` for an
+/// unknown, spent or expired token. A token already spent revokes the
+/// device's tokens (a stolen copy was probably used); the caller commits
+/// that revocation even though the answer is a refusal.
+///
+/// # Errors
+/// Database errors.
+pub fn spend_refresh_token(
+    c: &mut PgConnection,
+    force: Uuid,
+    hash: &str,
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        device_id: Uuid,
+        #[diesel(sql_type = SqlUuid)]
+        person_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        usable: bool,
+    }
+    let row: Option<Row> = diesel::sql_query(
+        "SELECT r.device_id, d.person_id, (r.used_at IS NULL AND r.expires_at > now()) AS usable \
+         FROM refresh_tokens r JOIN devices d ON d.force_id = r.force_id AND d.id = r.device_id \
+         WHERE r.force_id = $1 AND r.token_hash = $2 FOR UPDATE OF r",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(hash)
+    .get_result(c)
+    .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    if !row.usable {
+        diesel::sql_query("DELETE FROM refresh_tokens WHERE force_id = $1 AND device_id = $2")
+            .bind::<SqlUuid, _>(force)
+            .bind::<SqlUuid, _>(row.device_id)
+            .execute(c)?;
+        return Ok(None);
+    }
+    diesel::sql_query(
+        "UPDATE refresh_tokens SET used_at = now() WHERE force_id = $1 AND token_hash = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(hash)
+    .execute(c)?;
+    Ok(Some((row.person_id, row.device_id)))
+}
+

@@ -1,0 +1,6 @@
+//! NPWS: the national overview, cohorts and comparisons, with no ids.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+pub mod store;

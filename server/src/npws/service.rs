@@ -1,0 +1,248 @@
+//! NPWS rules: only the NPWS analyst, every read audited, periods and
+//! parameters checked, and only cohorts, suppressed comparisons and
+//! suppressed counts leave: never an id or a cell under 5 people.
+
+use actix_web::web;
+use analytics::AnalyticsError;
+use analytics::cohorts::{CohortRequest, CohortRun, PersonSums, cluster, feature_matrix};
+use analytics::comparisons::{Comparisons, GroupBy, compare};
+use analytics::input::Period;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::store::{self, ForceCounts};
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::{Identity, Role};
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// Seed of every NPWS cohort run (recorded in the output), so the same data
+/// and period give the same cohorts.
+pub const COHORT_SEED: u64 = 20_261_123;
+/// The smallest cohort described (merged into its nearest neighbour below).
+pub const MIN_COHORT_PEOPLE: usize = 20;
+/// The largest k an analyst may ask for.
+pub const MAX_K: usize = 8;
+
+/// The national overview rows (the API's and the dashboard's), audited.
+///
+/// # Errors
+/// Forbidden for any role but NPWS analyst; database errors.
+pub async fn overview(state: &AppState, who: &Identity) -> AppResult<Vec<ForceCounts>> {
+    who.require(&[Role::NpwsAnalyst])?;
+    let who = who.clone();
+    db::with_platform(&state.pool, move |c| {
+        audit::record(c, None, &who, "read_national_overview", "all_forces")?;
+        Ok(store::force_overview(c)?)
+    })
+    .await
+}
+
+/// The overview as CSV: a withheld cell reads `suppressed`.
+///
+/// # Errors
+/// Internal when CSV writing fails.
+pub fn overview_csv(rows: &[ForceCounts]) -> AppResult<String> {
+    let cell = |v: Option<i64>| v.map_or_else(|| "suppressed".to_owned(), |n| n.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut write = || -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+        w.write_record(["force", "enrolled", "sharing_sleep", "sharing_check_ins"])?;
+        for r in rows {
+            w.write_record([
+                r.force_slug.clone(),
+                cell(r.enrolled),
+                cell(r.sharing_sleep),
+                cell(r.sharing_check_ins),
+            ])?;
+        }
+        w.flush()?;
+        Ok(w.get_ref().clone())
+    };
+    let bytes = write().map_err(AppError::internal)?;
+    String::from_utf8(bytes).map_err(AppError::internal)
+}
+
+/// Parses and checks a period (422 `invalid_period`).
+///
+/// # Errors
+/// [`AppError::Invalid`].
+pub fn parse_period(from: Option<&str>, to: Option<&str>) -> AppResult<Period> {
+    let date = |name: &str, v: Option<&str>| -> AppResult<NaiveDate> {
+        let v = v.ok_or_else(|| {
+            AppError::invalid("invalid_period", format!("{name} is required (YYYY-MM-DD)"))
+        })?;
+        NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            AppError::invalid("invalid_period", format!("{name}: a date as YYYY-MM-DD"))
+        })
+    };
+    Period::new(date("from", from)?, date("to", to)?)
+        .map_err(|e| AppError::invalid("invalid_period", e.to_string()))
+}
+
+fn parse_k(k: Option<&str>) -> AppResult<Option<usize>> {
+    k.map(|k| {
+        k.parse::<usize>()
+            .ok()
+            .filter(|k| (2..=MAX_K).contains(k))
+            .ok_or_else(|| {
+                AppError::invalid("invalid_k", format!("k: a whole number from 2 to {MAX_K}"))
+            })
+    })
+    .transpose()
+}
+
+/// Parses the comparison view (422 `invalid_group`).
+///
+/// # Errors
+/// [`AppError::Invalid`].
+pub fn parse_by(by: Option<&str>) -> AppResult<GroupBy> {
+    match by {
+        None => Ok(GroupBy::Force),
+        Some(s) => GroupBy::parse(s).ok_or_else(|| {
+            AppError::invalid("invalid_group", "by: force, function or force_function")
+        }),
+    }
+}
+
+/// Loads everyone's feature sums for a period, audited under `action`.
+async fn national_features(
+    state: &AppState,
+    who: &Identity,
+    period: Period,
+    action: &'static str,
+) -> AppResult<Vec<PersonSums>> {
+    who.require(&[Role::NpwsAnalyst])?;
+    let who = who.clone();
+    db::with_platform(&state.pool, move |c| {
+        let target = format!("all_forces:{}..{}", period.from, period.to);
+        audit::record(c, None, &who, action, &target)?;
+        Ok(store::person_features(c, period.from, period.to)?)
+    })
+    .await
+}
+
+/// Cohorts over a period (the API's and the dashboard's): the NPWS analyst
+/// only, audited; sizes and centres only.
+///
+/// # Errors
+/// Forbidden for any other role; `invalid_period`, `invalid_k`,
+/// `too_few_people`; database errors.
+pub async fn cohorts(
+    state: &AppState,
+    who: &Identity,
+    from: Option<&str>,
+    to: Option<&str>,
+    k: Option<&str>,
+) -> AppResult<CohortRun> {
+    who.require(&[Role::NpwsAnalyst])?;
+    let period = parse_period(from, to)?;
+    let k = parse_k(k)?;
+    let people = national_features(state, who, period, "read_npws_cohorts").await?;
+    web::block(move || {
+        let mut request = CohortRequest::new(period, COHORT_SEED);
+        request.min_cohort_people = MIN_COHORT_PEOPLE;
+        if let Some(k) = k {
+            (request.k_min, request.k_max) = (k, k);
+        }
+        let (raw, _) = feature_matrix(&people, period.days());
+        match cluster(&request, &raw) {
+            Ok(c) => Ok(CohortRun {
+                meta: c.meta,
+                cohorts: c.cohorts,
+                tables: Vec::new(),
+            }),
+            // The count itself is not repeated: it may be small.
+            Err(AnalyticsError::TooFewPeople { needed, .. }) => Err(AppError::invalid(
+                "too_few_people",
+                format!("too few people with shifts in this period for cohorts (at least {needed} are needed)"),
+            )),
+            Err(e) => Err(AppError::internal(e)),
+        }
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// The comparisons over a period (all three views, one suppression
+/// problem): the NPWS analyst only, audited.
+///
+/// # Errors
+/// Forbidden for any other role; `invalid_period`; database errors.
+pub async fn comparisons(
+    state: &AppState,
+    who: &Identity,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Comparisons> {
+    who.require(&[Role::NpwsAnalyst])?;
+    let period = parse_period(from, to)?;
+    let people = national_features(state, who, period, "read_npws_comparisons").await?;
+    web::block(move || compare(period, &people))
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The comparisons and the view asked for: the role is checked before
+/// anything is parsed.
+///
+/// # Errors
+/// As [`comparisons`], and `invalid_group`.
+pub async fn comparison_view(
+    state: &AppState,
+    who: &Identity,
+    from: Option<&str>,
+    to: Option<&str>,
+    by: Option<&str>,
+) -> AppResult<(Comparisons, GroupBy)> {
+    who.require(&[Role::NpwsAnalyst])?;
+    let by = parse_by(by)?;
+    let c = comparisons(state, who, from, to).await?;
+    Ok((c, by))
+}
+
+/// One view of the comparisons, as the API serves it.
+#[derive(Debug, Serialize)]
+pub struct ComparisonView<'a> {
+    /// The period.
+    pub period: Period,
+    /// The view.
+    pub by: GroupBy,
+    /// The rounding rule of every mean.
+    pub rounding: &'a str,
+    /// The fewest people a published cell describes.
+    pub min_people: u32,
+    /// The table (withheld cells have `suppressed: true` and no value).
+    pub table: &'a analytics::table::Table,
+}
+
+/// One view of the comparisons.
+///
+/// # Errors
+/// Not found for a view the comparisons lack.
+pub fn view(c: &Comparisons, by: GroupBy) -> AppResult<ComparisonView<'_>> {
+    Ok(ComparisonView {
+        period: c.period,
+        by,
+        rounding: &c.rounding,
+        min_people: c.min_people,
+        table: c.view(by).ok_or(AppError::NotFound)?,
+    })
+}
+
+/// A cohort run as CSV.
+///
+/// # Errors
+/// Internal when CSV writing fails.
+pub fn cohorts_csv(run: &CohortRun) -> AppResult<String> {
+    analytics::cohorts::render_cohorts_csv(run).map_err(AppError::internal)
+}
+
+/// One view of the comparisons as CSV, and its file name.
+///
+/// # Errors
+/// Internal when CSV writing fails; not found for a missing view.
+pub fn comparisons_csv(c: &Comparisons, by: GroupBy) -> AppResult<(String, String)> {
+    let body = analytics::comparisons::render_csv(view(c, by)?.table).map_err(AppError::internal)?;
+    Ok((body, format!("npws-comparisons-{}.csv", by.as_str())))
+}

@@ -1,0 +1,176 @@
+//! The dashboard's FRM report pages: the schedule, the runs with the
+//! latest trend, on-demand reports and their downloads.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Duration, NaiveDate, Utc};
+use minijinja::context;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::service::{self, Format, ReportSchedule, render};
+use crate::app::State;
+use crate::dashboard::{PageResult, Session, Templates, html, see_other};
+use crate::error::AppError;
+
+/// Runs the page lists.
+const RUNS_SHOWN: i64 = 50;
+
+/// Registers the pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard/reports", web::get().to(reports))
+        .route("/dashboard/reports/schedule", web::post().to(save_schedule))
+        .route("/dashboard/reports/generate", web::post().to(generate_report))
+        .route(
+            "/dashboard/reports/{run}/report.{format}",
+            web::get().to(report_file),
+        );
+}
+
+/// The latest report's trend: a table (period x headline figure) and, for
+/// the figures that are percentages, the analytics crate's SVG bar charts.
+fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<minijinja::Value>) {
+    let cell_of = |p: &analytics::report::TrendPoint, table: &str, column: &str| {
+        p.figures
+            .iter()
+            .find(|f| f.table == table && f.column == column)
+            .map(|f| f.cell.clone())
+    };
+    let rows = r
+        .trend
+        .iter()
+        .map(|p| {
+            let cells: Vec<String> = analytics::report::TREND_FIGURES
+                .iter()
+                .map(|(table, column)| match cell_of(p, table, column) {
+                    Some(c) if c.suppressed => "[c]".to_owned(),
+                    Some(c) => match (c.value, c.percent) {
+                        (Some(v), Some(pc)) => format!("{v} ({}%)", pc.value),
+                        (Some(v), None) => v.to_string(),
+                        _ => "–".to_owned(),
+                    },
+                    None => "–".to_owned(),
+                })
+                .collect();
+            context! { period => format!("{} to {}", p.period.from, p.period.to), cells }
+        })
+        .collect();
+    let charts = analytics::report::TREND_FIGURES
+        .iter()
+        .filter_map(|(table, column)| {
+            let bars: Vec<(String, Option<rust_decimal::Decimal>)> = r
+                .trend
+                .iter()
+                .map(|p| {
+                    let pc = cell_of(p, table, column)
+                        .and_then(|c| c.percent)
+                        .map(|pc| pc.value);
+                    (format!("{} to {}", p.period.from, p.period.to), pc)
+                })
+                .collect();
+            let title = format!("{column}: percentage by period");
+            bars.iter().any(|(_, v)| v.is_some()).then(|| {
+                let svg = analytics::render::bar_chart(&title, &bars);
+                context! { svg, title }
+            })
+        })
+        .collect();
+    (rows, charts)
+}
+
+async fn reports(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
+    let s = Session::from_request(&state, &req).await?;
+    let (schedule, runs, latest) = service::overview(&state, &s.who, RUNS_SHOWN).await?;
+    let runs: Vec<minijinja::Value> = runs
+        .iter()
+        .map(|r| {
+            context! {
+                id => r.id, slot => r.slot, slots_due => r.slots_due,
+                period_from => r.period_from, period_to => r.period_to,
+                trigger => r.trigger, created_at => r.created_at,
+            }
+        })
+        .collect();
+    let next = schedule
+        .validate()
+        .ok()
+        .and_then(|sc| sc.next_after(Utc::now()))
+        .map(|t| t.to_rfc3339());
+    let (trend_rows, trend_charts) = latest.as_ref().map(trend_view).unwrap_or_default();
+    let today = Utc::now().date_naive();
+    Ok(html(tpl.render(
+        "reports.html",
+        context! {
+            nav => s.nav(), schedule, runs, next, trend_rows, trend_charts,
+            trend_heads => analytics::report::TREND_FIGURES.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
+            default_from => today - Duration::days(7), default_to => today - Duration::days(1),
+        },
+    )?))
+}
+
+#[derive(Debug, Deserialize)]
+struct ScheduleForm {
+    csrf: String,
+    cron: String,
+    time_zone: String,
+    period_days: i32,
+}
+
+async fn save_schedule(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<ScheduleForm>,
+) -> PageResult {
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
+    let form = form.into_inner();
+    let schedule = ReportSchedule {
+        cron: form.cron.trim().to_owned(),
+        time_zone: form.time_zone.trim().to_owned(),
+        period_days: form.period_days,
+    };
+    service::save_schedule(&state, &s.who, schedule).await?;
+    Ok(see_other("/dashboard/reports"))
+}
+
+#[derive(Debug, Deserialize)]
+struct GenerateForm {
+    csrf: String,
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+async fn generate_report(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<GenerateForm>,
+) -> PageResult {
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
+    let run = service::make_report(&state, &s.who, form.from, form.to).await?;
+    Ok(see_other(&format!("/dashboard/reports/{run}/report.html")))
+}
+
+async fn report_file(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(Uuid, String)>,
+) -> PageResult {
+    let s = Session::from_request(&state, &req).await?;
+    service::frm_force(&s.who)?;
+    let (run, format) = path.into_inner();
+    let format = Format::from_name(&format).ok_or(AppError::NotFound)?;
+    let report = service::recorded(&state, &s.who, run).await?;
+    let body = render(&report, format).map_err(AppError::internal)?;
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(format.content_type());
+    if format != Format::Html {
+        resp.insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"report-{}-{}.{}\"",
+                report.meta.period.from,
+                report.meta.period.to,
+                format.extension()
+            ),
+        ));
+    }
+    Ok(resp.body(body))
+}

@@ -1,0 +1,491 @@
+//! FRM report rules: who may see and schedule a force's reports, building
+//! a report from the database (the engine's assessment of every rostered
+//! person, their synced records, peer-support and training figures),
+//! rendering it, and a force's scheduled run when one is due.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::PgConnection;
+use mobile_core::LocalClock;
+use mobile_core::roster::assess::{AssessmentParams, assess_roster};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use analytics::input::{
+    Duty, Period, Person, PersonRecords, RosterChange, RosterChangeKind, ShiftRecord,
+};
+use analytics::report::{
+    PeerSupportFigures, Report, ReportRequest, SupervisorTrainingFigures, build_report,
+};
+use models::sync::SyncRecord;
+
+use super::store::{self as reports, NewRun, RunSummary, ScheduleRow};
+use crate::accounts::store::Force;
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::{Identity, Role};
+use crate::db::{self, Scope};
+use crate::error::{AppError, AppResult};
+use crate::rosters::service::{REST_DAY_WORKED, START_ADVANCED};
+
+/// Runs the report list shows.
+pub const RUNS_LISTED: i64 = 200;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One self-contained HTML page with SVG charts (prints cleanly to PDF).
+    Html,
+    /// Long-format CSV of every published cell.
+    Csv,
+    /// The report's figures as JSON.
+    Json,
+}
+
+impl Format {
+    /// The format a name (`html`, `csv`, `json`) stands for.
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "html" => Some(Format::Html),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// Its file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+
+    /// Its media type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// Renders a report in a format.
+///
+/// # Errors
+/// Rendering failures (not expected).
+pub fn render(report: &Report, format: Format) -> Result<String, analytics::AnalyticsError> {
+    match format {
+        Format::Html => analytics::render::render_html(report),
+        Format::Csv => analytics::render::render_csv(report),
+        Format::Json => analytics::render::render_json(report),
+    }
+}
+
+/// A force's report schedule (the default when the force never set one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReportSchedule {
+    /// 5-field cron expression (minute hour day month weekday).
+    pub cron: String,
+    /// IANA zone the expression is read in.
+    pub time_zone: String,
+    /// Days each report covers: the whole local days before the run.
+    pub period_days: i32,
+}
+
+impl Default for ReportSchedule {
+    fn default() -> Self {
+        ReportSchedule {
+            cron: analytics::schedule::DEFAULT_CRON.to_owned(),
+            time_zone: analytics::schedule::DEFAULT_ZONE.to_owned(),
+            period_days: 7,
+        }
+    }
+}
+
+impl From<ScheduleRow> for ReportSchedule {
+    fn from(r: ScheduleRow) -> Self {
+        Self {
+            cron: r.cron,
+            time_zone: r.time_zone,
+            period_days: r.period_days,
+        }
+    }
+}
+
+impl ReportSchedule {
+    /// Checks the expression, zone and period.
+    ///
+    /// # Errors
+    /// [`AppError::Invalid`] with code `invalid_schedule`.
+    pub fn validate(&self) -> AppResult<analytics::schedule::Schedule> {
+        if !(1..=92).contains(&self.period_days) {
+            return Err(AppError::invalid(
+                "invalid_schedule",
+                "period_days: 1 to 92",
+            ));
+        }
+        analytics::schedule::Schedule::new(&self.cron, &self.time_zone)
+            .map_err(|e| AppError::invalid("invalid_schedule", e.to_string()))
+    }
+
+    /// The force's schedule, or the default.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn of(c: &mut PgConnection, force: Uuid) -> AppResult<ReportSchedule> {
+        Ok(reports::schedule(c, force)?
+            .map(ReportSchedule::from)
+            .unwrap_or_default())
+    }
+
+    /// Stores the force's schedule, validated first.
+    ///
+    /// # Errors
+    /// `invalid_schedule`, database errors.
+    pub fn save(&self, c: &mut PgConnection, force: Uuid) -> AppResult<()> {
+        self.validate()?;
+        let row = ScheduleRow {
+            cron: self.cron.clone(),
+            time_zone: self.time_zone.clone(),
+            period_days: self.period_days,
+        };
+        Ok(reports::save_schedule(c, force, &row)?)
+    }
+}
+
+/// The FRM lead's force.
+///
+/// # Errors
+/// Forbidden for every other role.
+pub fn frm_force(who: &Identity) -> AppResult<Uuid> {
+    who.require(&[Role::FrmLead])?;
+    who.force()
+}
+
+/// The force's report schedule (FRM lead).
+///
+/// # Errors
+/// Forbidden; database errors.
+pub async fn schedule(state: &AppState, who: &Identity) -> AppResult<ReportSchedule> {
+    let force = frm_force(who)?;
+    db::with_force(&state.pool, force, move |c| ReportSchedule::of(c, force)).await
+}
+
+/// Stores the force's schedule, audited (the API's and the dashboard's).
+///
+/// # Errors
+/// Forbidden but for FRM leads; `invalid_schedule`; database errors.
+pub async fn save_schedule(
+    state: &AppState,
+    who: &Identity,
+    schedule: ReportSchedule,
+) -> AppResult<()> {
+    let force = frm_force(who)?;
+    let who = who.clone();
+    db::with_force(&state.pool, force, move |c| {
+        schedule.save(c, force)?;
+        Ok(audit::record(c, Some(force), &who, "set_report_schedule", "force")?)
+    })
+    .await
+}
+
+/// The force's report runs, newest first (FRM lead).
+///
+/// # Errors
+/// Forbidden; database errors.
+pub async fn runs(state: &AppState, who: &Identity, limit: i64) -> AppResult<Vec<RunSummary>> {
+    let force = frm_force(who)?;
+    db::with_force(&state.pool, force, move |c| Ok(RunSummary::list(c, force, limit)?)).await
+}
+
+/// The reports page's data: the schedule, the latest runs and the newest
+/// run's report (FRM lead).
+///
+/// # Errors
+/// Forbidden; database errors.
+pub async fn overview(
+    state: &AppState,
+    who: &Identity,
+    limit: i64,
+) -> AppResult<(ReportSchedule, Vec<RunSummary>, Option<Report>)> {
+    let force = frm_force(who)?;
+    db::with_force(&state.pool, force, move |c| {
+        let runs = RunSummary::list(c, force, limit)?;
+        let latest = match runs.first() {
+            Some(r) => Some(RunSummary::report(c, force, r.id)?),
+            None => None,
+        };
+        Ok((ReportSchedule::of(c, force)?, runs, latest))
+    })
+    .await
+}
+
+/// One recorded report (FRM lead).
+///
+/// # Errors
+/// Forbidden; not found (also another force's run); database errors.
+pub async fn recorded(state: &AppState, who: &Identity, run: Uuid) -> AppResult<Report> {
+    let force = frm_force(who)?;
+    db::with_force(&state.pool, force, move |c| Ok(RunSummary::report(c, force, run)?)).await
+}
+
+/// Builds and records an on-demand report (the API's and the dashboard's).
+///
+/// # Errors
+/// Forbidden but for FRM leads; `invalid_period`; database errors.
+pub async fn make_report(
+    state: &AppState,
+    who: &Identity,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Uuid> {
+    let force = frm_force(who)?;
+    let period = Period::new(from, to)
+        .map_err(|e| AppError::invalid("invalid_period", e.to_string()))?;
+    let who = who.clone();
+    db::with_force(&state.pool, force, move |c| {
+        let report = build_force_report(c, force, period)?;
+        let id = RunSummary::record(
+            c,
+            force,
+            &NewRun {
+                slot: None,
+                slots_due: 1,
+                report,
+            },
+        )?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "generate_report",
+            &format!("report:{id}"),
+        )?;
+        Ok(id)
+    })
+    .await
+}
+
+/// Builds a force's report for a period on a connection the caller holds,
+/// in its own force-scoped transaction (the `report` command).
+///
+/// # Errors
+/// As [`build_force_report`].
+pub fn report_now(c: &mut PgConnection, force: Uuid, period: Period) -> AppResult<Report> {
+    db::transaction(c, Scope::Force(force), |c| {
+        build_force_report(c, force, period)
+    })
+}
+
+/// Previous periods each report's trend shows.
+pub const TREND_PERIODS: u32 = 4;
+/// Rows for rostered staff in no team, under their own command row.
+pub const NO_TEAM: &str = "No team";
+
+/// Builds a force's report for a period from the database. The same data
+/// gives the same figures (analytics sorts its input and reads no clock).
+///
+/// # Errors
+/// Not found for an unknown force; `invalid_period`; database errors.
+pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> AppResult<Report> {
+    let f = Force::by_id(c, force)?;
+    let zone = analytics::input::parse_zone(&f.time_zone).map_err(AppError::internal)?;
+    let mut earliest = period;
+    for _ in 0..TREND_PERIODS {
+        earliest = earliest.previous();
+    }
+    let (from, _) = earliest.instants(zone);
+    let (_, to) = period.instants(zone);
+    let lookback = Duration::days(analytics::indicators::LOOKBACK_DAYS);
+    // The 17-week reference period of the earliest period's Working Time
+    // figures; shifts before the look-back are loaded as times only.
+    let reference_from = analytics::input::local_instant(
+        zone,
+        earliest.to + Duration::days(1) - Duration::weeks(analytics::indicators::REFERENCE_WEEKS),
+        0,
+    );
+    let changes_from = analytics::input::local_instant(
+        zone,
+        earliest.to + Duration::days(1)
+            - Duration::days(analytics::indicators::REST_DAYS_WINDOW_DAYS),
+        0,
+    );
+    let window = reports::LoadWindow {
+        changes_from,
+        duties_from: reference_from,
+        from: from - lookback,
+        to,
+    };
+    let staff = reports::load_staff(c, force, window)?;
+    let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
+    let params = AssessmentParams::default();
+    let mut people = Vec::with_capacity(staff.len());
+    for (number, data) in staff {
+        let shifts: Vec<models::Shift> = data
+            .shifts
+            .iter()
+            .filter_map(|(s, e)| models::Shift::new(*s, *e).ok())
+            .collect();
+        let assessed = if shifts.is_empty() {
+            Vec::new()
+        } else {
+            assess_roster(&shifts, &[], None, &clock, &params)
+                .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?
+                .shifts
+        };
+        let mut summaries = Vec::new();
+        let mut checkins = Vec::new();
+        let mut learning = Vec::new();
+        for r in data.records {
+            match r {
+                SyncRecord::DailySummary(s) => summaries.push(s),
+                SyncRecord::CheckIn(c) => checkins.push(c),
+                SyncRecord::LearningProgress(l) => learning.push(l),
+            }
+        }
+        let (team, command) = data
+            .team
+            .unwrap_or_else(|| (NO_TEAM.to_owned(), NO_TEAM.to_owned()));
+        people.push(PersonRecords {
+            person: Person {
+                id: pseudonym(force, &number, data.person),
+                force: f.slug.clone(),
+                command,
+                team,
+                role: "unspecified".to_owned(),
+            },
+            shifts: assessed.iter().map(ShiftRecord::from).collect(),
+            summaries,
+            checkins,
+            learning,
+            reference_duties: data
+                .earlier_duties
+                .iter()
+                .map(|&(start, end)| Duty { start, end })
+                .collect(),
+            roster_changes: data
+                .roster_changes
+                .iter()
+                .filter_map(|(kind, duty_start, changed_at)| {
+                    let kind = match kind.as_str() {
+                        REST_DAY_WORKED => RosterChangeKind::RestDayWorked,
+                        START_ADVANCED => RosterChangeKind::StartAdvanced,
+                        _ => return None,
+                    };
+                    Some(RosterChange {
+                        kind,
+                        duty_start: *duty_start,
+                        changed_at: *changed_at,
+                    })
+                })
+                .collect(),
+        });
+    }
+    let request = ReportRequest {
+        force: f.name,
+        zone: f.time_zone,
+        period,
+        trend_periods: TREND_PERIODS,
+    };
+    let mut report = build_report(&request, people)
+        .map_err(|e| AppError::invalid("report_failed", e.to_string()))?;
+    let support = crate::peer_support::store::report(c, force, period.from, period.to)?;
+    report.peer_support = Some(PeerSupportFigures::new(
+        support.requests,
+        support.acknowledged,
+        support.contacted,
+        support.median_response_minutes,
+    ));
+    let modules: Vec<String> = crate::learning::service::supervisor_course()?
+        .modules
+        .iter()
+        .map(|m| m.id.clone())
+        .collect();
+    let training = crate::learning::store::training_counts(c, force, to, &modules)?;
+    let rule = crate::peer_support::store::small_number_rule;
+    report.supervisor_training = Some(SupervisorTrainingFigures::new(
+        rule(training.accounts),
+        rule(training.completed_some),
+        rule(training.completed_all),
+    ));
+    Ok(report)
+}
+
+/// The id analytics sees: the enrolled pseudonym, or for someone only on
+/// the roster a hash of force and staff number (never the number itself).
+fn pseudonym(force: Uuid, staff: &str, person: Option<Uuid>) -> String {
+    match person {
+        Some(p) => p.to_string(),
+        None => format!(
+            "r-{}",
+            &crate::auth::secret_hash(&format!("{force}:{staff}"))[..16]
+        ),
+    }
+}
+
+/// The period a scheduled run covers: the `period_days` whole local days
+/// before the slot's local date.
+///
+/// # Errors
+/// `invalid_schedule` for a bad zone.
+pub fn period_for_slot(schedule: &ReportSchedule, slot: DateTime<Utc>) -> AppResult<Period> {
+    let zone = analytics::input::parse_zone(&schedule.time_zone)
+        .map_err(|e| AppError::invalid("invalid_schedule", e.to_string()))?;
+    let to = slot.with_timezone(&zone).date_naive() - Duration::days(1);
+    let from = to - Duration::days(i64::from(schedule.period_days.max(1)) - 1);
+    Period::new(from, to).map_err(|e| AppError::invalid("invalid_period", e.to_string()))
+}
+
+/// What one force's visit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visit {
+    /// Another instance holds the force's lock.
+    Locked,
+    /// Nothing due.
+    NotDue,
+    /// A run was recorded.
+    Ran {
+        /// Its id.
+        run: Uuid,
+        /// The slot.
+        slot: DateTime<Utc>,
+        /// Slots it stood for.
+        slots_due: usize,
+    },
+}
+
+/// Visits one force at `now` in its own force-scoped transaction: runs its
+/// report if due (see [`super::scheduler`]).
+///
+/// # Errors
+/// Database errors; an invalid stored schedule.
+pub fn visit_force(c: &mut PgConnection, force: Uuid, now: DateTime<Utc>) -> AppResult<Visit> {
+    db::transaction(c, Scope::Force(force), |c| {
+        if !reports::try_lock(c, force)? {
+            return Ok(Visit::Locked);
+        }
+        let schedule = ReportSchedule::of(c, force)?;
+        let last = RunSummary::last_slot(c, force)?;
+        let Some(due) = schedule.validate()?.due(last, now) else {
+            return Ok(Visit::NotDue);
+        };
+        let report = build_force_report(c, force, period_for_slot(&schedule, due.slot)?)?;
+        let run = RunSummary::record(
+            c,
+            force,
+            &NewRun {
+                slot: Some(due.slot),
+                slots_due: due.slots_due,
+                report,
+            },
+        )?;
+        Ok(Visit::Ran {
+            run,
+            slot: due.slot,
+            slots_due: due.slots_due,
+        })
+    })
+}
+

@@ -1,0 +1,393 @@
+//! FRM report schedules, report runs, and loading a force's data for the
+//! `analytics` crate. SQL only.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use models::sync::SyncRecord;
+use uuid::Uuid;
+
+/// A force's stored report schedule.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ScheduleRow {
+    /// 5-field cron expression.
+    #[diesel(sql_type = Text)]
+    pub cron: String,
+    /// IANA zone the expression is read in.
+    #[diesel(sql_type = Text)]
+    pub time_zone: String,
+    /// Days each report covers.
+    #[diesel(sql_type = Integer)]
+    pub period_days: i32,
+}
+
+/// The force's stored schedule, if it set one.
+///
+/// # Errors
+/// Database errors.
+pub fn schedule(c: &mut PgConnection, force: Uuid) -> QueryResult<Option<ScheduleRow>> {
+    diesel::sql_query(
+        "SELECT cron, time_zone, period_days FROM report_schedules WHERE force_id = $1",
+    )
+    .bind::<SqlUuid, _>(force)
+    .get_result(c)
+    .optional()
+}
+
+/// Stores the force's schedule.
+///
+/// # Errors
+/// Database errors.
+pub fn save_schedule(c: &mut PgConnection, force: Uuid, row: &ScheduleRow) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO report_schedules (force_id, cron, time_zone, period_days) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (force_id) DO UPDATE SET cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone, \
+         period_days = EXCLUDED.period_days, updated_at = now()",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(&row.cron)
+    .bind::<Text, _>(&row.time_zone)
+    .bind::<Integer, _>(row.period_days)
+    .execute(c)?;
+    Ok(())
+}
+
+/// A recorded report run, without its figures.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RunSummary {
+    /// Id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// The scheduled slot it stands for (none for on-demand runs).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub slot: Option<DateTime<Utc>>,
+    /// Slots it stood for (more than 1: runs were missed while down).
+    #[diesel(sql_type = Integer)]
+    pub slots_due: i32,
+    /// First day covered.
+    #[diesel(sql_type = Date)]
+    pub period_from: NaiveDate,
+    /// Last day covered.
+    #[diesel(sql_type = Date)]
+    pub period_to: NaiveDate,
+    /// `scheduled` or `manual`.
+    #[diesel(sql_type = Text)]
+    pub trigger: String,
+    /// When it was made.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+const RUN_COLUMNS: &str = "id, slot, slots_due, period_from, period_to, trigger, created_at";
+
+/// What to record.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Scheduled slot, or none for on demand.
+    pub slot: Option<DateTime<Utc>>,
+    /// Slots it stands for.
+    pub slots_due: usize,
+    /// The report.
+    pub report: analytics::report::Report,
+}
+
+impl RunSummary {
+    /// The force's runs, newest first.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn list(c: &mut PgConnection, force: Uuid, limit: i64) -> QueryResult<Vec<RunSummary>> {
+        Ok(diesel::sql_query(format!(
+            "SELECT {RUN_COLUMNS} FROM report_runs WHERE force_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+        ))
+        .bind::<SqlUuid, _>(force)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(c)?)
+    }
+
+    /// Records a run; returns its id.
+    ///
+    /// # Errors
+    /// Conflict when the slot was already recorded; database errors.
+    pub fn record(c: &mut PgConnection, force: Uuid, run: &NewRun) -> QueryResult<Uuid> {
+        let id = Uuid::new_v4();
+        let report = serde_json::to_value(&run.report)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        diesel::sql_query(
+            "INSERT INTO report_runs (force_id, id, slot, slots_due, period_from, period_to, trigger, report) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Nullable<Timestamptz>, _>(run.slot)
+        .bind::<Integer, _>(i32::try_from(run.slots_due).unwrap_or(i32::MAX))
+        .bind::<Date, _>(run.report.meta.period.from)
+        .bind::<Date, _>(run.report.meta.period.to)
+        .bind::<Text, _>(if run.slot.is_some() { "scheduled" } else { "manual" })
+        .bind::<Jsonb, _>(report)
+        .execute(c)?;
+        Ok(id)
+    }
+
+    /// One run's report.
+    ///
+    /// # Errors
+    /// Not found (also for another force's run).
+    pub fn report(
+        c: &mut PgConnection,
+        force: Uuid,
+        id: Uuid,
+    ) -> QueryResult<analytics::report::Report> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Jsonb)]
+            report: serde_json::Value,
+        }
+        let row: Row =
+            diesel::sql_query("SELECT report FROM report_runs WHERE force_id = $1 AND id = $2")
+                .bind::<SqlUuid, _>(force)
+                .bind::<SqlUuid, _>(id)
+                .get_result(c)?;
+        serde_json::from_value(row.report)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    }
+
+    /// The latest scheduled slot recorded, or when the force was created
+    /// (so a new force's first run is its first slot after creation).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn last_slot(c: &mut PgConnection, force: Uuid) -> QueryResult<DateTime<Utc>> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Timestamptz)]
+            last: DateTime<Utc>,
+        }
+        let row: Row = diesel::sql_query(
+            "SELECT coalesce((SELECT max(slot) FROM report_runs WHERE force_id = $1), \
+             (SELECT created_at FROM forces WHERE id = $1)) AS last",
+        )
+        .bind::<SqlUuid, _>(force)
+        .get_result(c)?;
+        Ok(row.last)
+    }
+}
+
+/// Takes the force's report lock for the rest of the transaction; `false`
+/// when another transaction (another server instance) holds it. The key
+/// space `report:` keeps it apart from any other advisory lock.
+///
+/// # Errors
+/// Database errors.
+pub fn try_lock(c: &mut PgConnection, force: Uuid) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Bool)]
+        locked: bool,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('report:' || $1, 0)) AS locked",
+    )
+    .bind::<Text, _>(force.to_string())
+    .get_result(c)?;
+    Ok(row.locked)
+}
+
+/// Every force's id (the scheduler's loop; `forces` is not force-owned).
+///
+/// # Errors
+/// Database errors.
+pub fn force_ids(c: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Row> = diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// A duty's `(start, end)`.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// One rostered member of staff with what the report may use.
+#[derive(Debug, Clone, Default)]
+pub struct StaffData {
+    /// Pseudonym, when enrolled.
+    pub person: Option<Uuid>,
+    /// Team name and its command (the first team by name when in
+    /// several), or none.
+    pub team: Option<(String, String)>,
+    /// Shifts `(start, end)` in the loaded window.
+    pub shifts: Vec<Span>,
+    /// Shifts starting between `duties_from` and the window (the Working
+    /// Time Regulations' 17-week reference period reaches further back than
+    /// the engine needs to assess): times only.
+    pub earlier_duties: Vec<Span>,
+    /// Roster changes with the duty from `changes_from` to the window's end:
+    /// (kind as stored, duty start, when made).
+    pub roster_changes: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+    /// Consented sync records (summaries and check-ins) in the window, and
+    /// learning progress up to its end (shared at every consent level).
+    pub records: Vec<SyncRecord>,
+}
+
+/// How far back [`load_staff`] reads each kind of data.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadWindow {
+    /// Roster changes with the duty from here (rest days worked, 12 months).
+    pub changes_from: DateTime<Utc>,
+    /// Shifts as times only from here (the 17-week reference period).
+    pub duties_from: DateTime<Utc>,
+    /// Shifts to assess and records from here.
+    pub from: DateTime<Utc>,
+    /// Everything up to here.
+    pub to: DateTime<Utc>,
+}
+
+/// Everyone in the force with a shift or a consented record between `from`
+/// and `to` (instants for shifts, the same window's dates for records; any
+/// learning progress dated up to `to`), by staff number, with their shifts
+/// from `duties_from` on (when earlier than `from`) as `earlier_duties` and
+/// their roster changes from `changes_from`.
+///
+/// # Errors
+/// Database errors.
+pub fn load_staff(
+    c: &mut PgConnection,
+    force: Uuid,
+    window: LoadWindow,
+) -> QueryResult<BTreeMap<String, StaffData>> {
+    let LoadWindow {
+        changes_from,
+        duties_from,
+        from,
+        to,
+    } = window;
+    #[derive(QueryableByName)]
+    struct ShiftRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Timestamptz)]
+        start_at: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        end_at: DateTime<Utc>,
+    }
+    #[derive(QueryableByName)]
+    struct TeamRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        command: String,
+    }
+    #[derive(QueryableByName)]
+    struct LinkRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = SqlUuid)]
+        person_id: Uuid,
+    }
+    #[derive(QueryableByName)]
+    struct RecordRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Jsonb)]
+        payload: serde_json::Value,
+    }
+    let mut out: BTreeMap<String, StaffData> = BTreeMap::new();
+    let shifts: Vec<ShiftRow> = diesel::sql_query(
+        "SELECT staff_number, start_at, end_at FROM shifts WHERE force_id = $1 AND start_at >= $2 AND start_at < $3 \
+         ORDER BY staff_number, start_at",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(duties_from.min(from))
+    .bind::<Timestamptz, _>(to)
+    .load(c)?;
+    let mut earlier: BTreeMap<String, Vec<Span>> = BTreeMap::new();
+    for s in shifts {
+        let list = if s.start_at < from {
+            earlier.entry(s.staff_number).or_default()
+        } else {
+            &mut out.entry(s.staff_number).or_default().shifts
+        };
+        list.push((s.start_at, s.end_at));
+    }
+    // Consent is re-checked here: a summary synced before a withdrawal of
+    // sleep consent is not used.
+    let records: Vec<RecordRow> = diesel::sql_query(
+        "SELECT l.staff_number, r.payload FROM sync_records r \
+         JOIN persons p ON p.force_id = r.force_id AND p.id = r.person_id \
+         JOIN staff_links l ON l.force_id = r.force_id AND l.person_id = r.person_id \
+         WHERE r.force_id = $1 AND ((r.local_date BETWEEN $2 AND $3 AND p.consent <> 'roster_only' \
+           AND (r.kind = 'daily_summary' OR (r.kind = 'check_in' AND p.consent = 'sleep_and_check_ins'))) \
+           OR (r.kind = 'learning_progress' AND r.local_date <= $3)) \
+         ORDER BY l.staff_number, r.local_date, r.kind, r.discriminator",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Date, _>(from.date_naive())
+    .bind::<Date, _>(to.date_naive())
+    .load(c)?;
+    for r in records {
+        if let Ok(rec) = serde_json::from_value::<SyncRecord>(r.payload) {
+            out.entry(r.staff_number).or_default().records.push(rec);
+        }
+    }
+    let links: Vec<LinkRow> =
+        diesel::sql_query("SELECT staff_number, person_id FROM staff_links WHERE force_id = $1")
+            .bind::<SqlUuid, _>(force)
+            .load(c)?;
+    for l in links {
+        if let Some(d) = out.get_mut(&l.staff_number) {
+            d.person = Some(l.person_id);
+        }
+    }
+    let teams: Vec<TeamRow> = diesel::sql_query(
+        "SELECT m.staff_number, t.name, t.command FROM team_members m JOIN teams t ON t.force_id = m.force_id AND t.id = m.team_id \
+         WHERE m.force_id = $1 ORDER BY m.staff_number, t.name",
+    )
+    .bind::<SqlUuid, _>(force)
+    .load(c)?;
+    for t in teams {
+        if let Some(d) = out.get_mut(&t.staff_number)
+            && d.team.is_none()
+        {
+            d.team = Some((t.name, t.command));
+        }
+    }
+    // Only for people in the window: duties alone do not add anyone.
+    for (staff, duties) in earlier {
+        if let Some(d) = out.get_mut(&staff) {
+            d.earlier_duties = duties;
+        }
+    }
+    #[derive(QueryableByName)]
+    struct ChangeRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = Timestamptz)]
+        duty_start: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        changed_at: DateTime<Utc>,
+    }
+    let changes: Vec<ChangeRow> = diesel::sql_query(
+        "SELECT staff_number, kind, duty_start, changed_at FROM roster_changes \
+         WHERE force_id = $1 AND duty_start >= $2 AND duty_start < $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(changes_from)
+    .bind::<Timestamptz, _>(to)
+    .load(c)?;
+    for ch in changes {
+        if let Some(d) = out.get_mut(&ch.staff_number) {
+            d.roster_changes
+                .push((ch.kind, ch.duty_start, ch.changed_at));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,4 @@
+//! Risk: the supervisor's team risk view, what-if, wellbeing aggregates,
+//! and the officer's own forecast.
+
+pub mod api;
