@@ -17,8 +17,9 @@ use crate::db::{
 };
 use crate::error::AppError;
 use crate::routes::State;
-use crate::routes::risk::{Period, ProposedShift, WhatIf, compute_what_if, load_team_risk};
+use crate::routes::risk::{ProposedShift, WhatIf, compute_what_if, load_team_risk};
 use crate::routes::rosters::{RosterOutcome, store_roster};
+use mobile_core::period::Period;
 
 /// Longest period the heat map shows, days.
 const HEAT_MAP_DAYS: i64 = 28;

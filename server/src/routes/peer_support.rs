@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::State;
-use super::risk::Period;
 use crate::auth::{Identity, Role};
 use crate::db::peer_support::{
     Actor, Callback, NewCallback, Service, ServiceDetails, SupportReport, Supporter,
@@ -22,6 +21,7 @@ use crate::db::peer_support::{
 };
 use crate::db::{self, audit};
 use crate::error::{AppError, AppResult};
+use mobile_core::period::Period;
 
 /// Longest report period, days.
 pub const MAX_REPORT_DAYS: i64 = 366;

@@ -3,12 +3,16 @@
 //! Every figure comes from `mobile_core::roster::assess::assess_roster`.
 //! Privacy rule (docs/privacy.md): per named officer, a supervisor sees
 //! roster-derived risk only (predicted sleep); anything from wearables is
-//! shown only as a team aggregate of at least [`MIN_AGGREGATE`] consenting
-//! people. The officer's own view (`GET /v1/me/risk`) uses their recorded sleep.
+//! shown only as a team aggregate of at least
+//! [`analytics::suppression::MIN_PEOPLE`] consenting people. Periods are the
+//! force's local days ([`mobile_core::period::Period`], in the force's zone). The officer's own view (`GET /v1/me/risk`) uses their recorded sleep.
 
 use actix_web::{HttpResponse, get, post, web};
+use analytics::suppression::publishable;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use mobile_core::LocalClock;
+use mobile_core::period::Period;
 use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, assess_roster};
 use models::{Shift, SleepPeriod};
 use serde::{Deserialize, Serialize};
@@ -22,8 +26,6 @@ use crate::db::{
 };
 use crate::error::{AppError, AppResult};
 
-/// Smallest group an aggregate may describe.
-pub const MIN_AGGREGATE: usize = 5;
 /// Longest period one request may ask for, days.
 pub const MAX_PERIOD_DAYS: i64 = 62;
 /// Days of earlier shifts included so flags (quick returns, runs of nights)
@@ -51,32 +53,17 @@ pub async fn team_access(state: &State, who: &Identity, team: Uuid) -> AppResult
     .await
 }
 
-/// A period by local dates, inclusive.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct Period {
-    /// First day (YYYY-MM-DD).
-    pub from: NaiveDate,
-    /// Last day (YYYY-MM-DD).
-    pub to: NaiveDate,
-}
-
-impl Period {
-    fn bounds(&self) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-        let days = (self.to - self.from).num_days();
-        if !(0..MAX_PERIOD_DAYS).contains(&days) {
-            return Err(AppError::invalid(
-                "invalid_period",
-                format!("to must be on or after from, at most {MAX_PERIOD_DAYS} days"),
-            ));
-        }
-        let start = self.from.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let end = (self.to + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc());
-        start
-            .zip(end)
-            .ok_or_else(|| AppError::invalid("invalid_period", "bad dates"))
+/// Refuses a period whose `to` is before `from` or that is over
+/// [`MAX_PERIOD_DAYS`] days.
+fn check_period(period: &Period) -> AppResult<()> {
+    let days = (period.to - period.from).num_days();
+    if !(0..MAX_PERIOD_DAYS).contains(&days) {
+        return Err(AppError::invalid(
+            "invalid_period",
+            format!("to must be on or after from, at most {MAX_PERIOD_DAYS} days"),
+        ));
     }
+    Ok(())
 }
 
 /// One officer's roster-derived risk.
@@ -117,17 +104,29 @@ fn assess(
     Ok(a)
 }
 
-/// The force's zone and the staff's shifts from [`LOOKBACK_DAYS`] before `from` to `to`.
+/// What an assessment over a period needs from the database.
+struct RosterContext {
+    /// The force's IANA zone.
+    zone: String,
+    /// The period's first instant (local midnight in the force's zone).
+    from: DateTime<Utc>,
+    /// The staff's shifts starting from [`LOOKBACK_DAYS`] before `from` to
+    /// the period's end (local midnight after its last day).
+    rows: Vec<db::rosters::StoredShift>,
+}
+
+/// The force's zone, the period's instants in it and the staff's shifts.
 fn roster_context(
     c: &mut diesel::PgConnection,
     force: Uuid,
     staff: &[String],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> AppResult<(String, Vec<db::rosters::StoredShift>)> {
+    period: &Period,
+) -> AppResult<RosterContext> {
     let zone = Force::by_id(c, force)?.time_zone;
+    let tz: Tz = zone.parse().map_err(AppError::internal)?;
+    let (from, to) = period.instants(tz);
     let rows = db::rosters::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
-    Ok((zone, rows))
+    Ok(RosterContext { zone, from, rows })
 }
 
 fn shifts_of(rows: &[db::rosters::StoredShift], staff: &str) -> Vec<Shift> {
@@ -138,7 +137,7 @@ fn shifts_of(rows: &[db::rosters::StoredShift], staff: &str) -> Vec<Shift> {
 }
 
 /// Per officer, per shift: Fatigue Index, hourly risk and flags for a period.
-#[utoipa::path(get, path = "/v1/teams/{team}/risk", params(Period), responses(
+#[utoipa::path(get, path = "/v1/teams/{team}/risk", params(("from" = NaiveDate, Query, description = "First day (YYYY-MM-DD), local to the force."), ("to" = NaiveDate, Query, description = "Last day (YYYY-MM-DD), inclusive.")), responses(
     (status = 200, body = TeamRisk), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 #[get("/teams/{team}/risk")]
 pub async fn team_risk(
@@ -162,12 +161,13 @@ pub async fn load_team_risk(
     period: &Period,
 ) -> AppResult<TeamRisk> {
     let team = team_access(state, who, team).await?;
-    let (from, to) = period.bounds()?;
+    check_period(period)?;
+    let period_in = *period;
     let force = who.force()?;
     let members = team.members.clone();
     let audit_who = who.clone();
-    let (zone, rows) = db::with_force(&state.pool, force, move |c| {
-        let context = roster_context(c, force, &members, from, to)?;
+    let RosterContext { zone, from, rows } = db::with_force(&state.pool, force, move |c| {
+        let context = roster_context(c, force, &members, &period_in)?;
         db::audit::record(
             c,
             Some(force),
@@ -266,11 +266,11 @@ pub async fn compute_what_if(
     if !team.members.contains(&body.staff_number) {
         return Err(AppError::NotFound);
     }
-    let (from, to) = Period {
+    let period = Period {
         from: body.from,
         to: body.to,
-    }
-    .bounds()?;
+    };
+    check_period(&period)?;
     let added: Vec<Shift> = body
         .add
         .iter()
@@ -281,7 +281,7 @@ pub async fn compute_what_if(
     let staff = vec![body.staff_number.clone()];
     let audit_who = who.clone();
     let team_id = team.id;
-    let (zone, rows) = db::with_force(&state.pool, force, move |c| {
+    let RosterContext { zone, from, rows } = db::with_force(&state.pool, force, move |c| {
         db::audit::record(
             c,
             Some(force),
@@ -289,7 +289,7 @@ pub async fn compute_what_if(
             "what_if",
             &format!("team:{team_id}"),
         )?;
-        roster_context(c, force, &staff, from, to)
+        roster_context(c, force, &staff, &period)
     })
     .await?;
     web::block(move || -> AppResult<WhatIfAnswer> {
@@ -327,7 +327,7 @@ pub struct Wellbeing {
 
 /// The team's sleep and recovery aggregates for a period: only from
 /// consenting officers, only when at least 5 contribute.
-#[utoipa::path(get, path = "/v1/teams/{team}/wellbeing", params(Period), responses((status = 200, body = Wellbeing)))]
+#[utoipa::path(get, path = "/v1/teams/{team}/wellbeing", params(("from" = NaiveDate, Query, description = "First day (YYYY-MM-DD), local to the force."), ("to" = NaiveDate, Query, description = "Last day (YYYY-MM-DD), inclusive.")), responses((status = 200, body = Wellbeing)))]
 #[get("/teams/{team}/wellbeing")]
 pub async fn wellbeing(
     state: State,
@@ -336,7 +336,7 @@ pub async fn wellbeing(
     period: web::Query<Period>,
 ) -> AppResult<HttpResponse> {
     let team = team_access(&state, &who, team.into_inner()).await?;
-    period.bounds()?;
+    check_period(&period)?;
     let force = who.force()?;
     let (from, to) = (period.from, period.to);
     let members = team.members.clone();
@@ -353,7 +353,7 @@ pub async fn wellbeing(
     })
     .await?;
     let people: std::collections::BTreeSet<Uuid> = summaries.iter().map(|(p, _)| *p).collect();
-    let body = if people.len() < MIN_AGGREGATE {
+    let body = if !publishable(people.len()) {
         Wellbeing {
             team_id: team.id,
             people: None,
@@ -401,7 +401,7 @@ pub async fn wellbeing(
 
 /// The officer's own roster risk, with their recorded sleep where they
 /// share it (each shift says which basis).
-#[utoipa::path(get, path = "/v1/me/risk", params(Period), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/v1/me/risk", params(("from" = NaiveDate, Query, description = "First day (YYYY-MM-DD), local to the force."), ("to" = NaiveDate, Query, description = "Last day (YYYY-MM-DD), inclusive.")), responses((status = 200, body = Object)))]
 #[get("/me/risk")]
 pub async fn my_risk(
     state: State,
@@ -411,15 +411,17 @@ pub async fn my_risk(
     who.require(&[Role::Officer])?;
     let force = who.force()?;
     let person = who.0.sub;
-    let (from, to) = period.bounds()?;
+    check_period(&period)?;
+    let period = period.into_inner();
     let (pfrom, pto) = (period.from - Duration::days(LOOKBACK_DAYS), period.to);
-    let (zone, rows, sleeps) = db::with_force(&state.pool, force, move |c| {
-        let staff = db::rosters::staff_of(c, force, person)?;
-        let sleeps = db::sync::recorded_sleeps(c, force, &staff, pfrom, pto)?;
-        let (zone, rows) = roster_context(c, force, &[staff], from, to)?;
-        Ok((zone, rows, sleeps))
-    })
-    .await?;
+    let (RosterContext { zone, from, rows }, sleeps) =
+        db::with_force(&state.pool, force, move |c| {
+            let staff = db::rosters::staff_of(c, force, person)?;
+            let sleeps = db::sync::recorded_sleeps(c, force, &staff, pfrom, pto)?;
+            let context = roster_context(c, force, &[staff], &period)?;
+            Ok((context, sleeps))
+        })
+        .await?;
     let assessment = web::block(move || {
         let shifts: Vec<Shift> = rows
             .iter()
