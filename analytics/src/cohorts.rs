@@ -36,8 +36,9 @@ use crate::AnalyticsError;
 use crate::indicators::{roster_figures, wellbeing_figures};
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::{Percentage, ratio};
-use crate::suppression::MIN_PEOPLE;
+use crate::suppression::{MIN_PEOPLE, publishable};
 use crate::table::{ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
+use mobile_core::roster::limits::RosterLimits;
 
 /// Feature names and units, in matrix column order.
 pub const FEATURES: [&str; 9] = [
@@ -243,7 +244,7 @@ impl PersonSums {
     /// is the person's role. Shifts are those [`roster_figures`] counts.
     pub fn from_records(p: &PersonRecords, period: &Period, zone: chrono_tz::Tz) -> Self {
         let (from, to) = period.instants(zone);
-        let r = roster_figures(&p.shifts, from, to);
+        let r = roster_figures(&p.shifts, from, to, &RosterLimits::default());
         let (mut early, mut late) = (0, 0);
         for s in p.shifts.iter().filter(|s| s.start >= from && s.start < to) {
             match s.shift_type {
@@ -567,7 +568,7 @@ pub fn cluster(request: &CohortRequest, raw: &Array2<f64>) -> Result<Clustering,
                         .collect();
                     let zc = members.iter().map(|&i| z[[i, j]]).sum::<f64>()
                         / members.len().max(1) as f64;
-                    let ok = vals.len() >= MIN_PEOPLE as usize;
+                    let ok = publishable(vals.len());
                     let sum: i64 = vals.iter().map(|v| (v * FIXED).round() as i64).sum();
                     CentreFeature {
                         feature: (*name).to_owned(),

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::cohorts::PersonSums;
 use crate::input::Period;
 use crate::round::{ROUNDING_NOTE, ratio};
-use crate::suppression::{MIN_PEOPLE, Problem};
+use crate::suppression::{MIN_PEOPLE, Problem, is_primary};
 use crate::table::{Cell, Row, Table};
 
 /// Which view of the comparison.
@@ -206,7 +206,7 @@ pub fn compare(period: Period, people: &[PersonSums]) -> Comparisons {
     let mut problem = Problem::new();
     let mut cell: BTreeMap<(Key, usize), usize> = BTreeMap::new();
     for (key, acc) in &groups {
-        let small = (1..MIN_PEOPLE).contains(&acc.people);
+        let small = is_primary(acc.people);
         let national = key.0.is_none() && key.1.is_none();
         for m in 0..MEASURES.len() {
             let id = problem.add_cell(acc.with[m], small, national);

@@ -5,8 +5,8 @@
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
     /// A period whose end date is before its start date, or one too long.
-    #[error("invalid period: {0}")]
-    InvalidPeriod(String),
+    #[error(transparent)]
+    InvalidPeriod(#[from] mobile_core::period::PeriodError),
     /// An IANA time zone name that chrono-tz does not know.
     #[error("unknown time zone {0:?}")]
     UnknownZone(String),

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use models::ShiftType;
 use models::sync::{CheckInRecord, DailySummary, LearningProgress, SyncRecord};
@@ -274,86 +274,9 @@ pub fn clean_all(people: Vec<PersonRecords>, rejections: &mut Rejections) -> Vec
     by_id.into_values().collect()
 }
 
-/// A run of whole local days, `from..=to`, in a zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Period {
-    /// First day.
-    pub from: NaiveDate,
-    /// Last day (inclusive).
-    pub to: NaiveDate,
-}
-
-/// The longest period a report or cohort run covers, in days.
-pub const MAX_PERIOD_DAYS: i64 = 400;
-
-impl Period {
-    /// A validated period.
-    ///
-    /// # Errors
-    /// [`AnalyticsError::InvalidPeriod`] when `to` is before `from` or the
-    /// period is over [`MAX_PERIOD_DAYS`].
-    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, AnalyticsError> {
-        if to < from {
-            return Err(AnalyticsError::InvalidPeriod(format!(
-                "{to} is before {from}"
-            )));
-        }
-        let p = Self { from, to };
-        if p.days() > MAX_PERIOD_DAYS {
-            return Err(AnalyticsError::InvalidPeriod(format!(
-                "{} days is over the {MAX_PERIOD_DAYS} allowed",
-                p.days()
-            )));
-        }
-        Ok(p)
-    }
-
-    /// Number of days.
-    pub fn days(&self) -> i64 {
-        (self.to - self.from).num_days() + 1
-    }
-
-    /// The period of the same length just before this one.
-    pub fn previous(&self) -> Self {
-        let len = chrono::Duration::days(self.days());
-        Self {
-            from: self.from - len,
-            to: self.to - len,
-        }
-    }
-
-    /// Contains a local date.
-    pub fn contains(&self, d: NaiveDate) -> bool {
-        self.from <= d && d <= self.to
-    }
-
-    /// `[start, end)` in UTC: local midnight at the start of `from` to local
-    /// midnight after `to` (a midnight that a DST change skips is taken at
-    /// the first instant that exists).
-    pub fn instants(&self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-        (
-            local_instant(zone, self.from, 0),
-            local_instant(zone, self.to + chrono::Duration::days(1), 0),
-        )
-    }
-}
-
-/// `hour`:00 local on `date` in `zone`, in UTC. An hour a clock change
-/// repeats is taken at its first occurrence; one it skips at the first
-/// instant that exists after it (an hour later).
-pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    let naive =
-        date.and_time(chrono::NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or_default());
-    match zone.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.with_timezone(&Utc)
-        }
-        chrono::LocalResult::None => zone
-            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-            .earliest()
-            .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
-    }
-}
+// The local-date period and local clock instants are the engine's
+// (`mobile_core::period`), re-exported so the report's callers keep one path.
+pub use mobile_core::period::{MAX_PERIOD_DAYS, Period, local_instant};
 
 /// Parses an IANA zone name.
 ///
@@ -367,7 +290,7 @@ pub fn parse_zone(name: &str) -> Result<Tz, AnalyticsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
+    use chrono::{Duration, NaiveDate, TimeZone};
     use models::sync::{CheckInContext, CheckInScale};
 
     fn shift(h: i64, len: i64) -> ShiftRecord {
@@ -494,19 +417,8 @@ mod tests {
     }
 
     #[test]
-    fn periods_are_local_days_across_a_clock_change() {
-        let london: Tz = parse_zone("Europe/London").unwrap();
-        // 29 March 2026: clocks go forward, so the day lasts 23 hours.
-        let d = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
-        let p = Period::new(d, d).unwrap();
-        let (a, b) = p.instants(london);
-        assert_eq!(a, Utc.with_ymd_and_hms(2026, 3, 29, 0, 0, 0).unwrap());
-        assert_eq!(b - a, Duration::hours(23));
-        assert_eq!(
-            p.previous().to,
-            NaiveDate::from_ymd_opt(2026, 3, 28).unwrap()
-        );
-        assert!(Period::new(d, d + Duration::days(MAX_PERIOD_DAYS)).is_err());
+    fn unknown_zones_are_refused() {
+        assert!(parse_zone("Europe/London").is_ok());
         assert!(parse_zone("Not/AZone").is_err());
     }
 }

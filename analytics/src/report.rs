@@ -18,8 +18,9 @@ use crate::indicators::{
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::Percentage;
 use crate::round::ROUNDING_NOTE;
-use crate::suppression::MIN_PEOPLE;
+use crate::suppression::{MIN_PEOPLE, is_primary};
 use crate::table::{Cell, ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
+use mobile_core::roster::limits::RosterLimits;
 use rust_decimal::Decimal;
 
 /// Most previous periods a trend may go back.
@@ -111,14 +112,16 @@ fn force_counts<const N: usize>(
     parts: [Option<i64>; N],
     of: &str,
 ) -> (Cell, [Cell; N]) {
-    let min = i64::from(MIN_PEOPLE);
     let cell = |n: Option<i64>, percent: Option<Percentage>| Cell {
         value: n.map(Decimal::from),
         suppressed: n.is_none(),
         percent,
     };
     let parts = parts.map(|part| {
-        let part = part.filter(|p| total.is_none_or(|t| !(1..min).contains(&(t - p))));
+        // The rest of the total (t - p) is a count too: withheld when 1 to 4.
+        let part = part.filter(|p| {
+            total.is_none_or(|t| u32::try_from(t - p).map_or(true, |rest| !is_primary(rest)))
+        });
         let percent = match (part, total) {
             (Some(n), Some(t)) => Percentage::new(n, t, of),
             _ => None,
@@ -711,8 +714,8 @@ fn period_tables(
     for (p, path) in people.iter().zip(&paths) {
         let Some(leaf) = rows.row(path) else { continue };
         let figures = PersonFigures {
-            roster: roster_figures(&p.shifts, from, to),
-            schedule: schedule_figures(&p.shifts, from, to, zone),
+            roster: roster_figures(&p.shifts, from, to, &RosterLimits::default()),
+            schedule: schedule_figures(&p.shifts, from, to, zone, &RosterLimits::default()),
             wellbeing: wellbeing_figures(&p.summaries, &p.checkins, period),
             learning: learning_figures(&p.learning, period, course),
             working: working_time_figures(&p.reference_duties, period, zone),

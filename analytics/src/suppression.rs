@@ -29,8 +29,18 @@
 //! linear-programming attack over many relations at once; `docs/reports.md`
 //! discusses the residual risk.
 
-/// The smallest number of people a published cell may describe.
+/// The smallest number of people a published cell may describe. The one
+/// definition of the small-number rule: the server's aggregates and the
+/// SQL that withholds small counts take it from here (database tests check
+/// the SQL agrees).
 pub const MIN_PEOPLE: u32 = 5;
+
+/// True when a figure describing `people` people may be published on its
+/// own: at least [`MIN_PEOPLE`]. (A zero cell in a large enough row is
+/// published by the report too; see [`is_primary`].)
+pub fn publishable(people: usize) -> bool {
+    people >= MIN_PEOPLE as usize
+}
 
 /// One suppression problem: cells and the relations between them.
 #[derive(Debug, Clone, Default)]
@@ -134,7 +144,7 @@ impl Problem {
 
 /// True when a cell describing `people` people must be suppressed on its own.
 pub fn is_primary(people: u32) -> bool {
-    (1..MIN_PEOPLE).contains(&people)
+    people > 0 && !publishable(people as usize)
 }
 
 /// Relations in which exactly one cell is suppressed (empty after
@@ -159,7 +169,7 @@ mod tests {
     fn one_column(teams: &[u32]) -> (Problem, usize, Vec<usize>) {
         let mut p = Problem::new();
         let total: u32 = teams.iter().sum();
-        let force = p.add_cell(total, (1..MIN_PEOPLE).contains(&total), true);
+        let force = p.add_cell(total, is_primary(total), true);
         let cells: Vec<usize> = teams.iter().map(|&n| p.add_cell(n, false, false)).collect();
         let mut rel = vec![force];
         rel.extend(&cells);
@@ -242,7 +252,7 @@ mod tests {
         let mut rows: Vec<(usize, Vec<usize>)> = Vec::new(); // (level, cells incl. total)
         let add_row = |p: &mut Problem, vals: &[u32], level: usize| -> Vec<usize> {
             let total: u32 = vals.iter().sum();
-            let small = (1..MIN_PEOPLE).contains(&total);
+            let small = is_primary(total);
             let mut cells: Vec<usize> = vals
                 .iter()
                 .map(|&v| p.add_cell(v, small, level == 0))
@@ -374,7 +384,7 @@ mod tests {
         let mut rows = Vec::new();
         for team in counts {
             let total: u32 = team.iter().sum();
-            let small = (1..MIN_PEOPLE).contains(&total);
+            let small = is_primary(total);
             let cells: Vec<usize> = team.iter().map(|&v| p.add_cell(v, small, false)).collect();
             let t = p.add_cell(total, small, false);
             let mut rel = cells.clone();
@@ -387,7 +397,7 @@ mod tests {
             .map(|c| counts.iter().map(|t| t[c]).sum())
             .collect();
         let grand: u32 = col_totals.iter().sum();
-        let small = (1..MIN_PEOPLE).contains(&grand);
+        let small = is_primary(grand);
         let force: Vec<usize> = col_totals
             .iter()
             .map(|&v| p.add_cell(v, small, true))

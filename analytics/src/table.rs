@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::round::{Percentage, ratio};
-use crate::suppression::{MIN_PEOPLE, Problem};
+use crate::suppression::{Problem, is_primary};
 
 /// The rows of a table: the root, then every prefix of every leaf path,
 /// in path order (a parent before its children).
@@ -306,7 +306,7 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
     for t in &tables {
         let mut tid = Vec::with_capacity(rows.len());
         for r in 0..rows.len() {
-            let small = (1..MIN_PEOPLE).contains(&t.row_people[r]);
+            let small = is_primary(t.row_people[r]);
             let row_ids: Vec<Option<usize>> = t
                 .spec
                 .columns

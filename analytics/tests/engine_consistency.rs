@@ -1,12 +1,14 @@
 //! The report's person-level levels agree with the engine's per-shift flags
-//! (`mobile_core::roster::assess`) on the same roster: one set of limits.
+//! (`mobile_core::roster::assess`) on the same roster: one set of limits
+//! (`mobile_core::roster::limits::RosterLimits`), so changing a limit moves both.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use analytics::indicators::{Level, roster_figures, schedule_figures};
 use analytics::input::ShiftRecord;
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use mobile_core::LocalClock;
-use mobile_core::roster::assess::{AssessmentParams, Severity, assess_roster};
+use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, Severity, assess_roster};
+use mobile_core::roster::limits::RosterLimits;
 use models::Shift;
 
 fn worst(flags: &[(String, Severity)], codes: &[&str]) -> Level {
@@ -21,15 +23,34 @@ fn worst(flags: &[(String, Severity)], codes: &[&str]) -> Level {
         .unwrap_or(Level::Within)
 }
 
-#[test]
-fn levels_match_the_engine_flags() {
+/// The engine's assessment under `limits` (UTC clock), the report's records
+/// of it and every flag raised.
+fn assess(
+    shifts: &[Shift],
+    limits: RosterLimits,
+) -> (RosterAssessment, Vec<ShiftRecord>, Vec<(String, Severity)>) {
+    let params = AssessmentParams {
+        limits,
+        ..AssessmentParams::default()
+    };
+    let assessment = assess_roster(shifts, &[], None, &LocalClock::utc(), &params).unwrap();
+    let records: Vec<ShiftRecord> = assessment.shifts.iter().map(ShiftRecord::from).collect();
+    let flags: Vec<(String, Severity)> = assessment
+        .shifts
+        .iter()
+        .flat_map(|s| s.flags.iter().map(|f| (f.code.clone(), f.severity)))
+        .collect();
+    (assessment, records, flags)
+}
+
+/// Five 10 h nights (long nights, run of 5), rest, then days with two 10 h
+/// quick returns, a 13 h shift and a heavy week; and its first midnight.
+fn mixed_roster() -> (DateTime<Utc>, Vec<Shift>) {
     let day0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
     let at = |d: i64, h: i64, len: i64| {
         let start = day0 + Duration::days(d) + Duration::hours(h);
         Shift::new(start, start + Duration::hours(len)).unwrap()
     };
-    // Five 10 h nights (long nights, run of 5), rest, then days with a
-    // 10.5 h quick return and a 13 h shift, and a heavy week.
     let mut shifts: Vec<Shift> = (0..5).map(|d| at(d, 21, 10)).collect();
     shifts.push(at(7, 7, 13));
     shifts.push(at(8, 6, 12));
@@ -37,19 +58,57 @@ fn levels_match_the_engine_flags() {
     shifts.push(at(10, 7, 12));
     shifts.push(at(11, 7, 12));
     shifts.push(at(12, 7, 12)); // 73 h in the 7 days to its end: red
-    let clock = LocalClock::utc();
-    let assessment =
-        assess_roster(&shifts, &[], None, &clock, &AssessmentParams::default()).unwrap();
-    let records: Vec<ShiftRecord> = assessment.shifts.iter().map(ShiftRecord::from).collect();
-    let flags: Vec<(String, Severity)> = assessment
-        .shifts
-        .iter()
-        .flat_map(|s| s.flags.iter().map(|f| (f.code.clone(), f.severity)))
+    (day0, shifts)
+}
+
+/// `days` 9 h day shifts in a row from 2 March 2026 07:00 UTC.
+fn day_run(days: i64) -> (DateTime<Utc>, Vec<Shift>) {
+    let day0 = Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap();
+    let shifts = (0..days)
+        .map(|d| {
+            let start = day0 + Duration::days(d);
+            Shift::new(start, start + Duration::hours(9)).unwrap()
+        })
         .collect();
+    (day0, shifts)
+}
+
+/// The report's levels and the engine's worst flags (quick return, nights,
+/// 7-day hours, long shift), in that order, for [`mixed_roster`] under `limits`.
+fn levels_and_flags(limits: RosterLimits) -> ([Level; 4], [Level; 4]) {
+    let (day0, shifts) = mixed_roster();
+    let (_, records, flags) = assess(&shifts, limits);
     let f = roster_figures(
         &records,
         day0 - Duration::days(1),
         day0 + Duration::days(30),
+        &limits,
+    );
+    (
+        [
+            f.quick_return_level,
+            f.night_run_level,
+            f.hours_7d_level,
+            f.long_shift_level,
+        ],
+        [
+            worst(&flags, &["quick_return", "short_rest"]),
+            worst(&flags, &["consecutive_nights"]),
+            worst(&flags, &["hours_in_7_days"]),
+            worst(&flags, &["long_shift", "long_night_shift"]),
+        ],
+    )
+}
+
+#[test]
+fn levels_match_the_engine_flags() {
+    let (day0, shifts) = mixed_roster();
+    let (assessment, records, flags) = assess(&shifts, RosterLimits::default());
+    let f = roster_figures(
+        &records,
+        day0 - Duration::days(1),
+        day0 + Duration::days(30),
+        &RosterLimits::default(),
     );
     assert_eq!(f.shifts as usize, shifts.len());
     assert_eq!(
@@ -72,35 +131,86 @@ fn levels_match_the_engine_flags() {
 }
 
 #[test]
+fn changing_a_limit_moves_the_engine_flag_and_the_report_level_together() {
+    let (report, engine) = levels_and_flags(RosterLimits::default());
+    assert_eq!(report, [Level::Red; 4]);
+    assert_eq!(engine, report);
+    // Each limit one step looser: the 10 h rests, the run of 5 nights and
+    // the 73 h week become amber; the 13 h day and 10 h nights are within.
+    let looser = RosterLimits {
+        quick_return_red_under_hours: 10,
+        quick_return_amber_under_hours: 11,
+        nights_amber_over: 4,
+        nights_red_over: 5,
+        week_amber_from_hours: 73,
+        week_red_from_hours: 74,
+        long_shift_over_hours: 13,
+        long_night_shift_over_hours: 10,
+        ..RosterLimits::default()
+    };
+    let (report, engine) = levels_and_flags(looser);
+    assert_eq!(
+        report,
+        [Level::Amber, Level::Amber, Level::Amber, Level::Within]
+    );
+    assert_eq!(engine, report);
+    // Looser still: neither finds a breach.
+    let loosest = RosterLimits {
+        quick_return_red_under_hours: 9,
+        quick_return_amber_under_hours: 10,
+        nights_amber_over: 5,
+        nights_red_over: 6,
+        week_amber_from_hours: 74,
+        week_red_from_hours: 75,
+        ..looser
+    };
+    let (report, engine) = levels_and_flags(loosest);
+    assert_eq!(report, [Level::Within; 4]);
+    assert_eq!(engine, report);
+}
+
+#[test]
 fn work_day_runs_match_the_engine_flag() {
-    let day0 = Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap();
-    let clock = LocalClock::utc();
     for days in [6i64, 7, 9] {
-        let shifts: Vec<Shift> = (0..days)
-            .map(|d| {
-                let start = day0 + Duration::days(d);
-                Shift::new(start, start + Duration::hours(9)).unwrap()
-            })
-            .collect();
-        let assessment =
-            assess_roster(&shifts, &[], None, &clock, &AssessmentParams::default()).unwrap();
-        let flags: Vec<(String, Severity)> = assessment
-            .shifts
-            .iter()
-            .flat_map(|s| s.flags.iter().map(|f| (f.code.clone(), f.severity)))
-            .collect();
-        let records: Vec<ShiftRecord> = assessment.shifts.iter().map(ShiftRecord::from).collect();
+        let (day0, shifts) = day_run(days);
+        let (_, records, flags) = assess(&shifts, RosterLimits::default());
         let f = schedule_figures(
             &records,
             day0 - Duration::days(1),
             day0 + Duration::days(30),
             chrono_tz::UTC,
+            &RosterLimits::default(),
         );
         assert_eq!(f.longest_work_day_run, days as u32);
         assert_eq!(
             f.work_days_level,
             worst(&flags, &["consecutive_days"]),
             "{days} days"
+        );
+    }
+}
+
+#[test]
+fn a_work_day_limit_moves_the_engine_flag_and_the_report_level_together() {
+    let (day0, shifts) = day_run(7);
+    for (over, expected) in [(6, Level::Amber), (7, Level::Within)] {
+        let limits = RosterLimits {
+            work_days_amber_over: over,
+            ..RosterLimits::default()
+        };
+        let (_, records, flags) = assess(&shifts, limits);
+        let f = schedule_figures(
+            &records,
+            day0 - Duration::days(1),
+            day0 + Duration::days(30),
+            chrono_tz::UTC,
+            &limits,
+        );
+        assert_eq!(f.work_days_level, expected, "over {over}");
+        assert_eq!(
+            worst(&flags, &["consecutive_days"]),
+            expected,
+            "over {over}"
         );
     }
 }

@@ -10,19 +10,19 @@
 //! Thresholds, applied as guidance as UK rail does (Network Rail
 //! NR/L2/OHS/003): FI 35 for day shifts and 45 for night shifts, where a
 //! night shift has at least 3 hours between 23:00 and 06:00 local time
-//! (Working Time Regulations 1998, reg. 2).
+//! (Working Time Regulations 1998, reg. 2; the rule lives in
+//! [`crate::night_time`]).
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use models::Shift;
 
 use crate::LocalClock;
+use crate::night_time::{is_night_duty, night_minutes};
 
 /// FI threshold for a day shift (Network Rail NR/L2/OHS/003).
 pub const DAY_THRESHOLD: f64 = 35.0;
 /// FI threshold for a night shift (Network Rail NR/L2/OHS/003).
 pub const NIGHT_THRESHOLD: f64 = 45.0;
-/// Hours within 23:00–06:00 that make a shift a night shift (WTR reg. 2).
-pub const NIGHT_HOURS_REQUIRED: f64 = 3.0;
 
 /// Probability of a KSS of 8 or more given a predicted KSS (RR446), in `[0, 1]`.
 pub fn probability_kss_at_least_8(kss: f64) -> f64 {
@@ -38,25 +38,16 @@ pub fn fatigue_index(kss_in_shift: impl IntoIterator<Item = f64>) -> Option<f64>
     (n > 0).then(|| 100.0 * sum / n as f64)
 }
 
-/// Hours of `[start, end)` that fall between 23:00 and 06:00 local time.
+/// Hours of `[start, end)` that fall between 23:00 and 06:00 local time
+/// ([`crate::night_time::night_minutes`], in hours).
 pub fn night_hours(start: DateTime<Utc>, end: DateTime<Utc>, clock: &LocalClock) -> f64 {
-    // Walk the shift minute by minute: exact for shifts on whole minutes,
-    // correct across DST changes, and cheap (at most 1,440 steps a shift).
-    let minutes = (end - start).num_minutes();
-    (0..minutes)
-        .filter(|m| {
-            let t = start + Duration::minutes(*m);
-            let local = t.with_timezone(&clock.zone());
-            let hour = local.hour();
-            !(6..23).contains(&hour)
-        })
-        .count() as f64
-        / 60.0
+    night_minutes(start, end, clock.zone()) as f64 / 60.0
 }
 
-/// True when a shift is a night shift by the WTR rule (≥ 3 h in 23:00–06:00).
+/// True when a shift is a night shift by the WTR rule
+/// ([`crate::night_time::is_night_duty`]: ≥ 3 h in 23:00–06:00).
 pub fn is_night_shift(shift: &Shift, clock: &LocalClock) -> bool {
-    night_hours(shift.start(), shift.end(), clock) >= NIGHT_HOURS_REQUIRED
+    is_night_duty(shift.start(), shift.end(), clock.zone())
 }
 
 /// The FI threshold that applies to a shift: 45 for night shifts, else 35.

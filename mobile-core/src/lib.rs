@@ -21,6 +21,8 @@ pub mod fips_csv;
 pub mod grid;
 pub mod hourly_risk;
 pub mod model;
+pub mod night_time;
+pub mod period;
 pub mod recovery;
 pub mod recurrence;
 pub mod regularity;

@@ -178,7 +178,7 @@ impl KeySet {
     pub async fn rotate(&self, pool: &DbPool) -> AppResult<String> {
         let stored = db::with_platform(pool, |c| {
             crate::accounts::keys::create(c)?;
-            crate::accounts::keys::recent(c, KEYS_KEPT)
+            Ok(crate::accounts::keys::recent(c, KEYS_KEPT)?)
         })
         .await?;
         let kid = stored.first().map(|k| k.kid.clone()).unwrap_or_default();

@@ -402,3 +402,14 @@ pub fn batch(device: &Device, key: &str, sequence: u64, records: Vec<Value>) -> 
 pub fn days_ago(n: i64) -> String {
     (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
 }
+
+/// Runs `f` in a transaction scoped to `force` (row-level security), through
+/// the server's one transaction helper: for tests that read or write a
+/// store directly.
+pub fn in_force<T, E: From<diesel::result::Error>>(
+    c: &mut diesel::PgConnection,
+    force: uuid::Uuid,
+    f: impl FnOnce(&mut diesel::PgConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    server::db::transaction(c, server::db::Scope::Force(force), f)
+}

@@ -9,8 +9,10 @@ use std::sync::{Arc, Barrier};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use e2e_tests::*;
-use server::reports::store::{ReportSchedule, RunSummary};
-use server::reports::scheduler::{Visit, in_force, run_due, visit_force};
+use server::reports::service::ReportSchedule;
+use server::reports::store::RunSummary;
+use server::reports::scheduler::run_due;
+use server::reports::service::{Visit, visit_force};
 use uuid::Uuid;
 
 /// A force with six officers on a day/night rota from three weeks ago to
@@ -21,7 +23,7 @@ fn setup(slug: &str) -> (TestServer, server::db::DbPool, Uuid) {
     upload_rota(&force, &force.team, &force.members);
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
-    let forces = server::reports::store::force_ids(&mut c).unwrap();
+    let forces = server::accounts::store::Force::all_ids(&mut c).unwrap();
     assert_eq!(forces.len(), 1);
     (server, pool, forces[0])
 }
@@ -232,8 +234,8 @@ fn report_command_is_reproducible_and_matches_the_stored_run() {
     assert!(html.contains("<svg") && html.contains("lang=\"en-GB\""));
 }
 
-fn analytics_json(r: &server::cli::report::ReportFigures) -> String {
-    server::cli::report::render(r, server::cli::report::Format::Json).unwrap()
+fn analytics_json(r: &analytics::report::Report) -> String {
+    server::reports::service::render(r, server::reports::service::Format::Json).unwrap()
 }
 
 #[test]
@@ -365,15 +367,12 @@ fn add_team(force: &Force, name: &str, command: &str, prefix: &str, n: usize) ->
 fn last_weeks_report(server: &TestServer) -> analytics::report::Report {
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
     let mut c = pool.get().unwrap();
-    let id = server::reports::store::force_ids(&mut c).unwrap()[0];
+    let id = server::accounts::store::Force::all_ids(&mut c).unwrap()[0];
     let today = Utc::now().date_naive();
     let period =
         analytics::input::Period::new(today - Duration::days(7), today - Duration::days(1))
             .unwrap();
-    in_force(&mut c, id, |c| {
-        server::reports::scheduler::build_force_report(c, id, period)
-    })
-    .unwrap()
+    server::reports::service::report_now(&mut c, id, period).unwrap()
 }
 
 fn rows_at(t: &analytics::table::Table, level: usize) -> Vec<&analytics::table::Row> {
@@ -497,7 +496,7 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
     setup_force(&server, "herts", 1);
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
-    let forces = server::reports::store::force_ids(&mut c).unwrap();
+    let forces = server::accounts::store::Force::all_ids(&mut c).unwrap();
     let sarge = |c: &mut diesel::PgConnection, force: Uuid| {
         in_force(c, force, |c| {
             let row: Id = diesel::sql_query("SELECT id FROM accounts WHERE username = 'sarge'")
@@ -551,7 +550,8 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
 #[test]
 fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     use diesel::RunQueryDsl;
-    use server::learning::store::{Attempt, record_attempt, supervisor_course};
+    use server::learning::service::supervisor_course;
+    use server::learning::store::{Attempt, record_attempt};
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -570,7 +570,7 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     }
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 4, 3000);
     let mut c = pool.get().unwrap();
-    let id = server::reports::store::force_ids(&mut c).unwrap()[0];
+    let id = server::accounts::store::Force::all_ids(&mut c).unwrap()[0];
     let today = Utc::now().date_naive();
     let period = analytics::input::Period::new(today - Duration::days(6), today).unwrap();
     let course = supervisor_course().unwrap();
@@ -601,7 +601,7 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
     pass_all(&mut c, "sup4", Utc::now() + Duration::days(2));
 
     let report = in_force(&mut c, id, |c| {
-        server::reports::scheduler::build_force_report(c, id, period)
+        server::reports::service::build_force_report(c, id, period)
     })
     .unwrap();
     let t = report.supervisor_training.as_ref().unwrap();

@@ -430,13 +430,10 @@ fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
     // The report for the four weeks from today.
     let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
     let mut c = pool.get().unwrap();
-    let id = server::reports::store::force_ids(&mut c).unwrap()[0];
+    let id = server::accounts::store::Force::all_ids(&mut c).unwrap()[0];
     let today = now.date_naive();
     let period = analytics::input::Period::new(today, today + Duration::days(27)).unwrap();
-    let report = server::reports::scheduler::in_force(&mut c, id, |c| {
-        server::reports::scheduler::build_force_report(c, id, period)
-    })
-    .unwrap();
+    let report = server::reports::service::report_now(&mut c, id, period).unwrap();
     let cell = |table: &str, column: &str| {
         let t = report.table(table).unwrap();
         let i = t.column(column).unwrap();
@@ -502,5 +499,52 @@ fn a_bad_line_beside_rest_days_stores_neither_rest_days_nor_duties() {
         count(&mut owner, "SELECT count(*) AS n FROM shifts"),
         1,
         "the duty is kept"
+    );
+}
+
+/// A period is the force's local days: in Europe/London, Monday 19 October
+/// 2026 begins at 23:00 UTC on the Sunday (BST), and a period ending on
+/// Saturday 24 October ends at 23:00 UTC, before the clocks go back on the
+/// 25th. Reading the dates as UTC midnights would drop the duty at 00:30
+/// on the 19th and take in the one at 00:15 on the 25th.
+#[test]
+fn team_risk_periods_are_local_days_across_the_october_clock_change() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "surrey", 1);
+    let roster = "staff_id,start,end
+surrey-001,2026-10-18T21:00,2026-10-18T23:30
+surrey-001,2026-10-19T00:30,2026-10-19T08:30
+surrey-001,2026-10-25T00:15,2026-10-25T08:15
+surrey-001,2026-10-25T22:00,2026-10-26T06:00
+";
+    let r = upload(&force.supervisor, &force.team, "text/csv", roster);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let starts = |to: &str| -> Vec<chrono::DateTime<chrono::Utc>> {
+        let risk = force.supervisor.get(&format!(
+            "/v1/teams/{}/risk?from=2026-10-19&to={to}",
+            force.team
+        ));
+        assert_eq!(risk.status, 200, "{:?}", risk.body);
+        officer(&risk.body, "surrey-001")["assessment"]["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap())
+                    .unwrap()
+                    .to_utc()
+            })
+            .collect()
+    };
+    let utc = |d: u32, h: u32, m: u32| {
+        use chrono::TimeZone;
+        chrono::Utc.with_ymd_and_hms(2026, 10, d, h, m, 0).unwrap()
+    };
+    // 00:30 BST on the 19th is 23:30 UTC on the 18th: in the period.
+    assert_eq!(starts("2026-10-24"), vec![utc(18, 23, 30)]);
+    // To Sunday the 25th (25 hours long): up to 00:00 GMT on Monday.
+    assert_eq!(
+        starts("2026-10-25"),
+        vec![utc(18, 23, 30), utc(24, 23, 15), utc(25, 22, 0)]
     );
 }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use models::{Shift, ShiftType, SleepPeriod};
 use serde::{Deserialize, Serialize};
 
+use super::limits::RosterLimits;
 use super::predict::{SleepRules, SleepSource, combine, predict_sleep};
 use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for};
 use crate::hourly_risk::{
@@ -35,6 +36,8 @@ pub struct AssessmentParams {
     pub epoch_minutes: i64,
     /// Days simulated before the first shift so the model settles.
     pub warm_up_days: i64,
+    /// The limits the flags apply (shared with the report's levels).
+    pub limits: RosterLimits,
 }
 
 impl Default for AssessmentParams {
@@ -45,6 +48,7 @@ impl Default for AssessmentParams {
             sleep: SleepRules::default(),
             epoch_minutes: 5,
             warm_up_days: 3,
+            limits: RosterLimits::default(),
         }
     }
 }
@@ -299,32 +303,39 @@ fn flags_for(
     params: &AssessmentParams,
 ) -> Vec<Flag> {
     let shift = &shifts[i];
+    let limits = &params.limits;
     let mut flags = Vec::new();
-    if a.hours > 12.0 {
+    let long = limits.long_shift_over_hours;
+    let long_night = limits.long_night_shift_over_hours;
+    if a.hours > f64::from(long) {
         flags.push(flag(
             "long_shift",
             Severity::Red,
-            format!("{:.1} h shift (over 12 h, HSG256)", a.hours),
+            format!("{:.1} h shift (over {long} h, HSG256)", a.hours),
         ));
-    } else if a.night && a.hours > 8.0 {
+    } else if a.night && a.hours > f64::from(long_night) {
         flags.push(flag(
             "long_night_shift",
             Severity::Amber,
-            format!("{:.1} h night shift (over 8 h, HSG256)", a.hours),
+            format!("{:.1} h night shift (over {long_night} h, HSG256)", a.hours),
         ));
     }
     if let Some(rest) = a.rest_before_hours {
-        if rest < 11.0 {
+        let (red, amber) = (
+            limits.quick_return_red_under_hours,
+            limits.quick_return_amber_under_hours,
+        );
+        if rest < f64::from(red) {
             flags.push(flag(
                 "quick_return",
                 Severity::Red,
-                format!("{rest:.1} h rest before this shift (under 11 h, WTR reg. 10)"),
+                format!("{rest:.1} h rest before this shift (under {red} h, WTR reg. 10)"),
             ));
-        } else if rest < 12.0 {
+        } else if rest < f64::from(amber) {
             flags.push(flag(
                 "short_rest",
                 Severity::Amber,
-                format!("{rest:.1} h rest before this shift (under 12 h)"),
+                format!("{rest:.1} h rest before this shift (under {amber} h)"),
             ));
         }
     }
@@ -333,8 +344,9 @@ fn flags_for(
             .iter()
             .rev()
             .scan(shift.start(), |next_start, prev| {
-                let continues =
-                    is_night_shift(prev, clock) && *next_start - prev.end() < Duration::hours(24);
+                let continues = is_night_shift(prev, clock)
+                    && *next_start - prev.end()
+                        < Duration::hours(i64::from(limits.night_run_gap_under_hours));
                 *next_start = prev.start();
                 continues.then_some(())
             })
@@ -342,25 +354,27 @@ fn flags_for(
     } else {
         0
     };
-    if nights_in_run > 4 {
+    let (nights_red, nights_amber) = (limits.nights_red_over, limits.nights_amber_over);
+    if nights_in_run > nights_red as usize {
         flags.push(flag(
             "consecutive_nights",
             Severity::Red,
-            format!("night {nights_in_run} in a row (over 4)"),
+            format!("night {nights_in_run} in a row (over {nights_red})"),
         ));
-    } else if nights_in_run > 3 {
+    } else if nights_in_run > nights_amber as usize {
         flags.push(flag(
             "consecutive_nights",
             Severity::Amber,
-            format!("night {nights_in_run} in a row (over 3)"),
+            format!("night {nights_in_run} in a row (over {nights_amber})"),
         ));
     }
     let days_in_run = consecutive_work_days(i, shifts, clock);
-    if days_in_run > 6 {
+    let days_amber = limits.work_days_amber_over;
+    if days_in_run > days_amber as usize {
         flags.push(flag(
             "consecutive_days",
             Severity::Amber,
-            format!("day {days_in_run} worked in a row (over 6)"),
+            format!("day {days_in_run} worked in a row (over {days_amber})"),
         ));
     }
     let week_start = shift.end() - Duration::days(7);
@@ -368,25 +382,31 @@ fn flags_for(
         .iter()
         .map(|s| hours_between(s.start().max(week_start), s.end()).max(0.0))
         .sum();
-    if week_hours >= 72.0 {
+    let (week_red, week_amber) = (limits.week_red_from_hours, limits.week_amber_from_hours);
+    if week_hours >= f64::from(week_red) {
         flags.push(flag(
             "hours_in_7_days",
             Severity::Red,
-            format!("{week_hours:.1} h worked in the 7 days to this shift's end (72 h or more)"),
+            format!(
+                "{week_hours:.1} h worked in the 7 days to this shift's end ({week_red} h or more)"
+            ),
         ));
-    } else if week_hours >= 60.0 {
+    } else if week_hours >= f64::from(week_amber) {
         flags.push(flag(
             "hours_in_7_days",
             Severity::Amber,
-            format!("{week_hours:.1} h worked in the 7 days to this shift's end (60 h or more)"),
+            format!(
+                "{week_hours:.1} h worked in the 7 days to this shift's end ({week_amber} h or more)"
+            ),
         ));
     }
     let door_to_door = a.hours + 2.0 * params.sleep.commute_hours;
-    if door_to_door >= 14.0 {
+    let door_limit = limits.door_to_door_from_hours;
+    if door_to_door >= f64::from(door_limit) {
         flags.push(flag(
             "door_to_door",
             Severity::Amber,
-            format!("{door_to_door:.1} h door to door including commute (14 h or more)"),
+            format!("{door_to_door:.1} h door to door including commute ({door_limit} h or more)"),
         ));
     }
     if a.fatigue_index >= a.fatigue_index_threshold {

@@ -11,6 +11,7 @@
 pub mod assess;
 pub mod csv_format;
 pub mod icalendar_format;
+pub mod limits;
 pub mod predict;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};

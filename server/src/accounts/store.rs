@@ -70,6 +70,21 @@ impl Force {
         )
     }
 
+    /// Every force's id, in id order (the scheduled jobs' loops; `forces`
+    /// is not force-owned).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn all_ids(c: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = SqlUuid)]
+            id: Uuid,
+        }
+        let rows: Vec<Row> = diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
     /// Finds a force by id.
     ///
     /// # Errors

@@ -13,19 +13,19 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
-use diesel::Connection;
 use models::sync::{
     CheckInContext, CheckInRecord, CheckInScale, DailySummary, RecoveryBand, SyncBatch, SyncRecord,
 };
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
+use crate::accounts::store::{Consent, Force, PolicingFunction, Team, TeamPlacement};
 use crate::auth::{hash_password, secret_hash};
 use crate::config::Config;
-use crate::db;
-use crate::accounts::store::{Force, PolicingFunction, Team, TeamPlacement};
+use crate::db::{self, Scope};
 use crate::enrolment::store as people;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::rosters::service::publish;
 
 /// Arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -310,8 +310,7 @@ fn seed_force(
         .collect();
     let per_team = officers.div_ceil(demo.teams).max(1);
     let team_of = |i: usize| (demo.team)(i / per_team);
-    c.transaction(|c| -> AppResult<()> {
-        db::set_force(c, f)?;
+    db::transaction(c, Scope::Force(f), |c| -> AppResult<()> {
         crate::accounts::store::create_force_account(c, f, "force-admin", hash, "force_admin")?;
         crate::accounts::store::create_force_account(c, f, "frm-lead", hash, "frm_lead")?;
         let sup = crate::accounts::store::create_force_account(c, f, "supervisor-1", hash, "supervisor")?;
@@ -333,28 +332,28 @@ fn seed_force(
         // before it (frm-indicators #10, #11).
         let london = chrono_tz::Europe::London;
         let published = analytics::input::local_instant(london, today - Duration::days(100), 0);
-        crate::rosters::store::store(c, f, sup, "csv", &entries, london, published)?;
+        publish(c, f, sup, "csv", &entries, london, published)?;
         let mut changes_rng = rand::rngs::StdRng::seed_from_u64(demo.seed ^ 0x5e57);
         for (monday, worked) in rest_days_worked(&entries, &mut changes_rng) {
             let at = analytics::input::local_instant(london, monday - Duration::days(5), 0);
-            crate::rosters::store::store(c, f, sup, "csv", &worked, london, at)?;
+            publish(c, f, sup, "csv", &worked, london, at)?;
         }
         Ok(())
     })?;
     for (i, s) in staff.iter().enumerate() {
         let sleep = team_of(i).sleep;
-        c.transaction(|c| -> AppResult<()> {
-            db::set_force(c, f)?;
+        db::transaction(c, Scope::Force(f), |c| -> AppResult<()> {
             let code = format!("{}-{s}", demo.slug);
             people::create_enrolment_code(c, f, &secret_hash(&code), s)?;
-            let (person, device) = people::enrol(c, f, &secret_hash(&code))?;
+            let (person, device) =
+                people::enrol(c, f, &secret_hash(&code))?.ok_or(AppError::InvalidCredentials)?;
             let level = match i % 3 {
-                0 => people::Consent::RosterOnly,
-                1 => people::Consent::Sleep,
-                _ => people::Consent::SleepAndCheckIns,
+                0 => Consent::RosterOnly,
+                1 => Consent::Sleep,
+                _ => Consent::SleepAndCheckIns,
             };
-            people::set_consent(c, f, person, level)?;
-            if level == people::Consent::RosterOnly {
+            crate::accounts::store::set_consent(c, f, person, level)?;
+            if level == Consent::RosterOnly {
                 return Ok(());
             }
             let records: Vec<SyncRecord> = (1..=90)

@@ -76,7 +76,11 @@ impl Templates {
         Ok(Templates(env))
     }
 
-    fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, DashError> {
+    /// Renders a template with a context.
+    ///
+    /// # Errors
+    /// [`DashError`] when the template fails.
+    pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, DashError> {
         self.0
             .get_template(name)
             .and_then(|t| t.render(ctx))

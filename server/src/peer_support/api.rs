@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::State;
-use super::risk::Period;
 use crate::auth::{Identity, Role};
 use crate::peer_support::store::{
     Actor, Callback, NewCallback, Service, ServiceDetails, SupportReport, Supporter,
@@ -23,6 +22,7 @@ use crate::peer_support::store::{
 use crate::db;
 use crate::audit;
 use crate::error::{AppError, AppResult};
+use mobile_core::period::Period;
 
 /// Longest report period, days.
 pub const MAX_REPORT_DAYS: i64 = 366;

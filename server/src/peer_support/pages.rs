@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{DashError, PageResult, Session, Templates, html, see_other};
+use crate::dashboard::{DashError, PageResult, Session, Templates, html, see_other};
 use crate::auth::Role;
 use crate::db;
 use crate::accounts::store::Force;
@@ -23,7 +23,8 @@ use crate::peer_support::api::{apply_transition, visible_requests};
 /// The roles this page serves.
 const STAFF: [Role; 2] = [Role::PeerSupporter, Role::PeerSupportCoordinator];
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+/// Registers the pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/dashboard/support")
             .route("", web::get().to(page))

@@ -12,13 +12,13 @@
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+use diesel::sql_types::BigInt;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::config::ConfigError;
-use crate::db::{self, Found};
+use crate::accounts::store::Force;
+use crate::db::{self, Found, Scope};
 use crate::error::AppResult;
 
 /// The advisory lock key of the retention round ("peer" in ASCII).
@@ -120,29 +120,32 @@ pub fn purge(
     now: DateTime<Utc>,
     retention: Duration,
 ) -> AppResult<Option<usize>> {
-    c.transaction(|c| {
-        let locked: Found = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS found")
-            .bind::<BigInt, _>(LOCK_KEY)
-            .get_result(c)?;
-        if !locked.found {
-            return Ok(None);
-        }
-        #[derive(QueryableByName)]
-        struct ForceId {
-            #[diesel(sql_type = SqlUuid)]
-            id: Uuid,
-        }
-        let forces: Vec<ForceId> =
-            diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
-        let mut deleted = 0;
-        for f in forces {
-            // Row-level security: each force's rows are reachable only with its id set.
-            db::set_force(c, f.id)?;
-            deleted += crate::peer_support::store::expire(c, f.id, now - retention)?;
-        }
-        diesel::sql_query("SELECT set_config('app.force_id', '', true)").execute(c)?;
-        Ok(Some(deleted))
-    })
+    // A session lock, held across the round's per-force transactions and
+    // released when the round ends (or with the connection, if it breaks).
+    let locked: Found = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS found")
+        .bind::<BigInt, _>(LOCK_KEY)
+        .get_result(c)?;
+    if !locked.found {
+        return Ok(None);
+    }
+    let round = purge_each_force(c, now - retention);
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(LOCK_KEY)
+        .execute(c);
+    let deleted = round?;
+    unlocked?;
+    Ok(Some(deleted))
+}
+
+/// Each force's expired requests, in a transaction scoped to that force.
+fn purge_each_force(c: &mut PgConnection, before: DateTime<Utc>) -> AppResult<usize> {
+    let mut deleted = 0;
+    for force in Force::all_ids(c)? {
+        deleted += db::transaction(c, Scope::Force(force), |c| {
+            crate::peer_support::store::expire(c, force, before)
+        })?;
+    }
+    Ok(deleted)
 }
 
 /// Starts the retention task on the current actix system: a round at start

@@ -852,7 +852,7 @@ impl Callback {
 }
 
 /// Call-back figures for one force and period, with the small-number rule:
-/// any count under [`crate::risk::api::MIN_AGGREGATE`] is withheld (null),
+/// any count under [`analytics::suppression::MIN_PEOPLE`] is withheld (null),
 /// and the median only describes at least that many responses.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SupportReport {
@@ -872,11 +872,12 @@ pub struct SupportReport {
     pub suppressed: bool,
 }
 
-/// The small-number rule: `n` itself when at least
-/// [`crate::risk::api::MIN_AGGREGATE`], else withheld.
+/// The small-number rule: `n` itself when
+/// [`analytics::suppression::publishable`], else withheld.
 pub fn small_number_rule(n: i64) -> Option<i64> {
-    let min = i64::try_from(crate::risk::api::MIN_AGGREGATE).unwrap_or(i64::MAX);
-    (n >= min).then_some(n)
+    usize::try_from(n)
+        .is_ok_and(analytics::suppression::publishable)
+        .then_some(n)
 }
 
 /// Counts and median response time for requests made from `from` to `to`

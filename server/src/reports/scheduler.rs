@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::service::{Visit, visit_force};
-use super::store as reports;
+use crate::accounts::store::Force;
 use crate::db::DbPool;
 use crate::error::AppResult;
 
@@ -30,7 +30,7 @@ use crate::error::AppResult;
 /// When no connection can be had or the forces cannot be listed.
 pub fn run_due(pool: &DbPool, now: DateTime<Utc>) -> AppResult<Vec<(Uuid, Visit)>> {
     let mut conn = pool.get()?;
-    let forces = reports::force_ids(&mut conn)?;
+    let forces = Force::all_ids(&mut conn)?;
     let mut out = Vec::with_capacity(forces.len());
     for force in forces {
         match visit_force(&mut conn, force, now) {

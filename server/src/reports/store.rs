@@ -195,20 +195,6 @@ pub fn try_lock(c: &mut PgConnection, force: Uuid) -> QueryResult<bool> {
     Ok(row.locked)
 }
 
-/// Every force's id (the scheduler's loop; `forces` is not force-owned).
-///
-/// # Errors
-/// Database errors.
-pub fn force_ids(c: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
-    }
-    let rows: Vec<Row> = diesel::sql_query("SELECT id FROM forces ORDER BY id").load(c)?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
-}
-
 /// A duty's `(start, end)`.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 

@@ -2,3 +2,5 @@
 //! and the officer's own forecast.
 
 pub mod api;
+pub mod pages;
+pub mod service;

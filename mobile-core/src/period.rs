@@ -1,0 +1,195 @@
+//! A run of a force's local days: the period every report, cohort run and
+//! risk view covers.
+//!
+//! A period is inclusive local dates `from..=to`; its instants are local
+//! midnights in the force's IANA zone, so a day of a clock change is 23 or
+//! 25 hours long and a period ending on the last Sunday of October in
+//! Europe/London runs to 00:00 GMT on the Monday, not 00:00 UTC the
+//! Sunday night before. Local dates are never read as UTC midnights.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// The longest period any figure covers (a report, a cohort run), days.
+pub const MAX_PERIOD_DAYS: i64 = 400;
+
+/// Why a period was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    /// The last day is before the first.
+    #[error("invalid period: {to} is before {from}")]
+    Reversed {
+        /// First day asked for.
+        from: NaiveDate,
+        /// Last day asked for.
+        to: NaiveDate,
+    },
+    /// Over [`MAX_PERIOD_DAYS`] days.
+    #[error("invalid period: {days} days is over the {MAX_PERIOD_DAYS} allowed")]
+    TooLong {
+        /// Days asked for.
+        days: i64,
+    },
+}
+
+/// A run of whole local days, `from..=to`; the zone is the force's, given
+/// where instants are needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// A validated period.
+    ///
+    /// # Errors
+    /// [`PeriodError::Reversed`] when `to` is before `from`;
+    /// [`PeriodError::TooLong`] over [`MAX_PERIOD_DAYS`].
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, PeriodError> {
+        if to < from {
+            return Err(PeriodError::Reversed { from, to });
+        }
+        let p = Self { from, to };
+        if p.days() > MAX_PERIOD_DAYS {
+            return Err(PeriodError::TooLong { days: p.days() });
+        }
+        Ok(p)
+    }
+
+    /// Number of days.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// The days, first to last.
+    pub fn dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        let to = self.to;
+        self.from.iter_days().take_while(move |d| *d <= to)
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Self {
+        let len = Duration::days(self.days());
+        Self {
+            from: self.from - len,
+            to: self.to - len,
+        }
+    }
+
+    /// Contains a local date.
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+
+    /// Contains an instant: `start(zone) <= t < end(zone)`.
+    pub fn contains_instant(&self, t: DateTime<Utc>, zone: Tz) -> bool {
+        let (a, b) = self.instants(zone);
+        a <= t && t < b
+    }
+
+    /// Local midnight at the start of `from`, in UTC.
+    pub fn start(&self, zone: Tz) -> DateTime<Utc> {
+        local_instant(zone, self.from, 0)
+    }
+
+    /// Local midnight after `to`, in UTC (the first instant not in the period).
+    pub fn end(&self, zone: Tz) -> DateTime<Utc> {
+        local_instant(zone, self.to + Duration::days(1), 0)
+    }
+
+    /// `[start, end)` in UTC: [`Period::start`] and [`Period::end`].
+    pub fn instants(&self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.start(zone), self.end(zone))
+    }
+}
+
+/// `hour`:00 local on `date` in `zone`, in UTC. An hour a clock change
+/// repeats is taken at its first occurrence; one it skips at the first
+/// instant that exists after it (an hour later), as PostgreSQL's
+/// `AT TIME ZONE` does for the same hour.
+pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let naive = date.and_time(NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or_default());
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        LocalResult::None => zone
+            .from_local_datetime(&(naive + Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn london() -> Tz {
+        chrono_tz::Europe::London
+    }
+
+    #[test]
+    fn periods_are_local_days_across_a_clock_change() {
+        // 29 March 2026: clocks go forward, so the day lasts 23 hours.
+        let p = Period::new(d(2026, 3, 29), d(2026, 3, 29)).unwrap();
+        let (a, b) = p.instants(london());
+        assert_eq!(a, Utc.with_ymd_and_hms(2026, 3, 29, 0, 0, 0).unwrap());
+        assert_eq!(b - a, Duration::hours(23));
+        assert_eq!(p.previous().to, d(2026, 3, 28));
+        assert_eq!(
+            Period::new(d(2026, 3, 29), d(2026, 3, 28)),
+            Err(PeriodError::Reversed {
+                from: d(2026, 3, 29),
+                to: d(2026, 3, 28)
+            })
+        );
+        assert!(
+            Period::new(
+                d(2026, 1, 1),
+                d(2026, 1, 1) + Duration::days(MAX_PERIOD_DAYS)
+            )
+            .is_err()
+        );
+        assert!(
+            Period::new(
+                d(2026, 1, 1),
+                d(2026, 1, 1) + Duration::days(MAX_PERIOD_DAYS - 1)
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_period_ending_on_the_last_sunday_of_october_runs_to_local_midnight() {
+        // Sunday 25 October 2026: BST ends at 02:00 BST (01:00 UTC); the
+        // day is 25 hours and ends at 00:00 GMT on Monday 26 October.
+        let p = Period::new(d(2026, 10, 19), d(2026, 10, 25)).unwrap();
+        let zone = london();
+        assert_eq!(
+            p.start(zone),
+            Utc.with_ymd_and_hms(2026, 10, 18, 23, 0, 0).unwrap()
+        );
+        assert_eq!(
+            p.end(zone),
+            Utc.with_ymd_and_hms(2026, 10, 26, 0, 0, 0).unwrap()
+        );
+        let sunday = Period::new(d(2026, 10, 25), d(2026, 10, 25)).unwrap();
+        assert_eq!(sunday.end(zone) - sunday.start(zone), Duration::hours(25));
+        // A duty at 23:30 GMT on the Sunday is in the period; 00:00 Monday is not.
+        let late = Utc.with_ymd_and_hms(2026, 10, 25, 23, 30, 0).unwrap();
+        assert!(p.contains_instant(late, zone));
+        assert!(!p.contains_instant(p.end(zone), zone));
+        // 23:30 BST on Sunday 18 October is the Sunday before: not in it.
+        let before = Utc.with_ymd_and_hms(2026, 10, 18, 22, 30, 0).unwrap();
+        assert!(!p.contains_instant(before, zone));
+        assert_eq!(p.dates().count() as i64, p.days());
+        assert_eq!(p.dates().last(), Some(d(2026, 10, 25)));
+        assert!(p.contains(d(2026, 10, 25)) && !p.contains(d(2026, 10, 26)));
+    }
+}

@@ -1,0 +1,389 @@
+//! Risk rules: who sees which team's risk, the period a view may cover,
+//! the engine's assessment of a team, a what-if and an officer's own
+//! roster, and the team's wellbeing aggregates under the small-number rule.
+//!
+//! Every figure comes from `mobile_core::roster::assess::assess_roster`.
+//! Privacy rule (docs/privacy.md): per named officer, a supervisor sees
+//! roster-derived risk only (predicted sleep); anything from wearables is
+//! shown only as a team aggregate of at least
+//! [`analytics::suppression::MIN_PEOPLE`] consenting people. Periods are the
+//! force's local days ([`mobile_core::period::Period`], in the force's zone). The officer's own view (`GET /v1/me/risk`) uses their recorded sleep.
+
+use actix_web::web;
+use analytics::suppression::publishable;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use mobile_core::LocalClock;
+use mobile_core::period::Period;
+use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, assess_roster};
+use models::{Shift, SleepPeriod};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::accounts::service::team_access;
+use crate::accounts::store::Force;
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::{Identity, Role};
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// Longest period one request may ask for, days.
+pub const MAX_PERIOD_DAYS: i64 = 62;
+/// Days of earlier shifts included so flags (quick returns, runs of nights)
+/// and the model's warm-up see what came before the period: the report's.
+pub use analytics::indicators::LOOKBACK_DAYS;
+
+/// Refuses a period whose `to` is before `from` or that is over
+/// [`MAX_PERIOD_DAYS`] days.
+pub fn check_period(period: &Period) -> AppResult<()> {
+    let days = (period.to - period.from).num_days();
+    if !(0..MAX_PERIOD_DAYS).contains(&days) {
+        return Err(AppError::invalid(
+            "invalid_period",
+            format!("to must be on or after from, at most {MAX_PERIOD_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+/// One officer's roster-derived risk.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OfficerRisk {
+    /// Staff number.
+    pub staff_number: String,
+    /// `mobile_core`'s assessment (per shift: FI, HRI mean/peak, flags,
+    /// sleep basis); see docs/rosters.md for the JSON.
+    #[schema(value_type = Object)]
+    pub assessment: RosterAssessment,
+}
+
+/// The team view.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TeamRisk {
+    /// Team.
+    pub team_id: Uuid,
+    /// Period.
+    pub from: NaiveDate,
+    /// Period.
+    pub to: NaiveDate,
+    /// Per officer (roster-derived: predicted sleep).
+    pub officers: Vec<OfficerRisk>,
+}
+
+fn assess(
+    shifts: &[Shift],
+    recorded: &[SleepPeriod],
+    zone: &str,
+    from: DateTime<Utc>,
+) -> AppResult<RosterAssessment> {
+    let clock = LocalClock::from_name(zone).map_err(AppError::internal)?;
+    let mut a = assess_roster(shifts, recorded, None, &clock, &AssessmentParams::default())
+        .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?;
+    // Earlier shifts were context only.
+    a.shifts.retain(|s| s.start.with_timezone(&Utc) >= from);
+    Ok(a)
+}
+
+/// What an assessment over a period needs from the database.
+struct RosterContext {
+    /// The force's IANA zone.
+    zone: String,
+    /// The period's first instant (local midnight in the force's zone).
+    from: DateTime<Utc>,
+    /// The staff's shifts starting from [`LOOKBACK_DAYS`] before `from` to
+    /// the period's end (local midnight after its last day).
+    rows: Vec<crate::rosters::store::StoredShift>,
+}
+
+/// The force's zone, the period's instants in it and the staff's shifts.
+fn roster_context(
+    c: &mut diesel::PgConnection,
+    force: Uuid,
+    staff: &[String],
+    period: &Period,
+) -> AppResult<RosterContext> {
+    let zone = Force::by_id(c, force)?.time_zone;
+    let tz: Tz = zone.parse().map_err(AppError::internal)?;
+    let (from, to) = period.instants(tz);
+    let rows = crate::rosters::store::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
+    Ok(RosterContext { zone, from, rows })
+}
+
+fn shifts_of(rows: &[crate::rosters::store::StoredShift], staff: &str) -> Vec<Shift> {
+    rows.iter()
+        .filter(|r| r.staff_number == staff)
+        .filter_map(|r| Shift::new(r.start_at, r.end_at).ok())
+        .collect()
+}
+
+/// The team view's figures (also the dashboard's heat map): access check,
+/// audit entry, then per member the roster-derived assessment.
+///
+/// # Errors
+/// Forbidden, not found, `invalid_period`, database errors.
+pub async fn team_risk(
+    state: &AppState,
+    who: &Identity,
+    team: Uuid,
+    period: &Period,
+) -> AppResult<TeamRisk> {
+    let team = team_access(state, who, team).await?;
+    check_period(period)?;
+    let period_in = *period;
+    let force = who.force()?;
+    let members = team.members.clone();
+    let audit_who = who.clone();
+    let RosterContext { zone, from, rows } = db::with_force(&state.pool, force, move |c| {
+        let context = roster_context(c, force, &members, &period_in)?;
+        audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_team_risk",
+            &format!("team:{}", team.id),
+        )?;
+        Ok(context)
+    })
+    .await?;
+    let members = team.members;
+    let officers = web::block(move || -> AppResult<Vec<OfficerRisk>> {
+        members
+            .iter()
+            .map(|staff| {
+                Ok(OfficerRisk {
+                    staff_number: staff.clone(),
+                    assessment: assess(&shifts_of(&rows, staff), &[], &zone, from)?,
+                })
+            })
+            .collect()
+    })
+    .await??;
+    Ok(TeamRisk {
+        team_id: team.id,
+        from: period.from,
+        to: period.to,
+        officers,
+    })
+}
+
+/// A proposed change to one officer's roster.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIf {
+    /// Whose roster.
+    pub staff_number: String,
+    /// Period the answer covers.
+    pub from: NaiveDate,
+    /// Period the answer covers.
+    pub to: NaiveDate,
+    /// Starts of stored shifts to drop.
+    #[serde(default)]
+    pub remove: Vec<DateTime<Utc>>,
+    /// Shifts to add.
+    #[serde(default)]
+    pub add: Vec<ProposedShift>,
+}
+
+/// A proposed shift.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposedShift {
+    /// Start (RFC 3339).
+    pub start: DateTime<Utc>,
+    /// End (RFC 3339).
+    pub end: DateTime<Utc>,
+}
+
+/// Risk before and after a change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WhatIfAnswer {
+    /// Current roster.
+    #[schema(value_type = Object)]
+    pub before: RosterAssessment,
+    /// With the change.
+    #[schema(value_type = Object)]
+    pub after: RosterAssessment,
+}
+
+/// The what-if's answer (also the dashboard's what-if editor). Nothing is stored.
+///
+/// # Errors
+/// Forbidden, not found (team, or staff not in it), `invalid_shift`, database errors.
+pub async fn what_if(
+    state: &AppState,
+    who: &Identity,
+    team: Uuid,
+    body: WhatIf,
+) -> AppResult<WhatIfAnswer> {
+    let team = team_access(state, who, team).await?;
+    if !team.members.contains(&body.staff_number) {
+        return Err(AppError::NotFound);
+    }
+    let period = Period {
+        from: body.from,
+        to: body.to,
+    };
+    check_period(&period)?;
+    let added: Vec<Shift> = body
+        .add
+        .iter()
+        .map(|p| Shift::new(p.start, p.end))
+        .collect::<Result<_, _>>()
+        .map_err(|e| AppError::invalid("invalid_shift", e.to_string()))?;
+    let force = who.force()?;
+    let staff = vec![body.staff_number.clone()];
+    let audit_who = who.clone();
+    let team_id = team.id;
+    let RosterContext { zone, from, rows } = db::with_force(&state.pool, force, move |c| {
+        audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "what_if",
+            &format!("team:{team_id}"),
+        )?;
+        roster_context(c, force, &staff, &period)
+    })
+    .await?;
+    web::block(move || -> AppResult<WhatIfAnswer> {
+        let before_shifts = shifts_of(&rows, &body.staff_number);
+        let mut after_shifts: Vec<Shift> = before_shifts
+            .iter()
+            .filter(|s| !body.remove.contains(&s.start()))
+            .copied()
+            .collect();
+        after_shifts.extend(added);
+        Ok(WhatIfAnswer {
+            before: assess(&before_shifts, &[], &zone, from)?,
+            after: assess(&after_shifts, &[], &zone, from)?,
+        })
+    })
+    .await?
+}
+
+/// Team aggregates from wearable-derived summaries, or suppressed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Wellbeing {
+    /// Team.
+    pub team_id: Uuid,
+    /// People who consented and sent summaries in the period (absent when under 5).
+    pub people: Option<usize>,
+    /// True when fewer than 5 people contribute: nothing else is given.
+    pub suppressed: bool,
+    /// Mean nightly sleep, hours.
+    pub mean_sleep_hours: Option<f64>,
+    /// Mean 7-night sleep debt, hours.
+    pub mean_sleep_debt_hours: Option<f64>,
+    /// Share of summaries in the red recovery band.
+    pub red_recovery_share: Option<f64>,
+}
+
+/// The team's sleep and recovery aggregates for a period: only from
+/// consenting officers, only when at least
+/// [`analytics::suppression::MIN_PEOPLE`] contribute. Audited.
+///
+/// # Errors
+/// Forbidden, not found, `invalid_period`, database errors.
+pub async fn wellbeing(
+    state: &AppState,
+    who: &Identity,
+    team: Uuid,
+    period: &Period,
+) -> AppResult<Wellbeing> {
+    let team = team_access(state, who, team).await?;
+    check_period(period)?;
+    let force = who.force()?;
+    let (from, to) = (period.from, period.to);
+    let members = team.members.clone();
+    let audit_who = who.clone();
+    let summaries = db::with_force(&state.pool, force, move |c| {
+        audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_team_wellbeing",
+            &format!("team:{}", team.id),
+        )?;
+        Ok(crate::sync::store::team_summaries(c, force, &members, from, to)?)
+    })
+    .await?;
+    let people: std::collections::BTreeSet<Uuid> = summaries.iter().map(|(p, _)| *p).collect();
+    Ok(if !publishable(people.len()) {
+        Wellbeing {
+            team_id: team.id,
+            people: None,
+            suppressed: true,
+            mean_sleep_hours: None,
+            mean_sleep_debt_hours: None,
+            red_recovery_share: None,
+        }
+    } else {
+        let n = summaries.len() as f64;
+        let sleep = summaries
+            .iter()
+            .map(|(_, s)| f64::from(s.sleep_minutes))
+            .sum::<f64>()
+            / n
+            / 60.0;
+        let debt = summaries
+            .iter()
+            .map(|(_, s)| f64::from(s.sleep_debt_minutes))
+            .sum::<f64>()
+            / n
+            / 60.0;
+        let banded: Vec<_> = summaries
+            .iter()
+            .filter_map(|(_, s)| s.recovery_band)
+            .collect();
+        let red = (!banded.is_empty()).then(|| {
+            banded
+                .iter()
+                .filter(|b| **b == models::sync::RecoveryBand::Red)
+                .count() as f64
+                / banded.len() as f64
+        });
+        Wellbeing {
+            team_id: team.id,
+            people: Some(people.len()),
+            suppressed: false,
+            mean_sleep_hours: Some(sleep),
+            mean_sleep_debt_hours: Some(debt),
+            red_recovery_share: red,
+        }
+    })
+}
+
+/// The officer's own roster risk, with their recorded sleep where they
+/// share it (each shift says which basis).
+///
+/// # Errors
+/// Forbidden but for officers; `invalid_period`; not found when the
+/// officer's staff number is not linked; database errors.
+pub async fn my_risk(
+    state: &AppState,
+    who: &Identity,
+    period: Period,
+) -> AppResult<RosterAssessment> {
+    who.require(&[Role::Officer])?;
+    let force = who.force()?;
+    let person = who.0.sub;
+    check_period(&period)?;
+    let (pfrom, pto) = (period.from - Duration::days(LOOKBACK_DAYS), period.to);
+    let (RosterContext { zone, from, rows }, sleeps) =
+        db::with_force(&state.pool, force, move |c| {
+            let staff = crate::rosters::store::staff_of(c, force, person)?;
+            let sleeps = crate::sync::store::recorded_sleeps(c, force, &staff, pfrom, pto)?;
+            let context = roster_context(c, force, &[staff], &period)?;
+            Ok((context, sleeps))
+        })
+        .await?;
+    web::block(move || {
+        let shifts: Vec<Shift> = rows
+            .iter()
+            .filter_map(|r| Shift::new(r.start_at, r.end_at).ok())
+            .collect();
+        assess(&shifts, &sleeps, &zone, from)
+    })
+    .await?
+}
