@@ -21,6 +21,8 @@ pub mod fips_csv;
 pub mod grid;
 pub mod hourly_risk;
 pub mod model;
+#[cfg(feature = "store")]
+pub mod morning;
 pub mod recovery;
 pub mod recurrence;
 pub mod regularity;
@@ -30,6 +32,7 @@ pub mod simulation;
 pub mod store;
 #[cfg(feature = "store")]
 pub mod sync_client;
+pub mod synthetic;
 pub mod wearables;
 
 pub use clock::LocalClock;
