@@ -12,6 +12,7 @@ pub mod assess;
 pub mod csv_format;
 pub mod icalendar_format;
 pub mod predict;
+pub mod synthetic;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
