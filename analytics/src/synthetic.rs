@@ -5,6 +5,8 @@
 //! Times are laid out in UTC as if local (the synthetic force ignores DST).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use mobile_core::roster::synthetic::{Slot, Variation, person_roster};
+use mobile_core::synthetic::Rng as RosterRng;
 use models::ShiftType;
 use models::sync::{
     CheckInContext, CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand,
@@ -55,9 +57,8 @@ impl SyntheticForce {
 }
 
 /// Roles and their roster patterns: (role, cycle of (start hour, hours) or rest).
-/// A day of a pattern: `Some((start hour, hours))` or a rest day.
-type Slot = Option<(u32, i64)>;
-
+/// Laid out by the one synthetic roster generator,
+/// [`mobile_core::roster::synthetic`].
 const PATTERNS: [(&str, &[Slot]); 4] = [
     (
         "response",
@@ -113,6 +114,15 @@ const PATTERNS: [(&str, &[Slot]); 4] = [
     ),
 ];
 
+/// An occasional swapped or extra shift (06:00, 12 hours) makes quick
+/// returns and long weeks; duties start up to 45 minutes after the hour.
+const VARIATION: Variation = Variation {
+    extra_long_day: 0.03,
+    night_swapped_for_late: 0.0,
+    overrun: 0.0,
+    late_start_quarters: 3,
+};
+
 fn quarter(t: DateTime<Utc>) -> DateTime<Utc> {
     models::sync::round_to_quarter_hour(t)
 }
@@ -120,13 +130,14 @@ fn quarter(t: DateTime<Utc>) -> DateTime<Utc> {
 /// Generates a force. Team and command names are `C01`, `C01-T03`; ids are `p000123`.
 pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
+    // The rosters have their own stream, from the same seed.
+    let mut roster_rng = RosterRng::new(spec.seed);
     // Learning has its own stream so the rosters and summaries do not
     // depend on it.
     let mut learning_rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed ^ 0x1ea7_0000);
     let modules = crate::report::officer_course_modules().unwrap_or_default();
     let team_size = spec.team_size.max(1);
     let per_command = spec.teams_per_command.max(1);
-    let origin = spec.first_day.and_time(chrono::NaiveTime::MIN).and_utc();
     (0..spec.people)
         .map(|i| {
             let team = i / team_size;
@@ -147,21 +158,21 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
             let sleeps = rng.gen_bool(spec.sleep_consent.clamp(0.0, 1.0));
             let checks = rng.gen_bool(spec.checkin_consent.clamp(0.0, 1.0));
             let base_sleep: i64 = rng.gen_range(330..480);
+            let roster = person_roster(
+                pattern,
+                offset as i64,
+                spec.first_day,
+                spec.days,
+                chrono_tz::Tz::UTC,
+                &VARIATION,
+                &mut roster_rng,
+            );
             let mut after_night = false;
-            for d in 0..spec.days {
-                let day = origin + Duration::days(d);
-                let slot = pattern[(d as usize + offset) % pattern.len()];
-                // Occasional swapped or extra shift makes quick returns and long weeks.
-                let slot = if rng.gen_bool(0.03) {
-                    Some((6, 12))
-                } else {
-                    slot
-                };
-                let worked_night = match slot {
-                    Some((h, len)) => {
-                        let start = day
-                            + Duration::hours(i64::from(h))
-                            + Duration::minutes(rng.gen_range(0..4) * 15);
+            for day_roster in roster {
+                let day = day_roster.date.and_time(chrono::NaiveTime::MIN).and_utc();
+                let worked_night = match &day_roster.duty {
+                    Some(duty) => {
+                        let h = duty.start_hour;
                         let night = !(4..19).contains(&h);
                         let fatigue_index = if night {
                             rng.gen_range(25.0..70.0)
@@ -174,8 +185,8 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                             rng.gen_range(0.9..1.4)
                         };
                         shifts.push(ShiftRecord {
-                            start,
-                            end: start + Duration::hours(len),
+                            start: duty.shift.start(),
+                            end: duty.shift.end(),
                             shift_type: ShiftType::from_start_hour(h),
                             fatigue_index,
                             night,
@@ -186,7 +197,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                     }
                     None => false,
                 };
-                let local_date = day.date_naive();
+                let local_date = day_roster.date;
                 if sleeps && rng.gen_bool(0.85) {
                     let minutes = if after_night {
                         base_sleep - 120
@@ -216,7 +227,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                         resting_hr_deviation_bpm: None,
                     });
                 }
-                if checks && slot.is_some() && rng.gen_bool(0.5) {
+                if checks && day_roster.duty.is_some() && rng.gen_bool(0.5) {
                     let base: u8 = if worked_night { 5 } else { 3 };
                     checkins.push(CheckInRecord {
                         local_date,

@@ -1,22 +1,8 @@
-//! Coaching messages for now: the engine's selection
-//! ([`mobile_core::coaching`]) over what the store holds, with the history
-//! of shown messages so the same one is not repeated within its cool-down.
+//! Coaching messages for now as uniffi records: the engine's selection over
+//! what the store holds ([`mobile_core::morning::coaching`]), leaving out
+//! messages shown within their cool-down.
 
-use chrono::{DateTime, Duration, Utc};
-use mobile_core::LocalClock;
-use mobile_core::checkin;
-use mobile_core::coaching::content::ContentPack;
-use mobile_core::coaching::engine::{
-    CoachingContext, CoachingParams, CoachingShift, ShownMessage, select,
-};
-use mobile_core::store::Store;
-
-use mobile_core::roster::assess::ShiftAssessment;
-
-use crate::CoachError;
-
-/// How far back the coaching engine looks (sleep, check-ins, history).
-const LOOKBACK_DAYS: i64 = 14;
+use mobile_core::coaching::engine;
 
 /// A coaching message to show now.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -37,35 +23,9 @@ pub struct CoachingMessage {
     pub locale: String,
 }
 
-/// Selects the messages for `now`, with the roster `assessment` the caller
-/// ran (from a week back to the coaching horizon, [`crate::MORNING_HORIZON_HOURS`]).
-pub(crate) fn messages(
-    store: &Store,
-    clock: &LocalClock,
-    pack: &ContentPack,
-    now: DateTime<Utc>,
-    assessment: &[ShiftAssessment],
-) -> Result<Vec<CoachingMessage>, CoachError> {
-    let since = now - Duration::days(LOOKBACK_DAYS);
-    let mut ctx = CoachingContext::new(now, *clock);
-    ctx.shifts = assessment
-        .iter()
-        .map(CoachingShift::from_assessment)
-        .collect::<Result<_, _>>()?;
-    ctx.main_sleeps = store.sleeps_between(since, now)?;
-    ctx.check_ins = store
-        .check_ins_between(since, now + Duration::minutes(1))?
-        .into_iter()
-        .filter_map(|c| checkin::CheckIn::new(c.taken_at, c.scale, c.value, c.context, now).ok())
-        .collect();
-    ctx.history = store
-        .coaching_shown_since(since)?
-        .into_iter()
-        .map(|(id, shown_at)| ShownMessage { id, shown_at })
-        .collect();
-    Ok(select(&ctx, pack, &CoachingParams::default())
-        .into_iter()
-        .map(|m| CoachingMessage {
+impl From<engine::CoachingMessage> for CoachingMessage {
+    fn from(m: engine::CoachingMessage) -> Self {
+        Self {
             id: m.id,
             trigger: m.trigger.as_str().to_string(),
             priority: m.priority,
@@ -73,6 +33,6 @@ pub(crate) fn messages(
             body: m.body,
             sources: m.sources.into_iter().map(|s| s.title).collect(),
             locale: m.locale,
-        })
-        .collect())
+        }
+    }
 }

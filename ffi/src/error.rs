@@ -153,3 +153,16 @@ impl From<mobile_core::recovery::RecoveryError> for CoachError {
         CoachError::invalid(e.to_string())
     }
 }
+
+impl From<mobile_core::morning::MorningError> for CoachError {
+    fn from(e: mobile_core::morning::MorningError) -> Self {
+        use mobile_core::morning::MorningError;
+        match e {
+            MorningError::Store(e) => e.into(),
+            MorningError::Engine(e) => e.into(),
+            MorningError::Recovery(e) => e.into(),
+            MorningError::Invalid(e) => e.into(),
+            MorningError::Wearable(e) => e.into(),
+        }
+    }
+}

@@ -1,21 +1,14 @@
-//! The fatigue forecast for the coming shifts: the engine's per-shift roster
-//! assessment ([`mobile_core::roster::assess`]) over the stored roster, with
-//! the officer's recorded sleep up to now and sleep predicted from the
-//! roster after it.
+//! The fatigue forecast for the coming shifts as uniffi records: the
+//! engine's per-shift roster assessment over the stored roster
+//! ([`mobile_core::morning::assess`]), with the officer's recorded sleep up
+//! to now and sleep predicted from the roster after it.
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, Duration, Utc};
-use mobile_core::LocalClock;
-use mobile_core::roster::assess::{self, AssessmentParams, assess_roster};
-use mobile_core::store::Store;
+use chrono::Utc;
+use mobile_core::roster::assess;
 
-use crate::CoachError;
 use crate::types::{ShiftType, system_time};
-
-/// Days of past roster included so consecutive-shift risk and flags see the
-/// run the coming shifts belong to.
-const PAST_ROSTER_DAYS: i64 = 7;
 
 /// Where the sleep before a shift came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -116,40 +109,4 @@ impl From<assess::ShiftAssessment> for ShiftForecast {
                 .collect(),
         }
     }
-}
-
-/// Assesses the stored roster from a week before `now` to `horizon_hours`
-/// after it, with recorded sleep up to `now` and predicted sleep after.
-pub(crate) fn assess(
-    store: &Store,
-    clock: &LocalClock,
-    now: DateTime<Utc>,
-    horizon_hours: u32,
-) -> Result<Vec<assess::ShiftAssessment>, CoachError> {
-    let params = AssessmentParams::default();
-    let horizon = now + Duration::hours(i64::from(horizon_hours));
-    let shifts = store.shifts_between(now - Duration::days(PAST_ROSTER_DAYS), horizon)?;
-    let Some(first) = shifts.first() else {
-        return Ok(Vec::new());
-    };
-    let sleep_from = first.start() - Duration::days(params.warm_up_days + 1);
-    let recorded: Vec<_> = store
-        .sleeps_between(sleep_from, now)?
-        .into_iter()
-        .filter(|s| s.end() <= now)
-        .collect();
-    Ok(assess_roster(&shifts, &recorded, Some(now), clock, &params)?.shifts)
-}
-
-/// The shifts of `assessment` that end after `now`, as forecasts.
-pub(crate) fn upcoming(
-    assessment: &[assess::ShiftAssessment],
-    now: DateTime<Utc>,
-) -> Vec<ShiftForecast> {
-    assessment
-        .iter()
-        .filter(|a| a.end.with_timezone(&Utc) > now)
-        .cloned()
-        .map(ShiftForecast::from)
-        .collect()
 }

@@ -99,10 +99,6 @@ pub struct FatigueCoach {
     syncing: Mutex<()>,
 }
 
-/// Hours of roster ahead a morning looks at: the forecast and coaching
-/// horizon, and the window for the recovery score's next shift.
-pub(crate) const MORNING_HORIZON_HOURS: u32 = 48;
-
 /// A `[start, end)` span in UTC.
 type Span = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
 
@@ -342,8 +338,8 @@ impl FatigueCoach {
         now: SystemTime,
     ) -> Result<WearableImportReport, CoachError> {
         let now = utc(now)?;
-        let parsed = wearables::parse(format, &data[..], &self.clock, now)?;
-        wearables::store(&mut self.store(), &parsed, now)
+        let parsed = mobile_core::morning::read(format.into(), &data[..], &self.clock, now)?;
+        Ok(mobile_core::morning::import(&mut self.store(), &parsed, now)?.into())
     }
 
     /// Imports an Apple Health `export.xml` from a file the app has saved
@@ -362,13 +358,13 @@ impl FatigueCoach {
         let now = utc(now)?;
         let file = std::fs::File::open(&path)
             .map_err(|_| CoachError::invalid("the file could not be opened"))?;
-        let parsed = wearables::parse(
-            WearableFormat::AppleExportXml,
+        let parsed = mobile_core::morning::read(
+            WearableFormat::AppleExportXml.into(),
             std::io::BufReader::new(file),
             &self.clock,
             now,
         )?;
-        wearables::store(&mut self.store(), &parsed, now)
+        Ok(mobile_core::morning::import(&mut self.store(), &parsed, now)?.into())
     }
 
     /// This morning's recovery score: last night's sleep against need, the
@@ -384,8 +380,13 @@ impl FatigueCoach {
     pub fn morning_recovery(&self, now: SystemTime) -> Result<MorningRecovery, CoachError> {
         let now = utc(now)?;
         let mut store = self.store();
-        let assessment = forecast::assess(&store, &self.clock, now, MORNING_HORIZON_HOURS)?;
-        recovery::morning(&mut store, &self.clock, now, &assessment)
+        let assessment = mobile_core::morning::assess(
+            &store,
+            &self.clock,
+            now,
+            mobile_core::morning::HORIZON_HOURS,
+        )?;
+        Ok(mobile_core::morning::score(&mut store, &self.clock, now, &assessment)?.into())
     }
 
     /// The whole morning in one call: imports the night's health data (if
@@ -614,8 +615,12 @@ impl FatigueCoach {
         horizon_hours: u32,
     ) -> Result<Vec<ShiftForecast>, CoachError> {
         let now = utc(now)?;
-        let assessment = forecast::assess(&self.store(), &self.clock, now, horizon_hours)?;
-        Ok(forecast::upcoming(&assessment, now))
+        let assessment =
+            mobile_core::morning::assess(&self.store(), &self.clock, now, horizon_hours)?;
+        Ok(mobile_core::morning::upcoming(&assessment, now)
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The coaching messages to show now, most important first: chosen from
@@ -627,8 +632,18 @@ impl FatigueCoach {
     pub fn coaching_messages(&self, now: SystemTime) -> Result<Vec<CoachingMessage>, CoachError> {
         let now = utc(now)?;
         let store = self.store();
-        let assessment = forecast::assess(&store, &self.clock, now, MORNING_HORIZON_HOURS)?;
-        coaching::messages(&store, &self.clock, &self.pack, now, &assessment)
+        let assessment = mobile_core::morning::assess(
+            &store,
+            &self.clock,
+            now,
+            mobile_core::morning::HORIZON_HOURS,
+        )?;
+        Ok(
+            mobile_core::morning::coaching(&store, &self.clock, &self.pack, now, &assessment)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// Records that the app displayed coaching message `message_id` at

@@ -1,21 +1,17 @@
-//! This morning's recovery score ([`mobile_core::recovery::score_morning`])
-//! over what the store holds, the daily summary queued from it, and sleep
-//! regularity ([`mobile_core::regularity`]).
+//! This morning's recovery score as uniffi records (scored and kept by
+//! [`mobile_core::morning::score`]), and sleep regularity
+//! ([`mobile_core::regularity`]).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use mobile_core::LocalClock;
-use mobile_core::recovery::{self, History, NextShift, score_morning};
+use mobile_core::morning;
+use mobile_core::recovery;
 use mobile_core::regularity;
-use mobile_core::roster::assess::ShiftAssessment;
-use mobile_core::store::{self, Store};
+use mobile_core::store::Store;
 use mobile_core::wearables::HrvMetric;
 
 use crate::CoachError;
 use crate::types::RecoveryBand;
-
-/// Days of history read for a morning: the date, the 7 baseline nights, and
-/// one more so a night that began the day before the first is whole.
-const HISTORY_DAYS: i64 = 9;
 
 /// How far a morning's score can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -246,60 +242,36 @@ pub(crate) fn today(clock: &LocalClock, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&clock.zone()).date_naive()
 }
 
-/// Scores this morning from the stored history, the next shift taken from
-/// `assessment` (the roster assessment the caller already ran), saves the
-/// score and queues the daily summary, in one transaction.
-pub(crate) fn morning(
-    store: &mut Store,
-    clock: &LocalClock,
-    now: DateTime<Utc>,
-    assessment: &[ShiftAssessment],
-) -> Result<MorningRecovery, CoachError> {
-    let (episodes, samples) =
-        store.wearable_history(now - Duration::days(HISTORY_DAYS), now, clock)?;
-    let episodes: Vec<_> = episodes.into_iter().filter(|e| e.end <= now).collect();
-    let date = today(clock, now);
-    let next = assessment
-        .iter()
-        .find(|a| a.start.with_timezone(&Utc) > now)
-        .map(|a| NextShift {
-            fatigue_index: a.fatigue_index,
-            threshold: a.fatigue_index_threshold,
-        });
-    let history = History::new(episodes, &samples, recovery::DEFAULT_SLEEP_NEED_HOURS)?;
-    let score = score_morning(&history, date, next.as_ref());
-    let main = history
-        .episodes
-        .iter()
-        .find(|e| e.is_main && e.local_date == date);
-    let summary = main.map(|m| store::daily_summary(&score, Some(m)));
-    let summary_queued = store.record_morning(&score, summary.as_ref(), now)?;
-    Ok(MorningRecovery {
-        local_date: score.date.to_string(),
-        score: score.score,
-        band: score.band.map(Into::into),
-        status: match score.status {
-            recovery::Status::Scored => RecoveryStatus::Scored,
-            recovery::Status::ColdStart => RecoveryStatus::ColdStart,
-            recovery::Status::MissingMetrics => RecoveryStatus::MissingMetrics,
-            recovery::Status::NewDevice => RecoveryStatus::NewDevice,
-        },
-        components: score
-            .components
-            .iter()
-            .map(|c| RecoveryComponent {
-                metric: metric(c.metric),
-                score: c.score,
-                weight: c.weight,
-            })
-            .collect(),
-        reasons: score.reasons.into_iter().map(Into::into).collect(),
-        sleep_minutes: score.sleep_minutes,
-        sleep_debt_minutes: score.sleep_debt_minutes,
-        hrv_deviation_sd: score.hrv_deviation_sd,
-        resting_hr_deviation_bpm: score.resting_hr_deviation_bpm,
-        summary_queued,
-    })
+impl From<morning::MorningScore> for MorningRecovery {
+    fn from(m: morning::MorningScore) -> Self {
+        let score = m.score;
+        Self {
+            local_date: score.date.to_string(),
+            score: score.score,
+            band: score.band.map(Into::into),
+            status: match score.status {
+                recovery::Status::Scored => RecoveryStatus::Scored,
+                recovery::Status::ColdStart => RecoveryStatus::ColdStart,
+                recovery::Status::MissingMetrics => RecoveryStatus::MissingMetrics,
+                recovery::Status::NewDevice => RecoveryStatus::NewDevice,
+            },
+            components: score
+                .components
+                .iter()
+                .map(|c| RecoveryComponent {
+                    metric: metric(c.metric),
+                    score: c.score,
+                    weight: c.weight,
+                })
+                .collect(),
+            reasons: score.reasons.into_iter().map(Into::into).collect(),
+            sleep_minutes: score.sleep_minutes,
+            sleep_debt_minutes: score.sleep_debt_minutes,
+            hrv_deviation_sd: score.hrv_deviation_sd,
+            resting_hr_deviation_bpm: score.resting_hr_deviation_bpm,
+            summary_queued: m.summary_queued,
+        }
+    }
 }
 
 /// How regular the officer's sleep has been.

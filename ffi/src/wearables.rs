@@ -1,17 +1,11 @@
 //! Wearable import from the platforms' own formats: the app hands over what
 //! HealthKit or Health Connect (or an Open mHealth source, or Apple Health's
-//! `export.xml`) gave it; the [`mobile_core::wearables`] parsers read it,
-//! the store keeps the samples and builds the sleep episodes.
+//! `export.xml`) gave it; [`mobile_core::morning::read`] reads it and
+//! [`mobile_core::morning::import`] keeps the samples and builds the sleep
+//! episodes. This module converts the format and the report.
 
-use std::collections::BTreeMap;
-use std::io::BufRead;
-
-use chrono::{DateTime, Utc};
-use mobile_core::LocalClock;
-use mobile_core::store::Store;
-use mobile_core::wearables::{self, Format, IngestOptions, IngestReport};
-
-use crate::CoachError;
+use mobile_core::morning;
+use mobile_core::wearables::Format;
 
 /// A health-data format the library reads (`docs/wearables.md` shows each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -75,54 +69,23 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Parses `input` (no store lock is held while a large file is read).
-pub(crate) fn parse(
-    format: WearableFormat,
-    input: impl BufRead,
-    clock: &LocalClock,
-    now: DateTime<Utc>,
-) -> Result<IngestReport, CoachError> {
-    let options = IngestOptions {
-        now,
-        zone: clock.zone(),
-    };
-    Ok(wearables::ingest(format.into(), input, options)?)
-}
-
-/// Stores a parsed import and reports it.
-pub(crate) fn store(
-    store: &mut Store,
-    report: &IngestReport,
-    now: DateTime<Utc>,
-) -> Result<WearableImportReport, CoachError> {
-    let kept = store.store_wearable_samples(&report.samples, now)?;
-    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &report.rejected {
-        let code = serde_json::to_value(&r.reason)
-            .ok()
-            .and_then(|v| v.get("reason").and_then(|c| c.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| "malformed".into());
-        *by_reason.entry(code).or_default() += 1;
+impl From<morning::WearableImport> for WearableImportReport {
+    fn from(i: morning::WearableImport) -> Self {
+        Self {
+            accepted: count(i.accepted),
+            duplicates: count(i.duplicates),
+            skipped: count(i.skipped),
+            rejected: count(i.rejected),
+            rejected_by_reason: i
+                .rejected_by_reason
+                .into_iter()
+                .map(|(reason, n)| RejectionCount {
+                    reason,
+                    count: count(n),
+                })
+                .collect(),
+            sleep_episodes: count(i.sleep_episodes),
+            sleep_episodes_overlapping: count(i.sleep_episodes_overlapping),
+        }
     }
-    let unlisted = report.rejected_count.saturating_sub(report.rejected.len());
-    if unlisted > 0 {
-        by_reason.insert("not_itemised".into(), unlisted);
-    }
-    let mut rejected_by_reason: Vec<RejectionCount> = by_reason
-        .into_iter()
-        .map(|(reason, n)| RejectionCount {
-            reason,
-            count: count(n),
-        })
-        .collect();
-    rejected_by_reason.sort_by_key(|r| std::cmp::Reverse(r.count));
-    Ok(WearableImportReport {
-        accepted: count(report.accepted.saturating_sub(kept.duplicates)),
-        duplicates: count(report.duplicates + kept.duplicates),
-        skipped: count(report.skipped),
-        rejected: count(report.rejected_count),
-        rejected_by_reason,
-        sleep_episodes: count(kept.episodes),
-        sleep_episodes_overlapping: count(kept.episodes_overlapping),
-    })
 }

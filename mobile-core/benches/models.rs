@@ -19,7 +19,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use mobile_core::model::three_process::{ThreeProcessModel, TpmParams};
 use mobile_core::model::unified::{UnifiedModel, UnifiedParams};
 use mobile_core::roster::predict::{SleepRules, predict_sleep};
+use mobile_core::roster::synthetic::{Variation, person_roster};
 use mobile_core::simulation::{FipsModels, resume, simulate};
+use mobile_core::synthetic::Rng;
 use mobile_core::{EpochGrid, LocalClock, ModelParams};
 use models::{Shift, SleepPeriod};
 
@@ -37,13 +39,23 @@ fn published_series() -> (Vec<SleepPeriod>, EpochGrid) {
 }
 
 fn shift_worker_series(clock: &LocalClock) -> (Vec<SleepPeriod>, EpochGrid) {
-    let shifts: Vec<Shift> = (0..90)
-        .filter_map(|d| match d % 12 {
-            0..=3 => Some(Shift::new(at(d, 7), at(d, 17)).unwrap()),
-            4..=7 => Some(Shift::new(at(d, 22), at(d + 1, 7)).unwrap()),
-            _ => None,
-        })
-        .collect();
+    let day = Some((7, 10));
+    let night = Some((22, 9));
+    let rota = [
+        day, day, day, day, night, night, night, night, None, None, None, None,
+    ];
+    let shifts: Vec<Shift> = person_roster(
+        &rota,
+        0,
+        at(0, 0).date_naive(),
+        90,
+        chrono_tz::Tz::UTC,
+        &Variation::NONE,
+        &mut Rng::new(0),
+    )
+    .into_iter()
+    .filter_map(|d| d.duty.map(|d| d.shift))
+    .collect();
     let grid = EpochGrid::new(at(0, 11), at(90, 17), Duration::minutes(5)).unwrap();
     let sleeps = predict_sleep(
         &shifts,

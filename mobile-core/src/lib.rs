@@ -21,6 +21,8 @@ pub mod fips_csv;
 pub mod grid;
 pub mod hourly_risk;
 pub mod model;
+#[cfg(feature = "store")]
+pub mod morning;
 pub mod night_time;
 pub mod period;
 pub mod recovery;
@@ -32,6 +34,7 @@ pub mod simulation;
 pub mod store;
 #[cfg(feature = "store")]
 pub mod sync_client;
+pub mod synthetic;
 pub mod wearables;
 
 pub use clock::LocalClock;

@@ -13,6 +13,7 @@ pub mod csv_format;
 pub mod icalendar_format;
 pub mod limits;
 pub mod predict;
+pub mod synthetic;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;

@@ -1,5 +1,6 @@
 //! Synthetic but plausible health-store data, for benchmarks, the memory
-//! measurement of the `export.xml` reader and fuzz seeds. Deterministic for a
+//! measurement of the `export.xml` reader, fuzz seeds and the synthetic
+//! morning (`morning::synthetic`). Deterministic for a
 //! seed. Not science: a night is 23:00 ± 30 min to 07:00 ± 30 min UTC in
 //! 90-minute cycles of light, deep and REM sleep with a short awakening, two
 //! SDNN readings, one resting heart rate a day and a heart-rate reading every
@@ -9,30 +10,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-/// A small deterministic generator (SplitMix64, Steele, Lea & Flood 2014).
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator for `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[lo, hi)`.
-    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use crate::synthetic::Rng;
 
 /// One stretch of a synthetic night: HealthKit raw sleep value and its span.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -273,85 +251,5 @@ impl<W: Write> Write for CountingWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
-    }
-}
-
-/// What the phone holds on a morning: the last 8 days imported, the night's
-/// HealthKit hand-off, and the next shift. For the `morning_update` bench and
-/// the `morning_cpu` example.
-#[derive(Debug, Clone)]
-pub struct Morning {
-    /// Samples stored from the previous 8 days.
-    pub stored: Vec<super::Sample>,
-    /// The night's HealthKit JSON (1,440 heart-rate readings included).
-    pub tonight: String,
-    /// The local date being scored.
-    pub today: NaiveDate,
-    /// The next rostered shift (19:00-05:00 UTC that evening, a night shift).
-    pub shift: models::Shift,
-    /// When the import runs.
-    pub options: super::IngestOptions,
-}
-
-impl Morning {
-    /// The synthetic morning of 9 January 2025.
-    ///
-    /// # Errors
-    /// Never for the built-in dates; typed rather than panicking.
-    pub fn new() -> Result<Self, super::WearableError> {
-        let shape = |_| super::WearableError::Shape {
-            format: "synthetic",
-            expected: "valid built-in dates",
-        };
-        let first = NaiveDate::from_ymd_opt(2025, 1, 1).ok_or_else(|| shape(()))?;
-        let options = super::IngestOptions {
-            now: DateTime::<Utc>::from_naive_utc_and_offset(
-                first.and_time(chrono::NaiveTime::MIN),
-                Utc,
-            ) + Duration::days(30),
-            zone: chrono_tz::Tz::Europe__London,
-        };
-        let mut rng = Rng::new(11);
-        let days: Vec<Day> = (0..9)
-            .map(|d| day(first + Duration::days(d), &mut rng))
-            .collect();
-        let mut stored = super::Ingest::new(options);
-        for d in &days[..8] {
-            stored.read(super::Format::HealthKitJson, healthkit_json(d).as_bytes())?;
-        }
-        let today = first + Duration::days(8);
-        let shift_start = today.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::hours(19);
-        let shift = models::Shift::new(shift_start, shift_start + Duration::hours(10))
-            .map_err(|_| shape(()))?;
-        Ok(Self {
-            stored: stored.finish().samples,
-            tonight: days.last().map(healthkit_json).unwrap_or_default(),
-            today,
-            shift,
-            options,
-        })
-    }
-
-    /// One morning update: import the night against what is stored, rebuild
-    /// the week's episodes, run the engine for the next shift, score.
-    ///
-    /// # Errors
-    /// An unreadable import or an engine error, as text.
-    pub fn update(&self) -> Result<crate::recovery::RecoveryScore, String> {
-        use crate::recovery::{History, next_shift_outlook, score_morning};
-        let mut sink = super::Ingest::new(self.options);
-        sink.remember(&self.stored);
-        sink.read(super::Format::HealthKitJson, self.tonight.as_bytes())
-            .map_err(|e| e.to_string())?;
-        let mut samples = self.stored.clone();
-        samples.extend(sink.finish().samples);
-        let episodes = super::episodes::build_episodes(&samples).episodes;
-        let sleeps: Vec<_> = episodes.iter().filter_map(|e| e.period().ok()).collect();
-        let clock = crate::LocalClock::new(self.options.zone);
-        let params = crate::model::three_process::TpmParams::default();
-        let outlook =
-            next_shift_outlook(&params, &sleeps, &self.shift, &clock).map_err(|e| e.to_string())?;
-        let history = History::new(episodes, &samples, 8.0).map_err(|e| e.to_string())?;
-        Ok(score_morning(&history, self.today, Some(&outlook)))
     }
 }

@@ -13,6 +13,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use mobile_core::roster::synthetic::{Slot, Variation, person_roster};
+use mobile_core::synthetic::Rng as RosterRng;
 use models::sync::{
     CheckInContext, CheckInRecord, CheckInScale, DailySummary, RecoveryBand, SyncBatch, SyncRecord,
 };
@@ -83,9 +85,6 @@ pub const DEMO_ANALYST: &str = "npws-analyst";
 pub fn west_officers(officers: usize) -> usize {
     (officers * 2 / 5).max(12)
 }
-
-/// A day of a rota's 8-day cycle: `(local start hour, hours)` or rest.
-type Slot = Option<(u32, i64)>;
 
 /// Two days, two nights, four off (07:00 and 22:00, 10 hours).
 const RESPONSE_ROTA: [Slot; 8] = [
@@ -323,8 +322,9 @@ fn seed_force(
             }
         }
         let mut entries = Vec::new();
+        let mut roster_rng = RosterRng::new(demo.seed);
         for (i, s) in staff.iter().enumerate() {
-            entries.extend(roster_for(s, i, &team_of(i).rota, today, &mut rng));
+            entries.extend(roster_for(s, i, &team_of(i).rota, today, &mut roster_rng));
         }
         // The demo forces keep the default zone, Europe/London. The roster
         // was published before its first day; then, week by week, a few
@@ -379,9 +379,6 @@ fn seed_force(
     Ok(())
 }
 
-/// A rota's 8-day cycle, staggered by officer, with the odd shift three
-/// hours long and, now and then, a night swapped for a 14:00 start (a quick
-/// return after a day).
 /// A few of the rota's rest days (one in 25) worked: a 07:00–17:00 duty on
 /// the day, grouped by the week (its Monday) in which they fall.
 fn rest_days_worked(
@@ -435,38 +432,35 @@ fn roster_entry(
     }
 }
 
+/// The odd day duty three hours long and, now and then, a night swapped
+/// for a 14:00 start (a quick return after a day).
+const VARIATION: Variation = Variation {
+    extra_long_day: 0.0,
+    night_swapped_for_late: 0.1,
+    overrun: 0.05,
+    late_start_quarters: 0,
+};
+
+/// Officer `i`'s roster from 90 days ago to 28 days ahead: the rota's
+/// 8-day cycle staggered by officer, rest days published as such.
 fn roster_for(
     staff: &str,
     i: usize,
     rota: &[Slot; 8],
     today: NaiveDate,
-    rng: &mut impl Rng,
+    rng: &mut RosterRng,
 ) -> Vec<mobile_core::roster::RosterEntry> {
-    let mut out = Vec::new();
-    for d in -90i64..28 {
-        let date = today + Duration::days(d);
-        let Some((start_h, hours)) = rota[(d + i as i64).rem_euclid(8) as usize] else {
-            // A rest day, published as such.
-            if let Some(day) = local_shift(date, 9, 8) {
-                out.push(roster_entry(staff, day, Some("rest day")));
+    let london = chrono_tz::Europe::London;
+    let first = today - Duration::days(90);
+    person_roster(rota, i as i64 - 90, first, 118, london, &VARIATION, rng)
+        .into_iter()
+        .filter_map(|day| match day.duty {
+            Some(duty) => Some(roster_entry(staff, duty.shift, None)),
+            None => {
+                local_shift(day.date, 9, 8).map(|rest| roster_entry(staff, rest, Some("rest day")))
             }
-            continue;
-        };
-        let start_h = if start_h >= 19 && rng.gen_bool(0.1) {
-            14
-        } else {
-            start_h
-        };
-        let hours = if start_h < 12 && rng.gen_bool(0.05) {
-            hours + 3
-        } else {
-            hours
-        };
-        if let Some(shift) = local_shift(date, start_h, hours) {
-            out.push(roster_entry(staff, shift, None));
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 fn day_records(

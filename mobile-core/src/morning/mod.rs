@@ -1,0 +1,331 @@
+//! The morning update: what the phone does when the officer wakes, over the
+//! on-device store. Import the night's health data, rebuild the sleep
+//! episodes, assess the roster (recorded sleep up to now, predicted after),
+//! score the morning and queue its daily summary, forecast the coming
+//! shifts and select the coaching messages.
+//!
+//! One roster assessment is shared by the forecast, the recovery score's
+//! next-shift component and the coaching selection, and every write (the
+//! night's import, the score, the queued summary) is one transaction, so a
+//! morning costs one engine run and one durable commit. The phone library
+//! (`ffi`) only converts these types to its records; the separate calls it
+//! also exports ([`assess`], [`score`], [`coaching`], [`import`]) are the
+//! same steps on their own.
+//!
+//! `benches/morning.rs` and `examples/morning_cpu.rs` time [`update`] on
+//! the synthetic morning of [`synthetic`] (`docs/wearables.md`).
+
+pub mod synthetic;
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::LocalClock;
+use crate::checkin::CheckIn;
+use crate::coaching::content::ContentPack;
+use crate::coaching::engine::{
+    CoachingContext, CoachingMessage, CoachingParams, CoachingShift, ShownMessage, select,
+};
+use crate::recovery::{self, History, NextShift, RecoveryScore, score_morning};
+use crate::roster::assess::{AssessmentParams, ShiftAssessment, assess_roster};
+use crate::store::{self, QueueCounts, Store, StoreError};
+use crate::wearables::{self, Format, IngestOptions, IngestReport, WearableError};
+
+/// Hours of roster ahead a morning looks at: the coaching horizon, and the
+/// window for the recovery score's next shift. The forecast may look
+/// further; the assessment always reaches at least this far.
+pub const HORIZON_HOURS: u32 = 48;
+
+/// Days of past roster assessed, so consecutive-shift risk and flags see
+/// the run the coming shifts belong to.
+const PAST_ROSTER_DAYS: i64 = 7;
+
+/// Days of history read for a morning's score: the date, the 7 baseline
+/// nights, and one more so a night that began the day before the first is
+/// whole.
+const HISTORY_DAYS: i64 = 9;
+
+/// How far back the coaching engine looks (sleep, check-ins, history).
+const COACHING_LOOKBACK_DAYS: i64 = 14;
+
+/// Why a morning step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MorningError {
+    /// The store failed, or refused a value.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine refused the roster or the sleep.
+    #[error(transparent)]
+    Engine(#[from] crate::EngineError),
+    /// The recovery score's parameters were refused.
+    #[error(transparent)]
+    Recovery(#[from] recovery::RecoveryError),
+    /// A shift failed shared validation.
+    #[error(transparent)]
+    Invalid(#[from] models::ValidationError),
+    /// The night's health data could not be read at all.
+    #[error(transparent)]
+    Wearable(#[from] WearableError),
+}
+
+/// What importing health data did. Counts only: no value from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WearableImport {
+    /// Records kept (minute heart rate is summarised per day, not kept).
+    pub accepted: usize,
+    /// Records already held: twice in the input, or stored by an earlier import.
+    pub duplicates: usize,
+    /// Records of types the library does not use (steps, workouts...).
+    pub skipped: usize,
+    /// Records refused, in all.
+    pub rejected: usize,
+    /// The refusals by stable snake_case reason, most frequent first (ties
+    /// by reason); refusals past the itemised ones count as `not_itemised`.
+    pub rejected_by_reason: Vec<(String, usize)>,
+    /// Sleep episodes built (or rebuilt) from the import's sleep records.
+    pub sleep_episodes: usize,
+    /// Built episodes not kept because they overlap sleep the app entered.
+    pub sleep_episodes_overlapping: usize,
+}
+
+/// A morning's recovery score, as kept in the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MorningScore {
+    /// The score, its components and reasons (`docs/recovery.md`).
+    pub score: RecoveryScore,
+    /// True when the day's summary was queued for sync (there was a main
+    /// sleep ending today and consent covers sleep summaries).
+    pub summary_queued: bool,
+}
+
+/// Everything the morning screen shows.
+#[derive(Debug, Clone)]
+pub struct MorningUpdate {
+    /// What the import did, when data was given.
+    pub wearable_import: Option<WearableImport>,
+    /// This morning's recovery score (kept, its summary queued when consent
+    /// covers sleep summaries).
+    pub recovery: MorningScore,
+    /// The shifts ending after now and starting within the horizon.
+    pub forecast: Vec<ShiftAssessment>,
+    /// The coaching messages to show now, most important first.
+    pub coaching: Vec<CoachingMessage>,
+    /// The sync queue after the update.
+    pub queue: QueueCounts,
+    /// The server's sync cursor (highest batch sequence it has stored).
+    pub sync_cursor: u64,
+}
+
+/// Reads health data in `format` (no store is needed, so the caller need
+/// not hold it while a large file is read), local dates in `clock`'s zone.
+///
+/// # Errors
+/// [`WearableError`] when the data cannot be read at all.
+pub fn read(
+    format: Format,
+    input: impl BufRead,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+) -> Result<IngestReport, WearableError> {
+    let options = IngestOptions {
+        now,
+        zone: clock.zone(),
+    };
+    wearables::ingest(format, input, options)
+}
+
+/// Stores a read import (its samples, and the sleep episodes rebuilt from
+/// them) and counts what it did.
+///
+/// # Errors
+/// [`MorningError::Store`] on a write failure (nothing is kept).
+pub fn import(
+    store: &mut Store,
+    report: &IngestReport,
+    now: DateTime<Utc>,
+) -> Result<WearableImport, MorningError> {
+    let kept = store.store_wearable_samples(&report.samples, now)?;
+    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &report.rejected {
+        let code = serde_json::to_value(&r.reason)
+            .ok()
+            .and_then(|v| v.get("reason").and_then(|c| c.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| "malformed".into());
+        *by_reason.entry(code).or_default() += 1;
+    }
+    let unlisted = report.rejected_count.saturating_sub(report.rejected.len());
+    if unlisted > 0 {
+        by_reason.insert("not_itemised".into(), unlisted);
+    }
+    let mut rejected_by_reason: Vec<(String, usize)> = by_reason.into_iter().collect();
+    rejected_by_reason.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    Ok(WearableImport {
+        accepted: report.accepted.saturating_sub(kept.duplicates),
+        duplicates: report.duplicates + kept.duplicates,
+        skipped: report.skipped,
+        rejected: report.rejected_count,
+        rejected_by_reason,
+        sleep_episodes: kept.episodes,
+        sleep_episodes_overlapping: kept.episodes_overlapping,
+    })
+}
+
+/// Assesses the stored roster from a week before `now` to `horizon_hours`
+/// after it, with the sleep recorded up to `now` and sleep predicted from
+/// the roster after it (and wherever none was recorded). Empty without a
+/// roster.
+///
+/// # Errors
+/// [`MorningError::Store`] on a read failure; [`MorningError::Engine`] when
+/// the engine refuses the stored roster or sleep.
+pub fn assess(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    horizon_hours: u32,
+) -> Result<Vec<ShiftAssessment>, MorningError> {
+    let params = AssessmentParams::default();
+    let horizon = now + Duration::hours(i64::from(horizon_hours));
+    let shifts = store.shifts_between(now - Duration::days(PAST_ROSTER_DAYS), horizon)?;
+    let Some(first) = shifts.first() else {
+        return Ok(Vec::new());
+    };
+    let sleep_from = first.start() - Duration::days(params.warm_up_days + 1);
+    let recorded: Vec<_> = store
+        .sleeps_between(sleep_from, now)?
+        .into_iter()
+        .filter(|s| s.end() <= now)
+        .collect();
+    Ok(assess_roster(&shifts, &recorded, Some(now), clock, &params)?.shifts)
+}
+
+/// The shifts of `assessment` that end after `now`: the forecast.
+pub fn upcoming(assessment: &[ShiftAssessment], now: DateTime<Utc>) -> Vec<ShiftAssessment> {
+    assessment
+        .iter()
+        .filter(|a| a.end.with_timezone(&Utc) > now)
+        .cloned()
+        .collect()
+}
+
+/// Scores this morning from the stored history (sleep episodes ending by
+/// `now`, HRV and resting heart rate), the next shift taken from
+/// `assessment` (the roster assessment the caller already ran); keeps the
+/// score and queues the day's summary (when there was a main sleep ending
+/// today), in one transaction.
+///
+/// # Errors
+/// [`MorningError::Store`] on a read or write failure.
+pub fn score(
+    store: &mut Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    assessment: &[ShiftAssessment],
+) -> Result<MorningScore, MorningError> {
+    let (episodes, samples) =
+        store.wearable_history(now - Duration::days(HISTORY_DAYS), now, clock)?;
+    let episodes: Vec<_> = episodes.into_iter().filter(|e| e.end <= now).collect();
+    let date = now.with_timezone(&clock.zone()).date_naive();
+    let next = assessment
+        .iter()
+        .find(|a| a.start.with_timezone(&Utc) > now)
+        .map(|a| NextShift {
+            fatigue_index: a.fatigue_index,
+            threshold: a.fatigue_index_threshold,
+        });
+    let history = History::new(episodes, &samples, recovery::DEFAULT_SLEEP_NEED_HOURS)?;
+    let score = score_morning(&history, date, next.as_ref());
+    let main = history
+        .episodes
+        .iter()
+        .find(|e| e.is_main && e.local_date == date);
+    let summary = main.map(|m| store::daily_summary(&score, Some(m)));
+    let summary_queued = store.record_morning(&score, summary.as_ref(), now)?;
+    Ok(MorningScore {
+        score,
+        summary_queued,
+    })
+}
+
+/// Selects the coaching messages for `now` from the roster `assessment`
+/// the caller ran (a week back to [`HORIZON_HOURS`] ahead), the recorded
+/// main sleeps and check-ins of the last two weeks, leaving out messages
+/// shown within their cool-down.
+///
+/// # Errors
+/// [`MorningError::Store`] on a read failure; [`MorningError::Invalid`] for
+/// an assessed shift that fails validation.
+pub fn coaching(
+    store: &Store,
+    clock: &LocalClock,
+    pack: &ContentPack,
+    now: DateTime<Utc>,
+    assessment: &[ShiftAssessment],
+) -> Result<Vec<CoachingMessage>, MorningError> {
+    let since = now - Duration::days(COACHING_LOOKBACK_DAYS);
+    let mut ctx = CoachingContext::new(now, *clock);
+    ctx.shifts = assessment
+        .iter()
+        .map(CoachingShift::from_assessment)
+        .collect::<Result<_, _>>()?;
+    ctx.main_sleeps = store.sleeps_between(since, now)?;
+    ctx.check_ins = store
+        .check_ins_between(since, now + Duration::minutes(1))?
+        .into_iter()
+        .filter_map(|c| CheckIn::new(c.taken_at, c.scale, c.value, c.context, now).ok())
+        .collect();
+    ctx.history = store
+        .coaching_shown_since(since)?
+        .into_iter()
+        .map(|(id, shown_at)| ShownMessage { id, shown_at })
+        .collect();
+    Ok(select(&ctx, pack, &CoachingParams::default()))
+}
+
+/// The whole morning: imports `night` (read beforehand with [`read`]) if
+/// given, assesses the roster once (to `horizon_hours` or
+/// [`HORIZON_HOURS`], whichever is further), scores the morning, forecasts
+/// the shifts starting within `horizon_hours` and selects the coaching
+/// messages, in one transaction: the import, the score and the queued
+/// summary are kept together or not at all. The results equal [`import`],
+/// [`score`], [`upcoming`] and [`coaching`] called in turn.
+///
+/// # Errors
+/// As those steps; on any error nothing is kept.
+pub fn update(
+    store: &mut Store,
+    clock: &LocalClock,
+    pack: &ContentPack,
+    now: DateTime<Utc>,
+    night: Option<&IngestReport>,
+    horizon_hours: u32,
+) -> Result<MorningUpdate, MorningError> {
+    // The assessment must reach as far as coaching and the score look.
+    let assessed_hours = horizon_hours.max(HORIZON_HOURS);
+    store.batch(|store: &mut Store| {
+        let wearable_import = night.map(|n| import(store, n, now)).transpose()?;
+        let assessment = assess(store, clock, now, assessed_hours)?;
+        let recovery = score(store, clock, now, &assessment)?;
+        let horizon = now + Duration::hours(i64::from(horizon_hours));
+        let mut forecast = upcoming(&assessment, now);
+        forecast.retain(|s| s.start.with_timezone(&Utc) < horizon);
+        // Coaching sees the shifts it would see on its own call.
+        let coaching_until = now + Duration::hours(i64::from(HORIZON_HOURS));
+        let near: Vec<_> = assessment
+            .iter()
+            .filter(|a| a.start.with_timezone(&Utc) < coaching_until)
+            .cloned()
+            .collect();
+        let coaching = coaching(store, clock, pack, now, &near)?;
+        Ok(MorningUpdate {
+            wearable_import,
+            recovery,
+            forecast,
+            coaching,
+            queue: store.queue_counts()?,
+            sync_cursor: store.sync_cursor()?,
+        })
+    })
+}
