@@ -63,11 +63,11 @@ pub struct AuditEntry {
 /// # Errors
 /// Database errors.
 pub fn latest(c: &mut PgConnection, force: Uuid, limit: i64) -> QueryResult<Vec<AuditEntry>> {
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "SELECT id, actor_role, actor_id, action, target, at FROM audit_log \
          WHERE force_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind::<SqlUuid, _>(force)
     .bind::<BigInt, _>(limit)
-    .load(c)?)
+    .load(c)
 }

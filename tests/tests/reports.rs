@@ -501,7 +501,7 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
         in_force(c, force, |c| {
             let row: Id = diesel::sql_query("SELECT id FROM accounts WHERE username = 'sarge'")
                 .get_result(c)?;
-            Ok(row.id)
+            Ok::<_, diesel::result::Error>(row.id)
         })
         .unwrap()
     };
@@ -526,7 +526,7 @@ fn supervisor_learning_is_kept_per_account_and_force_and_never_undone() {
             p.completed_at.map(|t| t.timestamp()),
             Some((t0 + Duration::minutes(5)).timestamp())
         );
-        Ok(())
+        Ok::<_, diesel::result::Error>(())
     })
     .unwrap();
     // Another force's supervisor has nothing, and another force's scope
@@ -589,7 +589,7 @@ fn supervisor_training_reaches_the_report_as_counts_at_the_period_end() {
                 };
                 record_attempt(c, id, row.id, &attempt, at)?;
             }
-            Ok(())
+            Ok::<_, diesel::result::Error>(())
         })
         .unwrap();
     };

@@ -31,12 +31,12 @@ pub struct StoredKey {
 /// # Errors
 /// Database errors.
 pub fn recent(conn: &mut PgConnection, keep: i64) -> QueryResult<Vec<StoredKey>> {
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "SELECT kid, private_pkcs8, public_raw, created_at FROM signing_keys \
          ORDER BY created_at DESC, kid DESC LIMIT $1",
     )
     .bind::<diesel::sql_types::BigInt, _>(keep)
-    .load(conn)?)
+    .load(conn)
 }
 
 /// Makes and stores a new key.
@@ -53,14 +53,14 @@ pub fn create(conn: &mut PgConnection) -> QueryResult<StoredKey> {
     let mut kid_bytes = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut kid_bytes);
     let kid = format!("k-{}", hex(&kid_bytes));
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "INSERT INTO signing_keys (kid, private_pkcs8, public_raw) VALUES ($1, $2, $3) \
          RETURNING kid, private_pkcs8, public_raw, created_at",
     )
     .bind::<Text, _>(kid)
     .bind::<Bytea, _>(der.as_bytes().to_vec())
     .bind::<Bytea, _>(signing.verifying_key().to_bytes().to_vec())
-    .get_result(conn)?)
+    .get_result(conn)
 }
 
 /// Lower-case hex of bytes.

@@ -47,7 +47,7 @@ impl Force {
     /// # Errors
     /// Conflict when the slug is taken; database errors.
     pub fn create(c: &mut PgConnection, slug: &str, name: &str, tz: &str) -> QueryResult<Force> {
-        Ok(diesel::sql_query(
+        diesel::sql_query(
             "INSERT INTO forces (id, slug, name, time_zone) VALUES ($1, $2, $3, $4) \
              RETURNING id, slug, name, time_zone",
         )
@@ -55,7 +55,7 @@ impl Force {
         .bind::<Text, _>(slug)
         .bind::<Text, _>(name)
         .bind::<Text, _>(tz)
-        .get_result(c)?)
+        .get_result(c)
     }
 
     /// Finds a force by slug.
@@ -63,11 +63,9 @@ impl Force {
     /// # Errors
     /// Not found; database errors.
     pub fn by_slug(c: &mut PgConnection, slug: &str) -> QueryResult<Force> {
-        Ok(
-            diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE slug = $1")
+        diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE slug = $1")
                 .bind::<Text, _>(slug)
-                .get_result(c)?,
-        )
+                .get_result(c)
     }
 
     /// Every force's id, in id order (the scheduled jobs' loops; `forces`
@@ -90,11 +88,9 @@ impl Force {
     /// # Errors
     /// Not found; database errors.
     pub fn by_id(c: &mut PgConnection, id: Uuid) -> QueryResult<Force> {
-        Ok(
-            diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE id = $1")
+        diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE id = $1")
                 .bind::<SqlUuid, _>(id)
-                .get_result(c)?,
-        )
+                .get_result(c)
     }
 }
 
@@ -150,7 +146,7 @@ fn credential(
     if let Some(force) = force {
         query = query.bind::<SqlUuid, _>(force);
     }
-    Ok(query.bind::<Text, _>(username).get_result(c).optional()?)
+    query.bind::<Text, _>(username).get_result(c).optional()
 }
 
 /// Inserts a force account (`force` set) or a national one; returns its id.
@@ -375,12 +371,12 @@ impl Team {
     /// # Errors
     /// Not found.
     pub fn find(c: &mut PgConnection, force: Uuid, id: Uuid) -> QueryResult<Team> {
-        Ok(diesel::sql_query(format!(
+        diesel::sql_query(format!(
             "{TEAM_SELECT} WHERE t.force_id = $1 AND t.id = $2 GROUP BY t.id, t.name, t.command, t.policing_function"
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<SqlUuid, _>(id)
-        .get_result(c)?)
+        .get_result(c)
     }
 
     /// All the force's teams, or only those `supervisor` supervises.
@@ -392,14 +388,14 @@ impl Team {
         force: Uuid,
         supervisor: Option<Uuid>,
     ) -> QueryResult<Vec<Team>> {
-        Ok(diesel::sql_query(format!(
+        diesel::sql_query(format!(
             "{TEAM_SELECT} WHERE t.force_id = $1 AND ($2::uuid IS NULL OR EXISTS \
              (SELECT 1 FROM team_supervisors s WHERE s.force_id = t.force_id AND s.team_id = t.id AND s.account_id = $2)) \
              GROUP BY t.id, t.name, t.command, t.policing_function ORDER BY t.name"
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(supervisor)
-        .load(c)?)
+        .load(c)
     }
 
     /// Replaces the team's members.
@@ -501,13 +497,13 @@ pub fn set_consent(
     if n == 0 {
         return Err(diesel::result::Error::NotFound);
     }
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "DELETE FROM sync_records WHERE force_id = $1 AND person_id = $2 AND kind = ANY($3)",
     )
     .bind::<SqlUuid, _>(force)
     .bind::<SqlUuid, _>(person)
     .bind::<diesel::sql_types::Array<Text>, _>(disallowed_kinds(level))
-    .execute(c)?)
+    .execute(c)
 }
 
 /// Everything held about a person, as JSON (built in SQL so nothing is missed

@@ -36,7 +36,7 @@ pub fn training_counts(
     until: DateTime<Utc>,
     modules: &[String],
 ) -> QueryResult<TrainingCounts> {
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "WITH passed AS ( \
              SELECT a.id, count(l.module_id) AS n FROM accounts a \
              LEFT JOIN supervisor_learning l ON l.force_id = a.force_id AND l.account_id = a.id \
@@ -49,7 +49,7 @@ pub fn training_counts(
     .bind::<SqlUuid, _>(force)
     .bind::<Timestamptz, _>(until)
     .bind::<Array<Text>, _>(modules)
-    .get_result(c)?)
+    .get_result(c)
 }
 
 /// One account's progress through one module.
@@ -99,13 +99,13 @@ pub fn progress(
     force: Uuid,
     account: Uuid,
 ) -> QueryResult<Vec<ModuleProgress>> {
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "SELECT module_id, course_version, attempts, best_correct, questions, completed_at \
          FROM supervisor_learning WHERE force_id = $1 AND account_id = $2 ORDER BY module_id",
     )
     .bind::<SqlUuid, _>(force)
     .bind::<SqlUuid, _>(account)
-    .load(c)?)
+    .load(c)
 }
 
 /// Records an attempt: one more attempt, the best score kept, completion
@@ -121,7 +121,7 @@ pub fn record_attempt(
     now: DateTime<Utc>,
 ) -> QueryResult<ModuleProgress> {
     let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "INSERT INTO supervisor_learning AS l (force_id, account_id, module_id, course_version, attempts, \
            best_correct, questions, completed_at, updated_at) \
          VALUES ($1, $2, $3, $4, 1, $5, $6, CASE WHEN $7 THEN $8 END, $8) \
@@ -140,5 +140,5 @@ pub fn record_attempt(
     .bind::<Integer, _>(to_i32(attempt.questions))
     .bind::<diesel::sql_types::Bool, _>(attempt.passed)
     .bind::<Timestamptz, _>(now)
-    .get_result(c)?)
+    .get_result(c)
 }

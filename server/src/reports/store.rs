@@ -99,12 +99,12 @@ impl RunSummary {
     /// # Errors
     /// Database errors.
     pub fn list(c: &mut PgConnection, force: Uuid, limit: i64) -> QueryResult<Vec<RunSummary>> {
-        Ok(diesel::sql_query(format!(
+        diesel::sql_query(format!(
             "SELECT {RUN_COLUMNS} FROM report_runs WHERE force_id = $1 ORDER BY created_at DESC, id LIMIT $2"
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<diesel::sql_types::BigInt, _>(limit)
-        .load(c)?)
+        .load(c)
     }
 
     /// Records a run; returns its id.

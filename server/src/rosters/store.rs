@@ -254,7 +254,7 @@ pub fn between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<StoredShift>> {
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "SELECT staff_number, start_at, end_at FROM shifts WHERE force_id = $1 \
          AND staff_number = ANY($2) AND start_at >= $3 AND start_at < $4 ORDER BY staff_number, start_at",
     )
@@ -262,7 +262,7 @@ pub fn between(
     .bind::<Array<Text>, _>(staff)
     .bind::<Timestamptz, _>(from)
     .bind::<Timestamptz, _>(to)
-    .load(c)?)
+    .load(c)
 }
 
 /// The pseudonym behind a staff number, when that person has enrolled.
