@@ -174,3 +174,11 @@ pub fn csv_download(body: String, filename: &str) -> HttpResponse {
         ))
         .body(body)
 }
+
+/// The caller's address: the socket's peer, not X-Forwarded-For (a header
+/// is the caller's to forge).
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::service::{self, NewCredentials, SignIn};
 use super::store::{Force, PolicingFunction, Team};
-use crate::app::State;
+use crate::app::{State, client_address};
 use crate::audit::AuditEntry;
 use crate::auth::{Identity, Role};
 use crate::error::{AppResult, Problem};
@@ -107,14 +107,6 @@ pub struct LoginRequest {
     pub username: String,
     /// Password.
     pub password: String,
-}
-
-/// The caller's address: the socket's peer, not X-Forwarded-For (a header
-/// is the caller's to forge).
-pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Signs a member of staff in with a password (argon2id). Rate-limited per

@@ -8,8 +8,7 @@ use uuid::Uuid;
 
 use super::service::{self, SignIn};
 use super::store::{PolicingFunction, Team};
-use crate::accounts::api::client_address;
-use crate::app::State;
+use crate::app::{State, client_address};
 use crate::auth::Role;
 use crate::dashboard::{
     DashError, PageResult, Session, Templates, admin_page, html, see_other, session_cookie,

@@ -7,8 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::service;
-use crate::accounts::api::client_address;
-use crate::app::State;
+use crate::app::{State, client_address};
 use crate::auth::Identity;
 use crate::error::{AppResult, Problem};
 
