@@ -252,12 +252,13 @@ pub(crate) fn request_body(
     request: &CallbackRequest,
     now: DateTime<Utc>,
 ) -> Result<String, CoachError> {
-    let supporter_id = match request.supporter_id.as_deref() {
-        None => None,
-        Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
-            CoachError::invalid("supporter_id must be a directory id or absent")
-        })?),
-    };
+    let supporter_id =
+        match request.supporter_id.as_deref() {
+            None => None,
+            Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
+                CoachError::invalid("supporter_id must be a directory id or absent")
+            })?),
+        };
     let mut body = NewCallback {
         supporter_id,
         contact_method: request.contact_method.into(),
@@ -268,7 +269,8 @@ pub(crate) fn request_body(
     body.check(now)?;
     // Only what the officer typed, as the server will keep it.
     body.contact_detail = body.detail().map(str::to_owned);
-    serde_json::to_string(&body).map_err(|_| CoachError::invalid("the request could not be written"))
+    serde_json::to_string(&body)
+        .map_err(|_| CoachError::invalid("the request could not be written"))
 }
 
 /// `POST /v1/support/callbacks`, then keeps the answer.
@@ -368,7 +370,10 @@ mod tests {
             window_end: at("2025-03-10T12:30:00Z"),
         };
         assert_eq!(body, serde_json::to_string(&expected).unwrap());
-        assert_eq!(serde_json::from_str::<NewCallback>(&body).unwrap(), expected);
+        assert_eq!(
+            serde_json::from_str::<NewCallback>(&body).unwrap(),
+            expected
+        );
         // The wire shape the server has always read.
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&body).unwrap(),
@@ -460,7 +465,11 @@ mod tests {
         };
         let e = crate::api::enrol(&api, "kent", "GOOD-CODE").unwrap();
         assert_eq!(
-            (e.access_token.as_str(), e.refresh_token.as_str(), e.device_id.as_str()),
+            (
+                e.access_token.as_str(),
+                e.refresh_token.as_str(),
+                e.device_id.as_str()
+            ),
             ("a.b.c", "f.r", "5f0c7c1e-0000-4000-8000-00000000abcd")
         );
         let sent = api.sent.lock().unwrap().clone();

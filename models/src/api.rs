@@ -169,7 +169,10 @@ mod tests {
                 code: code.into(),
             };
             assert_eq!(r.check(), Err(ValidationError::Required { field }));
-            assert_eq!(r.check().unwrap_err().to_string(), format!("{field} is required"));
+            assert_eq!(
+                r.check().unwrap_err().to_string(),
+                format!("{field} is required")
+            );
         }
         assert_eq!(
             serde_json::to_value(&ok).unwrap(),
@@ -190,7 +193,13 @@ mod tests {
                 field: "refresh_token"
             })
         );
-        assert_eq!(RefreshRequest { refresh_token: "f.x".into() }.check(), Ok(()));
+        assert_eq!(
+            RefreshRequest {
+                refresh_token: "f.x".into()
+            }
+            .check(),
+            Ok(())
+        );
     }
 
     #[test]

@@ -370,26 +370,56 @@ mod tests {
 
     #[test]
     fn contact_details_are_checked_for_their_method_without_echoing_them() {
-        assert_eq!(ContactMethod::Phone.check(Some("+44 (0)7700 900123")), Ok(()));
+        assert_eq!(
+            ContactMethod::Phone.check(Some("+44 (0)7700 900123")),
+            Ok(())
+        );
         assert_eq!(ContactMethod::Text.check(Some(" 07700900123 ")), Ok(()));
-        assert_eq!(ContactMethod::Email.check(Some("pc.smith@example.org")), Ok(()));
+        assert_eq!(
+            ContactMethod::Email.check(Some("pc.smith@example.org")),
+            Ok(())
+        );
         assert_eq!(ContactMethod::App.check(None), Ok(()));
         assert_eq!(ContactMethod::App.check(Some("anything")), Ok(()));
         for (m, d, expected) in [
-            (ContactMethod::Phone, None, "required for phone, text and email"),
-            (ContactMethod::Email, None, "required for phone, text and email"),
-            (ContactMethod::Text, Some("   "), "required for phone, text and email"),
-            (ContactMethod::Phone, Some("call me maybe"), "a phone number"),
+            (
+                ContactMethod::Phone,
+                None,
+                "required for phone, text and email",
+            ),
+            (
+                ContactMethod::Email,
+                None,
+                "required for phone, text and email",
+            ),
+            (
+                ContactMethod::Text,
+                Some("   "),
+                "required for phone, text and email",
+            ),
+            (
+                ContactMethod::Phone,
+                Some("call me maybe"),
+                "a phone number",
+            ),
             (ContactMethod::Phone, Some("12345"), "a phone number"),
             (ContactMethod::Text, Some(&"1".repeat(21)), "a phone number"),
             (ContactMethod::Email, Some("no-at-sign"), "an email address"),
             (ContactMethod::Email, Some("a@b@c"), "an email address"),
             (ContactMethod::Email, Some("a @b"), "an email address"),
             (ContactMethod::Email, Some("@b"), "an email address"),
-            (ContactMethod::App, Some(&"1".repeat(201)), "at most 200 characters"),
+            (
+                ContactMethod::App,
+                Some(&"1".repeat(201)),
+                "at most 200 characters",
+            ),
         ] {
             let err = m.check(d).unwrap_err();
-            assert_eq!(err, ValidationError::InvalidContact { expected }, "{m:?} {d:?}");
+            assert_eq!(
+                err,
+                ValidationError::InvalidContact { expected },
+                "{m:?} {d:?}"
+            );
             assert_eq!(err.to_string(), format!("contact_detail: {expected}"));
             if let Some(d) = d.filter(|d| !d.trim().is_empty()) {
                 assert!(!err.to_string().contains(d), "{err}");
@@ -408,7 +438,10 @@ mod tests {
         }
         assert_eq!(ContactMethod::parse("pigeon"), None);
         let err = serde_json::from_str::<ContactMethod>("\"pigeon\"").unwrap_err();
-        assert!(err.to_string().contains("unknown variant `pigeon`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown variant `pigeon`"),
+            "{err}"
+        );
     }
 
     fn request(start_h: i64, end_h: i64, now: DateTime<Utc>) -> NewCallback {
@@ -470,9 +503,17 @@ mod tests {
         assert_eq!((r.supporter_id, r.contact_detail), (None, None));
         for (field, value, says) in [
             ("supporter_id", serde_json::json!("not-a-uuid"), "UUID"),
-            ("contact_method", serde_json::json!("pigeon"), "unknown variant"),
+            (
+                "contact_method",
+                serde_json::json!("pigeon"),
+                "unknown variant",
+            ),
             ("window_end", serde_json::json!("tomorrow"), "input"),
-            ("pseudonym", serde_json::json!("x"), "unknown field `pseudonym`"),
+            (
+                "pseudonym",
+                serde_json::json!("x"),
+                "unknown field `pseudonym`",
+            ),
         ] {
             let mut bad = json.clone();
             bad[field] = value;
@@ -540,7 +581,10 @@ mod tests {
             }],
         });
         let d: SupportDirectory = serde_json::from_value(directory.clone()).unwrap();
-        assert_eq!(d.supporters[0].channels, [ContactMethod::Phone, ContactMethod::App]);
+        assert_eq!(
+            d.supporters[0].channels,
+            [ContactMethod::Phone, ContactMethod::App]
+        );
         assert_eq!(serde_json::to_value(&d).unwrap(), directory);
         let bad = serde_json::json!({"supporters": [], "services": [{"kind": "trim"}]});
         let err = serde_json::from_value::<SupportDirectory>(bad).unwrap_err();

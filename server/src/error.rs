@@ -205,7 +205,10 @@ mod tests {
             expected: "a phone number",
         };
         let e = AppError::from(contact);
-        assert_eq!((e.code(), e.to_string().as_str()), ("invalid_contact", "contact_detail: a phone number"));
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            ("invalid_contact", "contact_detail: a phone number")
+        );
         let window = AppError::from(models::ValidationError::InvalidWindow { reason: "late" });
         assert_eq!(window.code(), "invalid_window");
         let blank = AppError::from(models::ValidationError::Required { field: "code" });

@@ -100,7 +100,10 @@ fn every_table_with_force_id_has_row_level_security_and_a_policy() {
         .filter(|t| t.policies == 0)
         .map(|t| t.name.as_str())
         .collect();
-    assert!(no_policy.is_empty(), "force_id but no policy: {no_policy:?}");
+    assert!(
+        no_policy.is_empty(),
+        "force_id but no policy: {no_policy:?}"
+    );
     // The sync tables also admit the forces of a sync group.
     let sync_group: BTreeSet<String> = policies(&mut c)
         .into_iter()
