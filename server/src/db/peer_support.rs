@@ -12,6 +12,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{
     Array, BigInt, Bool, Date, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
+// The phone's wire types, with their validation: one home in `models`.
+use models::support::{ContactMethod, NewCallback};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,76 +21,6 @@ use crate::error::{AppError, AppResult};
 
 /// Open requests one officer may have at a time.
 pub const MAX_OPEN_PER_OFFICER: i64 = 3;
-/// How far ahead the preferred window may start, days.
-pub const MAX_WINDOW_AHEAD_DAYS: i64 = 14;
-/// Longest contact detail, characters.
-pub const MAX_CONTACT_DETAIL: usize = 200;
-
-/// How the officer wants to be contacted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactMethod {
-    /// A phone call.
-    Phone,
-    /// A text message.
-    Text,
-    /// An email.
-    Email,
-    /// A message in the app (no contact detail needed).
-    App,
-}
-
-impl ContactMethod {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactMethod::Phone => "phone",
-            ContactMethod::Text => "text",
-            ContactMethod::Email => "email",
-            ContactMethod::App => "app",
-        }
-    }
-
-    /// Checks a contact detail for this method: a phone number (digits,
-    /// spaces, `+ ( ) -`, 6 to 20 digits) for phone and text, an address with
-    /// one `@` for email, nothing or anything short for the app.
-    ///
-    /// # Errors
-    /// `invalid_contact` naming what is expected (never echoing the detail).
-    pub fn check(self, detail: Option<&str>) -> AppResult<()> {
-        let detail = detail.map(str::trim).filter(|d| !d.is_empty());
-        let bad = |what: &str| {
-            Err(AppError::invalid(
-                "invalid_contact",
-                format!("contact_detail: {what}"),
-            ))
-        };
-        if detail.is_some_and(|d| d.chars().count() > MAX_CONTACT_DETAIL) {
-            return bad("at most 200 characters");
-        }
-        match (self, detail) {
-            (ContactMethod::App, _) => Ok(()),
-            (_, None) => bad("required for phone, text and email"),
-            (ContactMethod::Phone | ContactMethod::Text, Some(d)) => {
-                let digits = d.chars().filter(char::is_ascii_digit).count();
-                let allowed = d.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c));
-                if allowed && (6..=20).contains(&digits) {
-                    Ok(())
-                } else {
-                    bad("a phone number")
-                }
-            }
-            (ContactMethod::Email, Some(d)) => {
-                let parts: Vec<&str> = d.split('@').collect();
-                let ok = parts.len() == 2
-                    && parts.iter().all(|p| !p.is_empty())
-                    && !d.chars().any(char::is_whitespace);
-                if ok { Ok(()) } else { bad("an email address") }
-            }
-        }
-    }
-}
-
 /// Kinds of support service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -122,7 +54,7 @@ impl ServiceKind {
 }
 
 /// A peer supporter in the directory.
-#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName, Serialize)]
 pub struct Supporter {
     /// The supporter's staff account id: what an officer names in a request.
     #[diesel(sql_type = SqlUuid)]
@@ -309,7 +241,7 @@ impl Supporter {
 }
 
 /// A support service in the directory.
-#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName, Serialize)]
 pub struct Service {
     /// Id; null for the national entries.
     #[diesel(sql_type = Nullable<SqlUuid>)]
@@ -478,67 +410,9 @@ impl Service {
     }
 }
 
-/// What an officer sends to ask for a call-back.
-#[derive(Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCallback {
-    /// A supporter from the directory; absent for the next available one.
-    #[serde(default)]
-    pub supporter_id: Option<Uuid>,
-    /// How to make contact.
-    pub contact_method: ContactMethod,
-    /// The number or address, as the officer chooses to give it (optional
-    /// for `app`). Never logged; shown only to the assigned supporter or the
-    /// coordinator.
-    #[serde(default)]
-    pub contact_detail: Option<String>,
-    /// Start of the preferred time window (UTC instant).
-    pub window_start: DateTime<Utc>,
-    /// End of the preferred time window.
-    pub window_end: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for NewCallback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewCallback")
-            .field("supporter_id", &self.supporter_id)
-            .field("contact_method", &self.contact_method)
-            .field(
-                "contact_detail",
-                &self.contact_detail.as_ref().map(|_| "<redacted>"),
-            )
-            .finish_non_exhaustive()
-    }
-}
-
-impl NewCallback {
-    /// Validates the contact detail and the window against `now`: the window
-    /// must end in the future, after it starts, and start within
-    /// [`MAX_WINDOW_AHEAD_DAYS`].
-    ///
-    /// # Errors
-    /// `invalid_contact` or `invalid_window`.
-    pub fn check(&self, now: DateTime<Utc>) -> AppResult<()> {
-        self.contact_method.check(self.contact_detail.as_deref())?;
-        if self.window_end <= self.window_start || self.window_end <= now {
-            return Err(AppError::invalid(
-                "invalid_window",
-                "window_end must be after window_start and in the future",
-            ));
-        }
-        if self.window_start > now + Duration::days(MAX_WINDOW_AHEAD_DAYS) {
-            return Err(AppError::invalid(
-                "invalid_window",
-                "window_start at most 14 days ahead",
-            ));
-        }
-        Ok(())
-    }
-}
-
 /// A call-back request as its officer, supporter or coordinator sees it.
 /// It never carries the officer's pseudonym or staff number.
-#[derive(Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Clone, QueryableByName, Serialize)]
 pub struct Callback {
     /// Id.
     #[diesel(sql_type = SqlUuid)]
@@ -673,11 +547,7 @@ impl Callback {
             )));
         }
         let id = Uuid::new_v4();
-        let detail = new
-            .contact_detail
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty());
+        let detail = new.detail();
         diesel::sql_query(
             "INSERT INTO peer_callbacks (force_id, id, person_id, supporter_id, contact_method, contact_detail, \
              window_start, window_end, created_at, assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -971,72 +841,6 @@ pub fn expire(c: &mut PgConnection, force: Uuid, cutoff: DateTime<Utc>) -> AppRe
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn contact_details_are_checked_for_their_method_without_echoing_them() {
-        assert!(
-            ContactMethod::Phone
-                .check(Some("+44 (0)7700 900123"))
-                .is_ok()
-        );
-        assert!(ContactMethod::Text.check(Some("07700900123")).is_ok());
-        assert!(
-            ContactMethod::Email
-                .check(Some("pc.smith@example.org"))
-                .is_ok()
-        );
-        assert!(ContactMethod::App.check(None).is_ok());
-        for (m, d) in [
-            (ContactMethod::Phone, None),
-            (ContactMethod::Phone, Some("call me maybe")),
-            (ContactMethod::Phone, Some("12345")),
-            (ContactMethod::Email, Some("no-at-sign")),
-            (ContactMethod::Email, Some("a@b@c")),
-            (ContactMethod::Email, Some("a @b")),
-            (ContactMethod::Text, Some("   ")),
-        ] {
-            let err = m.check(d).unwrap_err();
-            assert_eq!(err.code(), "invalid_contact");
-            if let Some(d) = d.filter(|d| !d.trim().is_empty()) {
-                assert!(!err.to_string().contains(d), "{err}");
-            }
-        }
-        let long = "1".repeat(201);
-        assert!(ContactMethod::App.check(Some(&long)).is_err());
-    }
-
-    #[test]
-    fn windows_must_end_in_the_future_and_start_within_two_weeks() {
-        let now = Utc::now();
-        let cb = |start: i64, end: i64| NewCallback {
-            supporter_id: None,
-            contact_method: ContactMethod::App,
-            contact_detail: None,
-            window_start: now + Duration::hours(start),
-            window_end: now + Duration::hours(end),
-        };
-        assert!(cb(1, 3).check(now).is_ok());
-        assert!(cb(-1, 1).check(now).is_ok());
-        assert_eq!(cb(3, 1).check(now).unwrap_err().code(), "invalid_window");
-        assert_eq!(cb(-3, -1).check(now).unwrap_err().code(), "invalid_window");
-        assert_eq!(
-            cb(15 * 24, 15 * 24 + 1).check(now).unwrap_err().code(),
-            "invalid_window"
-        );
-    }
-
-    #[test]
-    fn debug_output_never_shows_the_contact_detail() {
-        let now = Utc::now();
-        let cb = NewCallback {
-            supporter_id: None,
-            contact_method: ContactMethod::Phone,
-            contact_detail: Some("07700900123".to_owned()),
-            window_start: now,
-            window_end: now + Duration::hours(1),
-        };
-        assert!(!format!("{cb:?}").contains("07700900123"));
-    }
 
     #[test]
     fn the_small_number_rule_withholds_counts_under_five() {

@@ -165,7 +165,10 @@ pub async fn enrol(
     let limit = state.config.enrol_per_minute;
     let bucket = format!("enrol-addr:{}", client_address(&req));
     db::with_platform(&state.pool, move |c| db::rate_limit::hit(c, &bucket, limit)).await?;
-    let EnrolRequest { force, code } = body.into_inner();
+    let request = body.into_inner();
+    // A blank force or code is as wrong as a wrong one.
+    request.check().map_err(|_| AppError::InvalidCredentials)?;
+    let EnrolRequest { force, code } = request;
     let force = db::with_platform(&state.pool, move |c| Force::by_slug(c, &force))
         .await
         .map_err(unknown_as_credentials)?;
@@ -183,7 +186,9 @@ pub async fn enrol(
     (status = 401, description = "invalid_credentials", body = crate::error::Problem)))]
 #[post("/auth/refresh")]
 pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
-    let token = body.into_inner().refresh_token;
+    let request = body.into_inner();
+    request.check().map_err(|_| AppError::InvalidCredentials)?;
+    let token = request.refresh_token;
     let force = token
         .split_once('.')
         .and_then(|(f, _)| Uuid::parse_str(f).ok())

@@ -10,14 +10,15 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use models::support::{self as wire, NewCallback, PeerSupporter, SupportDirectory, SupportService};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::State;
 use crate::auth::{Identity, Role};
 use crate::db::peer_support::{
-    Actor, Callback, NewCallback, Service, ServiceDetails, SupportReport, Supporter,
-    SupporterDetails, Transition,
+    Actor, Callback, Service, ServiceDetails, SupportReport, Supporter, SupporterDetails,
+    Transition,
 };
 use crate::db::{self, audit};
 use crate::error::{AppError, AppResult};
@@ -26,27 +27,73 @@ use mobile_core::period::Period;
 /// Longest report period, days.
 pub const MAX_REPORT_DAYS: i64 = 366;
 
-/// The force's peer-support directory.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Directory {
-    /// Trained peer supporters (active ones; force admins see all).
-    pub supporters: Vec<Supporter>,
-    /// The force's services, then the national entries (`force_specific: false`),
-    /// which always include the crisis lines.
-    pub services: Vec<Service>,
+impl From<Supporter> for PeerSupporter {
+    fn from(s: Supporter) -> Self {
+        PeerSupporter {
+            id: s.id,
+            display_name: s.display_name,
+            contact_hours: s.contact_hours,
+            // The column's CHECK admits only the methods' names.
+            channels: s
+                .channels
+                .iter()
+                .filter_map(|c| wire::ContactMethod::parse(c))
+                .collect(),
+            active: s.active,
+        }
+    }
+}
+
+impl From<Service> for SupportService {
+    fn from(s: Service) -> Self {
+        SupportService {
+            id: s.id,
+            kind: s.kind,
+            name: s.name,
+            contact: s.contact,
+            hours: s.hours,
+            when_to_use: s.when_to_use,
+            force_specific: s.force_specific,
+        }
+    }
+}
+
+/// The API's view of a stored request.
+fn callback_body(cb: Callback) -> AppResult<wire::Callback> {
+    let contact_method = wire::ContactMethod::parse(&cb.contact_method)
+        .ok_or_else(|| AppError::internal("a stored call-back has an unknown contact method"))?;
+    Ok(wire::Callback {
+        id: cb.id,
+        supporter_id: cb.supporter_id,
+        contact_method,
+        contact_detail: cb.contact_detail,
+        window_start: cb.window_start,
+        window_end: cb.window_end,
+        status: cb.status,
+        created_at: cb.created_at,
+        acknowledged_at: cb.acknowledged_at,
+        contacted_at: cb.contacted_at,
+        escalated: cb.escalated,
+    })
 }
 
 /// The directory: supporters and services (any signed-in member of the force).
 #[utoipa::path(get, path = "/v1/support/directory", responses(
-    (status = 200, body = Directory), (status = 403, body = crate::error::Problem)))]
+    (status = 200, body = SupportDirectory), (status = 403, body = crate::error::Problem)))]
 #[get("/support/directory")]
 pub async fn directory(state: State, who: Identity) -> AppResult<HttpResponse> {
     let force = who.force()?;
     let all = who.0.role == Role::ForceAdmin;
     let dir = db::with_force(&state.pool, force, move |c| {
-        Ok(Directory {
-            supporters: Supporter::list(c, force, all)?,
-            services: Service::directory(c, force)?,
+        Ok(SupportDirectory {
+            supporters: Supporter::list(c, force, all)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            services: Service::directory(c, force)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         })
     })
     .await?;
@@ -61,7 +108,7 @@ fn force_admin(who: &Identity) -> AppResult<Uuid> {
 /// Lists or updates a peer supporter (force admin). The account must have
 /// the `peer_supporter` or `peer_support_coordinator` role.
 #[utoipa::path(put, path = "/v1/support/supporters/{account_id}", request_body = SupporterDetails, responses(
-    (status = 200, body = Supporter), (status = 404, body = crate::error::Problem),
+    (status = 200, body = PeerSupporter), (status = 404, body = crate::error::Problem),
     (status = 422, description = "invalid_supporter", body = crate::error::Problem)))]
 #[put("/support/supporters/{account_id}")]
 pub async fn put_supporter(
@@ -78,7 +125,7 @@ pub async fn put_supporter(
         Supporter::put(c, force, account, &details)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(s))
+    Ok(HttpResponse::Ok().json(PeerSupporter::from(s)))
 }
 
 /// Removes a peer supporter from the directory (force admin); their open
@@ -102,7 +149,7 @@ pub async fn delete_supporter(
 
 /// Adds a support service (force admin).
 #[utoipa::path(post, path = "/v1/support/services", request_body = ServiceDetails, responses(
-    (status = 201, body = Service), (status = 422, description = "invalid_service", body = crate::error::Problem)))]
+    (status = 201, body = SupportService), (status = 422, description = "invalid_service", body = crate::error::Problem)))]
 #[post("/support/services")]
 pub async fn create_service(
     state: State,
@@ -116,12 +163,12 @@ pub async fn create_service(
         Service::create(c, force, &details)
     })
     .await?;
-    Ok(HttpResponse::Created().json(s))
+    Ok(HttpResponse::Created().json(SupportService::from(s)))
 }
 
 /// Replaces a support service's details (force admin).
 #[utoipa::path(put, path = "/v1/support/services/{id}", request_body = ServiceDetails, responses(
-    (status = 200, body = Service), (status = 404, body = crate::error::Problem)))]
+    (status = 200, body = SupportService), (status = 404, body = crate::error::Problem)))]
 #[put("/support/services/{id}")]
 pub async fn update_service(
     state: State,
@@ -137,7 +184,7 @@ pub async fn update_service(
         Service::update(c, force, id, &details)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(s))
+    Ok(HttpResponse::Ok().json(SupportService::from(s)))
 }
 
 /// Removes a support service (force admin).
@@ -206,7 +253,7 @@ where
 /// Asks for a confidential call-back (officer). Without `supporter_id` the
 /// request goes to the next available supporter (the coordinator's queue).
 #[utoipa::path(post, path = "/v1/support/callbacks", request_body = NewCallback, responses(
-    (status = 201, body = Callback),
+    (status = 201, body = wire::Callback),
     (status = 409, description = "too many open requests", body = crate::error::Problem),
     (status = 422, description = "invalid_contact, invalid_window or unknown_supporter", body = crate::error::Problem)))]
 #[post("/support/callbacks")]
@@ -222,7 +269,7 @@ pub async fn create_callback(
         Ok([Callback::create(c, force, actor.id(), &new, now)?])
     })
     .await?;
-    Ok(HttpResponse::Created().json(cb))
+    Ok(HttpResponse::Created().json(callback_body(cb)?))
 }
 
 /// The requests `who` (one of `roles`) may see: an officer's own, a
@@ -244,18 +291,23 @@ pub async fn visible_requests(
 }
 
 async fn list(state: State, who: Identity, roles: &[Role]) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(visible_requests(&state, who, roles).await?))
+    let list = visible_requests(&state, who, roles).await?;
+    let bodies: Vec<wire::Callback> = list
+        .into_iter()
+        .map(callback_body)
+        .collect::<AppResult<_>>()?;
+    Ok(HttpResponse::Ok().json(bodies))
 }
 
 /// The officer's own requests, with their status.
-#[utoipa::path(get, path = "/v1/support/callbacks/mine", responses((status = 200, body = Vec<Callback>)))]
+#[utoipa::path(get, path = "/v1/support/callbacks/mine", responses((status = 200, body = Vec<wire::Callback>)))]
 #[get("/support/callbacks/mine")]
 pub async fn mine(state: State, who: Identity) -> AppResult<HttpResponse> {
     list(state, who, &[Role::Officer]).await
 }
 
 /// Open and acknowledged requests assigned to the calling supporter.
-#[utoipa::path(get, path = "/v1/support/callbacks/assigned", responses((status = 200, body = Vec<Callback>)))]
+#[utoipa::path(get, path = "/v1/support/callbacks/assigned", responses((status = 200, body = Vec<wire::Callback>)))]
 #[get("/support/callbacks/assigned")]
 pub async fn assigned(state: State, who: Identity) -> AppResult<HttpResponse> {
     list(state, who, &[Role::PeerSupporter]).await
@@ -264,7 +316,7 @@ pub async fn assigned(state: State, who: Identity) -> AppResult<HttpResponse> {
 /// The coordinator's queue: requests for the next available supporter,
 /// requests left open past the escalation time, and any assigned to the
 /// coordinator.
-#[utoipa::path(get, path = "/v1/support/callbacks/unassigned", responses((status = 200, body = Vec<Callback>)))]
+#[utoipa::path(get, path = "/v1/support/callbacks/unassigned", responses((status = 200, body = Vec<wire::Callback>)))]
 #[get("/support/callbacks/unassigned")]
 pub async fn unassigned(state: State, who: Identity) -> AppResult<HttpResponse> {
     list(state, who, &[Role::PeerSupportCoordinator]).await
@@ -296,12 +348,13 @@ pub async fn apply_transition(
 }
 
 async fn act(state: State, who: Identity, id: Uuid, t: Transition) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(apply_transition(&state, who, id, t).await?))
+    let cb = apply_transition(&state, who, id, t).await?;
+    Ok(HttpResponse::Ok().json(callback_body(cb)?))
 }
 
 /// Acknowledges a request: "seen, I will call" (assigned supporter or coordinator).
 #[utoipa::path(post, path = "/v1/support/callbacks/{id}/acknowledge", responses(
-    (status = 200, body = Callback), (status = 404, body = crate::error::Problem),
+    (status = 200, body = wire::Callback), (status = 404, body = crate::error::Problem),
     (status = 409, body = crate::error::Problem)))]
 #[post("/support/callbacks/{id}/acknowledge")]
 pub async fn acknowledge(
@@ -314,7 +367,7 @@ pub async fn acknowledge(
 
 /// Marks the officer contacted (assigned supporter or coordinator).
 #[utoipa::path(post, path = "/v1/support/callbacks/{id}/contacted", responses(
-    (status = 200, body = Callback), (status = 404, body = crate::error::Problem),
+    (status = 200, body = wire::Callback), (status = 404, body = crate::error::Problem),
     (status = 409, body = crate::error::Problem)))]
 #[post("/support/callbacks/{id}/contacted")]
 pub async fn contacted(
@@ -337,7 +390,7 @@ pub struct Handover {
 
 /// Hands a request over to another supporter, or back to the coordinator.
 #[utoipa::path(post, path = "/v1/support/callbacks/{id}/handover", request_body = Handover, responses(
-    (status = 200, body = Callback), (status = 404, body = crate::error::Problem),
+    (status = 200, body = wire::Callback), (status = 404, body = crate::error::Problem),
     (status = 422, description = "unknown_supporter", body = crate::error::Problem)))]
 #[post("/support/callbacks/{id}/handover")]
 pub async fn handover(
@@ -357,7 +410,7 @@ pub async fn handover(
 
 /// Cancels the officer's own request; its contact detail is erased at once.
 #[utoipa::path(post, path = "/v1/support/callbacks/{id}/cancel", responses(
-    (status = 200, body = Callback), (status = 404, body = crate::error::Problem),
+    (status = 200, body = wire::Callback), (status = 404, body = crate::error::Problem),
     (status = 409, body = crate::error::Problem)))]
 #[post("/support/callbacks/{id}/cancel")]
 pub async fn cancel(state: State, who: Identity, id: web::Path<Uuid>) -> AppResult<HttpResponse> {
