@@ -3,8 +3,7 @@
 //! enrolment (the device id the server issues, which every sync batch
 //! must carry).
 
-use serde::Deserialize;
-use serde_json::json;
+use models::api::{EnrolRequest, SessionTokens};
 
 use crate::CoachError;
 use crate::sync::{HttpResponse, TransportError};
@@ -49,23 +48,18 @@ impl std::fmt::Debug for Enrolment {
     }
 }
 
-#[derive(Deserialize)]
-struct EnrolmentBody {
-    access_token: String,
-    refresh_token: String,
-    device_id: Option<String>,
-}
-
 /// `POST /v1/enrol` with a one-time code.
 pub(crate) fn enrol(
     transport: &dyn ApiTransport,
     force: &str,
     code: &str,
 ) -> Result<Enrolment, CoachError> {
-    if force.is_empty() || code.is_empty() {
-        return Err(CoachError::invalid("force and code are required"));
-    }
-    let body = json!({ "force": force, "code": code }).to_string();
+    let request = EnrolRequest {
+        force: force.to_owned(),
+        code: code.to_owned(),
+    };
+    request.check()?;
+    let body = serde_json::to_string(&request).map_err(|_| unreadable())?;
     let reply = send(transport, "POST", "/v1/enrol", Some(body))?;
     if reply.status == 401 {
         // Here the credentials are the code the officer typed.
@@ -74,11 +68,12 @@ pub(crate) fn enrol(
         ));
     }
     let answer = answer(reply)?;
-    let e: EnrolmentBody = serde_json::from_str(&answer).map_err(|_| unreadable())?;
+    let tokens: SessionTokens = serde_json::from_str(&answer).map_err(|_| unreadable())?;
+    let (refresh_token, device_id) = tokens.device_credentials().map_err(|_| unreadable())?;
     Ok(Enrolment {
-        access_token: e.access_token,
-        refresh_token: e.refresh_token,
-        device_id: e.device_id.ok_or_else(unreadable)?,
+        refresh_token: refresh_token.to_owned(),
+        device_id: device_id.to_owned(),
+        access_token: tokens.access_token,
     })
 }
 

@@ -68,6 +68,11 @@ fn describe(e: &ValidationError) -> String {
         ValidationError::NotAnIdentifier { field } => {
             format!("{field} must be 1 to 64 letters, digits, '-', '_' or '.'")
         }
+        // The server's problem codes for the same refusals, so the app sees
+        // one word whichever side refused.
+        ValidationError::InvalidContact { .. } => format!("invalid_contact ({e})"),
+        ValidationError::InvalidWindow { .. } => format!("invalid_window ({e})"),
+        ValidationError::Required { field } => format!("{field} is required"),
     }
 }
 

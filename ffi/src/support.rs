@@ -11,15 +11,12 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use mobile_core::store::{Store, StoredCallback};
-use serde::Deserialize;
-use serde_json::json;
+use models::support::{self as wire, NewCallback};
+use uuid::Uuid;
 
 use crate::CoachError;
 use crate::api::{ApiTransport, call, unreadable};
 use crate::types::{system_time, utc};
-
-/// The longest contact detail the server takes, characters.
-const MAX_CONTACT_DETAIL_CHARS: usize = 200;
 
 /// How the officer wants to be contacted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -34,20 +31,25 @@ pub enum ContactMethod {
     App,
 }
 
-impl ContactMethod {
-    fn as_str(self) -> &'static str {
-        match self {
-            ContactMethod::Phone => "phone",
-            ContactMethod::Text => "text",
-            ContactMethod::Email => "email",
-            ContactMethod::App => "app",
+impl From<ContactMethod> for wire::ContactMethod {
+    fn from(m: ContactMethod) -> Self {
+        match m {
+            ContactMethod::Phone => wire::ContactMethod::Phone,
+            ContactMethod::Text => wire::ContactMethod::Text,
+            ContactMethod::Email => wire::ContactMethod::Email,
+            ContactMethod::App => wire::ContactMethod::App,
         }
     }
+}
 
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Phone, Self::Text, Self::Email, Self::App]
-            .into_iter()
-            .find(|m| m.as_str() == s)
+impl From<wire::ContactMethod> for ContactMethod {
+    fn from(m: wire::ContactMethod) -> Self {
+        match m {
+            wire::ContactMethod::Phone => ContactMethod::Phone,
+            wire::ContactMethod::Text => ContactMethod::Text,
+            wire::ContactMethod::Email => ContactMethod::Email,
+            wire::ContactMethod::App => ContactMethod::App,
+        }
     }
 }
 
@@ -159,56 +161,27 @@ pub struct SupportDirectory {
     pub crisis_lines: Vec<SupportService>,
 }
 
-#[derive(Deserialize)]
-struct DirectoryBody {
-    supporters: Vec<SupporterBody>,
-    services: Vec<ServiceBody>,
+impl From<wire::SupportService> for SupportService {
+    fn from(s: wire::SupportService) -> Self {
+        SupportService {
+            kind: s.kind,
+            name: s.name,
+            contact: s.contact,
+            hours: s.hours,
+            when_to_use: s.when_to_use,
+            force_specific: s.force_specific,
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct SupporterBody {
-    id: String,
-    display_name: String,
-    contact_hours: String,
-    channels: Vec<String>,
-    #[serde(default = "active")]
-    active: bool,
-}
-
-fn active() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-struct ServiceBody {
-    kind: String,
-    name: String,
-    contact: String,
-    hours: String,
-    when_to_use: String,
-    force_specific: bool,
-}
-
-#[derive(Deserialize)]
-struct CallbackBody {
-    id: String,
-    supporter_id: Option<String>,
-    contact_method: String,
-    contact_detail: Option<String>,
-    window_start: DateTime<Utc>,
-    window_end: DateTime<Utc>,
-    status: String,
-    created_at: DateTime<Utc>,
-}
-
-fn service(s: ServiceBody) -> SupportService {
-    SupportService {
-        kind: s.kind,
-        name: s.name,
-        contact: s.contact,
-        hours: s.hours,
-        when_to_use: s.when_to_use,
-        force_specific: s.force_specific,
+impl From<wire::PeerSupporter> for PeerSupporter {
+    fn from(s: wire::PeerSupporter) -> Self {
+        PeerSupporter {
+            id: s.id.to_string(),
+            display_name: s.display_name,
+            contact_hours: s.contact_hours,
+            channels: s.channels.iter().map(|c| c.as_str().to_owned()).collect(),
+        }
     }
 }
 
@@ -219,58 +192,43 @@ fn service(s: ServiceBody) -> SupportService {
 /// (`models::support::NATIONAL_SERVICES`). No network, no storage.
 #[uniffi::export]
 pub fn offline_crisis_lines() -> Vec<SupportService> {
-    models::support::crisis_lines()
-        .map(|n| SupportService {
-            kind: n.kind.to_owned(),
-            name: n.name.to_owned(),
-            contact: n.contact.to_owned(),
-            hours: n.hours.to_owned(),
-            when_to_use: n.when_to_use.to_owned(),
-            force_specific: false,
-        })
+    wire::crisis_lines()
+        .map(|n| wire::SupportService::from(n).into())
         .collect()
 }
 
 /// `GET /v1/support/directory`.
 pub(crate) fn directory(transport: &dyn ApiTransport) -> Result<SupportDirectory, CoachError> {
     let body = call(transport, "GET", "/v1/support/directory", None)?;
-    let d: DirectoryBody = serde_json::from_str(&body).map_err(|_| unreadable())?;
-    let services: Vec<SupportService> = d.services.into_iter().map(service).collect();
+    let d: wire::SupportDirectory = serde_json::from_str(&body).map_err(|_| unreadable())?;
+    let services: Vec<SupportService> = d.services.into_iter().map(Into::into).collect();
     Ok(SupportDirectory {
         supporters: d
             .supporters
             .into_iter()
             .filter(|s| s.active)
-            .map(|s| PeerSupporter {
-                id: s.id,
-                display_name: s.display_name,
-                contact_hours: s.contact_hours,
-                channels: s.channels,
-            })
+            .map(Into::into)
             .collect(),
         crisis_lines: services
             .iter()
-            .filter(|s| s.kind == "crisis_line")
+            .filter(|s| s.kind == wire::CRISIS_LINE)
             .cloned()
             .collect(),
         services,
     })
 }
 
-fn stored(b: CallbackBody) -> Result<StoredCallback, CoachError> {
-    if ContactMethod::parse(&b.contact_method).is_none() {
-        return Err(unreadable());
-    }
-    Ok(StoredCallback {
-        id: b.id,
-        supporter_id: b.supporter_id,
-        contact_method: b.contact_method,
+fn stored(b: wire::Callback) -> StoredCallback {
+    StoredCallback {
+        id: b.id.to_string(),
+        supporter_id: b.supporter_id.map(|s| s.to_string()),
+        contact_method: b.contact_method.as_str().to_owned(),
         contact_detail: b.contact_detail,
         window_start: b.window_start,
         window_end: b.window_end,
         status: b.status,
         created_at: b.created_at,
-    })
+    }
 }
 
 /// The app's view of a kept request.
@@ -278,7 +236,8 @@ pub(crate) fn view(c: StoredCallback) -> SupportCallback {
     SupportCallback {
         id: c.id,
         supporter_id: c.supporter_id,
-        contact_method: ContactMethod::parse(&c.contact_method).unwrap_or(ContactMethod::App),
+        contact_method: wire::ContactMethod::parse(&c.contact_method)
+            .map_or(ContactMethod::App, Into::into),
         contact_detail: c.contact_detail,
         window_start: system_time(c.window_start),
         window_end: system_time(c.window_end),
@@ -287,47 +246,31 @@ pub(crate) fn view(c: StoredCallback) -> SupportCallback {
     }
 }
 
-/// Checks a request on the phone (the server checks again) and returns
-/// its JSON body.
+/// Checks a request on the phone by the server's own rules
+/// ([`NewCallback::check`]; the server checks again) and returns its JSON body.
 pub(crate) fn request_body(
     request: &CallbackRequest,
     now: DateTime<Utc>,
 ) -> Result<String, CoachError> {
-    let (start, end) = (utc(request.window_start)?, utc(request.window_end)?);
-    if end <= start {
-        return Err(CoachError::invalid("window_end must be after window_start"));
-    }
-    if end <= now {
-        return Err(CoachError::invalid("window_end must be in the future"));
-    }
-    let detail = request
-        .contact_detail
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty());
-    if detail.is_some_and(|d| d.chars().count() > MAX_CONTACT_DETAIL_CHARS) {
-        return Err(CoachError::invalid(format!(
-            "contact_detail must be at most {MAX_CONTACT_DETAIL_CHARS} characters"
-        )));
-    }
-    if detail.is_none() && request.contact_method != ContactMethod::App {
-        return Err(CoachError::invalid(
-            "contact_detail is required for phone, text and email",
-        ));
-    }
-    if request.supporter_id.as_deref().is_some_and(str::is_empty) {
-        return Err(CoachError::invalid(
-            "supporter_id must be a directory id or absent",
-        ));
-    }
-    Ok(json!({
-        "supporter_id": request.supporter_id,
-        "contact_method": request.contact_method.as_str(),
-        "contact_detail": detail,
-        "window_start": start,
-        "window_end": end,
-    })
-    .to_string())
+    let supporter_id =
+        match request.supporter_id.as_deref() {
+            None => None,
+            Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
+                CoachError::invalid("supporter_id must be a directory id or absent")
+            })?),
+        };
+    let mut body = NewCallback {
+        supporter_id,
+        contact_method: request.contact_method.into(),
+        contact_detail: request.contact_detail.clone(),
+        window_start: utc(request.window_start)?,
+        window_end: utc(request.window_end)?,
+    };
+    body.check(now)?;
+    // Only what the officer typed, as the server will keep it.
+    body.contact_detail = body.detail().map(str::to_owned);
+    serde_json::to_string(&body)
+        .map_err(|_| CoachError::invalid("the request could not be written"))
 }
 
 /// `POST /v1/support/callbacks`, then keeps the answer.
@@ -336,14 +279,16 @@ pub(crate) fn send_request(
     body: String,
 ) -> Result<StoredCallback, CoachError> {
     let answer = call(transport, "POST", "/v1/support/callbacks", Some(body))?;
-    stored(serde_json::from_str(&answer).map_err(|_| unreadable())?)
+    Ok(stored(
+        serde_json::from_str(&answer).map_err(|_| unreadable())?,
+    ))
 }
 
 /// `GET /v1/support/callbacks/mine`.
 pub(crate) fn mine(transport: &dyn ApiTransport) -> Result<Vec<StoredCallback>, CoachError> {
     let body = call(transport, "GET", "/v1/support/callbacks/mine", None)?;
-    let list: Vec<CallbackBody> = serde_json::from_str(&body).map_err(|_| unreadable())?;
-    list.into_iter().map(stored).collect()
+    let list: Vec<wire::Callback> = serde_json::from_str(&body).map_err(|_| unreadable())?;
+    Ok(list.into_iter().map(stored).collect())
 }
 
 /// `POST /v1/support/callbacks/{id}/cancel`.
@@ -368,4 +313,216 @@ pub(crate) fn forget_detail(store: &mut Store, id: &str) -> Result<(), CoachErro
         store.put_callback(&c)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use models::api::{EnrolRequest, SessionTokens};
+
+    use super::*;
+    use crate::sync::{HttpResponse, TransportError};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// Records each request's body and answers with a fixed reply.
+    struct Recorder {
+        sent: Mutex<Vec<Option<String>>>,
+        reply: String,
+    }
+
+    impl ApiTransport for Recorder {
+        fn request(
+            &self,
+            _method: String,
+            _path: String,
+            body: Option<String>,
+        ) -> Result<HttpResponse, TransportError> {
+            self.sent.lock().unwrap().push(body);
+            Ok(HttpResponse {
+                status: 200,
+                body: self.reply.clone(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_callback_request_body_is_exactly_the_models_json() {
+        let now = at("2025-03-10T08:00:00Z");
+        let request = CallbackRequest {
+            supporter_id: Some("7c1e6f0a-5a43-4c55-9a4e-2f5b8f1d2c3b".into()),
+            contact_method: ContactMethod::Phone,
+            contact_detail: Some("  07700 900123 ".into()),
+            window_start: system_time(at("2025-03-10T10:00:00Z")),
+            window_end: system_time(at("2025-03-10T12:30:00Z")),
+        };
+        let body = request_body(&request, now).unwrap();
+        let expected = NewCallback {
+            supporter_id: Some(Uuid::parse_str("7c1e6f0a-5a43-4c55-9a4e-2f5b8f1d2c3b").unwrap()),
+            contact_method: wire::ContactMethod::Phone,
+            contact_detail: Some("07700 900123".into()),
+            window_start: at("2025-03-10T10:00:00Z"),
+            window_end: at("2025-03-10T12:30:00Z"),
+        };
+        assert_eq!(body, serde_json::to_string(&expected).unwrap());
+        assert_eq!(
+            serde_json::from_str::<NewCallback>(&body).unwrap(),
+            expected
+        );
+        // The wire shape the server has always read.
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+            serde_json::json!({
+                "supporter_id": "7c1e6f0a-5a43-4c55-9a4e-2f5b8f1d2c3b",
+                "contact_method": "phone",
+                "contact_detail": "07700 900123",
+                "window_start": "2025-03-10T10:00:00Z",
+                "window_end": "2025-03-10T12:30:00Z",
+            })
+        );
+        let anyone = CallbackRequest {
+            supporter_id: None,
+            contact_method: ContactMethod::App,
+            contact_detail: Some("   ".into()),
+            ..request
+        };
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&request_body(&anyone, now).unwrap())
+                .unwrap(),
+            serde_json::json!({
+                "supporter_id": null,
+                "contact_method": "app",
+                "contact_detail": null,
+                "window_start": "2025-03-10T10:00:00Z",
+                "window_end": "2025-03-10T12:30:00Z",
+            })
+        );
+    }
+
+    #[test]
+    fn the_phone_refuses_what_the_server_would_with_the_same_code() {
+        let now = at("2025-03-10T08:00:00Z");
+        let good = CallbackRequest {
+            supporter_id: None,
+            contact_method: ContactMethod::Email,
+            contact_detail: Some("pc.smith@example.org".into()),
+            window_start: system_time(at("2025-03-10T10:00:00Z")),
+            window_end: system_time(at("2025-03-10T12:00:00Z")),
+        };
+        assert!(request_body(&good, now).is_ok());
+        let cases = [
+            (
+                CallbackRequest {
+                    contact_detail: Some("no-at-sign".into()),
+                    ..good.clone()
+                },
+                "invalid_contact",
+            ),
+            (
+                CallbackRequest {
+                    window_start: system_time(at("2025-03-30T10:00:00Z")),
+                    window_end: system_time(at("2025-03-30T12:00:00Z")),
+                    ..good.clone()
+                },
+                "invalid_window",
+            ),
+            (
+                CallbackRequest {
+                    supporter_id: Some("pat".into()),
+                    ..good.clone()
+                },
+                "supporter_id",
+            ),
+        ];
+        for (request, word) in cases {
+            match request_body(&request, now) {
+                Err(CoachError::InvalidInput { detail }) => {
+                    assert!(detail.contains(word), "{detail}");
+                    assert!(!detail.contains("no-at-sign"), "{detail}");
+                }
+                other => panic!("{word}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn enrolment_sends_the_models_request_and_reads_the_models_tokens() {
+        let tokens = SessionTokens {
+            access_token: "a.b.c".into(),
+            token_type: "Bearer".into(),
+            expires_in: 900,
+            refresh_token: Some("f.r".into()),
+            device_id: Some("5f0c7c1e-0000-4000-8000-00000000abcd".into()),
+        };
+        let api = Recorder {
+            sent: Mutex::new(Vec::new()),
+            reply: serde_json::to_string(&tokens).unwrap(),
+        };
+        let e = crate::api::enrol(&api, "kent", "GOOD-CODE").unwrap();
+        assert_eq!(
+            (
+                e.access_token.as_str(),
+                e.refresh_token.as_str(),
+                e.device_id.as_str()
+            ),
+            ("a.b.c", "f.r", "5f0c7c1e-0000-4000-8000-00000000abcd")
+        );
+        let sent = api.sent.lock().unwrap().clone();
+        let request = EnrolRequest {
+            force: "kent".into(),
+            code: "GOOD-CODE".into(),
+        };
+        assert_eq!(sent, [Some(serde_json::to_string(&request).unwrap())]);
+        assert_eq!(
+            sent[0].as_deref(),
+            Some(r#"{"force":"kent","code":"GOOD-CODE"}"#)
+        );
+        // A blank code never reaches the server.
+        assert!(matches!(
+            crate::api::enrol(&api, "kent", " "),
+            Err(CoachError::InvalidInput { .. })
+        ));
+        assert_eq!(api.sent.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn answers_are_read_as_the_models_bodies() {
+        let answer = serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000010",
+            "supporter_id": "7c1e6f0a-5a43-4c55-9a4e-2f5b8f1d2c3b",
+            "contact_method": "text",
+            "contact_detail": "07700900123",
+            "window_start": "2025-03-10T10:00:00Z",
+            "window_end": "2025-03-10T12:00:00Z",
+            "status": "acknowledged",
+            "created_at": "2025-03-10T08:00:00Z",
+            "acknowledged_at": "2025-03-10T08:05:00Z",
+            "contacted_at": null,
+            "escalated": false,
+        });
+        let api = Recorder {
+            sent: Mutex::new(Vec::new()),
+            reply: answer.to_string(),
+        };
+        let kept = send_request(&api, "{}".into()).unwrap();
+        let seen = view(kept);
+        assert_eq!(seen.id, "00000000-0000-0000-0000-000000000010");
+        assert_eq!(seen.contact_method, ContactMethod::Text);
+        assert_eq!(seen.status, CallbackStatus::Acknowledged);
+        let mut unknown = answer.clone();
+        unknown["contact_method"] = "pigeon".into();
+        let api = Recorder {
+            sent: Mutex::new(Vec::new()),
+            reply: unknown.to_string(),
+        };
+        assert!(matches!(
+            send_request(&api, "{}".into()),
+            Err(CoachError::NotReady { .. })
+        ));
+    }
 }

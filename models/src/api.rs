@@ -4,6 +4,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ValidationError;
+
+/// `Err(Required)` when `value` is blank.
+fn required(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        Err(ValidationError::Required { field })
+    } else {
+        Ok(())
+    }
+}
+
 /// What an officer shares beyond the roster-derived risk the force computes
 /// from its own rosters anyway. Ordered: each level includes the one before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,6 +72,17 @@ pub struct EnrolRequest {
     pub code: String,
 }
 
+impl EnrolRequest {
+    /// Checks that the force and the code are given.
+    ///
+    /// # Errors
+    /// [`ValidationError::Required`] naming the blank field.
+    pub fn check(&self) -> Result<(), ValidationError> {
+        required("force", &self.force)?;
+        required("code", &self.code)
+    }
+}
+
 /// `POST /v1/auth/refresh`: a device swaps its refresh token for new tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -68,6 +90,16 @@ pub struct EnrolRequest {
 pub struct RefreshRequest {
     /// The refresh token from enrolment or the previous refresh.
     pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// Checks that the token is given.
+    ///
+    /// # Errors
+    /// [`ValidationError::Required`].
+    pub fn check(&self) -> Result<(), ValidationError> {
+        required("refresh_token", &self.refresh_token)
+    }
 }
 
 /// Tokens for a device (enrolment and refresh) or a member of staff (sign-in).
@@ -88,6 +120,29 @@ pub struct SessionTokens {
     pub device_id: Option<String>,
 }
 
+impl SessionTokens {
+    /// A device's refresh token and device id, which enrolment and refresh
+    /// always return (a member of staff's sign-in has neither).
+    ///
+    /// # Errors
+    /// [`ValidationError::Required`] naming the missing one.
+    pub fn device_credentials(&self) -> Result<(&str, &str), ValidationError> {
+        fn given<'a>(
+            field: &'static str,
+            value: &'a Option<String>,
+        ) -> Result<&'a str, ValidationError> {
+            value
+                .as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ValidationError::Required { field })
+        }
+        Ok((
+            given("refresh_token", &self.refresh_token)?,
+            given("device_id", &self.device_id)?,
+        ))
+    }
+}
+
 /// `GET`/`PUT /v1/me/consent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -100,6 +155,92 @@ pub struct ConsentBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enrolment_and_refresh_need_every_field_and_refuse_others() {
+        let ok = EnrolRequest {
+            force: "kent".into(),
+            code: "ABC-123".into(),
+        };
+        assert_eq!(ok.check(), Ok(()));
+        for (force, code, field) in [("", "ABC", "force"), ("kent", "  ", "code")] {
+            let r = EnrolRequest {
+                force: force.into(),
+                code: code.into(),
+            };
+            assert_eq!(r.check(), Err(ValidationError::Required { field }));
+            assert_eq!(
+                r.check().unwrap_err().to_string(),
+                format!("{field} is required")
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(&ok).unwrap(),
+            serde_json::json!({"force": "kent", "code": "ABC-123"})
+        );
+        let err = serde_json::from_str::<EnrolRequest>(r#"{"force":"kent","code":"x","pin":1}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown field `pin`"), "{err}");
+        let err = serde_json::from_str::<EnrolRequest>(r#"{"force":"kent"}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field `code`"), "{err}");
+
+        let blank = RefreshRequest {
+            refresh_token: " ".into(),
+        };
+        assert_eq!(
+            blank.check(),
+            Err(ValidationError::Required {
+                field: "refresh_token"
+            })
+        );
+        assert_eq!(
+            RefreshRequest {
+                refresh_token: "f.x".into()
+            }
+            .check(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn device_tokens_carry_a_refresh_token_and_a_device_id() {
+        let json = serde_json::json!({
+            "access_token": "a.b.c", "token_type": "Bearer", "expires_in": 900,
+            "refresh_token": "r", "device_id": "5f0c7c1e-0000-4000-8000-00000000abcd",
+        });
+        let t: SessionTokens = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&t).unwrap(), json);
+        assert_eq!(
+            t.device_credentials(),
+            Ok(("r", "5f0c7c1e-0000-4000-8000-00000000abcd"))
+        );
+        // A member of staff's tokens: neither field, and none on the wire.
+        let staff = SessionTokens {
+            refresh_token: None,
+            device_id: None,
+            ..t.clone()
+        };
+        assert_eq!(
+            serde_json::to_value(&staff).unwrap(),
+            serde_json::json!({"access_token": "a.b.c", "token_type": "Bearer", "expires_in": 900})
+        );
+        assert_eq!(
+            staff.device_credentials(),
+            Err(ValidationError::Required {
+                field: "refresh_token"
+            })
+        );
+        let no_device = SessionTokens {
+            device_id: Some(String::new()),
+            ..t
+        };
+        assert_eq!(
+            no_device.device_credentials(),
+            Err(ValidationError::Required { field: "device_id" })
+        );
+        let err = serde_json::from_str::<SessionTokens>(r#"{"access_token":"a"}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field"), "{err}");
+    }
 
     #[test]
     fn consent_levels_include_the_ones_below() {

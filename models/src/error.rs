@@ -47,4 +47,23 @@ pub enum ValidationError {
         /// The field.
         field: &'static str,
     },
+    /// A contact detail that does not suit its contact method (the message
+    /// says what is expected, never what was given).
+    #[error("contact_detail: {expected}")]
+    InvalidContact {
+        /// What the method needs, e.g. "a phone number".
+        expected: &'static str,
+    },
+    /// A call-back window that is not a time anyone could call.
+    #[error("{reason}")]
+    InvalidWindow {
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// A required field that is missing or blank.
+    #[error("{field} is required")]
+    Required {
+        /// The field.
+        field: &'static str,
+    },
 }

@@ -21,8 +21,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::{self, DbPool};
 use crate::accounts::keys::StoredKey;
+use crate::db::{self, DbPool};
 use crate::error::{AppError, AppResult};
 
 /// How many keys stay published and accepted.

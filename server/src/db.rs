@@ -220,6 +220,8 @@ impl<Q> RunQueryDsl<PgConnection> for Prepared<Q> {}
 /// # Errors
 /// [`AppError::DatabaseUnavailable`].
 pub async fn ping(pool: &DbPool) -> AppResult<()> {
-    with_platform(pool, |c| Ok(diesel::sql_query("SELECT 1").execute(c).map(|_| ())?))
-        .await
+    with_platform(pool, |c| {
+        Ok(diesel::sql_query("SELECT 1").execute(c).map(|_| ())?)
+    })
+    .await
 }

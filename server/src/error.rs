@@ -137,6 +137,20 @@ impl ResponseError for AppError {
     }
 }
 
+/// A request body that `models` refused: its stable code, and its message,
+/// which names the field and the rule and never the value.
+impl From<models::ValidationError> for AppError {
+    fn from(e: models::ValidationError) -> Self {
+        use models::ValidationError as V;
+        let code = match e {
+            V::InvalidContact { .. } => "invalid_contact",
+            V::InvalidWindow { .. } => "invalid_window",
+            _ => "invalid_body",
+        };
+        AppError::invalid(code, e.to_string())
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -180,3 +194,25 @@ impl From<actix_web::error::BlockingError> for AppError {
 
 /// Handler result.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_wire_bodies_keep_their_stable_codes() {
+        let contact = models::ValidationError::InvalidContact {
+            expected: "a phone number",
+        };
+        let e = AppError::from(contact);
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            ("invalid_contact", "contact_detail: a phone number")
+        );
+        let window = AppError::from(models::ValidationError::InvalidWindow { reason: "late" });
+        assert_eq!(window.code(), "invalid_window");
+        let blank = AppError::from(models::ValidationError::Required { field: "code" });
+        assert_eq!(blank.code(), "invalid_body");
+        assert_eq!(blank.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

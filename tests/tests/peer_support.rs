@@ -8,8 +8,9 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use e2e_tests::*;
 use serde_json::{Value, json};
-use server::peer_support::store::{Actor, Callback, report};
 use server::peer_support::retention::{LOCK_KEY, purge};
+use server::peer_support::service::report_figures as report;
+use server::peer_support::store::{Actor, Callback};
 use uuid::Uuid;
 
 const PHONE: &str = "07700 900123";
@@ -677,11 +678,25 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
 
     // Escalation: unacknowledged for four hours, the coordinator sees it too.
     let now = Utc::now();
-    let early =
-        Callback::visible_to(&mut app, kent, cora, now + Duration::hours(3), four_hours).unwrap();
+    let early = Callback::visible_to(
+        &mut app,
+        kent,
+        cora,
+        None,
+        now + Duration::hours(3) - four_hours,
+        false,
+    )
+    .unwrap();
     assert!(early.is_empty());
-    let late =
-        Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours).unwrap();
+    let late = Callback::visible_to(
+        &mut app,
+        kent,
+        cora,
+        None,
+        now + Duration::hours(5) - four_hours,
+        false,
+    )
+    .unwrap();
     assert_eq!(
         late.iter().map(|c| (c.id, c.escalated)).collect::<Vec<_>>(),
         vec![(id, true)]
@@ -692,9 +707,16 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
         200
     );
     assert!(
-        Callback::visible_to(&mut app, kent, cora, now + Duration::hours(5), four_hours)
-            .unwrap()
-            .is_empty()
+        Callback::visible_to(
+            &mut app,
+            kent,
+            cora,
+            None,
+            now + Duration::hours(5) - four_hours,
+            false
+        )
+        .unwrap()
+        .is_empty()
     );
 
     // Report figures: six requests on 2 June 2025 answered after 10..60

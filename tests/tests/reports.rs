@@ -9,10 +9,10 @@ use std::sync::{Arc, Barrier};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use e2e_tests::*;
-use server::reports::service::ReportSchedule;
-use server::reports::store::RunSummary;
 use server::reports::scheduler::run_due;
+use server::reports::service::ReportSchedule;
 use server::reports::service::{Visit, visit_force};
+use server::reports::store::RunSummary;
 use uuid::Uuid;
 
 /// A force with six officers on a day/night rota from three weeks ago to

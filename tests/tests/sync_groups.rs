@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use e2e_tests::*;
 use models::sync::{RecordOutcome, SyncAck, SyncBatch};
 use serde_json::{Value, json};
-use server::sync::service::{SyncJob, process};
 use server::error::AppError;
+use server::sync::service::{SyncJob, process};
 use uuid::Uuid;
 
 /// A force with `n` enrolled phones that share sleep and check-ins.

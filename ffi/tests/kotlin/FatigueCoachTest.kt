@@ -173,7 +173,8 @@ class FatigueCoachTest {
             }
             return HttpResponse(
                 201u,
-                body!!.dropLast(1) + ",\"id\":\"0000-1\",\"status\":\"open\",\"created_at\":\"2025-03-10T08:00:00Z\"}",
+                body!!.dropLast(1) + ",\"id\":\"00000000-0000-0000-0000-000000000001\",\"status\":\"open\"," +
+                    "\"created_at\":\"2025-03-10T08:00:00Z\",\"acknowledged_at\":null,\"contacted_at\":null,\"escalated\":false}",
             )
         }
     }

@@ -335,7 +335,7 @@ class FakeApi(fc.ApiTransport):
                 return fc.HttpResponse(status=401, body=json.dumps({"code": "unauthorized"}))
             return fc.HttpResponse(status=200, body=json.dumps({
                 "access_token": "a.b.c", "refresh_token": "r", "token_type": "Bearer",
-                "device_id": "5f0c7c1e-0000-4000-8000-00000000abcd"}))
+                "expires_in": 900, "device_id": "5f0c7c1e-0000-4000-8000-00000000abcd"}))
         if (method, path) == ("GET", "/v1/support/directory"):
             return fc.HttpResponse(status=200, body=json.dumps(DIRECTORY))
         if (method, path) == ("POST", "/v1/support/callbacks"):
@@ -525,8 +525,10 @@ def test_enrolment_keeps_the_servers_device_id_for_sync(coach):
     ("", "GOOD-CODE", None, fc.CoachError.InvalidInput),
     ("kent", "", None, fc.CoachError.InvalidInput),
     ("kent", "GOOD-CODE", (200, json.dumps({"access_token": "a", "refresh_token": "r",
+                                            "token_type": "Bearer", "expires_in": 900,
                                             "device_id": None})), fc.CoachError.NotReady),
     ("kent", "GOOD-CODE", (200, json.dumps({"access_token": "a", "refresh_token": "r",
+                                            "token_type": "Bearer", "expires_in": 900,
                                             "device_id": "not an id!"})), fc.CoachError.InvalidInput),
     ("kent", "GOOD-CODE", "unreachable", fc.CoachError.NotReady),
 ])

@@ -69,6 +69,9 @@ fn validation_reason(e: &ValidationError) -> &'static str {
         ValidationError::OutOfRange { .. } => "out_of_range",
         ValidationError::NotRounded { .. } => "not_rounded",
         ValidationError::NotAnIdentifier { .. } => "not_an_identifier",
+        ValidationError::InvalidContact { .. } => "invalid_contact",
+        ValidationError::InvalidWindow { .. } => "invalid_window",
+        ValidationError::Required { .. } => "required",
     }
 }
 

@@ -346,8 +346,13 @@ pub async fn add_supervisor(
     team: web::Path<Uuid>,
     body: web::Json<SupervisorRef>,
 ) -> AppResult<HttpResponse> {
-    service::add_supervisor(&state, &who, team.into_inner(), body.into_inner().account_id)
-        .await?;
+    service::add_supervisor(
+        &state,
+        &who,
+        team.into_inner(),
+        body.into_inner().account_id,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

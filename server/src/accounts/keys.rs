@@ -8,7 +8,6 @@ use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use rand::RngCore;
 
-
 /// A stored key.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct StoredKey {

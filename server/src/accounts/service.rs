@@ -129,9 +129,10 @@ pub async fn password_sign_in(state: &AppState, attempt: SignIn) -> AppResult<St
     let username = attempt.username;
     let (force, cred) = match attempt.force {
         None => {
-            let cred =
-                db::with_platform(&state.pool, move |c| Ok(store::platform_credential(c, &username)?))
-                    .await?;
+            let cred = db::with_platform(&state.pool, move |c| {
+                Ok(store::platform_credential(c, &username)?)
+            })
+            .await?;
             (None, cred)
         }
         Some(slug) => {
@@ -203,7 +204,10 @@ pub async fn create_force(
             "slug: 2 to 40 of a-z 0-9 -",
         ));
     }
-    db::with_platform(&state.pool, move |c| Ok(Force::create(c, &slug, &name, &tz)?)).await
+    db::with_platform(&state.pool, move |c| {
+        Ok(Force::create(c, &slug, &name, &tz)?)
+    })
+    .await
 }
 
 /// Creates a force's admin (platform admin); returns (account, force).
@@ -223,7 +227,13 @@ pub async fn create_force_admin(
     let (username, hash) = account.hashed().await?;
     let id = force.id;
     let account = db::with_force(&state.pool, id, move |c| {
-        Ok(store::create_force_account(c, id, &username, &hash, "force_admin")?)
+        Ok(store::create_force_account(
+            c,
+            id,
+            &username,
+            &hash,
+            "force_admin",
+        )?)
     })
     .await?;
     Ok((account, id))
@@ -241,7 +251,12 @@ pub async fn create_analyst(
     who.require(&[Role::PlatformAdmin])?;
     let (username, hash) = account.hashed().await?;
     db::with_platform(&state.pool, move |c| {
-        Ok(store::create_platform_account(c, &username, &hash, "npws_analyst")?)
+        Ok(store::create_platform_account(
+            c,
+            &username,
+            &hash,
+            "npws_analyst",
+        )?)
     })
     .await
 }
@@ -256,7 +271,13 @@ pub async fn rotate_keys(state: &AppState, who: &Identity) -> AppResult<String> 
     let audit_who = who.clone();
     let target = format!("key:{kid}");
     db::with_platform(&state.pool, move |c| {
-        Ok(audit::record(c, None, &audit_who, "rotate_signing_key", &target)?)
+        Ok(audit::record(
+            c,
+            None,
+            &audit_who,
+            "rotate_signing_key",
+            &target,
+        )?)
     })
     .await?;
     Ok(kid)
@@ -297,7 +318,9 @@ pub async fn create_staff_account(
     let role_name = staff_role_name(role)?;
     let (username, hash) = account.hashed().await?;
     let id = db::with_force(&state.pool, force, move |c| {
-        Ok(store::create_force_account(c, force, &username, &hash, role_name)?)
+        Ok(store::create_force_account(
+            c, force, &username, &hash, role_name,
+        )?)
     })
     .await?;
     Ok((id, role_name))
@@ -460,7 +483,10 @@ pub fn officer(who: &Identity) -> AppResult<(Uuid, Uuid)> {
 /// Forbidden but for officers; not found once withdrawn.
 pub async fn consent(state: &AppState, who: &Identity) -> AppResult<Consent> {
     let (force, person) = officer(who)?;
-    db::with_force(&state.pool, force, move |c| Ok(store::consent(c, force, person)?)).await
+    db::with_force(&state.pool, force, move |c| {
+        Ok(store::consent(c, force, person)?)
+    })
+    .await
 }
 
 /// Changes the officer's consent; records no longer covered are deleted at
@@ -482,7 +508,10 @@ pub async fn set_consent(state: &AppState, who: &Identity, level: Consent) -> Ap
 /// Forbidden but for officers; not found once withdrawn.
 pub async fn export(state: &AppState, who: &Identity) -> AppResult<serde_json::Value> {
     let (force, person) = officer(who)?;
-    db::with_force(&state.pool, force, move |c| Ok(store::export(c, force, person)?)).await
+    db::with_force(&state.pool, force, move |c| {
+        Ok(store::export(c, force, person)?)
+    })
+    .await
 }
 
 /// Withdraws: deletes the person, their devices, tokens and records.
@@ -491,7 +520,10 @@ pub async fn export(state: &AppState, who: &Identity) -> AppResult<serde_json::V
 /// Forbidden but for officers; not found once withdrawn.
 pub async fn withdraw(state: &AppState, who: &Identity) -> AppResult<()> {
     let (force, person) = officer(who)?;
-    db::with_force(&state.pool, force, move |c| Ok(store::withdraw(c, force, person)?)).await
+    db::with_force(&state.pool, force, move |c| {
+        Ok(store::withdraw(c, force, person)?)
+    })
+    .await
 }
 
 /// The caller's own force.

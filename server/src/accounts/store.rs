@@ -17,7 +17,6 @@ fn disallowed_kinds(level: Consent) -> Vec<String> {
         .collect()
 }
 
-
 /// A force (tenant).
 #[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
 pub struct Force {
@@ -64,8 +63,8 @@ impl Force {
     /// Not found; database errors.
     pub fn by_slug(c: &mut PgConnection, slug: &str) -> QueryResult<Force> {
         diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE slug = $1")
-                .bind::<Text, _>(slug)
-                .get_result(c)
+            .bind::<Text, _>(slug)
+            .get_result(c)
     }
 
     /// Every force's id, in id order (the scheduled jobs' loops; `forces`
@@ -89,8 +88,8 @@ impl Force {
     /// Not found; database errors.
     pub fn by_id(c: &mut PgConnection, id: Uuid) -> QueryResult<Force> {
         diesel::sql_query("SELECT id, slug, name, time_zone FROM forces WHERE id = $1")
-                .bind::<SqlUuid, _>(id)
-                .get_result(c)
+            .bind::<SqlUuid, _>(id)
+            .get_result(c)
     }
 }
 
@@ -112,7 +111,10 @@ pub struct Credential {
 ///
 /// # Errors
 /// Database errors.
-pub fn platform_credential(c: &mut PgConnection, username: &str) -> QueryResult<Option<Credential>> {
+pub fn platform_credential(
+    c: &mut PgConnection,
+    username: &str,
+) -> QueryResult<Option<Credential>> {
     credential(c, None, username)
 }
 

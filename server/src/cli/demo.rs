@@ -312,7 +312,8 @@ fn seed_force(
     db::transaction(c, Scope::Force(f), |c| -> AppResult<()> {
         crate::accounts::store::create_force_account(c, f, "force-admin", hash, "force_admin")?;
         crate::accounts::store::create_force_account(c, f, "frm-lead", hash, "frm_lead")?;
-        let sup = crate::accounts::store::create_force_account(c, f, "supervisor-1", hash, "supervisor")?;
+        let sup =
+            crate::accounts::store::create_force_account(c, f, "supervisor-1", hash, "supervisor")?;
         for (t, chunk) in staff.chunks(per_team).enumerate() {
             let spec = (demo.team)(t);
             let team = Team::create(c, f, &spec.name, &spec.placement)?;

@@ -25,9 +25,9 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::accounts::store::{PolicingFunction, Team};
+use crate::app::State;
 use crate::auth::{Identity, Role};
 use crate::error::AppError;
-use crate::app::State;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fatigue_session";

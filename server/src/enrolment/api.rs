@@ -28,8 +28,7 @@ pub async fn enrolment_code(
     who: Identity,
     body: web::Json<CodeRequest>,
 ) -> AppResult<HttpResponse> {
-    let (code, expires) =
-        service::issue_code(&state, &who, body.into_inner().staff_number).await?;
+    let (code, expires) = service::issue_code(&state, &who, body.into_inner().staff_number).await?;
     Ok(HttpResponse::Created().json(json!({ "code": code, "expires_at": expires })))
 }
 
@@ -45,8 +44,7 @@ pub async fn enrol(
     req: HttpRequest,
     body: web::Json<EnrolRequest>,
 ) -> AppResult<HttpResponse> {
-    let EnrolRequest { force, code } = body.into_inner();
-    let tokens = service::enrol(&state, force, &code, &client_address(&req)).await?;
+    let tokens = service::enrol(&state, body.into_inner(), &client_address(&req)).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -57,6 +55,6 @@ pub async fn enrol(
     (status = 401, description = "invalid_credentials", body = Problem)))]
 #[post("/auth/refresh")]
 pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
-    let tokens = service::refresh(&state, &body.into_inner().refresh_token).await?;
+    let tokens = service::refresh(&state, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }

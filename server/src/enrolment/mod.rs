@@ -2,6 +2,6 @@
 //! one (a pseudonymous person and a device), and the device's tokens.
 
 pub mod api;
+pub mod pages;
 pub mod service;
 pub mod store;
-pub mod pages;

@@ -11,7 +11,7 @@ use crate::audit;
 use crate::auth::{Identity, Role, random_secret, secret_hash};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use models::api::SessionTokens;
+use models::api::{EnrolRequest, RefreshRequest, SessionTokens};
 
 /// Characters of randomness in an enrolment code.
 pub const CODE_BYTES: usize = 12;
@@ -52,13 +52,15 @@ pub async fn issue_code(
 /// expired code; `rate_limited`; database errors.
 pub async fn enrol(
     state: &AppState,
-    force: String,
-    code: &str,
+    request: EnrolRequest,
     address: &str,
 ) -> AppResult<SessionTokens> {
     let limit = state.config.enrol_per_minute;
     let bucket = format!("enrol-addr:{address}");
     db::with_platform(&state.pool, move |c| hit_rate_limit(c, &bucket, limit)).await?;
+    // A blank force or code is as wrong as a wrong one.
+    request.check().map_err(|_| AppError::InvalidCredentials)?;
+    let EnrolRequest { force, code } = request;
     let id = force_for_credentials(state, force).await?.id;
     let hash = secret_hash(code.trim());
     let (person, device) = db::with_force(&state.pool, id, move |c| {
@@ -73,7 +75,9 @@ pub async fn enrol(
 ///
 /// # Errors
 /// `invalid_credentials`; database errors.
-pub async fn refresh(state: &AppState, token: &str) -> AppResult<SessionTokens> {
+pub async fn refresh(state: &AppState, request: RefreshRequest) -> AppResult<SessionTokens> {
+    request.check().map_err(|_| AppError::InvalidCredentials)?;
+    let token = request.refresh_token.as_str();
     // The force id leads the token so the lookup can be scoped before it.
     let force = token
         .split_once('.')

@@ -168,4 +168,3 @@ pub fn spend_refresh_token(
     .execute(c)?;
     Ok(Some((row.person_id, row.device_id)))
 }
-

@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use diesel::sql_types::{Array, BigInt};
 
-
 /// Supervisor-course counts for the FRM report, at `until`: supervisor and
 /// FRM lead accounts created by then, those that had passed at least one of
 /// `modules`, and those that had passed all of them. Raw counts: the report

@@ -119,7 +119,10 @@ pub async fn cohorts_csv(
         q.k.as_deref(),
     )
     .await?;
-    Ok(csv_download(service::cohorts_csv(&run)?, "npws-cohorts.csv"))
+    Ok(csv_download(
+        service::cohorts_csv(&run)?,
+        "npws-cohorts.csv",
+    ))
 }
 
 /// Comparisons across forces and policing functions over a period: per

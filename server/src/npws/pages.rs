@@ -93,14 +93,7 @@ async fn cohorts(
     let s = Session::from_request(&state, &req).await?;
     s.who.require(&[Role::NpwsAnalyst])?;
     let f = form(q.from.as_deref(), q.to.as_deref(), None);
-    let loaded = service::cohorts(
-        &state,
-        &s.who,
-        Some(&f.from),
-        Some(&f.to),
-        q.k.as_deref(),
-    )
-    .await;
+    let loaded = service::cohorts(&state, &s.who, Some(&f.from), Some(&f.to), q.k.as_deref()).await;
     let (run, error) = match loaded {
         Ok(run) => (Some(run), None),
         Err(e) => (None, Some(page_message(e)?)),
@@ -122,7 +115,10 @@ async fn cohorts_csv(state: State, req: HttpRequest, q: web::Query<CohortQuery>)
         q.k.as_deref(),
     )
     .await?;
-    Ok(csv_download(service::cohorts_csv(&run)?, "npws-cohorts.csv"))
+    Ok(csv_download(
+        service::cohorts_csv(&run)?,
+        "npws-cohorts.csv",
+    ))
 }
 
 async fn comparisons(

@@ -243,6 +243,7 @@ pub fn cohorts_csv(run: &CohortRun) -> AppResult<String> {
 /// # Errors
 /// Internal when CSV writing fails; not found for a missing view.
 pub fn comparisons_csv(c: &Comparisons, by: GroupBy) -> AppResult<(String, String)> {
-    let body = analytics::comparisons::render_csv(view(c, by)?.table).map_err(AppError::internal)?;
+    let body =
+        analytics::comparisons::render_csv(view(c, by)?.table).map_err(AppError::internal)?;
     Ok((body, format!("npws-comparisons-{}.csv", by.as_str())))
 }

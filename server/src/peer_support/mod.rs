@@ -4,4 +4,5 @@
 pub mod api;
 pub mod pages;
 pub mod retention;
+pub mod service;
 pub mod store;

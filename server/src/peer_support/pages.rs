@@ -11,25 +11,18 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::dashboard::{DashError, PageResult, Session, Templates, html, see_other};
-use crate::auth::Role;
-use crate::db;
-use crate::accounts::store::Force;
-use crate::peer_support::store::{Callback, Supporter, Transition};
-use crate::error::AppError;
+use super::service::{self, STAFF, apply_transition, visible_requests};
+use super::store::{Callback, Transition};
+use crate::accounts::service::own_force;
 use crate::app::State;
-use crate::peer_support::api::{apply_transition, visible_requests};
-
-/// The roles this page serves.
-const STAFF: [Role; 2] = [Role::PeerSupporter, Role::PeerSupportCoordinator];
+use crate::auth::Role;
+use crate::dashboard::{DashError, PageResult, Session, Templates, html, see_other};
+use crate::error::AppError;
 
 /// Registers the pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/dashboard/support")
-            .route("", web::get().to(page))
-            .route("/{id}", web::post().to(act)),
-    );
+    cfg.route("/dashboard/support", web::get().to(page))
+        .route("/dashboard/support/{id}", web::post().to(act));
 }
 
 /// One request as the page shows it, times in the force's zone.
@@ -52,20 +45,21 @@ fn local(at: DateTime<Utc>, zone: Tz) -> String {
 async fn page(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
     let s = Session::from_request(&state, &req).await?;
     s.who.require(&STAFF)?;
-    let force = s.who.force()?;
     let me = s.who.0.sub;
     let coordinator = s.who.0.role == Role::PeerSupportCoordinator;
-    let requests = visible_requests(&state, s.who.clone(), &STAFF).await?;
-    let (zone, supporters) = db::with_force(&state.pool, force, move |c| {
-        let zone = Force::by_id(c, force)?.zone();
-        let supporters = if coordinator {
-            Supporter::list(c, force, false)?
-        } else {
-            Vec::new()
-        };
-        Ok((zone, supporters))
-    })
-    .await?;
+    let requests = visible_requests(&state, &s.who, &STAFF).await?;
+    let zone = own_force(&state, &s.who).await?.zone();
+    // The coordinator hands requests over to anyone listed.
+    let supporters: Vec<minijinja::Value> = if coordinator {
+        service::directory(&state, &s.who)
+            .await?
+            .supporters
+            .iter()
+            .map(|p| context! { id => p.id, display_name => p.display_name })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let rows: Vec<Row> = requests
         .into_iter()
         .map(|cb: Callback| Row {
@@ -127,6 +121,6 @@ async fn act(
             )));
         }
     };
-    apply_transition(&state, s.who.clone(), id.into_inner(), transition).await?;
+    apply_transition(&state, &s.who, id.into_inner(), transition).await?;
     Ok(see_other("/dashboard/support"))
 }

@@ -15,9 +15,9 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use serde::Deserialize;
 
+use crate::accounts::store::Force;
 use crate::app::AppState;
 use crate::config::ConfigError;
-use crate::accounts::store::Force;
 use crate::db::{self, Found, Scope};
 use crate::error::AppResult;
 

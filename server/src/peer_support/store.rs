@@ -1,128 +1,20 @@
-//! Peer support: the directory (trained peer supporters and support
-//! services), confidential call-back requests, and the report figures.
-//!
-//! A request is visible to exactly three parties: the officer who made it,
-//! the supporter it is assigned to, and the force's peer-support coordinator
-//! while it is unassigned ("the next available supporter") or after it has
-//! waited unacknowledged longer than the escalation time. Every query here
-//! takes `now` from its caller so the tests control the clock.
+//! Peer support's SQL: the directory (supporters and services), call-back
+//! requests and their outcomes. What may be done, by whom, is decided in
+//! [`super::service`]; every query takes `now` from its caller so the tests
+//! control the clock.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{
     Array, BigInt, Bool, Date, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
-use serde::{Deserialize, Serialize};
+use models::support::NewCallback;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
-
-/// Open requests one officer may have at a time.
-pub const MAX_OPEN_PER_OFFICER: i64 = 3;
-/// How far ahead the preferred window may start, days.
-pub const MAX_WINDOW_AHEAD_DAYS: i64 = 14;
-/// Longest contact detail, characters.
-pub const MAX_CONTACT_DETAIL: usize = 200;
-
-/// How the officer wants to be contacted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactMethod {
-    /// A phone call.
-    Phone,
-    /// A text message.
-    Text,
-    /// An email.
-    Email,
-    /// A message in the app (no contact detail needed).
-    App,
-}
-
-impl ContactMethod {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactMethod::Phone => "phone",
-            ContactMethod::Text => "text",
-            ContactMethod::Email => "email",
-            ContactMethod::App => "app",
-        }
-    }
-
-    /// Checks a contact detail for this method: a phone number (digits,
-    /// spaces, `+ ( ) -`, 6 to 20 digits) for phone and text, an address with
-    /// one `@` for email, nothing or anything short for the app.
-    ///
-    /// # Errors
-    /// `invalid_contact` naming what is expected (never echoing the detail).
-    pub fn check(self, detail: Option<&str>) -> AppResult<()> {
-        let detail = detail.map(str::trim).filter(|d| !d.is_empty());
-        let bad = |what: &str| {
-            Err(AppError::invalid(
-                "invalid_contact",
-                format!("contact_detail: {what}"),
-            ))
-        };
-        if detail.is_some_and(|d| d.chars().count() > MAX_CONTACT_DETAIL) {
-            return bad("at most 200 characters");
-        }
-        match (self, detail) {
-            (ContactMethod::App, _) => Ok(()),
-            (_, None) => bad("required for phone, text and email"),
-            (ContactMethod::Phone | ContactMethod::Text, Some(d)) => {
-                let digits = d.chars().filter(char::is_ascii_digit).count();
-                let allowed = d.chars().all(|c| c.is_ascii_digit() || " +()-".contains(c));
-                if allowed && (6..=20).contains(&digits) {
-                    Ok(())
-                } else {
-                    bad("a phone number")
-                }
-            }
-            (ContactMethod::Email, Some(d)) => {
-                let parts: Vec<&str> = d.split('@').collect();
-                let ok = parts.len() == 2
-                    && parts.iter().all(|p| !p.is_empty())
-                    && !d.chars().any(char::is_whitespace);
-                if ok { Ok(()) } else { bad("an email address") }
-            }
-        }
-    }
-}
-
-/// Kinds of support service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceKind {
-    /// The force's occupational health unit.
-    OccupationalHealth,
-    /// Trauma Risk Management.
-    Trim,
-    /// The force's employee assistance programme.
-    AssistanceProgramme,
-    /// A national police charity's line.
-    PoliceCharity,
-    /// A crisis line: always shown on the support screen.
-    CrisisLine,
-    /// Anything else.
-    Other,
-}
-
-impl ServiceKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceKind::OccupationalHealth => "occupational_health",
-            ServiceKind::Trim => "trim",
-            ServiceKind::AssistanceProgramme => "assistance_programme",
-            ServiceKind::PoliceCharity => "police_charity",
-            ServiceKind::CrisisLine => "crisis_line",
-            ServiceKind::Other => "other",
-        }
-    }
-}
+use crate::db::Found;
 
 /// A peer supporter in the directory.
-#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Supporter {
     /// The supporter's staff account id: what an officer names in a request.
     #[diesel(sql_type = SqlUuid)]
@@ -141,99 +33,57 @@ pub struct Supporter {
     pub active: bool,
 }
 
-/// A supporter's directory details, as a force admin sets them.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SupporterDetails {
-    /// The name they choose to be known by, 1 to 100 characters.
-    pub display_name: String,
-    /// When they can usually be reached, 1 to 200 characters.
-    pub contact_hours: String,
-    /// At least one channel.
-    pub channels: Vec<ContactMethod>,
-    /// Listed to officers; default true.
-    #[serde(default = "yes")]
-    pub active: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// Checks a text field's length in characters.
-///
-/// # Errors
-/// `code` with the field's name and limits.
-pub fn check_text(code: &'static str, field: &str, value: &str, max: usize) -> AppResult<()> {
-    let n = value.trim().chars().count();
-    if (1..=max).contains(&n) {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            code,
-            format!("{field}: 1 to {max} characters"),
-        ))
-    }
-}
-
-impl SupporterDetails {
-    /// Validates lengths and channels.
-    ///
-    /// # Errors
-    /// `invalid_supporter`.
-    pub fn check(&self) -> AppResult<()> {
-        check_text("invalid_supporter", "display_name", &self.display_name, 100)?;
-        check_text(
-            "invalid_supporter",
-            "contact_hours",
-            &self.contact_hours,
-            200,
-        )?;
-        if self.channels.is_empty() {
-            return Err(AppError::invalid(
-                "invalid_supporter",
-                "channels: at least one",
-            ));
-        }
-        Ok(())
-    }
-}
-
 const SUPPORTER_SELECT: &str =
     "SELECT account_id AS id, display_name, contact_hours, channels, active FROM peer_supporters";
 
+/// A supporter's directory entry as stored.
+#[derive(Debug, Clone)]
+pub struct SupporterEntry<'a> {
+    /// The name they choose to be known by (trimmed).
+    pub display_name: &'a str,
+    /// When they can usually be reached (trimmed).
+    pub contact_hours: &'a str,
+    /// Channels, sorted and distinct.
+    pub channels: Vec<&'a str>,
+    /// Listed to officers.
+    pub active: bool,
+}
+
+/// The stored role of one of the force's accounts, if it exists.
+///
+/// # Errors
+/// Database errors.
+pub fn account_role(
+    c: &mut PgConnection,
+    force: Uuid,
+    account: Uuid,
+) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Role {
+        #[diesel(sql_type = Text)]
+        role: String,
+    }
+    let role: Option<Role> =
+        diesel::sql_query("SELECT role FROM accounts WHERE force_id = $1 AND id = $2")
+            .bind::<SqlUuid, _>(force)
+            .bind::<SqlUuid, _>(account)
+            .get_result(c)
+            .optional()?;
+    Ok(role.map(|r| r.role))
+}
+
 impl Supporter {
-    /// Lists (or updates) `account` in the directory. The account must be a
-    /// peer supporter or coordinator of the force.
+    /// Lists (or updates) `account` in the directory.
     ///
     /// # Errors
-    /// Not found for an unknown account; `invalid_supporter` for another role.
+    /// Database errors.
     pub fn put(
         c: &mut PgConnection,
         force: Uuid,
         account: Uuid,
-        d: &SupporterDetails,
-    ) -> AppResult<Supporter> {
-        #[derive(QueryableByName)]
-        struct Role {
-            #[diesel(sql_type = Text)]
-            role: String,
-        }
-        let role: Role =
-            diesel::sql_query("SELECT role FROM accounts WHERE force_id = $1 AND id = $2")
-                .bind::<SqlUuid, _>(force)
-                .bind::<SqlUuid, _>(account)
-                .get_result(c)?;
-        if !["peer_supporter", "peer_support_coordinator"].contains(&role.role.as_str()) {
-            return Err(AppError::invalid(
-                "invalid_supporter",
-                "the account must have the peer_supporter or peer_support_coordinator role",
-            ));
-        }
-        let mut channels: Vec<&str> = d.channels.iter().map(|m| m.as_str()).collect();
-        channels.sort_unstable();
-        channels.dedup();
-        Ok(diesel::sql_query(
+        entry: &SupporterEntry<'_>,
+    ) -> QueryResult<Supporter> {
+        diesel::sql_query(
             "INSERT INTO peer_supporters (force_id, account_id, display_name, contact_hours, channels, active) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (force_id, account_id) DO UPDATE SET \
              display_name = EXCLUDED.display_name, contact_hours = EXCLUDED.contact_hours, \
@@ -242,32 +92,32 @@ impl Supporter {
         )
         .bind::<SqlUuid, _>(force)
         .bind::<SqlUuid, _>(account)
-        .bind::<Text, _>(d.display_name.trim())
-        .bind::<Text, _>(d.contact_hours.trim())
-        .bind::<Array<Text>, _>(channels)
-        .bind::<Bool, _>(d.active)
-        .get_result(c)?)
+        .bind::<Text, _>(entry.display_name)
+        .bind::<Text, _>(entry.contact_hours)
+        .bind::<Array<Text>, _>(&entry.channels)
+        .bind::<Bool, _>(entry.active)
+        .get_result(c)
     }
 
     /// The force's supporters by name; inactive ones only when `all`.
     ///
     /// # Errors
     /// Database errors.
-    pub fn list(c: &mut PgConnection, force: Uuid, all: bool) -> AppResult<Vec<Supporter>> {
-        Ok(diesel::sql_query(format!(
+    pub fn list(c: &mut PgConnection, force: Uuid, all: bool) -> QueryResult<Vec<Supporter>> {
+        diesel::sql_query(format!(
             "{SUPPORTER_SELECT} WHERE force_id = $1 AND (active OR $2) ORDER BY display_name, account_id"
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<Bool, _>(all)
-        .load(c)?)
+        .load(c)
     }
 
     /// Whether `account` is an active supporter of the force.
     ///
     /// # Errors
     /// Database errors.
-    pub fn is_active(c: &mut PgConnection, force: Uuid, account: Uuid) -> AppResult<bool> {
-        let found: crate::db::Found = diesel::sql_query(
+    pub fn is_active(c: &mut PgConnection, force: Uuid, account: Uuid) -> QueryResult<bool> {
+        let found: Found = diesel::sql_query(
             "SELECT EXISTS (SELECT 1 FROM peer_supporters WHERE force_id = $1 AND account_id = $2 AND active) AS found",
         )
         .bind::<SqlUuid, _>(force)
@@ -276,8 +126,8 @@ impl Supporter {
         Ok(found.found)
     }
 
-    /// Removes `account` from the directory; the open requests assigned to
-    /// them go back to the coordinator's queue.
+    /// Removes `account` from the directory and returns the open requests
+    /// assigned to them to the coordinator's queue, reassigned at `now`.
     ///
     /// # Errors
     /// Not found when not listed.
@@ -286,7 +136,7 @@ impl Supporter {
         force: Uuid,
         account: Uuid,
         now: DateTime<Utc>,
-    ) -> AppResult<()> {
+    ) -> QueryResult<()> {
         let n = diesel::sql_query(
             "DELETE FROM peer_supporters WHERE force_id = $1 AND account_id = $2",
         )
@@ -294,7 +144,7 @@ impl Supporter {
         .bind::<SqlUuid, _>(account)
         .execute(c)?;
         if n == 0 {
-            return Err(AppError::NotFound);
+            return Err(diesel::result::Error::NotFound);
         }
         diesel::sql_query(
             "UPDATE peer_callbacks SET supporter_id = NULL, assigned_at = $3, status = 'open' \
@@ -309,7 +159,7 @@ impl Supporter {
 }
 
 /// A support service in the directory.
-#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Service {
     /// Id; null for the national entries.
     #[diesel(sql_type = Nullable<SqlUuid>)]
@@ -335,51 +185,19 @@ pub struct Service {
     pub force_specific: bool,
 }
 
-/// A service as a force admin describes it.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceDetails {
-    /// Kind.
-    pub kind: ServiceKind,
-    /// Name, 1 to 200 characters.
-    pub name: String,
-    /// How to reach it, 1 to 300 characters.
-    pub contact: String,
-    /// When it is open, 1 to 200 characters.
-    pub hours: String,
-    /// When to use it, 1 to 1000 characters.
-    pub when_to_use: String,
-}
-
-impl ServiceDetails {
-    /// Validates lengths.
-    ///
-    /// # Errors
-    /// `invalid_service`.
-    pub fn check(&self) -> AppResult<()> {
-        check_text("invalid_service", "name", &self.name, 200)?;
-        check_text("invalid_service", "contact", &self.contact, 300)?;
-        check_text("invalid_service", "hours", &self.hours, 200)?;
-        check_text("invalid_service", "when_to_use", &self.when_to_use, 1000)
-    }
-}
-
-/// The national entries every force's directory ends with, whatever the
-/// force has entered: crisis lines first ([`models::support`], the list the
-/// phone also shows offline).
-pub fn national_services() -> Vec<Service> {
-    models::support::NATIONAL_SERVICES
-        .iter()
-        .map(|n| Service {
-            id: None,
-            kind: n.kind.to_owned(),
-            name: n.name.to_owned(),
-            contact: n.contact.to_owned(),
-            hours: n.hours.to_owned(),
-            when_to_use: n.when_to_use.to_owned(),
-            force_specific: false,
-        })
-        .collect()
+/// A service's details as stored (trimmed).
+#[derive(Debug, Clone)]
+pub struct ServiceEntry<'a> {
+    /// Kind, as stored.
+    pub kind: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// How to reach it.
+    pub contact: &'a str,
+    /// When it is open.
+    pub hours: &'a str,
+    /// When to use it.
+    pub when_to_use: &'a str,
 }
 
 const SERVICE_SELECT: &str = "SELECT id, kind, name, contact, hours, when_to_use, true AS force_specific FROM support_services";
@@ -389,7 +207,7 @@ impl Service {
     ///
     /// # Errors
     /// Database errors.
-    pub fn create(c: &mut PgConnection, force: Uuid, d: &ServiceDetails) -> AppResult<Service> {
+    pub fn create(c: &mut PgConnection, force: Uuid, d: &ServiceEntry<'_>) -> QueryResult<Service> {
         Self::write(
             c,
             force,
@@ -408,8 +226,8 @@ impl Service {
         c: &mut PgConnection,
         force: Uuid,
         id: Uuid,
-        d: &ServiceDetails,
-    ) -> AppResult<Service> {
+        d: &ServiceEntry<'_>,
+    ) -> QueryResult<Service> {
         Self::write(
             c,
             force,
@@ -424,121 +242,59 @@ impl Service {
         c: &mut PgConnection,
         force: Uuid,
         id: Uuid,
-        d: &ServiceDetails,
+        d: &ServiceEntry<'_>,
         sql: &str,
-    ) -> AppResult<Service> {
+    ) -> QueryResult<Service> {
         let n = diesel::sql_query(sql)
             .bind::<SqlUuid, _>(force)
             .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(d.kind.as_str())
-            .bind::<Text, _>(d.name.trim())
-            .bind::<Text, _>(d.contact.trim())
-            .bind::<Text, _>(d.hours.trim())
-            .bind::<Text, _>(d.when_to_use.trim())
+            .bind::<Text, _>(d.kind)
+            .bind::<Text, _>(d.name)
+            .bind::<Text, _>(d.contact)
+            .bind::<Text, _>(d.hours)
+            .bind::<Text, _>(d.when_to_use)
             .execute(c)?;
         if n == 0 {
-            return Err(AppError::NotFound);
+            return Err(diesel::result::Error::NotFound);
         }
-        Ok(
-            diesel::sql_query(format!("{SERVICE_SELECT} WHERE force_id = $1 AND id = $2"))
-                .bind::<SqlUuid, _>(force)
-                .bind::<SqlUuid, _>(id)
-                .get_result(c)?,
-        )
+        diesel::sql_query(format!("{SERVICE_SELECT} WHERE force_id = $1 AND id = $2"))
+            .bind::<SqlUuid, _>(force)
+            .bind::<SqlUuid, _>(id)
+            .get_result(c)
     }
 
     /// Removes a service.
     ///
     /// # Errors
     /// Not found.
-    pub fn delete(c: &mut PgConnection, force: Uuid, id: Uuid) -> AppResult<()> {
+    pub fn delete(c: &mut PgConnection, force: Uuid, id: Uuid) -> QueryResult<()> {
         let n = diesel::sql_query("DELETE FROM support_services WHERE force_id = $1 AND id = $2")
             .bind::<SqlUuid, _>(force)
             .bind::<SqlUuid, _>(id)
             .execute(c)?;
         if n == 0 {
-            Err(AppError::NotFound)
+            Err(diesel::result::Error::NotFound)
         } else {
             Ok(())
         }
     }
 
-    /// The force's services by kind and name, then the national entries.
+    /// The force's own services by kind and name.
     ///
     /// # Errors
     /// Database errors.
-    pub fn directory(c: &mut PgConnection, force: Uuid) -> AppResult<Vec<Service>> {
-        let mut list: Vec<Service> = diesel::sql_query(format!(
+    pub fn of_force(c: &mut PgConnection, force: Uuid) -> QueryResult<Vec<Service>> {
+        diesel::sql_query(format!(
             "{SERVICE_SELECT} WHERE force_id = $1 ORDER BY kind, name, id"
         ))
         .bind::<SqlUuid, _>(force)
-        .load(c)?;
-        list.extend(national_services());
-        Ok(list)
-    }
-}
-
-/// What an officer sends to ask for a call-back.
-#[derive(Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCallback {
-    /// A supporter from the directory; absent for the next available one.
-    #[serde(default)]
-    pub supporter_id: Option<Uuid>,
-    /// How to make contact.
-    pub contact_method: ContactMethod,
-    /// The number or address, as the officer chooses to give it (optional
-    /// for `app`). Never logged; shown only to the assigned supporter or the
-    /// coordinator.
-    #[serde(default)]
-    pub contact_detail: Option<String>,
-    /// Start of the preferred time window (UTC instant).
-    pub window_start: DateTime<Utc>,
-    /// End of the preferred time window.
-    pub window_end: DateTime<Utc>,
-}
-
-impl std::fmt::Debug for NewCallback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewCallback")
-            .field("supporter_id", &self.supporter_id)
-            .field("contact_method", &self.contact_method)
-            .field(
-                "contact_detail",
-                &self.contact_detail.as_ref().map(|_| "<redacted>"),
-            )
-            .finish_non_exhaustive()
-    }
-}
-
-impl NewCallback {
-    /// Validates the contact detail and the window against `now`: the window
-    /// must end in the future, after it starts, and start within
-    /// [`MAX_WINDOW_AHEAD_DAYS`].
-    ///
-    /// # Errors
-    /// `invalid_contact` or `invalid_window`.
-    pub fn check(&self, now: DateTime<Utc>) -> AppResult<()> {
-        self.contact_method.check(self.contact_detail.as_deref())?;
-        if self.window_end <= self.window_start || self.window_end <= now {
-            return Err(AppError::invalid(
-                "invalid_window",
-                "window_end must be after window_start and in the future",
-            ));
-        }
-        if self.window_start > now + Duration::days(MAX_WINDOW_AHEAD_DAYS) {
-            return Err(AppError::invalid(
-                "invalid_window",
-                "window_start at most 14 days ahead",
-            ));
-        }
-        Ok(())
+        .load(c)
     }
 }
 
 /// A call-back request as its officer, supporter or coordinator sees it.
 /// It never carries the officer's pseudonym or staff number.
-#[derive(Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Clone, QueryableByName)]
 pub struct Callback {
     /// Id.
     #[diesel(sql_type = SqlUuid)]
@@ -588,7 +344,7 @@ impl std::fmt::Debug for Callback {
     }
 }
 
-/// Who is acting on requests.
+/// Whose requests a query selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     /// The officer who made the request (their pseudonym).
@@ -601,7 +357,10 @@ pub enum Actor {
 
 impl Actor {
     /// The SQL condition (over `peer_callbacks`, `$3` the actor's id, `$4`
-    /// the escalation cutoff) selecting the requests this actor may see.
+    /// the escalation cutoff) selecting the requests this actor may see:
+    /// officers their own (closed ones too); supporters the open and
+    /// acknowledged ones assigned to them; the coordinator those plus the
+    /// unassigned ones and any left open since before the cutoff.
     fn visible(self) -> &'static str {
         match self {
             Actor::Officer(_) => "person_id = $3",
@@ -634,27 +393,30 @@ pub enum Transition {
     Cancel,
 }
 
+impl Transition {
+    /// The `SET` clause (`$3` the time, `$4` the new supporter).
+    fn set(self) -> &'static str {
+        match self {
+            Transition::Acknowledge => {
+                "status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $3)"
+            }
+            Transition::Contacted => {
+                "status = 'contacted', contacted_at = $3, acknowledged_at = coalesce(acknowledged_at, $3)"
+            }
+            Transition::Cancel => "status = 'cancelled', contact_detail = NULL",
+            Transition::Handover(_) => {
+                "supporter_id = $4, status = 'open', assigned_at = $3, handovers = handovers + 1"
+            }
+        }
+    }
+}
+
 impl Callback {
-    /// Stores an officer's request.
+    /// The officer's open and acknowledged requests.
     ///
     /// # Errors
-    /// `unknown_supporter` when the named supporter is not an active
-    /// supporter of the force; conflict past [`MAX_OPEN_PER_OFFICER`] open requests.
-    pub fn create(
-        c: &mut PgConnection,
-        force: Uuid,
-        person: Uuid,
-        new: &NewCallback,
-        now: DateTime<Utc>,
-    ) -> AppResult<Callback> {
-        if let Some(s) = new.supporter_id
-            && !Supporter::is_active(c, force, s)?
-        {
-            return Err(AppError::invalid(
-                "unknown_supporter",
-                "supporter_id is not a supporter in the directory",
-            ));
-        }
+    /// Database errors.
+    pub fn open_count(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<i64> {
         #[derive(QueryableByName)]
         struct N {
             #[diesel(sql_type = BigInt)]
@@ -667,17 +429,21 @@ impl Callback {
         .bind::<SqlUuid, _>(force)
         .bind::<SqlUuid, _>(person)
         .get_result(c)?;
-        if open.n >= MAX_OPEN_PER_OFFICER {
-            return Err(AppError::Conflict(format!(
-                "at most {MAX_OPEN_PER_OFFICER} open requests; cancel one first"
-            )));
-        }
+        Ok(open.n)
+    }
+
+    /// Stores an officer's request made at `now`; returns its id.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn insert(
+        c: &mut PgConnection,
+        force: Uuid,
+        person: Uuid,
+        new: &NewCallback,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Uuid> {
         let id = Uuid::new_v4();
-        let detail = new
-            .contact_detail
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty());
         diesel::sql_query(
             "INSERT INTO peer_callbacks (force_id, id, person_id, supporter_id, contact_method, contact_detail, \
              window_start, window_end, created_at, assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -687,18 +453,17 @@ impl Callback {
         .bind::<SqlUuid, _>(person)
         .bind::<Nullable<SqlUuid>, _>(new.supporter_id)
         .bind::<Text, _>(new.contact_method.as_str())
-        .bind::<Nullable<Text>, _>(detail)
+        .bind::<Nullable<Text>, _>(new.detail())
         .bind::<Timestamptz, _>(new.window_start)
         .bind::<Timestamptz, _>(new.window_end)
         .bind::<Timestamptz, _>(now)
         .execute(c)?;
-        Self::find(c, force, id, Actor::Officer(person), now, Duration::zero())
+        Ok(id)
     }
 
-    /// The requests `actor` may see, oldest first. Officers see their own
-    /// (closed ones too); supporters the open and acknowledged ones assigned
-    /// to them; the coordinator those plus the unassigned ones and any left
-    /// open for `escalate_after` since assignment.
+    /// The requests `actor` may see ([`Actor`]), oldest first; only `id`
+    /// when given, locked for update when `lock`. `cutoff` is the
+    /// escalation cutoff: open requests assigned before it are escalated.
     ///
     /// # Errors
     /// Database errors.
@@ -706,43 +471,26 @@ impl Callback {
         c: &mut PgConnection,
         force: Uuid,
         actor: Actor,
-        now: DateTime<Utc>,
-        escalate_after: Duration,
-    ) -> AppResult<Vec<Callback>> {
-        Self::select(
-            c,
-            force,
-            None,
-            actor.visible(),
-            actor.id(),
-            now - escalate_after,
-            "",
-        )
+        id: Option<Uuid>,
+        cutoff: DateTime<Utc>,
+        lock: bool,
+    ) -> QueryResult<Vec<Callback>> {
+        Self::select(c, force, id, actor.visible(), actor.id(), cutoff, lock)
     }
 
-    /// One request if `actor` may see it, locked for update.
+    /// One request whoever asks (after an update by someone who could see it).
     ///
     /// # Errors
-    /// Not found otherwise (whether or not it exists).
-    pub fn find(
+    /// Not found.
+    pub fn by_id(
         c: &mut PgConnection,
         force: Uuid,
         id: Uuid,
-        actor: Actor,
-        now: DateTime<Utc>,
-        escalate_after: Duration,
-    ) -> AppResult<Callback> {
-        Self::select(
-            c,
-            force,
-            Some(id),
-            actor.visible(),
-            actor.id(),
-            now - escalate_after,
-            "FOR UPDATE",
-        )?
-        .pop()
-        .ok_or(AppError::NotFound)
+        cutoff: DateTime<Utc>,
+    ) -> QueryResult<Callback> {
+        Self::select(c, force, Some(id), "true", Uuid::nil(), cutoff, false)?
+            .pop()
+            .ok_or(diesel::result::Error::NotFound)
     }
 
     /// `$1` force, `$2` one id or all, `$3` the actor, `$4` the escalation cutoff.
@@ -753,9 +501,10 @@ impl Callback {
         condition: &str,
         actor: Uuid,
         cutoff: DateTime<Utc>,
-        lock: &str,
-    ) -> AppResult<Vec<Callback>> {
-        Ok(diesel::sql_query(format!(
+        lock: bool,
+    ) -> QueryResult<Vec<Callback>> {
+        let lock = if lock { "FOR UPDATE" } else { "" };
+        diesel::sql_query(format!(
             "SELECT id, supporter_id, contact_method, contact_detail, window_start, window_end, status, \
              created_at, acknowledged_at, contacted_at, (status = 'open' AND assigned_at <= $4) AS escalated \
              FROM peer_callbacks WHERE force_id = $1 AND ($2::uuid IS NULL OR id = $2) AND {condition} \
@@ -765,119 +514,52 @@ impl Callback {
         .bind::<Nullable<SqlUuid>, _>(id)
         .bind::<SqlUuid, _>(actor)
         .bind::<Timestamptz, _>(cutoff)
-        .load(c)?)
+        .load(c)
     }
 
-    /// Applies `t` to a request `actor` may see, and returns it as it now is.
+    /// Applies `t` to request `id` at `now`.
     ///
     /// # Errors
-    /// Not found when not visible; conflict when the status does not allow
-    /// `t`; `unknown_supporter` for a hand-over to someone not in the
-    /// directory or to the current supporter; forbidden when the role may
-    /// not make this move (only the officer cancels, and only that).
-    pub fn apply(
+    /// Database errors.
+    pub fn update(
         c: &mut PgConnection,
         force: Uuid,
         id: Uuid,
-        actor: Actor,
         t: Transition,
         now: DateTime<Utc>,
-        escalate_after: Duration,
-    ) -> AppResult<Callback> {
-        let current = Self::find(c, force, id, actor, now, escalate_after)?;
-        if matches!(actor, Actor::Officer(_)) != (t == Transition::Cancel) {
-            return Err(AppError::Forbidden);
-        }
-        let allowed_from: &[&str] = match t {
-            Transition::Acknowledge => &["open"],
-            _ => &["open", "acknowledged"],
-        };
-        if !allowed_from.contains(&current.status.as_str()) {
-            return Err(AppError::Conflict(format!(
-                "the request is {}",
-                current.status
-            )));
-        }
-        let (set, target) = match t {
-            Transition::Acknowledge => (
-                "status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $3)",
-                None,
-            ),
-            Transition::Contacted => (
-                "status = 'contacted', contacted_at = $3, acknowledged_at = coalesce(acknowledged_at, $3)",
-                None,
-            ),
-            Transition::Cancel => ("status = 'cancelled', contact_detail = NULL", None),
-            Transition::Handover(target) => {
-                let valid = match target {
-                    Some(s) => {
-                        Some(s) != current.supporter_id && Supporter::is_active(c, force, s)?
-                    }
-                    // The coordinator hands over to someone; a supporter may hand back to the queue.
-                    None => matches!(actor, Actor::Supporter(_)) || current.supporter_id.is_some(),
-                };
-                if !valid {
-                    return Err(AppError::invalid(
-                        "unknown_supporter",
-                        "supporter_id must be another supporter in the directory",
-                    ));
-                }
-                (
-                    "supporter_id = $4, status = 'open', assigned_at = $3, handovers = handovers + 1",
-                    target,
-                )
-            }
+    ) -> QueryResult<()> {
+        let target = match t {
+            Transition::Handover(target) => target,
+            _ => None,
         };
         diesel::sql_query(format!(
-            "UPDATE peer_callbacks SET {set} WHERE force_id = $1 AND id = $2"
+            "UPDATE peer_callbacks SET {} WHERE force_id = $1 AND id = $2",
+            t.set()
         ))
         .bind::<SqlUuid, _>(force)
         .bind::<SqlUuid, _>(id)
         .bind::<Timestamptz, _>(now)
         .bind::<Nullable<SqlUuid>, _>(target)
         .execute(c)?;
-        // The actor acted on what they could see; the answer is the request as it is now.
-        Self::select(
-            c,
-            force,
-            Some(id),
-            "true",
-            actor.id(),
-            now - escalate_after,
-            "",
-        )?
-        .pop()
-        .ok_or(AppError::NotFound)
+        Ok(())
     }
 }
 
-/// Call-back figures for one force and period, with the small-number rule:
-/// any count under [`analytics::suppression::MIN_PEOPLE`] is withheld (null),
-/// and the median only describes at least that many responses.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct SupportReport {
-    /// First day (UTC date the request was made).
-    pub from: NaiveDate,
-    /// Last day.
-    pub to: NaiveDate,
+/// Raw call-back figures for a period, before the small-number rule.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReportCounts {
     /// Requests made.
-    pub requests: Option<i64>,
-    /// Requests acknowledged by a supporter.
-    pub acknowledged: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    pub requests: i64,
+    /// Requests acknowledged.
+    #[diesel(sql_type = BigInt)]
+    pub acknowledged: i64,
     /// Requests where the officer was contacted.
-    pub contacted: Option<i64>,
-    /// Median minutes from request to first acknowledgement.
-    pub median_response_minutes: Option<f64>,
-    /// True when anything was withheld.
-    pub suppressed: bool,
-}
-
-/// The small-number rule: `n` itself when
-/// [`analytics::suppression::publishable`], else withheld.
-pub fn small_number_rule(n: i64) -> Option<i64> {
-    usize::try_from(n)
-        .is_ok_and(analytics::suppression::publishable)
-        .then_some(n)
+    #[diesel(sql_type = BigInt)]
+    pub contacted: i64,
+    /// Median seconds from request to first acknowledgement.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_seconds: Option<f64>,
 }
 
 /// Counts and median response time for requests made from `from` to `to`
@@ -887,24 +569,13 @@ pub fn small_number_rule(n: i64) -> Option<i64> {
 ///
 /// # Errors
 /// Database errors.
-pub fn report(
+pub fn report_counts(
     c: &mut PgConnection,
     force: Uuid,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<SupportReport> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        requests: i64,
-        #[diesel(sql_type = BigInt)]
-        acknowledged: i64,
-        #[diesel(sql_type = BigInt)]
-        contacted: i64,
-        #[diesel(sql_type = Nullable<Double>)]
-        median_seconds: Option<f64>,
-    }
-    let row: Row = diesel::sql_query(
+) -> QueryResult<ReportCounts> {
+    diesel::sql_query(
         "WITH r AS ( \
            SELECT (created_at AT TIME ZONE (SELECT time_zone FROM forces WHERE id = $1))::date AS day, \
                   extract(epoch FROM acknowledged_at - created_at)::double precision AS secs, status \
@@ -919,27 +590,7 @@ pub fn report(
     .bind::<SqlUuid, _>(force)
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
-    .get_result(c)?;
-    let acknowledged = small_number_rule(row.acknowledged);
-    let report = SupportReport {
-        from,
-        to,
-        requests: small_number_rule(row.requests),
-        acknowledged,
-        contacted: small_number_rule(row.contacted),
-        median_response_minutes: acknowledged
-            .and(row.median_seconds)
-            .map(|s| (s / 6.0).round() / 10.0),
-        suppressed: false,
-    };
-    let suppressed = report.requests.is_none()
-        || report.acknowledged.is_none()
-        || report.contacted.is_none()
-        || report.median_response_minutes.is_none();
-    Ok(SupportReport {
-        suppressed,
-        ..report
-    })
+    .get_result(c)
 }
 
 /// Reduces the force's requests made before `cutoff` to outcomes (day in
@@ -947,7 +598,7 @@ pub fn report(
 ///
 /// # Errors
 /// Database errors.
-pub fn expire(c: &mut PgConnection, force: Uuid, cutoff: DateTime<Utc>) -> AppResult<usize> {
+pub fn expire(c: &mut PgConnection, force: Uuid, cutoff: DateTime<Utc>) -> QueryResult<usize> {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = Integer)]
@@ -966,99 +617,4 @@ pub fn expire(c: &mut PgConnection, force: Uuid, cutoff: DateTime<Utc>) -> AppRe
     .bind::<Timestamptz, _>(cutoff)
     .get_result(c)?;
     Ok(usize::try_from(n.n).unwrap_or(0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn contact_details_are_checked_for_their_method_without_echoing_them() {
-        assert!(
-            ContactMethod::Phone
-                .check(Some("+44 (0)7700 900123"))
-                .is_ok()
-        );
-        assert!(ContactMethod::Text.check(Some("07700900123")).is_ok());
-        assert!(
-            ContactMethod::Email
-                .check(Some("pc.smith@example.org"))
-                .is_ok()
-        );
-        assert!(ContactMethod::App.check(None).is_ok());
-        for (m, d) in [
-            (ContactMethod::Phone, None),
-            (ContactMethod::Phone, Some("call me maybe")),
-            (ContactMethod::Phone, Some("12345")),
-            (ContactMethod::Email, Some("no-at-sign")),
-            (ContactMethod::Email, Some("a@b@c")),
-            (ContactMethod::Email, Some("a @b")),
-            (ContactMethod::Text, Some("   ")),
-        ] {
-            let err = m.check(d).unwrap_err();
-            assert_eq!(err.code(), "invalid_contact");
-            if let Some(d) = d.filter(|d| !d.trim().is_empty()) {
-                assert!(!err.to_string().contains(d), "{err}");
-            }
-        }
-        let long = "1".repeat(201);
-        assert!(ContactMethod::App.check(Some(&long)).is_err());
-    }
-
-    #[test]
-    fn windows_must_end_in_the_future_and_start_within_two_weeks() {
-        let now = Utc::now();
-        let cb = |start: i64, end: i64| NewCallback {
-            supporter_id: None,
-            contact_method: ContactMethod::App,
-            contact_detail: None,
-            window_start: now + Duration::hours(start),
-            window_end: now + Duration::hours(end),
-        };
-        assert!(cb(1, 3).check(now).is_ok());
-        assert!(cb(-1, 1).check(now).is_ok());
-        assert_eq!(cb(3, 1).check(now).unwrap_err().code(), "invalid_window");
-        assert_eq!(cb(-3, -1).check(now).unwrap_err().code(), "invalid_window");
-        assert_eq!(
-            cb(15 * 24, 15 * 24 + 1).check(now).unwrap_err().code(),
-            "invalid_window"
-        );
-    }
-
-    #[test]
-    fn debug_output_never_shows_the_contact_detail() {
-        let now = Utc::now();
-        let cb = NewCallback {
-            supporter_id: None,
-            contact_method: ContactMethod::Phone,
-            contact_detail: Some("07700900123".to_owned()),
-            window_start: now,
-            window_end: now + Duration::hours(1),
-        };
-        assert!(!format!("{cb:?}").contains("07700900123"));
-    }
-
-    #[test]
-    fn the_small_number_rule_withholds_counts_under_five() {
-        assert_eq!(small_number_rule(0), None);
-        assert_eq!(small_number_rule(4), None);
-        assert_eq!(small_number_rule(5), Some(5));
-        assert_eq!(small_number_rule(120), Some(120));
-    }
-
-    #[test]
-    fn national_entries_include_crisis_lines_and_are_not_force_specific() {
-        let n = national_services();
-        assert!(n.iter().all(|s| !s.force_specific && s.id.is_none()));
-        assert!(
-            n.iter()
-                .any(|s| s.kind == "crisis_line" && s.contact.contains("116 123"))
-        );
-        assert!(n.iter().any(|s| s.contact == "999"));
-        // Every national kind is one a force admin could enter too.
-        for s in &n {
-            let kind: ServiceKind = serde_json::from_value(serde_json::json!(s.kind)).unwrap();
-            assert_eq!(kind.as_str(), s.kind);
-        }
-    }
 }

@@ -115,9 +115,8 @@ pub async fn show(
     q: web::Query<FormatQuery>,
 ) -> AppResult<HttpResponse> {
     service::frm_force(&who)?;
-    let format = Format::from_name(q.format.as_deref().unwrap_or("json")).ok_or_else(|| {
-        AppError::invalid("invalid_format", "format: html, csv or json")
-    })?;
+    let format = Format::from_name(q.format.as_deref().unwrap_or("json"))
+        .ok_or_else(|| AppError::invalid("invalid_format", "format: html, csv or json"))?;
     let report = service::recorded(&state, &who, id.into_inner()).await?;
     let body = render(&report, format).map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()

@@ -19,7 +19,10 @@ const RUNS_SHOWN: i64 = 50;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard/reports", web::get().to(reports))
         .route("/dashboard/reports/schedule", web::post().to(save_schedule))
-        .route("/dashboard/reports/generate", web::post().to(generate_report))
+        .route(
+            "/dashboard/reports/generate",
+            web::post().to(generate_report),
+        )
         .route(
             "/dashboard/reports/{run}/report.{format}",
             web::get().to(report_file),

@@ -186,7 +186,13 @@ pub async fn save_schedule(
     let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
         schedule.save(c, force)?;
-        Ok(audit::record(c, Some(force), &who, "set_report_schedule", "force")?)
+        Ok(audit::record(
+            c,
+            Some(force),
+            &who,
+            "set_report_schedule",
+            "force",
+        )?)
     })
     .await
 }
@@ -197,7 +203,10 @@ pub async fn save_schedule(
 /// Forbidden; database errors.
 pub async fn runs(state: &AppState, who: &Identity, limit: i64) -> AppResult<Vec<RunSummary>> {
     let force = frm_force(who)?;
-    db::with_force(&state.pool, force, move |c| Ok(RunSummary::list(c, force, limit)?)).await
+    db::with_force(&state.pool, force, move |c| {
+        Ok(RunSummary::list(c, force, limit)?)
+    })
+    .await
 }
 
 /// The reports page's data: the schedule, the latest runs and the newest
@@ -228,7 +237,10 @@ pub async fn overview(
 /// Forbidden; not found (also another force's run); database errors.
 pub async fn recorded(state: &AppState, who: &Identity, run: Uuid) -> AppResult<Report> {
     let force = frm_force(who)?;
-    db::with_force(&state.pool, force, move |c| Ok(RunSummary::report(c, force, run)?)).await
+    db::with_force(&state.pool, force, move |c| {
+        Ok(RunSummary::report(c, force, run)?)
+    })
+    .await
 }
 
 /// Builds and records an on-demand report (the API's and the dashboard's).
@@ -242,8 +254,8 @@ pub async fn make_report(
     to: NaiveDate,
 ) -> AppResult<Uuid> {
     let force = frm_force(who)?;
-    let period = Period::new(from, to)
-        .map_err(|e| AppError::invalid("invalid_period", e.to_string()))?;
+    let period =
+        Period::new(from, to).map_err(|e| AppError::invalid("invalid_period", e.to_string()))?;
     let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
         let report = build_force_report(c, force, period)?;
@@ -391,7 +403,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     };
     let mut report = build_report(&request, people)
         .map_err(|e| AppError::invalid("report_failed", e.to_string()))?;
-    let support = crate::peer_support::store::report(c, force, period.from, period.to)?;
+    let support = crate::peer_support::service::report_figures(c, force, period.from, period.to)?;
     report.peer_support = Some(PeerSupportFigures::new(
         support.requests,
         support.acknowledged,
@@ -404,7 +416,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         .map(|m| m.id.clone())
         .collect();
     let training = crate::learning::store::training_counts(c, force, to, &modules)?;
-    let rule = crate::peer_support::store::small_number_rule;
+    let rule = crate::peer_support::service::small_number_rule;
     report.supervisor_training = Some(SupervisorTrainingFigures::new(
         rule(training.accounts),
         rule(training.completed_some),
@@ -488,4 +500,3 @@ pub fn visit_force(c: &mut PgConnection, force: Uuid, now: DateTime<Utc>) -> App
         })
     })
 }
-

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use mobile_core::period::Period;
 use uuid::Uuid;
 
-use super::service::{self, TeamRisk, WhatIf, WhatIfAnswer, Wellbeing};
+use super::service::{self, TeamRisk, Wellbeing, WhatIf, WhatIfAnswer};
 use crate::app::State;
 use crate::auth::Identity;
 use crate::error::{AppResult, Problem};

@@ -260,4 +260,3 @@ async fn what_if(
         },
     )?))
 }
-

@@ -106,7 +106,8 @@ fn roster_context(
     let zone = Force::by_id(c, force)?.time_zone;
     let tz: Tz = zone.parse().map_err(AppError::internal)?;
     let (from, to) = period.instants(tz);
-    let rows = crate::rosters::store::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
+    let rows =
+        crate::rosters::store::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
     Ok(RosterContext { zone, from, rows })
 }
 
@@ -305,7 +306,9 @@ pub async fn wellbeing(
             "read_team_wellbeing",
             &format!("team:{}", team.id),
         )?;
-        Ok(crate::sync::store::team_summaries(c, force, &members, from, to)?)
+        Ok(crate::sync::store::team_summaries(
+            c, force, &members, from, to,
+        )?)
     })
     .await?;
     let people: std::collections::BTreeSet<Uuid> = summaries.iter().map(|(p, _)| *p).collect();

@@ -102,7 +102,8 @@ async fn upload_roster(
             "choose a roster file or paste the roster".to_owned(),
         ));
     }
-    let outcome = service::store_roster(&state, &s.who, team, sent.content_type, &sent.data).await?;
+    let outcome =
+        service::store_roster(&state, &s.who, team, sent.content_type, &sent.data).await?;
     let result = match outcome {
         RosterOutcome::Stored {
             shifts_stored,

@@ -91,7 +91,15 @@ pub async fn store_roster(
     let audit_who = who.clone();
     let force_id = force.id;
     let stored = db::with_force(&state.pool, force_id, move |c| {
-        let n = publish(c, force_id, audit_who.0.sub, format, &entries, zone, Utc::now())?;
+        let n = publish(
+            c,
+            force_id,
+            audit_who.0.sub,
+            format,
+            &entries,
+            zone,
+            Utc::now(),
+        )?;
         audit::record(
             c,
             Some(force_id),

@@ -216,7 +216,9 @@ pub fn process(pool: &DbPool, jobs: Vec<SyncJob>) -> Vec<AppResult<SyncAck>> {
     let mut forces: Vec<Uuid> = group.iter().map(|j| j.force).collect();
     forces.sort_unstable();
     forces.dedup();
-    match transaction(&mut conn, Scope::SyncForces(&forces), |c| apply_group(c, &group)) {
+    match transaction(&mut conn, Scope::SyncForces(&forces), |c| {
+        apply_group(c, &group)
+    }) {
         Ok(answers) => answers,
         Err(AppError::DatabaseUnavailable) => group
             .iter()
@@ -455,7 +457,11 @@ fn apply_round<'a>(
         .zip(&acks)
         .map(|(f, ack)| {
             Ok(AppliedBatch {
-                key: (f.job.force, f.job.device, f.job.batch.idempotency_key.as_str()),
+                key: (
+                    f.job.force,
+                    f.job.device,
+                    f.job.batch.idempotency_key.as_str(),
+                ),
                 sequence: f.sequence,
                 ack: serde_json::to_value(ack)?,
             })

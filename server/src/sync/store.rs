@@ -262,4 +262,3 @@ pub fn team_summaries(
         })
         .collect())
 }
-

@@ -1,0 +1,617 @@
+//! Peer-support rules (docs/peer-support.md): who may do what, what a
+//! directory entry and a request must be, the request's state machine, the
+//! audit of every read of a request by a member of staff, and the report's
+//! small-number rule.
+//!
+//! A request is visible to exactly three parties: the officer who made it,
+//! the supporter it is assigned to, and the force's peer-support coordinator
+//! while it is unassigned ("the next available supporter") or after it has
+//! waited unacknowledged longer than the escalation time. Supervisors, FRM
+//! leads and NPWS never see a request.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::PgConnection;
+use mobile_core::period::Period;
+use models::support::{ContactMethod, NewCallback, SupportDirectory};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::store::{
+    self, Actor, Callback, Service, ServiceEntry, Supporter, SupporterEntry, Transition,
+};
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::{Identity, Role};
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// Open requests one officer may have at a time.
+pub const MAX_OPEN_PER_OFFICER: i64 = 3;
+/// Longest report period, days.
+pub const MAX_REPORT_DAYS: i64 = 366;
+/// Roles that work requests.
+pub const STAFF: [Role; 2] = [Role::PeerSupporter, Role::PeerSupportCoordinator];
+
+/// Kinds of support service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    /// The force's occupational health unit.
+    OccupationalHealth,
+    /// Trauma Risk Management.
+    Trim,
+    /// The force's employee assistance programme.
+    AssistanceProgramme,
+    /// A national police charity's line.
+    PoliceCharity,
+    /// A crisis line: always shown on the support screen.
+    CrisisLine,
+    /// Anything else.
+    Other,
+}
+
+impl ServiceKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::OccupationalHealth => "occupational_health",
+            ServiceKind::Trim => "trim",
+            ServiceKind::AssistanceProgramme => "assistance_programme",
+            ServiceKind::PoliceCharity => "police_charity",
+            ServiceKind::CrisisLine => "crisis_line",
+            ServiceKind::Other => "other",
+        }
+    }
+}
+
+/// A supporter's directory details, as a force admin sets them.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupporterDetails {
+    /// The name they choose to be known by, 1 to 100 characters.
+    pub display_name: String,
+    /// When they can usually be reached, 1 to 200 characters.
+    pub contact_hours: String,
+    /// At least one channel.
+    pub channels: Vec<ContactMethod>,
+    /// Listed to officers; default true.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Checks a text field's length in characters.
+///
+/// # Errors
+/// `code` with the field's name and limits.
+pub fn check_text(code: &'static str, field: &str, value: &str, max: usize) -> AppResult<()> {
+    let n = value.trim().chars().count();
+    if (1..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            code,
+            format!("{field}: 1 to {max} characters"),
+        ))
+    }
+}
+
+impl SupporterDetails {
+    /// Validates lengths and channels.
+    ///
+    /// # Errors
+    /// `invalid_supporter`.
+    pub fn check(&self) -> AppResult<()> {
+        check_text("invalid_supporter", "display_name", &self.display_name, 100)?;
+        check_text(
+            "invalid_supporter",
+            "contact_hours",
+            &self.contact_hours,
+            200,
+        )?;
+        if self.channels.is_empty() {
+            return Err(AppError::invalid(
+                "invalid_supporter",
+                "channels: at least one",
+            ));
+        }
+        Ok(())
+    }
+
+    fn entry(&self) -> SupporterEntry<'_> {
+        let mut channels: Vec<&str> = self.channels.iter().map(|m| m.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        SupporterEntry {
+            display_name: self.display_name.trim(),
+            contact_hours: self.contact_hours.trim(),
+            channels,
+            active: self.active,
+        }
+    }
+}
+
+/// A service as a force admin describes it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDetails {
+    /// Kind.
+    pub kind: ServiceKind,
+    /// Name, 1 to 200 characters.
+    pub name: String,
+    /// How to reach it, 1 to 300 characters.
+    pub contact: String,
+    /// When it is open, 1 to 200 characters.
+    pub hours: String,
+    /// When to use it, 1 to 1000 characters.
+    pub when_to_use: String,
+}
+
+impl ServiceDetails {
+    /// Validates lengths.
+    ///
+    /// # Errors
+    /// `invalid_service`.
+    pub fn check(&self) -> AppResult<()> {
+        check_text("invalid_service", "name", &self.name, 200)?;
+        check_text("invalid_service", "contact", &self.contact, 300)?;
+        check_text("invalid_service", "hours", &self.hours, 200)?;
+        check_text("invalid_service", "when_to_use", &self.when_to_use, 1000)
+    }
+
+    fn entry(&self) -> ServiceEntry<'_> {
+        ServiceEntry {
+            kind: self.kind.as_str(),
+            name: self.name.trim(),
+            contact: self.contact.trim(),
+            hours: self.hours.trim(),
+            when_to_use: self.when_to_use.trim(),
+        }
+    }
+}
+
+/// The national entries every force's directory ends with, whatever the
+/// force has entered: crisis lines first ([`models::support`], the list the
+/// phone also shows offline).
+pub fn national_services() -> Vec<Service> {
+    models::support::NATIONAL_SERVICES
+        .iter()
+        .map(|n| Service {
+            id: None,
+            kind: n.kind.to_owned(),
+            name: n.name.to_owned(),
+            contact: n.contact.to_owned(),
+            hours: n.hours.to_owned(),
+            when_to_use: n.when_to_use.to_owned(),
+            force_specific: false,
+        })
+        .collect()
+}
+
+/// The directory: supporters (inactive ones too for force admins) and the
+/// force's services, then the national ones (any signed-in member of the
+/// force).
+///
+/// # Errors
+/// Forbidden for national roles; database errors.
+pub async fn directory(state: &AppState, who: &Identity) -> AppResult<SupportDirectory> {
+    let force = who.force()?;
+    let all = who.0.role == Role::ForceAdmin;
+    db::with_force(&state.pool, force, move |c| {
+        let mut services = Service::of_force(c, force)?;
+        services.extend(national_services());
+        Ok(SupportDirectory {
+            supporters: Supporter::list(c, force, all)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            services: services.into_iter().map(Into::into).collect(),
+        })
+    })
+    .await
+}
+
+fn force_admin(who: &Identity) -> AppResult<Uuid> {
+    who.require(&[Role::ForceAdmin])?;
+    who.force()
+}
+
+/// Lists or updates a peer supporter (force admin). The account must have
+/// the `peer_supporter` or `peer_support_coordinator` role.
+///
+/// # Errors
+/// Forbidden; `invalid_supporter`; not found for an unknown account.
+pub async fn put_supporter(
+    state: &AppState,
+    who: &Identity,
+    account: Uuid,
+    details: SupporterDetails,
+) -> AppResult<Supporter> {
+    let force = force_admin(who)?;
+    details.check()?;
+    db::with_force(&state.pool, force, move |c| {
+        let role = store::account_role(c, force, account)?.ok_or(AppError::NotFound)?;
+        if !["peer_supporter", "peer_support_coordinator"].contains(&role.as_str()) {
+            return Err(AppError::invalid(
+                "invalid_supporter",
+                "the account must have the peer_supporter or peer_support_coordinator role",
+            ));
+        }
+        Ok(Supporter::put(c, force, account, &details.entry())?)
+    })
+    .await
+}
+
+/// Removes a peer supporter from the directory (force admin); their open
+/// requests go back to the coordinator's queue.
+///
+/// # Errors
+/// Forbidden; not found when not listed.
+pub async fn remove_supporter(state: &AppState, who: &Identity, account: Uuid) -> AppResult<()> {
+    let force = force_admin(who)?;
+    db::with_force(&state.pool, force, move |c| {
+        Ok(Supporter::remove(c, force, account, Utc::now())?)
+    })
+    .await
+}
+
+/// Adds a support service (force admin).
+///
+/// # Errors
+/// Forbidden; `invalid_service`.
+pub async fn create_service(
+    state: &AppState,
+    who: &Identity,
+    details: ServiceDetails,
+) -> AppResult<Service> {
+    let force = force_admin(who)?;
+    details.check()?;
+    db::with_force(&state.pool, force, move |c| {
+        Ok(Service::create(c, force, &details.entry())?)
+    })
+    .await
+}
+
+/// Replaces a support service's details (force admin).
+///
+/// # Errors
+/// Forbidden; `invalid_service`; not found.
+pub async fn update_service(
+    state: &AppState,
+    who: &Identity,
+    id: Uuid,
+    details: ServiceDetails,
+) -> AppResult<Service> {
+    let force = force_admin(who)?;
+    details.check()?;
+    db::with_force(&state.pool, force, move |c| {
+        Ok(Service::update(c, force, id, &details.entry())?)
+    })
+    .await
+}
+
+/// Removes a support service (force admin).
+///
+/// # Errors
+/// Forbidden; not found.
+pub async fn delete_service(state: &AppState, who: &Identity, id: Uuid) -> AppResult<()> {
+    let force = force_admin(who)?;
+    db::with_force(&state.pool, force, move |c| {
+        Ok(Service::delete(c, force, id)?)
+    })
+    .await
+}
+
+/// The caller as an actor on requests, with their force.
+fn actor(who: &Identity) -> AppResult<(Uuid, Actor)> {
+    let force = who.force()?;
+    let id = who.0.sub;
+    match who.0.role {
+        Role::Officer => Ok((force, Actor::Officer(id))),
+        Role::PeerSupporter => Ok((force, Actor::Supporter(id))),
+        Role::PeerSupportCoordinator => Ok((force, Actor::Coordinator(id))),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Runs `f` for `who`, whose role must be one of `roles`, and audits every
+/// request in its answer as read by a member of staff. `f` gets the
+/// escalation cutoff (open requests assigned before it are escalated).
+async fn with_requests<T, F>(state: &AppState, who: &Identity, roles: &[Role], f: F) -> AppResult<T>
+where
+    T: Send + 'static + AsRef<[Callback]>,
+    F: FnOnce(&mut PgConnection, Uuid, Actor, DateTime<Utc>) -> AppResult<T> + Send + 'static,
+{
+    who.require(roles)?;
+    let (force, actor) = actor(who)?;
+    let cutoff = Utc::now() - state.config.peer_support.escalate_after();
+    let who = who.clone();
+    db::with_force(&state.pool, force, move |c| {
+        let out = f(c, force, actor, cutoff)?;
+        // An officer reading their own requests is not audited: the force
+        // admin reads the log, and an entry would tell them which
+        // pseudonym asked for support.
+        let staff_reads = if matches!(actor, Actor::Officer(_)) {
+            &[][..]
+        } else {
+            out.as_ref()
+        };
+        for cb in staff_reads {
+            audit::record(
+                c,
+                Some(force),
+                &who,
+                "read_callback",
+                &format!("callback:{}", cb.id),
+            )?;
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// An officer asks for a confidential call-back. Without a supporter the
+/// request goes to the next available one (the coordinator's queue).
+///
+/// # Errors
+/// Forbidden but for officers; `invalid_contact`, `invalid_window`;
+/// `unknown_supporter` when the named supporter is not an active supporter
+/// of the force; conflict past [`MAX_OPEN_PER_OFFICER`] open requests.
+pub async fn request_callback(
+    state: &AppState,
+    who: &Identity,
+    new: NewCallback,
+) -> AppResult<Callback> {
+    let now = Utc::now();
+    new.check(now)?;
+    let [cb] = with_requests(
+        state,
+        who,
+        &[Role::Officer],
+        move |c, force, actor, cutoff| {
+            let person = actor.id();
+            if let Some(s) = new.supporter_id
+                && !Supporter::is_active(c, force, s)?
+            {
+                return Err(AppError::invalid(
+                    "unknown_supporter",
+                    "supporter_id is not a supporter in the directory",
+                ));
+            }
+            if Callback::open_count(c, force, person)? >= MAX_OPEN_PER_OFFICER {
+                return Err(AppError::Conflict(format!(
+                    "at most {MAX_OPEN_PER_OFFICER} open requests; cancel one first"
+                )));
+            }
+            let id = Callback::insert(c, force, person, &new, now)?;
+            // Escalated only if the escalation time is zero (the answer used to
+            // take `now` as the cutoff, so every new request read as escalated).
+            Ok([Callback::by_id(c, force, id, cutoff)?])
+        },
+    )
+    .await?;
+    Ok(cb)
+}
+
+/// The requests `who` (one of `roles`) may see: an officer's own, a
+/// supporter's assigned ones, the coordinator's queue. Staff reads are
+/// audited. The API's lists and the dashboard's support page both use it.
+///
+/// # Errors
+/// Forbidden for other roles; database errors.
+pub async fn visible_requests(
+    state: &AppState,
+    who: &Identity,
+    roles: &[Role],
+) -> AppResult<Vec<Callback>> {
+    with_requests(state, who, roles, move |c, force, actor, cutoff| {
+        Ok(Callback::visible_to(c, force, actor, None, cutoff, false)?)
+    })
+    .await
+}
+
+/// Applies `t` to request `id` as `who`: the officer may only cancel, and
+/// supporters and the coordinator do the rest. An acknowledgement needs an
+/// open request; contact, hand-over and cancellation an open or
+/// acknowledged one; a hand-over names another active supporter (the
+/// coordinator) or none (a supporter, back to the queue).
+///
+/// # Errors
+/// Forbidden for other roles or moves; not found when `who` may not see
+/// the request; conflict when its state does not allow `t`;
+/// `unknown_supporter` for a bad hand-over.
+pub async fn apply_transition(
+    state: &AppState,
+    who: &Identity,
+    id: Uuid,
+    t: Transition,
+) -> AppResult<Callback> {
+    let now = Utc::now();
+    let roles = match t {
+        Transition::Cancel => &[Role::Officer][..],
+        _ => &STAFF[..],
+    };
+    let [cb] = with_requests(state, who, roles, move |c, force, actor, cutoff| {
+        let current = Callback::visible_to(c, force, actor, Some(id), cutoff, true)?
+            .pop()
+            .ok_or(AppError::NotFound)?;
+        if matches!(actor, Actor::Officer(_)) != (t == Transition::Cancel) {
+            return Err(AppError::Forbidden);
+        }
+        let allowed_from: &[&str] = match t {
+            Transition::Acknowledge => &["open"],
+            _ => &["open", "acknowledged"],
+        };
+        if !allowed_from.contains(&current.status.as_str()) {
+            return Err(AppError::Conflict(format!(
+                "the request is {}",
+                current.status
+            )));
+        }
+        if let Transition::Handover(target) = t {
+            let valid = match target {
+                Some(s) => Some(s) != current.supporter_id && Supporter::is_active(c, force, s)?,
+                // The coordinator hands over to someone; a supporter may hand back to the queue.
+                None => matches!(actor, Actor::Supporter(_)) || current.supporter_id.is_some(),
+            };
+            if !valid {
+                return Err(AppError::invalid(
+                    "unknown_supporter",
+                    "supporter_id must be another supporter in the directory",
+                ));
+            }
+        }
+        Callback::update(c, force, id, t, now)?;
+        // The actor acted on what they could see; the answer is the request as it is now.
+        Ok([Callback::by_id(c, force, id, cutoff)?])
+    })
+    .await?;
+    Ok(cb)
+}
+
+/// Call-back figures for one force and period, with the small-number rule:
+/// any count under [`analytics::suppression::MIN_PEOPLE`] is withheld (null),
+/// and the median only describes at least that many responses.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SupportReport {
+    /// First day (the force's local date the request was made).
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// Requests made.
+    pub requests: Option<i64>,
+    /// Requests acknowledged by a supporter.
+    pub acknowledged: Option<i64>,
+    /// Requests where the officer was contacted.
+    pub contacted: Option<i64>,
+    /// Median minutes from request to first acknowledgement.
+    pub median_response_minutes: Option<f64>,
+    /// True when anything was withheld.
+    pub suppressed: bool,
+}
+
+/// The small-number rule: `n` itself when
+/// [`analytics::suppression::publishable`], else withheld.
+pub fn small_number_rule(n: i64) -> Option<i64> {
+    usize::try_from(n)
+        .is_ok_and(analytics::suppression::publishable)
+        .then_some(n)
+}
+
+/// The report's figures for a period in the caller's transaction (the
+/// support report and the FRM report).
+///
+/// # Errors
+/// Database errors.
+pub fn report_figures(
+    c: &mut PgConnection,
+    force: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<SupportReport> {
+    let row = store::report_counts(c, force, from, to)?;
+    let acknowledged = small_number_rule(row.acknowledged);
+    let report = SupportReport {
+        from,
+        to,
+        requests: small_number_rule(row.requests),
+        acknowledged,
+        contacted: small_number_rule(row.contacted),
+        median_response_minutes: acknowledged
+            .and(row.median_seconds)
+            .map(|s| (s / 6.0).round() / 10.0),
+        suppressed: false,
+    };
+    let suppressed = report.requests.is_none()
+        || report.acknowledged.is_none()
+        || report.contacted.is_none()
+        || report.median_response_minutes.is_none();
+    Ok(SupportReport {
+        suppressed,
+        ..report
+    })
+}
+
+/// Call-back counts and median response time for a period (coordinator or
+/// force admin), with cells under 5 withheld. Audited.
+///
+/// # Errors
+/// Forbidden; `invalid_period`; database errors.
+pub async fn report(state: &AppState, who: &Identity, period: Period) -> AppResult<SupportReport> {
+    who.require(&[Role::PeerSupportCoordinator, Role::ForceAdmin])?;
+    let force = who.force()?;
+    let (from, to) = (period.from, period.to);
+    if !(0..MAX_REPORT_DAYS).contains(&(to - from).num_days()) {
+        return Err(AppError::invalid(
+            "invalid_period",
+            format!("to must be on or after from, at most {MAX_REPORT_DAYS} days"),
+        ));
+    }
+    let who = who.clone();
+    db::with_force(&state.pool, force, move |c| {
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "read_support_report",
+            &format!("period:{from}/{to}"),
+        )?;
+        report_figures(c, force, from, to)
+    })
+    .await
+}
+
+/// The escalation time as a duration (for callers outside a request).
+pub fn escalate_after(state: &AppState) -> Duration {
+    state.config.peer_support.escalate_after()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_small_number_rule_withholds_counts_under_five() {
+        assert_eq!(small_number_rule(0), None);
+        assert_eq!(small_number_rule(4), None);
+        assert_eq!(small_number_rule(5), Some(5));
+        assert_eq!(small_number_rule(120), Some(120));
+    }
+
+    #[test]
+    fn national_entries_include_crisis_lines_and_are_not_force_specific() {
+        let n = national_services();
+        assert!(n.iter().all(|s| !s.force_specific && s.id.is_none()));
+        assert!(
+            n.iter()
+                .any(|s| s.kind == "crisis_line" && s.contact.contains("116 123"))
+        );
+        assert!(n.iter().any(|s| s.contact == "999"));
+        // Every national kind is one a force admin could enter too.
+        for s in &n {
+            let kind: ServiceKind = serde_json::from_value(serde_json::json!(s.kind)).unwrap();
+            assert_eq!(kind.as_str(), s.kind);
+        }
+    }
+
+    #[test]
+    fn a_supporters_channels_are_stored_sorted_once_each() {
+        let d = SupporterDetails {
+            display_name: "  Pat ".into(),
+            contact_hours: "evenings".into(),
+            channels: vec![
+                ContactMethod::Text,
+                ContactMethod::Phone,
+                ContactMethod::Text,
+            ],
+            active: true,
+        };
+        let e = d.entry();
+        assert_eq!(e.display_name, "Pat");
+        assert_eq!(e.channels, ["phone", "text"]);
+    }
+}
