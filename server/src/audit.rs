@@ -36,7 +36,7 @@ pub fn record(
 }
 
 /// One audit entry.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct AuditEntry {
     /// Sequence id.
     #[diesel(sql_type = BigInt)]

@@ -33,6 +33,10 @@ pub enum AppError {
         /// Explanation without personal data.
         message: String,
     },
+    /// A file was refused line by line (422 `invalid_roster`); nothing of
+    /// it was stored. The problem body lists every bad line.
+    #[error("{} problem(s) in the roster; nothing was stored", .0.len())]
+    InvalidRoster(Vec<mobile_core::roster::RosterLineError>),
     /// A unique thing already exists.
     #[error("{0}")]
     Conflict(String),
@@ -72,6 +76,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Invalid { code, .. } => code,
+            AppError::InvalidRoster(_) => "invalid_roster",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::RateLimited => "rate_limited",
@@ -95,6 +100,10 @@ pub struct Problem {
     pub code: String,
     /// Explanation for this occurrence, without personal data.
     pub detail: String,
+    /// For `invalid_roster`: every bad line, `{line, column, message}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<mobile_core::roster::RosterLineError>>,
 }
 
 impl ResponseError for AppError {
@@ -103,7 +112,9 @@ impl ResponseError for AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::InvalidRoster(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -127,6 +138,10 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             code: self.code().to_owned(),
             detail,
+            errors: match self {
+                AppError::InvalidRoster(errors) => Some(errors.clone()),
+                _ => None,
+            },
         };
         let mut resp = HttpResponse::build(status);
         resp.content_type("application/problem+json");

@@ -18,7 +18,7 @@ fn disallowed_kinds(level: Consent) -> Vec<String> {
 }
 
 /// A force (tenant).
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Force {
     /// Id.
     #[diesel(sql_type = SqlUuid)]
@@ -321,7 +321,7 @@ impl Default for TeamPlacement {
 }
 
 /// A team with its members' staff numbers.
-#[derive(Debug, Clone, QueryableByName, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Team {
     /// Id.
     #[diesel(sql_type = SqlUuid)]

@@ -12,41 +12,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::service::{self, ServiceDetails, SupportReport, SupporterDetails};
-use super::store::{Callback, Service, Supporter, Transition};
+use super::store::{Callback, Transition};
 use crate::app::State;
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult, Problem};
-
-impl From<Supporter> for PeerSupporter {
-    fn from(s: Supporter) -> Self {
-        PeerSupporter {
-            id: s.id,
-            display_name: s.display_name,
-            contact_hours: s.contact_hours,
-            // The column's CHECK admits only the methods' names.
-            channels: s
-                .channels
-                .iter()
-                .filter_map(|c| wire::ContactMethod::parse(c))
-                .collect(),
-            active: s.active,
-        }
-    }
-}
-
-impl From<Service> for SupportService {
-    fn from(s: Service) -> Self {
-        SupportService {
-            id: s.id,
-            kind: s.kind,
-            name: s.name,
-            contact: s.contact,
-            hours: s.hours,
-            when_to_use: s.when_to_use,
-            force_specific: s.force_specific,
-        }
-    }
-}
 
 /// The API's view of a stored request.
 fn callback_body(cb: Callback) -> AppResult<wire::Callback> {

@@ -12,7 +12,10 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::PgConnection;
 use mobile_core::period::Period;
-use models::support::{ContactMethod, NewCallback, SupportDirectory};
+use models::support::{
+    self as wire, ContactMethod, NATIONAL_SERVICES, NewCallback, PeerSupporter, SupportDirectory,
+    SupportService,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -173,22 +176,35 @@ impl ServiceDetails {
     }
 }
 
-/// The national entries every force's directory ends with, whatever the
-/// force has entered: crisis lines first ([`models::support`], the list the
-/// phone also shows offline).
-pub fn national_services() -> Vec<Service> {
-    models::support::NATIONAL_SERVICES
-        .iter()
-        .map(|n| Service {
-            id: None,
-            kind: n.kind.to_owned(),
-            name: n.name.to_owned(),
-            contact: n.contact.to_owned(),
-            hours: n.hours.to_owned(),
-            when_to_use: n.when_to_use.to_owned(),
-            force_specific: false,
-        })
-        .collect()
+impl From<Supporter> for PeerSupporter {
+    fn from(s: Supporter) -> Self {
+        PeerSupporter {
+            id: s.id,
+            display_name: s.display_name,
+            contact_hours: s.contact_hours,
+            // The column's CHECK admits only the methods' names.
+            channels: s
+                .channels
+                .iter()
+                .filter_map(|c| wire::ContactMethod::parse(c))
+                .collect(),
+            active: s.active,
+        }
+    }
+}
+
+impl From<Service> for SupportService {
+    fn from(s: Service) -> Self {
+        SupportService {
+            id: s.id,
+            kind: s.kind,
+            name: s.name,
+            contact: s.contact,
+            hours: s.hours,
+            when_to_use: s.when_to_use,
+            force_specific: s.force_specific,
+        }
+    }
 }
 
 /// The directory: supporters (inactive ones too for force admins) and the
@@ -201,14 +217,19 @@ pub async fn directory(state: &AppState, who: &Identity) -> AppResult<SupportDir
     let force = who.force()?;
     let all = who.0.role == Role::ForceAdmin;
     db::with_force(&state.pool, force, move |c| {
-        let mut services = Service::of_force(c, force)?;
-        services.extend(national_services());
+        // The force's own services, then the national entries every force
+        // shows (crisis lines first; the list the phone also has offline).
+        let services = Service::of_force(c, force)?
+            .into_iter()
+            .map(Into::into)
+            .chain(NATIONAL_SERVICES.iter().map(Into::into))
+            .collect();
         Ok(SupportDirectory {
             supporters: Supporter::list(c, force, all)?
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            services: services.into_iter().map(Into::into).collect(),
+            services,
         })
     })
     .await
@@ -583,16 +604,9 @@ mod tests {
     }
 
     #[test]
-    fn national_entries_include_crisis_lines_and_are_not_force_specific() {
-        let n = national_services();
-        assert!(n.iter().all(|s| !s.force_specific && s.id.is_none()));
-        assert!(
-            n.iter()
-                .any(|s| s.kind == "crisis_line" && s.contact.contains("116 123"))
-        );
-        assert!(n.iter().any(|s| s.contact == "999"));
-        // Every national kind is one a force admin could enter too.
-        for s in &n {
+    fn every_national_kind_is_one_a_force_admin_could_enter_too() {
+        assert!(!NATIONAL_SERVICES.is_empty());
+        for s in NATIONAL_SERVICES {
             let kind: ServiceKind = serde_json::from_value(serde_json::json!(s.kind)).unwrap();
             assert_eq!(kind.as_str(), s.kind);
         }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::service::{self, RosterOutcome};
 use crate::app::State;
 use crate::auth::Identity;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Uploads a roster for a team's members (force admin, FRM lead, or the
 /// team's supervisor). `Content-Type: text/csv` or `text/calendar`. A file
@@ -38,15 +38,6 @@ pub async fn upload(
             format,
         } => Ok(HttpResponse::Created()
             .json(json!({ "shifts_stored": shifts_stored, "format": format }))),
-        RosterOutcome::Rejected(errors) => Ok(HttpResponse::UnprocessableEntity()
-            .content_type("application/problem+json")
-            .json(json!({
-                "type": "https://fatigue.invalid/problems/invalid_roster",
-                "title": "Unprocessable Entity",
-                "status": 422,
-                "code": "invalid_roster",
-                "detail": format!("{} problem(s) in the roster; nothing was stored", errors.len()),
-                "errors": errors,
-            }))),
+        RosterOutcome::Rejected(errors) => Err(AppError::InvalidRoster(errors)),
     }
 }
