@@ -173,7 +173,12 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 let worked_night = match &day_roster.duty {
                     Some(duty) => {
                         let h = duty.start_hour;
-                        let night = !(4..19).contains(&h);
+                        // The engine's rule (the roster is in UTC).
+                        let night = mobile_core::night_time::is_night_duty(
+                            duty.shift.start(),
+                            duty.shift.end(),
+                            chrono_tz::Tz::UTC,
+                        );
                         let fatigue_index = if night {
                             rng.gen_range(25.0..70.0)
                         } else {
