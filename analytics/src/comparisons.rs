@@ -360,11 +360,11 @@ pub fn render_csv(table: &Table) -> Result<String, crate::AnalyticsError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["table", "level", "row", "column", "value", "suppressed"])?;
     for r in &table.rows {
-        let row = if r.path.is_empty() {
+        let row = crate::render::csv_text(&if r.path.is_empty() {
             r.label.clone()
         } else {
             r.path.join(" / ")
-        };
+        });
         for (col, c) in table.columns.iter().zip(&r.cells) {
             let (v, _, _) = c.csv_fields();
             w.write_record([

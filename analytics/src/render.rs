@@ -45,6 +45,18 @@ struct CsvRow<'a> {
     percent_of: &'a str,
 }
 
+/// Text as a CSV cell a spreadsheet will not run: a cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is read as a formula by Excel
+/// and LibreOffice (OWASP, "CSV injection"), so it gets a leading `'`.
+/// Names that force admins type (teams, commands, the force) go through it.
+pub fn csv_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The report as long-format CSV: one line per published cell, tables then
 /// trend, with the percentage's denominator on every line that has one.
 ///
@@ -66,11 +78,11 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
                     period_from: from.clone(),
                     period_to: to.clone(),
                     row_level: r.level,
-                    row_path: if r.path.is_empty() {
+                    row_path: csv_text(&if r.path.is_empty() {
                         report.meta.force.clone()
                     } else {
                         r.path.join(" / ")
-                    },
+                    }),
                     column: col,
                     unit: &t.unit,
                     value,
@@ -91,7 +103,7 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
                 period_from: p.period.from.to_string(),
                 period_to: p.period.to.to_string(),
                 row_level: 0,
-                row_path: report.meta.force.clone(),
+                row_path: csv_text(&report.meta.force),
                 column: &f.column,
                 unit,
                 value,
@@ -110,7 +122,7 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
                 period_from: from.clone(),
                 period_to: to.clone(),
                 row_level: 0,
-                row_path: report.meta.force.clone(),
+                row_path: csv_text(&report.meta.force),
                 column: label,
                 unit,
                 value,

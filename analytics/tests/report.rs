@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use analytics::input::{Period, PersonRecords, Rejection};
-use analytics::render::{render_csv, render_html, render_json};
+use analytics::render::{csv_text, render_csv, render_html, render_json};
 use analytics::report::{ReportRequest, build_report};
 use analytics::synthetic::{SyntheticForce, generate};
 use chrono::NaiveDate;
@@ -260,4 +260,36 @@ fn learning_is_counted_by_team_with_the_small_number_rule() {
         }
     }
     assert_no_single_unknown(&report);
+}
+
+#[test]
+fn names_a_spreadsheet_would_run_are_written_as_text() {
+    for (name, cell) in [
+        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ("+44", "'+44"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("Response North", "Response North"),
+        ("A=B", "A=B"),
+    ] {
+        assert_eq!(csv_text(name), cell, "{name}");
+    }
+    // Through the report: teams and commands named by a force admin.
+    let mut input = people(60, 9);
+    for p in &mut input {
+        p.person.team = format!("=cmd|{}", p.person.team);
+        p.person.command = format!("@{}", p.person.command);
+    }
+    let csv = render_csv(&build_report(&request(0), input).unwrap()).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let path = headers.iter().position(|h| h == "row_path").unwrap();
+    let mut seen = 0;
+    for record in reader.records() {
+        let field = record.unwrap()[path].to_owned();
+        assert!(!field.starts_with(['=', '+', '-', '@']), "{field}");
+        seen += usize::from(field.starts_with("'@"));
+    }
+    assert!(seen > 0, "no command rows were written");
 }

@@ -8,7 +8,7 @@
 //! their natural key (person, local date, kind) and answers with a
 //! [`SyncAck`] holding one [`RecordResult`] per record and the device's cursor.
 
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
@@ -73,12 +73,40 @@ impl SyncRecord {
         }
     }
 
-    /// Checks the record's ranges and rounding.
+    /// Checks the record's ranges and rounding, and that its date is one
+    /// the platform can hold: in [`EARLIEST_RECORD_YEAR`]..=[`LATEST_RECORD_YEAR`],
+    /// with every instant in it within [`INSTANT_SLACK_DAYS`] of that date.
     ///
     /// # Errors
     /// [`ValidationError::OutOfRange`] or [`ValidationError::NotRounded`]
     /// naming the field.
     pub fn validate(&self) -> Result<(), ValidationError> {
+        let date = self.local_date();
+        within(
+            "local_date",
+            f64::from(date.year()),
+            f64::from(EARLIEST_RECORD_YEAR),
+            f64::from(LATEST_RECORD_YEAR),
+        )?;
+        let instants: Vec<(&'static str, Option<DateTime<Utc>>)> = match self {
+            SyncRecord::DailySummary(r) => vec![
+                ("main_sleep_start", r.main_sleep_start),
+                ("main_sleep_end", r.main_sleep_end),
+            ],
+            SyncRecord::CheckIn(r) => vec![("taken_at", Some(r.taken_at))],
+            SyncRecord::LearningProgress(_) => Vec::new(),
+        };
+        for (field, t) in instants {
+            if let Some(t) = t {
+                let days = (t.date_naive() - date).num_days();
+                within(
+                    field,
+                    days as f64,
+                    -INSTANT_SLACK_DAYS as f64,
+                    INSTANT_SLACK_DAYS as f64,
+                )?;
+            }
+        }
         match self {
             SyncRecord::DailySummary(r) => r.validate(),
             SyncRecord::CheckIn(r) => r.validate(),
@@ -86,6 +114,14 @@ impl SyncRecord {
         }
     }
 }
+
+/// The earliest year a record may be dated (no wearable data is older).
+pub const EARLIEST_RECORD_YEAR: i32 = 2000;
+/// The latest year a record may be dated.
+pub const LATEST_RECORD_YEAR: i32 = 2199;
+/// Days an instant in a record (a sleep's start or end, a check-in's time)
+/// may lie from the record's local date, in UTC.
+pub const INSTANT_SLACK_DAYS: i64 = 2;
 
 /// Recovery band shown to the officer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -390,6 +426,49 @@ mod tests {
             hrv_deviation_sd: Some(-0.4),
             resting_hr_deviation_bpm: Some(1.5),
         }
+    }
+
+    #[test]
+    fn dates_the_platform_cannot_hold_are_refused_by_field() {
+        let far_past = SyncRecord::DailySummary(DailySummary {
+            local_date: NaiveDate::from_ymd_opt(-5000, 1, 1).unwrap(),
+            main_sleep_start: None,
+            main_sleep_end: None,
+            ..summary()
+        });
+        assert!(matches!(
+            far_past.validate(),
+            Err(ValidationError::OutOfRange {
+                field: "local_date",
+                ..
+            })
+        ));
+        // A sleep far from its record's day, however well formed.
+        let stray = SyncRecord::DailySummary(DailySummary {
+            main_sleep_end: Some(Utc.with_ymd_and_hms(2025, 1, 5, 6, 45, 0).unwrap()),
+            ..summary()
+        });
+        assert!(matches!(
+            stray.validate(),
+            Err(ValidationError::OutOfRange {
+                field: "main_sleep_end",
+                ..
+            })
+        ));
+        // The edges: the first allowed year, and an instant two days off.
+        let edge = SyncRecord::DailySummary(DailySummary {
+            local_date: NaiveDate::from_ymd_opt(EARLIEST_RECORD_YEAR, 1, 3).unwrap(),
+            main_sleep_start: Some(
+                Utc.with_ymd_and_hms(EARLIEST_RECORD_YEAR, 1, 1, 0, 0, 0)
+                    .unwrap(),
+            ),
+            main_sleep_end: Some(
+                Utc.with_ymd_and_hms(EARLIEST_RECORD_YEAR, 1, 1, 6, 0, 0)
+                    .unwrap(),
+            ),
+            ..summary()
+        });
+        edge.validate().unwrap();
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub enum AppError {
     /// A unique thing already exists.
     #[error("{0}")]
     Conflict(String),
+    /// The member of staff has enrolled already: an enrolment code is for a
+    /// first phone only.
+    #[error("this member of staff has enrolled already; a second phone is paired from the first")]
+    AlreadyEnrolled,
     /// The body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
@@ -78,6 +82,7 @@ impl AppError {
             AppError::Invalid { code, .. } => code,
             AppError::InvalidRoster(_) => "invalid_roster",
             AppError::Conflict(_) => "conflict",
+            AppError::AlreadyEnrolled => "already_enrolled",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::RateLimited => "rate_limited",
             AppError::DatabaseUnavailable => "database_unavailable",
@@ -115,7 +120,7 @@ impl ResponseError for AppError {
             AppError::Invalid { .. } | AppError::InvalidRoster(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::AlreadyEnrolled => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             AppError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -293,3 +293,57 @@ fn the_openapi_document_lists_every_route() {
         assert!(paths.contains_key(p), "missing {p}");
     }
 }
+
+#[test]
+fn a_force_admin_cannot_take_over_an_enrolled_officer_with_a_new_code() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 2);
+    // Two codes issued before the officer enrols: the second would have
+    // attached a new device to the officer's pseudonym.
+    let issue = || {
+        force.admin.post(
+            "/v1/force/enrolment-codes",
+            &json!({"staff_number":"kent-001"}),
+        )
+    };
+    let (first, spare) = (issue(), issue());
+    assert_eq!((first.status, spare.status), (201, 201));
+    let phone = server.client().post(
+        "/v1/enrol",
+        &json!({"force":"kent","code":first.body["code"]}),
+    );
+    assert_eq!(phone.status, 200);
+    // A code held back from before the enrolment attaches nothing.
+    let takeover = server.client().post(
+        "/v1/enrol",
+        &json!({"force":"kent","code":spare.body["code"]}),
+    );
+    assert_eq!(
+        (takeover.status, takeover.code()),
+        (409, "already_enrolled")
+    );
+    assert!(takeover.body.get("access_token").is_none());
+    // And no new code is issued for an enrolled staff number.
+    let refused = issue();
+    assert_eq!((refused.status, refused.code()), (409, "already_enrolled"));
+    // The officer still has exactly one device.
+    let officer = server
+        .client()
+        .with_token(phone.body["access_token"].as_str().unwrap());
+    let export = officer.get("/v1/me/export");
+    assert_eq!(export.body["devices"].as_array().unwrap().len(), 1);
+    // The audit names the staff number only by its hash.
+    let audit = force.admin.get("/v1/force/audit").body;
+    let targets: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "issue_enrolment_code")
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert!(targets.len() >= 2, "{targets:?}");
+    for t in targets {
+        assert!(t.starts_with("staff:") && !t.contains("kent-001"), "{t}");
+        assert_eq!(t.len(), "staff:".len() + 64, "{t}");
+    }
+}

@@ -835,3 +835,21 @@ fn the_coordinator_sees_a_stale_request_through_the_api_when_escalation_is_immed
     assert_eq!(act(&s.sam, &id, "acknowledge", json!({})).status, 200);
     assert!(ids(&s.cora.get("/v1/support/callbacks/unassigned")).is_empty());
 }
+
+#[test]
+fn the_officers_export_holds_their_call_back_requests_and_only_theirs() {
+    let server = TestServer::start();
+    let s = staffed(&server, "kent");
+    let officer = enrol(&server, &s.force, "kent-001").client;
+    let other = enrol(&server, &s.force, "kent-002").client;
+    let mine = request(&officer, Some(&s.pat_id), "phone", Some(PHONE));
+    assert_eq!(mine.status, 201, "{:?}", mine.body);
+    assert_eq!(request(&other, None, "app", None).status, 201);
+    let export = officer.get("/v1/me/export");
+    assert_eq!(export.status, 200);
+    let callbacks = export.body["callbacks"].as_array().unwrap();
+    assert_eq!(callbacks.len(), 1, "{callbacks:?}");
+    assert_eq!(callbacks[0]["id"], mine.body["id"]);
+    assert_eq!(callbacks[0]["contact_detail"], PHONE);
+    assert_eq!(callbacks[0]["status"], "open");
+}

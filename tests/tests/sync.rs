@@ -451,3 +451,26 @@ fn the_served_openapi_document_describes_sync_requests_and_answers() {
     );
     assert_eq!(property_names(&doc, schema(&doc, "ConsentBody")), ["level"]);
 }
+
+#[test]
+fn a_record_dated_where_no_database_can_hold_it_is_refused_alone() {
+    let server = TestServer::start();
+    let (_f, device) = consented_device(&server, "sleep");
+    let mut ancient = summary(&days_ago(2), 400);
+    ancient["local_date"] = json!("-5000-01-01");
+    ancient["main_sleep_start"] = Value::Null;
+    ancient["main_sleep_end"] = Value::Null;
+    let r = device.client.post(
+        "/v1/sync",
+        &batch(
+            &device,
+            "k-old",
+            1,
+            vec![ancient, summary(&days_ago(1), 450)],
+        ),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(statuses(&r.body), ["rejected", "stored"]);
+    assert_eq!(r.body["results"][0]["code"], "out_of_range");
+    assert_eq!(records_held(&device).len(), 1);
+}

@@ -375,3 +375,45 @@ fn row_level_security_is_a_second_wall_for_the_server_role() {
         0
     );
 }
+
+#[test]
+fn the_server_role_can_add_to_the_audit_log_but_never_change_or_remove_it() {
+    let w = world();
+    let url = cluster().cluster.app_url(&w.server.database);
+    let mut c = PgConnection::establish(&url).unwrap();
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: uuid::Uuid,
+    }
+    let kent: Id = diesel::sql_query("SELECT id FROM forces WHERE slug = 'kent'")
+        .get_result(&mut c)
+        .unwrap();
+    let scoped = |c: &mut PgConnection, sql: &str| {
+        in_force(c, kent.id, |c| diesel::sql_query(sql).execute(c))
+    };
+    let before = scoped(&mut c, "SELECT 1 FROM audit_log").unwrap();
+    assert!(before > 0, "the world's set-up left audit entries");
+    // Adding an entry works, as every audited action does.
+    scoped(
+        &mut c,
+        &format!(
+            "INSERT INTO audit_log (force_id, actor_role, actor_id, action, target) \
+             VALUES ('{}', 'force_admin', gen_random_uuid(), 'test', 'x')",
+            kent.id
+        ),
+    )
+    .unwrap();
+    for sql in [
+        "UPDATE audit_log SET target = 'nothing happened'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ] {
+        let e = scoped(&mut c, sql).unwrap_err();
+        assert!(e.to_string().contains("permission denied"), "{sql}: {e}");
+    }
+    assert_eq!(
+        scoped(&mut c, "SELECT 1 FROM audit_log").unwrap(),
+        before + 1
+    );
+}

@@ -535,7 +535,12 @@ pub fn export(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<se
                 WHERE d.force_id = $1 AND l.person_id = $2), '[]'), \
            'roster_changes', coalesce((SELECT jsonb_agg(jsonb_build_object('kind', x.kind, 'duty_start', x.duty_start, 'changed_at', x.changed_at) ORDER BY x.duty_start) \
                 FROM roster_changes x JOIN staff_links l ON l.force_id = x.force_id AND l.staff_number = x.staff_number \
-                WHERE x.force_id = $1 AND l.person_id = $2), '[]') \
+                WHERE x.force_id = $1 AND l.person_id = $2), '[]'), \
+           'callbacks', coalesce((SELECT jsonb_agg(jsonb_build_object('id', b.id, 'supporter_id', b.supporter_id, \
+                  'contact_method', b.contact_method, 'contact_detail', b.contact_detail, 'window_start', b.window_start, \
+                  'window_end', b.window_end, 'status', b.status, 'created_at', b.created_at, \
+                  'acknowledged_at', b.acknowledged_at, 'contacted_at', b.contacted_at) ORDER BY b.created_at, b.id) \
+                FROM peer_callbacks b WHERE b.force_id = $1 AND b.person_id = $2), '[]') \
          ) AS doc \
          WHERE EXISTS (SELECT 1 FROM persons WHERE force_id = $1 AND id = $2)",
     )

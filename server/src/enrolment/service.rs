@@ -18,11 +18,15 @@ pub const CODE_BYTES: usize = 12;
 /// Bytes of randomness in a refresh token.
 pub const REFRESH_TOKEN_BYTES: usize = 32;
 
-/// Issues a one-time enrolment code for a member of staff (force admin),
-/// audited; returns the code and its expiry. Only its hash is stored.
+/// Issues a one-time enrolment code for a member of staff who has not
+/// enrolled (force admin), audited with the staff number's hash; returns the
+/// code and its expiry. Only the code's hash is stored. A code never
+/// reaches an enrolled officer: it would let whoever holds it act as them
+/// (DESIGN.md, "Identity").
 ///
 /// # Errors
-/// Forbidden but for force admins; `invalid_staff_number`; database errors.
+/// Forbidden but for force admins; `invalid_staff_number`; `already_enrolled`
+/// (409) for a staff number with an enrolled person; database errors.
 pub async fn issue_code(
     state: &AppState,
     who: &Identity,
@@ -34,22 +38,26 @@ pub async fn issue_code(
     let code = random_secret(CODE_BYTES);
     let hash = secret_hash(&code);
     let who = who.clone();
+    let target = format!("staff:{}", secret_hash(&staff));
     let expires = db::with_force(&state.pool, force, move |c| {
+        if store::is_enrolled(c, force, &staff)? {
+            return Err(already_enrolled());
+        }
         let expires = store::create_enrolment_code(c, force, &hash, &staff)?;
-        audit::record(c, Some(force), &who, "issue_enrolment_code", "staff")?;
+        audit::record(c, Some(force), &who, "issue_enrolment_code", &target)?;
         Ok(expires)
     })
     .await?;
     Ok((code, expires))
 }
 
-/// A phone redeems a one-time enrolment code: a pseudonymous person (new,
-/// or the same one for a second phone), a device and its tokens.
-/// Rate-limited per address.
+/// A phone redeems a one-time enrolment code: a new pseudonymous person, a
+/// device and its tokens. Rate-limited per address.
 ///
 /// # Errors
 /// `invalid_credentials` for an unknown force or an unknown, used or
-/// expired code; `rate_limited`; database errors.
+/// expired code; `already_enrolled` when the staff number enrolled since
+/// the code was issued; `rate_limited`; database errors.
 pub async fn enrol(
     state: &AppState,
     request: EnrolRequest,
@@ -64,10 +72,23 @@ pub async fn enrol(
     let id = force_for_credentials(state, force).await?.id;
     let hash = secret_hash(code.trim());
     let (person, device) = db::with_force(&state.pool, id, move |c| {
-        store::enrol(c, id, &hash)?.ok_or(AppError::InvalidCredentials)
+        match store::enrol(c, id, &hash) {
+            Ok(enrolled) => enrolled.ok_or(AppError::InvalidCredentials),
+            // The staff number enrolled after the code was issued: the code
+            // stays unused (the transaction rolls back) and attaches nothing.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Err(already_enrolled()),
+            Err(e) => Err(e.into()),
+        }
     })
     .await?;
     device_tokens(state, id, person, device).await
+}
+
+fn already_enrolled() -> AppError {
+    AppError::AlreadyEnrolled
 }
 
 /// Swaps a device's refresh token (single use) for new tokens. Reusing a

@@ -33,12 +33,13 @@ pub fn create_enrolment_code(
     Ok(expires)
 }
 
-/// Uses an enrolment code: creates (or reuses) the person behind the staff
-/// number and a new device. Returns (person, device), or `None` for an
-/// unknown, used or expired code.
+/// Uses an enrolment code: creates the person behind the staff number and
+/// their first device. Returns (person, device), or `None` for an unknown,
+/// used or expired code.
 ///
 /// # Errors
-/// Database errors.
+/// Database errors; a unique violation when the staff number already has a
+/// person (a code never attaches a device to someone enrolled).
 pub fn enrol(
     c: &mut PgConnection,
     force: Uuid,
@@ -60,36 +61,19 @@ pub fn enrol(
     let Some(code) = code else {
         return Ok(None);
     };
-    #[derive(QueryableByName)]
-    struct Person {
-        #[diesel(sql_type = SqlUuid)]
-        person_id: Uuid,
-    }
-    let existing: Option<Person> = diesel::sql_query(
-        "SELECT person_id FROM staff_links WHERE force_id = $1 AND staff_number = $2",
+    let id = Uuid::new_v4();
+    diesel::sql_query("INSERT INTO persons (force_id, id) VALUES ($1, $2)")
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(id)
+        .execute(c)?;
+    diesel::sql_query(
+        "INSERT INTO staff_links (force_id, staff_number, person_id) VALUES ($1, $2, $3)",
     )
     .bind::<SqlUuid, _>(force)
     .bind::<Text, _>(&code.staff_number)
-    .get_result(c)
-    .optional()?;
-    let person = match existing {
-        Some(p) => p.person_id,
-        None => {
-            let id = Uuid::new_v4();
-            diesel::sql_query("INSERT INTO persons (force_id, id) VALUES ($1, $2)")
-                .bind::<SqlUuid, _>(force)
-                .bind::<SqlUuid, _>(id)
-                .execute(c)?;
-            diesel::sql_query(
-                "INSERT INTO staff_links (force_id, staff_number, person_id) VALUES ($1, $2, $3)",
-            )
-            .bind::<SqlUuid, _>(force)
-            .bind::<Text, _>(&code.staff_number)
-            .bind::<SqlUuid, _>(id)
-            .execute(c)?;
-            id
-        }
-    };
+    .bind::<SqlUuid, _>(id)
+    .execute(c)?;
+    let person = id;
     let device = Uuid::new_v4();
     diesel::sql_query("INSERT INTO devices (force_id, id, person_id) VALUES ($1, $2, $3)")
         .bind::<SqlUuid, _>(force)
@@ -97,6 +81,20 @@ pub fn enrol(
         .bind::<SqlUuid, _>(person)
         .execute(c)?;
     Ok(Some((person, device)))
+}
+
+/// Whether the staff number already has an enrolled person.
+///
+/// # Errors
+/// Database errors.
+pub fn is_enrolled(c: &mut PgConnection, force: Uuid, staff_number: &str) -> QueryResult<bool> {
+    let found: crate::db::Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM staff_links WHERE force_id = $1 AND staff_number = $2) AS found",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(staff_number)
+    .get_result(c)?;
+    Ok(found.found)
 }
 
 /// Stores a new refresh token for a device.

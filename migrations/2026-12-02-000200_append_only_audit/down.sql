@@ -1,0 +1,1 @@
+GRANT UPDATE, DELETE ON audit_log TO fatigue_app;
