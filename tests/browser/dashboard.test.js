@@ -136,7 +136,13 @@ async function main() {
     ['force admin issues an enrolment code and uploads a roster with per-line errors', async (page) => {
       await signIn(page, 'demo', 'force-admin');
       await page.getByRole('link', { name: 'Force admin' }).first().click();
+      // Every demo officer has enrolled: a code for one of them is refused
+      // (it would attach a new phone to that officer), with the reason.
       await page.getByLabel('Staff number', { exact: true }).fill('D00001');
+      await page.getByRole('button', { name: 'Issue code' }).click();
+      check((await page.locator('#code-refused').innerText()).includes('enrolled already'), 'no code for an enrolled officer');
+      check((await page.locator('#issued-code').count()) === 0, 'and no code is shown');
+      await page.getByLabel('Staff number', { exact: true }).fill('D09999');
       await page.getByRole('button', { name: 'Issue code' }).click();
       const code = await page.locator('#issued-code').innerText();
       check(code.length >= 12, 'a code is shown');
