@@ -9,7 +9,8 @@
 //! cut off tokens signed just before it. Passwords are hashed with argon2id.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use argon2::Argon2;
@@ -85,6 +86,24 @@ pub struct KeySet {
     audience: String,
     ttl_seconds: i64,
     inner: RwLock<(Option<String>, HashMap<String, LoadedKey>)>,
+    /// When an unknown kid last made this instance reload its keys.
+    last_unknown_reload: Mutex<Option<Instant>>,
+}
+
+/// How often, at most, a token with an unknown `kid` makes an instance
+/// reload its keys: another instance's rotation is learnt within this, and
+/// a flood of made-up kids costs one query per interval, not one a request.
+pub const UNKNOWN_KID_RELOAD: Duration = Duration::from_secs(5);
+
+/// Whether `kid` has the shape this platform's keys have (`k-` and 16
+/// lower-case hex digits, [`crate::accounts::keys::create`]).
+pub fn well_formed_kid(kid: &str) -> bool {
+    kid.strip_prefix("k-").is_some_and(|hex| {
+        hex.len() == 16
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 impl std::fmt::Debug for KeySet {
@@ -128,7 +147,40 @@ impl KeySet {
             audience,
             ttl_seconds: i64::from(ttl_minutes) * 60,
             inner: RwLock::new((None, HashMap::new())),
+            last_unknown_reload: Mutex::new(None),
         }
+    }
+
+    /// Whether a token signed with `kid` should make this instance reload
+    /// its keys at `now`: only for a well-formed kid it does not know, and at
+    /// most once per [`UNKNOWN_KID_RELOAD`]. Records the reload when so.
+    pub fn should_reload_for(&self, kid: &str, now: Instant) -> bool {
+        if self.knows(kid) || !well_formed_kid(kid) {
+            return false;
+        }
+        let Ok(mut last) = self.last_unknown_reload.lock() else {
+            return false;
+        };
+        if last.is_some_and(|t| now.saturating_duration_since(t) < UNKNOWN_KID_RELOAD) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
+
+    /// Before verifying `token`: reloads the keys when its kid is one another
+    /// instance may have just made ([`KeySet::should_reload_for`]).
+    ///
+    /// # Errors
+    /// Database errors while reloading.
+    pub async fn learn_kid_of(&self, pool: &DbPool, token: &str) -> AppResult<()> {
+        if let Ok(h) = jsonwebtoken::decode_header(token)
+            && let Some(kid) = h.kid
+            && self.should_reload_for(&kid, Instant::now())
+        {
+            self.refresh(pool).await?;
+        }
+        Ok(())
     }
 
     /// Access-token lifetime in seconds.
@@ -323,12 +375,7 @@ impl FromRequest for Identity {
             let token = token.ok_or(AppError::Unauthenticated)?;
             let state = state.ok_or_else(|| AppError::internal("no app state"))?;
             // A kid we do not know may have been made by another instance.
-            if let Ok(h) = jsonwebtoken::decode_header(&token)
-                && let Some(kid) = h.kid
-                && !state.keys.knows(&kid)
-            {
-                state.keys.refresh(&state.pool).await?;
-            }
+            state.keys.learn_kid_of(&state.pool, &token).await?;
             state.keys.verify(&token).map(Identity)
         })
     }
@@ -382,5 +429,31 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn unknown_kids_reload_the_keys_at_most_once_an_interval_and_only_when_well_formed() {
+        let keys = KeySet::new("i".into(), "a".into(), 10);
+        let t0 = Instant::now();
+        // Made-up kids never reach the database.
+        for kid in [
+            "",
+            "k-",
+            "nope",
+            "k-0123456789abcdeg",
+            "k-0123456789ABCDEF",
+            "k-0123456789abcdef0",
+        ] {
+            assert!(!keys.should_reload_for(kid, t0), "{kid:?}");
+        }
+        let kid = "k-0123456789abcdef";
+        assert!(well_formed_kid(kid));
+        assert!(keys.should_reload_for(kid, t0));
+        // A flood within the interval: no further reloads, whatever the kid.
+        assert!(!keys.should_reload_for(kid, t0 + Duration::from_secs(1)));
+        assert!(!keys.should_reload_for("k-fedcba9876543210", t0 + Duration::from_secs(4)));
+        // After the interval, one more.
+        assert!(keys.should_reload_for(kid, t0 + UNKNOWN_KID_RELOAD));
+        assert!(!keys.should_reload_for(kid, t0 + UNKNOWN_KID_RELOAD));
     }
 }

@@ -354,3 +354,53 @@ fn the_sync_scope_admits_only_the_forces_it_names_and_only_for_sync_tables() {
     })
     .unwrap_err();
 }
+
+#[test]
+fn a_batch_being_applied_holds_its_person_against_a_change_of_consent() {
+    let server = TestServer::start();
+    let (_force, devices) = phones(&server, "kent", 1);
+    let device = &devices[0];
+    let mut o = owner(&server);
+    let j = job(&mut o, device, &batch(device, "k-hold", 1, vec![]));
+    let url = cluster().cluster.app_url(&server.database);
+    let (mut syncing, mut consenting) = (
+        PgConnection::establish(&url).unwrap(),
+        PgConnection::establish(&url).unwrap(),
+    );
+    // Connection 1 is part-way through a batch: its device lock is taken.
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    AnsiTransactionManager::begin_transaction_sql(
+        &mut syncing,
+        &format!(
+            "BEGIN; SELECT set_config('app.force_id', '{}', true)",
+            j.force
+        ),
+    )
+    .unwrap();
+    let locked = server::sync::store::lock_devices(&mut syncing, &[(j.force, j.device)]).unwrap();
+    assert_eq!(locked.len(), 1);
+    // Connection 2 narrows the officer's consent: it must wait for the
+    // batch, so no record the batch stores can outlive the narrowing.
+    let narrowed = in_force(&mut consenting, j.force, |c| {
+        diesel::sql_query("SET LOCAL lock_timeout = '300ms'").execute(c)?;
+        server::accounts::store::set_consent(
+            c,
+            j.force,
+            j.person,
+            server::accounts::store::Consent::RosterOnly,
+        )
+    });
+    let e = narrowed.unwrap_err();
+    assert!(e.to_string().contains("lock timeout"), "{e}");
+    AnsiTransactionManager::commit_transaction(&mut syncing).unwrap();
+    // Once the batch is done, the change goes through.
+    in_force(&mut consenting, j.force, |c| {
+        server::accounts::store::set_consent(
+            c,
+            j.force,
+            j.person,
+            server::accounts::store::Consent::RosterOnly,
+        )
+    })
+    .unwrap();
+}

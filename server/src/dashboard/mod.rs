@@ -181,12 +181,7 @@ impl Session {
         let token = cookie_value(req, SESSION_COOKIE)
             .ok_or(DashError::SignIn)?
             .to_owned();
-        if let Ok(h) = jsonwebtoken::decode_header(&token)
-            && let Some(kid) = h.kid
-            && !state.keys.knows(&kid)
-        {
-            state.keys.refresh(&state.pool).await?;
-        }
+        state.keys.learn_kid_of(&state.pool, &token).await?;
         let claims = state.keys.verify(&token).map_err(|_| DashError::SignIn)?;
         if claims.role == Role::Officer {
             // Officers use the app; their device tokens never open pages.

@@ -77,13 +77,20 @@ async fn upload_roster(
     body: web::Bytes,
 ) -> PageResult {
     let invalid = |m: String| DashError::App(AppError::invalid("invalid_form", m));
+    // Who is asking first: nobody without a session gets a 4 MiB body parsed.
+    let s = Session::from_request(&state, &req).await?;
+    s.who.require(&[Role::ForceAdmin])?;
     let boundary = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(multipart::boundary)
         .ok_or_else(|| invalid(multipart::MultipartError::NoBoundary.to_string()))?;
-    let parts = multipart::parse(&body, &boundary).map_err(|e| invalid(e.to_string()))?;
+    // Off the async workers: a large body takes a while to split.
+    let parts = web::block(move || multipart::parse(&body, &boundary))
+        .await
+        .map_err(AppError::from)?
+        .map_err(|e| invalid(e.to_string()))?;
     let field = |name: &str| {
         parts
             .iter()
@@ -91,8 +98,7 @@ async fn upload_roster(
             .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
             .unwrap_or_default()
     };
-    let s = Session::from_form(&state, &req, &field("csrf")).await?;
-    s.who.require(&[Role::ForceAdmin])?;
+    s.check_csrf(&field("csrf"))?;
     let team: Uuid = field("team")
         .parse()
         .map_err(|_| invalid("choose a team".to_owned()))?;

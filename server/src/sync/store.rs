@@ -32,8 +32,9 @@ pub struct LockedDevice {
     pub consent: String,
 }
 
-/// Locks the devices `keys` ((force, device), sorted and distinct) and reads
-/// their consent under the lock. One primary-key probe per device (the
+/// Locks the devices `keys` ((force, device), sorted and distinct), and
+/// their persons against a change of consent or a withdrawal until the
+/// batch commits, and reads their consent under the lock. One primary-key probe per device (the
 /// LATERAL keeps the planner from a join that could scan the table), locked
 /// in (force, id) order, so two groups locking overlapping devices cannot
 /// deadlock. A device that is gone is missing from the answer.
@@ -47,7 +48,7 @@ pub fn lock_devices(c: &mut PgConnection, keys: &[(Uuid, Uuid)]) -> QueryResult<
              FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS w(force_id, id, n) \
              CROSS JOIN LATERAL (SELECT x.force_id, x.id, x.person_id, x.sync_cursor, p.consent \
                  FROM devices x JOIN persons p ON p.force_id = x.force_id AND p.id = x.person_id \
-                 WHERE x.force_id = w.force_id AND x.id = w.id FOR UPDATE OF x) AS d \
+                 WHERE x.force_id = w.force_id AND x.id = w.id FOR UPDATE OF x FOR SHARE OF p) AS d \
              ORDER BY w.n",
         )
         .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.0).collect::<Vec<_>>())
