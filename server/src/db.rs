@@ -22,7 +22,7 @@ use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel::sql_types::Untyped;
-use diesel::{Connection, QueryResult, RunQueryDsl};
+use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use uuid::Uuid;
 
@@ -214,6 +214,72 @@ impl<Q> Query for Prepared<Q> {
 }
 
 impl<Q> RunQueryDsl<PgConnection> for Prepared<Q> {}
+
+/// Why the server refuses its database role.
+#[derive(Debug, thiserror::Error)]
+pub enum ServingRoleError {
+    /// The role would not be bound by row-level security.
+    #[error(
+        "the server's database role `{role}` {why}: row-level security would not bind it; \
+         connect as the runtime role (docs/operations.md) and migrate as the owner"
+    )]
+    Unbound {
+        /// The role's name.
+        role: String,
+        /// What it is: a superuser, BYPASSRLS, or the owner of a table.
+        why: &'static str,
+    },
+    /// The check itself failed.
+    #[error("checking the server's database role: {0}")]
+    Query(#[from] crate::error::AppError),
+}
+
+/// Refuses a serving role that row-level security would not bind: a
+/// superuser, a role with BYPASSRLS, or the owner of any table of the
+/// schema (policies are not forced on owners).
+///
+/// # Errors
+/// [`ServingRoleError`].
+pub async fn check_serving_role(pool: &DbPool) -> Result<(), ServingRoleError> {
+    #[derive(QueryableByName)]
+    struct Role {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        superuser: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        bypass: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        owner: bool,
+    }
+    let role: Role = with_platform(pool, |c| {
+        Ok(diesel::sql_query(
+            "SELECT current_user::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass, \
+             EXISTS (SELECT 1 FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace \
+                     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') \
+                       AND t.relowner = r.oid) AS owner \
+             FROM pg_roles r WHERE r.rolname = current_user",
+        )
+        .get_result(c)?)
+    })
+    .await?;
+    let why = if role.superuser {
+        Some("is a superuser")
+    } else if role.bypass {
+        Some("has BYPASSRLS")
+    } else if role.owner {
+        Some("owns tables")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(ServingRoleError::Unbound {
+            role: role.name,
+            why,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// `SELECT 1` through the pool: the readiness probe.
 ///

@@ -417,3 +417,58 @@ fn the_server_role_can_add_to_the_audit_log_but_never_change_or_remove_it() {
         before + 1
     );
 }
+
+/// Runs `server serve` with `env` and returns its exit status and standard
+/// error, or fails if it is still running after a minute.
+fn refused_start(env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut cmd = std::process::Command::new(server_binary());
+    cmd.arg("serve")
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_DATABASE_URL")
+        .env("FATIGUE_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server started on a role row-level security does not bind");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status, stderr)
+}
+
+#[test]
+fn the_server_refuses_to_serve_on_a_role_row_level_security_does_not_bind() {
+    let database = cluster().fresh_database();
+    let owner = cluster().cluster.owner_url(&database);
+    // One URL for both: the owner would serve, and policies do not bind owners.
+    let (status, stderr) = refused_start(&[("DATABASE_URL", &owner)]);
+    assert!(!status.success());
+    assert!(
+        stderr.contains("MIGRATE_DATABASE_URL is required"),
+        "{stderr}"
+    );
+    // Serving as the owner (here a superuser) is refused after migrating.
+    let (status, stderr) =
+        refused_start(&[("DATABASE_URL", &owner), ("MIGRATE_DATABASE_URL", &owner)]);
+    assert!(!status.success());
+    assert!(stderr.contains("is a superuser"), "{stderr}");
+}

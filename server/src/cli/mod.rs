@@ -67,10 +67,14 @@ pub struct CommonArgs {
 pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<EmbeddedCluster>)> {
     match &config.database_url {
         Some(url) => {
-            let owner = config
-                .migrate_database_url
-                .clone()
-                .unwrap_or_else(|| url.clone());
+            // Migrations run as the tables' owner and the server as a role
+            // that row-level security binds: one URL cannot be both.
+            let owner = config.migrate_database_url.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "MIGRATE_DATABASE_URL is required with DATABASE_URL: migrations run as the \
+                     tables' owner, the server as a role that row-level security binds"
+                )
+            })?;
             Ok((url.clone(), owner, None))
         }
         None => {

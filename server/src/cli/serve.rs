@@ -67,6 +67,7 @@ pub fn serve_with(
         config,
     });
     actix_web::rt::System::new().block_on(async move {
+        db::check_serving_role(&state.pool).await?;
         state
             .keys
             .refresh(&state.pool)
