@@ -603,9 +603,11 @@ impl FatigueCoach {
     /// The predicted fatigue of each shift that ends after `now` and starts
     /// within `horizon_hours` of it, in order (empty without a roster).
     ///
-    /// Recorded sleep is used up to `now`; after it, and wherever nothing
-    /// was recorded, sleep is predicted from the roster (each shift says
-    /// which it rests on).
+    /// Recorded sleep is used for every night the wearable covered (it
+    /// recorded sleep or in-bed time then); every other night, before or
+    /// after `now`, keeps the sleep predicted from the roster (each shift
+    /// says which it rests on). With no wearable the figures are
+    /// `server roster-risk`'s for the same roster.
     ///
     /// # Errors
     /// `Storage` on a read failure.

@@ -797,9 +797,11 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * The predicted fatigue of each shift that ends after `now` and starts
      * within `horizon_hours` of it, in order (empty without a roster).
      *
-     * Recorded sleep is used up to `now`; after it, and wherever nothing
-     * was recorded, sleep is predicted from the roster (each shift says
-     * which it rests on).
+     * Recorded sleep is used for every night the wearable covered (it
+     * recorded sleep or in-bed time then); every other night, before or
+     * after `now`, keeps the sleep predicted from the roster (each shift
+     * says which it rests on). With no wearable the figures are
+     * `server roster-risk`'s for the same roster.
      *
      * # Errors
      * `Storage` on a read failure.
@@ -1349,9 +1351,11 @@ open func exportJson()throws  -> String  {
      * The predicted fatigue of each shift that ends after `now` and starts
      * within `horizon_hours` of it, in order (empty without a roster).
      *
-     * Recorded sleep is used up to `now`; after it, and wherever nothing
-     * was recorded, sleep is predicted from the roster (each shift says
-     * which it rests on).
+     * Recorded sleep is used for every night the wearable covered (it
+     * recorded sleep or in-bed time then); every other night, before or
+     * after `now`, keeps the sleep predicted from the roster (each shift
+     * says which it rests on). With no wearable the figures are
+     * `server roster-risk`'s for the same roster.
      *
      * # Errors
      * `Storage` on a read failure.
@@ -8144,7 +8148,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_export_json() != 20312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 34409) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 53409) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_apple_health_export() != 57643) {

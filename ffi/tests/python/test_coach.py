@@ -153,6 +153,33 @@ def test_forecast_uses_recorded_sleep_and_flags_short_sleep(tmp_path):
     assert a.above_threshold == (a.fatigue_index > a.threshold)
 
 
+# The roster and figures of mobile-core/tests/forecast_recorded_nights.rs
+# (BINDING_ROSTER, BINDING_NIGHTS_FI): what `server roster-risk --tz
+# Europe/London` gives the two nights, which that test checks against the
+# engine.
+ROSTER_BEFORE_FIRST_NIGHTS = """staff_id,start,end
+,2025-03-06T07:00,2025-03-06T15:00
+,2025-03-07T07:00,2025-03-07T15:00
+,2025-03-10T22:00,2025-03-11T07:00
+,2025-03-11T22:00,2025-03-12T07:00
+"""
+SERVER_NIGHTS_FI = [27.240702891243263, 39.828625008927446]
+
+
+def test_forecast_without_a_wearable_equals_the_server_figures(coach):
+    coach.import_roster_file(ROSTER_BEFORE_FIRST_NIGHTS, fc.RosterFormat.CSV, NOW)
+    # The morning before the first night: nothing recorded, ever.
+    nights = coach.forecast(NOW, 48)
+    assert [n.start for n in nights] == [at(10, 22), at(11, 22)]
+    for n, want in zip(nights, SERVER_NIGHTS_FI):
+        assert n.fatigue_index == pytest.approx(want, abs=1e-6)
+        assert n.sleep_basis == fc.SleepBasis.PREDICTED
+        assert not n.above_threshold
+    # The update shows the same forecast.
+    update = coach.morning_update(NOW, None, 48)
+    assert [n.fatigue_index for n in update.forecast] == pytest.approx(SERVER_NIGHTS_FI, abs=1e-6)
+
+
 def test_forecast_without_a_roster_is_empty(coach):
     assert coach.forecast(NOW, 48) == []
 

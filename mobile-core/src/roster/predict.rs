@@ -3,8 +3,9 @@
 //! A documented heuristic (`docs/science.md` §6; defaults are ours, from the
 //! shift-work literature as summarised in HSE RR446): each rule below
 //! produces candidate sleep, every candidate is cut so it never overlaps a
-//! shift or the commute either side of it, and recorded sleep always replaces
-//! predicted sleep where it exists ([`combine`]).
+//! shift or the commute either side of it, and recorded sleep replaces
+//! predicted sleep for every opportunity the wearable covered, and only
+//! those ([`is_recorded`], [`combine`]).
 //!
 //! - Rest days and after a day shift: sleep 23:00–07:00 local.
 //! - Before a shift that starts before 09:00: wake at `start − 1 h 15 min`,
@@ -228,26 +229,50 @@ fn longest_free_piece(
     free.into_iter().max_by_key(|(s, e)| *e - *s)
 }
 
-/// Recorded sleep where it exists, predicted sleep after it.
+/// A span the wearable covered, UTC `[start, end)`: a stage sample of any
+/// kind (in bed, awake, asleep) or a recorded sleep.
+pub type Covered = (DateTime<Utc>, DateTime<Utc>);
+
+/// True when a sleep opportunity counts as recorded: the wearable covered
+/// it, that is a recorded sleep or a covered span overlaps it
+/// (`docs/science.md` §6, "wherever it exists").
 ///
-/// Predicted periods are kept only when they start at or after
-/// `recorded_until` (the end of the wearable's data: defaults to the end of
-/// the last recorded sleep) and overlap no recorded sleep. The result is
-/// sorted and never overlaps itself.
+/// The one rule for phone and server; only the evidence differs. On the
+/// phone, `recorded` is the stored sleep episodes and `covered` the stored
+/// sleep-stage samples, in-bed time included; on the server, `recorded` is
+/// the main sleep of each synced daily summary (the summary for a night
+/// carries that night's main sleep, the only evidence the server holds)
+/// and `covered` is empty. A night with no recording is a night without
+/// data, never a night without sleep: it keeps its predicted sleep, before
+/// and after now alike.
+pub fn is_recorded(
+    opportunity: &SleepPeriod,
+    recorded: &[SleepPeriod],
+    covered: &[Covered],
+) -> bool {
+    recorded.iter().any(|r| r.overlaps(opportunity))
+        || covered
+            .iter()
+            .any(|&(s, e)| s < opportunity.end() && e > opportunity.start())
+}
+
+/// Recorded sleep where it exists, predicted sleep for every opportunity
+/// the wearable did not cover ([`is_recorded`]).
+///
+/// The result is sorted and never overlaps itself (recorded sleeps must not
+/// overlap each other; predicted ones never do).
 pub fn combine(
     recorded: &[SleepPeriod],
+    covered: &[Covered],
     predicted: &[SleepPeriod],
-    recorded_until: Option<DateTime<Utc>>,
 ) -> Vec<(SleepPeriod, SleepSource)> {
-    let horizon = recorded_until.or_else(|| recorded.iter().map(|s| s.end()).max());
     let mut out: Vec<(SleepPeriod, SleepSource)> = recorded
         .iter()
         .map(|s| (*s, SleepSource::Recorded))
         .chain(
             predicted
                 .iter()
-                .filter(|p| horizon.is_none_or(|h| p.start() >= h))
-                .filter(|p| !recorded.iter().any(|r| r.overlaps(p)))
+                .filter(|p| !is_recorded(p, recorded, covered))
                 .map(|p| (*p, SleepSource::Predicted)),
         )
         .collect();
@@ -345,7 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn recorded_sleep_replaces_predicted() {
+    fn recorded_sleep_replaces_only_the_opportunity_it_covers() {
         let predicted = predict_sleep(
             &[],
             utc(10, 0, 0),
@@ -353,22 +378,36 @@ mod tests {
             &LocalClock::utc(),
             &SleepRules::default(),
         );
-        let recorded = [SleepPeriod::new(utc(10, 1, 0), utc(10, 6, 0)).unwrap()];
-        let combined = combine(&recorded, &predicted, None);
+        let recorded = [SleepPeriod::new(utc(11, 1, 0), utc(11, 6, 0)).unwrap()];
+        let combined = combine(&recorded, &[], &predicted);
         assert!(combined.contains(&(recorded[0], SleepSource::Recorded)));
-        // The predicted night overlapping the recorded one, and all before it, are gone.
-        assert!(
-            combined
-                .iter()
-                .all(|(s, src)| *src == SleepSource::Recorded || s.start() >= utc(10, 6, 0))
-        );
-        assert!(
-            combined
-                .iter()
-                .any(|(_, src)| *src == SleepSource::Predicted)
-        );
+        // The night it covers is gone; the nights before and after it stay.
+        let predicted_night = |d: u32| {
+            (
+                SleepPeriod::new(utc(d, 23, 0), utc(d + 1, 7, 0)).unwrap(),
+                SleepSource::Predicted,
+            )
+        };
+        assert!(!combined.contains(&predicted_night(10)), "{combined:?}");
+        assert!(combined.contains(&predicted_night(9)), "{combined:?}");
+        assert!(combined.contains(&predicted_night(11)), "{combined:?}");
         for pair in combined.windows(2) {
             assert!(!pair[0].0.overlaps(&pair[1].0));
         }
+    }
+
+    #[test]
+    fn in_bed_time_covers_an_opportunity_and_nothing_else_does() {
+        let night = SleepPeriod::new(utc(10, 23, 0), utc(11, 7, 0)).unwrap();
+        // In bed but not asleep: the wearable covered the night.
+        assert!(is_recorded(&night, &[], &[(utc(11, 2, 0), utc(11, 3, 0))]));
+        // Touching at an end is not covering.
+        assert!(!is_recorded(&night, &[], &[(utc(11, 7, 0), utc(11, 8, 0))]));
+        let nap = SleepPeriod::new(utc(11, 14, 0), utc(11, 15, 0)).unwrap();
+        assert!(!is_recorded(&night, &[nap], &[]));
+        // Nothing recorded: every opportunity keeps its predicted sleep.
+        assert!(!is_recorded(&night, &[], &[]));
+        let none = combine(&[], &[], &[night]);
+        assert_eq!(none, vec![(night, SleepSource::Predicted)]);
     }
 }
