@@ -184,3 +184,20 @@ fn empty_roster_and_overlapping_recorded_sleep() {
     ];
     assert!(assess_roster(&[shift(1, 6, 9, 8)], &overlapping, &[], &clock, &p).is_err());
 }
+
+#[test]
+fn the_second_early_of_a_run_gets_the_early_bedtime_too() {
+    // 07:00-15:00 twice: both nights 22:00-05:45, 7.75 h (the second was
+    // 23:00-05:45 while the rule applied after rest days only).
+    let a = assess_roster(
+        &[shift(1, 6, 7, 8), shift(1, 7, 7, 8)],
+        &[],
+        &[],
+        &LocalClock::utc(),
+        &AssessmentParams::default(),
+    )
+    .unwrap();
+    for s in &a.shifts {
+        assert!((s.sleep_before_hours - 7.75).abs() < 1e-9, "{s:?}");
+    }
+}

@@ -8,8 +8,10 @@
 //! those ([`is_recorded`], [`combine`]).
 //!
 //! - Rest days and after a day shift: sleep 23:00–07:00 local.
-//! - Before a shift that starts before 09:00: wake at `start − 1 h 15 min`,
-//!   fall asleep at 22:00 or 8 hours before waking, whichever is later.
+//! - Before a shift that starts before 09:00 (every early start, after a
+//!   rest day or a worked one): wake at `start − 1 h 15 min`, fall asleep at
+//!   22:00 or 8 hours before waking, whichever is later (after a late
+//!   shift, no earlier than the late's own bedtime below).
 //! - After a late shift that ends after 22:00: fall asleep 1 h 30 min after
 //!   the end and sleep 8 hours, waking earlier if the next shift needs it.
 //! - After a night shift: fall asleep 1 hour after the end, sleep 5 hours.
@@ -187,6 +189,7 @@ fn main_sleep(
         .iter()
         .enumerate()
         .rfind(|(_, s)| s.end() > noon && s.end() <= wake);
+    let mut after_late = false;
     if let Some((i, prev)) = previous {
         if night[i] {
             return None;
@@ -194,15 +197,24 @@ fn main_sleep(
         if prev.end() > local_instant(day, r.late_end_after_hour, clock)? {
             onset = prev.end() + hours(r.after_late_delay_hours);
             wake = onset + hours(r.sleep_need_hours);
+            after_late = true;
         }
     }
     if let Some(next) = shifts.iter().find(|s| s.start() >= onset) {
         let latest_wake = next.start() - hours(r.wake_before_start_hours);
         let early_start =
             next.start() < local_instant(day, 24.0 + r.early_start_before_hour, clock)?;
-        if early_start && previous.is_none() {
-            onset = local_instant(day, r.earliest_onset_hour, clock)?
+        // Every early start, after a rest day or a worked one; after a late
+        // the later of the two bedtimes holds (nobody sleeps before the
+        // late's delay has passed).
+        if early_start {
+            let early_onset = local_instant(day, r.earliest_onset_hour, clock)?
                 .max(latest_wake - hours(r.sleep_need_hours));
+            onset = if after_late {
+                onset.max(early_onset)
+            } else {
+                early_onset
+            };
         }
         wake = wake.min(latest_wake);
     }
@@ -321,6 +333,45 @@ mod tests {
             sleeps.contains(&(utc(10, 22, 0), utc(11, 4, 45))),
             "{sleeps:?}"
         );
+    }
+
+    #[test]
+    fn every_early_start_brings_bedtime_forward() {
+        // First early after rest days: 22:00, waking 04:45.
+        let first = predict(&[shift(11, 6, 8)], 10, 11);
+        assert!(
+            first.contains(&(utc(10, 22, 0), utc(11, 4, 45))),
+            "{first:?}"
+        );
+        // Second early of a run, after a worked day: the same 22:00 bedtime.
+        let run = predict(&[shift(10, 6, 8), shift(11, 6, 8)], 10, 11);
+        assert!(run.contains(&(utc(10, 22, 0), utc(11, 4, 45))), "{run:?}");
+        // An 08:00 start: 8 h before waking at 06:45 is later than 22:00.
+        let eight = predict(&[shift(10, 7, 8), shift(11, 8, 8)], 10, 11);
+        assert!(
+            eight.contains(&(utc(10, 22, 45), utc(11, 6, 45))),
+            "{eight:?}"
+        );
+        // A 09:00 start is not early: the usual 23:00-07:00 night.
+        let nine = predict(&[shift(10, 9, 8), shift(11, 9, 8)], 10, 11);
+        assert!(nine.contains(&(utc(10, 23, 0), utc(11, 7, 0))), "{nine:?}");
+    }
+
+    #[test]
+    fn an_early_after_a_late_keeps_the_later_bedtime() {
+        // Late ending 23:00 (after 22:00): asleep 00:30, not 22:00; wake 05:45.
+        let late = predict(&[shift(10, 15, 8), shift(11, 7, 8)], 10, 11);
+        assert!(late.contains(&(utc(11, 0, 30), utc(11, 5, 45))), "{late:?}");
+        // Late ending 21:00: the early bedtime of 22:00 holds, once the
+        // commute home is over.
+        let earlier = predict(&[shift(10, 13, 8), shift(11, 6, 8)], 10, 11);
+        assert!(
+            earlier.contains(&(utc(10, 22, 0), utc(11, 4, 45))),
+            "{earlier:?}"
+        );
+        // Late ending 22:00 (not after it): the commute pushes sleep to 23:00.
+        let ten = predict(&[shift(10, 14, 8), shift(11, 6, 8)], 10, 11);
+        assert!(ten.contains(&(utc(10, 23, 0), utc(11, 4, 45))), "{ten:?}");
     }
 
     #[test]
