@@ -190,6 +190,27 @@ impl FatigueCoach {
         Ok(self.store().set_consent(level.into())?)
     }
 
+    /// The officer's sleep need, hours asleep: their own setting, else 7 h
+    /// (the AASM/SRS adult consensus, Watson et al. 2015). The recovery
+    /// score's sleep and 7-night debt count against it; forecasts do not
+    /// (predicted sleep keeps the roster rules' 8-hour opportunity).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn sleep_need_hours(&self) -> Result<f64, CoachError> {
+        Ok(self.store().sleep_need_hours()?)
+    }
+
+    /// Keeps the officer's own sleep need on this device, hours asleep,
+    /// 6.5 to 10.
+    ///
+    /// # Errors
+    /// `InvalidInput` outside 6.5–10 h (nothing is kept); `Storage` on a
+    /// write failure.
+    pub fn set_sleep_need_hours(&self, hours: f64) -> Result<(), CoachError> {
+        Ok(self.store().set_sleep_need_hours(hours)?)
+    }
+
     /// Imports sleep episodes. Exact repeats count as duplicates; episodes
     /// that are reversed, longer than 24 h or overlap a stored one are
     /// refused with a reason, and the rest are kept. All-or-nothing on a

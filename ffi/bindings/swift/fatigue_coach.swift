@@ -1022,6 +1022,27 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func setConsent(level: ConsentLevel) throws 
     
     /**
+     * Keeps the officer's own sleep need on this device, hours asleep,
+     * 6.5 to 10.
+     *
+     * # Errors
+     * `InvalidInput` outside 6.5–10 h (nothing is kept); `Storage` on a
+     * write failure.
+     */
+    func setSleepNeedHours(hours: Double) throws 
+    
+    /**
+     * The officer's sleep need, hours asleep: their own setting, else 7 h
+     * (the AASM/SRS adult consensus, Watson et al. 2015). The recovery
+     * score's sleep and 7-night debt count against it; forecasts do not
+     * (predicted sleep keeps the roster rules' 8-hour opportunity).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func sleepNeedHours() throws  -> Double
+    
+    /**
      * Sleep regularity over the `days` local days before today (2 to 366):
      * the Sleep Regularity Index and social jet lag, each absent when the
      * data cannot support it.
@@ -1751,6 +1772,41 @@ open func setConsent(level: ConsentLevel)throws   {try rustCallWithError(FfiConv
         FfiConverterTypeConsentLevel_lower(level),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Keeps the officer's own sleep need on this device, hours asleep,
+     * 6.5 to 10.
+     *
+     * # Errors
+     * `InvalidInput` outside 6.5–10 h (nothing is kept); `Storage` on a
+     * write failure.
+     */
+open func setSleepNeedHours(hours: Double)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_set_sleep_need_hours(
+            self.uniffiCloneHandle(),
+        FfiConverterDouble.lower(hours),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The officer's sleep need, hours asleep: their own setting, else 7 h
+     * (the AASM/SRS adult consensus, Watson et al. 2015). The recovery
+     * score's sleep and 7-night debt count against it; forecasts do not
+     * (predicted sleep keeps the roster rules' 8-hour opportunity).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func sleepNeedHours()throws  -> Double  {
+    return try  FfiConverterDouble.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_sleep_need_hours(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -8209,6 +8265,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_consent() != 9535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_sleep_need_hours() != 14399) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_need_hours() != 9740) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_regularity() != 63723) {

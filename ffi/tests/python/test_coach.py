@@ -192,6 +192,20 @@ def checkin(value, scale=fc.CheckInScale.KSS, when=None):
                       context=fc.CheckInContext.BEFORE_SHIFT)
 
 
+def test_sleep_need_is_7_hours_until_set_and_refused_out_of_range(coach, tmp_path):
+    assert coach.sleep_need_hours() == pytest.approx(7.0)
+    coach.set_sleep_need_hours(8.5)
+    assert coach.sleep_need_hours() == pytest.approx(8.5)
+    for bad in (6.4, 10.1, 0.0, float("nan")):
+        with pytest.raises(fc.CoachError.InvalidInput) as e:
+            coach.set_sleep_need_hours(bad)
+        assert "sleep_need_hours is outside 6.5..=10" in str(e.value)
+        assert coach.sleep_need_hours() == pytest.approx(8.5)
+    # Kept on the device: a second handle on the same file sees it.
+    again = fc.FatigueCoach.open(str(tmp_path / "coach.db"), "Europe/London")
+    assert again.sleep_need_hours() == pytest.approx(8.5)
+
+
 def test_out_of_scale_check_ins_are_invalid_input(coach):
     with pytest.raises(fc.CoachError.InvalidInput) as e:
         coach.record_check_in(checkin(10), NOW)

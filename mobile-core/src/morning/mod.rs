@@ -216,7 +216,8 @@ pub fn upcoming(assessment: &[ShiftAssessment], now: DateTime<Utc>) -> Vec<Shift
 }
 
 /// Scores this morning from the stored history (sleep episodes ending by
-/// `now`, HRV and resting heart rate), the next shift taken from
+/// `now`, HRV and resting heart rate) against the officer's sleep need
+/// ([`Store::sleep_need_hours`]: their setting, else 7 h), the next shift taken from
 /// `assessment` (the roster assessment the caller already ran); keeps the
 /// score and queues the day's summary (when there was a main sleep ending
 /// today), in one transaction.
@@ -240,7 +241,7 @@ pub fn score(
             fatigue_index: a.fatigue_index,
             threshold: a.fatigue_index_threshold,
         });
-    let history = History::new(episodes, &samples, recovery::DEFAULT_SLEEP_NEED_HOURS)?;
+    let history = History::new(episodes, &samples, store.sleep_need_hours()?)?;
     let score = score_morning(&history, date, next.as_ref());
     let main = history
         .episodes
