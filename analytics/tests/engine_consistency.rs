@@ -33,7 +33,7 @@ fn assess(
         limits,
         ..AssessmentParams::default()
     };
-    let assessment = assess_roster(shifts, &[], None, &LocalClock::utc(), &params).unwrap();
+    let assessment = assess_roster(shifts, &[], &[], &LocalClock::utc(), &params).unwrap();
     let records: Vec<ShiftRecord> = assessment.shifts.iter().map(ShiftRecord::from).collect();
     let flags: Vec<(String, Severity)> = assessment
         .shifts

@@ -109,6 +109,7 @@ impl From<StoreError> for CoachError {
         match e {
             StoreError::Invalid(v) => v.into(),
             StoreError::Engine(e) => e.into(),
+            StoreError::Recovery(e) => e.into(),
             // SQLite's messages name tables and constraints, never values.
             StoreError::Sqlite(_)
             | StoreError::SchemaTooNew { .. }
@@ -155,7 +156,13 @@ impl From<mobile_core::education::EducationError> for CoachError {
 
 impl From<mobile_core::recovery::RecoveryError> for CoachError {
     fn from(e: mobile_core::recovery::RecoveryError) -> Self {
-        CoachError::invalid(e.to_string())
+        use mobile_core::recovery::{MAX_SLEEP_NEED_HOURS, MIN_SLEEP_NEED_HOURS, RecoveryError};
+        match e {
+            // The limits, never the value given (a sleep need is personal).
+            RecoveryError::SleepNeedOutOfRange { .. } => CoachError::invalid(format!(
+                "sleep_need_hours is outside {MIN_SLEEP_NEED_HOURS}..={MAX_SLEEP_NEED_HOURS}"
+            )),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The fatigue forecast for the coming shifts as uniffi records: the
 //! engine's per-shift roster assessment over the stored roster
-//! ([`mobile_core::morning::assess`]), with the officer's recorded sleep up
-//! to now and sleep predicted from the roster after it.
+//! ([`mobile_core::morning::assess`]), with the officer's recorded sleep
+//! for every night the wearable covered and sleep predicted from the roster
+//! for every other one.
 
 use std::time::SystemTime;
 

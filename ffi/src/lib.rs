@@ -190,6 +190,27 @@ impl FatigueCoach {
         Ok(self.store().set_consent(level.into())?)
     }
 
+    /// The officer's sleep need, hours asleep: their own setting, else 7 h
+    /// (the AASM/SRS adult consensus, Watson et al. 2015). The recovery
+    /// score's sleep and 7-night debt count against it; forecasts do not
+    /// (predicted sleep keeps the roster rules' 8-hour opportunity).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn sleep_need_hours(&self) -> Result<f64, CoachError> {
+        Ok(self.store().sleep_need_hours()?)
+    }
+
+    /// Keeps the officer's own sleep need on this device, hours asleep,
+    /// 6.5 to 10.
+    ///
+    /// # Errors
+    /// `InvalidInput` outside 6.5–10 h (nothing is kept); `Storage` on a
+    /// write failure.
+    pub fn set_sleep_need_hours(&self, hours: f64) -> Result<(), CoachError> {
+        Ok(self.store().set_sleep_need_hours(hours)?)
+    }
+
     /// Imports sleep episodes. Exact repeats count as duplicates; episodes
     /// that are reversed, longer than 24 h or overlap a stored one are
     /// refused with a reason, and the rest are kept. All-or-nothing on a
@@ -603,9 +624,11 @@ impl FatigueCoach {
     /// The predicted fatigue of each shift that ends after `now` and starts
     /// within `horizon_hours` of it, in order (empty without a roster).
     ///
-    /// Recorded sleep is used up to `now`; after it, and wherever nothing
-    /// was recorded, sleep is predicted from the roster (each shift says
-    /// which it rests on).
+    /// Recorded sleep is used for every night the wearable covered (it
+    /// recorded sleep or in-bed time then); every other night, before or
+    /// after `now`, keeps the sleep predicted from the roster (each shift
+    /// says which it rests on). With no wearable the figures are
+    /// `server roster-risk`'s for the same roster.
     ///
     /// # Errors
     /// `Storage` on a read failure.

@@ -432,7 +432,7 @@ fn a_roster_assessment_feeds_the_engine() {
         .map(|d| Shift::new(t(d, 22, 0), t(d + 1, 7, 0)).unwrap())
         .collect();
     let assessed =
-        assess_roster(&shifts, &[], None, &london(), &AssessmentParams::default()).unwrap();
+        assess_roster(&shifts, &[], &[], &london(), &AssessmentParams::default()).unwrap();
     let coaching: Vec<CoachingShift> = assessed
         .shifts
         .iter()

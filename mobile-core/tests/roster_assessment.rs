@@ -25,8 +25,8 @@ fn a_block_of_nights_is_riskier_than_days_and_flags_the_run() {
     let p = AssessmentParams::default();
     let days: Vec<Shift> = (6..=10).map(|d| shift(1, d, 9, 8)).collect();
     let nights: Vec<Shift> = (6..=10).map(|d| shift(1, d, 22, 10)).collect();
-    let day_run = assess_roster(&days, &[], None, &clock, &p).unwrap();
-    let night_run = assess_roster(&nights, &[], None, &clock, &p).unwrap();
+    let day_run = assess_roster(&days, &[], &[], &clock, &p).unwrap();
+    let night_run = assess_roster(&nights, &[], &[], &clock, &p).unwrap();
 
     let mean_fi = |r: &mobile_core::roster::assess::RosterAssessment| {
         r.shifts.iter().map(|s| s.fatigue_index).sum::<f64>() / r.shifts.len() as f64
@@ -99,7 +99,7 @@ fn quick_returns_long_weeks_and_long_shifts_are_flagged() {
     let quick = assess_roster(
         &[shift(1, 6, 14, 9), shift(1, 7, 7, 8)],
         &[],
-        None,
+        &[],
         &clock,
         &p,
     )
@@ -108,7 +108,7 @@ fn quick_returns_long_weeks_and_long_shifts_are_flagged() {
     assert!((quick.shifts[1].rest_before_hours.unwrap() - 8.0).abs() < 1e-9);
     // Six 13 h days: over 12 h each, 65 h by the fifth, 78 h by the sixth.
     let long: Vec<Shift> = (6..=11).map(|d| shift(1, d, 7, 13)).collect();
-    let week = assess_roster(&long, &[], None, &clock, &p).unwrap();
+    let week = assess_roster(&long, &[], &[], &clock, &p).unwrap();
     assert!(codes(&week.shifts[0]).contains(&"long_shift"));
     assert!(codes(&week.shifts[0]).contains(&"door_to_door"));
     assert!(!codes(&week.shifts[3]).contains(&"hours_in_7_days"));
@@ -130,13 +130,13 @@ fn recorded_sleep_replaces_predicted_and_short_sleep_raises_the_index() {
     let clock = LocalClock::utc();
     let p = AssessmentParams::default();
     let early = [shift(1, 10, 6, 8)];
-    let predicted = assess_roster(&early, &[], None, &clock, &p).unwrap();
+    let predicted = assess_roster(&early, &[], &[], &clock, &p).unwrap();
     // Recorded: a 3-hour night before the early shift, full nights before that.
     let mut recorded: Vec<SleepPeriod> = (6..=8)
         .map(|d| SleepPeriod::new(utc(1, d, 23), utc(1, d + 1, 7)).unwrap())
         .collect();
     recorded.push(SleepPeriod::new(utc(1, 10, 1), utc(1, 10, 4)).unwrap());
-    let with_recorded = assess_roster(&early, &recorded, None, &clock, &p).unwrap();
+    let with_recorded = assess_roster(&early, &recorded, &[], &clock, &p).unwrap();
     assert_eq!(with_recorded.shifts[0].sleep_basis, SleepBasis::Recorded);
     // 06:00-07:00 of the night before last, plus the 3-hour night.
     assert!((with_recorded.shifts[0].sleep_before_hours - 4.0).abs() < 1e-9);
@@ -156,7 +156,7 @@ fn clocks_changing_mid_roster_keep_local_shift_types() {
     let a = assess_roster(
         &people[0].1,
         &[],
-        None,
+        &[],
         &london,
         &AssessmentParams::default(),
     )
@@ -176,11 +176,28 @@ fn clocks_changing_mid_roster_keep_local_shift_types() {
 fn empty_roster_and_overlapping_recorded_sleep() {
     let clock = LocalClock::utc();
     let p = AssessmentParams::default();
-    let empty = assess_roster(&[], &[], None, &clock, &p).unwrap();
+    let empty = assess_roster(&[], &[], &[], &clock, &p).unwrap();
     assert!(empty.shifts.is_empty() && empty.risk_index.is_none());
     let overlapping = [
         SleepPeriod::new(utc(1, 5, 23), utc(1, 6, 7)).unwrap(),
         SleepPeriod::new(utc(1, 6, 6), utc(1, 6, 8)).unwrap(),
     ];
-    assert!(assess_roster(&[shift(1, 6, 9, 8)], &overlapping, None, &clock, &p).is_err());
+    assert!(assess_roster(&[shift(1, 6, 9, 8)], &overlapping, &[], &clock, &p).is_err());
+}
+
+#[test]
+fn the_second_early_of_a_run_gets_the_early_bedtime_too() {
+    // 07:00-15:00 twice: both nights 22:00-05:45, 7.75 h (the second was
+    // 23:00-05:45 while the rule applied after rest days only).
+    let a = assess_roster(
+        &[shift(1, 6, 7, 8), shift(1, 7, 7, 8)],
+        &[],
+        &[],
+        &LocalClock::utc(),
+        &AssessmentParams::default(),
+    )
+    .unwrap();
+    for s in &a.shifts {
+        assert!((s.sleep_before_hours - 7.75).abs() < 1e-9, "{s:?}");
+    }
 }

@@ -290,9 +290,25 @@ fn rmssd_is_preferred_and_never_mixed_with_sdnn() {
 }
 
 #[test]
-fn sleep_need_outside_4_to_12_hours_is_refused() {
+fn sleep_need_outside_6_5_to_10_hours_is_refused() {
     assert!(History::new(Vec::new(), &[], 3.0).is_err());
     assert!(History::new(Vec::new(), &[], 13.0).is_err());
+    for hours in [6.49, 10.01, 4.0, 12.0, f64::NAN] {
+        assert!(History::new(Vec::new(), &[], hours).is_err(), "{hours}");
+        assert!(
+            mobile_core::recovery::check_sleep_need(hours).is_err(),
+            "{hours}"
+        );
+    }
+    for hours in [6.5, 7.0, 10.0] {
+        let h = History::new(Vec::new(), &[], hours).unwrap();
+        assert!((h.sleep_need_hours - hours).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn sleep_need_is_7_hours_asleep_by_default() {
+    assert!((mobile_core::recovery::DEFAULT_SLEEP_NEED_HOURS - 7.0).abs() < 1e-12);
 }
 
 #[test]

@@ -282,6 +282,67 @@ fn wellbeing_needs_five_consenting_people_and_own_risk_uses_recorded_sleep() {
     );
 }
 
+/// The fatigue index of each shift in an assessment's JSON.
+fn fatigue_indices(assessment: &Value) -> Vec<f64> {
+    assessment["shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["fatigue_index"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn own_risk_without_synced_nights_equals_the_team_view() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 6);
+    upload(&force.admin, &force.team, "text/csv", ROSTER);
+    let device = enrol(&server, &force, "kent-001");
+    let period = "from=2025-06-01&to=2025-06-08";
+    let team = force
+        .supervisor
+        .get(&format!("/v1/teams/{}/risk?{period}", force.team));
+    assert_eq!(team.status, 200, "{:?}", team.body);
+    let team_fi = fatigue_indices(&officer(&team.body, "kent-001")["assessment"]);
+    assert_eq!(team_fi.len(), 2);
+
+    // Enrolled, nothing synced: every night keeps its predicted sleep.
+    let me = device.client.get(&format!("/v1/me/risk?{period}"));
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    let me_fi = fatigue_indices(&me.body);
+    assert_eq!(me_fi.len(), team_fi.len());
+    for (m, t) in me_fi.iter().zip(&team_fi) {
+        assert!((m - t).abs() < 1e-6, "own {m} team {t}");
+    }
+    for s in me.body["shifts"].as_array().unwrap() {
+        assert_eq!(s["sleep_basis"], "predicted", "{s:?}");
+    }
+
+    // One synced night, slept exactly as predicted (23:00-07:00 BST before
+    // the first shift): the nights before it, not synced, keep their
+    // predicted sleep, so the figures stay the team view's.
+    device
+        .client
+        .send("PUT", "/v1/me/consent", &json!({"level":"sleep"}));
+    let night = json!({
+        "kind": "daily_summary", "local_date": "2025-06-02",
+        "main_sleep_start": "2025-06-01T22:00:00Z", "main_sleep_end": "2025-06-02T06:00:00Z",
+        "sleep_minutes": 480, "sleep_debt_minutes": 0,
+        "recovery_score": 70, "recovery_band": "green",
+        "hrv_deviation_sd": 0.1, "resting_hr_deviation_bpm": -1.0
+    });
+    let r = device
+        .client
+        .post("/v1/sync", &batch(&device, "one-night", 1, vec![night]));
+    assert_eq!(r.body["results"][0]["status"], "stored", "{:?}", r.body);
+    let me = device.client.get(&format!("/v1/me/risk?{period}"));
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    for (m, t) in fatigue_indices(&me.body).iter().zip(&team_fi) {
+        assert!((m - t).abs() < 1e-6, "own {m} team {t}");
+    }
+    assert_ne!(me.body["shifts"][0]["sleep_basis"], "predicted");
+}
+
 #[test]
 fn teams_carry_their_command_and_function() {
     let server = TestServer::start();

@@ -797,9 +797,11 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * The predicted fatigue of each shift that ends after `now` and starts
      * within `horizon_hours` of it, in order (empty without a roster).
      *
-     * Recorded sleep is used up to `now`; after it, and wherever nothing
-     * was recorded, sleep is predicted from the roster (each shift says
-     * which it rests on).
+     * Recorded sleep is used for every night the wearable covered (it
+     * recorded sleep or in-bed time then); every other night, before or
+     * after `now`, keeps the sleep predicted from the roster (each shift
+     * says which it rests on). With no wearable the figures are
+     * `server roster-risk`'s for the same roster.
      *
      * # Errors
      * `Storage` on a read failure.
@@ -1018,6 +1020,27 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a write failure.
      */
     func setConsent(level: ConsentLevel) throws 
+    
+    /**
+     * Keeps the officer's own sleep need on this device, hours asleep,
+     * 6.5 to 10.
+     *
+     * # Errors
+     * `InvalidInput` outside 6.5–10 h (nothing is kept); `Storage` on a
+     * write failure.
+     */
+    func setSleepNeedHours(hours: Double) throws 
+    
+    /**
+     * The officer's sleep need, hours asleep: their own setting, else 7 h
+     * (the AASM/SRS adult consensus, Watson et al. 2015). The recovery
+     * score's sleep and 7-night debt count against it; forecasts do not
+     * (predicted sleep keeps the roster rules' 8-hour opportunity).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func sleepNeedHours() throws  -> Double
     
     /**
      * Sleep regularity over the `days` local days before today (2 to 366):
@@ -1349,9 +1372,11 @@ open func exportJson()throws  -> String  {
      * The predicted fatigue of each shift that ends after `now` and starts
      * within `horizon_hours` of it, in order (empty without a roster).
      *
-     * Recorded sleep is used up to `now`; after it, and wherever nothing
-     * was recorded, sleep is predicted from the roster (each shift says
-     * which it rests on).
+     * Recorded sleep is used for every night the wearable covered (it
+     * recorded sleep or in-bed time then); every other night, before or
+     * after `now`, keeps the sleep predicted from the roster (each shift
+     * says which it rests on). With no wearable the figures are
+     * `server roster-risk`'s for the same roster.
      *
      * # Errors
      * `Storage` on a read failure.
@@ -1747,6 +1772,41 @@ open func setConsent(level: ConsentLevel)throws   {try rustCallWithError(FfiConv
         FfiConverterTypeConsentLevel_lower(level),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Keeps the officer's own sleep need on this device, hours asleep,
+     * 6.5 to 10.
+     *
+     * # Errors
+     * `InvalidInput` outside 6.5–10 h (nothing is kept); `Storage` on a
+     * write failure.
+     */
+open func setSleepNeedHours(hours: Double)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_set_sleep_need_hours(
+            self.uniffiCloneHandle(),
+        FfiConverterDouble.lower(hours),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The officer's sleep need, hours asleep: their own setting, else 7 h
+     * (the AASM/SRS adult consensus, Watson et al. 2015). The recovery
+     * score's sleep and 7-night debt count against it; forecasts do not
+     * (predicted sleep keeps the roster rules' 8-hour opportunity).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func sleepNeedHours()throws  -> Double  {
+    return try  FfiConverterDouble.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_sleep_need_hours(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -8144,7 +8204,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_export_json() != 20312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 34409) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 53409) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_apple_health_export() != 57643) {
@@ -8205,6 +8265,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_consent() != 9535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_sleep_need_hours() != 14399) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_need_hours() != 9740) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_regularity() != 63723) {

@@ -153,6 +153,33 @@ def test_forecast_uses_recorded_sleep_and_flags_short_sleep(tmp_path):
     assert a.above_threshold == (a.fatigue_index > a.threshold)
 
 
+# The roster and figures of mobile-core/tests/forecast_recorded_nights.rs
+# (BINDING_ROSTER, BINDING_NIGHTS_FI): what `server roster-risk --tz
+# Europe/London` gives the two nights, which that test checks against the
+# engine.
+ROSTER_BEFORE_FIRST_NIGHTS = """staff_id,start,end
+,2025-03-06T07:00,2025-03-06T15:00
+,2025-03-07T07:00,2025-03-07T15:00
+,2025-03-10T22:00,2025-03-11T07:00
+,2025-03-11T22:00,2025-03-12T07:00
+"""
+SERVER_NIGHTS_FI = [27.234872126515437, 39.82489497915798]
+
+
+def test_forecast_without_a_wearable_equals_the_server_figures(coach):
+    coach.import_roster_file(ROSTER_BEFORE_FIRST_NIGHTS, fc.RosterFormat.CSV, NOW)
+    # The morning before the first night: nothing recorded, ever.
+    nights = coach.forecast(NOW, 48)
+    assert [n.start for n in nights] == [at(10, 22), at(11, 22)]
+    for n, want in zip(nights, SERVER_NIGHTS_FI):
+        assert n.fatigue_index == pytest.approx(want, abs=1e-6)
+        assert n.sleep_basis == fc.SleepBasis.PREDICTED
+        assert not n.above_threshold
+    # The update shows the same forecast.
+    update = coach.morning_update(NOW, None, 48)
+    assert [n.fatigue_index for n in update.forecast] == pytest.approx(SERVER_NIGHTS_FI, abs=1e-6)
+
+
 def test_forecast_without_a_roster_is_empty(coach):
     assert coach.forecast(NOW, 48) == []
 
@@ -163,6 +190,20 @@ def test_forecast_without_a_roster_is_empty(coach):
 def checkin(value, scale=fc.CheckInScale.KSS, when=None):
     return fc.CheckIn(taken_at=when or at(10, 6, 7), scale=scale, value=value,
                       context=fc.CheckInContext.BEFORE_SHIFT)
+
+
+def test_sleep_need_is_7_hours_until_set_and_refused_out_of_range(coach, tmp_path):
+    assert coach.sleep_need_hours() == pytest.approx(7.0)
+    coach.set_sleep_need_hours(8.5)
+    assert coach.sleep_need_hours() == pytest.approx(8.5)
+    for bad in (6.4, 10.1, 0.0, float("nan")):
+        with pytest.raises(fc.CoachError.InvalidInput) as e:
+            coach.set_sleep_need_hours(bad)
+        assert "sleep_need_hours is outside 6.5..=10" in str(e.value)
+        assert coach.sleep_need_hours() == pytest.approx(8.5)
+    # Kept on the device: a second handle on the same file sees it.
+    again = fc.FatigueCoach.open(str(tmp_path / "coach.db"), "Europe/London")
+    assert again.sleep_need_hours() == pytest.approx(8.5)
 
 
 def test_out_of_scale_check_ins_are_invalid_input(coach):

@@ -20,10 +20,11 @@
 //!   reg. 10; `reference/frm-indicators.md` indicator 2).
 //! - **long_shift**: the current shift, or one starting within
 //!   `lookahead_hours`, lasts over 12 h (HSG256).
-//! - **sleep_debt**: sleep debt of at least `sleep_debt_minutes` (300, our
-//!   choice: over 40 min a night short across 7 nights), or at least 3
-//!   recorded main sleeps ending in the last 7 days averaging under 6 h
-//!   (frm-indicators indicator 14).
+//! - **sleep_debt**: sleep debt (the recovery score's, against the
+//!   officer's own sleep need, 7 h asleep by default) of at least
+//!   `sleep_debt_minutes` (300, our choice: over 40 min a night short across
+//!   7 nights), or at least 3 recorded main sleeps ending in the last 7 days
+//!   averaging under 6 h (frm-indicators indicator 14, a fixed benchmark).
 //! - **drive_home_after_nights**: within 1 h after the end of a night
 //!   shift, and its predicted KSS at the end is ≥ 7, or a KSS check-in ≥ 7
 //!   was given from 1 h before its end until now (frm-indicators "KSS ≥ 7").
@@ -126,7 +127,8 @@ pub struct CoachingContext {
     pub shifts: Vec<CoachingShift>,
     /// Recorded main sleeps of the last nights.
     pub main_sleeps: Vec<SleepPeriod>,
-    /// Sleep debt over the last 7 nights, minutes, if known.
+    /// Sleep debt over the last 7 nights, minutes, if known: the recovery
+    /// score's, against the officer's sleep need (`docs/recovery.md`).
     pub sleep_debt_minutes: Option<u32>,
     /// Recovery bands by local date, in any order.
     pub recovery_bands: Vec<(NaiveDate, RecoveryBand)>,

@@ -1,6 +1,7 @@
 //! The morning update: what the phone does when the officer wakes, over the
 //! on-device store. Import the night's health data, rebuild the sleep
-//! episodes, assess the roster (recorded sleep up to now, predicted after),
+//! episodes, assess the roster (recorded sleep where the wearable covered
+//! the night, predicted elsewhere),
 //! score the morning and queue its daily summary, forecast the coming
 //! shifts and select the coaching messages.
 //!
@@ -173,9 +174,12 @@ pub fn import(
 }
 
 /// Assesses the stored roster from a week before `now` to `horizon_hours`
-/// after it, with the sleep recorded up to `now` and sleep predicted from
-/// the roster after it (and wherever none was recorded). Empty without a
-/// roster.
+/// after it, with the sleep recorded up to `now` for every opportunity the
+/// wearable covered (a stored sleep episode or any sleep-stage sample, in
+/// bed included, overlaps it: [`crate::roster::predict::is_recorded`]) and
+/// sleep predicted from the roster for every other one, before and after
+/// `now`. With no wearable the figures are `server roster-risk`'s. Empty
+/// without a roster.
 ///
 /// # Errors
 /// [`MorningError::Store`] on a read failure; [`MorningError::Engine`] when
@@ -198,7 +202,8 @@ pub fn assess(
         .into_iter()
         .filter(|s| s.end() <= now)
         .collect();
-    Ok(assess_roster(&shifts, &recorded, Some(now), clock, &params)?.shifts)
+    let covered = store.sleep_coverage_between(sleep_from, now)?;
+    Ok(assess_roster(&shifts, &recorded, &covered, clock, &params)?.shifts)
 }
 
 /// The shifts of `assessment` that end after `now`: the forecast.
@@ -211,7 +216,8 @@ pub fn upcoming(assessment: &[ShiftAssessment], now: DateTime<Utc>) -> Vec<Shift
 }
 
 /// Scores this morning from the stored history (sleep episodes ending by
-/// `now`, HRV and resting heart rate), the next shift taken from
+/// `now`, HRV and resting heart rate) against the officer's sleep need
+/// ([`Store::sleep_need_hours`]: their setting, else 7 h), the next shift taken from
 /// `assessment` (the roster assessment the caller already ran); keeps the
 /// score and queues the day's summary (when there was a main sleep ending
 /// today), in one transaction.
@@ -235,7 +241,7 @@ pub fn score(
             fatigue_index: a.fatigue_index,
             threshold: a.fatigue_index_threshold,
         });
-    let history = History::new(episodes, &samples, recovery::DEFAULT_SLEEP_NEED_HOURS)?;
+    let history = History::new(episodes, &samples, store.sleep_need_hours()?)?;
     let score = score_morning(&history, date, next.as_ref());
     let main = history
         .episodes

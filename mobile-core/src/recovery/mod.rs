@@ -27,9 +27,17 @@
 //!   sources, never share a baseline.
 //! - Resting heart rate's day-to-day variation is a few bpm (Buchheit 2014);
 //!   3 bpm above baseline is the start of the penalty.
-//! - Sleep need defaults to 8 h; a week's debt of 14 h (2 h a night) scores 0:
-//!   Van Dongen et al. 2003 (Sleep 26:117) found 6 h a night for two weeks
-//!   impaired people as much as a night without sleep.
+//! - Sleep need `N` is hours asleep, [`DEFAULT_SLEEP_NEED_HOURS`] (7 h) by
+//!   default: the AASM/SRS consensus that adults need 7 h or more (Watson et
+//!   al. 2015, Sleep 38:843). A person may set their own, 6.5–10 h
+//!   ([`check_sleep_need`]; the phone keeps it in its store). The debt is
+//!   counted against it.
+//! - A week's debt of 14 h (2 h a night) scores 0: our choice of ramp, not a
+//!   published equivalence. It is not "a night without sleep": Van Dongen et
+//!   al. 2003 (Sleep 26:117) needed 14 nights of 6 h *in bed* (against 8 h,
+//!   about 28 h less time in bed, and less sleep still) before performance
+//!   fell as far as after one night without sleep; a week's 14 h debt is
+//!   half that, measured in sleep rather than time in bed.
 //! - The weights and the linear ramps are our heuristic, not a published
 //!   model: tests pin them (`tests/wearables_recovery.rs`), and
 //!   `docs/recovery.md` explains them.
@@ -61,8 +69,39 @@ pub const MIN_BASELINE_READINGS: usize = 3;
 pub const COLD_START_NIGHTS: usize = 7;
 /// Smallest SD of nightly ln HRV used in `z` (ln units, about a 5 % change).
 pub const HRV_SD_FLOOR: f64 = 0.05;
-/// Default sleep need, hours.
-pub const DEFAULT_SLEEP_NEED_HOURS: f64 = 8.0;
+/// Default sleep need, hours asleep: the adult consensus of 7 h or more a
+/// night (Watson et al. 2015, *Sleep* 38:843 and *J Clin Sleep Med* 11:591,
+/// AASM and Sleep Research Society). Not Van Dongen et al. 2003's 8 h, which
+/// was time in bed, not sleep obtained.
+pub const DEFAULT_SLEEP_NEED_HOURS: f64 = 7.0;
+/// Shortest sleep need a person may set, hours asleep (ours: inside the
+/// 6–10 h the National Sleep Foundation calls "may be appropriate" for
+/// adults, Hirshkowitz et al. 2015, *Sleep Health* 1:40, and no more than
+/// half an hour under the consensus minimum).
+pub const MIN_SLEEP_NEED_HOURS: f64 = 6.5;
+/// Longest sleep need a person may set, hours asleep (the top of the same
+/// "may be appropriate" range for adults).
+pub const MAX_SLEEP_NEED_HOURS: f64 = 10.0;
+
+/// `hours` when it is a sleep need a person may set
+/// ([`MIN_SLEEP_NEED_HOURS`]–[`MAX_SLEEP_NEED_HOURS`], hours asleep).
+///
+/// # Errors
+/// [`RecoveryError::SleepNeedOutOfRange`] outside the range (or NaN).
+///
+/// # Example
+/// ```
+/// use mobile_core::recovery::check_sleep_need;
+/// assert!((check_sleep_need(7.5).unwrap() - 7.5).abs() < 1e-12);
+/// assert!(check_sleep_need(6.0).is_err());
+/// ```
+pub fn check_sleep_need(hours: f64) -> Result<f64, RecoveryError> {
+    if (MIN_SLEEP_NEED_HOURS..=MAX_SLEEP_NEED_HOURS).contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(RecoveryError::SleepNeedOutOfRange { hours })
+    }
+}
 /// Seven-night debt at which the debt component reaches 0, hours.
 pub const DEBT_ZERO_HOURS: f64 = 14.0;
 
@@ -218,8 +257,8 @@ pub struct RecoveryScore {
 /// Why a history cannot be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RecoveryError {
-    /// A sleep need outside 4–12 h.
-    #[error("sleep need {hours} h is outside 4..=12 h")]
+    /// A sleep need outside [`MIN_SLEEP_NEED_HOURS`]–[`MAX_SLEEP_NEED_HOURS`].
+    #[error("sleep need {hours} h is outside 6.5..=10 h")]
     SleepNeedOutOfRange {
         /// The need given.
         hours: f64,
@@ -267,17 +306,14 @@ impl History {
     /// A history from episodes and the HRV and resting-HR samples among `samples`.
     ///
     /// # Errors
-    /// [`RecoveryError::SleepNeedOutOfRange`] unless 4 ≤ need ≤ 12 h.
+    /// [`RecoveryError::SleepNeedOutOfRange`] for a need [`check_sleep_need`]
+    /// refuses.
     pub fn new(
         episodes: Vec<SleepEpisode>,
         samples: &[Sample],
         sleep_need_hours: f64,
     ) -> Result<Self, RecoveryError> {
-        if !(4.0..=12.0).contains(&sleep_need_hours) {
-            return Err(RecoveryError::SleepNeedOutOfRange {
-                hours: sleep_need_hours,
-            });
-        }
+        let sleep_need_hours = check_sleep_need(sleep_need_hours)?;
         let mut hrv = Vec::new();
         let mut resting_hr = Vec::new();
         for s in samples {

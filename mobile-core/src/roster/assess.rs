@@ -13,7 +13,7 @@ use models::{Shift, ShiftType, SleepPeriod};
 use serde::{Deserialize, Serialize};
 
 use super::limits::RosterLimits;
-use super::predict::{SleepRules, SleepSource, combine, predict_sleep};
+use super::predict::{Covered, SleepRules, SleepSource, combine, predict_sleep};
 use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for};
 use crate::hourly_risk::{
     HourlyRiskParams, RISK_INDEX_THRESHOLD, mean_hri, risk_index, shift_risks, shift_type,
@@ -151,8 +151,11 @@ pub struct RosterAssessment {
 
 /// Assesses one person's roster.
 ///
-/// `recorded` sleep replaces predicted sleep up to `recorded_until` (default:
-/// the end of the last recorded sleep).
+/// `recorded` sleep replaces the predicted sleep of every opportunity the
+/// wearable covered (a recorded sleep or a `covered` span overlaps it,
+/// [`crate::roster::predict::is_recorded`]); every other opportunity keeps
+/// its predicted sleep, before and after now. With neither, the figures are
+/// the roster-only ones of `server roster-risk`.
 ///
 /// # Errors
 /// [`EngineError::SleepsOverlap`] when recorded sleeps overlap;
@@ -160,7 +163,7 @@ pub struct RosterAssessment {
 pub fn assess_roster(
     shifts: &[Shift],
     recorded: &[SleepPeriod],
-    recorded_until: Option<DateTime<Utc>>,
+    covered: &[Covered],
     clock: &LocalClock,
     params: &AssessmentParams,
 ) -> Result<RosterAssessment, EngineError> {
@@ -186,7 +189,7 @@ pub fn assess_roster(
 
     let predicted = predict_sleep(&shifts, start, end, clock, &params.sleep);
     let recorded = crate::simulation::sorted_sleeps(recorded)?;
-    let sleep: Vec<(SleepPeriod, SleepSource)> = combine(&recorded, &predicted, recorded_until)
+    let sleep: Vec<(SleepPeriod, SleepSource)> = combine(&recorded, covered, &predicted)
         .into_iter()
         .filter(|(s, _)| s.end() > start && s.start() <= end)
         .collect();
@@ -210,7 +213,7 @@ pub fn assess_roster(
             let night = is_night_shift(shift, clock);
             let threshold = threshold_for(shift, clock);
             let rest_before = (i > 0).then(|| hours_between(shifts[i - 1].end(), shift.start()));
-            let (sleep_before_hours, sleep_basis) = sleep_before(shift, &sleep);
+            let (sleep_before_hours, sleep_basis) = sleep_before(shift, &sleep, covered);
             let zone = clock.zone();
             let mut a = ShiftAssessment {
                 start: shift.start().with_timezone(&zone).fixed_offset(),
@@ -263,11 +266,20 @@ fn ceil_to(t: DateTime<Utc>, epoch: Duration) -> DateTime<Utc> {
     if floored == t { t } else { floored + epoch }
 }
 
-/// Hours of sleep in the 24 h before a shift, and where it came from.
-fn sleep_before(shift: &Shift, sleep: &[(SleepPeriod, SleepSource)]) -> (f64, SleepBasis) {
+/// Hours of sleep in the 24 h before a shift, and where it came from: a
+/// span the wearable covered in that window counts as recorded even when it
+/// saw no sleep (a night awake in bed is a recorded night).
+fn sleep_before(
+    shift: &Shift,
+    sleep: &[(SleepPeriod, SleepSource)],
+    covered: &[Covered],
+) -> (f64, SleepBasis) {
     let window_start = shift.start() - Duration::hours(24);
     let mut total = 0.0;
-    let (mut recorded, mut predicted) = (false, false);
+    let mut recorded = covered
+        .iter()
+        .any(|&(s, e)| s < shift.start() && e > window_start);
+    let mut predicted = false;
     for (s, source) in sleep {
         let overlap = hours_between(s.start().max(window_start), s.end().min(shift.start()));
         if overlap > 0.0 {

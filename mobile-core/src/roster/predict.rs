@@ -3,12 +3,15 @@
 //! A documented heuristic (`docs/science.md` §6; defaults are ours, from the
 //! shift-work literature as summarised in HSE RR446): each rule below
 //! produces candidate sleep, every candidate is cut so it never overlaps a
-//! shift or the commute either side of it, and recorded sleep always replaces
-//! predicted sleep where it exists ([`combine`]).
+//! shift or the commute either side of it, and recorded sleep replaces
+//! predicted sleep for every opportunity the wearable covered, and only
+//! those ([`is_recorded`], [`combine`]).
 //!
 //! - Rest days and after a day shift: sleep 23:00–07:00 local.
-//! - Before a shift that starts before 09:00: wake at `start − 1 h 15 min`,
-//!   fall asleep at 22:00 or 8 hours before waking, whichever is later.
+//! - Before a shift that starts before 09:00 (every early start, after a
+//!   rest day or a worked one): wake at `start − 1 h 15 min`, fall asleep at
+//!   22:00 or 8 hours before waking, whichever is later (after a late
+//!   shift, no earlier than the late's own bedtime below).
 //! - After a late shift that ends after 22:00: fall asleep 1 h 30 min after
 //!   the end and sleep 8 hours, waking earlier if the next shift needs it.
 //! - After a night shift: fall asleep 1 hour after the end, sleep 5 hours.
@@ -186,6 +189,7 @@ fn main_sleep(
         .iter()
         .enumerate()
         .rfind(|(_, s)| s.end() > noon && s.end() <= wake);
+    let mut after_late = false;
     if let Some((i, prev)) = previous {
         if night[i] {
             return None;
@@ -193,15 +197,24 @@ fn main_sleep(
         if prev.end() > local_instant(day, r.late_end_after_hour, clock)? {
             onset = prev.end() + hours(r.after_late_delay_hours);
             wake = onset + hours(r.sleep_need_hours);
+            after_late = true;
         }
     }
     if let Some(next) = shifts.iter().find(|s| s.start() >= onset) {
         let latest_wake = next.start() - hours(r.wake_before_start_hours);
         let early_start =
             next.start() < local_instant(day, 24.0 + r.early_start_before_hour, clock)?;
-        if early_start && previous.is_none() {
-            onset = local_instant(day, r.earliest_onset_hour, clock)?
+        // Every early start, after a rest day or a worked one; after a late
+        // the later of the two bedtimes holds (nobody sleeps before the
+        // late's delay has passed).
+        if early_start {
+            let early_onset = local_instant(day, r.earliest_onset_hour, clock)?
                 .max(latest_wake - hours(r.sleep_need_hours));
+            onset = if after_late {
+                onset.max(early_onset)
+            } else {
+                early_onset
+            };
         }
         wake = wake.min(latest_wake);
     }
@@ -228,26 +241,50 @@ fn longest_free_piece(
     free.into_iter().max_by_key(|(s, e)| *e - *s)
 }
 
-/// Recorded sleep where it exists, predicted sleep after it.
+/// A span the wearable covered, UTC `[start, end)`: a stage sample of any
+/// kind (in bed, awake, asleep) or a recorded sleep.
+pub type Covered = (DateTime<Utc>, DateTime<Utc>);
+
+/// True when a sleep opportunity counts as recorded: the wearable covered
+/// it, that is a recorded sleep or a covered span overlaps it
+/// (`docs/science.md` §6, "wherever it exists").
 ///
-/// Predicted periods are kept only when they start at or after
-/// `recorded_until` (the end of the wearable's data: defaults to the end of
-/// the last recorded sleep) and overlap no recorded sleep. The result is
-/// sorted and never overlaps itself.
+/// The one rule for phone and server; only the evidence differs. On the
+/// phone, `recorded` is the stored sleep episodes and `covered` the stored
+/// sleep-stage samples, in-bed time included; on the server, `recorded` is
+/// the main sleep of each synced daily summary (the summary for a night
+/// carries that night's main sleep, the only evidence the server holds)
+/// and `covered` is empty. A night with no recording is a night without
+/// data, never a night without sleep: it keeps its predicted sleep, before
+/// and after now alike.
+pub fn is_recorded(
+    opportunity: &SleepPeriod,
+    recorded: &[SleepPeriod],
+    covered: &[Covered],
+) -> bool {
+    recorded.iter().any(|r| r.overlaps(opportunity))
+        || covered
+            .iter()
+            .any(|&(s, e)| s < opportunity.end() && e > opportunity.start())
+}
+
+/// Recorded sleep where it exists, predicted sleep for every opportunity
+/// the wearable did not cover ([`is_recorded`]).
+///
+/// The result is sorted and never overlaps itself (recorded sleeps must not
+/// overlap each other; predicted ones never do).
 pub fn combine(
     recorded: &[SleepPeriod],
+    covered: &[Covered],
     predicted: &[SleepPeriod],
-    recorded_until: Option<DateTime<Utc>>,
 ) -> Vec<(SleepPeriod, SleepSource)> {
-    let horizon = recorded_until.or_else(|| recorded.iter().map(|s| s.end()).max());
     let mut out: Vec<(SleepPeriod, SleepSource)> = recorded
         .iter()
         .map(|s| (*s, SleepSource::Recorded))
         .chain(
             predicted
                 .iter()
-                .filter(|p| horizon.is_none_or(|h| p.start() >= h))
-                .filter(|p| !recorded.iter().any(|r| r.overlaps(p)))
+                .filter(|p| !is_recorded(p, recorded, covered))
                 .map(|p| (*p, SleepSource::Predicted)),
         )
         .collect();
@@ -299,6 +336,45 @@ mod tests {
     }
 
     #[test]
+    fn every_early_start_brings_bedtime_forward() {
+        // First early after rest days: 22:00, waking 04:45.
+        let first = predict(&[shift(11, 6, 8)], 10, 11);
+        assert!(
+            first.contains(&(utc(10, 22, 0), utc(11, 4, 45))),
+            "{first:?}"
+        );
+        // Second early of a run, after a worked day: the same 22:00 bedtime.
+        let run = predict(&[shift(10, 6, 8), shift(11, 6, 8)], 10, 11);
+        assert!(run.contains(&(utc(10, 22, 0), utc(11, 4, 45))), "{run:?}");
+        // An 08:00 start: 8 h before waking at 06:45 is later than 22:00.
+        let eight = predict(&[shift(10, 7, 8), shift(11, 8, 8)], 10, 11);
+        assert!(
+            eight.contains(&(utc(10, 22, 45), utc(11, 6, 45))),
+            "{eight:?}"
+        );
+        // A 09:00 start is not early: the usual 23:00-07:00 night.
+        let nine = predict(&[shift(10, 9, 8), shift(11, 9, 8)], 10, 11);
+        assert!(nine.contains(&(utc(10, 23, 0), utc(11, 7, 0))), "{nine:?}");
+    }
+
+    #[test]
+    fn an_early_after_a_late_keeps_the_later_bedtime() {
+        // Late ending 23:00 (after 22:00): asleep 00:30, not 22:00; wake 05:45.
+        let late = predict(&[shift(10, 15, 8), shift(11, 7, 8)], 10, 11);
+        assert!(late.contains(&(utc(11, 0, 30), utc(11, 5, 45))), "{late:?}");
+        // Late ending 21:00: the early bedtime of 22:00 holds, once the
+        // commute home is over.
+        let earlier = predict(&[shift(10, 13, 8), shift(11, 6, 8)], 10, 11);
+        assert!(
+            earlier.contains(&(utc(10, 22, 0), utc(11, 4, 45))),
+            "{earlier:?}"
+        );
+        // Late ending 22:00 (not after it): the commute pushes sleep to 23:00.
+        let ten = predict(&[shift(10, 14, 8), shift(11, 6, 8)], 10, 11);
+        assert!(ten.contains(&(utc(10, 23, 0), utc(11, 4, 45))), "{ten:?}");
+    }
+
+    #[test]
     fn late_finish_delays_sleep() {
         // 15:00-23:00 late: asleep 00:30, 8 h to 08:30.
         let sleeps = predict(&[shift(10, 15, 8)], 10, 11);
@@ -345,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn recorded_sleep_replaces_predicted() {
+    fn recorded_sleep_replaces_only_the_opportunity_it_covers() {
         let predicted = predict_sleep(
             &[],
             utc(10, 0, 0),
@@ -353,22 +429,36 @@ mod tests {
             &LocalClock::utc(),
             &SleepRules::default(),
         );
-        let recorded = [SleepPeriod::new(utc(10, 1, 0), utc(10, 6, 0)).unwrap()];
-        let combined = combine(&recorded, &predicted, None);
+        let recorded = [SleepPeriod::new(utc(11, 1, 0), utc(11, 6, 0)).unwrap()];
+        let combined = combine(&recorded, &[], &predicted);
         assert!(combined.contains(&(recorded[0], SleepSource::Recorded)));
-        // The predicted night overlapping the recorded one, and all before it, are gone.
-        assert!(
-            combined
-                .iter()
-                .all(|(s, src)| *src == SleepSource::Recorded || s.start() >= utc(10, 6, 0))
-        );
-        assert!(
-            combined
-                .iter()
-                .any(|(_, src)| *src == SleepSource::Predicted)
-        );
+        // The night it covers is gone; the nights before and after it stay.
+        let predicted_night = |d: u32| {
+            (
+                SleepPeriod::new(utc(d, 23, 0), utc(d + 1, 7, 0)).unwrap(),
+                SleepSource::Predicted,
+            )
+        };
+        assert!(!combined.contains(&predicted_night(10)), "{combined:?}");
+        assert!(combined.contains(&predicted_night(9)), "{combined:?}");
+        assert!(combined.contains(&predicted_night(11)), "{combined:?}");
         for pair in combined.windows(2) {
             assert!(!pair[0].0.overlaps(&pair[1].0));
         }
+    }
+
+    #[test]
+    fn in_bed_time_covers_an_opportunity_and_nothing_else_does() {
+        let night = SleepPeriod::new(utc(10, 23, 0), utc(11, 7, 0)).unwrap();
+        // In bed but not asleep: the wearable covered the night.
+        assert!(is_recorded(&night, &[], &[(utc(11, 2, 0), utc(11, 3, 0))]));
+        // Touching at an end is not covering.
+        assert!(!is_recorded(&night, &[], &[(utc(11, 7, 0), utc(11, 8, 0))]));
+        let nap = SleepPeriod::new(utc(11, 14, 0), utc(11, 15, 0)).unwrap();
+        assert!(!is_recorded(&night, &[nap], &[]));
+        // Nothing recorded: every opportunity keeps its predicted sleep.
+        assert!(!is_recorded(&night, &[], &[]));
+        let none = combine(&[], &[], &[night]);
+        assert_eq!(none, vec![(night, SleepSource::Predicted)]);
     }
 }

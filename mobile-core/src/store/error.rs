@@ -29,6 +29,10 @@ pub enum StoreError {
     /// Input refused by the engine.
     #[error(transparent)]
     Engine(#[from] crate::EngineError),
+    /// A setting refused by the recovery score's rules (a sleep need out of
+    /// range).
+    #[error(transparent)]
+    Recovery(#[from] crate::recovery::RecoveryError),
 }
 
 impl From<serde_json::Error> for StoreError {

@@ -102,6 +102,7 @@ pub struct Store {
 
 const SETTING_CONSENT: &str = "consent";
 const SETTING_DEVICE_ID: &str = "device_id";
+const SETTING_SLEEP_NEED: &str = "sleep_need_hours";
 
 impl Store {
     /// Opens (creating if needed) the store at `path` and migrates it to
@@ -285,6 +286,38 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// The officer's sleep need, hours asleep: their own setting, else
+    /// [`crate::recovery::DEFAULT_SLEEP_NEED_HOURS`] (7 h). The recovery
+    /// score, its 7-night debt and coaching count against it; predicted
+    /// sleep does not (the roster rules keep their 8-hour opportunity).
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure; [`StoreError::Corrupt`] for
+    /// a stored value that is not a need [`crate::recovery::check_sleep_need`]
+    /// accepts.
+    pub fn sleep_need_hours(&self) -> Result<f64, StoreError> {
+        match self.setting(SETTING_SLEEP_NEED)? {
+            None => Ok(crate::recovery::DEFAULT_SLEEP_NEED_HOURS),
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .and_then(|h| crate::recovery::check_sleep_need(h).ok())
+                .ok_or(StoreError::Corrupt {
+                    what: "sleep need setting",
+                }),
+        }
+    }
+
+    /// Keeps the officer's own sleep need, hours asleep (6.5–10 h).
+    ///
+    /// # Errors
+    /// [`StoreError::Recovery`] for a need outside the range (nothing is
+    /// kept); [`StoreError::Sqlite`] on a write failure.
+    pub fn set_sleep_need_hours(&mut self, hours: f64) -> Result<(), StoreError> {
+        let hours = crate::recovery::check_sleep_need(hours)?;
+        self.write(|tx| put_setting(tx, SETTING_SLEEP_NEED, &hours.to_string()))
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {

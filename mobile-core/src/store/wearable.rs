@@ -14,6 +14,7 @@ use rusqlite::{Connection, params};
 
 use super::{Store, StoreError, instant, secs};
 use crate::LocalClock;
+use crate::roster::predict::Covered;
 use crate::wearables::episodes::{SleepEpisode, StageMinutes, build_episodes, mark_main};
 use crate::wearables::{HrvMetric, Sample, SampleValue, Source};
 
@@ -110,6 +111,33 @@ impl Store {
         )?;
         Ok(out)
         })
+    }
+
+    /// The spans of stored sleep-stage samples (any stage: in bed, awake,
+    /// asleep) overlapping `[from, to)`, in order: what the wearable covered
+    /// (`crate::roster::predict::is_recorded`), whether or not it saw sleep.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure; [`StoreError::Corrupt`] for
+    /// a stored instant out of range.
+    pub fn sleep_coverage_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Covered>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT start_s, end_s FROM wearable_samples
+             WHERE kind = 'sleep' AND start_s < ?2 AND end_s > ?1 ORDER BY start_s",
+        )?;
+        let rows = stmt.query_map(params![secs(from), secs(to)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (s, e) = row?;
+            out.push((instant(s)?, instant(e)?));
+        }
+        Ok(out)
     }
 
     /// The sleep episodes overlapping `[from, to)` (built ones as built, the

@@ -75,7 +75,7 @@ pub fn run(args: &RosterRiskArgs) -> anyhow::Result<()> {
         .into_iter()
         .map(|(staff_id, shifts)| {
             Ok(PersonRisk {
-                assessment: assess_roster(&shifts, &[], None, &clock, &params)?,
+                assessment: assess_roster(&shifts, &[], &[], &clock, &params)?,
                 staff_id,
             })
         })

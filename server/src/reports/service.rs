@@ -343,7 +343,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         let assessed = if shifts.is_empty() {
             Vec::new()
         } else {
-            assess_roster(&shifts, &[], None, &clock, &params)
+            assess_roster(&shifts, &[], &[], &clock, &params)
                 .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?
                 .shifts
         };

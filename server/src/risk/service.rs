@@ -7,7 +7,9 @@
 //! roster-derived risk only (predicted sleep); anything from wearables is
 //! shown only as a team aggregate of at least
 //! [`analytics::suppression::MIN_PEOPLE`] consenting people. Periods are the
-//! force's local days ([`mobile_core::period::Period`], in the force's zone). The officer's own view (`GET /v1/me/risk`) uses their recorded sleep.
+//! force's local days ([`mobile_core::period::Period`], in the force's zone). The officer's own view (`GET /v1/me/risk`) uses their recorded sleep
+//! for the nights it covers, by the phone's rule
+//! (`mobile_core::roster::predict::is_recorded`).
 
 use actix_web::web;
 use analytics::suppression::publishable;
@@ -78,7 +80,7 @@ fn assess(
     from: DateTime<Utc>,
 ) -> AppResult<RosterAssessment> {
     let clock = LocalClock::from_name(zone).map_err(AppError::internal)?;
-    let mut a = assess_roster(shifts, recorded, None, &clock, &AssessmentParams::default())
+    let mut a = assess_roster(shifts, recorded, &[], &clock, &AssessmentParams::default())
         .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?;
     // Earlier shifts were context only.
     a.shifts.retain(|s| s.start.with_timezone(&Utc) >= from);
@@ -358,7 +360,10 @@ pub async fn wellbeing(
 }
 
 /// The officer's own roster risk, with their recorded sleep where they
-/// share it (each shift says which basis).
+/// share it (each shift says which basis): a night a synced daily summary
+/// carries a main sleep for takes it, every other night keeps its predicted
+/// sleep (`mobile_core::roster::predict::is_recorded`, the phone's rule), so
+/// an officer who synced nothing sees the team view's figures.
 ///
 /// # Errors
 /// Forbidden but for officers; `invalid_period`; not found when the
