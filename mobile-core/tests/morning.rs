@@ -126,3 +126,52 @@ fn unreadable_night_data_is_refused_as_such() {
         Err(MorningError::Wearable(_))
     ));
 }
+
+#[test]
+fn red_mornings_and_the_weeks_debt_reach_the_phones_coaching() {
+    use mobile_core::coaching::Trigger;
+    use models::sync::RecoveryBand;
+    let m = SyntheticMorning::new().unwrap();
+    let fired = |store: &mut Store| -> Vec<Trigger> {
+        m.update(store)
+            .unwrap()
+            .coaching
+            .iter()
+            .map(|c| c.trigger)
+            .collect()
+    };
+    // The ordinary synthetic morning: no run of red mornings.
+    let mut plain = filled(&m);
+    let ordinary = fired(&mut plain);
+    assert!(
+        !ordinary.contains(&Trigger::PersistentRedRecovery),
+        "{ordinary:?}"
+    );
+    // Two red mornings stored before today, and today's scored red: three in a row.
+    let mut store = filled(&m);
+    let today = m.update(&mut store).unwrap().recovery.score;
+    assert!(today.score.is_some());
+    for days_back in [1, 2] {
+        let mut red = today.clone();
+        red.date = today.date - chrono::Duration::days(days_back);
+        red.band = Some(RecoveryBand::Red);
+        store.record_morning(&red, None, Utc::now()).unwrap();
+    }
+    let mut red_today = today.clone();
+    red_today.band = Some(RecoveryBand::Red);
+    // A week's debt past the trigger's 300 minutes.
+    red_today.sleep_debt_minutes = 360;
+    store.record_morning(&red_today, None, Utc::now()).unwrap();
+    let ctx = mobile_core::morning::coaching_context(&store, &m.clock, m.now, &[]).unwrap();
+    assert_eq!(ctx.recovery_bands.len(), 3, "{:?}", ctx.recovery_bands);
+    assert_eq!(ctx.sleep_debt_minutes, Some(360));
+    let triggers: Vec<Trigger> = mobile_core::coaching::fired_triggers(&ctx, &Default::default())
+        .iter()
+        .map(|f| f.trigger)
+        .collect();
+    assert!(
+        triggers.contains(&Trigger::PersistentRedRecovery),
+        "{triggers:?}"
+    );
+    assert!(triggers.contains(&Trigger::SleepDebt), "{triggers:?}");
+}

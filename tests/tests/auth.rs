@@ -347,3 +347,37 @@ fn a_force_admin_cannot_take_over_an_enrolled_officer_with_a_new_code() {
         assert_eq!(t.len(), "staff:".len() + 64, "{t}");
     }
 }
+
+#[test]
+fn accounts_teams_membership_and_supervisors_are_audited_with_their_targets() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 2);
+    let log = force.admin.get("/v1/force/audit").body;
+    let entries: Vec<(String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let has = |action: &str, prefix: &str| {
+        entries
+            .iter()
+            .filter(|(a, t)| a == action && t.starts_with(prefix))
+            .count()
+    };
+    // The force admin (by the platform admin), the supervisor and the FRM lead.
+    assert_eq!(has("create_account", "account:"), 3, "{entries:?}");
+    let team = format!("team:{}", force.team);
+    assert_eq!(has("create_team", &team), 1, "{entries:?}");
+    assert_eq!(has("set_team_members", &team), 1, "{entries:?}");
+    assert_eq!(
+        has("add_supervisor", &format!("{team}/account:")),
+        1,
+        "{entries:?}"
+    );
+}

@@ -255,21 +255,19 @@ pub fn score(
     })
 }
 
-/// Selects the coaching messages for `now` from the roster `assessment`
-/// the caller ran (a week back to [`HORIZON_HOURS`] ahead), the recorded
-/// main sleeps and check-ins of the last two weeks, leaving out messages
-/// shown within their cool-down.
+/// Everything coaching needs, built from the store in one place: the
+/// assessed shifts, the recorded main sleeps, check-ins and shown messages
+/// of the last [`COACHING_LOOKBACK_DAYS`] days, the scored mornings' bands,
+/// and today's 7-night sleep debt (against the officer's sleep need).
 ///
 /// # Errors
-/// [`MorningError::Store`] on a read failure; [`MorningError::Invalid`] for
-/// an assessed shift that fails validation.
-pub fn coaching(
+/// Store failures; an assessment the coaching types refuse.
+pub fn coaching_context(
     store: &Store,
     clock: &LocalClock,
-    pack: &ContentPack,
     now: DateTime<Utc>,
     assessment: &[ShiftAssessment],
-) -> Result<Vec<CoachingMessage>, MorningError> {
+) -> Result<CoachingContext, MorningError> {
     let since = now - Duration::days(COACHING_LOOKBACK_DAYS);
     let mut ctx = CoachingContext::new(now, *clock);
     ctx.shifts = assessment
@@ -287,6 +285,32 @@ pub fn coaching(
         .into_iter()
         .map(|(id, shown_at)| ShownMessage { id, shown_at })
         .collect();
+    // The scored mornings: "several red mornings" and the week's debt
+    // (against the officer's own sleep need) fire on the phone as they do
+    // in the engine's tests.
+    let today = now.with_timezone(&clock.zone()).date_naive();
+    ctx.recovery_bands =
+        store.dated_recovery_bands_since(since.with_timezone(&clock.zone()).date_naive())?;
+    ctx.sleep_debt_minutes = store
+        .recovery_score(today)?
+        .filter(|s| s.score.is_some())
+        .map(|s| s.sleep_debt_minutes);
+    Ok(ctx)
+}
+
+/// The coaching messages for `now`: [`coaching_context`] through the
+/// engine's selection with the pack's messages.
+///
+/// # Errors
+/// As [`coaching_context`].
+pub fn coaching(
+    store: &Store,
+    clock: &LocalClock,
+    pack: &ContentPack,
+    now: DateTime<Utc>,
+    assessment: &[ShiftAssessment],
+) -> Result<Vec<CoachingMessage>, MorningError> {
+    let ctx = coaching_context(store, clock, now, assessment)?;
     Ok(select(&ctx, pack, &CoachingParams::default()))
 }
 

@@ -101,14 +101,40 @@ impl Store {
     /// [`StoreError::Sqlite`] on a read failure; [`StoreError::Corrupt`] for
     /// a stored band that no longer parses.
     pub fn recovery_bands_since(&self, from: NaiveDate) -> Result<Vec<RecoveryBand>, StoreError> {
+        Ok(self
+            .dated_recovery_bands_since(from)?
+            .into_iter()
+            .map(|(_, band)| band)
+            .collect())
+    }
+
+    /// The bands of the scored mornings on or after `from` with their local
+    /// dates, oldest first (what coaching's "several red mornings" reads).
+    ///
+    /// # Errors
+    /// As [`Store::recovery_bands_since`].
+    pub fn dated_recovery_bands_since(
+        &self,
+        from: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, RecoveryBand)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT band FROM recovery_scores WHERE local_date >= ?1 AND band IS NOT NULL
+            "SELECT local_date, band FROM recovery_scores WHERE local_date >= ?1 AND band IS NOT NULL
              ORDER BY local_date",
         )?;
-        let rows = stmt.query_map([from.to_string()], |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map([from.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            out.push(serde_json::from_value(serde_json::Value::String(row?))?);
+            let (date, band) = row?;
+            let date =
+                NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| StoreError::Corrupt {
+                    what: "recovery score date",
+                })?;
+            out.push((
+                date,
+                serde_json::from_value(serde_json::Value::String(band))?,
+            ));
         }
         Ok(out)
     }

@@ -204,8 +204,17 @@ pub async fn create_force(
             "slug: 2 to 40 of a-z 0-9 -",
         ));
     }
+    let who = who.clone();
     db::with_platform(&state.pool, move |c| {
-        Ok(Force::create(c, &slug, &name, &tz)?)
+        let force = Force::create(c, &slug, &name, &tz)?;
+        audit::record(
+            c,
+            None,
+            &who,
+            "create_force",
+            &format!("force:{}", force.id),
+        )?;
+        Ok(force)
     })
     .await
 }
@@ -226,14 +235,18 @@ pub async fn create_force_admin(
     let force = db::with_platform(&state.pool, move |c| Ok(Force::by_slug(c, &slug)?)).await?;
     let (username, hash) = account.hashed().await?;
     let id = force.id;
+    let who = who.clone();
     let account = db::with_force(&state.pool, id, move |c| {
-        Ok(store::create_force_account(
+        let account = store::create_force_account(c, id, &username, &hash, "force_admin")?;
+        // In the force's own log, where its admins read it.
+        audit::record(
             c,
-            id,
-            &username,
-            &hash,
-            "force_admin",
-        )?)
+            Some(id),
+            &who,
+            "create_account",
+            &format!("account:{account}"),
+        )?;
+        Ok(account)
     })
     .await?;
     Ok((account, id))
@@ -250,13 +263,17 @@ pub async fn create_analyst(
 ) -> AppResult<Uuid> {
     who.require(&[Role::PlatformAdmin])?;
     let (username, hash) = account.hashed().await?;
+    let who = who.clone();
     db::with_platform(&state.pool, move |c| {
-        Ok(store::create_platform_account(
+        let account = store::create_platform_account(c, &username, &hash, "npws_analyst")?;
+        audit::record(
             c,
-            &username,
-            &hash,
-            "npws_analyst",
-        )?)
+            None,
+            &who,
+            "create_account",
+            &format!("account:{account}"),
+        )?;
+        Ok(account)
     })
     .await
 }
@@ -317,10 +334,17 @@ pub async fn create_staff_account(
     account.check()?;
     let role_name = staff_role_name(role)?;
     let (username, hash) = account.hashed().await?;
+    let who = who.clone();
     let id = db::with_force(&state.pool, force, move |c| {
-        Ok(store::create_force_account(
-            c, force, &username, &hash, role_name,
-        )?)
+        let id = store::create_force_account(c, force, &username, &hash, role_name)?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "create_account",
+            &format!("account:{id}"),
+        )?;
+        Ok(id)
     })
     .await?;
     Ok((id, role_name))
@@ -355,8 +379,17 @@ pub async fn add_team(
         command,
         function: function.unwrap_or_default(),
     };
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
-        Ok(Team::create(c, force, &name, &placement)?)
+        let team = Team::create(c, force, &name, &placement)?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "create_team",
+            &format!("team:{}", team.id),
+        )?;
+        Ok(team)
     })
     .await
 }
@@ -404,9 +437,18 @@ pub async fn replace_members(
     for s in &staff {
         check_staff_number(s)?;
     }
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
         Team::find(c, force, team)?;
         Team::set_members(c, force, team, &staff)?;
+        // Membership decides whose figures a team's aggregates describe.
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "set_team_members",
+            &format!("team:{team}"),
+        )?;
         Ok(Team::find(c, force, team)?)
     })
     .await
@@ -425,12 +467,20 @@ pub async fn add_supervisor(
 ) -> AppResult<()> {
     who.require(&[Role::ForceAdmin])?;
     let force = who.force()?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
         Team::find(c, force, team)?;
         if !store::is_force_supervisor(c, force, account)? {
             return Err(AppError::NotFound);
         }
-        Ok(Team::add_supervisor(c, force, team, account)?)
+        Team::add_supervisor(c, force, team, account)?;
+        Ok(audit::record(
+            c,
+            Some(force),
+            &who,
+            "add_supervisor",
+            &format!("team:{team}/account:{account}"),
+        )?)
     })
     .await
 }

@@ -33,6 +33,26 @@ pub fn supervisor_course() -> AppResult<&'static Course> {
         .ok_or_else(|| AppError::internal("no supervisor course"))
 }
 
+/// The force's supervisor-course completion at `until`, for the FRM report:
+/// accounts, those that passed at least one module and those that passed
+/// all of the shipped course's modules (raw counts; the report applies the
+/// small-number rule).
+///
+/// # Errors
+/// Internal when the course does not load; database errors.
+pub fn training_counts(
+    c: &mut diesel::PgConnection,
+    force: Uuid,
+    until: chrono::DateTime<Utc>,
+) -> AppResult<store::TrainingCounts> {
+    let modules: Vec<String> = supervisor_course()?
+        .modules
+        .iter()
+        .map(|m| m.id.clone())
+        .collect();
+    Ok(store::training_counts(c, force, until, &modules)?)
+}
+
 /// A module of the supervisor course.
 ///
 /// # Errors

@@ -9,7 +9,7 @@
 //! waited unacknowledged longer than the escalation time. Supervisors, FRM
 //! leads and NPWS never see a request.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::PgConnection;
 use mobile_core::period::Period;
 use models::support::{
@@ -253,6 +253,7 @@ pub async fn put_supporter(
 ) -> AppResult<Supporter> {
     let force = force_admin(who)?;
     details.check()?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
         let role = store::account_role(c, force, account)?.ok_or(AppError::NotFound)?;
         if !["peer_supporter", "peer_support_coordinator"].contains(&role.as_str()) {
@@ -261,7 +262,15 @@ pub async fn put_supporter(
                 "the account must have the peer_supporter or peer_support_coordinator role",
             ));
         }
-        Ok(Supporter::put(c, force, account, &details.entry())?)
+        let s = Supporter::put(c, force, account, &details.entry())?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "put_supporter",
+            &format!("account:{account}"),
+        )?;
+        Ok(s)
     })
     .await
 }
@@ -273,8 +282,16 @@ pub async fn put_supporter(
 /// Forbidden; not found when not listed.
 pub async fn remove_supporter(state: &AppState, who: &Identity, account: Uuid) -> AppResult<()> {
     let force = force_admin(who)?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
-        Ok(Supporter::remove(c, force, account, Utc::now())?)
+        Supporter::remove(c, force, account, Utc::now())?;
+        Ok(audit::record(
+            c,
+            Some(force),
+            &who,
+            "remove_supporter",
+            &format!("account:{account}"),
+        )?)
     })
     .await
 }
@@ -290,8 +307,12 @@ pub async fn create_service(
 ) -> AppResult<Service> {
     let force = force_admin(who)?;
     details.check()?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
-        Ok(Service::create(c, force, &details.entry())?)
+        let s = Service::create(c, force, &details.entry())?;
+        let target = format!("service:{}", s.id.unwrap_or_default());
+        audit::record(c, Some(force), &who, "create_service", &target)?;
+        Ok(s)
     })
     .await
 }
@@ -308,8 +329,17 @@ pub async fn update_service(
 ) -> AppResult<Service> {
     let force = force_admin(who)?;
     details.check()?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
-        Ok(Service::update(c, force, id, &details.entry())?)
+        let s = Service::update(c, force, id, &details.entry())?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "update_service",
+            &format!("service:{id}"),
+        )?;
+        Ok(s)
     })
     .await
 }
@@ -320,8 +350,16 @@ pub async fn update_service(
 /// Forbidden; not found.
 pub async fn delete_service(state: &AppState, who: &Identity, id: Uuid) -> AppResult<()> {
     let force = force_admin(who)?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
-        Ok(Service::delete(c, force, id)?)
+        Service::delete(c, force, id)?;
+        Ok(audit::record(
+            c,
+            Some(force),
+            &who,
+            "delete_service",
+            &format!("service:{id}"),
+        )?)
     })
     .await
 }
@@ -583,11 +621,6 @@ pub async fn report(state: &AppState, who: &Identity, period: Period) -> AppResu
         report_figures(c, force, from, to)
     })
     .await
-}
-
-/// The escalation time as a duration (for callers outside a request).
-pub fn escalate_after(state: &AppState) -> Duration {
-    state.config.peer_support.escalate_after()
 }
 
 #[cfg(test)]

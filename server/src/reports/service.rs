@@ -237,8 +237,17 @@ pub async fn overview(
 /// Forbidden; not found (also another force's run); database errors.
 pub async fn recorded(state: &AppState, who: &Identity, run: Uuid) -> AppResult<Report> {
     let force = frm_force(who)?;
+    let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
-        Ok(RunSummary::report(c, force, run)?)
+        let report = RunSummary::report(c, force, run)?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "read_report",
+            &format!("report:{run}"),
+        )?;
+        Ok(report)
     })
     .await
 }
@@ -410,12 +419,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         support.contacted,
         support.median_response_minutes,
     ));
-    let modules: Vec<String> = crate::learning::service::supervisor_course()?
-        .modules
-        .iter()
-        .map(|m| m.id.clone())
-        .collect();
-    let training = crate::learning::store::training_counts(c, force, to, &modules)?;
+    let training = crate::learning::service::training_counts(c, force, to)?;
     let rule = crate::peer_support::service::small_number_rule;
     report.supervisor_training = Some(SupervisorTrainingFigures::new(
         rule(training.accounts),
