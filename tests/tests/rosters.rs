@@ -238,12 +238,26 @@ fn wellbeing_needs_five_consenting_people_and_own_risk_uses_recorded_sleep() {
         &batch(&devices[4], "w-early", 1, vec![summary(&day, 360)]),
     );
     assert_eq!(r.body["results"][0]["code"], "not_consented");
+    // The ISO week of `day` (wellbeing periods are whole weeks).
+    let d = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap();
+    let monday = d - chrono::Duration::days(i64::from(
+        chrono::Datelike::weekday(&d).num_days_from_monday(),
+    ));
     let path = format!(
         "/v1/teams/{}/wellbeing?from={}&to={}",
         force.team,
-        days_ago(7),
-        days_ago(0)
+        monday,
+        monday + chrono::Duration::days(6)
     );
+    // Not a whole week, or a force admin: refused.
+    let bad = format!(
+        "/v1/teams/{}/wellbeing?from={}&to={}",
+        force.team,
+        monday + chrono::Duration::days(1),
+        monday + chrono::Duration::days(6)
+    );
+    assert_eq!(force.supervisor.get(&bad).code(), "invalid_period");
+    assert_eq!(force.admin.get(&path).status, 403);
     let w = force.supervisor.get(&path);
     assert_eq!(w.status, 200);
     assert_eq!(w.body["suppressed"], true);

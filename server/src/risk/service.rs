@@ -11,13 +11,17 @@
 //! for the nights it covers, by the phone's rule
 //! (`mobile_core::roster::predict::is_recorded`).
 
+use std::collections::BTreeSet;
+
 use actix_web::web;
-use analytics::suppression::publishable;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use analytics::suppression::{MIN_PEOPLE, publishable};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
 use mobile_core::period::Period;
 use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, assess_roster};
+use models::sync::{DailySummary, RecoveryBand};
 use models::{Shift, SleepPeriod};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -270,15 +274,17 @@ pub async fn what_if(
 pub struct Wellbeing {
     /// Team.
     pub team_id: Uuid,
-    /// People who consented and sent summaries in the period (absent when under 5).
+    /// People who consented and sent summaries in the period, counted down
+    /// to a multiple of 5 (absent when under 5).
     pub people: Option<usize>,
     /// True when fewer than 5 people contribute: nothing else is given.
     pub suppressed: bool,
-    /// Mean nightly sleep, hours.
+    /// Mean nightly sleep, hours, to a quarter hour.
     pub mean_sleep_hours: Option<f64>,
-    /// Mean 7-night sleep debt, hours.
+    /// Mean 7-night sleep debt, hours, to a quarter hour.
     pub mean_sleep_debt_hours: Option<f64>,
-    /// Share of summaries in the red recovery band.
+    /// Share of scored mornings in the red recovery band, to a tenth;
+    /// absent when fewer than 5 people had a scored morning.
     pub red_recovery_share: Option<f64>,
 }
 
@@ -294,8 +300,11 @@ pub async fn wellbeing(
     team: Uuid,
     period: &Period,
 ) -> AppResult<Wellbeing> {
+    // Not force admins: they change team membership, and a read before and
+    // after a change would difference one person out.
+    who.require(&[Role::Supervisor, Role::FrmLead])?;
     let team = team_access(state, who, team).await?;
-    check_period(period)?;
+    check_wellbeing_period(period)?;
     let force = who.force()?;
     let (from, to) = (period.from, period.to);
     let members = team.members.clone();
@@ -313,50 +322,87 @@ pub async fn wellbeing(
         )?)
     })
     .await?;
-    let people: std::collections::BTreeSet<Uuid> = summaries.iter().map(|(p, _)| *p).collect();
-    Ok(if !publishable(people.len()) {
-        Wellbeing {
-            team_id: team.id,
+    Ok(wellbeing_figures(team.id, &summaries))
+}
+
+/// Weeks a wellbeing period may cover at most.
+pub const WELLBEING_MAX_WEEKS: i64 = 8;
+/// Steps the published figures are rounded to: hours of sleep and debt to
+/// a quarter hour, the red share to a tenth, the people to a multiple of
+/// [`MIN_PEOPLE`] (rounded down).
+pub const SLEEP_HOURS_STEP: f64 = 0.25;
+/// See [`SLEEP_HOURS_STEP`].
+pub const SHARE_STEP: f64 = 0.1;
+
+/// Wellbeing periods are whole ISO weeks (Monday to Sunday), up to
+/// [`WELLBEING_MAX_WEEKS`]: no two allowed periods differ by a few days, so
+/// one person's nights cannot be differenced out of two reads.
+///
+/// # Errors
+/// `invalid_period`.
+pub fn check_wellbeing_period(period: &Period) -> AppResult<()> {
+    let days = (period.to - period.from).num_days() + 1;
+    let whole_weeks =
+        period.from.weekday() == Weekday::Mon && period.to.weekday() == Weekday::Sun && days > 0;
+    if !whole_weeks || days > WELLBEING_MAX_WEEKS * 7 {
+        return Err(AppError::invalid(
+            "invalid_period",
+            format!(
+                "wellbeing periods are whole ISO weeks, Monday to Sunday, at most {WELLBEING_MAX_WEEKS}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn round_to(x: f64, step: f64) -> f64 {
+    (x / step).round() * step
+}
+
+/// The team's published figures from its consenting members' summaries:
+/// each figure only when at least [`MIN_PEOPLE`] people contribute to it,
+/// rounded ([`SLEEP_HOURS_STEP`], [`SHARE_STEP`]), and the people counted
+/// down to a multiple of [`MIN_PEOPLE`].
+pub fn wellbeing_figures(team_id: Uuid, summaries: &[(Uuid, DailySummary)]) -> Wellbeing {
+    let people: BTreeSet<Uuid> = summaries.iter().map(|(p, _)| *p).collect();
+    if !publishable(people.len()) {
+        return Wellbeing {
+            team_id,
             people: None,
             suppressed: true,
             mean_sleep_hours: None,
             mean_sleep_debt_hours: None,
             red_recovery_share: None,
-        }
-    } else {
-        let n = summaries.len() as f64;
-        let sleep = summaries
+        };
+    }
+    let n = summaries.len() as f64;
+    let mean_hours = |minutes: fn(&DailySummary) -> u32| {
+        let total: f64 = summaries.iter().map(|(_, s)| f64::from(minutes(s))).sum();
+        round_to(total / n / 60.0, SLEEP_HOURS_STEP)
+    };
+    // The red share describes the people with a scored morning, who may be
+    // fewer than those who sent summaries.
+    let banded: Vec<(Uuid, RecoveryBand)> = summaries
+        .iter()
+        .filter_map(|(p, s)| s.recovery_band.map(|b| (*p, b)))
+        .collect();
+    let banded_people: BTreeSet<Uuid> = banded.iter().map(|(p, _)| *p).collect();
+    let red = publishable(banded_people.len()).then(|| {
+        let reds = banded
             .iter()
-            .map(|(_, s)| f64::from(s.sleep_minutes))
-            .sum::<f64>()
-            / n
-            / 60.0;
-        let debt = summaries
-            .iter()
-            .map(|(_, s)| f64::from(s.sleep_debt_minutes))
-            .sum::<f64>()
-            / n
-            / 60.0;
-        let banded: Vec<_> = summaries
-            .iter()
-            .filter_map(|(_, s)| s.recovery_band)
-            .collect();
-        let red = (!banded.is_empty()).then(|| {
-            banded
-                .iter()
-                .filter(|b| **b == models::sync::RecoveryBand::Red)
-                .count() as f64
-                / banded.len() as f64
-        });
-        Wellbeing {
-            team_id: team.id,
-            people: Some(people.len()),
-            suppressed: false,
-            mean_sleep_hours: Some(sleep),
-            mean_sleep_debt_hours: Some(debt),
-            red_recovery_share: red,
-        }
-    })
+            .filter(|(_, b)| *b == RecoveryBand::Red)
+            .count();
+        round_to(reds as f64 / banded.len() as f64, SHARE_STEP)
+    });
+    let min = MIN_PEOPLE as usize;
+    Wellbeing {
+        team_id,
+        people: Some(people.len() / min * min),
+        suppressed: false,
+        mean_sleep_hours: Some(mean_hours(|s| s.sleep_minutes)),
+        mean_sleep_debt_hours: Some(mean_hours(|s| s.sleep_debt_minutes)),
+        red_recovery_share: red,
+    }
 }
 
 /// The officer's own roster risk, with their recorded sleep where they
@@ -394,4 +440,66 @@ pub async fn my_risk(
         assess(&shifts, &sleeps, &zone, from)
     })
     .await?
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn summary(minutes: u32, band: Option<RecoveryBand>) -> DailySummary {
+        DailySummary {
+            local_date: NaiveDate::from_ymd_opt(2026, 6, 2).unwrap(),
+            main_sleep_start: None,
+            main_sleep_end: None,
+            sleep_minutes: minutes,
+            sleep_debt_minutes: 100,
+            recovery_score: band.map(|_| 20),
+            recovery_band: band,
+            hrv_deviation_sd: None,
+            resting_hr_deviation_bpm: None,
+        }
+    }
+
+    fn people(n: u128, minutes: u32, band: Option<RecoveryBand>) -> Vec<(Uuid, DailySummary)> {
+        (0..n)
+            .map(|i| (Uuid::from_u128(i + 1), summary(minutes, band)))
+            .collect()
+    }
+
+    #[test]
+    fn every_figure_needs_five_contributors_and_is_rounded() {
+        let team = Uuid::nil();
+        assert!(wellbeing_figures(team, &people(4, 400, None)).suppressed);
+        // Six people: one more or less is not visible in the count.
+        let mut six = people(5, 360, Some(RecoveryBand::Red));
+        six.push((Uuid::from_u128(99), summary(480, None)));
+        let w = wellbeing_figures(team, &six);
+        assert_eq!(w.people, Some(5));
+        // 2,280 min over 6 nights is 6.33 h: published to the quarter hour.
+        assert_eq!(w.mean_sleep_hours, Some(6.25));
+        assert_eq!(w.mean_sleep_debt_hours, Some(1.75));
+        // Five people have a scored morning: the red share is published.
+        assert_eq!(w.red_recovery_share, Some(1.0));
+        // Four banded people among six: the share is withheld, the rest kept.
+        let mut few_banded = people(4, 360, Some(RecoveryBand::Red));
+        few_banded.extend((10..12).map(|i| (Uuid::from_u128(i), summary(360, None))));
+        let w = wellbeing_figures(team, &few_banded);
+        assert!(!w.suppressed);
+        assert_eq!(w.red_recovery_share, None);
+        assert_eq!(w.mean_sleep_hours, Some(6.0));
+    }
+
+    #[test]
+    fn wellbeing_periods_are_whole_iso_weeks() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let ok = |from, to| check_wellbeing_period(&Period { from, to }).is_ok();
+        // 1 June 2026 is a Monday.
+        assert!(ok(d(6, 1), d(6, 7)));
+        assert!(ok(d(6, 1), d(7, 26)));
+        assert!(!ok(d(6, 1), d(8, 2)), "nine weeks");
+        assert!(!ok(d(6, 2), d(6, 7)), "starts on a Tuesday");
+        assert!(!ok(d(6, 1), d(6, 6)), "ends on a Saturday");
+        assert!(!ok(d(6, 8), d(6, 7)), "backwards");
+    }
 }
