@@ -7,7 +7,9 @@
 //! Europe/London runs to 00:00 GMT on the Monday, not 00:00 UTC the
 //! Sunday night before. Local dates are never read as UTC midnights.
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +46,16 @@ pub struct Period {
 }
 
 impl Period {
+    /// The number of whole ISO weeks (Monday to Sunday) the period is, or
+    /// `None` when it does not start on a Monday and end on a Sunday. The
+    /// platform's published aggregates over its own data are on this grid,
+    /// so no two allowed periods differ by a few days (docs/security.md).
+    pub fn iso_weeks(&self) -> Option<i64> {
+        let days = (self.to - self.from).num_days() + 1;
+        (self.from.weekday() == Weekday::Mon && self.to.weekday() == Weekday::Sun && days > 0)
+            .then_some(days / 7)
+    }
+
     /// A validated period.
     ///
     /// # Errors
@@ -124,6 +136,18 @@ pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_iso_weeks_start_on_a_monday_and_end_on_a_sunday() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let weeks = |from, to| Period { from, to }.iso_weeks();
+        // 1 June 2026 is a Monday.
+        assert_eq!(weeks(d(6, 1), d(6, 7)), Some(1));
+        assert_eq!(weeks(d(6, 1), d(7, 26)), Some(8));
+        assert_eq!(weeks(d(6, 2), d(6, 7)), None);
+        assert_eq!(weeks(d(6, 1), d(6, 6)), None);
+        assert_eq!(weeks(d(6, 8), d(6, 7)), None);
+    }
+
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

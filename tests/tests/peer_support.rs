@@ -572,8 +572,14 @@ fn supervisors_other_supporters_other_forces_and_npws_get_nothing() {
     let rep = a
         .force
         .admin
-        .get("/v1/support/report?from=2020-01-01&to=2020-12-31");
+        .get("/v1/support/report?from=2019-12-30&to=2020-12-27");
     assert_eq!(rep.status, 200, "{:?}", rep.body);
+    // Only whole ISO weeks: a period a day shorter would difference one day out.
+    let day_short = a
+        .force
+        .admin
+        .get("/v1/support/report?from=2019-12-30&to=2020-12-26");
+    assert_eq!(day_short.code(), "invalid_period");
 }
 
 #[derive(QueryableByName)]
@@ -720,7 +726,8 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     );
 
     // Report figures: six requests on 2 June 2025 answered after 10..60
-    // minutes (median 35), four on 1 July (withheld). The July ones are made
+    // minutes (median 35) and five left unanswered (so no published count
+    // gives away a complement under five), four on 1 July (withheld). The July ones are made
     // at 00:30 BST, still 30 June in UTC: days are the force's local days,
     // as the FRM report's periods are, before and after retention.
     let mut owner = PgConnection::establish(&cluster().cluster.owner_url(db)).unwrap();
@@ -729,7 +736,7 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     let rows: Vec<(chrono::DateTime<Utc>, Option<i64>)> = (1..=6)
         .map(|k| (june, Some(k * 10)))
         .chain((0..4).map(|_| (july, Some(5))))
-        .chain([(june, None)])
+        .chain((0..5).map(|_| (june, None)))
         .collect();
     for (created, minutes) in &rows {
         let ack = minutes
@@ -749,7 +756,7 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     }
     let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
     let june_report = report(&mut app, kent, d(6, 1), d(6, 30)).unwrap();
-    assert_eq!(june_report.requests, Some(7));
+    assert_eq!(june_report.requests, Some(11));
     assert_eq!(june_report.acknowledged, Some(6));
     assert_eq!(june_report.contacted, Some(6));
     assert_eq!(june_report.median_response_minutes, Some(35.0));
@@ -770,7 +777,7 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
         purge(&mut app, now - Duration::days(600), thirty).unwrap(),
         Some(0)
     );
-    assert_eq!(purge(&mut app, now, thirty).unwrap(), Some(11));
+    assert_eq!(purge(&mut app, now, thirty).unwrap(), Some(15));
     assert_eq!(total(&mut app), 1);
     assert_eq!(
         purge(&mut app, now + Duration::days(29), thirty).unwrap(),
@@ -783,7 +790,7 @@ fn escalation_retention_and_report_figures_follow_the_clock_given() {
     );
     assert_eq!(
         count(&mut app, "SELECT count(*) AS n FROM peer_callback_outcomes"),
-        11
+        15
     );
     assert_eq!(
         purge(&mut app, now + Duration::days(31), thirty).unwrap(),

@@ -30,8 +30,8 @@ use crate::error::{AppError, AppResult};
 
 /// Open requests one officer may have at a time.
 pub const MAX_OPEN_PER_OFFICER: i64 = 3;
-/// Longest report period, days.
-pub const MAX_REPORT_DAYS: i64 = 366;
+/// Longest report period, whole ISO weeks.
+pub const MAX_REPORT_WEEKS: i64 = 53;
 /// Roles that work requests.
 pub const STAFF: [Role; 2] = [Role::PeerSupporter, Role::PeerSupportCoordinator];
 
@@ -560,6 +560,30 @@ pub fn small_number_rule(n: i64) -> Option<i64> {
         .then_some(n)
 }
 
+/// The call-back counts as published: each at least
+/// [`analytics::suppression::MIN_PEOPLE`], and no count published when its
+/// complement (requests not acknowledged, acknowledged not contacted) would
+/// then be 1 to 4: a count and its total give the complement away.
+/// Contacted requests are among the acknowledged ones, which are among all.
+pub fn support_counts(
+    requests: i64,
+    acknowledged: i64,
+    contacted: i64,
+) -> (Option<i64>, Option<i64>, Option<i64>) {
+    let part = |total: Option<i64>, n: i64| {
+        total.and_then(|t| {
+            let rest = t - n;
+            (rest == 0 || small_number_rule(rest).is_some())
+                .then(|| small_number_rule(n))
+                .flatten()
+        })
+    };
+    let requests = small_number_rule(requests);
+    let acknowledged = part(requests, acknowledged);
+    let contacted = part(acknowledged, contacted);
+    (requests, acknowledged, contacted)
+}
+
 /// The report's figures for a period in the caller's transaction (the
 /// support report and the FRM report).
 ///
@@ -572,13 +596,14 @@ pub fn report_figures(
     to: NaiveDate,
 ) -> AppResult<SupportReport> {
     let row = store::report_counts(c, force, from, to)?;
-    let acknowledged = small_number_rule(row.acknowledged);
+    let (requests, acknowledged, contacted) =
+        support_counts(row.requests, row.acknowledged, row.contacted);
     let report = SupportReport {
         from,
         to,
-        requests: small_number_rule(row.requests),
+        requests,
         acknowledged,
-        contacted: small_number_rule(row.contacted),
+        contacted,
         median_response_minutes: acknowledged
             .and(row.median_seconds)
             .map(|s| (s / 6.0).round() / 10.0),
@@ -603,10 +628,14 @@ pub async fn report(state: &AppState, who: &Identity, period: Period) -> AppResu
     who.require(&[Role::PeerSupportCoordinator, Role::ForceAdmin])?;
     let force = who.force()?;
     let (from, to) = (period.from, period.to);
-    if !(0..MAX_REPORT_DAYS).contains(&(to - from).num_days()) {
+    // On the one grid of the platform's aggregates: periods that differ by
+    // a day would difference one request out.
+    if period.iso_weeks().is_none_or(|w| w > MAX_REPORT_WEEKS) {
         return Err(AppError::invalid(
             "invalid_period",
-            format!("to must be on or after from, at most {MAX_REPORT_DAYS} days"),
+            format!(
+                "support reports cover whole ISO weeks, Monday to Sunday, at most {MAX_REPORT_WEEKS}"
+            ),
         ));
     }
     let who = who.clone();
@@ -634,6 +663,17 @@ mod tests {
         assert_eq!(small_number_rule(4), None);
         assert_eq!(small_number_rule(5), Some(5));
         assert_eq!(small_number_rule(120), Some(120));
+    }
+
+    #[test]
+    fn no_published_count_gives_away_a_complement_under_five() {
+        // 7 requests, 6 acknowledged: publishing 6 would show 1 unanswered.
+        assert_eq!(support_counts(7, 6, 6), (Some(7), None, None));
+        assert_eq!(support_counts(12, 6, 5), (Some(12), Some(6), None));
+        assert_eq!(support_counts(12, 6, 6), (Some(12), Some(6), Some(6)));
+        assert_eq!(support_counts(10, 5, 0), (Some(10), Some(5), None));
+        assert_eq!(support_counts(4, 4, 4), (None, None, None));
+        assert_eq!(support_counts(20, 10, 5), (Some(20), Some(10), Some(5)));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use actix_web::web;
 
 use analytics::suppression::{MIN_PEOPLE, publishable};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
 use mobile_core::period::Period;
@@ -341,10 +341,7 @@ pub const SHARE_STEP: f64 = 0.1;
 /// # Errors
 /// `invalid_period`.
 pub fn check_wellbeing_period(period: &Period) -> AppResult<()> {
-    let days = (period.to - period.from).num_days() + 1;
-    let whole_weeks =
-        period.from.weekday() == Weekday::Mon && period.to.weekday() == Weekday::Sun && days > 0;
-    if !whole_weeks || days > WELLBEING_MAX_WEEKS * 7 {
+    if period.iso_weeks().is_none_or(|w| w > WELLBEING_MAX_WEEKS) {
         return Err(AppError::invalid(
             "invalid_period",
             format!(
