@@ -381,3 +381,41 @@ fn accounts_teams_membership_and_supervisors_are_audited_with_their_targets() {
         "{entries:?}"
     );
 }
+
+#[test]
+fn sign_ins_are_audited_and_a_what_if_is_bounded() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "kent", 2);
+    // setup_force signed in the force admin, the supervisor and the FRM lead.
+    let log = force.admin.get("/v1/force/audit").body;
+    let sign_ins = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sign_in")
+        .count();
+    assert_eq!(sign_ins, 3, "{log}");
+    // A wrong password is not a sign-in.
+    let r = server.client().post(
+        "/v1/auth/login",
+        &json!({"force":"kent","username":"chief","password":"wrong-password-here"}),
+    );
+    assert_eq!(r.status, 401);
+    let again = force.admin.get("/v1/force/audit").body;
+    let after = again
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sign_in")
+        .count();
+    assert_eq!(after, 3);
+
+    let many: Vec<serde_json::Value> = (0..63)
+        .map(|i| json!({"start": format!("2030-01-{:02}T07:00:00Z", i % 28 + 1), "end": format!("2030-01-{:02}T17:00:00Z", i % 28 + 1)}))
+        .collect();
+    let r = force.supervisor.post(
+        &format!("/v1/teams/{}/risk/what-if", force.team),
+        &json!({"staff_number":"kent-001","from":"2030-01-01","to":"2030-01-28","add": many}),
+    );
+    assert_eq!((r.status, r.code()), (422, "invalid_shift"), "{:?}", r.body);
+}

@@ -150,7 +150,26 @@ pub async fn password_sign_in(state: &AppState, attempt: SignIn) -> AppResult<St
         web::block(move || cred.filter(|c| verify_password(&password, &c.password_hash))).await?;
     let cred = checked.ok_or(AppError::InvalidCredentials)?;
     let role = role_of(&cred.role)?;
-    state.keys.issue(cred.id, role, force, None)
+    let token = state.keys.issue(cred.id, role, force, None)?;
+    // Recorded where the account's admins read the log: the force's, or the
+    // national one.
+    let who = Identity(state.keys.verify(&token)?);
+    let target = format!("account:{}", cred.id);
+    match force {
+        Some(f) => {
+            db::with_force(&state.pool, f, move |c| {
+                Ok(audit::record(c, Some(f), &who, "sign_in", &target)?)
+            })
+            .await?
+        }
+        None => {
+            db::with_platform(&state.pool, move |c| {
+                Ok(audit::record(c, None, &who, "sign_in", &target)?)
+            })
+            .await?
+        }
+    }
+    Ok(token)
 }
 
 fn role_of(stored: &str) -> AppResult<Role> {

@@ -232,6 +232,14 @@ pub async fn what_if(
         to: body.to,
     };
     check_period(&period)?;
+    if body.remove.len() > MAX_WHAT_IF_CHANGES || body.add.len() > MAX_WHAT_IF_CHANGES {
+        return Err(AppError::invalid(
+            "invalid_shift",
+            format!(
+                "at most {MAX_WHAT_IF_CHANGES} shifts to remove and {MAX_WHAT_IF_CHANGES} to add"
+            ),
+        ));
+    }
     let added: Vec<Shift> = body
         .add
         .iter()
@@ -324,6 +332,10 @@ pub async fn wellbeing(
     .await?;
     Ok(wellbeing_figures(team.id, &summaries))
 }
+
+/// Shifts a what-if may remove, and add, at most: more than a period's
+/// worth of duties is not a what-if but a new roster.
+pub const MAX_WHAT_IF_CHANGES: usize = 62;
 
 /// Weeks a wellbeing period may cover at most.
 pub const WELLBEING_MAX_WEEKS: i64 = 8;
