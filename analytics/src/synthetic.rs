@@ -89,16 +89,7 @@ const PATTERNS: [(&str, &[Slot]); 4] = [
     ),
     (
         "control_room",
-        &[
-            Some((7, 12)),
-            Some((7, 12)),
-            Some((19, 12)),
-            Some((19, 12)),
-            None,
-            None,
-            None,
-            None,
-        ],
+        &mobile_core::roster::synthetic::TWO_DAYS_TWO_NIGHTS_FOUR_OFF,
     ),
     (
         "neighbourhood",

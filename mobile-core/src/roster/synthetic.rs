@@ -17,6 +17,20 @@ use crate::synthetic::Rng;
 /// rest (`None`).
 pub type Slot = Option<(u32, i64)>;
 
+/// The common control-room and response pattern: two 12-hour days from
+/// 07:00, two 12-hour nights from 19:00, four days off. The demo force and
+/// the synthetic report data both roster it.
+pub const TWO_DAYS_TWO_NIGHTS_FOUR_OFF: [Slot; 8] = [
+    Some((7, 12)),
+    Some((7, 12)),
+    Some((19, 12)),
+    Some((19, 12)),
+    None,
+    None,
+    None,
+    None,
+];
+
 /// The irregular duties drawn into a roster. [`Variation::NONE`] lays the
 /// rota out exactly.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -98,16 +98,7 @@ const RESPONSE_ROTA: [Slot; 8] = [
     None,
 ];
 /// Control room: two 12-hour days, two 12-hour nights, four off.
-const CONTROL_ROOM_ROTA: [Slot; 8] = [
-    Some((7, 12)),
-    Some((7, 12)),
-    Some((19, 12)),
-    Some((19, 12)),
-    None,
-    None,
-    None,
-    None,
-];
+const CONTROL_ROOM_ROTA: [Slot; 8] = mobile_core::roster::synthetic::TWO_DAYS_TWO_NIGHTS_FOUR_OFF;
 /// CID: office days, a late now and then, two days off.
 const CID_ROTA: [Slot; 8] = [
     Some((8, 9)),

@@ -72,6 +72,39 @@ pub struct ComparisonQuery {
     pub by: Option<String>,
 }
 
+async fn cohort_run(
+    state: &State,
+    who: &Identity,
+    q: &CohortQuery,
+) -> AppResult<analytics::cohorts::CohortRun> {
+    service::cohorts(
+        state,
+        who,
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.k.as_deref(),
+    )
+    .await
+}
+
+async fn comparison(
+    state: &State,
+    who: &Identity,
+    q: &ComparisonQuery,
+) -> AppResult<(
+    analytics::comparisons::Comparisons,
+    analytics::comparisons::GroupBy,
+)> {
+    service::comparison_view(
+        state,
+        who,
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.by.as_deref(),
+    )
+    .await
+}
+
 /// NPWS cohorts over a period: people with similar shift and sleep
 /// patterns across forces (k-means, k by silhouette unless `k` is given),
 /// each described by its size and centre (feature means in their units).
@@ -88,14 +121,7 @@ pub async fn cohorts(
     who: Identity,
     q: web::Query<CohortQuery>,
 ) -> AppResult<HttpResponse> {
-    let run = service::cohorts(
-        &state,
-        &who,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.k.as_deref(),
-    )
-    .await?;
+    let run = cohort_run(&state, &who, &q).await?;
     Ok(HttpResponse::Ok().json(run))
 }
 
@@ -111,14 +137,7 @@ pub async fn cohorts_csv(
     who: Identity,
     q: web::Query<CohortQuery>,
 ) -> AppResult<HttpResponse> {
-    let run = service::cohorts(
-        &state,
-        &who,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.k.as_deref(),
-    )
-    .await?;
+    let run = cohort_run(&state, &who, &q).await?;
     Ok(csv_download(
         service::cohorts_csv(&run)?,
         "npws-cohorts.csv",
@@ -140,14 +159,7 @@ pub async fn comparisons(
     who: Identity,
     q: web::Query<ComparisonQuery>,
 ) -> AppResult<HttpResponse> {
-    let (c, by) = service::comparison_view(
-        &state,
-        &who,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.by.as_deref(),
-    )
-    .await?;
+    let (c, by) = comparison(&state, &who, &q).await?;
     Ok(HttpResponse::Ok().json(service::view(&c, by)?))
 }
 
@@ -162,14 +174,7 @@ pub async fn comparisons_csv(
     who: Identity,
     q: web::Query<ComparisonQuery>,
 ) -> AppResult<HttpResponse> {
-    let (c, by) = service::comparison_view(
-        &state,
-        &who,
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.by.as_deref(),
-    )
-    .await?;
+    let (c, by) = comparison(&state, &who, &q).await?;
     let (body, name) = service::comparisons_csv(&c, by)?;
     Ok(csv_download(body, &name))
 }
