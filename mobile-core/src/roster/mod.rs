@@ -91,38 +91,97 @@ pub(crate) fn all_or_errors(
     }
 }
 
-/// Activity labels that mean "not at work" (a row kept for the record, not a duty).
-pub const NON_DUTY_ACTIVITIES: [&str; 7] = [
-    "rest",
-    "rest_day",
-    "rest day",
-    "leave",
-    "annual_leave",
-    "sick",
-    "off",
-];
-
-/// Of [`NON_DUTY_ACTIVITIES`], those that mark a rest day (leave and
-/// sickness are not rest days): a duty later put on one is a rest day
-/// worked (frm-indicators #10, #11).
-pub const REST_DAY_ACTIVITIES: [&str; 4] = ["rest", "rest_day", "rest day", "off"];
-
-/// True when an activity label marks a rest day ([`REST_DAY_ACTIVITIES`],
-/// compared case-insensitively).
-pub fn is_rest_day(activity: Option<&str>) -> bool {
-    activity.is_some_and(|a| {
-        let a = a.trim().to_ascii_lowercase();
-        REST_DAY_ACTIVITIES.contains(&a.as_str())
-    })
+/// Why a rostered day is an absence that working-time averages make up for
+/// (WTR reg. 4(6): "annual leave, sickness or maternity/paternity leave";
+/// frm-indicators #6). Only the category is kept, never the detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbsenceCategory {
+    /// Annual leave.
+    Leave,
+    /// Sickness absence.
+    Sickness,
+    /// Maternity, paternity, adoption, shared parental or parental leave.
+    Parental,
 }
 
-/// True when an activity label marks a duty (empty, or anything not in
-/// [`NON_DUTY_ACTIVITIES`], compared case-insensitively).
+impl AbsenceCategory {
+    /// The activity labels read as each category (compared
+    /// case-insensitively, spaces and hyphens as underscores;
+    /// `docs/rosters.md`). The list plus the spellings force exports
+    /// use for the same statutory absences (`annual leave`, `sick leave`,
+    /// `adoption`, `shared_parental_leave`).
+    pub const LABELS: [(&'static str, AbsenceCategory); 12] = [
+        ("leave", AbsenceCategory::Leave),
+        ("annual_leave", AbsenceCategory::Leave),
+        ("sick", AbsenceCategory::Sickness),
+        ("sickness", AbsenceCategory::Sickness),
+        ("sick_leave", AbsenceCategory::Sickness),
+        ("maternity", AbsenceCategory::Parental),
+        ("maternity_leave", AbsenceCategory::Parental),
+        ("paternity", AbsenceCategory::Parental),
+        ("paternity_leave", AbsenceCategory::Parental),
+        ("parental_leave", AbsenceCategory::Parental),
+        ("shared_parental_leave", AbsenceCategory::Parental),
+        ("adoption", AbsenceCategory::Parental),
+    ];
+
+    /// The category an activity label marks, if it marks one.
+    pub fn from_activity(activity: Option<&str>) -> Option<Self> {
+        let label = normalise(activity?);
+        Self::LABELS
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|&(_, c)| c)
+    }
+
+    /// Lower-case name, as stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AbsenceCategory::Leave => "leave",
+            AbsenceCategory::Sickness => "sickness",
+            AbsenceCategory::Parental => "parental",
+        }
+    }
+
+    /// The category named by [`Self::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Leave, Self::Sickness, Self::Parental]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
+}
+
+/// An activity label compared as the rules compare it: trimmed, lower case,
+/// spaces and hyphens read as underscores.
+fn normalise(activity: &str) -> String {
+    activity
+        .trim()
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_")
+}
+
+/// Activity labels that mark a rest day (leave and sickness are not rest
+/// days): a duty later put on one is a rest day worked (frm-indicators #10,
+/// #11).
+pub const REST_DAY_ACTIVITIES: [&str; 3] = ["rest", "rest_day", "off"];
+
+/// True when an activity label marks a row that is not a duty: a rest day
+/// ([`REST_DAY_ACTIVITIES`]) or an absence ([`AbsenceCategory::LABELS`]).
+pub fn is_non_duty(activity: Option<&str>) -> bool {
+    is_rest_day(activity) || AbsenceCategory::from_activity(activity).is_some()
+}
+
+/// True when an activity label marks a rest day ([`REST_DAY_ACTIVITIES`],
+/// compared as [`normalise`] reads it).
+pub fn is_rest_day(activity: Option<&str>) -> bool {
+    activity.is_some_and(|a| REST_DAY_ACTIVITIES.contains(&normalise(a).as_str()))
+}
+
+/// True when an activity label marks a duty: empty, or anything that is not
+/// a rest day or an absence ([`is_non_duty`]).
 pub fn is_duty(activity: Option<&str>) -> bool {
-    activity.is_none_or(|a| {
-        let a = a.trim().to_ascii_lowercase();
-        !NON_DUTY_ACTIVITIES.contains(&a.as_str())
-    })
+    !is_non_duty(activity)
 }
 
 /// Groups entries by staff id, each person's duties sorted by start.
@@ -186,11 +245,45 @@ mod activity_tests {
             assert!(is_rest_day(Some(a)), "{a}");
             assert!(!is_duty(Some(a)), "{a}");
         }
-        for a in ["leave", "sick", "annual_leave"] {
+        for a in [
+            "leave",
+            "sick",
+            "annual_leave",
+            "Parental Leave",
+            "maternity",
+        ] {
             assert!(!is_rest_day(Some(a)), "{a}");
             assert!(!is_duty(Some(a)), "{a}");
         }
+        assert!(is_duty(Some("early")));
+        assert!(is_duty(None));
         assert!(!is_rest_day(None));
         assert!(!is_rest_day(Some("early")));
+    }
+
+    #[test]
+    fn absences_keep_only_their_category() {
+        use AbsenceCategory::*;
+        for (label, want) in [
+            ("leave", Leave),
+            ("Annual Leave", Leave),
+            ("SICK", Sickness),
+            ("sickness", Sickness),
+            ("maternity", Parental),
+            ("paternity", Parental),
+            ("parental-leave", Parental),
+        ] {
+            assert_eq!(
+                AbsenceCategory::from_activity(Some(label)),
+                Some(want),
+                "{label}"
+            );
+        }
+        for label in ["rest", "off", "training", "court", ""] {
+            assert_eq!(AbsenceCategory::from_activity(Some(label)), None, "{label}");
+        }
+        for c in [Leave, Sickness, Parental] {
+            assert_eq!(AbsenceCategory::parse(c.as_str()), Some(c));
+        }
     }
 }
