@@ -77,6 +77,8 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(accounts::api::create_analyst)
                 .service(accounts::api::rotate_keys)
                 .service(accounts::api::create_account)
+                .service(accounts::api::put_account_email)
+                .service(accounts::api::put_own_email)
                 .service(accounts::api::create_team)
                 .service(accounts::api::list_teams)
                 .service(accounts::api::set_members)

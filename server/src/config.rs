@@ -20,6 +20,7 @@
 //! | `enrol_per_minute` | `FATIGUE_ENROL_PER_MINUTE` | `10` per address |
 //! | `bootstrap_admin_password` | `FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` | unset (no admin created) |
 //! | `log_json` | `FATIGUE_LOG_JSON` | `false` |
+//! | `[mail]` | `FATIGUE_SMTP_URL`, `FATIGUE_MAIL_FROM`, `FATIGUE_DASHBOARD_URL` | see [`crate::mail::MailSettings`] |
 //! | `[peer_support]` | `FATIGUE_SUPPORT_*` | see [`crate::peer_support::retention::SupportSettings`] |
 
 use std::net::SocketAddr;
@@ -97,6 +98,8 @@ pub struct Config {
     pub log_json: bool,
     /// Peer support: escalation and retention (`FATIGUE_SUPPORT_*`, see [`crate::peer_support::retention`]).
     pub peer_support: crate::peer_support::retention::SupportSettings,
+    /// Email notices (`FATIGUE_SMTP_URL` and friends, see [`crate::mail`]).
+    pub mail: crate::mail::MailSettings,
 }
 
 impl Default for Config {
@@ -119,6 +122,7 @@ impl Default for Config {
             bootstrap_admin_password: None,
             log_json: false,
             peer_support: crate::peer_support::retention::SupportSettings::default(),
+            mail: crate::mail::MailSettings::default(),
         }
     }
 }
@@ -206,10 +210,12 @@ impl Config {
             self.log_json = parse("FATIGUE_LOG_JSON", &v)?;
         }
         self.peer_support.apply_env(&get)?;
+        self.mail.apply_env(&get)?;
         Ok(())
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        self.mail.mailer()?;
         if !(1..=15).contains(&self.access_token_minutes) {
             return Err(ConfigError::Env {
                 name: "FATIGUE_ACCESS_TOKEN_MINUTES",

@@ -29,6 +29,7 @@ pub mod db;
 pub mod embedded_pg;
 pub mod error;
 pub mod health;
+pub mod mail;
 pub mod openapi;
 
 #[cfg(test)]

@@ -413,3 +413,34 @@ pub fn in_force<T, E: From<diesel::result::Error>>(
 ) -> Result<T, E> {
     server::db::transaction(c, server::db::Scope::Force(force), f)
 }
+
+/// Signs in to the dashboard as `username` of force `slug` and returns the
+/// HTML of the page at `path` (status 200 asserted).
+pub fn dashboard_page(server: &TestServer, slug: &str, username: &str, path: &str) -> String {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed_in = agent
+        .post(&format!("{}/dashboard/sign-in", server.url))
+        .send_form(&[
+            ("force", slug),
+            ("username", username),
+            ("password", PASSWORD),
+        ]);
+    let resp = match signed_in {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let cookies: Vec<String> = resp
+        .all("set-cookie")
+        .iter()
+        .filter_map(|c| c.split(';').next().map(str::to_owned))
+        .collect();
+    assert!(!cookies.is_empty(), "no session cookie: {}", resp.status());
+    let page = agent
+        .get(&format!("{}{path}", server.url))
+        .set("Cookie", &cookies.join("; "))
+        .call()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    page.into_string().unwrap()
+}

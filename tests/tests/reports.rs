@@ -80,7 +80,7 @@ fn runs(pool: &server::db::DbPool, force: Uuid) -> Vec<RunSummary> {
 }
 
 fn visits(pool: &server::db::DbPool, now: DateTime<Utc>) -> Vec<Visit> {
-    run_due(pool, now)
+    run_due(pool, None, now)
         .unwrap()
         .into_iter()
         .map(|(_, v)| v)

@@ -623,3 +623,91 @@ surrey-001,2026-10-25T22:00,2026-10-26T06:00
         vec![utc(18, 23, 30), utc(24, 23, 15), utc(25, 22, 0)]
     );
 }
+
+#[test]
+fn absences_are_kept_as_days_with_their_category_only() {
+    use chrono::{Duration, Utc};
+    use diesel::Connection;
+    let server = TestServer::start();
+    let force = setup_force(&server, "suffolk", 5);
+    let day = |d: i64| Utc::now().date_naive() + Duration::days(d);
+    let row = |staff: &str, d: i64, activity: &str| {
+        let start = day(d).and_hms_opt(8, 0, 0).unwrap().and_utc();
+        format!(
+            "{staff},{},{},A,response,{activity}\n",
+            start.to_rfc3339(),
+            (start + Duration::hours(8)).to_rfc3339()
+        )
+    };
+    let staff = &force.members[0];
+    // Days on +1 and +2 and a rest day on +4, then: leave on +1, sickness
+    // on +2, maternity leave on +3, "Annual Leave" on the rest day +4.
+    let mut first = String::from("staff_id,start,end,team,role,activity\n");
+    for (d, a) in [(1, ""), (2, ""), (4, "rest")] {
+        first.push_str(&row(staff, d, a));
+    }
+    let r = upload(&force.admin, &force.team, "text/csv", &first);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let mut second = String::from("staff_id,start,end,team,role,activity\n");
+    for (d, a) in [
+        (1, "leave"),
+        (2, "Sick"),
+        (3, "maternity"),
+        (4, "Annual Leave"),
+    ] {
+        second.push_str(&row(staff, d, a));
+    }
+    let r = upload(&force.admin, &force.team, "text/csv", &second);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    let mut owner =
+        diesel::PgConnection::establish(&cluster().cluster.owner_url(&server.database)).unwrap();
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM shifts"),
+        0,
+        "the absences cancelled both duties"
+    );
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM rest_days"),
+        0,
+        "leave replaced the rest day"
+    );
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM roster_changes"),
+        0,
+        "leave on a rest day is not a rest day worked"
+    );
+    let export = enrol(&server, &force, staff).client.get("/v1/me/export");
+    assert_eq!(export.status, 200);
+    let absences: Vec<(String, String)> = export.body["absence_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["date"].as_str().unwrap().to_owned(),
+                a["category"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        absences,
+        [
+            (day(1).to_string(), "leave".to_owned()),
+            (day(2).to_string(), "sickness".to_owned()),
+            (day(3).to_string(), "parental".to_owned()),
+            (day(4).to_string(), "leave".to_owned()),
+        ]
+    );
+    // A duty on +1 in a later file ends that absence.
+    let third = format!(
+        "staff_id,start,end,team,role,activity\n{}",
+        row(staff, 1, "")
+    );
+    let r = upload(&force.admin, &force.team, "text/csv", &third);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM absence_days"),
+        3
+    );
+}

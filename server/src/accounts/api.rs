@@ -261,6 +261,40 @@ pub async fn create_account(
     Ok(HttpResponse::Created().json(json!({ "id": id, "role": role })))
 }
 
+/// An account's email address; `null` or empty clears it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBody {
+    /// The address, or null.
+    pub email: Option<String>,
+}
+
+/// Sets the caller's own email address (staff accounts), for report notices.
+#[utoipa::path(put, path = "/me/email", request_body = EmailBody, responses((status = 204, description = "set")))]
+#[put("/me/email")]
+pub async fn put_own_email(
+    state: State,
+    who: Identity,
+    body: web::Json<EmailBody>,
+) -> AppResult<HttpResponse> {
+    let account = who.0.sub;
+    service::set_email(&state, &who, account, body.into_inner().email).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets a force account's email address (force admin).
+#[utoipa::path(put, path = "/force/accounts/{account}/email", request_body = EmailBody, responses((status = 204, description = "set")))]
+#[put("/force/accounts/{account}/email")]
+pub async fn put_account_email(
+    state: State,
+    who: Identity,
+    account: web::Path<Uuid>,
+    body: web::Json<EmailBody>,
+) -> AppResult<HttpResponse> {
+    service::set_email(&state, &who, account.into_inner(), body.into_inner().email).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// A new team.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -369,6 +369,64 @@ pub async fn create_staff_account(
     Ok((id, role_name))
 }
 
+/// The force's accounts of `role` that gave an email address, inside the
+/// caller's force-scoped transaction (report notices).
+///
+/// # Errors
+/// `invalid_role` for a role that is not a force staff role; database errors.
+pub fn addressees(
+    c: &mut diesel::PgConnection,
+    force: Uuid,
+    role: Role,
+) -> AppResult<Vec<store::Addressee>> {
+    Ok(store::addressees(c, force, staff_role_name(role)?)?)
+}
+
+/// Sets or clears a force account's email address (for report notices):
+/// a member of staff their own, a force admin any account of the force.
+/// Audited as `set_email` on the account (the address itself is not in the
+/// audit log).
+///
+/// # Errors
+/// Forbidden (officers, national roles, another's account but for a force
+/// admin); `invalid_email`; not found.
+pub async fn set_email(
+    state: &AppState,
+    who: &Identity,
+    account: Uuid,
+    email: Option<String>,
+) -> AppResult<()> {
+    let force = who.force()?;
+    staff_role_name(who.0.role).map_err(|_| AppError::Forbidden)?;
+    if account != who.0.sub {
+        who.require(&[Role::ForceAdmin])?;
+    }
+    let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+    if let Some(e) = &email
+        && !crate::mail::valid_address(e)
+    {
+        return Err(AppError::invalid(
+            "invalid_email",
+            "email: an address such as name@force.police.uk, at most 254 characters",
+        ));
+    }
+    let who = who.clone();
+    db::with_force(&state.pool, force, move |c| {
+        if !store::set_email(c, force, account, email.as_deref())? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "set_email",
+            &format!("account:{account}"),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
 /// Checks and stores a new team for a force admin (the API's and the
 /// dashboard's team creation). A missing command is `Unassigned`, a
 /// missing function `other`.

@@ -533,6 +533,9 @@ pub fn export(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<se
            'rest_days', coalesce((SELECT jsonb_agg(d.local_date ORDER BY d.local_date) \
                 FROM rest_days d JOIN staff_links l ON l.force_id = d.force_id AND l.staff_number = d.staff_number \
                 WHERE d.force_id = $1 AND l.person_id = $2), '[]'), \
+           'absence_days', coalesce((SELECT jsonb_agg(jsonb_build_object('date', a.local_date, 'category', a.category) ORDER BY a.local_date) \
+                FROM absence_days a JOIN staff_links l ON l.force_id = a.force_id AND l.staff_number = a.staff_number \
+                WHERE a.force_id = $1 AND l.person_id = $2), '[]'), \
            'roster_changes', coalesce((SELECT jsonb_agg(jsonb_build_object('kind', x.kind, 'duty_start', x.duty_start, 'changed_at', x.changed_at) ORDER BY x.duty_start) \
                 FROM roster_changes x JOIN staff_links l ON l.force_id = x.force_id AND l.staff_number = x.staff_number \
                 WHERE x.force_id = $1 AND l.person_id = $2), '[]'), \
@@ -565,4 +568,50 @@ pub fn withdraw(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<
         return Err(diesel::result::Error::NotFound);
     }
     Ok(())
+}
+
+/// Sets (or clears) a force account's email address; returns whether the
+/// account exists in the force.
+///
+/// # Errors
+/// Database errors.
+pub fn set_email(
+    c: &mut PgConnection,
+    force: Uuid,
+    account: Uuid,
+    email: Option<&str>,
+) -> QueryResult<bool> {
+    Ok(
+        diesel::sql_query("UPDATE accounts SET email = $3 WHERE force_id = $1 AND id = $2")
+            .bind::<SqlUuid, _>(force)
+            .bind::<SqlUuid, _>(account)
+            .bind::<diesel::sql_types::Nullable<Text>, _>(email)
+            .execute(c)?
+            == 1,
+    )
+}
+
+/// A force account with an email address.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Addressee {
+    /// Account id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Its address.
+    #[diesel(sql_type = Text)]
+    pub email: String,
+}
+
+/// The force's accounts of `role` that have an email address, by id.
+///
+/// # Errors
+/// Database errors.
+pub fn addressees(c: &mut PgConnection, force: Uuid, role: &str) -> QueryResult<Vec<Addressee>> {
+    diesel::sql_query(
+        "SELECT id, email FROM accounts \
+         WHERE force_id = $1 AND role = $2 AND email IS NOT NULL ORDER BY id",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(role)
+    .load(c)
 }

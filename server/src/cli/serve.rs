@@ -82,7 +82,8 @@ pub fn serve_with(
         }
         before(&state)?;
         crate::peer_support::retention::spawn(state.clone());
-        let _scheduler = crate::reports::scheduler::start(state.pool.clone())
+        let mailer = state.config.mail.mailer()?;
+        let _scheduler = crate::reports::scheduler::start(state.pool.clone(), mailer)
             .await
             .map_err(|e| anyhow::anyhow!("starting the report scheduler: {e}"))?;
         let bind = state.config.bind;

@@ -82,14 +82,23 @@ fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<mini
 
 async fn reports(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> PageResult {
     let s = Session::from_request(&state, &req).await?;
-    let (schedule, runs, latest) = service::overview(&state, &s.who, RUNS_SHOWN).await?;
+    let service::Overview {
+        schedule,
+        runs,
+        notices,
+        latest,
+    } = service::overview(&state, &s.who, RUNS_SHOWN).await?;
     let runs: Vec<minijinja::Value> = runs
         .iter()
         .map(|r| {
+            let mine: Vec<_> = notices.iter().filter(|n| n.run_id == r.id).collect();
+            let sent = mine.iter().filter(|n| n.outcome == "sent").count();
+            let failures: Vec<String> = mine.iter().filter_map(|n| n.detail.clone()).collect();
             context! {
                 id => r.id, slot => r.slot, slots_due => r.slots_due,
                 period_from => r.period_from, period_to => r.period_to,
                 trigger => r.trigger, created_at => r.created_at,
+                emailed => sent, email_failures => failures,
             }
         })
         .collect();

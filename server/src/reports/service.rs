@@ -209,16 +209,25 @@ pub async fn runs(state: &AppState, who: &Identity, limit: i64) -> AppResult<Vec
     .await
 }
 
-/// The reports page's data: the schedule, the latest runs and the newest
-/// run's report (FRM lead).
+/// The reports page's data (FRM lead).
+#[derive(Debug)]
+pub struct Overview {
+    /// The force's schedule.
+    pub schedule: ReportSchedule,
+    /// The latest runs, newest first.
+    pub runs: Vec<RunSummary>,
+    /// The email notices of those runs.
+    pub notices: Vec<reports::Notice>,
+    /// The newest run's report.
+    pub latest: Option<Report>,
+}
+
+/// The reports page's data: the schedule, the latest runs with their email
+/// notices, and the newest run's report (FRM lead).
 ///
 /// # Errors
 /// Forbidden; database errors.
-pub async fn overview(
-    state: &AppState,
-    who: &Identity,
-    limit: i64,
-) -> AppResult<(ReportSchedule, Vec<RunSummary>, Option<Report>)> {
+pub async fn overview(state: &AppState, who: &Identity, limit: i64) -> AppResult<Overview> {
     let force = frm_force(who)?;
     db::with_force(&state.pool, force, move |c| {
         let runs = RunSummary::list(c, force, limit)?;
@@ -226,7 +235,13 @@ pub async fn overview(
             Some(r) => Some(RunSummary::report(c, force, r.id)?),
             None => None,
         };
-        Ok((ReportSchedule::of(c, force)?, runs, latest))
+        let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
+        Ok(Overview {
+            schedule: ReportSchedule::of(c, force)?,
+            notices: reports::notices(c, force, &ids)?,
+            runs,
+            latest,
+        })
     })
     .await
 }
@@ -469,6 +484,8 @@ pub enum Visit {
         slot: DateTime<Utc>,
         /// Slots it stood for.
         slots_due: usize,
+        /// The days it covers.
+        period: Period,
     },
 }
 
@@ -487,7 +504,8 @@ pub fn visit_force(c: &mut PgConnection, force: Uuid, now: DateTime<Utc>) -> App
         let Some(due) = schedule.validate()?.due(last, now) else {
             return Ok(Visit::NotDue);
         };
-        let report = build_force_report(c, force, period_for_slot(&schedule, due.slot)?)?;
+        let period = period_for_slot(&schedule, due.slot)?;
+        let report = build_force_report(c, force, period)?;
         let run = RunSummary::record(
             c,
             force,
@@ -501,6 +519,72 @@ pub fn visit_force(c: &mut PgConnection, force: Uuid, now: DateTime<Utc>) -> App
             run,
             slot: due.slot,
             slots_due: due.slots_due,
+            period,
         })
+    })
+}
+
+/// What telling a force's FRM leads about a run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Notified {
+    /// Notices the mail server took.
+    pub sent: usize,
+    /// Notices that failed (recorded, shown on the reports page).
+    pub failed: usize,
+}
+
+/// Emails each of the force's FRM leads who gave an address that the
+/// report for `period` is ready, with a link to it on the dashboard and no
+/// figures (health aggregates do not travel by email). Each outcome is
+/// recorded in `report_notices`; a refused or unreachable relay is a
+/// failed notice, never a failed run (the report is already stored).
+/// Nothing is sent inside a transaction: the addresses are read in one, the
+/// outcomes recorded in another.
+///
+/// # Errors
+/// Database errors only.
+pub fn notify_frm_leads(
+    c: &mut PgConnection,
+    mailer: &crate::mail::Mailer,
+    force: Uuid,
+    run: Uuid,
+    period: Period,
+) -> AppResult<Notified> {
+    let (force_name, addressees) = db::transaction(c, Scope::Force(force), |c| {
+        let f = Force::by_id(c, force)?;
+        Ok::<_, AppError>((
+            f.name,
+            crate::accounts::service::addressees(c, force, Role::FrmLead)?,
+        ))
+    })?;
+    let subject = format!(
+        "FRM report ready: {force_name}, {} to {}",
+        period.from, period.to
+    );
+    let body = format!(
+        "The fatigue risk management report for {force_name}, {} to {}, is ready.\n\n\
+         Open it on the dashboard (sign in first):\n{}/reports/{run}/report.html\n\n\
+         This message carries no figures: health aggregates stay on the platform.\n",
+        period.from, period.to, mailer.dashboard_url
+    );
+    let outcomes: Vec<(Uuid, Option<String>)> = addressees
+        .iter()
+        .map(|a| (a.id, mailer.send(&a.email, &subject, body.clone()).err()))
+        .collect();
+    db::transaction(c, Scope::Force(force), |c| {
+        for (account, failure) in &outcomes {
+            reports::record_notice(c, force, run, *account, failure.as_deref())?;
+        }
+        Ok::<_, AppError>(())
+    })?;
+    let failed = outcomes.iter().filter(|(_, f)| f.is_some()).count();
+    for (account, failure) in &outcomes {
+        if let Some(f) = failure {
+            tracing::warn!(%force, %run, %account, error = %f, "report notice not sent");
+        }
+    }
+    Ok(Notified {
+        sent: outcomes.len() - failed,
+        failed,
     })
 }

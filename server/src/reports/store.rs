@@ -175,6 +175,64 @@ impl RunSummary {
     }
 }
 
+/// One email notice of a run, as `report_notices` keeps it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Notice {
+    /// The run.
+    #[diesel(sql_type = SqlUuid)]
+    pub run_id: Uuid,
+    /// The FRM lead's account.
+    #[diesel(sql_type = SqlUuid)]
+    pub account_id: Uuid,
+    /// `sent` or `failed`.
+    #[diesel(sql_type = Text)]
+    pub outcome: String,
+    /// Why it failed.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub detail: Option<String>,
+    /// When it was tried.
+    #[diesel(sql_type = Timestamptz)]
+    pub attempted_at: DateTime<Utc>,
+}
+
+/// Records a notice's outcome (a second attempt for the same run and
+/// account replaces the first).
+///
+/// # Errors
+/// Database errors.
+pub fn record_notice(
+    c: &mut PgConnection,
+    force: Uuid,
+    run: Uuid,
+    account: Uuid,
+    failure: Option<&str>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO report_notices (force_id, run_id, account_id, outcome, detail)          VALUES ($1, $2, $3, $4, $5)          ON CONFLICT (force_id, run_id, account_id) DO UPDATE SET outcome = EXCLUDED.outcome,          detail = EXCLUDED.detail, attempted_at = now()",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(run)
+    .bind::<SqlUuid, _>(account)
+    .bind::<Text, _>(if failure.is_some() { "failed" } else { "sent" })
+    .bind::<Nullable<Text>, _>(failure)
+    .execute(c)?;
+    Ok(())
+}
+
+/// The notices of the given runs.
+///
+/// # Errors
+/// Database errors.
+pub fn notices(c: &mut PgConnection, force: Uuid, runs: &[Uuid]) -> QueryResult<Vec<Notice>> {
+    diesel::sql_query(
+        "SELECT run_id, account_id, outcome, detail, attempted_at FROM report_notices \
+         WHERE force_id = $1 AND run_id = ANY($2) ORDER BY run_id, account_id",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(runs)
+    .load(c)
+}
+
 /// Takes the force's report lock for the rest of the transaction; `false`
 /// when another transaction (another server instance) holds it. The key
 /// space `report:` keeps it apart from any other advisory lock.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::PgConnection;
-use mobile_core::roster::{RosterEntry, RosterLineError};
+use mobile_core::roster::{AbsenceCategory, RosterEntry, RosterLineError};
 use uuid::Uuid;
 
 use super::store::{self, Change, Duty, StaffDay};
@@ -132,7 +132,13 @@ pub async fn store_roster(
 ///   `rest_day_worked` change recorded, dated `now`;
 /// - a rest day in the file removes the person's stored duties starting on
 ///   that local date (the duty was cancelled) and is kept, unless the file
-///   also has a duty that day.
+///   also has a duty that day;
+/// - a day of annual leave, sickness or parental leave in the file
+///   ([`mobile_core::roster::AbsenceCategory`]) does the same, replaces a
+///   stored rest day (no change is recorded: leave on a rest day is not a
+///   rest day worked), and is kept as the category only, for the 17-week
+///   average (WTR reg. 4(6)); a duty or a rest day in a later file removes
+///   it.
 ///
 /// Local dates are in `zone`, the force's.
 ///
@@ -175,6 +181,19 @@ pub fn publish(
     // Rest days in the file: the day's stored duties were cancelled.
     store::cancel_duties_on(c, force, &plan.rest_days, zone)?;
     store::upsert_rest_days(c, force, &plan.rest_days, upload)?;
+    // Absences in the file: the day's duties were cancelled, its rest day
+    // replaced; a duty or rest day in the file ends a stored absence.
+    let absent_days: Vec<StaffDay> = plan.absences.iter().map(|(d, _)| d.clone()).collect();
+    store::take_rest_days(c, force, &absent_days)?;
+    store::cancel_duties_on(c, force, &absent_days, zone)?;
+    let present: Vec<StaffDay> = duty_days.iter().chain(&plan.rest_days).cloned().collect();
+    store::clear_absences(c, force, &present)?;
+    let absences: Vec<(StaffDay, &str)> = plan
+        .absences
+        .iter()
+        .map(|(d, cat)| (d.clone(), cat.as_str()))
+        .collect();
+    store::upsert_absences(c, force, &absences, upload)?;
     let changes: Vec<Change> = changes.into_iter().collect();
     store::insert_changes(c, force, &changes, now, upload)?;
     store::upsert_duties(c, force, &plan.duties, upload)?;
@@ -191,6 +210,8 @@ struct Plan {
     first_duty: BTreeMap<StaffDay, DateTime<Utc>>,
     /// Rest days in the file on days with no duty in it.
     rest_days: Vec<StaffDay>,
+    /// Absences in the file on days with no duty or rest day in it.
+    absences: Vec<(StaffDay, AbsenceCategory)>,
 }
 
 impl Plan {
@@ -224,10 +245,21 @@ impl Plan {
             .map(|e| (e.staff_id.clone(), local_date(e.shift.start())))
             .filter(|day| !first_duty.contains_key(day))
             .collect();
+        let mut absences: BTreeMap<StaffDay, AbsenceCategory> = BTreeMap::new();
+        for e in entries {
+            let Some(category) = AbsenceCategory::from_activity(e.activity.as_deref()) else {
+                continue;
+            };
+            let day = (e.staff_id.clone(), local_date(e.shift.start()));
+            if !first_duty.contains_key(&day) && !rest_days.contains(&day) {
+                absences.insert(day, category);
+            }
+        }
         Plan {
             duties,
             first_duty,
             rest_days: rest_days.into_iter().collect(),
+            absences: absences.into_iter().collect(),
         }
     }
 }

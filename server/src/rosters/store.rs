@@ -141,6 +141,47 @@ pub fn upsert_rest_days(
     .execute(c)
 }
 
+/// Stores days of absence from an upload, category only (a day stored
+/// before takes the new category and upload).
+///
+/// # Errors
+/// Database errors.
+pub fn upsert_absences(
+    c: &mut PgConnection,
+    force: Uuid,
+    days: &[(StaffDay, &str)],
+    upload: Uuid,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO absence_days (force_id, staff_number, local_date, category, upload_id) \
+         SELECT $1, s, day, cat, $5 FROM unnest($2::text[], $3::date[], $4::text[]) AS f(s, day, cat) \
+         ON CONFLICT (force_id, staff_number, local_date) \
+         DO UPDATE SET category = EXCLUDED.category, upload_id = EXCLUDED.upload_id",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(days.iter().map(|d| d.0.0.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(days.iter().map(|d| d.0.1).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(days.iter().map(|d| d.1).collect::<Vec<_>>())
+    .bind::<SqlUuid, _>(upload)
+    .execute(c)
+}
+
+/// Removes stored absences on the given days (the file now has a duty or a
+/// rest day there).
+///
+/// # Errors
+/// Database errors.
+pub fn clear_absences(c: &mut PgConnection, force: Uuid, days: &[StaffDay]) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM absence_days d USING unnest($2::text[], $3::date[]) AS f(s, day) \
+         WHERE d.force_id = $1 AND d.staff_number = f.s AND d.local_date = f.day",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(days.iter().map(|d| d.0.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(days.iter().map(|d| d.1).collect::<Vec<_>>())
+    .execute(c)
+}
+
 /// A change to a published roster, as `roster_changes` keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Change {
