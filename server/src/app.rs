@@ -177,10 +177,91 @@ pub fn csv_download(body: String, filename: &str) -> HttpResponse {
         .body(body)
 }
 
-/// The caller's address: the socket's peer, not X-Forwarded-For (a header
-/// is the caller's to forge).
+/// The caller's address, for rate limits and the audit log: the socket's
+/// peer, or, when the peer is one of the configured trusted proxies
+/// (`FATIGUE_TRUSTED_PROXIES`), the address that proxy saw ([`forwarded_client`]).
+/// From anyone else `X-Forwarded-For` is ignored: it is the caller's to forge.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".to_owned();
+    };
+    let trusted = req
+        .app_data::<State>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    forwarded_client(peer, &forwarded.join(","), trusted).to_string()
+}
+
+/// The client behind a chain of proxies: walking `X-Forwarded-For` from the
+/// right (the hop nearest us), the first address that is not a trusted
+/// proxy. Only a trusted peer's header is read; an unparsable entry ends
+/// the walk at the last trusted hop.
+pub fn forwarded_client(
+    peer: std::net::IpAddr,
+    x_forwarded_for: &str,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    let mut client = peer;
+    if !trusted.contains(&peer) {
+        return client;
+    }
+    for hop in x_forwarded_for.rsplit(',').map(str::trim) {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod forwarded_tests {
+    use super::forwarded_client;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_trusted_proxys_header_names_the_client() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        // Not from a proxy: the header is the caller's to forge.
+        assert_eq!(
+            forwarded_client(ip("203.0.113.9"), "198.51.100.1", &trusted),
+            ip("203.0.113.9")
+        );
+        // From the proxy: the hop it saw.
+        assert_eq!(
+            forwarded_client(proxy, "198.51.100.1", &trusted),
+            ip("198.51.100.1")
+        );
+        // A forged left-most entry does not win over the hop the proxy added.
+        assert_eq!(
+            forwarded_client(proxy, "1.2.3.4, 198.51.100.1", &trusted),
+            ip("198.51.100.1")
+        );
+        // Two trusted proxies in a row are skipped.
+        assert_eq!(
+            forwarded_client(proxy, "198.51.100.7, 10.0.0.3", &trusted),
+            ip("198.51.100.7")
+        );
+        // No header, or rubbish: the proxy itself.
+        assert_eq!(forwarded_client(proxy, "", &trusted), proxy);
+        assert_eq!(forwarded_client(proxy, "not-an-ip", &trusted), proxy);
+        // No trusted proxies configured: always the peer.
+        assert_eq!(forwarded_client(proxy, "198.51.100.1", &[]), proxy);
+    }
 }

@@ -404,6 +404,54 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Argon2 verifications made by this process ([`verify_credential`]).
+static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many password verifications this process has made (each sign-in
+/// makes exactly one, whether or not the account exists).
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Something with a stored password hash.
+pub trait HasPasswordHash {
+    /// The argon2 PHC string.
+    fn password_hash(&self) -> &str;
+}
+
+impl HasPasswordHash for () {
+    fn password_hash(&self) -> &str {
+        ""
+    }
+}
+
+/// The credential when `password` matches its hash. When there is no
+/// credential (unknown username or force), a hash of a random password made
+/// once per process is verified instead and `None` returned, so an unknown
+/// name costs one argon2 verification, as a wrong password does, and sign-in
+/// timing does not tell which usernames exist (ASVS 2.2.1 / 3.x).
+pub fn verify_credential<C: HasPasswordHash>(cred: Option<C>, password: &str) -> Option<C> {
+    let counted = |hash: &str| {
+        VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        verify_password(password, hash)
+    };
+    match cred {
+        Some(c) => counted(c.password_hash()).then_some(c),
+        None => {
+            let _ = counted(dummy_hash());
+            None
+        }
+    }
+}
+
+/// The stand-in hash [`verify_credential`] checks for an unknown account:
+/// argon2id with the same parameters as every stored hash, of a random
+/// password nobody knows.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_secret(16)).unwrap_or_default())
+}
+
 /// A random secret (enrolment codes, refresh tokens), base64url.
 pub fn random_secret(bytes: usize) -> String {
     use rand::RngCore;
@@ -421,6 +469,38 @@ pub fn secret_hash(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Stored(String);
+    impl HasPasswordHash for Stored {
+        fn password_hash(&self) -> &str {
+            &self.0
+        }
+    }
+
+    #[test]
+    fn an_unknown_account_costs_one_verification_like_a_wrong_password() {
+        let stored = Stored(hash_password("correct horse").unwrap());
+        let before = verifications();
+        assert!(verify_credential(Some(stored), "wrong").is_none());
+        let after_wrong = verifications();
+        assert!(verify_credential::<Stored>(None, "anything").is_none());
+        let after_unknown = verifications();
+        // Other tests may verify concurrently, so at least one each.
+        assert!(after_wrong > before);
+        assert!(after_unknown > after_wrong);
+        // The stand-in is a real argon2id hash with the stored hashes'
+        // parameters, so checking it costs what a wrong password costs.
+        let dummy = dummy_hash();
+        let real = hash_password("x").unwrap();
+        assert!(dummy.starts_with("$argon2id$"), "{dummy}");
+        assert_eq!(
+            dummy.split('$').nth(3),
+            real.split('$').nth(3),
+            "same m, t, p"
+        );
+        let right = Stored(hash_password("correct horse").unwrap());
+        assert!(verify_credential(Some(right), "correct horse").is_some());
+    }
 
     #[test]
     fn argon2id_hashes_verify_only_the_right_password() {

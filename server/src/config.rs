@@ -18,6 +18,7 @@
 //! | `sync_group_max` | `FATIGUE_SYNC_GROUP_MAX` | `32` (waiting batches applied in one transaction) |
 //! | `sign_in_per_minute` | `FATIGUE_SIGN_IN_PER_MINUTE` | `10` per username and 60 per address |
 //! | `enrol_per_minute` | `FATIGUE_ENROL_PER_MINUTE` | `10` per address |
+//! | `trusted_proxies` | `FATIGUE_TRUSTED_PROXIES` | none (comma-separated addresses whose `X-Forwarded-For` is believed) |
 //! | `bootstrap_admin_password` | `FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` | unset (no admin created) |
 //! | `log_json` | `FATIGUE_LOG_JSON` | `false` |
 //! | `[mail]` | `FATIGUE_SMTP_URL`, `FATIGUE_MAIL_FROM`, `FATIGUE_DASHBOARD_URL` | see [`crate::mail::MailSettings`] |
@@ -92,6 +93,9 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Enrolment attempts allowed per address per minute.
     pub enrol_per_minute: u32,
+    /// Reverse proxies (the TLS terminator) whose `X-Forwarded-For` names
+    /// the client; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// When set and no platform admin exists, `admin` is created with this password.
     pub bootstrap_admin_password: Option<String>,
     /// Log as JSON lines instead of text.
@@ -119,6 +123,7 @@ impl Default for Config {
             sync_group_max: 32,
             sign_in_per_minute: 10,
             enrol_per_minute: 10,
+            trusted_proxies: Vec::new(),
             bootstrap_admin_password: None,
             log_json: false,
             peer_support: crate::peer_support::retention::SupportSettings::default(),
@@ -202,6 +207,14 @@ impl Config {
         }
         if let Some(v) = get("FATIGUE_ENROL_PER_MINUTE") {
             self.enrol_per_minute = parse("FATIGUE_ENROL_PER_MINUTE", &v)?;
+        }
+        if let Some(v) = get("FATIGUE_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| parse("FATIGUE_TRUSTED_PROXIES", a))
+                .collect::<Result<_, _>>()?;
         }
         if let Some(v) = get("FATIGUE_BOOTSTRAP_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {
             self.bootstrap_admin_password = Some(v);

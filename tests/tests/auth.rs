@@ -419,3 +419,42 @@ fn sign_ins_are_audited_and_a_what_if_is_bounded() {
     );
     assert_eq!((r.status, r.code()), (422, "invalid_shift"), "{:?}", r.body);
 }
+
+/// Enrolment attempts from `address` as a proxy would forward them.
+fn enrol_via(c: &Client, forwarded_for: &str) -> u16 {
+    c.post_raw(
+        "/v1/enrol",
+        &[
+            ("content-type", "application/json"),
+            ("x-forwarded-for", forwarded_for),
+        ],
+        br#"{"force":"none","code":"guess"}"#,
+    )
+    .status
+}
+
+#[test]
+fn the_per_address_limit_reads_x_forwarded_for_only_from_trusted_proxies() {
+    // Behind the TLS proxy (here: the test itself, 127.0.0.1): each client
+    // has its own bucket, so one client's guesses do not lock out the rest.
+    let proxied = TestServer::start_with(&[
+        ("FATIGUE_ENROL_PER_MINUTE", "2"),
+        ("FATIGUE_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+    ]);
+    let c = proxied.client();
+    assert_eq!(enrol_via(&c, "198.51.100.1"), 401);
+    assert_eq!(enrol_via(&c, "198.51.100.1"), 401);
+    assert_eq!(enrol_via(&c, "198.51.100.1"), 429);
+    assert_eq!(enrol_via(&c, "198.51.100.2"), 401, "another client");
+    // A client cannot escape its bucket by sending its own header: the
+    // proxy appends the address it saw, and that is the one read.
+    assert_eq!(enrol_via(&c, "203.0.113.50, 198.51.100.1"), 429);
+
+    // Without configured proxies the header is the caller's to forge and is
+    // ignored: every attempt here comes from 127.0.0.1.
+    let direct = TestServer::start_with(&[("FATIGUE_ENROL_PER_MINUTE", "2")]);
+    let c = direct.client();
+    assert_eq!(enrol_via(&c, "198.51.100.1"), 401);
+    assert_eq!(enrol_via(&c, "198.51.100.2"), 401);
+    assert_eq!(enrol_via(&c, "198.51.100.3"), 429);
+}

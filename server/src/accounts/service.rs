@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::store::{self, Consent, Force, PolicingFunction, Team, TeamPlacement};
 use crate::app::AppState;
 use crate::audit::{self, AuditEntry};
-use crate::auth::{Identity, Role, hash_password, verify_password};
+use crate::auth::{Identity, Role, hash_password};
 use crate::db;
 use crate::error::{AppError, AppResult};
 
@@ -87,9 +87,21 @@ pub fn unknown_as_credentials(e: AppError) -> AppError {
 /// # Errors
 /// [`AppError::InvalidCredentials`]; database errors.
 pub async fn force_for_credentials(state: &AppState, slug: String) -> AppResult<Force> {
-    db::with_platform(&state.pool, move |c| Ok(Force::by_slug(c, &slug)?))
+    let found = db::with_platform(&state.pool, move |c| Ok(Force::by_slug(c, &slug)?))
         .await
-        .map_err(unknown_as_credentials)
+        .map_err(unknown_as_credentials);
+    if matches!(found, Err(AppError::InvalidCredentials)) {
+        // As long as a wrong password takes: an unknown force is not told
+        // apart by timing.
+        web::block(|| crate::auth::verify_credential::<()>(None, "")).await?;
+    }
+    found
+}
+
+impl crate::auth::HasPasswordHash for store::Credential {
+    fn password_hash(&self) -> &str {
+        &self.password_hash
+    }
 }
 
 /// A password sign-in: the username, its force (none for national
@@ -146,8 +158,7 @@ pub async fn password_sign_in(state: &AppState, attempt: SignIn) -> AppResult<St
     };
     let password = attempt.password;
     // Verify off the async workers: argon2 is deliberately slow.
-    let checked =
-        web::block(move || cred.filter(|c| verify_password(&password, &c.password_hash))).await?;
+    let checked = web::block(move || crate::auth::verify_credential(cred, &password)).await?;
     let cred = checked.ok_or(AppError::InvalidCredentials)?;
     let role = role_of(&cred.role)?;
     let token = state.keys.issue(cred.id, role, force, None)?;
