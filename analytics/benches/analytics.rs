@@ -35,6 +35,8 @@ fn report() {
         )
         .unwrap(),
         trend_periods: 4,
+        limits: Default::default(),
+        roster_horizon: None,
     };
     let t = Instant::now();
     let r = build_report(&request, people).unwrap();

@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         zone: "Europe/London".into(),
         period: Period::new(day(23)?, day(29)?)?,
         trend_periods: 2,
+        limits: Default::default(),
+        roster_horizon: None,
     };
     let report = build_report(&request, people)?;
     let out = match format.as_str() {

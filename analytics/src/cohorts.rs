@@ -33,7 +33,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
-use crate::indicators::{roster_figures, wellbeing_figures};
+use crate::indicators::{kss_counts, roster_figures, wellbeing_figures};
 use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::{Percentage, ratio};
 use crate::suppression::{MIN_PEOPLE, publishable};
@@ -244,6 +244,8 @@ impl PersonSums {
     /// is the person's role. Shifts are those [`roster_figures`] counts.
     pub fn from_records(p: &PersonRecords, period: &Period, zone: chrono_tz::Tz) -> Self {
         let (from, to) = period.instants(zone);
+        // National cohorts compare forces on one yardstick: the default
+        // limits, never a force's own settings.
         let r = roster_figures(&p.shifts, from, to, &RosterLimits::default());
         let (mut early, mut late) = (0, 0);
         for s in p.shifts.iter().filter(|s| s.start >= from && s.start < to) {
@@ -253,7 +255,11 @@ impl PersonSums {
                 _ => {}
             }
         }
-        let w = wellbeing_figures(&p.summaries, &p.checkins, period);
+        let w = wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, period, zone);
+        // Every KSS check-in, whatever its context, as the server's
+        // `npws_person_features` counts them (the report's indicator #15
+        // counts only those before a shift or a drive).
+        let (kss_low, kss_high, kss_sum) = kss_counts(&p.checkins, period, None);
         let summaries: Vec<_> = p
             .summaries
             .iter()
@@ -287,8 +293,8 @@ impl PersonSums {
             recovery_slope_per_week: slope(&scores),
             recovery_mornings: w.bands.iter().sum(),
             red_mornings: w.bands[2],
-            kss_check_ins: w.kss_low + w.kss_high,
-            kss_sum: w.kss_sum,
+            kss_check_ins: kss_low + kss_high,
+            kss_sum,
         }
     }
 

@@ -2,19 +2,28 @@
 //! report's tables are summed. Limits from `frm-indicators.md` (shared
 //! reference) and `fatigue-science.md` §4. The limits the engine's flags
 //! apply too are [`RosterLimits`] (`mobile_core::roster::limits`), passed in;
-//! the night rule is `mobile_core::night_time`; those here are the report's
-//! own (17-week averages, weekly rest, rest days worked, notice).
+//! the night rule is `mobile_core::night_time`; the legal limits are
+//! constants beside them; those here are the report's own (night-worker
+//! share, rest days worked, notice, sleep and sleepiness).
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use mobile_core::fatigue_index::{DAY_THRESHOLD, NIGHT_THRESHOLD};
+use mobile_core::hourly_risk::at_or_over_risk_threshold;
 use mobile_core::night_time::is_night_duty;
-use mobile_core::roster::limits::RosterLimits;
-use models::sync::{CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand};
+use mobile_core::roster::limits::{
+    AVERAGE_WEEK_RED_OVER_HOURS, FORTNIGHTLY_REST_WITH_DAILY_HOURS, NIGHT_WORKER_DAILY_HOURS,
+    RosterLimits, WEEKLY_REST_WITH_DAILY_HOURS, WeekStart,
+};
+use models::sync::{
+    CheckInContext, CheckInRecord, CheckInScale, DailySummary, LearningProgress, RecoveryBand,
+};
 
-use crate::input::{Duty, Period, RosterChange, RosterChangeKind, ShiftRecord, local_instant};
+use crate::input::{
+    Absence, Duty, Period, RosterChange, RosterChangeKind, ShiftRecord, local_instant,
+};
 
 /// Days of shifts before a period that its figures look at (quick returns,
 /// runs of nights and of work days, weekly rest and 7-day hours at the
@@ -24,12 +33,19 @@ use crate::input::{Duty, Period, RosterChange, RosterChangeKind, ShiftRecord, lo
 pub const LOOKBACK_DAYS: i64 = 14;
 /// Short sleep: under 6 h (Police Federation / Wellbeing Survey benchmark).
 pub const SHORT_SLEEP_MINUTES: u32 = 6 * 60;
+/// Sleep before shifts (frm-indicators #14) is a mean over this many of the
+/// most recent nights before a shift.
+pub const SLEEP_BEFORE_SHIFTS_NIGHTS: usize = 7;
+/// A main sleep is the night before a shift when it ends within this many
+/// hours before the shift starts (ours: covers the day sleep before a night
+/// shift as well as the night before an early).
+pub const SLEEP_BEFORE_SHIFT_WITHIN_HOURS: i64 = 24;
 /// High sleepiness: KSS 7 or more (FRM practice).
 pub const KSS_HIGH: u8 = 7;
-/// Weekly rest (WTR reg. 11(1)): 24 h uninterrupted in each 7 days.
-pub const WEEKLY_REST_HOURS: i64 = 24;
-/// Fortnightly rest (WTR reg. 11(2)(b)): 48 h uninterrupted in each 14 days.
-pub const FORTNIGHTLY_REST_HOURS: i64 = 48;
+/// The check-ins frm-indicators #15 counts: those the officer made before
+/// a shift or before a drive (the app asks for the context at check-in).
+pub const KSS_CONTEXTS: [CheckInContext; 2] =
+    [CheckInContext::BeforeShift, CheckInContext::BeforeDrive];
 /// A day↔night switch needs this many whole nights' sleep opportunity
 /// between the two shifts (HSG256: "two nights' full sleep").
 pub const SWITCH_NIGHTS: u32 = 2;
@@ -41,13 +57,6 @@ pub const SLEEP_WINDOW_HOURS: (u32, u32) = (23, 7);
 /// week (reg. 4(3)(b)) and a night worker's average daily hours (reg. 6(3)):
 /// 17 weeks, here the 17 weeks ending at the report period's end.
 pub const REFERENCE_WEEKS: i64 = 17;
-/// Average weekly hours over the reference period, amber: over 44 (our early
-/// warning, frm-indicators #6).
-pub const AVERAGE_WEEK_AMBER_HOURS: i64 = 44;
-/// Average weekly hours over the reference period, red: over 48 (WTR reg. 4).
-pub const AVERAGE_WEEK_RED_HOURS: i64 = 48;
-/// A night worker's average daily hours, limit: 8 (WTR reg. 6(1)).
-pub const NIGHT_WORKER_DAILY_HOURS: i64 = 8;
 /// A "night worker" works night duties "as a normal course" (WTR reg. 2):
 /// here, at least one duty in three in the reference period. Ours: the
 /// regulations give no share; in R v Attorney General for Northern Ireland,
@@ -64,12 +73,14 @@ pub const REST_DAYS_WORKED_AMBER: u32 = 2;
 pub const REST_DAYS_WORKED_RED: u32 = 4;
 /// The rolling window for rest days worked.
 pub const REST_DAYS_WINDOW_DAYS: i64 = 365;
-/// A rest day worked with under this many days' notice is short notice
-/// (Police Regulations 2003, Annex G: paid at time and a half; with 15 or
-/// more a replacement rest day is due).
+/// A rest day worked with under this many clear days' notice is short
+/// notice (Police Regulations 2003, reg. 26 and Annex H: paid at time and a
+/// half; with 15 or more a replacement rest day is due). Clear days leave
+/// out the day the notice was given and the day of the duty.
 pub const REST_DAY_NOTICE_DAYS: i64 = 15;
 /// A start brought forward with under this many hours' notice is short
-/// notice (Police Regulations 2003, reg. 25).
+/// notice (Police Regulations 2003, reg. 25 and Annex G: the hours brought
+/// forward count as overtime).
 pub const START_ADVANCE_NOTICE_HOURS: i64 = 8;
 
 /// A person's level on an indicator.
@@ -110,8 +121,10 @@ pub struct RosterFigures {
     pub night_fi_centi: i64,
     /// Shifts by FI decile: 0–<10, ..., 90–100.
     pub fi_bins: [u32; 10],
-    /// Shifts by mean HRI: <1.0, 1.0–<1.2, 1.2–<1.4, 1.4–<1.6, ≥1.6.
-    pub hri_bins: [u32; 5],
+    /// Shifts by the shift's Risk Index (mean HRI over the reference
+    /// roster's, `mobile_core::hourly_risk::risk_index_of`): <1.0,
+    /// 1.0–<1.2, 1.2–<1.4, 1.4–<1.6, ≥1.6.
+    pub risk_index_bins: [u32; 5],
     /// Returns to duty under 12 h of rest (red ones included).
     pub quick_returns: u32,
     /// Returns under 11 h.
@@ -141,14 +154,15 @@ fn fi_bin(fi: f64) -> usize {
     ((fi / 10.0).floor().clamp(0.0, 9.0)) as usize
 }
 
-/// Bin of a mean HRI.
-fn hri_bin(hri: f64) -> usize {
-    match hri {
-        h if h < 1.0 => 0,
-        h if h < 1.2 => 1,
-        h if h < 1.4 => 2,
-        h if h < 1.6 => 3,
-        _ => 4,
+/// Bin of a shift's Risk Index; the top bin is the guidance threshold's
+/// own comparison ([`at_or_over_risk_threshold`]).
+fn risk_index_bin(risk_index: f64) -> usize {
+    match risk_index {
+        r if at_or_over_risk_threshold(r) => 4,
+        r if r < 1.0 => 0,
+        r if r < 1.2 => 1,
+        r if r < 1.4 => 2,
+        _ => 3,
     }
 }
 
@@ -214,7 +228,7 @@ pub fn roster_figures(
             f.day_fi_centi += centi;
         }
         f.fi_bins[fi_bin(s.fatigue_index)] += 1;
-        f.hri_bins[hri_bin(s.hri_mean)] += 1;
+        f.risk_index_bins[risk_index_bin(s.risk_index)] += 1;
         if let Some(rest) = rest {
             let minutes = rest.num_minutes();
             if minutes < hours(limits.quick_return_amber_under_hours) {
@@ -281,14 +295,10 @@ pub struct ScheduleFigures {
     /// Amber over [`RosterLimits::work_days_amber_over`], red over
     /// [`RosterLimits::work_days_red_over`].
     pub work_days_level: Level,
-    /// Longest stretch, ending at a shift starting in the period, from the
-    /// start of the first duty after a rest of 24 h or more to that
-    /// shift's end (rests under 24 h do not break it), minutes.
-    pub longest_stretch_minutes: i64,
-    /// As `longest_stretch_minutes`, broken only by rests of 48 h or more.
-    pub longest_fortnight_stretch_minutes: i64,
-    /// Amber: some 7 days without 24 h uninterrupted rest; red: that and
-    /// some 14 days without 48 h uninterrupted rest.
+    /// Weekly rest in the force's fixed periods ([`weekly_rest`]).
+    pub weekly_rest: WeeklyRest,
+    /// Amber: a fixed 7-day period in which no rest of 35 h begins; red: a
+    /// 14-day period with neither two of those nor one of 59 h.
     pub weekly_rest_level: Level,
     /// Shifts starting in the period whose night flag differs from the
     /// previous shift's (a day↔night switch).
@@ -322,33 +332,134 @@ pub fn sleep_windows_between(a: DateTime<Utc>, b: DateTime<Utc>, zone: Tz) -> u3
     n
 }
 
+/// Weekly rest over the fixed periods that overlap a report period
+/// (frm-indicators #8; WTR reg. 11).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WeeklyRest {
+    /// Fixed 7-day periods looked at.
+    pub weeks: u32,
+    /// Of those, periods in which no uninterrupted rest of at least 35 h
+    /// (24 h plus 11 h daily rest, reg. 11(1), (7)) begins.
+    pub weeks_without: u32,
+    /// 14-day periods (each week looked at and the one before it) with
+    /// neither two such rests nor one of at least 59 h (48 + 11, reg.
+    /// 11(2), (7)) beginning in them.
+    pub fortnights_without: u32,
+}
+
+impl WeeklyRest {
+    /// Red for a 14-day period without its rest, amber for a 7-day one
+    /// (reg. 11(2) lets an employer choose the 14-day rule, so a week
+    /// without is a review, a fortnight without a breach either way).
+    pub fn level(&self) -> Level {
+        if self.fortnights_without > 0 {
+            Level::Red
+        } else if self.weeks_without > 0 {
+            Level::Amber
+        } else {
+            Level::Within
+        }
+    }
+}
+
+/// Weekly rest (WTR reg. 11) from a person's duties (sorted, not
+/// overlapping), over the fixed 7-day periods from `week_start` in `zone`
+/// that overlap `[from, to)`, with the roster known up to `known_until`.
+///
+/// # Rule
+/// A rest is the time between one duty's end and the next one's start.
+/// A 7-day period complies when a rest of at least 35 h
+/// ([`WEEKLY_REST_WITH_DAILY_HOURS`]) begins within it; a 14-day period
+/// (the period and the one before it) when two such rests, or one of at
+/// least 59 h ([`FORTNIGHTLY_REST_WITH_DAILY_HOURS`]), begin within it. A
+/// period no duty touches complies (nobody worked in it).
+///
+/// # Edges of the known roster
+/// Duties starting at or after `known_until` (the end of the published
+/// roster) are left out. The rest after the last known duty runs to
+/// `known_until` and counts only when that known part is long enough: a
+/// rest is never assumed. A rest before the first known duty
+/// has no known start, so it begins in no period; callers pass duties from
+/// at least 14 days before `from`. The regulations leave the 14-day
+/// periods' alignment to the employer ("every other week", reg. 11(6)), so
+/// each week is paired with the week before it: a breach shows whichever
+/// alignment the force uses.
+pub fn weekly_rest(
+    duties: &[Duty],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zone: Tz,
+    week_start: &WeekStart,
+    known_until: DateTime<Utc>,
+) -> WeeklyRest {
+    // Duties past the known roster are not known yet.
+    let known = duties.partition_point(|d| d.start < known_until);
+    let duties = &duties[..known];
+    let mut rests: Vec<(DateTime<Utc>, Duration)> = duties
+        .windows(2)
+        .map(|w| (w[0].end, w[1].start - w[0].end))
+        .collect();
+    if let Some(last) = duties.last()
+        && known_until > last.end
+    {
+        rests.push((last.end, known_until - last.end));
+    }
+    let weekly = Duration::hours(i64::from(WEEKLY_REST_WITH_DAILY_HOURS));
+    let fortnightly = Duration::hours(i64::from(FORTNIGHTLY_REST_WITH_DAILY_HOURS));
+    let worked_in =
+        |a: DateTime<Utc>, b: DateTime<Utc>| duties.iter().any(|d| d.start < b && d.end > a);
+    let rests_in = |a: DateTime<Utc>, b: DateTime<Utc>, min: Duration| {
+        rests
+            .iter()
+            .filter(|(start, len)| *start >= a && *start < b && *len >= min)
+            .count()
+    };
+    let mut out = WeeklyRest::default();
+    let mut week = week_start.period_containing(from, zone);
+    while week < to {
+        let next = week_start.next_period(week, zone);
+        let previous = week_start.period_containing(week - Duration::hours(1), zone);
+        out.weeks += 1;
+        if worked_in(week, next) && rests_in(week, next, weekly) == 0 {
+            out.weeks_without += 1;
+        }
+        if worked_in(previous, next)
+            && rests_in(previous, next, weekly) < 2
+            && rests_in(previous, next, fortnightly) == 0
+        {
+            out.fortnights_without += 1;
+        }
+        week = next;
+    }
+    out
+}
+
 /// Schedule figures over shifts sorted by start and not overlapping, for
 /// shifts starting in `[from, to)`; local dates and nights in `zone`.
+/// `duties` are every duty of the person (shifts included, sorted:
+/// [`crate::input::PersonRecords::clean`]) and `known_until` the end of the
+/// published roster, for weekly rest.
 ///
 /// - Work days: the engine's `consecutive_days` rule (distinct local start
 ///   dates, consecutive), amber over `limits.work_days_amber_over`, red
 ///   over `limits.work_days_red_over`.
-/// - Weekly rest: a 7-day window holds no 24 h rest exactly when a stretch
-///   of duties separated by rests under 24 h spans more than 5 days
-///   (window = stretch + 24 h on each side); a 14-day window holds no 48 h
-///   rest when a stretch broken only by rests of 48 h spans more than
-///   10 days. Amber for the first, red for both (reg. 11 lets an employer
-///   use either; the 2 × 24 h variant of reg. 11(2)(a) is not tested).
+/// - Weekly rest: [`weekly_rest`], in the force's fixed periods
+///   (`limits.week_start`).
 /// - Day↔night switch: consecutive duties, one a night by the WTR rule and
 ///   the other not, with fewer than two whole 23:00–07:00 windows between
 ///   them.
 pub fn schedule_figures(
     shifts: &[ShiftRecord],
+    duties: &[Duty],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     zone: Tz,
     limits: &RosterLimits,
+    known_until: DateTime<Utc>,
 ) -> ScheduleFigures {
     let mut f = ScheduleFigures::default();
     let mut run = 0u32;
     let mut last_date: Option<NaiveDate> = None;
-    let mut stretch_start: Option<DateTime<Utc>> = None;
-    let mut fortnight_start: Option<DateTime<Utc>> = None;
     let mut worst_switch: Option<u32> = None;
     for (i, s) in shifts.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &shifts[p]);
@@ -359,22 +470,10 @@ pub fn schedule_figures(
             _ => 1,
         };
         last_date = Some(date);
-        let rest = prev.map(|p| s.start - p.end);
-        if rest.is_none_or(|r| r >= Duration::hours(WEEKLY_REST_HOURS)) {
-            stretch_start = Some(s.start);
-        }
-        if rest.is_none_or(|r| r >= Duration::hours(FORTNIGHTLY_REST_HOURS)) {
-            fortnight_start = Some(s.start);
-        }
         if s.start < from || s.start >= to {
             continue;
         }
         f.longest_work_day_run = f.longest_work_day_run.max(run);
-        let span = |start: Option<DateTime<Utc>>| start.map_or(0, |t| (s.end - t).num_minutes());
-        f.longest_stretch_minutes = f.longest_stretch_minutes.max(span(stretch_start));
-        f.longest_fortnight_stretch_minutes = f
-            .longest_fortnight_stretch_minutes
-            .max(span(fortnight_start));
         if let Some(p) = prev
             && p.night != s.night
         {
@@ -391,14 +490,8 @@ pub fn schedule_figures(
         i64::from(limits.work_days_amber_over) + 1,
         i64::from(limits.work_days_red_over) + 1,
     );
-    let week_breach = f.longest_stretch_minutes > (7 * 24 - 2 * WEEKLY_REST_HOURS) * 60;
-    let fortnight_breach =
-        f.longest_fortnight_stretch_minutes > (14 * 24 - 2 * FORTNIGHTLY_REST_HOURS) * 60;
-    f.weekly_rest_level = match (week_breach, fortnight_breach) {
-        (true, true) => Level::Red,
-        (true, false) => Level::Amber,
-        _ => Level::Within,
-    };
+    f.weekly_rest = weekly_rest(duties, from, to, zone, &limits.week_start, known_until);
+    f.weekly_rest_level = f.weekly_rest.level();
     f.switch_level = match worst_switch {
         Some(0) => Level::Red,
         Some(_) => Level::Amber,
@@ -411,13 +504,24 @@ pub fn schedule_figures(
 /// period's end (frm-indicators #6 and #7).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkingTimeFigures {
-    /// Minutes worked in the reference period (duties cut at its edges).
+    /// Minutes worked in the reference period (duties cut at its edges): A.
     pub minutes: i64,
+    /// Days in the reference period lost to annual leave, sickness or
+    /// parental leave: local dates with an absence and no duty starting.
+    pub absent_days: u32,
+    /// Minutes worked on the first `absent_days` days worked after the
+    /// reference period (whole duties, by local start date): B.
+    pub make_up_minutes: i64,
+    /// True when the roster after the period, up to its known end, holds
+    /// fewer worked days than `absent_days`: B, and so the average, may
+    /// still rise.
+    pub provisional: bool,
     /// Duties starting in the reference period.
     pub duties: u32,
     /// Of those, night duties (at least 3 h in 23:00–06:00 local).
     pub night_duties: u32,
-    /// Average weekly hours: within up to 44, amber over 44, red over 48.
+    /// Average weekly hours `(A + B) / C`: within up to the force's amber
+    /// level (44 h by default), amber over it, red over 48 h.
     pub average_week_level: Level,
     /// At least one duty in three a night duty.
     pub night_worker: bool,
@@ -428,44 +532,88 @@ pub struct WorkingTimeFigures {
 
 /// Working time over the [`REFERENCE_WEEKS`] weeks ending at `period`'s
 /// end, from a person's duties (sorted, not overlapping:
-/// [`crate::input::PersonRecords::clean`]).
+/// [`crate::input::PersonRecords::clean`]; they may reach past the period,
+/// into the published roster) and absences (any order), with the roster
+/// known up to `known_until`.
 ///
-/// - Average weekly hours (WTR reg. 4, frm-indicators #6): minutes worked in
-///   the reference period ÷ 17 weeks.
-/// - Night worker's average daily hours (WTR reg. 6(5), #7): minutes worked
-///   ÷ (119 days − 17 days of weekly rest, reg. 11's 24 hours a week), so a
-///   night worker is over the limit above 8 h × 102 days.
-pub fn working_time_figures(duties: &[Duty], period: &Period, zone: Tz) -> WorkingTimeFigures {
+/// # Formula
+/// - Average weekly hours (WTR reg. 4(6), frm-indicators #6):
+///   `(A + B) / C`, A the hours worked in the reference period, B the
+///   hours worked on as many days worked after it as there were days in it
+///   lost to annual leave, sickness or parental leave
+///   ([`mobile_core::roster::AbsenceCategory`]; a date with a duty
+///   starting on it is not a day lost), C = 17 weeks. Days worked after the
+///   period are local dates with a duty starting on them before
+///   `known_until`; when there are fewer than the days lost, B is what
+///   there is and the figure is provisional. Amber over
+///   `limits.average_week_amber_over_hours`, red over 48 h
+///   ([`AVERAGE_WEEK_RED_OVER_HOURS`]).
+/// - Night worker's average daily hours (WTR reg. 6(5), #7): A ÷ (119 days
+///   − 17 days of weekly rest, reg. 11's 24 hours a week), so a night
+///   worker is over the limit above 8 h × 102 days. Reg. 6(5) has no
+///   make-up for leave (its A is the hours worked, its divisor the days of
+///   the period less weekly rest), so B does not apply here.
+pub fn working_time_figures(
+    duties: &[Duty],
+    absences: &[Absence],
+    period: &Period,
+    zone: Tz,
+    limits: &RosterLimits,
+    known_until: DateTime<Utc>,
+) -> WorkingTimeFigures {
     let (_, end) = period.instants(zone);
-    let start = local_instant(
-        zone,
-        period.to + Duration::days(1) - Duration::weeks(REFERENCE_WEEKS),
-        0,
-    );
+    let first_day = period.to + Duration::days(1) - Duration::weeks(REFERENCE_WEEKS);
+    let start = local_instant(zone, first_day, 0);
+    let local_date = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
     let mut f = WorkingTimeFigures::default();
+    let mut worked_dates = BTreeSet::new();
     for d in duties {
         let a = d.start.max(start);
         let b = d.end.min(end);
         f.minutes += (b - a).num_minutes().max(0);
         if d.start >= start && d.start < end {
             f.duties += 1;
+            worked_dates.insert(local_date(d.start));
             if is_night_duty(d.start, d.end, zone) {
                 f.night_duties += 1;
             }
         }
     }
+    let lost: BTreeSet<NaiveDate> = absences
+        .iter()
+        .map(|&(date, _)| date)
+        .filter(|d| (first_day..=period.to).contains(d) && !worked_dates.contains(d))
+        .collect();
+    f.absent_days = u32::try_from(lost.len()).unwrap_or(u32::MAX);
+    if !lost.is_empty() {
+        let mut days_after: Vec<NaiveDate> = Vec::new();
+        for d in duties
+            .iter()
+            .filter(|d| d.start >= end && d.start < known_until)
+        {
+            let date = local_date(d.start);
+            if days_after.last() != Some(&date) {
+                if days_after.len() == lost.len() {
+                    break;
+                }
+                days_after.push(date);
+            }
+            f.make_up_minutes += (d.end - d.start).num_minutes();
+        }
+        f.provisional = days_after.len() < lost.len();
+    }
     let weeks = REFERENCE_WEEKS;
     // "Over" a limit in whole minutes is reaching one minute more.
     f.average_week_level = level(
-        f.minutes,
-        AVERAGE_WEEK_AMBER_HOURS * 60 * weeks + 1,
-        AVERAGE_WEEK_RED_HOURS * 60 * weeks + 1,
+        f.minutes + f.make_up_minutes,
+        i64::from(limits.average_week_amber_over_hours) * 60 * weeks + 1,
+        i64::from(AVERAGE_WEEK_RED_OVER_HOURS) * 60 * weeks + 1,
     );
     let (num, den) = NIGHT_WORKER_SHARE;
     f.night_worker = f.duties > 0 && f.night_duties * den >= f.duties * num;
     let working_days = 7 * weeks - weeks;
     f.night_worker_level =
-        if f.night_worker && f.minutes > NIGHT_WORKER_DAILY_HOURS * 60 * working_days {
+        if f.night_worker && f.minutes > i64::from(NIGHT_WORKER_DAILY_HOURS) * 60 * working_days {
             Level::Red
         } else {
             Level::Within
@@ -480,10 +628,21 @@ pub struct ChangeFigures {
     pub rest_days_worked: u32,
     /// Amber from 2, red from 4.
     pub rest_days_level: Level,
-    /// Rest days worked, duty in the period, with under 15 days' notice.
+    /// Rest days worked, duty in the period, with under 15 clear days'
+    /// notice ([`clear_days`]; reg. 26, Annex H).
     pub short_notice_rest_days: u32,
-    /// Starts brought forward, duty in the period, with under 8 h notice.
+    /// Starts brought forward, duty in the period, with under 8 h notice
+    /// (reg. 25, Annex G).
     pub short_notice_advances: u32,
+}
+
+/// Clear days' notice (Police Regulations 2003, Annex H): whole local days
+/// strictly between the day notice was given and the day of the duty, so
+/// notice on 1 June of a duty on 17 June is 15 clear days. Negative when
+/// the notice came after the duty's day.
+pub fn clear_days(notice_at: DateTime<Utc>, duty_start: DateTime<Utc>, zone: Tz) -> i64 {
+    let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
+    (day(duty_start) - day(notice_at)).num_days() - 1
 }
 
 /// Roster changes against the limits: rest days worked over the
@@ -504,7 +663,8 @@ pub fn change_figures(changes: &[RosterChange], period: &Period, zone: Tz) -> Ch
                 if c.duty_start >= window_start && c.duty_start < to {
                     f.rest_days_worked += 1;
                 }
-                if in_period && c.notice() < Duration::days(REST_DAY_NOTICE_DAYS) {
+                if in_period && clear_days(c.changed_at, c.duty_start, zone) < REST_DAY_NOTICE_DAYS
+                {
                     f.short_notice_rest_days += 1;
                 }
             }
@@ -563,27 +723,93 @@ pub fn learning_figures(
 pub struct WellbeingFigures {
     /// Summaries (person-nights) in the period.
     pub nights: u32,
-    /// Sum of sleep obtained, minutes.
+    /// Sum of sleep obtained, minutes (naps included, as synced).
     pub sleep_minutes: i64,
     /// Sum of sleep debt, minutes.
     pub debt_minutes: i64,
-    /// Nights under 6 h.
+    /// Nights under 6 h of sleep obtained (naps included; context for the
+    /// sleep table, not indicator #14).
     pub short_nights: u32,
+    /// Nights before shifts that [`sleep_before_shifts`] averaged (0 when the
+    /// person has none before a shift in the period).
+    pub nights_before_shifts: u32,
+    /// Sum of their main sleep, minutes.
+    pub main_sleep_before_shifts_minutes: i64,
+    /// Their mean main sleep is under 6 h (frm-indicators #14).
+    pub short_sleep_before_shifts: bool,
     /// Days by recovery band: green, amber, red.
     pub bands: [u32; 3],
-    /// KSS check-ins below 7 / at 7 or more.
+    /// KSS check-ins before a shift or a drive ([`KSS_CONTEXTS`]) below 7 /
+    /// at 7 or more (frm-indicators #15).
     pub kss_low: u32,
     /// See `kss_low`.
     pub kss_high: u32,
-    /// Sum of KSS values.
+    /// Sum of their KSS values.
     pub kss_sum: i64,
 }
 
-/// Wellbeing figures from summaries and check-ins dated in `period`.
+/// A main sleep's length, minutes: onset to final waking of the synced
+/// summary (both rounded to 15 minutes). The sync record carries no
+/// main-sleep-only minutes (`sleep_minutes` includes naps), so this span
+/// is the nearest figure: it includes any waking inside the main sleep.
+pub fn main_sleep_minutes(s: &DailySummary) -> Option<i64> {
+    let (a, b) = (s.main_sleep_start?, s.main_sleep_end?);
+    (b > a).then(|| (b - a).num_minutes())
+}
+
+/// The main sleeps before a person's shifts (frm-indicators #14), as
+/// `(nights, minutes)`: for each shift starting in `[from − LOOKBACK_DAYS,
+/// to)`, the latest summary whose main sleep ended at most
+/// [`SLEEP_BEFORE_SHIFT_WITHIN_HOURS`] before the shift's start (each
+/// night once), then the last [`SLEEP_BEFORE_SHIFTS_NIGHTS`] of them.
+/// Empty unless at least one of those nights is before a shift starting in
+/// `[from, to)`: a person is counted in the period they worked in.
+pub fn sleep_before_shifts(
+    summaries: &[DailySummary],
+    shifts: &[ShiftRecord],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<i64> {
+    let earliest = from - Duration::days(LOOKBACK_DAYS);
+    let window = Duration::hours(SLEEP_BEFORE_SHIFT_WITHIN_HOURS);
+    let mut nights: Vec<(NaiveDate, i64, bool)> = Vec::new();
+    for shift in shifts
+        .iter()
+        .filter(|s| s.start >= earliest && s.start < to)
+    {
+        let night = summaries
+            .iter()
+            .filter(|s| {
+                s.main_sleep_end
+                    .is_some_and(|e| e <= shift.start && e > shift.start - window)
+            })
+            .max_by_key(|s| s.main_sleep_end);
+        let Some((night, minutes)) = night.and_then(|n| Some((n, main_sleep_minutes(n)?))) else {
+            continue;
+        };
+        let in_period = shift.start >= from;
+        match nights.last_mut() {
+            Some(last) if last.0 == night.local_date => last.2 |= in_period,
+            _ => nights.push((night.local_date, minutes, in_period)),
+        }
+    }
+    let recent = &nights[nights.len().saturating_sub(SLEEP_BEFORE_SHIFTS_NIGHTS)..];
+    if recent.iter().any(|n| n.2) {
+        recent.iter().map(|n| n.1).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Wellbeing figures from summaries and check-ins dated in `period`, and
+/// the main sleep before the person's `shifts` (sorted) in it; instants
+/// local in `zone`.
 pub fn wellbeing_figures(
     summaries: &[DailySummary],
     checkins: &[CheckInRecord],
+    shifts: &[ShiftRecord],
     period: &Period,
+    zone: Tz,
 ) -> WellbeingFigures {
     let mut w = WellbeingFigures::default();
     for s in summaries.iter().filter(|s| period.contains(s.local_date)) {
@@ -600,18 +826,39 @@ pub fn wellbeing_figures(
             None => {}
         }
     }
-    for c in checkins
-        .iter()
-        .filter(|c| c.scale == CheckInScale::Kss && period.contains(c.local_date))
-    {
-        if c.value >= KSS_HIGH {
-            w.kss_high += 1;
-        } else {
-            w.kss_low += 1;
-        }
-        w.kss_sum += i64::from(c.value);
-    }
+    let (from, to) = period.instants(zone);
+    let before = sleep_before_shifts(summaries, shifts, from, to);
+    w.nights_before_shifts = u32::try_from(before.len()).unwrap_or(u32::MAX);
+    w.main_sleep_before_shifts_minutes = before.iter().sum();
+    // mean < 6 h, in whole minutes: sum < 360 × nights.
+    w.short_sleep_before_shifts = !before.is_empty()
+        && w.main_sleep_before_shifts_minutes
+            < i64::from(SHORT_SLEEP_MINUTES) * i64::from(w.nights_before_shifts);
+    (w.kss_low, w.kss_high, w.kss_sum) = kss_counts(checkins, period, Some(&KSS_CONTEXTS));
     w
+}
+
+/// KSS check-ins dated in `period`, made in one of `contexts` (`None`: in
+/// any), as `(below 7, 7 or more, sum of values)`.
+pub fn kss_counts(
+    checkins: &[CheckInRecord],
+    period: &Period,
+    contexts: Option<&[CheckInContext]>,
+) -> (u32, u32, i64) {
+    let (mut low, mut high, mut sum) = (0, 0, 0);
+    for c in checkins.iter().filter(|c| {
+        c.scale == CheckInScale::Kss
+            && contexts.is_none_or(|only| only.contains(&c.context))
+            && period.contains(c.local_date)
+    }) {
+        if c.value >= KSS_HIGH {
+            high += 1;
+        } else {
+            low += 1;
+        }
+        sum += i64::from(c.value);
+    }
+    (low, high, sum)
 }
 
 #[cfg(test)]
@@ -634,6 +881,7 @@ mod tests {
             night,
             hri_mean: 1.1,
             hri_peak: 1.3,
+            risk_index: 1.0,
         }
     }
 
@@ -708,17 +956,34 @@ mod tests {
         shift(day, 7, 10, false, 20.0)
     }
 
+    fn duties_of(shifts: &[ShiftRecord]) -> Vec<Duty> {
+        shifts
+            .iter()
+            .map(|s| Duty {
+                start: s.start,
+                end: s.end,
+            })
+            .collect()
+    }
+
+    /// Schedule figures with the default limits in UTC, the duties being
+    /// the shifts and the roster known to the period's end.
+    fn sched(shifts: &[ShiftRecord], a: DateTime<Utc>, b: DateTime<Utc>) -> ScheduleFigures {
+        let limits = RosterLimits::default();
+        schedule_figures(shifts, &duties_of(shifts), a, b, utc(), &limits, b)
+    }
+
     #[test]
     fn runs_of_work_days_reach_back_and_are_graded() {
         let (a, b) = period();
         // 1..=7 March: 7 days in a row, the first before the period.
         let shifts: Vec<ShiftRecord> = (1..=7).map(day_shift).collect();
-        let f = schedule_figures(&shifts, a, b, utc(), &RosterLimits::default());
+        let f = sched(&shifts, a, b);
         assert_eq!(f.longest_work_day_run, 7);
         assert_eq!(f.work_days_level, Level::Amber);
         // A day off on the 4th splits it: 1-3 and 5-7.
         let split: Vec<ShiftRecord> = [1, 2, 3, 5, 6, 7].into_iter().map(day_shift).collect();
-        let f = schedule_figures(&split, a, b, utc(), &RosterLimits::default());
+        let f = sched(&split, a, b);
         assert_eq!(f.longest_work_day_run, 3);
         assert_eq!(f.work_days_level, Level::Within);
         // 14 in a row (20 Feb .. 5 Mar) is red: more than 13 turns in 14 days.
@@ -731,51 +996,140 @@ mod tests {
                 s
             })
             .collect();
-        let f = schedule_figures(&long, a, b, utc(), &RosterLimits::default());
+        let f = sched(&long, a, b);
         assert_eq!(f.longest_work_day_run, 14);
         assert_eq!(f.work_days_level, Level::Red);
     }
 
-    #[test]
-    fn weekly_rest_by_hand() {
-        let (a, b) = period();
-        // Five days 07:00-17:00 (2..=6 March): first start to last end is
-        // 4 d 10 h = 106 h, not over 120 h: some 7-day window always holds
-        // a 24 h rest.
-        let five: Vec<ShiftRecord> = (2..=6).map(day_shift).collect();
-        let f = schedule_figures(&five, a, b, utc(), &RosterLimits::default());
-        assert_eq!(f.longest_stretch_minutes, 106 * 60);
-        assert_eq!(f.weekly_rest_level, Level::Within);
-        // Six days: 5 d 10 h = 130 h > 120 h. The window from 1 March 08:00
-        // to 8 March 08:00 holds at most 23 h of rest at each end: amber.
-        let six: Vec<ShiftRecord> = (2..=7).map(day_shift).collect();
-        let f = schedule_figures(&six, a, b, utc(), &RosterLimits::default());
-        assert_eq!(f.longest_stretch_minutes, 130 * 60);
-        assert_eq!(f.weekly_rest_level, Level::Amber);
-        // Eleven days (28 Feb .. 10 March, period 2..=10 March): 10 d 10 h =
-        // 250 h > 240 h, so no 48 h rest in some 14 days either: red.
-        let (a2, b2) = (a, Utc.with_ymd_and_hms(2026, 3, 11, 0, 0, 0).unwrap());
-        let start = Utc.with_ymd_and_hms(2026, 2, 28, 7, 0, 0).unwrap();
-        let eleven: Vec<ShiftRecord> = (0..11)
-            .map(|d| {
-                let mut s = day_shift(2);
-                s.start = start + Duration::days(d);
-                s.end = s.start + Duration::hours(10);
-                s
+    /// Weekly rest in UTC with Monday 00:00 weeks over the duties `d`, for
+    /// the period `[a, b)`, the roster known to `known`.
+    fn rest(d: &[Duty], a: DateTime<Utc>, b: DateTime<Utc>, known: DateTime<Utc>) -> WeeklyRest {
+        weekly_rest(d, a, b, utc(), &WeekStart::default(), known)
+    }
+
+    /// 10 h duties 07:00-17:00 UTC on the given days of March 2026
+    /// (2 March is a Monday), with per-day start hours where given.
+    fn days_at(days: &[(u32, u32)]) -> Vec<Duty> {
+        days.iter()
+            .map(|&(d, h)| {
+                let start = Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap();
+                Duty {
+                    start,
+                    end: start + Duration::hours(10),
+                }
             })
-            .collect();
-        let f = schedule_figures(&eleven, a2, b2, utc(), &RosterLimits::default());
-        assert_eq!(f.longest_fortnight_stretch_minutes, 250 * 60);
-        assert_eq!(f.weekly_rest_level, Level::Red);
-        // Four on, 38 h off, four on, ...: a 24 h rest in every 7 days
-        // (reg. 11(1) met) though never 48 h: within.
-        let pattern: Vec<ShiftRecord> = [2, 3, 4, 5, 7, 8, 9, 10]
-            .into_iter()
-            .map(day_shift)
-            .collect();
-        let f = schedule_figures(&pattern, a2, b2, utc(), &RosterLimits::default());
-        assert_eq!(f.longest_stretch_minutes, 82 * 60);
+            .collect()
+    }
+
+    fn mon_to_sat(weeks: &[u32]) -> Vec<(u32, u32)> {
+        weeks
+            .iter()
+            .flat_map(|&monday| (0..6).map(move |i| (monday + i, 7)))
+            .collect()
+    }
+
+    #[test]
+    fn weekly_rest_monday_to_saturday_with_sundays_off_complies() {
+        // Weeks from Monday 2, 9 and 16 March, 07:00-17:00 Monday to
+        // Saturday: the rest from Saturday 17:00 to Monday 07:00 is 38 h,
+        // over 35 h (24 + 11), and begins inside each Monday-00:00 week.
+        // The period is the week of 9 March; the week before it pairs with
+        // it for the 14-day rule (two 38 h rests: complies).
+        let d = days_at(&mon_to_sat(&[2, 9, 16]));
+        let (a, b) = (
+            Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 16, 0, 0, 0).unwrap(),
+        );
+        let known = Utc.with_ymd_and_hms(2026, 3, 23, 0, 0, 0).unwrap();
+        let r = rest(&d, a, b, known);
+        assert_eq!(
+            r,
+            WeeklyRest {
+                weeks: 1,
+                weeks_without: 0,
+                fortnights_without: 0
+            }
+        );
+        assert_eq!(r.level(), Level::Within);
+        // Through the report: the same rota, the roster known past it.
+        let shifts: Vec<ShiftRecord> = (9..=14).map(day_shift).collect();
+        let limits = RosterLimits::default();
+        let f = schedule_figures(&shifts, &d, a, b, utc(), &limits, known);
         assert_eq!(f.weekly_rest_level, Level::Within);
+        // Known only to the period's end (Monday 16 March 00:00): the rest
+        // from Saturday 17:00 is 31 h as far as is known, so it is not
+        // assumed: amber, and the fortnight (one 38 h rest) red.
+        let r = rest(&d, a, b, b);
+        assert_eq!((r.weeks_without, r.fortnights_without), (1, 1));
+    }
+
+    #[test]
+    fn weekly_rest_breaches_either_side_of_35_and_59_hours() {
+        let (a, b) = (
+            Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 16, 0, 0, 0).unwrap(),
+        );
+        let known = Utc.with_ymd_and_hms(2026, 3, 30, 0, 0, 0).unwrap();
+        // Week before Monday to Friday (rest Friday 6 March 17:00 to Monday
+        // 9 March 07:00: 62 h, over 59 h); this week Monday to Saturday,
+        // and Monday 16 March starts at 03:00: rest 34 h, under 35 h. The
+        // week has no weekly rest (amber), but its fortnight holds one of
+        // 59 h or more: not red.
+        let mut days: Vec<(u32, u32)> = (2..=6).map(|d| (d, 7)).collect();
+        days.extend((9..=14).map(|d| (d, 7)));
+        days.push((16, 3));
+        let r = rest(&days_at(&days), a, b, known);
+        assert_eq!((r.weeks_without, r.fortnights_without), (1, 0));
+        assert_eq!(r.level(), Level::Amber);
+        // Next Monday at 04:00: 35 h exactly, complies.
+        let last = days.len() - 1;
+        days[last] = (16, 4);
+        assert_eq!(rest(&days_at(&days), a, b, known).level(), Level::Within);
+        // Week before Monday to Saturday too (38 h rest beginning in it):
+        // the fortnight holds one 35 h rest and none of 59 h: red.
+        days[last] = (16, 3);
+        days.insert(5, (7, 7));
+        let r = rest(&days_at(&days), a, b, known);
+        assert_eq!((r.weeks_without, r.fortnights_without), (1, 1));
+        assert_eq!(r.level(), Level::Red);
+        // The 59 h edge: the week before ends Friday 17:00 and this week
+        // starts Monday 04:00 (59 h, counts) or 03:00 (58 h, does not);
+        // this week's own rest is 34 h.
+        let mut edge: Vec<(u32, u32)> = (2..=6).map(|d| (d, 7)).collect();
+        edge.push((9, 4));
+        edge.extend((10..=14).map(|d| (d, 7)));
+        edge.push((16, 3));
+        assert_eq!(rest(&days_at(&edge), a, b, known).level(), Level::Amber);
+        edge[5] = (9, 3);
+        assert_eq!(rest(&days_at(&edge), a, b, known).level(), Level::Red);
+    }
+
+    #[test]
+    fn weekly_rest_follows_the_forces_week_start_and_skips_weeks_not_worked() {
+        // Seven days 07:00-17:00 from Wednesday 4 to Tuesday 10 March, then
+        // off. Monday 00:00 weeks: the week of 2 March holds no 35 h rest
+        // (amber); the week of 9 March holds the rest after the 10th.
+        // Fortnights: 23 Feb-8 Mar has none (red).
+        let d = days_at(&(4..=10).map(|d| (d, 7)).collect::<Vec<_>>());
+        let (a, b) = (
+            Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 16, 0, 0, 0).unwrap(),
+        );
+        let known = Utc.with_ymd_and_hms(2026, 3, 30, 0, 0, 0).unwrap();
+        let r = rest(&d, a, b, known);
+        assert_eq!(r.weeks, 2);
+        assert_eq!((r.weeks_without, r.fortnights_without), (1, 1));
+        // Weeks from Wednesday 07:00 instead: the run sits in the week of
+        // 4 March 07:00 (the rest before it has no known start), and the
+        // rest from 10 March 17:00 begins in it: complies; the earlier week
+        // of 25 February has no duty, so nothing to breach.
+        let wed = WeekStart {
+            weekday: chrono::Weekday::Wed,
+            hour: 7,
+        };
+        let r = weekly_rest(&d, a, b, utc(), &wed, known);
+        assert_eq!(r.weeks, 3, "25 Feb, 4 and 11 March");
+        assert_eq!((r.weeks_without, r.fortnights_without), (0, 0));
     }
 
     #[test]
@@ -794,13 +1148,13 @@ mod tests {
             // 07:00): two, so not short.
             shift(8, 7, 10, false, 20.0),
         ];
-        let f = schedule_figures(&shifts, a, b, utc(), &RosterLimits::default());
+        let f = sched(&shifts, a, b);
         assert_eq!(f.switches, 4);
         assert_eq!(f.short_switches, 3);
         assert_eq!(f.switch_level, Level::Red);
-        let f = schedule_figures(&shifts[..2], a, b, utc(), &RosterLimits::default());
+        let f = sched(&shifts[..2], a, b);
         assert_eq!(f.switch_level, Level::Amber);
-        let f = schedule_figures(&shifts[3..], a, b, utc(), &RosterLimits::default());
+        let f = sched(&shifts[3..], a, b);
         assert_eq!((f.switches, f.short_switches), (1, 0));
         assert_eq!(f.switch_level, Level::Within);
     }
@@ -874,6 +1228,106 @@ mod tests {
         out
     }
 
+    /// Working time with no absences and the default limits.
+    fn wt(duties: &[Duty], period: &Period) -> WorkingTimeFigures {
+        let (_, end) = period.instants(london());
+        working_time_figures(duties, &[], period, london(), &RosterLimits::default(), end)
+    }
+
+    #[test]
+    fn leave_is_made_up_from_the_days_worked_after_the_period() {
+        use mobile_core::roster::AbsenceCategory;
+        // The example: 52 h a week (13 h Monday to Thursday) for
+        // the 17 weeks to Sunday 7 June 2026, but weeks 6 and 7 (16 and 23
+        // March) are annual leave: 8 days lost. A = 15 x 52 = 780 h.
+        let weekly = [(0, 7, 13), (1, 7, 13), (2, 7, 13), (3, 7, 13)];
+        let all = rota(&weekly);
+        let leave_from = local_instant(london(), NaiveDate::from_ymd_opt(2026, 3, 16).unwrap(), 0);
+        let leave_to = local_instant(london(), NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(), 0);
+        let mut duties: Vec<Duty> = all
+            .iter()
+            .copied()
+            .filter(|d| d.start < leave_from || d.start >= leave_to)
+            .collect();
+        let absences: Vec<Absence> = all
+            .iter()
+            .filter(|d| d.start >= leave_from && d.start < leave_to)
+            .map(|d| {
+                (
+                    d.start.with_timezone(&london()).date_naive(),
+                    AbsenceCategory::Leave,
+                )
+            })
+            .collect();
+        assert_eq!(absences.len(), 8);
+        // The published roster goes on the same way for two more weeks.
+        let after: Vec<Duty> = all[all.len() - 8..]
+            .iter()
+            .map(|d| Duty {
+                start: d.start + Duration::weeks(2),
+                end: d.end + Duration::weeks(2),
+            })
+            .collect();
+        duties.extend(after);
+        let limits = RosterLimits::default();
+        let period = june_week();
+        let horizon = local_instant(london(), NaiveDate::from_ymd_opt(2026, 6, 22).unwrap(), 0);
+        let f = working_time_figures(&duties, &absences, &period, london(), &limits, horizon);
+        assert_eq!(f.minutes, 780 * 60);
+        assert_eq!(f.absent_days, 8);
+        // B: the first 8 days worked after 7 June, 8 x 13 = 104 h.
+        assert_eq!(f.make_up_minutes, 104 * 60);
+        assert!(!f.provisional);
+        // (780 + 104) / 17 = 52 h: red, where 780 / 17 = 45.9 h read amber.
+        assert_eq!(f.minutes + f.make_up_minutes, 52 * 60 * 17);
+        assert_eq!(f.average_week_level, Level::Red);
+        // Roster known only to Monday 15 June: 4 days worked after, B = 52 h,
+        // (780 + 52) / 17 = 48.9 h, red but provisional.
+        let week_on = local_instant(london(), NaiveDate::from_ymd_opt(2026, 6, 15).unwrap(), 0);
+        let f = working_time_figures(&duties, &absences, &period, london(), &limits, week_on);
+        assert_eq!(f.make_up_minutes, 52 * 60);
+        assert!(f.provisional);
+        assert_eq!(f.average_week_level, Level::Red);
+        // Known to the period's end only: B = 0, 45.9 h, amber and provisional.
+        let (_, end) = period.instants(london());
+        let f = working_time_figures(&duties, &absences, &period, london(), &limits, end);
+        assert_eq!((f.make_up_minutes, f.provisional), (0, true));
+        assert_eq!(f.average_week_level, Level::Amber);
+        // No absences: the old figure, A / 17, and never provisional.
+        let f = working_time_figures(&duties, &[], &period, london(), &limits, horizon);
+        assert_eq!(
+            (f.absent_days, f.make_up_minutes, f.provisional),
+            (0, 0, false)
+        );
+        assert_eq!(f.average_week_level, Level::Amber);
+        // A day marked absent that has a duty starting on it is not a day
+        // lost, nor is one outside the 17 weeks.
+        let worked_day = all[0].start.with_timezone(&london()).date_naive();
+        let outside = NaiveDate::from_ymd_opt(2026, 2, 8).unwrap();
+        let odd = [
+            (worked_day, AbsenceCategory::Sickness),
+            (outside, AbsenceCategory::Parental),
+        ];
+        let f = working_time_figures(&duties, &odd, &period, london(), &limits, horizon);
+        assert_eq!(f.absent_days, 0);
+        // A force's own amber level: 44 h is the default; at 40, 45.9 h
+        // (no absences counted) is still amber, and 36 h a week within.
+        let strict = RosterLimits {
+            average_week_amber_over_hours: 40,
+            ..RosterLimits::default()
+        };
+        let three = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
+        let f = working_time_figures(&three, &[], &period, london(), &strict, horizon);
+        assert_eq!(f.average_week_level, Level::Within);
+        let f = working_time_figures(&duties, &[], &period, london(), &strict, horizon);
+        assert_eq!(f.average_week_level, Level::Amber);
+        let loose_week = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12), (3, 7, 6)]);
+        // 42 h a week: within by default, amber at 40.
+        let f = working_time_figures(&loose_week, &[], &period, london(), &strict, horizon);
+        assert_eq!(f.average_week_level, Level::Amber);
+        assert_eq!(wt(&loose_week, &period).average_week_level, Level::Within);
+    }
+
     fn june_week() -> Period {
         Period::new(
             NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
@@ -888,11 +1342,11 @@ mod tests {
         // early warning but not over the limit. Four and one more hour: red.
         let three = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
         let four = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12), (3, 7, 12)]);
-        let f = working_time_figures(&three, &june_week(), london());
+        let f = wt(&three, &june_week());
         assert_eq!(f.minutes, 36 * 60 * 17);
         assert_eq!(f.duties, 51);
         assert_eq!(f.average_week_level, Level::Within);
-        let f = working_time_figures(&four, &june_week(), london());
+        let f = wt(&four, &june_week());
         assert_eq!(f.minutes, 48 * 60 * 17);
         assert_eq!(f.average_week_level, Level::Amber);
         let mut more = four.clone();
@@ -901,7 +1355,7 @@ mod tests {
             start: last.end + Duration::hours(12),
             end: last.end + Duration::hours(13),
         });
-        let f = working_time_figures(&more, &june_week(), london());
+        let f = wt(&more, &june_week());
         assert_eq!(f.average_week_level, Level::Red);
         // A week later the first week has left the reference period: 16
         // weeks of 48 h over 17 is 45.2 h, still amber.
@@ -910,10 +1364,10 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 6, 14).unwrap(),
         )
         .unwrap();
-        let f = working_time_figures(&four, &next, london());
+        let f = wt(&four, &next);
         assert_eq!(f.minutes, 48 * 60 * 16);
         assert_eq!(f.average_week_level, Level::Amber);
-        let f = working_time_figures(&three, &next, london());
+        let f = wt(&three, &next);
         assert_eq!(f.minutes, 36 * 60 * 16);
         assert_eq!(f.average_week_level, Level::Within);
     }
@@ -926,7 +1380,7 @@ mod tests {
             start,
             end: start + Duration::hours(12),
         };
-        let f = working_time_figures(&[duty], &june_week(), london());
+        let f = wt(&[duty], &june_week());
         assert_eq!(f.minutes, 8 * 60);
         assert_eq!(f.duties, 0, "it started before the reference period");
     }
@@ -937,7 +1391,7 @@ mod tests {
         // worker at exactly 8 h a day over 102 days (816 h), within the limit;
         // one more hour goes over it.
         let nights = rota(&[(0, 19, 12), (1, 19, 12), (2, 19, 12), (3, 19, 12)]);
-        let f = working_time_figures(&nights, &june_week(), london());
+        let f = wt(&nights, &june_week());
         assert_eq!(f.night_duties, 68);
         assert!(f.night_worker);
         assert_eq!(f.minutes, 816 * 60);
@@ -948,7 +1402,7 @@ mod tests {
             start: last.end + Duration::hours(12),
             end: last.end + Duration::hours(13),
         });
-        let f = working_time_figures(&more, &june_week(), london());
+        let f = wt(&more, &june_week());
         assert_eq!(f.night_worker_level, Level::Red);
         // Two nights and four days a week: one in three, a night worker.
         let mixed = rota(&[
@@ -959,19 +1413,19 @@ mod tests {
             (4, 20, 10),
             (5, 20, 10),
         ]);
-        let f = working_time_figures(&mixed, &june_week(), london());
+        let f = wt(&mixed, &june_week());
         assert_eq!((f.duties, f.night_duties), (102, 34));
         assert!(f.night_worker);
         // One night and three days: one in four, not a night worker, and so
         // never over the night-worker limit however long the hours.
         let fewer = rota(&[(0, 7, 16), (1, 7, 16), (2, 7, 16), (4, 20, 10)]);
-        let f = working_time_figures(&fewer, &june_week(), london());
+        let f = wt(&fewer, &june_week());
         assert!(!f.night_worker);
         assert_eq!(f.night_worker_level, Level::Within);
         assert_eq!(f.average_week_level, Level::Red, "58 h a week");
         // A late shift with under 3 h of night time is not a night duty.
         let lates = rota(&[(0, 15, 10), (1, 15, 10)]);
-        let f = working_time_figures(&lates, &june_week(), london());
+        let f = wt(&lates, &june_week());
         assert_eq!(f.night_duties, 0);
     }
 
@@ -996,15 +1450,20 @@ mod tests {
             ),
             // In the window, before the period: counted, not short notice here.
             change(RestDayWorked, at(1, 10, 8), Duration::days(2)),
-            // In the period: one with 14 days' notice (short), one with 15.
-            change(RestDayWorked, at(6, 2, 8), Duration::days(14)),
-            change(RestDayWorked, at(6, 3, 8), Duration::days(15)),
+            // In the period, notice counted in clear days (neither the day
+            // of notice nor the duty's): notice on 18 May 20:00 of a duty
+            // on 3 June 08:00 is 15 clear days (19 May..2 June): not short,
+            // though under 16 x 24 h; on 19 May, 14 clear days: short.
+            change(RestDayWorked, at(6, 3, 7), at(6, 3, 7) - at(5, 18, 19)),
+            change(RestDayWorked, at(6, 3, 8), at(6, 3, 8) - at(5, 19, 6)),
             // Starts brought forward in the period: 7 h 59 m and 8 h notice.
             change(StartAdvanced, at(6, 4, 6), Duration::minutes(8 * 60 - 1)),
             change(StartAdvanced, at(6, 5, 6), Duration::hours(8)),
             // After the period: nothing.
             change(RestDayWorked, at(6, 9, 8), Duration::days(1)),
         ];
+        assert_eq!(clear_days(at(5, 18, 19), at(6, 3, 7), zone), 15);
+        assert_eq!(clear_days(at(5, 19, 6), at(6, 3, 8), zone), 14);
         let f = change_figures(&changes, &period, zone);
         assert_eq!(f.rest_days_worked, 3);
         assert_eq!(f.rest_days_level, Level::Amber);

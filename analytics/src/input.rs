@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use mobile_core::roster::AbsenceCategory;
 use models::ShiftType;
 use models::sync::{CheckInRecord, DailySummary, LearningProgress, SyncRecord};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,10 @@ pub struct ShiftRecord {
     pub hri_mean: f64,
     /// Peak hourly HRI.
     pub hri_peak: f64,
+    /// The shift's Risk Index: `hri_mean` over the reference roster's mean
+    /// HRI (`mobile_core::hourly_risk::risk_index_of`), the figure the 1.6
+    /// threshold applies to.
+    pub risk_index: f64,
 }
 
 impl From<&mobile_core::roster::assess::ShiftAssessment> for ShiftRecord {
@@ -63,9 +68,15 @@ impl From<&mobile_core::roster::assess::ShiftAssessment> for ShiftRecord {
             night: a.night,
             hri_mean: a.hri_mean,
             hri_peak: a.hri_peak,
+            risk_index: a.risk_index,
         }
     }
 }
+
+/// A day absent, as the roster marks it: the local date and why, nothing
+/// more (WTR reg. 4(6); `mobile_core::roster::AbsenceCategory` is the one
+/// home of which activity labels are absences).
+pub type Absence = (NaiveDate, AbsenceCategory);
 
 /// A duty's start and end, without the engine's assessment: all that the
 /// Working Time Regulations' 17-week figures (frm-indicators #6, #7) need.
@@ -125,13 +136,19 @@ pub struct PersonRecords {
     #[serde(default)]
     pub learning: Vec<LearningProgress>,
     /// Duties of the 17 weeks before the period's end, for the Working Time
-    /// Regulations' averages ([`crate::indicators::working_time_figures`]);
-    /// they may repeat `shifts`, which count as duties too (after
+    /// Regulations' averages ([`crate::indicators::working_time_figures`])
+    /// and weekly rest, and the published roster's duties after the period
+    /// (the make-up days of reg. 4(6), rests running past the period's
+    /// end); they may repeat `shifts`, which count as duties too (after
     /// [`PersonRecords::clean`], this holds every duty once, sorted). The
     /// engine's assessment is not needed for these, so the server loads them
-    /// further back than it assesses.
+    /// further back, and further on, than it assesses.
     #[serde(default)]
     pub reference_duties: Vec<Duty>,
+    /// Days absent on leave, sickness or parental leave, from the 17 weeks
+    /// before the period's end (any order; a date given twice counts once).
+    #[serde(default)]
+    pub absences: Vec<Absence>,
     /// Roster changes of the 12 months before the period's end: rest days
     /// worked and starts brought forward.
     #[serde(default)]
@@ -144,7 +161,7 @@ pub struct PersonRecords {
 pub enum Rejection {
     /// A second person with an id already seen.
     DuplicatePerson,
-    /// A shift with end not after start, over 24 h, or FI/HRI out of range or not finite.
+    /// A shift with end not after start, over 24 h, or FI/HRI/Risk Index out of range or not finite.
     InvalidShift,
     /// A shift starting at the same instant as another of the same person.
     DuplicateShift,
@@ -173,6 +190,8 @@ fn shift_is_valid(s: &ShiftRecord) -> bool {
         && s.hri_peak.is_finite()
         && s.hri_mean >= 0.0
         && s.hri_peak >= 0.0
+        && s.risk_index.is_finite()
+        && s.risk_index >= 0.0
 }
 
 impl PersonRecords {
@@ -220,6 +239,8 @@ impl PersonRecords {
         self.reference_duties = kept;
         self.roster_changes.sort_unstable();
         self.roster_changes.dedup();
+        self.absences.sort_unstable();
+        self.absences.dedup_by_key(|a| a.0);
         self.summaries.sort_by_key(|s| s.local_date);
         let mut summaries: Vec<DailySummary> = Vec::with_capacity(self.summaries.len());
         for s in self.summaries {
@@ -303,6 +324,7 @@ mod tests {
             night: false,
             hri_mean: 1.0,
             hri_peak: 1.1,
+            risk_index: 0.9,
         }
     }
 
@@ -375,6 +397,7 @@ mod tests {
                 ]
             },
             roster_changes: Vec::new(),
+            absences: Vec::new(),
         };
         let mut rejections = Rejections::new();
         let clean = records.clean(&mut rejections);

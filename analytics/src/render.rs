@@ -277,8 +277,16 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
     let tmpl = env
         .get_template("report.html")
         .map_err(|e| AnalyticsError::Render(e.to_string()))?;
+    let settings: Vec<Value> = report
+        .meta
+        .limits
+        .differences_from_default()
+        .into_iter()
+        .map(|(name, value)| context! { name => name, value => value })
+        .collect();
     tmpl.render(context! {
         meta => &report.meta,
+        settings => settings,
         tables => &report.tables,
         trend => &report.trend,
         trend_columns => trend_columns,

@@ -6,6 +6,7 @@
 //! same figures for the previous periods of the same length, each period
 //! suppressed on its own as its own report would be.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,15 @@ pub struct ReportRequest {
     pub period: Period,
     /// How many previous periods of the same length the trend shows.
     pub trend_periods: u32,
+    /// The force's roster settings (its amber and red levels and week
+    /// start); the defaults when it has set none.
+    #[serde(default)]
+    pub limits: RosterLimits,
+    /// The end of the published roster: duties after the period are known
+    /// up to here (the make-up days of WTR reg. 4(6), rests running past
+    /// the period's end). `None`: known up to the period's end only.
+    #[serde(default)]
+    pub roster_horizon: Option<DateTime<Utc>>,
 }
 
 /// Facts about how the report was made, printed with it.
@@ -60,6 +70,10 @@ pub struct ReportMeta {
     pub people: usize,
     /// Records left out, by reason.
     pub rejections: Rejections,
+    /// The roster settings the figures applied (reports made before
+    /// settings existed read as the defaults, which they used).
+    #[serde(default)]
+    pub limits: RosterLimits,
 }
 
 /// One period's headline figures for the force.
@@ -323,7 +337,7 @@ fn rostered_level(p: &PersonFigures, level: Level) -> Vec<Option<i64>> {
     }
 }
 
-fn table_defs() -> Vec<TableDef> {
+fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
     let shifts_partition = |parts: Vec<usize>, total: usize| {
         Some(Partition {
             parts,
@@ -390,21 +404,21 @@ fn table_defs() -> Vec<TableDef> {
         TableDef {
             spec: TableSpec {
                 id: "hourly_risk",
-                title: "Shifts by mean hourly risk (HRI, relative to a first 8-hour morning shift)".into(),
+                title: "Shifts by Risk Index (the shift's mean hourly risk over that of five 09:00–17:00 weekday shifts; 1.6 is the guidance threshold)".into(),
                 unit: "shifts",
                 columns: vec![
-                    ColumnSpec::count("HRI under 1.0"),
-                    ColumnSpec::count("HRI 1.0 to under 1.2"),
-                    ColumnSpec::count("HRI 1.2 to under 1.4"),
-                    ColumnSpec::count("HRI 1.4 to under 1.6"),
-                    ColumnSpec::count("HRI 1.6 or more"),
+                    ColumnSpec::count("Risk Index under 1.0"),
+                    ColumnSpec::count("Risk Index 1.0 to under 1.2"),
+                    ColumnSpec::count("Risk Index 1.2 to under 1.4"),
+                    ColumnSpec::count("Risk Index 1.4 to under 1.6"),
+                    ColumnSpec::count("Risk Index 1.6 or more"),
                     ColumnSpec::count("all shifts"),
                 ],
                 partition: shifts_partition(vec![0, 1, 2, 3, 4], 5),
                 link: Some(("shifts", 5)),
             },
             contribution: |PersonFigures { roster: r, .. }| {
-                r.hri_bins.iter().map(|&n| nonzero(n)).chain(std::iter::once(nonzero(r.shifts))).collect()
+                r.risk_index_bins.iter().map(|&n| nonzero(n)).chain(std::iter::once(nonzero(r.shifts))).collect()
             },
         },
         TableDef {
@@ -442,10 +456,10 @@ fn table_defs() -> Vec<TableDef> {
         TableDef {
             spec: level_spec(
                 "weekly_rest",
-                "People by weekly rest (24 h in each 7 days, or 48 h in each 14 days)",
-                "24 h rest in every 7 days",
-                "some 7 days without 24 h rest (amber)",
-                "and some 14 days without 48 h rest (red)",
+                "People by weekly rest in the force's fixed 7-day periods: a rest of 35 h (24 h + 11 h daily rest) beginning in each, or two of them or one of 59 h (48 h + 11 h) in each 14 days (WTR reg. 11)",
+                "a 35 h rest begins in every 7-day period",
+                "a 7-day period without one (amber)",
+                "a 14-day period without two, or one of 59 h (red)",
             ),
             contribution: |p| rostered_level(p, p.schedule.weekly_rest_level),
         },
@@ -492,14 +506,25 @@ fn table_defs() -> Vec<TableDef> {
             },
         },
         TableDef {
-            spec: level_spec(
-                "average_week_17w",
-                "People by average weekly hours over the 17 weeks to the period's end (Working Time Regulations reg. 4)",
-                "44 h or less",
-                "over 44 h to 48 h (amber, early warning)",
-                "over 48 h (red)",
-            ),
-            contribution: |p| rostered_level(p, p.working.average_week_level),
+            spec: {
+                let amber = limits.average_week_amber_over_hours;
+                let mut spec = level_spec(
+                    "average_week_17w",
+                    "People by average weekly hours over the 17 weeks to the period's end, (A + B) / C: hours worked, plus hours on as many days worked after the period as days lost in it to leave, sickness or parental leave, over 17 weeks (Working Time Regulations reg. 4(6))",
+                    &format!("{amber} h or less"),
+                    &format!("over {amber} h to 48 h (amber, early warning)"),
+                    "over 48 h (red)",
+                );
+                spec.columns.push(ColumnSpec::count(
+                    "of whom provisional (the roster does not yet reach their make-up days)",
+                ));
+                spec
+            },
+            contribution: |p| {
+                let mut v = rostered_level(p, p.working.average_week_level);
+                v.push((p.roster.shifts > 0 && p.working.provisional).then_some(1));
+                v
+            },
         },
         TableDef {
             spec: level_spec(
@@ -540,8 +565,8 @@ fn table_defs() -> Vec<TableDef> {
                 // has no changes to count.
                 columns: vec![
                     ColumnSpec::hidden("people rostered"),
-                    ColumnSpec::count("rest days worked with under 15 days' notice"),
-                    ColumnSpec::count("starts brought forward with under 8 h notice"),
+                    ColumnSpec::count("rest days worked with under 15 clear days' notice (reg. 26, Annex H)"),
+                    ColumnSpec::count("starts brought forward with under 8 h notice (reg. 25, Annex G)"),
                 ],
                 partition: None,
                 link: None,
@@ -584,7 +609,7 @@ fn table_defs() -> Vec<TableDef> {
                     ColumnSpec::count("person-nights"),
                     ColumnSpec::mean("mean sleep per night (h)", 0, 60),
                     ColumnSpec::mean("mean 7-night sleep debt (h)", 0, 60),
-                    ColumnSpec::count("nights under 6 h"),
+                    ColumnSpec::count("nights under 6 h (naps included)"),
                 ],
                 partition: None,
                 link: None,
@@ -594,6 +619,39 @@ fn table_defs() -> Vec<TableDef> {
                     return vec![None; 4];
                 }
                 vec![Some(i64::from(w.nights)), Some(w.sleep_minutes), Some(w.debt_minutes), nonzero(w.short_nights)]
+            },
+        },
+        TableDef {
+            spec: TableSpec {
+                id: "sleep_before_shifts",
+                title: "People by mean main sleep before their shifts: the last 7 nights before a shift, consented wearable or self-report (under 6 h: Police Federation / Wellbeing Survey benchmark)".into(),
+                unit: "people",
+                columns: vec![
+                    ColumnSpec::count("6 h or more"),
+                    ColumnSpec::count("under 6 h"),
+                    ColumnSpec::count("people with sleep before shifts"),
+                    ColumnSpec::hidden("nights"),
+                    ColumnSpec::mean("mean main sleep before shifts (h)", 3, 60),
+                ],
+                partition: Some(Partition {
+                    parts: vec![0, 1],
+                    total: 2,
+                    percent_of: "people in this row with a recorded main sleep before a shift in the period".to_owned(),
+                }),
+                link: None,
+            },
+            contribution: |PersonFigures { wellbeing: w, .. }| {
+                if w.nights_before_shifts == 0 {
+                    return vec![None; 5];
+                }
+                let short = w.short_sleep_before_shifts;
+                vec![
+                    (!short).then_some(1),
+                    short.then_some(1),
+                    Some(1),
+                    Some(i64::from(w.nights_before_shifts)),
+                    Some(w.main_sleep_before_shifts_minutes),
+                ]
             },
         },
         TableDef {
@@ -622,7 +680,7 @@ fn table_defs() -> Vec<TableDef> {
         TableDef {
             spec: TableSpec {
                 id: "kss",
-                title: "Karolinska Sleepiness Scale check-ins (consented)".into(),
+                title: "Karolinska Sleepiness Scale check-ins made before a shift or a drive (consented)".into(),
                 unit: "check-ins",
                 columns: vec![
                     ColumnSpec::count("KSS 1 to 6"),
@@ -633,7 +691,7 @@ fn table_defs() -> Vec<TableDef> {
                 partition: Some(Partition {
                     parts: vec![0, 1],
                     total: 2,
-                    percent_of: "consented KSS check-ins in this row in the period".to_owned(),
+                    percent_of: "consented KSS check-ins before a shift or a drive in this row in the period".to_owned(),
                 }),
                 link: None,
             },
@@ -694,31 +752,46 @@ fn leaf_path(p: &PersonRecords) -> Vec<String> {
     vec![p.person.command.clone(), p.person.team.clone()]
 }
 
-/// The tables of one period over cleaned people.
-fn period_tables(
-    force: &str,
+/// What every period of a report shares.
+struct ReportContext<'a> {
+    force: &'a str,
     zone: Tz,
-    period: &Period,
-    people: &[PersonRecords],
-    course: &[String],
-) -> Vec<Table> {
+    course: &'a [String],
+    limits: &'a RosterLimits,
+    /// Duties are known up to here: the published roster's end, and at
+    /// least the report period's end (earlier trend periods see the duties
+    /// after them up to it).
+    known_until: DateTime<Utc>,
+}
+
+/// The tables of one period over cleaned people.
+fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecords]) -> Vec<Table> {
+    let ReportContext {
+        force,
+        zone,
+        course,
+        limits,
+        ..
+    } = *ctx;
     let paths: Vec<Vec<String>> = people.iter().map(leaf_path).collect();
     let rows = Hierarchy::new(force, paths.iter().map(Vec::as_slice));
-    let defs = table_defs();
+    let defs = table_defs(limits);
     let mut raw: Vec<RawTable> = defs
         .iter()
         .map(|d| RawTable::new(d.spec.clone(), &rows))
         .collect();
     let (from, to) = period.instants(zone);
+    let known_until = ctx.known_until;
     let days = period.days();
     for (p, path) in people.iter().zip(&paths) {
         let Some(leaf) = rows.row(path) else { continue };
+        let duties = &p.reference_duties;
         let figures = PersonFigures {
-            roster: roster_figures(&p.shifts, from, to, &RosterLimits::default()),
-            schedule: schedule_figures(&p.shifts, from, to, zone, &RosterLimits::default()),
-            wellbeing: wellbeing_figures(&p.summaries, &p.checkins, period),
+            roster: roster_figures(&p.shifts, from, to, limits),
+            schedule: schedule_figures(&p.shifts, duties, from, to, zone, limits, known_until),
+            wellbeing: wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, period, zone),
             learning: learning_figures(&p.learning, period, course),
-            working: working_time_figures(&p.reference_duties, period, zone),
+            working: working_time_figures(duties, &p.absences, period, zone, limits, known_until),
             changes: change_figures(&p.roster_changes, period, zone),
             days,
         };
@@ -769,7 +842,8 @@ pub fn officer_course_modules() -> Result<Vec<String>, AnalyticsError> {
 ///
 /// # Errors
 /// [`AnalyticsError::UnknownZone`] for a bad zone name;
-/// [`AnalyticsError::InvalidSetting`] for more than [`MAX_TREND_PERIODS`].
+/// [`AnalyticsError::InvalidSetting`] for more than [`MAX_TREND_PERIODS`],
+/// or roster settings that [`RosterLimits::validate`] refuses.
 pub fn build_report(
     request: &ReportRequest,
     people: Vec<PersonRecords>,
@@ -783,8 +857,24 @@ pub fn build_report(
     }
     let mut rejections = Rejections::new();
     let people = clean_all(people, &mut rejections);
+    if let Err(e) = request.limits.validate() {
+        return Err(AnalyticsError::InvalidSetting {
+            name: "limits",
+            reason: e.to_string(),
+        });
+    }
     let course = officer_course_modules()?;
-    let tables = period_tables(&request.force, zone, &request.period, &people, &course);
+    let (_, period_end) = request.period.instants(zone);
+    let ctx = ReportContext {
+        force: &request.force,
+        zone,
+        course: &course,
+        limits: &request.limits,
+        known_until: request
+            .roster_horizon
+            .map_or(period_end, |h| h.max(period_end)),
+    };
+    let tables = period_tables(&ctx, &request.period, &people);
     let mut periods = vec![request.period];
     for _ in 0..request.trend_periods {
         let earlier = periods.last().map_or(request.period, Period::previous);
@@ -793,12 +883,7 @@ pub fn build_report(
     let mut trend: Vec<TrendPoint> = periods[1..]
         .iter()
         .rev()
-        .map(|p| {
-            trend_point(
-                *p,
-                &period_tables(&request.force, zone, p, &people, &course),
-            )
-        })
+        .map(|p| trend_point(*p, &period_tables(&ctx, p, &people)))
         .collect();
     trend.push(trend_point(request.period, &tables));
     Ok(Report {
@@ -818,6 +903,7 @@ pub fn build_report(
             ),
             people: people.len(),
             rejections,
+            limits: request.limits,
         },
         tables,
         trend,

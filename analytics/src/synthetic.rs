@@ -5,6 +5,7 @@
 //! Times are laid out in UTC as if local (the synthetic force ignores DST).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use mobile_core::hourly_risk::{HourlyRiskParams, reference_mean_hri, risk_index_of};
 use mobile_core::roster::synthetic::{Slot, Variation, person_roster};
 use mobile_core::synthetic::Rng as RosterRng;
 use models::ShiftType;
@@ -120,6 +121,7 @@ fn quarter(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Generates a force. Team and command names are `C01`, `C01-T03`; ids are `p000123`.
 pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
+    let reference = reference_mean_hri(&HourlyRiskParams::default());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
     // The rosters have their own stream, from the same seed.
     let mut roster_rng = RosterRng::new(spec.seed);
@@ -188,6 +190,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                             night,
                             hri_mean,
                             hri_peak: hri_mean * rng.gen_range(1.05..1.4),
+                            risk_index: risk_index_of(hri_mean, reference),
                         });
                         night
                     }
@@ -244,6 +247,7 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 learning,
                 reference_duties: Vec::new(),
                 roster_changes: Vec::new(),
+                absences: Vec::new(),
             }
         })
         .collect()

@@ -130,6 +130,7 @@ fn person_sums_follow_the_definitions_the_sql_function_shares() {
             night: mobile_core::fatigue_index::is_night_shift(&shift, &clock),
             hri_mean: 1.0,
             hri_peak: 1.0,
+            risk_index: 0.9,
         }
     })
     .collect();
@@ -165,6 +166,7 @@ fn person_sums_follow_the_definitions_the_sql_function_shares() {
         learning: Vec::new(),
         reference_duties: Vec::new(),
         roster_changes: Vec::new(),
+        absences: Vec::new(),
     };
     let period = Period::new("2026-01-05".parse().unwrap(), "2026-01-11".parse().unwrap()).unwrap();
     let s = PersonSums::from_records(&p, &period, chrono_tz::Europe::London);

@@ -4,9 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use analytics::indicators::{Level, roster_figures, schedule_figures};
-use analytics::input::ShiftRecord;
+use analytics::input::{Duty, ShiftRecord};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mobile_core::LocalClock;
+use mobile_core::hourly_risk::{
+    HourlyRiskParams, at_or_over_risk_threshold, reference_mean_hri, risk_index_of,
+};
 use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, Severity, assess_roster};
 use mobile_core::roster::limits::RosterLimits;
 use models::Shift;
@@ -169,19 +172,86 @@ fn changing_a_limit_moves_the_engine_flag_and_the_report_level_together() {
     assert_eq!(engine, report);
 }
 
+/// The report's schedule figures for the engine's records, from the day
+/// before `day0` for 30 days.
+fn schedule(
+    records: &[ShiftRecord],
+    day0: DateTime<Utc>,
+    limits: &RosterLimits,
+) -> analytics::indicators::ScheduleFigures {
+    let duties: Vec<Duty> = records
+        .iter()
+        .map(|r| Duty {
+            start: r.start,
+            end: r.end,
+        })
+        .collect();
+    let to = day0 + Duration::days(30);
+    schedule_figures(
+        records,
+        &duties,
+        day0 - Duration::days(1),
+        to,
+        chrono_tz::UTC,
+        limits,
+        to,
+    )
+}
+
+#[test]
+fn the_risk_index_bins_and_the_engine_compare_the_same_ratio_with_1_6() {
+    // Five 12 h nights 21:00-09:00: the engine's per-shift Risk Index is
+    // the shift's mean HRI over the reference roster's (1.10955), and the
+    // report's top bin counts exactly the shifts at or over 1.6.
+    let day0 = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+    let shifts: Vec<Shift> = (0..5)
+        .map(|d| {
+            let start = day0 + Duration::days(d) + Duration::hours(21);
+            Shift::new(start, start + Duration::hours(12)).unwrap()
+        })
+        .collect();
+    let (assessment, records, _) = assess(&shifts, RosterLimits::default());
+    let reference = reference_mean_hri(&HourlyRiskParams::default());
+    assert!((reference - 1.109_546).abs() < 1e-5);
+    let mut over = 0;
+    for (a, r) in assessment.shifts.iter().zip(&records) {
+        assert!((a.risk_index - risk_index_of(a.hri_mean, reference)).abs() < 1e-12);
+        assert_eq!(r.risk_index, a.risk_index);
+        over += u32::from(at_or_over_risk_threshold(a.risk_index));
+    }
+    let f = roster_figures(
+        &records,
+        day0 - Duration::days(1),
+        day0 + Duration::days(30),
+        &RosterLimits::default(),
+    );
+    assert_eq!(f.risk_index_bins[4], over);
+    // By hand: the first night's mean HRI without the run's factor is
+    // 1.48755; times 1.00/1.06/1.17/1.36/1.36x(1.36/1.17) and over 1.10955,
+    // Risk Indices 1.341, 1.421, 1.569, 1.823, 2.119: the 4th and 5th.
+    assert_eq!(over, 2);
+    assert!((assessment.shifts[2].risk_index - 1.568_601).abs() < 1e-5);
+    // The 3rd night's raw HRI (1.740) is over 1.6 though its Risk Index is
+    // not: the old comparison of raw HRI would have counted it.
+    assert!(assessment.shifts[2].hri_mean >= 1.6);
+    assert_eq!(f.risk_index_bins[3], 2, "1.421 and 1.569");
+}
+
 #[test]
 fn work_day_runs_match_the_engine_flag() {
-    for days in [6i64, 7, 9] {
+    // 14 in a row is over 13: red in both (the engine's flag reached only
+    // amber before).
+    for (days, level) in [
+        (6i64, Level::Within),
+        (7, Level::Amber),
+        (9, Level::Amber),
+        (14, Level::Red),
+    ] {
         let (day0, shifts) = day_run(days);
         let (_, records, flags) = assess(&shifts, RosterLimits::default());
-        let f = schedule_figures(
-            &records,
-            day0 - Duration::days(1),
-            day0 + Duration::days(30),
-            chrono_tz::UTC,
-            &RosterLimits::default(),
-        );
+        let f = schedule(&records, day0, &RosterLimits::default());
         assert_eq!(f.longest_work_day_run, days as u32);
+        assert_eq!(f.work_days_level, level, "{days} days");
         assert_eq!(
             f.work_days_level,
             worst(&flags, &["consecutive_days"]),
@@ -199,13 +269,7 @@ fn a_work_day_limit_moves_the_engine_flag_and_the_report_level_together() {
             ..RosterLimits::default()
         };
         let (_, records, flags) = assess(&shifts, limits);
-        let f = schedule_figures(
-            &records,
-            day0 - Duration::days(1),
-            day0 + Duration::days(30),
-            chrono_tz::UTC,
-            &limits,
-        );
+        let f = schedule(&records, day0, &limits);
         assert_eq!(f.work_days_level, expected, "over {over}");
         assert_eq!(
             worst(&flags, &["consecutive_days"]),

@@ -6,6 +6,7 @@ use analytics::render::{csv_text, render_csv, render_html, render_json};
 use analytics::report::{ReportRequest, build_report};
 use analytics::synthetic::{SyntheticForce, generate};
 use chrono::NaiveDate;
+use mobile_core::roster::limits::{RosterLimits, WeekStart};
 use rust_decimal::Decimal;
 
 fn date(d: u32) -> NaiveDate {
@@ -18,6 +19,8 @@ fn request(trend: u32) -> ReportRequest {
         zone: "UTC".into(),
         period: Period::new(date(16), date(22)).unwrap(),
         trend_periods: trend,
+        limits: RosterLimits::default(),
+        roster_horizon: None,
     }
 }
 
@@ -137,6 +140,11 @@ fn bad_requests_are_typed_errors() {
     let mut r = request(0);
     r.trend_periods = 99;
     assert!(build_report(&r, vec![]).is_err());
+    // A force's settings past a legal limit: refused, naming the setting.
+    let mut r = request(0);
+    r.limits.quick_return_red_under_hours = 10;
+    let err = build_report(&r, vec![]).unwrap_err().to_string();
+    assert!(err.contains("quick_return_red_under_hours"), "{err}");
     assert!(Period::new(date(5), date(4)).is_err());
 }
 
@@ -165,6 +173,32 @@ fn html_is_accessible_and_csv_carries_denominators() {
             "a denominator without a percentage: {line}"
         );
     }
+}
+
+#[test]
+fn a_forces_own_settings_are_applied_and_shown_in_the_header() {
+    let mut r = request(0);
+    r.limits = RosterLimits {
+        average_week_amber_over_hours: 40,
+        week_start: WeekStart {
+            weekday: chrono::Weekday::Sun,
+            hour: 6,
+        },
+        ..RosterLimits::default()
+    };
+    let report = build_report(&r, people(60, 9)).unwrap();
+    assert_eq!(report.meta.limits, r.limits);
+    let table = report.table("average_week_17w").unwrap();
+    assert_eq!(table.columns[0], "40 h or less");
+    let html = render_html(&report).unwrap();
+    assert!(html.contains("average_week_amber_over_hours 40"), "header");
+    assert!(html.contains("week_start"), "header");
+    let defaults = build_report(&request(0), people(60, 9)).unwrap();
+    assert!(
+        render_html(&defaults)
+            .unwrap()
+            .contains("Roster settings: the defaults")
+    );
 }
 
 #[test]

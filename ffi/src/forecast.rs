@@ -79,6 +79,7 @@ pub struct ShiftForecast {
 
 impl From<assess::ShiftAssessment> for ShiftForecast {
     fn from(a: assess::ShiftAssessment) -> Self {
+        let above_threshold = a.above_fatigue_threshold();
         Self {
             start: system_time(a.start.with_timezone(&Utc)),
             end: system_time(a.end.with_timezone(&Utc)),
@@ -86,7 +87,7 @@ impl From<assess::ShiftAssessment> for ShiftForecast {
             night_shift: a.night,
             fatigue_index: a.fatigue_index,
             threshold: a.fatigue_index_threshold,
-            above_threshold: a.fatigue_index > a.fatigue_index_threshold,
+            above_threshold,
             kss_at_end: a.kss_at_end,
             hourly_risk_mean: a.hri_mean,
             hourly_risk_peak: a.hri_peak,

@@ -11,17 +11,22 @@
 //!   1.00 / 1.18 / 1.30 for shifts 06–14, 14–22, 22–06;
 //! - hours on duty, hour `k` of the shift (1-based): 0.76, 0.91, 1.00, 1.03,
 //!   1.04, 1.04, 1.07, 1.15 for `k = 1..8`, then `1.15 + (k − 8) × 0.2125`;
-//! - cumulative, per shift in a run: `R_C = 1` for the first shift of a
-//!   roster and after a gap of 48 h or more; otherwise first recover over the
-//!   gap, `R_C = 1 + (R_C − 1) e^{−0.7888 max(0, gap − 2 commute) / 24}`, then
-//!   multiply by `e^k` with `k` = 0.0487 (early), 0.0250 (day or late),
-//!   0.1215 (night), and add `0.06 (9 − gap)` for a quick return (gap < 9 h).
+//! - cumulative, per shift in a run ([`HourlyRiskParams::cumulative`]): a
+//!   run starts at the first shift of a roster and after a gap of 48 h or
+//!   more; the `n`-th shift of a run (every shift counts) takes the published
+//!   successive-shift risk of its own type (Folkard & Tucker 2003): nights
+//!   1.00, 1.06, 1.17, 1.36, other shifts 1.00, 1.02, 1.07, 1.17 for
+//!   `n = 1..4`; beyond 4 the 3rd→4th ratio continues geometrically, capped
+//!   at the `n = 7` value (ours); a quick return (gap under 9 h) then
+//!   multiplies by `1 + 0.06 (9 − gap)` (ours).
 //!
 //! A shift's HRI is the mean over its hours (a last partial hour counts for
 //! its fraction, evaluated at its own mid-point), with the peak hour reported
-//! too. The Risk Index of a roster is its hour-weighted mean HRI divided by
-//! that of a reference roster of five 8-hour day shifts 09:00–17:00, Monday to
-//! Friday; 1.6 is the guidance threshold (FRI, Network Rail NR/L2/OHS/003).
+//! too. A Risk Index is a mean HRI divided by that of a reference roster of
+//! five 8-hour day shifts 09:00–17:00, Monday to Friday
+//! ([`risk_index_of`]): for a roster its hour-weighted mean, for one shift
+//! its own mean. 1.6 is the guidance threshold (FRI, Network Rail
+//! NR/L2/OHS/003) and applies to Risk Indices only, never to a raw HRI.
 
 use std::f64::consts::PI;
 
@@ -48,21 +53,21 @@ pub struct HourlyRiskParams {
     pub hours_on_duty: [f64; 8],
     /// Increase per hour beyond the 8th.
     pub hours_on_duty_slope: f64,
-    /// Recovery rate of the cumulative component, per day of rest.
-    pub recovery_rate_per_day: f64,
-    /// Commute each way, hours (subtracted twice from a gap before recovery).
-    pub commute_hours: f64,
-    /// Gap that resets the cumulative component, hours.
+    /// Gap that starts a new run of shifts, hours (48).
     pub reset_gap_hours: f64,
-    /// Log-increase per early shift in a run.
-    pub k_early: f64,
-    /// Log-increase per day or late shift in a run.
-    pub k_day_or_late: f64,
-    /// Log-increase per night shift in a run.
-    pub k_night: f64,
+    /// Risk of the 1st..4th shift of a run for a night shift (Folkard &
+    /// Tucker 2003): 1.00, 1.06, 1.17, 1.36.
+    pub night_series: [f64; 4],
+    /// Risk of the 1st..4th shift of a run for an early, day or late shift
+    /// (Folkard & Tucker 2003, mornings/days; lates ours): 1.00, 1.02,
+    /// 1.07, 1.17.
+    pub day_series: [f64; 4],
+    /// The series stops rising at this shift of a run (ours: 7).
+    pub series_cap_shift: u32,
     /// Gap under which a quick return adds risk, hours.
     pub quick_return_hours: f64,
-    /// Added risk per hour of a quick return's shortfall.
+    /// Added risk per hour of a quick return's shortfall (a factor of
+    /// `1 + this × (quick_return_hours − gap)`).
     pub quick_return_per_hour: f64,
 }
 
@@ -74,12 +79,10 @@ impl Default for HourlyRiskParams {
             tod_peak_hour: 23.55,
             hours_on_duty: [0.76, 0.91, 1.00, 1.03, 1.04, 1.04, 1.07, 1.15],
             hours_on_duty_slope: 0.2125,
-            recovery_rate_per_day: 0.7888,
-            commute_hours: 1.0,
             reset_gap_hours: 48.0,
-            k_early: 0.0487,
-            k_day_or_late: 0.0250,
-            k_night: 0.1215,
+            night_series: [1.00, 1.06, 1.17, 1.36],
+            day_series: [1.00, 1.02, 1.07, 1.17],
+            series_cap_shift: 7,
             quick_return_hours: 9.0,
             quick_return_per_hour: 0.06,
         }
@@ -102,11 +105,38 @@ impl HourlyRiskParams {
         }
     }
 
-    fn k_for(&self, shift_type: ShiftType) -> f64 {
-        match shift_type {
-            ShiftType::Early => self.k_early,
-            ShiftType::Day | ShiftType::Late => self.k_day_or_late,
-            ShiftType::Night => self.k_night,
+    /// The cumulative component of the `n`-th shift (1-based; 0 reads as 1)
+    /// of a run, for a shift of type `shift_type`, before any quick-return
+    /// factor.
+    ///
+    /// # Formula
+    /// `S[n]` for `n = 1..4` from the type's published series; for
+    /// `n > 4`, `S[4] × (S[4] / S[3])^(min(n, cap) − 4)`, with `cap` =
+    /// [`Self::series_cap_shift`] (7): nights 1.36 × (1.36 / 1.17)^3 ≈
+    /// 2.136 from the 7th on, other shifts 1.17 × (1.17 / 1.07)^3 ≈ 1.530.
+    /// Source: Folkard & Tucker 2003 (`fatigue-science.md` §5); the
+    /// continuation past the 4th is ours.
+    pub fn cumulative(&self, shift_type: ShiftType, n: u32) -> f64 {
+        let s = match shift_type {
+            ShiftType::Night => &self.night_series,
+            ShiftType::Early | ShiftType::Day | ShiftType::Late => &self.day_series,
+        };
+        match n {
+            0..=4 => s[n.max(1) as usize - 1],
+            _ => {
+                let beyond = n.min(self.series_cap_shift.max(4)) - 4;
+                s[3] * (s[3] / s[2]).powi(beyond as i32)
+            }
+        }
+    }
+
+    /// The quick-return factor for a gap of `gap_hours` since the previous
+    /// shift: `1 + 0.06 (9 − gap)` under 9 h (ours), else 1.
+    pub fn quick_return_factor(&self, gap_hours: f64) -> f64 {
+        if gap_hours < self.quick_return_hours {
+            1.0 + self.quick_return_per_hour * (self.quick_return_hours - gap_hours)
+        } else {
+            1.0
         }
     }
 }
@@ -131,31 +161,23 @@ pub fn shift_type(shift: &Shift, clock: &LocalClock) -> ShiftType {
 }
 
 /// HRI for each shift of one person's roster (sorted by start; overlapping
-/// shifts are the caller's error and are treated as a zero gap).
+/// shifts are the caller's error and are treated as a zero gap). The
+/// cumulative component is [`HourlyRiskParams::cumulative`] of the shift's
+/// place in its run, times [`HourlyRiskParams::quick_return_factor`].
 pub fn shift_risks(shifts: &[Shift], clock: &LocalClock, p: &HourlyRiskParams) -> Vec<ShiftRisk> {
-    let mut cumulative = 1.0;
+    let mut n = 0u32;
     let mut previous_end: Option<chrono::DateTime<chrono::Utc>> = None;
     shifts
         .iter()
         .map(|shift| {
-            cumulative = match previous_end {
-                None => 1.0,
-                Some(end) => {
-                    let gap = ((shift.start() - end).num_seconds() as f64 / 3600.0).max(0.0);
-                    if gap >= p.reset_gap_hours {
-                        1.0
-                    } else {
-                        let rest = (gap - 2.0 * p.commute_hours).max(0.0);
-                        let recovered = 1.0
-                            + (cumulative - 1.0) * (-p.recovery_rate_per_day * rest / 24.0).exp();
-                        let mut next = recovered * p.k_for(shift_type(shift, clock)).exp();
-                        if gap < p.quick_return_hours {
-                            next += p.quick_return_per_hour * (p.quick_return_hours - gap);
-                        }
-                        next
-                    }
-                }
+            let gap = previous_end
+                .map(|end| ((shift.start() - end).num_seconds() as f64 / 3600.0).max(0.0));
+            n = match gap {
+                Some(g) if g < p.reset_gap_hours => n.saturating_add(1),
+                _ => 1,
             };
+            let cumulative = p.cumulative(shift_type(shift, clock), n)
+                * gap.map_or(1.0, |g| p.quick_return_factor(g));
             previous_end = Some(shift.end());
             one_shift(shift, cumulative, clock, p)
         })
@@ -211,9 +233,25 @@ pub fn reference_mean_hri(p: &HourlyRiskParams) -> f64 {
     mean_hri(&shift_risks(&shifts, &clock, p)).unwrap_or(1.0)
 }
 
+/// A Risk Index: a mean HRI, of a roster or of one shift, divided by the
+/// reference roster's ([`reference_mean_hri`]). The one place the ratio is
+/// taken: a figure compared with [`RISK_INDEX_THRESHOLD`] comes from here.
+///
+/// # Formula
+/// `RI = mean_hri / reference_mean_hri` (`fatigue-science.md` §5).
+pub fn risk_index_of(mean_hri: f64, reference_mean_hri: f64) -> f64 {
+    mean_hri / reference_mean_hri
+}
+
+/// True when a Risk Index reaches the guidance threshold (1.6 or more).
+pub fn at_or_over_risk_threshold(risk_index: f64) -> bool {
+    risk_index >= RISK_INDEX_THRESHOLD
+}
+
 /// The Risk Index of a roster: its mean HRI over the reference roster's.
 pub fn risk_index(risks: &[ShiftRisk], p: &HourlyRiskParams) -> Option<f64> {
-    mean_hri(risks).map(|m| m / reference_mean_hri(p))
+    let reference = reference_mean_hri(p);
+    mean_hri(risks).map(|m| risk_index_of(m, reference))
 }
 
 #[cfg(test)]
@@ -256,33 +294,128 @@ mod tests {
     }
 
     #[test]
-    fn successive_nights_accumulate_and_a_long_break_resets() {
+    fn successive_shifts_take_the_published_series_exactly() {
         let clock = LocalClock::utc();
         let p = HourlyRiskParams::default();
-        let nights: Vec<Shift> = (1..=4).map(|d| shift(d, 22, 8)).collect();
-        let risks = shift_risks(&nights, &clock, &p);
-        assert_eq!(risks[0].cumulative, 1.0);
-        for pair in risks.windows(2) {
-            assert!(pair[1].cumulative > pair[0].cumulative);
+        // Nights 22:00-06:00 on 1..=9 January: gaps of 16 h, one run.
+        let nights: Vec<Shift> = (1..=9).map(|d| shift(d, 22, 8)).collect();
+        let got: Vec<f64> = shift_risks(&nights, &clock, &p)
+            .iter()
+            .map(|r| r.cumulative)
+            .collect();
+        // Published 1.00/1.06/1.17/1.36, then x 1.36/1.17 per shift to the
+        // 7th: 1.36 r, 1.36 r^2, 1.36 r^3 = 2.13598..., held from there.
+        let r = 1.36 / 1.17;
+        let want = [
+            1.00,
+            1.06,
+            1.17,
+            1.36,
+            1.36 * r,
+            1.36 * r * r,
+            1.36 * r * r * r,
+            1.36 * r * r * r,
+            1.36 * r * r * r,
+        ];
+        for (n, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() < 1e-12, "night {}: {g} vs {w}", n + 1);
         }
-        // Gap 16 h, rest 14 h: recovery then one night's increase.
-        let expected2 = (p.k_night).exp();
-        assert!((risks[1].cumulative - expected2).abs() < 1e-12);
-        let expected3 =
-            (1.0 + (expected2 - 1.0) * (-0.7888_f64 * 14.0 / 24.0).exp()) * p.k_night.exp();
-        assert!((risks[2].cumulative - expected3).abs() < 1e-12);
-        let after_break = shift_risks(&[shift(1, 22, 8), shift(5, 22, 8)], &clock, &p);
-        assert_eq!(after_break[1].cumulative, 1.0);
+        assert!((want[6] - 2.135_984).abs() < 1e-6, "cap {}", want[6]);
+        // Days 09:00-17:00: 1.00/1.02/1.07/1.17, then x 1.17/1.07, capped at
+        // the 7th: 1.17 (1.17/1.07)^3 = 1.52965...
+        let days: Vec<Shift> = (1..=8).map(|d| shift(d, 9, 8)).collect();
+        let got: Vec<f64> = shift_risks(&days, &clock, &p)
+            .iter()
+            .map(|r| r.cumulative)
+            .collect();
+        let q = 1.17 / 1.07;
+        let want = [
+            1.00,
+            1.02,
+            1.07,
+            1.17,
+            1.17 * q,
+            1.17 * q * q,
+            1.17 * q * q * q,
+            1.17 * q * q * q,
+        ];
+        for (n, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() < 1e-12, "day {}: {g} vs {w}", n + 1);
+        }
+        assert!((want[7] - 1.529_650).abs() < 1e-6, "cap {}", want[7]);
     }
 
     #[test]
-    fn quick_return_adds_risk() {
+    fn a_gap_of_48_hours_starts_a_new_run_and_47_does_not() {
         let clock = LocalClock::utc();
         let p = HourlyRiskParams::default();
-        // Late 14-22 then early 06: gap 8 h.
+        // Night 1 Jan 22:00-06:00; the next starts 48 h after it ends
+        // (4 Jan 06:00 is an early, its own series restarts at 1.00).
+        let start = Utc.with_ymd_and_hms(2025, 1, 2, 6, 0, 0).unwrap();
+        let after = |h: i64| {
+            let s = start + Duration::hours(h);
+            Shift::new(s, s + Duration::hours(8)).unwrap()
+        };
+        let reset = shift_risks(&[shift(1, 22, 8), after(48)], &clock, &p);
+        assert_eq!(reset[1].cumulative, 1.0);
+        // 47 h: the 2nd shift of the run, an early (04:00-19:59 start): 1.02.
+        let cont = shift_risks(&[shift(1, 22, 8), after(47)], &clock, &p);
+        assert!((cont[1].cumulative - 1.02).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_mixed_run_counts_every_shift_and_takes_each_ones_own_series() {
+        let clock = LocalClock::utc();
+        let p = HourlyRiskParams::default();
+        // Day 1 Jan 09-17, day 2 Jan 09-17, night 3 Jan 22-06, night 4 Jan
+        // 22-06, day 6 Jan 14-22 (gap 32 h): n = 1..5 of one run.
+        let run = [
+            shift(1, 9, 8),
+            shift(2, 9, 8),
+            shift(3, 22, 8),
+            shift(4, 22, 8),
+            shift(6, 14, 8),
+        ];
+        let got: Vec<f64> = shift_risks(&run, &clock, &p)
+            .iter()
+            .map(|r| r.cumulative)
+            .collect();
+        // day n=1, day n=2, night n=3, night n=4, late n=5 (day series).
+        let want = [1.00, 1.02, 1.17, 1.36, 1.17 * 1.17 / 1.07];
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?}");
+        }
+    }
+
+    #[test]
+    fn quick_return_multiplies_the_series() {
+        let clock = LocalClock::utc();
+        let p = HourlyRiskParams::default();
+        // Late 14-22 then early 06: gap 8 h, 2nd of the run: 1.02 x (1 + 0.06 x 1).
         let risks = shift_risks(&[shift(1, 14, 8), shift(2, 6, 8)], &clock, &p);
-        let expected = p.k_early.exp() + 0.06 * 1.0;
-        assert!((risks[1].cumulative - expected).abs() < 1e-12);
+        assert!((risks[1].cumulative - 1.02 * 1.06).abs() < 1e-12);
+        // Exactly 9 h: no quick-return factor.
+        let risks = shift_risks(&[shift(1, 14, 8), shift(2, 7, 8)], &clock, &p);
+        assert!((risks[1].cumulative - 1.02).abs() < 1e-12);
+    }
+
+    #[test]
+    fn hri_one_is_the_mean_hour_of_a_first_eight_hour_morning() {
+        let p = HourlyRiskParams::default();
+        // Time of day averages 1.000 over 06-14 (0.99998), hours on duty
+        // exactly 1.00 over hours 1..8; the shift's mean of the hourly
+        // products is 0.99464 (the later, riskier hours of duty fall at
+        // the rising part of the morning curve less than they would at a
+        // flat one).
+        let tod = (6..14).map(|h| p.time_of_day(h as f64 + 0.5)).sum::<f64>() / 8.0;
+        assert!((tod - 1.0).abs() < 1e-4, "{tod}");
+        let hos = (1..=8).map(|k| p.hours_on_duty(k)).sum::<f64>() / 8.0;
+        assert!((hos - 1.0).abs() < 1e-12, "{hos}");
+        let first = shift_risks(&[shift(6, 6, 8)], &LocalClock::utc(), &p)[0];
+        assert!((first.mean - 0.994_639).abs() < 1e-5, "{}", first.mean);
+        // The reference roster (five 09-17 days) has mean HRI 1.10955: the
+        // run's series raises it above a single morning.
+        assert!((reference_mean_hri(&p) - 1.109_546).abs() < 1e-5);
     }
 
     #[test]

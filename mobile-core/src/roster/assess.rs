@@ -16,7 +16,8 @@ use super::limits::RosterLimits;
 use super::predict::{Covered, SleepRules, SleepSource, combine, predict_sleep};
 use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for};
 use crate::hourly_risk::{
-    HourlyRiskParams, RISK_INDEX_THRESHOLD, mean_hri, risk_index, shift_risks, shift_type,
+    HourlyRiskParams, RISK_INDEX_THRESHOLD, mean_hri, reference_mean_hri, risk_index,
+    risk_index_of, shift_risks, shift_type,
 };
 use crate::model::three_process::{ThreeProcessModel, TpmParams};
 use crate::simulation::simulate;
@@ -111,6 +112,10 @@ pub struct ShiftAssessment {
     pub hri_mean: f64,
     /// Hourly roster risk, highest hour.
     pub hri_peak: f64,
+    /// The shift's Risk Index: its mean HRI over the reference roster's
+    /// ([`crate::hourly_risk::risk_index_of`]); the figure the 1.6 guidance
+    /// threshold applies to.
+    pub risk_index: f64,
     /// Sleep in the 24 hours before the start, hours.
     pub sleep_before_hours: f64,
     /// Whether that sleep was recorded or predicted.
@@ -119,6 +124,15 @@ pub struct ShiftAssessment {
     pub rest_before_hours: Option<f64>,
     /// Indicators breached.
     pub flags: Vec<Flag>,
+}
+
+impl ShiftAssessment {
+    /// True when the Fatigue Index is at or over its threshold: the
+    /// `fatigue_index` flag's comparison, and the phone's
+    /// `above_threshold`.
+    pub fn above_fatigue_threshold(&self) -> bool {
+        self.fatigue_index >= self.fatigue_index_threshold
+    }
 }
 
 /// A sleep period used in an assessment, with its source.
@@ -196,6 +210,7 @@ pub fn assess_roster(
     let periods: Vec<SleepPeriod> = sleep.iter().map(|(s, _)| *s).collect();
     let run = simulate::<ThreeProcessModel>(&params.tpm, &periods, &grid, clock)?;
     let risks = shift_risks(&shifts, clock, &params.hourly);
+    let reference = reference_mean_hri(&params.hourly);
 
     let assessed = shifts
         .iter()
@@ -226,6 +241,7 @@ pub fn assess_roster(
                 kss_at_end,
                 hri_mean: risks[i].mean,
                 hri_peak: risks[i].peak,
+                risk_index: risk_index_of(risks[i].mean, reference),
                 sleep_before_hours,
                 sleep_basis,
                 rest_before_hours: rest_before,
@@ -381,8 +397,14 @@ fn flags_for(
         ));
     }
     let days_in_run = consecutive_work_days(i, shifts, clock);
-    let days_amber = limits.work_days_amber_over;
-    if days_in_run > days_amber as usize {
+    let (days_red, days_amber) = (limits.work_days_red_over, limits.work_days_amber_over);
+    if days_in_run > days_red as usize {
+        flags.push(flag(
+            "consecutive_days",
+            Severity::Red,
+            format!("day {days_in_run} worked in a row (over {days_red})"),
+        ));
+    } else if days_in_run > days_amber as usize {
         flags.push(flag(
             "consecutive_days",
             Severity::Amber,
@@ -421,7 +443,7 @@ fn flags_for(
             format!("{door_to_door:.1} h door to door including commute ({door_limit} h or more)"),
         ));
     }
-    if a.fatigue_index >= a.fatigue_index_threshold {
+    if a.above_fatigue_threshold() {
         flags.push(flag(
             "fatigue_index",
             Severity::Red,

@@ -424,6 +424,9 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         zone: f.time_zone,
         period,
         trend_periods: TREND_PERIODS,
+        // TODO(lead): the force's stored settings and its published roster's end.
+        limits: mobile_core::roster::limits::RosterLimits::default(),
+        roster_horizon: None,
     };
     let mut report = build_report(&request, people)
         .map_err(|e| AppError::invalid("report_failed", e.to_string()))?;
