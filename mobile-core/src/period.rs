@@ -56,6 +56,50 @@ impl Period {
             .then_some(days / 7)
     }
 
+    /// The reporting month of `year`-`month`: the whole ISO weeks whose
+    /// Thursday falls in that calendar month (ISO 8601 gives a week to the
+    /// year of its Thursday; the same rule for months). Four or five weeks,
+    /// Monday to Sunday, and every ISO week is in exactly one reporting
+    /// month, so months and weeks sit on one grid. `None` for a month that
+    /// does not exist.
+    pub fn reporting_month(year: i32, month: u32) -> Option<Self> {
+        let first_thursday = |d: NaiveDate| {
+            let ahead = (3 - i64::from(d.weekday().num_days_from_monday())).rem_euclid(7);
+            d + Duration::days(ahead)
+        };
+        let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+        let next = first.checked_add_months(chrono::Months::new(1))?;
+        Some(Self {
+            from: first_thursday(first) - Duration::days(3),
+            to: first_thursday(next) - Duration::days(4),
+        })
+    }
+
+    /// True when the period is a reporting month ([`Period::reporting_month`]).
+    pub fn is_reporting_month(&self) -> bool {
+        let thursday = self.from + Duration::days(3);
+        Self::reporting_month(thursday.year(), thursday.month()) == Some(*self)
+    }
+
+    /// True when the period is one of the grid's units: one ISO week, or one
+    /// reporting month. Figures a person asks for by period (an FRM report
+    /// on demand) take only these, so two allowed periods never differ by a
+    /// few days (docs/security.md, "Differencing").
+    pub fn is_grid_unit(&self) -> bool {
+        self.iso_weeks() == Some(1) || self.is_reporting_month()
+    }
+
+    /// The `weeks` whole ISO weeks that end on the last Sunday before
+    /// `date` (a scheduled report run on `date` covers them).
+    pub fn iso_weeks_before(date: NaiveDate, weeks: u32) -> Self {
+        let back = i64::from(date.weekday().num_days_from_monday()) + 1;
+        let to = date - Duration::days(back);
+        Self {
+            from: to - Duration::days(7 * i64::from(weeks.max(1)) - 1),
+            to,
+        }
+    }
+
     /// A validated period.
     ///
     /// # Errors
@@ -136,6 +180,50 @@ pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reporting_months_are_the_iso_weeks_whose_thursday_is_in_the_month() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // December 2026: 1 Dec is a Tuesday, so the first Thursday is 3 Dec,
+        // its week Mon 30 Nov; 1 Jan 2027 is a Friday, first Thursday 7 Jan,
+        // so December's last week ends Sun 3 Jan 2027. Five weeks.
+        let dec = Period::reporting_month(2026, 12).unwrap();
+        assert_eq!((dec.from, dec.to), (d(2026, 11, 30), d(2027, 1, 3)));
+        assert_eq!(dec.iso_weeks(), Some(5));
+        // November 2026: 1 Nov a Sunday, first Thursday 5 Nov (week from
+        // Mon 2 Nov) to the Sunday before 30 Nov: four weeks.
+        let nov = Period::reporting_month(2026, 11).unwrap();
+        assert_eq!((nov.from, nov.to), (d(2026, 11, 2), d(2026, 11, 29)));
+        assert_eq!(nov.iso_weeks(), Some(4));
+        // Months tile the weeks: each starts the day after the last ends.
+        let mut prev = Period::reporting_month(2025, 12).unwrap();
+        for m in 1..=12 {
+            let p = Period::reporting_month(2026, m).unwrap();
+            assert_eq!(p.from, prev.to + Duration::days(1), "month {m}");
+            assert!(matches!(p.iso_weeks(), Some(4 | 5)));
+            assert!(p.is_reporting_month() && p.is_grid_unit());
+            prev = p;
+        }
+        assert_eq!(Period::reporting_month(2026, 13), None);
+        // Not units: a calendar month, two weeks, a week shifted a day.
+        let p = |a, b| Period::new(a, b).unwrap();
+        assert!(!p(d(2026, 11, 1), d(2026, 11, 30)).is_grid_unit());
+        assert!(!p(d(2026, 11, 2), d(2026, 11, 15)).is_grid_unit());
+        assert!(!p(d(2026, 11, 3), d(2026, 11, 9)).is_grid_unit());
+        assert!(p(d(2026, 11, 2), d(2026, 11, 8)).is_grid_unit());
+    }
+
+    #[test]
+    fn scheduled_periods_end_on_the_sunday_before_the_run() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // Run on Monday 7 Dec: the week 30 Nov - 6 Dec.
+        let p = Period::iso_weeks_before(d(12, 7), 1);
+        assert_eq!((p.from, p.to), (d(11, 30), d(12, 6)));
+        // Run on Sunday 6 Dec: that Sunday is not over, so the week before.
+        let p = Period::iso_weeks_before(d(12, 6), 2);
+        assert_eq!((p.from, p.to), (d(11, 16), d(11, 29)));
+        assert_eq!(p.iso_weeks(), Some(2));
+    }
+
     #[test]
     fn whole_iso_weeks_start_on_a_monday_and_end_on_a_sunday() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();

@@ -64,7 +64,7 @@ where
 
 /// Every API route with its OpenAPI operation, by domain.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use crate::{accounts, enrolment, npws, peer_support, reports, risk, rosters, sync};
+    use crate::{accounts, enrolment, npws, peer_support, reports, risk, rosters, settings, sync};
     cfg.service(crate::health::health)
         .service(crate::health::ready)
         .service(crate::openapi::document)
@@ -102,6 +102,8 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(npws::api::cohorts_csv)
                 .service(npws::api::comparisons)
                 .service(npws::api::comparisons_csv)
+                .service(settings::api::get_settings)
+                .service(settings::api::put_settings)
                 .service(reports::api::get_schedule)
                 .service(reports::api::put_schedule)
                 .service(reports::api::list)

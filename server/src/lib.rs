@@ -17,6 +17,7 @@ pub mod peer_support;
 pub mod reports;
 pub mod risk;
 pub mod rosters;
+pub mod settings;
 pub mod sync;
 
 pub mod app;
@@ -41,7 +42,7 @@ mod layering {
 
     use std::path::Path;
 
-    const DOMAINS: [&str; 9] = [
+    const DOMAINS: [&str; 10] = [
         "accounts",
         "enrolment",
         "sync",
@@ -51,6 +52,7 @@ mod layering {
         "npws",
         "learning",
         "peer_support",
+        "settings",
     ];
 
     fn sources(domain: &str) -> Vec<(String, String)> {

@@ -255,6 +255,11 @@ fn invalid_schedules_are_refused() {
             period_days: 0,
             ..ReportSchedule::default()
         },
+        // Not whole weeks: periods would fall off the calendar grid.
+        ReportSchedule {
+            period_days: 10,
+            ..ReportSchedule::default()
+        },
     ] {
         let e = in_force(&mut c, force, |c| bad.save(c, force)).unwrap_err();
         assert_eq!(e.code(), "invalid_schedule", "{bad:?}");
@@ -330,6 +335,25 @@ fn frm_leads_set_the_schedule_and_make_reports_through_the_api() {
         &serde_json::json!({ "from": "2026-11-08", "to": "2026-11-02" }),
     );
     assert_eq!(backwards.code(), "invalid_period");
+    // Only grid units (docs/security.md, "Differencing"): a week shifted by
+    // a day, a calendar month and two weeks are refused; a reporting month
+    // (the ISO weeks whose Thursday is in November 2026) is made.
+    for (from, to) in [
+        ("2026-11-03", "2026-11-09"),
+        ("2026-11-01", "2026-11-30"),
+        ("2026-11-02", "2026-11-15"),
+    ] {
+        let r = force.frm_lead.post(
+            "/v1/force/reports",
+            &serde_json::json!({ "from": from, "to": to }),
+        );
+        assert_eq!(r.code(), "invalid_period", "{from} to {to}");
+    }
+    let month = force.frm_lead.post(
+        "/v1/force/reports",
+        &serde_json::json!({ "from": "2026-11-02", "to": "2026-11-29" }),
+    );
+    assert_eq!(month.status, 201, "{:?}", month.body);
     let doc = server.client().get("/v1/openapi.json");
     for path in [
         "/v1/force/report-schedule",
@@ -682,4 +706,77 @@ fn working_time_over_seventeen_weeks_reaches_the_report() {
         html.contains("17 weeks to the period"),
         "the table is in the page"
     );
+}
+
+/// The report of the ISO week starting `monday`, as the scheduler builds it.
+fn week_report(server: &TestServer, monday: chrono::NaiveDate) -> analytics::report::Report {
+    let pool = server::db::pool(&cluster().cluster.app_url(&server.database), 2, 3000);
+    let mut c = pool.get().unwrap();
+    let id = server::accounts::store::Force::all_ids(&mut c).unwrap()[0];
+    let period = analytics::input::Period::new(monday, monday + Duration::days(6)).unwrap();
+    server::reports::service::report_now(&mut c, id, period).unwrap()
+}
+
+#[test]
+fn leave_in_the_seventeen_weeks_is_made_up_from_the_days_worked_after_them() {
+    // WTR reg. 4(6), the worked example: 15 weeks at 52 h (four
+    // 13-hour days, Monday to Thursday) and 2 weeks of annual leave on
+    // those days. (A + B) / C = (15 x 52 + 8 x 13) / 17 = 884 / 17 = 52 h:
+    // red. Without the make-up, 780 / 17 = 45.9 h would read amber.
+    let server = TestServer::start();
+    let force = setup_force(&server, "norfolk", 5);
+    let today = Utc::now().date_naive();
+    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    // The report's week W is 5 weeks back; the roster runs from W - 16 (the
+    // reference period's first week) to W + 4; leave in W - 10 and W - 9.
+    let w = this_monday - Duration::weeks(5);
+    let mut csv = String::from("staff_id,start,end,team,role,activity\n");
+    for staff in &force.members {
+        for week in -16..=4 {
+            for day in 0..4 {
+                let date = w + Duration::weeks(week) + Duration::days(day);
+                let start = date.and_hms_opt(7, 0, 0).unwrap().and_utc();
+                let end = start + Duration::hours(13);
+                let activity = if week == -10 || week == -9 {
+                    "leave"
+                } else {
+                    ""
+                };
+                csv.push_str(&format!(
+                    "{staff},{},{},A,response,{activity}\n",
+                    start.to_rfc3339(),
+                    end.to_rfc3339()
+                ));
+            }
+        }
+    }
+    let r = force.admin.post_raw(
+        &format!("/v1/teams/{}/roster", force.team),
+        &[("content-type", "text/csv")],
+        csv.as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let column = |report: &analytics::report::Report, col: usize| {
+        report
+            .table("average_week_17w")
+            .unwrap()
+            .root()
+            .unwrap()
+            .cells[col]
+            .value
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "withheld".into())
+    };
+    let report = week_report(&server, w);
+    assert_eq!(column(&report, 2), "5", "52 h: over 48 (red)");
+    assert_eq!(column(&report, 1), "0", "not amber");
+    assert_eq!(
+        column(&report, 4),
+        "0",
+        "W + 1 to W + 4 hold the 8 make-up days"
+    );
+    // Three weeks later the leave is still in the reference period, but
+    // only W + 4's four days follow: not enough, so provisional.
+    let later = week_report(&server, w + Duration::weeks(3));
+    assert_eq!(column(&later, 4), "5", "the roster does not reach 8 days");
 }

@@ -522,7 +522,7 @@ fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
     assert_eq!(
         cell(
             "short_notice_changes",
-            "rest days worked with under 15 days' notice"
+            "rest days worked with under 15 clear days' notice (reg. 26, Annex H)"
         ),
         "5",
         "the +5 ones; +20 had 20 days' notice"
@@ -530,7 +530,7 @@ fn rest_days_worked_and_starts_brought_forward_are_recorded_and_reported() {
     assert_eq!(
         cell(
             "short_notice_changes",
-            "starts brought forward with under 8 h notice"
+            "starts brought forward with under 8 h notice (reg. 25, Annex G)"
         ),
         "5",
         "the imminent ones; +10's had days of notice"

@@ -2,7 +2,7 @@
 //! latest trend, on-demand reports and their downloads.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use minijinja::context;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -108,13 +108,13 @@ async fn reports(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> P
         .and_then(|sc| sc.next_after(Utc::now()))
         .map(|t| t.to_rfc3339());
     let (trend_rows, trend_charts) = latest.as_ref().map(trend_view).unwrap_or_default();
-    let today = Utc::now().date_naive();
+    let last_week = mobile_core::period::Period::iso_weeks_before(Utc::now().date_naive(), 1);
     Ok(html(tpl.render(
         "reports.html",
         context! {
             nav => s.nav(), schedule, runs, next, trend_rows, trend_charts,
             trend_heads => analytics::report::TREND_FIGURES.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
-            default_from => today - Duration::days(7), default_to => today - Duration::days(1),
+            default_from => last_week.from, default_to => last_week.to,
         },
     )?))
 }

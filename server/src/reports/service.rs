@@ -120,10 +120,10 @@ impl ReportSchedule {
     /// # Errors
     /// [`AppError::Invalid`] with code `invalid_schedule`.
     pub fn validate(&self) -> AppResult<analytics::schedule::Schedule> {
-        if !(1..=92).contains(&self.period_days) {
+        if !(7..=91).contains(&self.period_days) || self.period_days % 7 != 0 {
             return Err(AppError::invalid(
                 "invalid_schedule",
-                "period_days: 1 to 92",
+                "period_days: whole ISO weeks, 7 to 91 (each run covers the weeks to the Sunday before it)",
             ));
         }
         analytics::schedule::Schedule::new(&self.cron, &self.time_zone)
@@ -280,6 +280,12 @@ pub async fn make_report(
     let force = frm_force(who)?;
     let period =
         Period::new(from, to).map_err(|e| AppError::invalid("invalid_period", e.to_string()))?;
+    if !period.is_grid_unit() {
+        return Err(AppError::invalid(
+            "invalid_period",
+            "a report covers one ISO week (Monday to Sunday) or one reporting month (the ISO weeks whose Thursday is in the month), so no two reports differ by a few days",
+        ));
+    }
     let who = who.clone();
     db::with_force(&state.pool, force, move |c| {
         let report = build_force_report(c, force, period)?;
@@ -348,15 +354,24 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
             - Duration::days(analytics::indicators::REST_DAYS_WINDOW_DAYS),
         0,
     );
+    // The make-up days of reg. 4(6) come after the period: at most as many
+    // worked days as the 17 weeks hold, so the next 17 weeks of duties (or
+    // less, where the published roster ends sooner) are enough.
     let window = reports::LoadWindow {
         changes_from,
         duties_from: reference_from,
         from: from - lookback,
         to,
+        later_to: to + Duration::weeks(analytics::indicators::REFERENCE_WEEKS),
     };
+    let limits = crate::settings::service::limits_of(c, force)?;
+    let roster_horizon = reports::roster_horizon(c, force)?;
     let staff = reports::load_staff(c, force, window)?;
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
-    let params = AssessmentParams::default();
+    let params = AssessmentParams {
+        limits,
+        ..AssessmentParams::default()
+    };
     let mut people = Vec::with_capacity(staff.len());
     for (number, data) in staff {
         let shifts: Vec<models::Shift> = data
@@ -399,7 +414,15 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
             reference_duties: data
                 .earlier_duties
                 .iter()
+                .chain(&data.later_duties)
                 .map(|&(start, end)| Duty { start, end })
+                .collect(),
+            absences: data
+                .absences
+                .iter()
+                .filter_map(|(date, category)| {
+                    mobile_core::roster::AbsenceCategory::parse(category).map(|c| (*date, c))
+                })
                 .collect(),
             roster_changes: data
                 .roster_changes
@@ -425,8 +448,8 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         period,
         trend_periods: TREND_PERIODS,
         // TODO(lead): the force's stored settings and its published roster's end.
-        limits: mobile_core::roster::limits::RosterLimits::default(),
-        roster_horizon: None,
+        limits,
+        roster_horizon,
     };
     let mut report = build_report(&request, people)
         .map_err(|e| AppError::invalid("report_failed", e.to_string()))?;
@@ -459,17 +482,20 @@ fn pseudonym(force: Uuid, staff: &str, person: Option<Uuid>) -> String {
     }
 }
 
-/// The period a scheduled run covers: the `period_days` whole local days
-/// before the slot's local date.
+/// The period a scheduled run covers: the `period_days / 7` whole ISO
+/// weeks ending on the last Sunday before the slot's local date, so every
+/// scheduled report is on the calendar grid whatever the cron says.
 ///
 /// # Errors
 /// `invalid_schedule` for a bad zone.
 pub fn period_for_slot(schedule: &ReportSchedule, slot: DateTime<Utc>) -> AppResult<Period> {
     let zone = analytics::input::parse_zone(&schedule.time_zone)
         .map_err(|e| AppError::invalid("invalid_schedule", e.to_string()))?;
-    let to = slot.with_timezone(&zone).date_naive() - Duration::days(1);
-    let from = to - Duration::days(i64::from(schedule.period_days.max(1)) - 1);
-    Period::new(from, to).map_err(|e| AppError::invalid("invalid_period", e.to_string()))
+    let weeks = u32::try_from(schedule.period_days / 7).unwrap_or(1);
+    Ok(Period::iso_weeks_before(
+        slot.with_timezone(&zone).date_naive(),
+        weeks,
+    ))
 }
 
 /// What one force's visit did.

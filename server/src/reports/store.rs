@@ -233,6 +233,22 @@ pub fn notices(c: &mut PgConnection, force: Uuid, runs: &[Uuid]) -> QueryResult<
     .load(c)
 }
 
+/// The end of the force's published roster: its latest duty's end.
+///
+/// # Errors
+/// Database errors.
+pub fn roster_horizon(c: &mut PgConnection, force: Uuid) -> QueryResult<Option<DateTime<Utc>>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        last: Option<DateTime<Utc>>,
+    }
+    let row: Row = diesel::sql_query("SELECT max(end_at) AS last FROM shifts WHERE force_id = $1")
+        .bind::<SqlUuid, _>(force)
+        .get_result(c)?;
+    Ok(row.last)
+}
+
 /// Takes the force's report lock for the rest of the transaction; `false`
 /// when another transaction (another server instance) holds it. The key
 /// space `report:` keeps it apart from any other advisory lock.
@@ -270,6 +286,12 @@ pub struct StaffData {
     /// Time Regulations' 17-week reference period reaches further back than
     /// the engine needs to assess): times only.
     pub earlier_duties: Vec<Span>,
+    /// Published duties starting after the window, up to `later_to`: times
+    /// only (the make-up days of WTR reg. 4(6)).
+    pub later_duties: Vec<Span>,
+    /// Days absent from `duties_from` to the window's end: (local date,
+    /// category as stored).
+    pub absences: Vec<(NaiveDate, String)>,
     /// Roster changes with the duty from `changes_from` to the window's end:
     /// (kind as stored, duty start, when made).
     pub roster_changes: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
@@ -289,6 +311,8 @@ pub struct LoadWindow {
     pub from: DateTime<Utc>,
     /// Everything up to here.
     pub to: DateTime<Utc>,
+    /// Published duties after `to` up to here, times only.
+    pub later_to: DateTime<Utc>,
 }
 
 /// Everyone in the force with a shift or a consented record between `from`
@@ -309,6 +333,7 @@ pub fn load_staff(
         duties_from,
         from,
         to,
+        later_to,
     } = window;
     #[derive(QueryableByName)]
     struct ShiftRow {
@@ -349,12 +374,15 @@ pub fn load_staff(
     )
     .bind::<SqlUuid, _>(force)
     .bind::<Timestamptz, _>(duties_from.min(from))
-    .bind::<Timestamptz, _>(to)
+    .bind::<Timestamptz, _>(later_to.max(to))
     .load(c)?;
     let mut earlier: BTreeMap<String, Vec<Span>> = BTreeMap::new();
+    let mut later: BTreeMap<String, Vec<Span>> = BTreeMap::new();
     for s in shifts {
         let list = if s.start_at < from {
             earlier.entry(s.staff_number).or_default()
+        } else if s.start_at >= to {
+            later.entry(s.staff_number).or_default()
         } else {
             &mut out.entry(s.staff_number).or_default().shifts
         };
@@ -406,6 +434,33 @@ pub fn load_staff(
     for (staff, duties) in earlier {
         if let Some(d) = out.get_mut(&staff) {
             d.earlier_duties = duties;
+        }
+    }
+    for (staff, duties) in later {
+        if let Some(d) = out.get_mut(&staff) {
+            d.later_duties = duties;
+        }
+    }
+    #[derive(QueryableByName)]
+    struct AbsenceRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Date)]
+        local_date: NaiveDate,
+        #[diesel(sql_type = Text)]
+        category: String,
+    }
+    let absences: Vec<AbsenceRow> = diesel::sql_query(
+        "SELECT staff_number, local_date, category FROM absence_days \
+         WHERE force_id = $1 AND local_date >= $2 AND local_date <= $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Date, _>(duties_from.min(from).date_naive())
+    .bind::<Date, _>(to.date_naive())
+    .load(c)?;
+    for a in absences {
+        if let Some(d) = out.get_mut(&a.staff_number) {
+            d.absences.push((a.local_date, a.category));
         }
     }
     #[derive(QueryableByName)]

@@ -21,6 +21,7 @@ use chrono_tz::Tz;
 use mobile_core::LocalClock;
 use mobile_core::period::Period;
 use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, assess_roster};
+use mobile_core::roster::limits::RosterLimits;
 use models::sync::{DailySummary, RecoveryBand};
 use models::{Shift, SleepPeriod};
 use serde::{Deserialize, Serialize};
@@ -77,14 +78,21 @@ pub struct TeamRisk {
     pub officers: Vec<OfficerRisk>,
 }
 
+/// The engine's assessment with the force's own limits
+/// ([`crate::settings::service::limits_of`]).
 fn assess(
     shifts: &[Shift],
     recorded: &[SleepPeriod],
     zone: &str,
+    limits: &RosterLimits,
     from: DateTime<Utc>,
 ) -> AppResult<RosterAssessment> {
     let clock = LocalClock::from_name(zone).map_err(AppError::internal)?;
-    let mut a = assess_roster(shifts, recorded, &[], &clock, &AssessmentParams::default())
+    let params = AssessmentParams {
+        limits: *limits,
+        ..AssessmentParams::default()
+    };
+    let mut a = assess_roster(shifts, recorded, &[], &clock, &params)
         .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?;
     // Earlier shifts were context only.
     a.shifts.retain(|s| s.start.with_timezone(&Utc) >= from);
@@ -95,6 +103,8 @@ fn assess(
 struct RosterContext {
     /// The force's IANA zone.
     zone: String,
+    /// The force's own limits.
+    limits: RosterLimits,
     /// The period's first instant (local midnight in the force's zone).
     from: DateTime<Utc>,
     /// The staff's shifts starting from [`LOOKBACK_DAYS`] before `from` to
@@ -114,7 +124,13 @@ fn roster_context(
     let (from, to) = period.instants(tz);
     let rows =
         crate::rosters::store::between(c, force, staff, from - Duration::days(LOOKBACK_DAYS), to)?;
-    Ok(RosterContext { zone, from, rows })
+    let limits = crate::settings::service::limits_of(c, force)?;
+    Ok(RosterContext {
+        zone,
+        limits,
+        from,
+        rows,
+    })
 }
 
 fn shifts_of(rows: &[crate::rosters::store::StoredShift], staff: &str) -> Vec<Shift> {
@@ -141,7 +157,12 @@ pub async fn team_risk(
     let force = who.force()?;
     let members = team.members.clone();
     let audit_who = who.clone();
-    let RosterContext { zone, from, rows } = db::with_force(&state.pool, force, move |c| {
+    let RosterContext {
+        zone,
+        limits,
+        from,
+        rows,
+    } = db::with_force(&state.pool, force, move |c| {
         let context = roster_context(c, force, &members, &period_in)?;
         audit::record(
             c,
@@ -160,7 +181,7 @@ pub async fn team_risk(
             .map(|staff| {
                 Ok(OfficerRisk {
                     staff_number: staff.clone(),
-                    assessment: assess(&shifts_of(&rows, staff), &[], &zone, from)?,
+                    assessment: assess(&shifts_of(&rows, staff), &[], &zone, &limits, from)?,
                 })
             })
             .collect()
@@ -250,7 +271,12 @@ pub async fn what_if(
     let staff = vec![body.staff_number.clone()];
     let audit_who = who.clone();
     let team_id = team.id;
-    let RosterContext { zone, from, rows } = db::with_force(&state.pool, force, move |c| {
+    let RosterContext {
+        zone,
+        limits,
+        from,
+        rows,
+    } = db::with_force(&state.pool, force, move |c| {
         audit::record(
             c,
             Some(force),
@@ -270,8 +296,8 @@ pub async fn what_if(
             .collect();
         after_shifts.extend(added);
         Ok(WhatIfAnswer {
-            before: assess(&before_shifts, &[], &zone, from)?,
-            after: assess(&after_shifts, &[], &zone, from)?,
+            before: assess(&before_shifts, &[], &zone, &limits, from)?,
+            after: assess(&after_shifts, &[], &zone, &limits, from)?,
         })
     })
     .await?
@@ -433,20 +459,27 @@ pub async fn my_risk(
     let person = who.0.sub;
     check_period(&period)?;
     let (pfrom, pto) = (period.from - Duration::days(LOOKBACK_DAYS), period.to);
-    let (RosterContext { zone, from, rows }, sleeps) =
-        db::with_force(&state.pool, force, move |c| {
-            let staff = crate::rosters::store::staff_of(c, force, person)?;
-            let sleeps = crate::sync::store::recorded_sleeps(c, force, &staff, pfrom, pto)?;
-            let context = roster_context(c, force, &[staff], &period)?;
-            Ok((context, sleeps))
-        })
-        .await?;
+    let (
+        RosterContext {
+            zone,
+            limits,
+            from,
+            rows,
+        },
+        sleeps,
+    ) = db::with_force(&state.pool, force, move |c| {
+        let staff = crate::rosters::store::staff_of(c, force, person)?;
+        let sleeps = crate::sync::store::recorded_sleeps(c, force, &staff, pfrom, pto)?;
+        let context = roster_context(c, force, &[staff], &period)?;
+        Ok((context, sleeps))
+    })
+    .await?;
     web::block(move || {
         let shifts: Vec<Shift> = rows
             .iter()
             .filter_map(|r| Shift::new(r.start_at, r.end_at).ok())
             .collect();
-        assess(&shifts, &sleeps, &zone, from)
+        assess(&shifts, &sleeps, &zone, &limits, from)
     })
     .await?
 }
