@@ -73,7 +73,9 @@ fn person(n: usize, bias: f64) -> (Store, f64) {
             value,
             context: CheckInContext::Other,
         };
-        store.record_check_in(&c, &LocalClock::utc(), now()).unwrap();
+        store
+            .record_check_in(&c, &LocalClock::utc(), now())
+            .unwrap();
     }
     (store, residuals / n as f64)
 }
