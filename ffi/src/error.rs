@@ -175,6 +175,11 @@ impl From<mobile_core::morning::MorningError> for CoachError {
             MorningError::Recovery(e) => e.into(),
             MorningError::Invalid(e) => e.into(),
             MorningError::Wearable(e) => e.into(),
+            // Only a numerical failure of the fit reaches here (the pairs
+            // are held to the scale, the parameters are the defaults).
+            MorningError::Calibration(_) => {
+                CoachError::not_ready("the personal calibration could not be fitted")
+            }
         }
     }
 }

@@ -2,11 +2,15 @@
 //! engine's per-shift roster assessment over the stored roster
 //! ([`mobile_core::morning::assess`]), with the officer's recorded sleep
 //! for every night the wearable covered and sleep predicted from the roster
-//! for every other one.
+//! for every other one, and the personalised figures beside the standard
+//! ones once the officer's check-ins calibrate them
+//! ([`mobile_core::morning::forecast`]).
 
 use std::time::SystemTime;
 
 use chrono::Utc;
+use mobile_core::calibration::{Calibration, CalibrationParams, CalibrationStatus};
+use mobile_core::morning::ForecastShift;
 use mobile_core::roster::assess;
 
 use crate::types::{ShiftType, system_time};
@@ -75,6 +79,77 @@ pub struct ShiftForecast {
     pub sleep_basis: SleepBasis,
     /// Indicators breached.
     pub flags: Vec<ShiftFlag>,
+    /// True when the officer's check-ins calibrate this forecast: the
+    /// personal figures below are then given. The standard figures above
+    /// stay the ones the thresholds, flags and the server use.
+    pub personalised: bool,
+    /// Fatigue Index of the model's KSS with the officer's calibration
+    /// applied to every epoch (`docs/coaching.md`), when personalised.
+    pub personal_fatigue_index: Option<f64>,
+    /// Calibrated KSS at the end of the shift, when personalised.
+    pub personal_kss_at_end: Option<f64>,
+}
+
+impl From<ForecastShift> for ShiftForecast {
+    fn from(f: ForecastShift) -> Self {
+        let personal = f.personal;
+        Self {
+            personalised: personal.is_some(),
+            personal_fatigue_index: personal.map(|p| p.fatigue_index),
+            personal_kss_at_end: personal.map(|p| p.kss_at_end),
+            ..f.assessment.into()
+        }
+    }
+}
+
+/// The officer's personal calibration of predicted sleepiness, from their
+/// KSS check-ins (`docs/coaching.md`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PersonalCalibration {
+    /// True when fitted: forecasts carry personal figures.
+    pub personalised: bool,
+    /// KSS check-ins paired with a prediction (the last 90 days).
+    pub check_ins: u32,
+    /// Check-ins needed before the forecast is personalised.
+    pub check_ins_needed: u32,
+    /// Mean of reported − predicted KSS (winsorised), before shrinkage.
+    pub mean_offset: f64,
+    /// The offset applied: `mean_offset · n / (n + n0)`.
+    pub offset: f64,
+    /// The share of the measured offset carried, `n / (n + n0)`.
+    pub evidence_weight: f64,
+    /// Slope of reported on predicted KSS (1 unless fitted).
+    pub slope: f64,
+    /// True when a slope was fitted (enough check-ins, spread widely enough).
+    pub slope_fitted: bool,
+}
+
+impl From<Calibration> for PersonalCalibration {
+    fn from(c: Calibration) -> Self {
+        let params = CalibrationParams::default();
+        let (check_ins, slope_fitted) = match c.status() {
+            CalibrationStatus::TooFewCheckIns { have, .. } => (have, false),
+            CalibrationStatus::Fitted {
+                check_ins,
+                slope_fitted,
+            } => (check_ins, slope_fitted),
+        };
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            personalised: c.is_personalised(),
+            check_ins: count(check_ins),
+            check_ins_needed: count(params.min_check_ins),
+            mean_offset: c.mean_residual(),
+            offset: c.offset(),
+            evidence_weight: if c.is_personalised() {
+                mobile_core::calibration::evidence_weight(check_ins, params.prior_check_ins)
+            } else {
+                0.0
+            },
+            slope: c.slope(),
+            slope_fitted,
+        }
+    }
 }
 
 impl From<assess::ShiftAssessment> for ShiftForecast {
@@ -109,6 +184,9 @@ impl From<assess::ShiftAssessment> for ShiftForecast {
                     detail: f.detail,
                 })
                 .collect(),
+            personalised: false,
+            personal_fatigue_index: None,
+            personal_kss_at_end: None,
         }
     }
 }

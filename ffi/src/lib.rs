@@ -40,7 +40,7 @@ pub use education::{
     ModuleSummary, SelfCheckResult, SuggestionKind,
 };
 pub use error::CoachError;
-pub use forecast::{Severity, ShiftFlag, ShiftForecast, SleepBasis};
+pub use forecast::{PersonalCalibration, Severity, ShiftFlag, ShiftForecast, SleepBasis};
 pub use morning::{MorningUpdate, WearableData};
 pub use recovery::{
     HrvStatistic, MorningRecovery, RecoveryComponent, RecoveryMetric, RecoveryReason,
@@ -209,6 +209,37 @@ impl FatigueCoach {
     /// write failure.
     pub fn set_sleep_need_hours(&self, hours: f64) -> Result<(), CoachError> {
         Ok(self.store().set_sleep_need_hours(hours)?)
+    }
+
+    /// The officer's planned bedtime, local `HH:MM` in the coach's zone, if
+    /// they set one.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn planned_bedtime(&self) -> Result<Option<String>, CoachError> {
+        Ok(self
+            .store()
+            .planned_bedtime()?
+            .map(|t| t.format("%H:%M").to_string()))
+    }
+
+    /// Keeps the officer's planned bedtime, local `HH:MM` (24-hour clock),
+    /// or forgets it with `None`. Coaching's caffeine cut-off counts back
+    /// from its next occurrence, unless a duty or the commute covers it;
+    /// without it, from the sleep the roster rules predict for tonight
+    /// (after a night shift, the day sleep).
+    ///
+    /// # Errors
+    /// `InvalidInput` for text that is not `HH:MM` (nothing is kept);
+    /// `Storage` on a write failure.
+    pub fn set_planned_bedtime(&self, bedtime: Option<String>) -> Result<(), CoachError> {
+        let time = bedtime
+            .map(|text| {
+                chrono::NaiveTime::parse_from_str(&text, "%H:%M")
+                    .map_err(|_| CoachError::invalid("planned_bedtime is not HH:MM"))
+            })
+            .transpose()?;
+        Ok(self.store().set_planned_bedtime(time)?)
     }
 
     /// Imports sleep episodes. Exact repeats count as duplicates; episodes
@@ -630,6 +661,11 @@ impl FatigueCoach {
     /// says which it rests on). With no wearable the figures are
     /// `server roster-risk`'s for the same roster.
     ///
+    /// Once the officer has given enough KSS check-ins, each shift also
+    /// carries personalised figures (`personalised`), the model's KSS
+    /// corrected by their calibration ([`FatigueCoach::personal_calibration`]);
+    /// the standard figures are unchanged.
+    ///
     /// # Errors
     /// `Storage` on a read failure.
     pub fn forecast(
@@ -638,12 +674,20 @@ impl FatigueCoach {
         horizon_hours: u32,
     ) -> Result<Vec<ShiftForecast>, CoachError> {
         let now = utc(now)?;
-        let assessment =
-            mobile_core::morning::assess(&self.store(), &self.clock, now, horizon_hours)?;
-        Ok(mobile_core::morning::upcoming(&assessment, now)
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let forecast =
+            mobile_core::morning::forecast(&self.store(), &self.clock, now, horizon_hours)?;
+        Ok(forecast.shifts.into_iter().map(Into::into).collect())
+    }
+
+    /// The officer's personal calibration at `now`: how many KSS check-ins
+    /// it rests on, how many it needs, the offset it carries (shrunk by the
+    /// evidence) and its slope (`docs/coaching.md`).
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn personal_calibration(&self, now: SystemTime) -> Result<PersonalCalibration, CoachError> {
+        let now = utc(now)?;
+        Ok(mobile_core::morning::calibration(&self.store(), &self.clock, now)?.into())
     }
 
     /// The coaching messages to show now, most important first: chosen from

@@ -110,7 +110,7 @@ mod tests {
         assert!(record.recovery.summary_queued);
 
         assert_eq!(record.forecast.len(), core.forecast.len());
-        let (shift, core_shift) = (&record.forecast[0], &core.forecast[0]);
+        let (shift, core_shift) = (&record.forecast[0], &core.forecast[0].assessment);
         assert_eq!(shift.start, system_time(m.shift.start()));
         assert_eq!(shift.end, system_time(m.shift.end()));
         assert_eq!(shift.fatigue_index, core_shift.fatigue_index);

@@ -41,13 +41,26 @@ fn fit(pairs: &[KssPair]) -> Calibration {
     Calibration::fit(pairs, &CalibrationParams::default()).unwrap()
 }
 
+/// The share of the measured offset `n` check-ins carry: `n / (n + 10)`.
+fn weight(n: usize) -> f64 {
+    n as f64 / (n as f64 + 10.0)
+}
+
 #[test]
-fn a_person_who_reports_one_point_higher_is_corrected_by_about_one() {
+fn a_person_who_reports_one_point_higher_is_corrected_by_about_one_shrunk() {
     for seed in [1, 2, 3] {
-        let cal = fit(&person(60, 1.0, 1.0, seed));
+        let pairs = person(60, 1.0, 1.0, seed);
+        let cal = fit(&pairs);
+        // Rounding the reports to the scale moves each by up to 0.5, so the
+        // measured offset is 1.0 ± 0.15; 60 check-ins carry 60/70 of it.
+        assert!((cal.mean_residual() - 1.0).abs() < 0.15, "seed {seed}");
+        assert!((cal.offset() - weight(60) * cal.mean_residual()).abs() < 1e-9);
         for p in [3.0, 5.0, 7.0] {
             let out = cal.apply(p);
-            assert!((out.change - 1.0).abs() < 0.2, "seed {seed} p {p}: {out:?}");
+            assert!(
+                (out.change - weight(60)).abs() < 0.2,
+                "seed {seed} p {p}: {out:?}"
+            );
             assert!((out.kss - (p + out.change)).abs() < 1e-12);
         }
         assert!((cal.slope() - 1.0).abs() < 0.15, "slope {}", cal.slope());
@@ -55,9 +68,20 @@ fn a_person_who_reports_one_point_higher_is_corrected_by_about_one() {
 }
 
 #[test]
+fn a_person_who_reports_1_5_higher_is_corrected_by_1_5_times_the_weight() {
+    // The synthetic person: 1.5 KSS above the model. With 20
+    // check-ins (no slope: under 30) the correction is 1.5 · 20/30 = 1.0.
+    let cal = fit(&person(20, 1.5, 1.0, 5));
+    assert!((cal.mean_residual() - 1.5).abs() < 0.2);
+    assert!((cal.apply(5.0).change - 1.5 * weight(20)).abs() < 0.15);
+    assert!((cal.slope() - 1.0).abs() < 1e-12);
+}
+
+#[test]
 fn a_person_who_reports_lower_is_corrected_down_and_an_unbiased_one_barely() {
     let low = fit(&person(30, -1.0, 1.0, 7));
-    assert!((low.apply(5.0).change + 1.0).abs() < 0.2);
+    // −1 carried at 30/40 = −0.75.
+    assert!((low.apply(5.0).change + 0.75).abs() < 0.2);
     let fair = fit(&person(30, 0.0, 1.0, 8));
     assert!(fair.apply(5.0).change.abs() < 0.2);
 }
@@ -101,14 +125,19 @@ fn under_the_minimum_nothing_changes() {
     let more = person(10, 2.0, 1.0, 13);
     assert_eq!(
         fit(&more).status(),
-        CalibrationStatus::Fitted { check_ins: 10 }
+        CalibrationStatus::Fitted {
+            check_ins: 10,
+            slope_fitted: false
+        }
     );
 }
 
 #[test]
 fn a_large_bias_is_held_to_the_bound() {
     let cal = fit(&person(30, 3.0, 1.0, 17));
-    assert!(cal.offset() > 2.5, "the fit itself sees the bias");
+    assert!(cal.mean_residual() > 2.5, "the fit itself sees the bias");
+    // Shrunk to 30/40 of it, still over the 1.5 bound.
+    assert!((cal.offset() - 0.75 * cal.mean_residual()).abs() < 1e-9);
     let out = cal.apply(4.0);
     assert!((out.change - 1.5).abs() < 1e-9, "{out:?}");
     // And the result stays on the scale.
@@ -124,7 +153,8 @@ fn identical_predictions_still_fit_an_offset() {
         })
         .collect();
     let cal = fit(&pairs);
-    assert!((cal.apply(5.0).change - 1.0).abs() < 0.1);
+    // One point carried at 12/22.
+    assert!((cal.apply(5.0).change - 12.0 / 22.0).abs() < 1e-9);
 }
 
 #[test]

@@ -55,7 +55,11 @@ fn the_synthetic_morning_imports_scores_forecasts_and_queues() {
     );
 
     assert_eq!(u.forecast.len(), 1);
-    let shift = &u.forecast[0];
+    let shift = &u.forecast[0].assessment;
+    assert_eq!(
+        u.forecast[0].personal, None,
+        "no check-ins: not personalised"
+    );
     assert_eq!(shift.start.with_timezone(&Utc), m.shift.start());
     assert!(shift.night, "19:00-05:00 is a night shift");
     assert_eq!(shift.fatigue_index_threshold, 45.0);
@@ -86,10 +90,17 @@ fn the_update_equals_its_steps_run_one_by_one() {
     let assessment = morning::assess(&steps, &m.clock, m.now, HORIZON_HOURS).unwrap();
     let score = morning::score(&mut steps, &m.clock, m.now, &assessment).unwrap();
     let coaching = morning::coaching(&steps, &m.clock, &m.pack, m.now, &assessment).unwrap();
+    let forecast = morning::forecast(&steps, &m.clock, m.now, HORIZON_HOURS).unwrap();
 
     assert_eq!(update.wearable_import, Some(import));
     assert_eq!(update.recovery, score);
-    assert_eq!(update.forecast, morning::upcoming(&assessment, m.now));
+    assert_eq!(update.forecast, forecast.shifts);
+    let plain: Vec<_> = update
+        .forecast
+        .iter()
+        .map(|f| f.assessment.clone())
+        .collect();
+    assert_eq!(plain, morning::upcoming(&assessment, m.now));
     assert_eq!(update.coaching, coaching);
     assert_eq!(update.queue, steps.queue_counts().unwrap());
 }

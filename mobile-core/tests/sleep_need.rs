@@ -76,6 +76,6 @@ fn the_morning_counts_sleep_and_debt_against_the_setting_not_the_forecast() {
     // Predicted sleep keeps the roster rules: the forecast is the same.
     assert_eq!(a.forecast.len(), b.forecast.len());
     for (x, y) in a.forecast.iter().zip(&b.forecast) {
-        assert!((x.fatigue_index - y.fatigue_index).abs() < 1e-12);
+        assert!((x.assessment.fatigue_index - y.assessment.fatigue_index).abs() < 1e-12);
     }
 }

@@ -803,6 +803,11 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * says which it rests on). With no wearable the figures are
      * `server roster-risk`'s for the same roster.
      *
+     * Once the officer has given enough KSS check-ins, each shift also
+     * carries personalised figures (`personalised`), the model's KSS
+     * corrected by their calibration ([`FatigueCoach::personal_calibration`]);
+     * the standard figures are unchanged.
+     *
      * # Errors
      * `Storage` on a read failure.
      */
@@ -955,6 +960,25 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func morningUpdate(now: Date, night: WearableData?, horizonHours: UInt32) throws  -> MorningUpdate
     
     /**
+     * The officer's personal calibration at `now`: how many KSS check-ins
+     * it rests on, how many it needs, the offset it carries (shrunk by the
+     * evidence) and its slope (`docs/coaching.md`).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func personalCalibration(now: Date) throws  -> PersonalCalibration
+    
+    /**
+     * The officer's planned bedtime, local `HH:MM` in the coach's zone, if
+     * they set one.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func plannedBedtime() throws  -> String?
+    
+    /**
      * The sync queue's counts and the server's cursor.
      *
      * # Errors
@@ -1020,6 +1044,19 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a write failure.
      */
     func setConsent(level: ConsentLevel) throws 
+    
+    /**
+     * Keeps the officer's planned bedtime, local `HH:MM` (24-hour clock),
+     * or forgets it with `None`. Coaching's caffeine cut-off counts back
+     * from its next occurrence, unless a duty or the commute covers it;
+     * without it, from the sleep the roster rules predict for tonight
+     * (after a night shift, the day sleep).
+     *
+     * # Errors
+     * `InvalidInput` for text that is not `HH:MM` (nothing is kept);
+     * `Storage` on a write failure.
+     */
+    func setPlannedBedtime(bedtime: String?) throws 
     
     /**
      * Keeps the officer's own sleep need on this device, hours asleep,
@@ -1378,6 +1415,11 @@ open func exportJson()throws  -> String  {
      * says which it rests on). With no wearable the figures are
      * `server roster-risk`'s for the same roster.
      *
+     * Once the officer has given enough KSS check-ins, each shift also
+     * carries personalised figures (`personalised`), the model's KSS
+     * corrected by their calibration ([`FatigueCoach::personal_calibration`]);
+     * the standard figures are unchanged.
+     *
      * # Errors
      * `Storage` on a read failure.
      */
@@ -1652,6 +1694,40 @@ open func morningUpdate(now: Date, night: WearableData?, horizonHours: UInt32)th
 }
     
     /**
+     * The officer's personal calibration at `now`: how many KSS check-ins
+     * it rests on, how many it needs, the offset it carries (shrunk by the
+     * evidence) and its slope (`docs/coaching.md`).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func personalCalibration(now: Date)throws  -> PersonalCalibration  {
+    return try  FfiConverterTypePersonalCalibration_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_personal_calibration(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The officer's planned bedtime, local `HH:MM` in the coach's zone, if
+     * they set one.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func plannedBedtime()throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_planned_bedtime(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The sync queue's counts and the server's cursor.
      *
      * # Errors
@@ -1770,6 +1846,26 @@ open func setConsent(level: ConsentLevel)throws   {try rustCallWithError(FfiConv
     uniffi_fatigue_coach_fn_method_fatiguecoach_set_consent(
             self.uniffiCloneHandle(),
         FfiConverterTypeConsentLevel_lower(level),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Keeps the officer's planned bedtime, local `HH:MM` (24-hour clock),
+     * or forgets it with `None`. Coaching's caffeine cut-off counts back
+     * from its next occurrence, unless a duty or the commute covers it;
+     * without it, from the sleep the roster rules predict for tonight
+     * (after a night shift, the day sleep).
+     *
+     * # Errors
+     * `InvalidInput` for text that is not `HH:MM` (nothing is kept);
+     * `Storage` on a write failure.
+     */
+open func setPlannedBedtime(bedtime: String?)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_set_planned_bedtime(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(bedtime),uniffiCallStatus
     )
 }
 }
@@ -3548,6 +3644,136 @@ public func FfiConverterTypePeerSupporter_lower(_ value: PeerSupporter) -> RustB
 
 
 /**
+ * The officer's personal calibration of predicted sleepiness, from their
+ * KSS check-ins (`docs/coaching.md`).
+ */
+public struct PersonalCalibration: Equatable, Hashable {
+    /**
+     * True when fitted: forecasts carry personal figures.
+     */
+    public var personalised: Bool
+    /**
+     * KSS check-ins paired with a prediction (the last 90 days).
+     */
+    public var checkIns: UInt32
+    /**
+     * Check-ins needed before the forecast is personalised.
+     */
+    public var checkInsNeeded: UInt32
+    /**
+     * Mean of reported − predicted KSS (winsorised), before shrinkage.
+     */
+    public var meanOffset: Double
+    /**
+     * The offset applied: `mean_offset · n / (n + n0)`.
+     */
+    public var offset: Double
+    /**
+     * The share of the measured offset carried, `n / (n + n0)`.
+     */
+    public var evidenceWeight: Double
+    /**
+     * Slope of reported on predicted KSS (1 unless fitted).
+     */
+    public var slope: Double
+    /**
+     * True when a slope was fitted (enough check-ins, spread widely enough).
+     */
+    public var slopeFitted: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * True when fitted: forecasts carry personal figures.
+         */personalised: Bool, 
+        /**
+         * KSS check-ins paired with a prediction (the last 90 days).
+         */checkIns: UInt32, 
+        /**
+         * Check-ins needed before the forecast is personalised.
+         */checkInsNeeded: UInt32, 
+        /**
+         * Mean of reported − predicted KSS (winsorised), before shrinkage.
+         */meanOffset: Double, 
+        /**
+         * The offset applied: `mean_offset · n / (n + n0)`.
+         */offset: Double, 
+        /**
+         * The share of the measured offset carried, `n / (n + n0)`.
+         */evidenceWeight: Double, 
+        /**
+         * Slope of reported on predicted KSS (1 unless fitted).
+         */slope: Double, 
+        /**
+         * True when a slope was fitted (enough check-ins, spread widely enough).
+         */slopeFitted: Bool) {
+        self.personalised = personalised
+        self.checkIns = checkIns
+        self.checkInsNeeded = checkInsNeeded
+        self.meanOffset = meanOffset
+        self.offset = offset
+        self.evidenceWeight = evidenceWeight
+        self.slope = slope
+        self.slopeFitted = slopeFitted
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PersonalCalibration: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePersonalCalibration: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PersonalCalibration {
+        return
+            try PersonalCalibration(
+                personalised: FfiConverterBool.read(from: &buf), 
+                checkIns: FfiConverterUInt32.read(from: &buf), 
+                checkInsNeeded: FfiConverterUInt32.read(from: &buf), 
+                meanOffset: FfiConverterDouble.read(from: &buf), 
+                offset: FfiConverterDouble.read(from: &buf), 
+                evidenceWeight: FfiConverterDouble.read(from: &buf), 
+                slope: FfiConverterDouble.read(from: &buf), 
+                slopeFitted: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PersonalCalibration, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.personalised, into: &buf)
+        FfiConverterUInt32.write(value.checkIns, into: &buf)
+        FfiConverterUInt32.write(value.checkInsNeeded, into: &buf)
+        FfiConverterDouble.write(value.meanOffset, into: &buf)
+        FfiConverterDouble.write(value.offset, into: &buf)
+        FfiConverterDouble.write(value.evidenceWeight, into: &buf)
+        FfiConverterDouble.write(value.slope, into: &buf)
+        FfiConverterBool.write(value.slopeFitted, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonalCalibration_lift(_ buf: RustBuffer) throws -> PersonalCalibration {
+    return try FfiConverterTypePersonalCalibration.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonalCalibration_lower(_ value: PersonalCalibration) -> RustBuffer {
+    return FfiConverterTypePersonalCalibration.lower(value)
+}
+
+
+/**
  * The sync queue's state.
  */
 public struct QueueStatus: Equatable, Hashable {
@@ -4181,6 +4407,21 @@ public struct ShiftForecast: Equatable, Hashable {
      * Indicators breached.
      */
     public var flags: [ShiftFlag]
+    /**
+     * True when the officer's check-ins calibrate this forecast: the
+     * personal figures below are then given. The standard figures above
+     * stay the ones the thresholds, flags and the server use.
+     */
+    public var personalised: Bool
+    /**
+     * Fatigue Index of the model's KSS with the officer's calibration
+     * applied to every epoch (`docs/coaching.md`), when personalised.
+     */
+    public var personalFatigueIndex: Double?
+    /**
+     * Calibrated KSS at the end of the shift, when personalised.
+     */
+    public var personalKssAtEnd: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4225,7 +4466,19 @@ public struct ShiftForecast: Equatable, Hashable {
          */sleepBasis: SleepBasis, 
         /**
          * Indicators breached.
-         */flags: [ShiftFlag]) {
+         */flags: [ShiftFlag], 
+        /**
+         * True when the officer's check-ins calibrate this forecast: the
+         * personal figures below are then given. The standard figures above
+         * stay the ones the thresholds, flags and the server use.
+         */personalised: Bool, 
+        /**
+         * Fatigue Index of the model's KSS with the officer's calibration
+         * applied to every epoch (`docs/coaching.md`), when personalised.
+         */personalFatigueIndex: Double?, 
+        /**
+         * Calibrated KSS at the end of the shift, when personalised.
+         */personalKssAtEnd: Double?) {
         self.start = start
         self.end = end
         self.shiftType = shiftType
@@ -4239,6 +4492,9 @@ public struct ShiftForecast: Equatable, Hashable {
         self.sleepBeforeHours = sleepBeforeHours
         self.sleepBasis = sleepBasis
         self.flags = flags
+        self.personalised = personalised
+        self.personalFatigueIndex = personalFatigueIndex
+        self.personalKssAtEnd = personalKssAtEnd
     }
 
     
@@ -4269,7 +4525,10 @@ public struct FfiConverterTypeShiftForecast: FfiConverterRustBuffer {
                 hourlyRiskPeak: FfiConverterDouble.read(from: &buf), 
                 sleepBeforeHours: FfiConverterDouble.read(from: &buf), 
                 sleepBasis: FfiConverterTypeSleepBasis.read(from: &buf), 
-                flags: FfiConverterSequenceTypeShiftFlag.read(from: &buf)
+                flags: FfiConverterSequenceTypeShiftFlag.read(from: &buf), 
+                personalised: FfiConverterBool.read(from: &buf), 
+                personalFatigueIndex: FfiConverterOptionDouble.read(from: &buf), 
+                personalKssAtEnd: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -4287,6 +4546,9 @@ public struct FfiConverterTypeShiftForecast: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.sleepBeforeHours, into: &buf)
         FfiConverterTypeSleepBasis.write(value.sleepBasis, into: &buf)
         FfiConverterSequenceTypeShiftFlag.write(value.flags, into: &buf)
+        FfiConverterBool.write(value.personalised, into: &buf)
+        FfiConverterOptionDouble.write(value.personalFatigueIndex, into: &buf)
+        FfiConverterOptionDouble.write(value.personalKssAtEnd, into: &buf)
     }
 }
 
@@ -8204,7 +8466,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_export_json() != 20312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 53409) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 16088) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_import_apple_health_export() != 57643) {
@@ -8246,6 +8508,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_update() != 52963) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_personal_calibration() != 33318) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_planned_bedtime() != 49868) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_queue_status() != 2247) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8265,6 +8533,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_consent() != 9535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_planned_bedtime() != 33335) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_sleep_need_hours() != 14399) {

@@ -21,16 +21,22 @@ pub mod synthetic;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use models::sync::CheckInScale;
 
 use crate::LocalClock;
+use crate::calibration::{Calibration, CalibrationError, CalibrationParams, KssPair};
 use crate::checkin::CheckIn;
 use crate::coaching::content::ContentPack;
 use crate::coaching::engine::{
     CoachingContext, CoachingMessage, CoachingParams, CoachingShift, ShownMessage, select,
 };
+use crate::fatigue_index::fatigue_index;
 use crate::recovery::{self, History, NextShift, RecoveryScore, score_morning};
-use crate::roster::assess::{AssessmentParams, ShiftAssessment, assess_roster};
+use crate::roster::assess::{
+    AssessmentParams, KssTrace, ShiftAssessment, assess_roster_traced, grid_start, kss_trace,
+};
+use crate::roster::predict::next_main_sleep;
 use crate::store::{self, QueueCounts, Store, StoreError};
 use crate::wearables::{self, Format, IngestOptions, IngestReport, WearableError};
 
@@ -51,6 +57,12 @@ const HISTORY_DAYS: i64 = 9;
 /// How far back the coaching engine looks (sleep, check-ins, history).
 const COACHING_LOOKBACK_DAYS: i64 = 14;
 
+/// How far back the personal calibration takes its check-ins: a season,
+/// so a change of habits (a new role, a new baby) works through in weeks
+/// rather than never, while a check-in or two a day gives the evidence
+/// the thresholds ask for (`docs/coaching.md`).
+pub const CALIBRATION_LOOKBACK_DAYS: i64 = 90;
+
 /// Why a morning step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MorningError {
@@ -69,6 +81,9 @@ pub enum MorningError {
     /// The night's health data could not be read at all.
     #[error(transparent)]
     Wearable(#[from] WearableError),
+    /// The personal calibration could not be fitted.
+    #[error(transparent)]
+    Calibration(#[from] CalibrationError),
 }
 
 /// What importing health data did. Counts only: no value from the file.
@@ -109,8 +124,9 @@ pub struct MorningUpdate {
     /// This morning's recovery score (kept, its summary queued when consent
     /// covers sleep summaries).
     pub recovery: MorningScore,
-    /// The shifts ending after now and starting within the horizon.
-    pub forecast: Vec<ShiftAssessment>,
+    /// The shifts ending after now and starting within the horizon, with
+    /// the personalised figures once there are enough check-ins.
+    pub forecast: Vec<ForecastShift>,
     /// The coaching messages to show now, most important first.
     pub coaching: Vec<CoachingMessage>,
     /// The sync queue after the update.
@@ -190,20 +206,175 @@ pub fn assess(
     now: DateTime<Utc>,
     horizon_hours: u32,
 ) -> Result<Vec<ShiftAssessment>, MorningError> {
+    Ok(assess_traced(store, clock, now, horizon_hours)?.0)
+}
+
+/// [`assess`], with the model's KSS over the run (`None` without a
+/// roster), from which the personalised figures are taken.
+///
+/// # Errors
+/// As [`assess`].
+pub fn assess_traced(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    horizon_hours: u32,
+) -> Result<(Vec<ShiftAssessment>, Option<KssTrace>), MorningError> {
     let params = AssessmentParams::default();
     let horizon = now + Duration::hours(i64::from(horizon_hours));
     let shifts = store.shifts_between(now - Duration::days(PAST_ROSTER_DAYS), horizon)?;
     let Some(first) = shifts.first() else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let sleep_from = first.start() - Duration::days(params.warm_up_days + 1);
+    let (recorded, covered) = recorded_sleep(store, sleep_from, now)?;
+    let (assessment, trace) = assess_roster_traced(&shifts, &recorded, &covered, clock, &params)?;
+    Ok((assessment.shifts, trace))
+}
+
+/// The sleep recorded from `from` to `now` (episodes ending by `now`) and
+/// the spans the wearable covered: the evidence of
+/// [`crate::roster::predict::is_recorded`] on the phone.
+fn recorded_sleep(
+    store: &Store,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<
+    (
+        Vec<models::SleepPeriod>,
+        Vec<crate::roster::predict::Covered>,
+    ),
+    MorningError,
+> {
     let recorded: Vec<_> = store
-        .sleeps_between(sleep_from, now)?
+        .sleeps_between(from, now)?
         .into_iter()
         .filter(|s| s.end() <= now)
         .collect();
-    let covered = store.sleep_coverage_between(sleep_from, now)?;
-    Ok(assess_roster(&shifts, &recorded, &covered, clock, &params)?.shifts)
+    let covered = store.sleep_coverage_between(from, now)?;
+    Ok((recorded, covered))
+}
+
+/// The officer's personal calibration: their KSS check-ins of the last
+/// [`CALIBRATION_LOOKBACK_DAYS`] days, each paired with the model's KSS at
+/// its instant (the Three Process Model over the same sleep as the
+/// forecast: recorded where the wearable covered a night, predicted from
+/// the roster elsewhere), fitted by [`Calibration::fit`] with the
+/// documented defaults. The identity until there are enough check-ins.
+///
+/// # Errors
+/// [`MorningError::Store`] on a read failure; [`MorningError::Engine`] when
+/// the engine refuses the stored sleep; [`MorningError::Calibration`] if
+/// the fit fails.
+pub fn calibration(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+) -> Result<Calibration, MorningError> {
+    let cal_params = CalibrationParams::default();
+    let since = now - Duration::days(CALIBRATION_LOOKBACK_DAYS);
+    let check_ins: Vec<CheckIn> = store
+        .check_ins_between(since, now + Duration::seconds(1))?
+        .into_iter()
+        .filter(|c| c.scale == CheckInScale::Kss && c.taken_at <= now)
+        .filter_map(|c| CheckIn::new(c.taken_at, c.scale, c.value, c.context, now).ok())
+        .collect();
+    let Some(first) = check_ins.iter().map(CheckIn::taken_at).min() else {
+        return Ok(Calibration::fit(&[], &cal_params)?);
+    };
+    let params = AssessmentParams::default();
+    let start = grid_start(first - Duration::days(params.warm_up_days), &params);
+    let end = grid_start(now, &params) + Duration::minutes(params.epoch_minutes.clamp(1, 60));
+    // Tomorrow's first duty sets tonight's predicted bedtime.
+    let shifts = store.shifts_between(start, now + Duration::days(1))?;
+    let (recorded, covered) = recorded_sleep(store, start - Duration::days(1), now)?;
+    let (trace, _) = kss_trace(&shifts, &recorded, &covered, start, end, clock, &params)?;
+    // The model's KSS can leave the 1–9 scale (long wakefulness); a report
+    // cannot, so the pair compares the prediction held to the scale.
+    let pairs = KssPair::from_check_ins(&check_ins, |t| trace.at(t).map(|k| k.clamp(1.0, 9.0)));
+    Ok(Calibration::fit(&pairs, &cal_params)?)
+}
+
+/// A shift of the forecast: its standard assessment (the figures phone and
+/// server compare) and, once the calibration is fitted, the personalised
+/// figures beside them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastShift {
+    /// The standard assessment.
+    pub assessment: ShiftAssessment,
+    /// The personalised figures, when the calibration is fitted.
+    pub personal: Option<PersonalFigures>,
+}
+
+/// A shift's figures with the officer's calibration applied to every epoch
+/// of the model's KSS ([`Calibration::apply`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PersonalFigures {
+    /// Calibrated KSS at the end of the shift.
+    pub kss_at_end: f64,
+    /// Fatigue Index of the calibrated KSS over the shift (RR446 mapping,
+    /// as the standard one).
+    pub fatigue_index: f64,
+}
+
+/// The forecast: each shift ending after `now` and starting within
+/// `horizon_hours`, with its personalised figures when `calibration` is
+/// fitted, and the calibration used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    /// The shifts, in order.
+    pub shifts: Vec<ForecastShift>,
+    /// The officer's calibration (the identity until enough check-ins).
+    pub calibration: Calibration,
+}
+
+/// The forecast over the stored roster: [`assess_traced`], the shifts of
+/// [`upcoming`] starting within `horizon_hours`, each personalised by
+/// [`calibration`] once it is fitted.
+///
+/// # Errors
+/// As [`assess`] and [`calibration`].
+pub fn forecast(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    horizon_hours: u32,
+) -> Result<Forecast, MorningError> {
+    let (assessment, trace) = assess_traced(store, clock, now, horizon_hours)?;
+    let calibration = calibration(store, clock, now)?;
+    let horizon = now + Duration::hours(i64::from(horizon_hours));
+    let mut coming = upcoming(&assessment, now);
+    coming.retain(|s| s.start.with_timezone(&Utc) < horizon);
+    Ok(Forecast {
+        shifts: personalise(coming, trace.as_ref(), &calibration),
+        calibration,
+    })
+}
+
+/// Each shift with its personalised figures when `calibration` is fitted:
+/// the calibration applied to each epoch's KSS of `trace` over the shift.
+pub fn personalise(
+    shifts: Vec<ShiftAssessment>,
+    trace: Option<&KssTrace>,
+    calibration: &Calibration,
+) -> Vec<ForecastShift> {
+    shifts
+        .into_iter()
+        .map(|a| {
+            let personal = trace.filter(|_| calibration.is_personalised()).map(|t| {
+                let during = t.during(a.start.with_timezone(&Utc), a.end.with_timezone(&Utc));
+                PersonalFigures {
+                    kss_at_end: calibration.apply(a.kss_at_end).kss,
+                    fatigue_index: fatigue_index(during.iter().map(|k| calibration.apply(*k).kss))
+                        .unwrap_or(0.0),
+                }
+            });
+            ForecastShift {
+                assessment: a,
+                personal,
+            }
+        })
+        .collect()
 }
 
 /// The shifts of `assessment` that end after `now`: the forecast.
@@ -255,10 +426,49 @@ pub fn score(
     })
 }
 
+/// When the officer next plans to sleep, after `now`: their planned bedtime
+/// ([`Store::planned_bedtime`], its next occurrence in their zone) unless
+/// a duty or the commute either side of it covers that instant, else the
+/// start of the next main sleep the roster rules predict
+/// ([`next_main_sleep`]: after a night shift, the day sleep).
+///
+/// # Errors
+/// [`MorningError::Store`] on a read failure.
+pub fn planned_sleep_start(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, MorningError> {
+    let rules = AssessmentParams::default().sleep;
+    let shifts = store.shifts_between(now - Duration::days(1), now + Duration::days(2))?;
+    let commute = Duration::minutes((rules.commute_hours * 60.0).round() as i64);
+    let own = store
+        .planned_bedtime()?
+        .and_then(|t| next_local(t, clock, now))
+        .filter(|p| {
+            !shifts
+                .iter()
+                .any(|s| s.start() - commute <= *p && *p < s.end() + commute)
+        });
+    Ok(own.or_else(|| next_main_sleep(&shifts, now, clock, &rules).map(|s| s.start())))
+}
+
+/// The first instant after `now` at local clock time `t` in `clock`'s
+/// zone (today's or tomorrow's; a time the clocks skip that day is tried
+/// the day after).
+fn next_local(t: NaiveTime, clock: &LocalClock, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let today = now.with_timezone(&clock.zone()).date_naive();
+    (0..3)
+        .filter_map(|d| today.checked_add_days(chrono::Days::new(d)))
+        .filter_map(|day| crate::roster::local_to_utc(day.and_time(t), clock.zone()).ok())
+        .find(|p| *p > now)
+}
+
 /// Everything coaching needs, built from the store in one place: the
 /// assessed shifts, the recorded main sleeps, check-ins and shown messages
 /// of the last [`COACHING_LOOKBACK_DAYS`] days, the scored mornings' bands,
-/// and today's 7-night sleep debt (against the officer's sleep need).
+/// today's 7-night sleep debt (against the officer's sleep need) and the
+/// planned sleep start ([`planned_sleep_start`]).
 ///
 /// # Errors
 /// Store failures; an assessment the coaching types refuse.
@@ -295,6 +505,8 @@ pub fn coaching_context(
         .recovery_score(today)?
         .filter(|s| s.score.is_some())
         .map(|s| s.sleep_debt_minutes);
+    // The caffeine cut-off counts back from it.
+    ctx.planned_sleep_start = planned_sleep_start(store, clock, now)?;
     Ok(ctx)
 }
 
@@ -320,7 +532,7 @@ pub fn coaching(
 /// the shifts starting within `horizon_hours` and selects the coaching
 /// messages, in one transaction: the import, the score and the queued
 /// summary are kept together or not at all. The results equal [`import`],
-/// [`score`], [`upcoming`] and [`coaching`] called in turn.
+/// [`score`], [`forecast`] and [`coaching`] called in turn.
 ///
 /// # Errors
 /// As those steps; on any error nothing is kept.
@@ -336,11 +548,12 @@ pub fn update(
     let assessed_hours = horizon_hours.max(HORIZON_HOURS);
     store.batch(|store: &mut Store| {
         let wearable_import = night.map(|n| import(store, n, now)).transpose()?;
-        let assessment = assess(store, clock, now, assessed_hours)?;
+        let (assessment, trace) = assess_traced(store, clock, now, assessed_hours)?;
         let recovery = score(store, clock, now, &assessment)?;
         let horizon = now + Duration::hours(i64::from(horizon_hours));
-        let mut forecast = upcoming(&assessment, now);
-        forecast.retain(|s| s.start.with_timezone(&Utc) < horizon);
+        let mut coming = upcoming(&assessment, now);
+        coming.retain(|s| s.start.with_timezone(&Utc) < horizon);
+        let forecast = personalise(coming, trace.as_ref(), &calibration(store, clock, now)?);
         // Coaching sees the shifts it would see on its own call.
         let coaching_until = now + Duration::hours(i64::from(HORIZON_HOURS));
         let near: Vec<_> = assessment

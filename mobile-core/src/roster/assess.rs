@@ -181,6 +181,21 @@ pub fn assess_roster(
     clock: &LocalClock,
     params: &AssessmentParams,
 ) -> Result<RosterAssessment, EngineError> {
+    assess_roster_traced(shifts, recorded, covered, clock, params).map(|(a, _)| a)
+}
+
+/// [`assess_roster`], with the model's KSS over the whole run (`None`
+/// without shifts): the epochs each shift's figures came from.
+///
+/// # Errors
+/// As [`assess_roster`].
+pub fn assess_roster_traced(
+    shifts: &[Shift],
+    recorded: &[SleepPeriod],
+    covered: &[Covered],
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> Result<(RosterAssessment, Option<KssTrace>), EngineError> {
     params.tpm.validate()?;
     let mut shifts = shifts.to_vec();
     shifts.sort();
@@ -194,21 +209,12 @@ pub fn assess_roster(
         sleep: Vec::new(),
     };
     let (Some(first), Some(last)) = (shifts.first(), shifts.iter().map(|s| s.end()).max()) else {
-        return Ok(empty);
+        return Ok((empty, None));
     };
     let epoch = Duration::minutes(params.epoch_minutes.clamp(1, 60));
-    let start = floor_to(first.start() - Duration::days(params.warm_up_days), epoch);
+    let start = grid_start(first.start() - Duration::days(params.warm_up_days), params);
     let end = ceil_to(last, epoch);
-    let grid = EpochGrid::new(start, end, epoch)?;
-
-    let predicted = predict_sleep(&shifts, start, end, clock, &params.sleep);
-    let recorded = crate::simulation::sorted_sleeps(recorded)?;
-    let sleep: Vec<(SleepPeriod, SleepSource)> = combine(&recorded, covered, &predicted)
-        .into_iter()
-        .filter(|(s, _)| s.end() > start && s.start() <= end)
-        .collect();
-    let periods: Vec<SleepPeriod> = sleep.iter().map(|(s, _)| *s).collect();
-    let run = simulate::<ThreeProcessModel>(&params.tpm, &periods, &grid, clock)?;
+    let (trace, sleep) = kss_trace(&shifts, recorded, covered, start, end, clock, params)?;
     let risks = shift_risks(&shifts, clock, &params.hourly);
     let reference = reference_mean_hri(&params.hourly);
 
@@ -216,13 +222,7 @@ pub fn assess_roster(
         .iter()
         .enumerate()
         .map(|(i, shift)| {
-            let (offset, e) = ((shift.start() - start).num_seconds(), epoch.num_seconds());
-            let first_epoch = ((offset + e - 1) / e) as usize;
-            let in_shift: Vec<f64> = run.steps[first_epoch.min(run.steps.len())..]
-                .iter()
-                .take_while(|s| s.at < shift.end())
-                .map(|s| s.out.kss)
-                .collect();
+            let in_shift = trace.during(shift.start(), shift.end());
             let fi = fatigue_index(in_shift.iter().copied()).unwrap_or(0.0);
             let kss_at_end = in_shift.last().copied().unwrap_or(f64::NAN);
             let night = is_night_shift(shift, clock);
@@ -251,20 +251,102 @@ pub fn assess_roster(
             a
         })
         .collect();
-    Ok(RosterAssessment {
-        shifts: assessed,
-        mean_hri: mean_hri(&risks),
-        risk_index: risk_index(&risks, &params.hourly),
-        sleep: sleep
-            .iter()
-            .map(|(s, source)| SleepUsed {
-                start: s.start(),
-                end: s.end(),
-                source: *source,
-            })
-            .collect(),
-        ..empty
-    })
+    Ok((
+        RosterAssessment {
+            shifts: assessed,
+            mean_hri: mean_hri(&risks),
+            risk_index: risk_index(&risks, &params.hourly),
+            sleep: sleep
+                .iter()
+                .map(|(s, source)| SleepUsed {
+                    start: s.start(),
+                    end: s.end(),
+                    source: *source,
+                })
+                .collect(),
+            ..empty
+        },
+        Some(trace),
+    ))
+}
+
+/// The model's KSS at every epoch of a run, for figures the assessment
+/// does not keep (the personalised forecast, the predictions a calibration
+/// pairs with check-ins).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KssTrace {
+    start: DateTime<Utc>,
+    epoch: Duration,
+    kss: Vec<f64>,
+}
+
+impl KssTrace {
+    /// The KSS of the epoch at or before `t` (the grid's epoch holding `t`),
+    /// `None` outside the run.
+    pub fn at(&self, t: DateTime<Utc>) -> Option<f64> {
+        if t < self.start {
+            return None;
+        }
+        let i = (t - self.start).num_seconds() / self.epoch.num_seconds();
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.kss.get(i).copied())
+    }
+
+    /// The KSS of the epochs at instants in `[from, to)`: a shift's epochs,
+    /// whose mean probability of KSS ≥ 8 is its Fatigue Index.
+    pub fn during(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> &[f64] {
+        let e = self.epoch.num_seconds();
+        let index = |t: DateTime<Utc>| {
+            let offset = (t - self.start).num_seconds().max(0);
+            usize::try_from((offset + e - 1) / e)
+                .unwrap_or(usize::MAX)
+                .min(self.kss.len())
+        };
+        let (a, b) = (index(from), index(to));
+        &self.kss[a..b.max(a)]
+    }
+}
+
+/// The Three Process Model's KSS on the grid `[start, end]` (epochs of
+/// `params.epoch_minutes`), over the sleep of [`assess_roster`]: recorded
+/// where the wearable covered an opportunity, predicted from `shifts`
+/// (sorted) elsewhere; with the sleep it ran on.
+///
+/// # Errors
+/// As [`assess_roster`].
+pub fn kss_trace(
+    shifts: &[Shift],
+    recorded: &[SleepPeriod],
+    covered: &[Covered],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> Result<(KssTrace, Vec<(SleepPeriod, SleepSource)>), EngineError> {
+    params.tpm.validate()?;
+    let epoch = Duration::minutes(params.epoch_minutes.clamp(1, 60));
+    let grid = EpochGrid::new(start, end, epoch)?;
+    let predicted = predict_sleep(shifts, start, end, clock, &params.sleep);
+    let recorded = crate::simulation::sorted_sleeps(recorded)?;
+    let sleep: Vec<(SleepPeriod, SleepSource)> = combine(&recorded, covered, &predicted)
+        .into_iter()
+        .filter(|(s, _)| s.end() > start && s.start() <= end)
+        .collect();
+    let periods: Vec<SleepPeriod> = sleep.iter().map(|(s, _)| *s).collect();
+    let run = simulate::<ThreeProcessModel>(&params.tpm, &periods, &grid, clock)?;
+    let trace = KssTrace {
+        start,
+        epoch,
+        kss: run.steps.iter().map(|s| s.out.kss).collect(),
+    };
+    Ok((trace, sleep))
+}
+
+/// The epoch grid's start for a run that begins at `t`: `t` floored to
+/// whole epochs of `params.epoch_minutes` (the grid every run is on).
+pub fn grid_start(t: DateTime<Utc>, params: &AssessmentParams) -> DateTime<Utc> {
+    floor_to(t, Duration::minutes(params.epoch_minutes.clamp(1, 60)))
 }
 
 fn hours_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {

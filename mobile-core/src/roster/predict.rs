@@ -172,6 +172,24 @@ pub fn predict_sleep(
         .collect()
 }
 
+/// The next main sleep these rules predict to start after `now`: the first
+/// predicted sleep starting after `now` (within 36 h) that is longer than
+/// the pre-night nap (`rules.nap_hours`), so the nap before a first night
+/// is not taken for the night's sleep, and the day sleep after a night
+/// shift is. Coaching takes its start as the planned bedtime when the
+/// officer has not set one (`docs/coaching.md`).
+pub fn next_main_sleep(
+    shifts: &[Shift],
+    now: DateTime<Utc>,
+    clock: &LocalClock,
+    rules: &SleepRules,
+) -> Option<SleepPeriod> {
+    let nap = hours(rules.nap_hours);
+    predict_sleep(shifts, now, now + Duration::hours(36), clock, rules)
+        .into_iter()
+        .find(|s| s.start() > now && s.end() - s.start() > nap)
+}
+
 /// The candidate main sleep of the night that starts on local `day`, or
 /// `None` after a night shift (its day sleep replaces it).
 fn main_sleep(
@@ -316,6 +334,25 @@ mod tests {
         .iter()
         .map(|s| (s.start(), s.end()))
         .collect()
+    }
+
+    #[test]
+    fn the_next_main_sleep_skips_the_pre_night_nap() {
+        let rules = SleepRules::default();
+        let clock = LocalClock::utc();
+        // Rest day, 10:00: tonight 23:00–07:00.
+        let next = next_main_sleep(&[], utc(10, 10, 0), &clock, &rules).unwrap();
+        assert_eq!((next.start(), next.end()), (utc(10, 23, 0), utc(11, 7, 0)));
+        // A first night 22:00–07:00 on the 10th, at 10:00: the 90-minute
+        // nap 17:30–19:00 is not the main sleep; the day sleep after the
+        // shift, 08:00–13:00, is.
+        let night = [shift(10, 22, 9)];
+        let next = next_main_sleep(&night, utc(10, 10, 0), &clock, &rules).unwrap();
+        assert_eq!((next.start(), next.end()), (utc(11, 8, 0), utc(11, 13, 0)));
+        // At 23:30 on a rest day the night's sleep has begun: the next is
+        // tomorrow's.
+        let next = next_main_sleep(&[], utc(10, 23, 30), &clock, &rules).unwrap();
+        assert_eq!(next.start(), utc(11, 23, 0));
     }
 
     #[test]

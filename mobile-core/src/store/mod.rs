@@ -22,6 +22,7 @@
 //! file-based encryption of the app's private storage). `docs/mobile.md`
 //! says what the apps must set.
 
+mod bedtime;
 mod data;
 mod error;
 mod export;
