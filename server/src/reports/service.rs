@@ -440,6 +440,9 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
                     })
                 })
                 .collect(),
+            // TODO(lead): the person's absent days (date, category) in the
+            // 17-week reference period.
+            absences: Vec::new(),
         });
     }
     let request = ReportRequest {
