@@ -440,9 +440,6 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
                     })
                 })
                 .collect(),
-            // TODO(lead): the person's absent days (date, category) in the
-            // 17-week reference period.
-            absences: Vec::new(),
         });
     }
     let request = ReportRequest {
@@ -450,7 +447,6 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         zone: f.time_zone,
         period,
         trend_periods: TREND_PERIODS,
-        // TODO(lead): the force's stored settings and its published roster's end.
         limits,
         roster_horizon,
     };
