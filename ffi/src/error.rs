@@ -175,6 +175,12 @@ impl From<mobile_core::morning::MorningError> for CoachError {
             MorningError::Recovery(e) => e.into(),
             MorningError::Invalid(e) => e.into(),
             MorningError::Wearable(e) => e.into(),
+            // Only the window's length is refused; the message names the
+            // range, not the value given.
+            MorningError::Regularity(_) => CoachError::invalid(format!(
+                "days must be 2..={}",
+                mobile_core::regularity::MAX_SRI_DAYS
+            )),
         }
     }
 }
