@@ -180,6 +180,12 @@ impl From<mobile_core::morning::MorningError> for CoachError {
             MorningError::Calibration(_) => {
                 CoachError::not_ready("the personal calibration could not be fitted")
             }
+            // Only the window's length is refused; the message names the
+            // range, not the value given.
+            MorningError::Regularity(_) => CoachError::invalid(format!(
+                "days must be 2..={}",
+                mobile_core::regularity::MAX_SRI_DAYS
+            )),
         }
     }
 }

@@ -43,8 +43,9 @@ pub use error::CoachError;
 pub use forecast::{PersonalCalibration, Severity, ShiftFlag, ShiftForecast, SleepBasis};
 pub use morning::{MorningUpdate, WearableData};
 pub use recovery::{
-    HrvStatistic, MorningRecovery, RecoveryComponent, RecoveryMetric, RecoveryReason,
-    RecoveryStatus, SleepRegularity,
+    HistoryDay, HistoryPeriod, HrvRange, HrvStatistic, MorningRecovery, RecoveryComponent,
+    RecoveryHistory, RecoveryMetric, RecoveryReason, RecoveryStatus, ShiftTypeJetLag,
+    SleepRegularity,
 };
 pub use support::{
     CallbackRequest, CallbackStatus, ContactMethod, PeerSupporter, SupportCallback,
@@ -464,9 +465,27 @@ impl FatigueCoach {
         morning::update(self, utc(now)?, night, horizon_hours)
     }
 
+    /// The last 7, 30 or 90 days to today for a trend chart: each day's kept
+    /// recovery score, sleep, HRV (night, 7-night rolling mean, baseline and
+    /// normal range) and resting heart rate with its baseline, from the
+    /// store. Days without data are present with absent figures.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn recovery_history(
+        &self,
+        now: SystemTime,
+        period: HistoryPeriod,
+    ) -> Result<RecoveryHistory, CoachError> {
+        Ok(
+            mobile_core::morning::history(&self.store(), &self.clock, utc(now)?, period.into())?
+                .into(),
+        )
+    }
+
     /// Sleep regularity over the `days` local days before today (2 to 366):
-    /// the Sleep Regularity Index and social jet lag, each absent when the
-    /// data cannot support it.
+    /// the Sleep Regularity Index (absent when the data cannot support it)
+    /// and social jet lag per shift type (MCTQ-Shift).
     ///
     /// # Errors
     /// `InvalidInput` for `days` outside 2..=366; `Storage` on a read failure.

@@ -1,17 +1,19 @@
 //! This morning's recovery score as uniffi records (scored and kept by
-//! [`mobile_core::morning::score`]), and sleep regularity
-//! ([`mobile_core::regularity`]).
+//! [`mobile_core::morning::score`]), the history behind a trend chart
+//! ([`mobile_core::morning::history`]), and sleep regularity
+//! ([`mobile_core::morning::regularity`]). Conversions only.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use mobile_core::LocalClock;
 use mobile_core::morning;
 use mobile_core::recovery;
-use mobile_core::regularity;
+use mobile_core::recovery::hrv::HrvBand;
+use mobile_core::recovery::trend;
 use mobile_core::store::Store;
 use mobile_core::wearables::HrvMetric;
 
 use crate::CoachError;
-use crate::types::RecoveryBand;
+use crate::types::{RecoveryBand, ShiftType};
 
 /// How far a morning's score can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -23,9 +25,12 @@ pub enum RecoveryStatus {
     /// Last night's sleep, HRV or resting heart rate is missing (no score
     /// without sleep; scored without the others).
     MissingMetrics,
-    /// HRV or resting heart rate come from a source with no baseline yet (a
-    /// new watch): scored without it.
+    /// HRV or resting heart rate come from a source with no baseline yet
+    /// while another source has one (a new watch): scored without it.
     NewDevice,
+    /// HRV's 60-day baseline has fewer than 14 nights yet: scored without
+    /// HRV.
+    BaselineBuilding,
 }
 
 /// A component of the score.
@@ -35,7 +40,8 @@ pub enum RecoveryMetric {
     Sleep,
     /// Seven-night sleep debt.
     SleepDebt,
-    /// Heart-rate variability against its 7-night baseline.
+    /// Heart-rate variability: its 7-night rolling mean against its 60-day
+    /// baseline.
     Hrv,
     /// Resting heart rate against its baseline.
     RestingHeartRate,
@@ -67,26 +73,39 @@ pub enum RecoveryReason {
         /// Minutes owed.
         minutes: u32,
     },
-    /// HRV below the normal range (mean ± 0.5 SD of the last 7 nights).
+    /// HRV's 7-night rolling mean below the normal range (the 60-day
+    /// baseline's mean ± 0.5 SD of nightly values, ln scale).
     HrvBelowNormal {
         /// Which statistic.
         statistic: HrvStatistic,
-        /// Baseline SDs from the mean (ln scale).
+        /// The rolling mean's distance from the baseline mean, in baseline SDs.
         z: f64,
     },
-    /// HRV within the normal range.
+    /// HRV's rolling mean within the normal range.
     HrvWithinNormal {
         /// Which statistic.
         statistic: HrvStatistic,
-        /// Baseline SDs from the mean (ln scale).
+        /// The rolling mean's distance from the baseline mean, in baseline SDs.
         z: f64,
     },
-    /// HRV above the normal range (not penalised).
+    /// HRV's rolling mean above the normal range (not penalised).
     HrvAboveNormal {
         /// Which statistic.
         statistic: HrvStatistic,
-        /// Baseline SDs from the mean (ln scale).
+        /// The rolling mean's distance from the baseline mean, in baseline SDs.
         z: f64,
+    },
+    /// HRV read last night but not judged: too few nights this week or in
+    /// the baseline.
+    HrvNotJudged {
+        /// Nights with HRV among the rolling 7.
+        rolling_nights: u32,
+        /// Nights needed there (3).
+        rolling_needed: u32,
+        /// Nights with HRV in the 60-day baseline.
+        baseline_nights: u32,
+        /// Nights needed there (14).
+        baseline_needed: u32,
     },
     /// Resting heart rate against its 7-day mean.
     RestingHeartRate {
@@ -156,7 +175,8 @@ pub struct MorningRecovery {
     pub sleep_minutes: u32,
     /// Seven-night sleep debt, minutes.
     pub sleep_debt_minutes: u32,
-    /// ln HRV deviation from its baseline, in baseline SDs.
+    /// HRV's 7-night rolling mean (ln) minus its 60-day baseline mean, in
+    /// baseline SDs.
     pub hrv_deviation_sd: Option<f64>,
     /// Resting heart rate minus its baseline, bpm.
     pub resting_hr_deviation_bpm: Option<f64>,
@@ -210,6 +230,17 @@ impl From<recovery::Reason> for RecoveryReason {
                 statistic: statistic(metric),
                 z,
             },
+            R::HrvNotJudged {
+                rolling_nights,
+                rolling_needed,
+                baseline_nights,
+                baseline_needed,
+            } => Self::HrvNotJudged {
+                rolling_nights: small(rolling_nights),
+                rolling_needed: small(rolling_needed),
+                baseline_nights: small(baseline_nights),
+                baseline_needed: small(baseline_needed),
+            },
             R::RestingHeartRate { delta_bpm } => Self::RestingHeartRate { delta_bpm },
             R::NextShiftFatigue {
                 fatigue_index,
@@ -254,6 +285,7 @@ impl From<morning::MorningScore> for MorningRecovery {
                 recovery::Status::ColdStart => RecoveryStatus::ColdStart,
                 recovery::Status::MissingMetrics => RecoveryStatus::MissingMetrics,
                 recovery::Status::NewDevice => RecoveryStatus::NewDevice,
+                recovery::Status::BaselineBuilding => RecoveryStatus::BaselineBuilding,
             },
             components: score
                 .components
@@ -274,6 +306,127 @@ impl From<morning::MorningScore> for MorningRecovery {
     }
 }
 
+/// How far back a history looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HistoryPeriod {
+    /// The last 7 days.
+    Week,
+    /// The last 30 days.
+    Month,
+    /// The last 90 days.
+    Quarter,
+}
+
+impl From<HistoryPeriod> for trend::TrendPeriod {
+    fn from(p: HistoryPeriod) -> Self {
+        match p {
+            HistoryPeriod::Week => trend::TrendPeriod::Week,
+            HistoryPeriod::Month => trend::TrendPeriod::Month,
+            HistoryPeriod::Quarter => trend::TrendPeriod::Quarter,
+        }
+    }
+}
+
+/// Where HRV's 7-night rolling mean sits against the normal range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum HrvRange {
+    /// Below the normal range.
+    Below,
+    /// Within it.
+    Within,
+    /// Above it (never penalised).
+    Above,
+}
+
+/// One day of history. Every figure is absent when there is no data for it
+/// (a night without the watch is a gap, not a missing day).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct HistoryDay {
+    /// The local date, `YYYY-MM-DD` (a night belongs to the date it ended).
+    pub local_date: String,
+    /// The recovery score kept that morning (absent if never scored).
+    pub recovery_score: Option<u8>,
+    /// Its band.
+    pub recovery_band: Option<RecoveryBand>,
+    /// Minutes asleep in episodes ending on the date (naps included).
+    pub sleep_minutes: Option<u32>,
+    /// The statistic of the night's HRV.
+    pub hrv_statistic: Option<HrvStatistic>,
+    /// The night's HRV, ms.
+    pub hrv_ms: Option<f64>,
+    /// HRV's 7-night rolling mean, ms (when judged).
+    pub hrv_rolling_ms: Option<f64>,
+    /// HRV's 60-day baseline mean, ms (when judged).
+    pub hrv_baseline_ms: Option<f64>,
+    /// Low end of HRV's normal range, ms.
+    pub hrv_normal_low_ms: Option<f64>,
+    /// High end of HRV's normal range, ms.
+    pub hrv_normal_high_ms: Option<f64>,
+    /// Where the rolling mean sits against the normal range.
+    pub hrv_range: Option<HrvRange>,
+    /// Resting heart rate, bpm.
+    pub resting_hr_bpm: Option<f64>,
+    /// Its baseline, the mean of the 7 days before, bpm.
+    pub resting_hr_baseline_bpm: Option<f64>,
+}
+
+/// The last 7, 30 or 90 days for a trend chart (`docs/recovery.md`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct RecoveryHistory {
+    /// One entry per day, oldest first, today last.
+    pub days: Vec<HistoryDay>,
+    /// The sleep need the score counts against, minutes (sleep's baseline).
+    pub sleep_need_minutes: u32,
+}
+
+impl From<trend::Trend> for RecoveryHistory {
+    fn from(t: trend::Trend) -> Self {
+        Self {
+            days: t
+                .days
+                .into_iter()
+                .map(|d| HistoryDay {
+                    local_date: d.date.to_string(),
+                    recovery_score: d.recovery_score,
+                    recovery_band: d.recovery_band.map(Into::into),
+                    sleep_minutes: d.sleep_minutes,
+                    hrv_statistic: d.hrv_metric.map(statistic),
+                    hrv_ms: d.hrv_ms,
+                    hrv_rolling_ms: d.hrv_rolling_ms,
+                    hrv_baseline_ms: d.hrv_baseline_ms,
+                    hrv_normal_low_ms: d.hrv_normal_low_ms,
+                    hrv_normal_high_ms: d.hrv_normal_high_ms,
+                    hrv_range: d.hrv_band.map(|b| match b {
+                        HrvBand::Below => HrvRange::Below,
+                        HrvBand::Within => HrvRange::Within,
+                        HrvBand::Above => HrvRange::Above,
+                    }),
+                    resting_hr_bpm: d.resting_hr_bpm,
+                    resting_hr_baseline_bpm: d.resting_hr_baseline_bpm,
+                })
+                .collect(),
+            sleep_need_minutes: t.sleep_need_minutes,
+        }
+    }
+}
+
+/// Social jet lag of one shift type (MCTQ-Shift).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ShiftTypeJetLag {
+    /// The shift type.
+    pub shift_type: ShiftType,
+    /// Mean local mid-sleep on its work days, clock hours in [0, 24).
+    pub mid_sleep_work_hours: f64,
+    /// Mean local mid-sleep on the free days after a block of it.
+    pub mid_sleep_free_hours: f64,
+    /// The gap between them, hours.
+    pub jet_lag_hours: f64,
+    /// Main sleeps on its work days.
+    pub work_sleeps: u32,
+    /// Main sleeps on the free days after it.
+    pub free_sleeps: u32,
+}
+
 /// How regular the officer's sleep has been.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SleepRegularity {
@@ -283,10 +436,11 @@ pub struct SleepRegularity {
     /// schedule every day, 0 random; absent without two consecutive days
     /// with sleep recorded.
     pub sleep_regularity_index: Option<f64>,
-    /// Social jet lag (Wittmann et al. 2006), hours: the gap between mean
-    /// mid-sleep before free days and before work days (a rostered shift
-    /// starting that local day); absent without both kinds of day.
-    pub social_jet_lag_hours: Option<f64>,
+    /// Social jet lag per shift type (Juda et al. 2013, MCTQ-Shift): for
+    /// each shift type with both, the gap between mean mid-sleep on its work
+    /// days and on the free days after a block of it. Empty without a
+    /// roster.
+    pub social_jet_lag: Vec<ShiftTypeJetLag>,
 }
 
 /// SRI and social jet lag over the `days` local days before today.
@@ -296,29 +450,21 @@ pub(crate) fn regularity(
     now: DateTime<Utc>,
     days: u32,
 ) -> Result<SleepRegularity, CoachError> {
-    if !(2..=regularity::MAX_SRI_DAYS).contains(&days) {
-        return Err(CoachError::invalid(format!(
-            "days must be 2..={}",
-            regularity::MAX_SRI_DAYS
-        )));
-    }
-    let first = today(clock, now) - Duration::days(i64::from(days));
-    let from = now - Duration::days(i64::from(days) + 2);
-    let (episodes, _) = store.wearable_history(from, now, clock)?;
-    let episodes: Vec<_> = episodes
-        .into_iter()
-        .filter(|e| e.local_date >= first && e.end <= now)
-        .collect();
-    let sri = regularity::sleep_regularity_index(&episodes, first, days, clock.zone()).ok();
-    let work_days: std::collections::BTreeSet<NaiveDate> = store
-        .shifts_between(from, now)?
-        .iter()
-        .map(|s| s.start().with_timezone(&clock.zone()).date_naive())
-        .collect();
-    let jet_lag = regularity::social_jet_lag(&episodes, |d| work_days.contains(&d));
+    let r = morning::regularity(store, clock, now, days)?;
     Ok(SleepRegularity {
-        days,
-        sleep_regularity_index: sri,
-        social_jet_lag_hours: jet_lag.map(|j| j.jet_lag_hours),
+        days: r.days,
+        sleep_regularity_index: r.sleep_regularity_index,
+        social_jet_lag: r
+            .social_jet_lag
+            .into_iter()
+            .map(|j| ShiftTypeJetLag {
+                shift_type: j.shift_type.into(),
+                mid_sleep_work_hours: j.jet_lag.mid_sleep_work_hours,
+                mid_sleep_free_hours: j.jet_lag.mid_sleep_free_hours,
+                jet_lag_hours: j.jet_lag.jet_lag_hours,
+                work_sleeps: small(j.work_sleeps),
+                free_sleeps: small(j.free_sleeps),
+            })
+            .collect(),
     })
 }

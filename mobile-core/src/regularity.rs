@@ -1,9 +1,15 @@
-//! Sleep regularity: the Sleep Regularity Index and social jet lag.
+//! Sleep regularity: the Sleep Regularity Index and social jet lag (per
+//! shift type for a rotating roster, as MCTQ-Shift computes it).
+
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
+use models::{Shift, ShiftType};
 use serde::{Deserialize, Serialize};
 
+use crate::LocalClock;
+use crate::hourly_risk::shift_type;
 use crate::wearables::episodes::SleepEpisode;
 
 /// Minutes in a day: the SRI's epochs.
@@ -23,6 +29,9 @@ pub enum RegularityError {
     /// The window's first local midnight does not exist or is ambiguous.
     #[error("the window cannot start at local midnight of {0}")]
     NoMidnight(NaiveDate),
+    /// A window asked for outside 2..=[`MAX_SRI_DAYS`] days.
+    #[error("a window of {0} days is outside 2..={MAX_SRI_DAYS}")]
+    WindowOutOfRange(u32),
 }
 
 /// The Sleep Regularity Index of `days` days from local midnight of `first` in `zone`.
@@ -133,6 +142,84 @@ pub fn social_jet_lag(
         mid_sleep_free_hours: msf,
         jet_lag_hours: d.min(24.0 - d),
     })
+}
+
+/// Social jet lag of one shift type's work days and the free days after them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ShiftTypeJetLag {
+    /// The shift type.
+    pub shift_type: ShiftType,
+    /// Main sleeps on work days of this type.
+    pub work_sleeps: usize,
+    /// Main sleeps on free days after a block of this type.
+    pub free_sleeps: usize,
+    /// Mid-sleeps and their gap, as [`social_jet_lag`] gives them.
+    pub jet_lag: SocialJetLag,
+}
+
+/// Social jet lag per shift type, MCTQ-Shift's way.
+///
+/// # Formula
+/// Juda, Vetter & Roenneberg 2013, "The Munich ChronoType Questionnaire for
+/// shift-workers (MCTQ^Shift)", J Biol Rhythms 28:130, and "Chronotype
+/// modulates sleep duration, sleep quality, and social jet lag in
+/// shift-workers", J Biol Rhythms 28:141: sleep is asked separately for the
+/// work days of each shift type and for the free days that follow a block of
+/// that type, and social jet lag is computed per shift type,
+/// `SJL_X = |MSF_X − MSW_X|` ([`social_jet_lag`]'s circular means).
+///
+/// A main sleep's day is the local date it ends on, as in [`social_jet_lag`].
+/// A day on which a shift starts is a work day of that shift's type (the
+/// first shift of the day when two start; types by
+/// [`crate::hourly_risk::shift_type`]); any other day is a free day after
+/// the type of the last shift that started before it. Sleeps before the
+/// first shift in `shifts` are left out. One entry per type with at least
+/// one work and one free sleep, in early, day, late, night order.
+pub fn social_jet_lag_by_shift_type(
+    episodes: &[SleepEpisode],
+    shifts: &[Shift],
+    clock: &LocalClock,
+) -> Vec<ShiftTypeJetLag> {
+    let zone = clock.zone();
+    let mut starts: BTreeMap<NaiveDate, ShiftType> = BTreeMap::new();
+    for s in shifts {
+        starts
+            .entry(s.start().with_timezone(&zone).date_naive())
+            .or_insert_with(|| shift_type(s, clock));
+    }
+    // (type, is_work_day) of each main sleep's day.
+    let day_kind = |d: NaiveDate| -> Option<(ShiftType, bool)> {
+        match starts.get(&d) {
+            Some(t) => Some((*t, true)),
+            None => starts.range(..d).next_back().map(|(_, t)| (*t, false)),
+        }
+    };
+    [
+        ShiftType::Early,
+        ShiftType::Day,
+        ShiftType::Late,
+        ShiftType::Night,
+    ]
+    .into_iter()
+    .filter_map(|t| {
+        let mine: Vec<SleepEpisode> = episodes
+            .iter()
+            .filter(|e| e.is_main && day_kind(e.local_date).is_some_and(|(k, _)| k == t))
+            .cloned()
+            .collect();
+        let work_sleeps = mine
+            .iter()
+            .filter(|e| day_kind(e.local_date).is_some_and(|(_, w)| w))
+            .count();
+        let jet_lag = social_jet_lag(&mine, |d| day_kind(d).is_some_and(|(_, w)| w))?;
+        Some(ShiftTypeJetLag {
+            shift_type: t,
+            work_sleeps,
+            free_sleeps: mine.len() - work_sleeps,
+            jet_lag,
+        })
+    })
+    .collect()
 }
 
 fn circular_mean_hours(hours: &[f64]) -> Option<f64> {

@@ -9,11 +9,13 @@ use mobile_core::recovery::{
     Component, History, Metric, NextShift, Reason, Status, WEIGHTS, band, debt_subscore,
     hrv_subscore, next_shift_outlook, resting_hr_subscore, score_morning, sleep_subscore,
 };
-use mobile_core::regularity::{RegularityError, sleep_regularity_index, social_jet_lag};
+use mobile_core::regularity::{
+    RegularityError, sleep_regularity_index, social_jet_lag, social_jet_lag_by_shift_type,
+};
 use mobile_core::wearables::episodes::{SleepEpisode, build_episodes};
 use mobile_core::wearables::{HrvMetric, Sample, SampleValue, SleepStage, Source};
-use models::Shift;
 use models::sync::RecoveryBand;
+use models::{Shift, ShiftType};
 use proptest::prelude::*;
 
 const ZONE: Tz = Tz::UTC;
@@ -97,11 +99,19 @@ fn history(nights: &[Night]) -> History {
     History::new(build_episodes(&s).episodes, &s, 8.0).unwrap()
 }
 
-/// Ten steady nights: 8 h, SDNN alternating 50/55 ms, resting HR 55.
+/// Thirty-one steady nights ending on day 9 (days -21 to 9): 8 h, SDNN 50 ms
+/// on even days and 55 ms on odd ones, resting HR 55. Day 9's HRV baseline
+/// (days -57 to 2) holds 24 of them, 12 of each value; its rolling week is
+/// days 3 to 9.
 fn steady() -> Vec<Night> {
-    (0..10)
+    (-21..10)
         .map(|n| night(n, 8.0, if n % 2 == 0 { 50.0 } else { 55.0 }, 55.0))
         .collect()
+}
+
+/// The night of day `n` in `nights`.
+fn on(nights: &mut [Night], n: i64) -> &mut Night {
+    nights.iter_mut().find(|x| x.n == n).unwrap()
 }
 
 fn weight(metric: Metric) -> f64 {
@@ -114,14 +124,13 @@ fn expected(parts: &[(Metric, f64)]) -> u8 {
     (num / den).round() as u8
 }
 
-fn sd(xs: &[f64]) -> f64 {
-    let m = xs.iter().sum::<f64>() / xs.len() as f64;
-    (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
-}
-
 #[test]
 fn fewer_than_seven_nights_is_a_cold_start_without_a_score() {
-    let h = history(&steady()[..4]);
+    let first: Vec<Night> = steady()
+        .into_iter()
+        .filter(|x| (0..4).contains(&x.n))
+        .collect();
+    let h = history(&first);
     let s = score_morning(&h, day(3), None);
     assert_eq!(s.status, Status::ColdStart);
     assert_eq!(s.score, None);
@@ -137,8 +146,8 @@ fn fewer_than_seven_nights_is_a_cold_start_without_a_score() {
 #[test]
 fn a_steady_week_scores_by_the_documented_formula() {
     let mut nights = steady();
-    nights[9].hrv = Some((HrvMetric::Sdnn, 45.0, watch()));
-    nights[9].rhr = Some(60.0);
+    on(&mut nights, 9).hrv = Some((HrvMetric::Sdnn, 45.0, watch()));
+    on(&mut nights, 9).rhr = Some(60.0);
     let h = history(&nights);
     let shift = NextShift {
         fatigue_index: 10.0,
@@ -146,11 +155,18 @@ fn a_steady_week_scores_by_the_documented_formula() {
     };
     let s = score_morning(&h, day(9), Some(&shift));
     assert_eq!(s.status, Status::Scored);
-    let baseline: Vec<f64> = (2..9)
-        .map(|n| if n % 2 == 0 { 50.0_f64 } else { 55.0 }.ln())
-        .collect();
-    let mu = baseline.iter().sum::<f64>() / 7.0;
-    let z = (45.0_f64.ln() - mu) / sd(&baseline);
+    // Rolling week, days 3-9: ln 55 ×3, ln 50 ×3, ln 45. Baseline, days
+    // -21..2: ln 50 ×12, ln 55 ×12, mean (ln 50 + ln 55)/2, sample SD
+    // (ln 1.1 / 2)·sqrt(24/23) = 0.04868, floored to 0.05. So
+    // z = (ln 45 − ln sqrt(50·55)) / 7 / 0.05 = ln(0.858117) / 0.35 = −0.4372:
+    // one night 10 % down is inside the normal range (the old single-night
+    // rule called it below normal).
+    let rolling = (3.0 * 55.0_f64.ln() + 3.0 * 50.0_f64.ln() + 45.0_f64.ln()) / 7.0;
+    let mu = (50.0_f64.ln() + 55.0_f64.ln()) / 2.0;
+    let sd = (0.5 * 1.1_f64.ln() * (24.0_f64 / 23.0).sqrt()).max(0.05);
+    assert!((sd - 0.05).abs() < 1e-12);
+    let z = (rolling - mu) / sd;
+    assert!((z + 0.4372).abs() < 1e-4, "{z}");
     assert!((s.hrv_deviation_sd.unwrap() - z).abs() < 1e-9);
     assert!((s.resting_hr_deviation_bpm.unwrap() - 5.0).abs() < 1e-9);
     let want = expected(&[
@@ -160,11 +176,12 @@ fn a_steady_week_scores_by_the_documented_formula() {
         (Metric::RestingHeartRate, resting_hr_subscore(5.0)),
         (Metric::NextShift, 100.0 * (1.0 - 10.0 / 70.0)),
     ]);
+    assert!((hrv_subscore(z) - 100.0).abs() < 1e-9);
     assert_eq!(s.score, Some(want));
     assert_eq!(s.band, Some(band(want)));
     assert!(s.reasons.iter().any(|r| matches!(
         r,
-        Reason::HrvBelowNormal {
+        Reason::HrvWithinNormal {
             metric: HrvMetric::Sdnn,
             ..
         }
@@ -176,11 +193,79 @@ fn a_steady_week_scores_by_the_documented_formula() {
 }
 
 #[test]
+fn a_week_of_low_hrv_is_below_normal() {
+    // SDNN 40 ms on days 3-9: rolling mean ln 40 against the same baseline,
+    // z = (ln 40 − ln sqrt(2750)) / 0.05 = ln(0.762770) / 0.05 = −5.4165,
+    // below normal, HRV sub-score 0.
+    let mut nights = steady();
+    for n in 3..10 {
+        on(&mut nights, n).hrv = Some((HrvMetric::Sdnn, 40.0, watch()));
+    }
+    let s = score_morning(&history(&nights), day(9), None);
+    let z = s.hrv_deviation_sd.unwrap();
+    assert!(
+        (z - (40.0 / 2750.0_f64.sqrt()).ln() / 0.05).abs() < 1e-9,
+        "{z}"
+    );
+    assert!((z + 5.4165).abs() < 1e-3, "{z}");
+    assert!(s.reasons.contains(&Reason::HrvBelowNormal {
+        metric: HrvMetric::Sdnn,
+        z
+    }));
+    let hrv = s
+        .components
+        .iter()
+        .find(|c| c.metric == Metric::Hrv)
+        .unwrap();
+    assert!(hrv.score.abs() < 1e-9);
+}
+
+#[test]
+fn hrv_is_not_judged_until_the_baseline_has_14_nights() {
+    // Days -12..9: 22 nights, cold start over. Day 9's baseline (to day 2)
+    // holds days -12..2, 15 nights: judged. Take days -12 and -11 away and
+    // it holds 13: not judged, the score goes on without HRV.
+    let nights: Vec<Night> = steady().into_iter().filter(|x| x.n >= -12).collect();
+    let judged = score_morning(&history(&nights), day(9), None);
+    assert_eq!(judged.status, Status::Scored);
+    let short: Vec<Night> = nights.into_iter().filter(|x| x.n >= -10).collect();
+    let s = score_morning(&history(&short), day(9), None);
+    assert_eq!(s.status, Status::BaselineBuilding);
+    assert!(s.reasons.contains(&Reason::HrvNotJudged {
+        rolling_nights: 7,
+        rolling_needed: 3,
+        baseline_nights: 13,
+        baseline_needed: 14
+    }));
+    assert!(s.components.iter().all(|c| c.metric != Metric::Hrv));
+    assert_eq!(s.hrv_deviation_sd, None);
+    assert!(s.score.is_some());
+}
+
+#[test]
+fn a_week_with_two_hrv_nights_is_not_judged() {
+    // Readings only on days 8 and 9 of the rolling week: 2 of the 3 needed.
+    let mut nights = steady();
+    for n in 3..8 {
+        on(&mut nights, n).hrv = None;
+    }
+    let s = score_morning(&history(&nights), day(9), None);
+    assert_eq!(s.status, Status::MissingMetrics);
+    assert!(s.reasons.contains(&Reason::HrvNotJudged {
+        rolling_nights: 2,
+        rolling_needed: 3,
+        baseline_nights: 24,
+        baseline_needed: 14
+    }));
+    assert_eq!(s.hrv_deviation_sd, None);
+}
+
+#[test]
 fn short_sleep_builds_debt_and_lowers_the_score() {
     let good = score_morning(&history(&steady()), day(9), None);
     let mut nights = steady();
-    for x in &mut nights[6..] {
-        x.sleep_hours = 5.0;
+    for n in 6..10 {
+        on(&mut nights, n).sleep_hours = 5.0;
     }
     let s = score_morning(&history(&nights), day(9), None);
     assert_eq!(s.sleep_minutes, 300);
@@ -205,7 +290,7 @@ fn short_sleep_builds_debt_and_lowers_the_score() {
 #[test]
 fn a_missing_metric_is_shown_and_left_out() {
     let mut nights = steady();
-    nights[9].hrv = None;
+    on(&mut nights, 9).hrv = None;
     let s = score_morning(&history(&nights), day(9), None);
     assert_eq!(s.status, Status::MissingMetrics);
     assert!(s.reasons.contains(&Reason::Missing {
@@ -235,13 +320,15 @@ fn a_new_device_is_not_compared_with_the_old_ones_baseline() {
     };
     let mut nights = steady();
     // New strap: RMSSD, never seen before. SDNN from the watch stops.
-    nights[9].hrv = Some((HrvMetric::Rmssd, 20.0, garmin));
+    // The watch's SDNN has a full baseline, so this is a new device, not a
+    // cold start; HRV needs 14 baseline nights from the strap.
+    on(&mut nights, 9).hrv = Some((HrvMetric::Rmssd, 20.0, garmin));
     let s = score_morning(&history(&nights), day(9), None);
     assert_eq!(s.status, Status::NewDevice);
     assert!(s.reasons.contains(&Reason::NewDevice {
         metric: Metric::Hrv,
         readings: 0,
-        needed: 3
+        needed: 14
     }));
     assert!(
         s.components
@@ -263,7 +350,7 @@ fn rmssd_is_preferred_and_never_mixed_with_sdnn() {
     let mut s = samples(&nights);
     for x in &nights {
         let at = morning(x.n) - Duration::hours(3);
-        let ms = if x.n == 9 { 95.0 } else { 100.0 };
+        let ms = if x.n >= 3 { 95.0 } else { 100.0 };
         s.push(Sample {
             start: at,
             end: at,
@@ -277,7 +364,8 @@ fn rmssd_is_preferred_and_never_mixed_with_sdnn() {
     }
     let h = History::new(build_episodes(&s).episodes, &s, 8.0).unwrap();
     let r = score_morning(&h, day(9), None);
-    // RMSSD constant at 100 then 95: z = ln(0.95) / floor SD.
+    // RMSSD constant at 100 in the baseline (SD 0, floored to 0.05), 95 all
+    // the rolling week: z = ln(0.95) / 0.05 = −1.026.
     let z = r.hrv_deviation_sd.unwrap();
     assert!((z - 0.95_f64.ln() / 0.05).abs() < 1e-9, "{z}");
     assert!(r.reasons.iter().any(|x| matches!(
@@ -419,6 +507,81 @@ fn social_jet_lag_is_the_gap_between_free_and_work_mid_sleep() {
     assert!(social_jet_lag(&e, |_| true).is_none());
 }
 
+#[test]
+fn social_jet_lag_is_computed_per_shift_type() {
+    // A rotating roster (UTC): earlies 07:00-15:00 on days 0, 1 and 8,
+    // nights 22:00-06:00 on days 4 and 5. Main sleeps, by the day they end:
+    //   day -1 03:00-11:00 (before the first shift: left out)
+    //   days 0, 1, 8: 22:00-06:00, mid 02:00 (early work days)
+    //   days 2, 3: 00:00-08:00, mid 04:00 (free after earlies)
+    //   day 4: 00:00-08:00, mid 04:00; day 5: 07:00-14:00, mid 10:30
+    //     (night work days: the sleep before the first night, then the day
+    //     sleep between nights)
+    //   day 6: 07:00-12:00, mid 09:30 (recovery after the last night);
+    //   day 7: 00:30-08:30, mid 04:30 (free after nights)
+    // Early: MSW 02:00, MSF 04:00, SJL 2 h. Night: MSW = circular mean of
+    // 04:00 and 10:30 = 07:15; MSF = mean of 09:30 and 04:30 = 07:00; SJL
+    // 0.25 h. Pooled over every work day, as before, the free mean would mix
+    // the two blocks.
+    let at = |d: i64, h: f64| {
+        Utc.from_utc_datetime(&day(d).and_hms_opt(0, 0, 0).unwrap())
+            + Duration::minutes((h * 60.0) as i64)
+    };
+    let sleeps = [
+        (at(-1, 3.0), at(-1, 11.0)),
+        (at(-1, 22.0), at(0, 6.0)),
+        (at(0, 22.0), at(1, 6.0)),
+        (at(2, 0.0), at(2, 8.0)),
+        (at(3, 0.0), at(3, 8.0)),
+        (at(4, 0.0), at(4, 8.0)),
+        (at(5, 7.0), at(5, 14.0)),
+        (at(6, 7.0), at(6, 12.0)),
+        (at(7, 0.5), at(7, 8.5)),
+        (at(7, 22.0), at(8, 6.0)),
+    ];
+    let s: Vec<Sample> = sleeps
+        .iter()
+        .map(|&(start, end)| Sample {
+            start,
+            end,
+            zone: ZONE,
+            source: watch(),
+            value: SampleValue::Sleep {
+                stage: SleepStage::Asleep,
+            },
+        })
+        .collect();
+    let e = build_episodes(&s).episodes;
+    assert_eq!(e.iter().filter(|x| x.is_main).count(), 10);
+    let shift = |d: i64, h: f64, hours: i64| {
+        Shift::new(at(d, h), at(d, h) + Duration::hours(hours)).unwrap()
+    };
+    let roster = [
+        shift(0, 7.0, 8),
+        shift(1, 7.0, 8),
+        shift(4, 22.0, 8),
+        shift(5, 22.0, 8),
+        shift(8, 7.0, 8),
+    ];
+    let clock = LocalClock::new(ZONE);
+    let sjl = social_jet_lag_by_shift_type(&e, &roster, &clock);
+    assert_eq!(sjl.len(), 2, "{sjl:?}");
+    let early = &sjl[0];
+    assert_eq!(early.shift_type, ShiftType::Early);
+    assert_eq!((early.work_sleeps, early.free_sleeps), (3, 2));
+    assert!((early.jet_lag.mid_sleep_work_hours - 2.0).abs() < 1e-9);
+    assert!((early.jet_lag.mid_sleep_free_hours - 4.0).abs() < 1e-9);
+    assert!((early.jet_lag.jet_lag_hours - 2.0).abs() < 1e-9);
+    let night = &sjl[1];
+    assert_eq!(night.shift_type, ShiftType::Night);
+    assert_eq!((night.work_sleeps, night.free_sleeps), (2, 2));
+    assert!((night.jet_lag.mid_sleep_work_hours - 7.25).abs() < 1e-9);
+    assert!((night.jet_lag.mid_sleep_free_hours - 7.0).abs() < 1e-9);
+    assert!((night.jet_lag.jet_lag_hours - 0.25).abs() < 1e-9);
+    // Without a roster no day is a work day: nothing to report.
+    assert!(social_jet_lag_by_shift_type(&e, &[], &clock).is_empty());
+}
+
 proptest! {
     /// The score stays in 0..=100, a lower HRV today never raises it, and more
     /// sleep today (up to need) never lowers it.
@@ -431,16 +594,16 @@ proptest! {
         rhr in 40.0..80.0_f64,
     ) {
         let mut nights = steady();
-        nights[9].hrv = Some((HrvMetric::Sdnn, hrv_today, watch()));
-        nights[9].rhr = Some(rhr);
-        nights[9].sleep_hours = hours;
+        on(&mut nights, 9).hrv = Some((HrvMetric::Sdnn, hrv_today, watch()));
+        on(&mut nights, 9).rhr = Some(rhr);
+        on(&mut nights, 9).sleep_hours = hours;
         let base = score_morning(&history(&nights), day(9), None).score.unwrap();
         prop_assert!(base <= 100);
         let mut lower = nights.clone();
-        lower[9].hrv = Some((HrvMetric::Sdnn, (hrv_today - drop).max(1.0), watch()));
+        on(&mut lower, 9).hrv = Some((HrvMetric::Sdnn, (hrv_today - drop).max(1.0), watch()));
         prop_assert!(score_morning(&history(&lower), day(9), None).score.unwrap() <= base);
         let mut longer = nights.clone();
-        longer[9].sleep_hours = (hours + extra).min(8.0);
+        on(&mut longer, 9).sleep_hours = (hours + extra).min(8.0);
         prop_assert!(score_morning(&history(&longer), day(9), None).score.unwrap() >= base);
     }
 }

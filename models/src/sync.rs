@@ -157,7 +157,8 @@ pub struct DailySummary {
     pub recovery_score: Option<u8>,
     /// Recovery band, absent with the score.
     pub recovery_band: Option<RecoveryBand>,
-    /// ln-HRV deviation from the person's 7-day baseline, in baseline SDs.
+    /// The 7-night rolling mean of ln HRV minus the person's 60-day baseline
+    /// mean, in baseline SDs (`mobile_core::recovery::hrv`).
     pub hrv_deviation_sd: Option<f64>,
     /// Resting heart rate minus the person's baseline, bpm.
     pub resting_hr_deviation_bpm: Option<f64>,

@@ -1006,6 +1006,17 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func recordLearningProgress(moduleId: String, completed: Bool, at: Date) throws 
     
     /**
+     * The last 7, 30 or 90 days to today for a trend chart: each day's kept
+     * recovery score, sleep, HRV (night, 7-night rolling mean, baseline and
+     * normal range) and resting heart rate with its baseline, from the
+     * store. Days without data are present with absent figures.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func recoveryHistory(now: Date, period: HistoryPeriod) throws  -> RecoveryHistory
+    
+    /**
      * The officer's call-back requests from the server, with their
      * current status; the kept copies are updated.
      *
@@ -1081,8 +1092,8 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     
     /**
      * Sleep regularity over the `days` local days before today (2 to 366):
-     * the Sleep Regularity Index and social jet lag, each absent when the
-     * data cannot support it.
+     * the Sleep Regularity Index (absent when the data cannot support it)
+     * and social jet lag per shift type (MCTQ-Shift).
      *
      * # Errors
      * `InvalidInput` for `days` outside 2..=366; `Storage` on a read failure.
@@ -1779,6 +1790,26 @@ open func recordLearningProgress(moduleId: String, completed: Bool, at: Date)thr
 }
     
     /**
+     * The last 7, 30 or 90 days to today for a trend chart: each day's kept
+     * recovery score, sleep, HRV (night, 7-night rolling mean, baseline and
+     * normal range) and resting heart rate with its baseline, from the
+     * store. Days without data are present with absent figures.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func recoveryHistory(now: Date, period: HistoryPeriod)throws  -> RecoveryHistory  {
+    return try  FfiConverterTypeRecoveryHistory_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_recovery_history(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),
+        FfiConverterTypeHistoryPeriod_lower(period),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The officer's call-back requests from the server, with their
      * current status; the kept copies are updated.
      *
@@ -1907,8 +1938,8 @@ open func sleepNeedHours()throws  -> Double  {
     
     /**
      * Sleep regularity over the `days` local days before today (2 to 366):
-     * the Sleep Regularity Index and social jet lag, each absent when the
-     * data cannot support it.
+     * the Sleep Regularity Index (absent when the data cannot support it)
+     * and social jet lag per shift type (MCTQ-Shift).
      *
      * # Errors
      * `InvalidInput` for `days` outside 2..=366; `Storage` on a read failure.
@@ -2668,6 +2699,186 @@ public func FfiConverterTypeEnrolment_lower(_ value: Enrolment) -> RustBuffer {
 
 
 /**
+ * One day of history. Every figure is absent when there is no data for it
+ * (a night without the watch is a gap, not a missing day).
+ */
+public struct HistoryDay: Equatable, Hashable {
+    /**
+     * The local date, `YYYY-MM-DD` (a night belongs to the date it ended).
+     */
+    public var localDate: String
+    /**
+     * The recovery score kept that morning (absent if never scored).
+     */
+    public var recoveryScore: UInt8?
+    /**
+     * Its band.
+     */
+    public var recoveryBand: RecoveryBand?
+    /**
+     * Minutes asleep in episodes ending on the date (naps included).
+     */
+    public var sleepMinutes: UInt32?
+    /**
+     * The statistic of the night's HRV.
+     */
+    public var hrvStatistic: HrvStatistic?
+    /**
+     * The night's HRV, ms.
+     */
+    public var hrvMs: Double?
+    /**
+     * HRV's 7-night rolling mean, ms (when judged).
+     */
+    public var hrvRollingMs: Double?
+    /**
+     * HRV's 60-day baseline mean, ms (when judged).
+     */
+    public var hrvBaselineMs: Double?
+    /**
+     * Low end of HRV's normal range, ms.
+     */
+    public var hrvNormalLowMs: Double?
+    /**
+     * High end of HRV's normal range, ms.
+     */
+    public var hrvNormalHighMs: Double?
+    /**
+     * Where the rolling mean sits against the normal range.
+     */
+    public var hrvRange: HrvRange?
+    /**
+     * Resting heart rate, bpm.
+     */
+    public var restingHrBpm: Double?
+    /**
+     * Its baseline, the mean of the 7 days before, bpm.
+     */
+    public var restingHrBaselineBpm: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The local date, `YYYY-MM-DD` (a night belongs to the date it ended).
+         */localDate: String, 
+        /**
+         * The recovery score kept that morning (absent if never scored).
+         */recoveryScore: UInt8?, 
+        /**
+         * Its band.
+         */recoveryBand: RecoveryBand?, 
+        /**
+         * Minutes asleep in episodes ending on the date (naps included).
+         */sleepMinutes: UInt32?, 
+        /**
+         * The statistic of the night's HRV.
+         */hrvStatistic: HrvStatistic?, 
+        /**
+         * The night's HRV, ms.
+         */hrvMs: Double?, 
+        /**
+         * HRV's 7-night rolling mean, ms (when judged).
+         */hrvRollingMs: Double?, 
+        /**
+         * HRV's 60-day baseline mean, ms (when judged).
+         */hrvBaselineMs: Double?, 
+        /**
+         * Low end of HRV's normal range, ms.
+         */hrvNormalLowMs: Double?, 
+        /**
+         * High end of HRV's normal range, ms.
+         */hrvNormalHighMs: Double?, 
+        /**
+         * Where the rolling mean sits against the normal range.
+         */hrvRange: HrvRange?, 
+        /**
+         * Resting heart rate, bpm.
+         */restingHrBpm: Double?, 
+        /**
+         * Its baseline, the mean of the 7 days before, bpm.
+         */restingHrBaselineBpm: Double?) {
+        self.localDate = localDate
+        self.recoveryScore = recoveryScore
+        self.recoveryBand = recoveryBand
+        self.sleepMinutes = sleepMinutes
+        self.hrvStatistic = hrvStatistic
+        self.hrvMs = hrvMs
+        self.hrvRollingMs = hrvRollingMs
+        self.hrvBaselineMs = hrvBaselineMs
+        self.hrvNormalLowMs = hrvNormalLowMs
+        self.hrvNormalHighMs = hrvNormalHighMs
+        self.hrvRange = hrvRange
+        self.restingHrBpm = restingHrBpm
+        self.restingHrBaselineBpm = restingHrBaselineBpm
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistoryDay: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryDay: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryDay {
+        return
+            try HistoryDay(
+                localDate: FfiConverterString.read(from: &buf), 
+                recoveryScore: FfiConverterOptionUInt8.read(from: &buf), 
+                recoveryBand: FfiConverterOptionTypeRecoveryBand.read(from: &buf), 
+                sleepMinutes: FfiConverterOptionUInt32.read(from: &buf), 
+                hrvStatistic: FfiConverterOptionTypeHrvStatistic.read(from: &buf), 
+                hrvMs: FfiConverterOptionDouble.read(from: &buf), 
+                hrvRollingMs: FfiConverterOptionDouble.read(from: &buf), 
+                hrvBaselineMs: FfiConverterOptionDouble.read(from: &buf), 
+                hrvNormalLowMs: FfiConverterOptionDouble.read(from: &buf), 
+                hrvNormalHighMs: FfiConverterOptionDouble.read(from: &buf), 
+                hrvRange: FfiConverterOptionTypeHrvRange.read(from: &buf), 
+                restingHrBpm: FfiConverterOptionDouble.read(from: &buf), 
+                restingHrBaselineBpm: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistoryDay, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.localDate, into: &buf)
+        FfiConverterOptionUInt8.write(value.recoveryScore, into: &buf)
+        FfiConverterOptionTypeRecoveryBand.write(value.recoveryBand, into: &buf)
+        FfiConverterOptionUInt32.write(value.sleepMinutes, into: &buf)
+        FfiConverterOptionTypeHrvStatistic.write(value.hrvStatistic, into: &buf)
+        FfiConverterOptionDouble.write(value.hrvMs, into: &buf)
+        FfiConverterOptionDouble.write(value.hrvRollingMs, into: &buf)
+        FfiConverterOptionDouble.write(value.hrvBaselineMs, into: &buf)
+        FfiConverterOptionDouble.write(value.hrvNormalLowMs, into: &buf)
+        FfiConverterOptionDouble.write(value.hrvNormalHighMs, into: &buf)
+        FfiConverterOptionTypeHrvRange.write(value.hrvRange, into: &buf)
+        FfiConverterOptionDouble.write(value.restingHrBpm, into: &buf)
+        FfiConverterOptionDouble.write(value.restingHrBaselineBpm, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryDay_lift(_ buf: RustBuffer) throws -> HistoryDay {
+    return try FfiConverterTypeHistoryDay.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryDay_lower(_ value: HistoryDay) -> RustBuffer {
+    return FfiConverterTypeHistoryDay.lower(value)
+}
+
+
+/**
  * The server's answer as the app's HTTP stack received it.
  */
 public struct HttpResponse: Equatable, Hashable {
@@ -3328,7 +3539,8 @@ public struct MorningRecovery: Equatable, Hashable {
      */
     public var sleepDebtMinutes: UInt32
     /**
-     * ln HRV deviation from its baseline, in baseline SDs.
+     * HRV's 7-night rolling mean (ln) minus its 60-day baseline mean, in
+     * baseline SDs.
      */
     public var hrvDeviationSd: Double?
     /**
@@ -3370,7 +3582,8 @@ public struct MorningRecovery: Equatable, Hashable {
          * Seven-night sleep debt, minutes.
          */sleepDebtMinutes: UInt32, 
         /**
-         * ln HRV deviation from its baseline, in baseline SDs.
+         * HRV's 7-night rolling mean (ln) minus its 60-day baseline mean, in
+         * baseline SDs.
          */hrvDeviationSd: Double?, 
         /**
          * Resting heart rate minus its baseline, bpm.
@@ -4012,6 +4225,75 @@ public func FfiConverterTypeRecoveryComponent_lower(_ value: RecoveryComponent) 
 
 
 /**
+ * The last 7, 30 or 90 days for a trend chart (`docs/recovery.md`).
+ */
+public struct RecoveryHistory: Equatable, Hashable {
+    /**
+     * One entry per day, oldest first, today last.
+     */
+    public var days: [HistoryDay]
+    /**
+     * The sleep need the score counts against, minutes (sleep's baseline).
+     */
+    public var sleepNeedMinutes: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * One entry per day, oldest first, today last.
+         */days: [HistoryDay], 
+        /**
+         * The sleep need the score counts against, minutes (sleep's baseline).
+         */sleepNeedMinutes: UInt32) {
+        self.days = days
+        self.sleepNeedMinutes = sleepNeedMinutes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecoveryHistory: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryHistory: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryHistory {
+        return
+            try RecoveryHistory(
+                days: FfiConverterSequenceTypeHistoryDay.read(from: &buf), 
+                sleepNeedMinutes: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecoveryHistory, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeHistoryDay.write(value.days, into: &buf)
+        FfiConverterUInt32.write(value.sleepNeedMinutes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryHistory_lift(_ buf: RustBuffer) throws -> RecoveryHistory {
+    return try FfiConverterTypeRecoveryHistory.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryHistory_lower(_ value: RecoveryHistory) -> RustBuffer {
+    return FfiConverterTypeRecoveryHistory.lower(value)
+}
+
+
+/**
  * An item an import refused.
  */
 public struct RejectedItem: Equatable, Hashable {
@@ -4638,6 +4920,115 @@ public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer 
 
 
 /**
+ * Social jet lag of one shift type (MCTQ-Shift).
+ */
+public struct ShiftTypeJetLag: Equatable, Hashable {
+    /**
+     * The shift type.
+     */
+    public var shiftType: ShiftType
+    /**
+     * Mean local mid-sleep on its work days, clock hours in [0, 24).
+     */
+    public var midSleepWorkHours: Double
+    /**
+     * Mean local mid-sleep on the free days after a block of it.
+     */
+    public var midSleepFreeHours: Double
+    /**
+     * The gap between them, hours.
+     */
+    public var jetLagHours: Double
+    /**
+     * Main sleeps on its work days.
+     */
+    public var workSleeps: UInt32
+    /**
+     * Main sleeps on the free days after it.
+     */
+    public var freeSleeps: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The shift type.
+         */shiftType: ShiftType, 
+        /**
+         * Mean local mid-sleep on its work days, clock hours in [0, 24).
+         */midSleepWorkHours: Double, 
+        /**
+         * Mean local mid-sleep on the free days after a block of it.
+         */midSleepFreeHours: Double, 
+        /**
+         * The gap between them, hours.
+         */jetLagHours: Double, 
+        /**
+         * Main sleeps on its work days.
+         */workSleeps: UInt32, 
+        /**
+         * Main sleeps on the free days after it.
+         */freeSleeps: UInt32) {
+        self.shiftType = shiftType
+        self.midSleepWorkHours = midSleepWorkHours
+        self.midSleepFreeHours = midSleepFreeHours
+        self.jetLagHours = jetLagHours
+        self.workSleeps = workSleeps
+        self.freeSleeps = freeSleeps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftTypeJetLag: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftTypeJetLag: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftTypeJetLag {
+        return
+            try ShiftTypeJetLag(
+                shiftType: FfiConverterTypeShiftType.read(from: &buf), 
+                midSleepWorkHours: FfiConverterDouble.read(from: &buf), 
+                midSleepFreeHours: FfiConverterDouble.read(from: &buf), 
+                jetLagHours: FfiConverterDouble.read(from: &buf), 
+                workSleeps: FfiConverterUInt32.read(from: &buf), 
+                freeSleeps: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftTypeJetLag, into buf: inout [UInt8]) {
+        FfiConverterTypeShiftType.write(value.shiftType, into: &buf)
+        FfiConverterDouble.write(value.midSleepWorkHours, into: &buf)
+        FfiConverterDouble.write(value.midSleepFreeHours, into: &buf)
+        FfiConverterDouble.write(value.jetLagHours, into: &buf)
+        FfiConverterUInt32.write(value.workSleeps, into: &buf)
+        FfiConverterUInt32.write(value.freeSleeps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftTypeJetLag_lift(_ buf: RustBuffer) throws -> ShiftTypeJetLag {
+    return try FfiConverterTypeShiftTypeJetLag.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftTypeJetLag_lower(_ value: ShiftTypeJetLag) -> RustBuffer {
+    return FfiConverterTypeShiftTypeJetLag.lower(value)
+}
+
+
+/**
  * A sleep episode from the phone's health store (HealthKit sleep
  * analysis, Health Connect `SleepSessionRecord`), `[start, end)`.
  */
@@ -4722,11 +5113,12 @@ public struct SleepRegularity: Equatable, Hashable {
      */
     public var sleepRegularityIndex: Double?
     /**
-     * Social jet lag (Wittmann et al. 2006), hours: the gap between mean
-     * mid-sleep before free days and before work days (a rostered shift
-     * starting that local day); absent without both kinds of day.
+     * Social jet lag per shift type (Juda et al. 2013, MCTQ-Shift): for
+     * each shift type with both, the gap between mean mid-sleep on its work
+     * days and on the free days after a block of it. Empty without a
+     * roster.
      */
-    public var socialJetLagHours: Double?
+    public var socialJetLag: [ShiftTypeJetLag]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4740,13 +5132,14 @@ public struct SleepRegularity: Equatable, Hashable {
          * with sleep recorded.
          */sleepRegularityIndex: Double?, 
         /**
-         * Social jet lag (Wittmann et al. 2006), hours: the gap between mean
-         * mid-sleep before free days and before work days (a rostered shift
-         * starting that local day); absent without both kinds of day.
-         */socialJetLagHours: Double?) {
+         * Social jet lag per shift type (Juda et al. 2013, MCTQ-Shift): for
+         * each shift type with both, the gap between mean mid-sleep on its work
+         * days and on the free days after a block of it. Empty without a
+         * roster.
+         */socialJetLag: [ShiftTypeJetLag]) {
         self.days = days
         self.sleepRegularityIndex = sleepRegularityIndex
-        self.socialJetLagHours = socialJetLagHours
+        self.socialJetLag = socialJetLag
     }
 
     
@@ -4767,14 +5160,14 @@ public struct FfiConverterTypeSleepRegularity: FfiConverterRustBuffer {
             try SleepRegularity(
                 days: FfiConverterUInt32.read(from: &buf), 
                 sleepRegularityIndex: FfiConverterOptionDouble.read(from: &buf), 
-                socialJetLagHours: FfiConverterOptionDouble.read(from: &buf)
+                socialJetLag: FfiConverterSequenceTypeShiftTypeJetLag.read(from: &buf)
         )
     }
 
     public static func write(_ value: SleepRegularity, into buf: inout [UInt8]) {
         FfiConverterUInt32.write(value.days, into: &buf)
         FfiConverterOptionDouble.write(value.sleepRegularityIndex, into: &buf)
-        FfiConverterOptionDouble.write(value.socialJetLagHours, into: &buf)
+        FfiConverterSequenceTypeShiftTypeJetLag.write(value.socialJetLag, into: &buf)
     }
 }
 
@@ -6087,6 +6480,176 @@ public func FfiConverterTypeContactMethod_lower(_ value: ContactMethod) -> RustB
 
 
 /**
+ * How far back a history looks.
+ */
+
+public enum HistoryPeriod: Equatable, Hashable {
+    
+    /**
+     * The last 7 days.
+     */
+    case week
+    /**
+     * The last 30 days.
+     */
+    case month
+    /**
+     * The last 90 days.
+     */
+    case quarter
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HistoryPeriod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistoryPeriod: FfiConverterRustBuffer {
+    typealias SwiftType = HistoryPeriod
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistoryPeriod {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .week
+        
+        case 2: return .month
+        
+        case 3: return .quarter
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HistoryPeriod, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .week:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .month:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .quarter:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryPeriod_lift(_ buf: RustBuffer) throws -> HistoryPeriod {
+    return try FfiConverterTypeHistoryPeriod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistoryPeriod_lower(_ value: HistoryPeriod) -> RustBuffer {
+    return FfiConverterTypeHistoryPeriod.lower(value)
+}
+
+
+
+/**
+ * Where HRV's 7-night rolling mean sits against the normal range.
+ */
+
+public enum HrvRange: Equatable, Hashable {
+    
+    /**
+     * Below the normal range.
+     */
+    case below
+    /**
+     * Within it.
+     */
+    case within
+    /**
+     * Above it (never penalised).
+     */
+    case above
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HrvRange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHrvRange: FfiConverterRustBuffer {
+    typealias SwiftType = HrvRange
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HrvRange {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .below
+        
+        case 2: return .within
+        
+        case 3: return .above
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HrvRange, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .below:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .within:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .above:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHrvRange_lift(_ buf: RustBuffer) throws -> HrvRange {
+    return try FfiConverterTypeHrvRange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHrvRange_lower(_ value: HrvRange) -> RustBuffer {
+    return FfiConverterTypeHrvRange.lower(value)
+}
+
+
+
+/**
  * Which HRV statistic a reason is about (never mixed in one baseline).
  */
 
@@ -6261,7 +6824,8 @@ public enum RecoveryMetric: Equatable, Hashable {
      */
     case sleepDebt
     /**
-     * Heart-rate variability against its 7-night baseline.
+     * Heart-rate variability: its 7-night rolling mean against its 60-day
+     * baseline.
      */
     case hrv
     /**
@@ -6377,37 +6941,56 @@ public enum RecoveryReason: Equatable, Hashable {
          */minutes: UInt32
     )
     /**
-     * HRV below the normal range (mean ± 0.5 SD of the last 7 nights).
+     * HRV's 7-night rolling mean below the normal range (the 60-day
+     * baseline's mean ± 0.5 SD of nightly values, ln scale).
      */
     case hrvBelowNormal(
         /**
          * Which statistic.
          */statistic: HrvStatistic, 
         /**
-         * Baseline SDs from the mean (ln scale).
+         * The rolling mean's distance from the baseline mean, in baseline SDs.
          */z: Double
     )
     /**
-     * HRV within the normal range.
+     * HRV's rolling mean within the normal range.
      */
     case hrvWithinNormal(
         /**
          * Which statistic.
          */statistic: HrvStatistic, 
         /**
-         * Baseline SDs from the mean (ln scale).
+         * The rolling mean's distance from the baseline mean, in baseline SDs.
          */z: Double
     )
     /**
-     * HRV above the normal range (not penalised).
+     * HRV's rolling mean above the normal range (not penalised).
      */
     case hrvAboveNormal(
         /**
          * Which statistic.
          */statistic: HrvStatistic, 
         /**
-         * Baseline SDs from the mean (ln scale).
+         * The rolling mean's distance from the baseline mean, in baseline SDs.
          */z: Double
+    )
+    /**
+     * HRV read last night but not judged: too few nights this week or in
+     * the baseline.
+     */
+    case hrvNotJudged(
+        /**
+         * Nights with HRV among the rolling 7.
+         */rollingNights: UInt32, 
+        /**
+         * Nights needed there (3).
+         */rollingNeeded: UInt32, 
+        /**
+         * Nights with HRV in the 60-day baseline.
+         */baselineNights: UInt32, 
+        /**
+         * Nights needed there (14).
+         */baselineNeeded: UInt32
     )
     /**
      * Resting heart rate against its 7-day mean.
@@ -6501,21 +7084,24 @@ public struct FfiConverterTypeRecoveryReason: FfiConverterRustBuffer {
         case 5: return .hrvAboveNormal(statistic: try FfiConverterTypeHrvStatistic.read(from: &buf), z: try FfiConverterDouble.read(from: &buf)
         )
         
-        case 6: return .restingHeartRate(deltaBpm: try FfiConverterDouble.read(from: &buf)
+        case 6: return .hrvNotJudged(rollingNights: try FfiConverterUInt32.read(from: &buf), rollingNeeded: try FfiConverterUInt32.read(from: &buf), baselineNights: try FfiConverterUInt32.read(from: &buf), baselineNeeded: try FfiConverterUInt32.read(from: &buf)
         )
         
-        case 7: return .nextShiftFatigue(fatigueIndex: try FfiConverterDouble.read(from: &buf), threshold: try FfiConverterDouble.read(from: &buf)
+        case 7: return .restingHeartRate(deltaBpm: try FfiConverterDouble.read(from: &buf)
         )
         
-        case 8: return .noShiftScheduled
-        
-        case 9: return .coldStart(nights: try FfiConverterUInt32.read(from: &buf), needed: try FfiConverterUInt32.read(from: &buf)
+        case 8: return .nextShiftFatigue(fatigueIndex: try FfiConverterDouble.read(from: &buf), threshold: try FfiConverterDouble.read(from: &buf)
         )
         
-        case 10: return .newDevice(metric: try FfiConverterTypeRecoveryMetric.read(from: &buf), readings: try FfiConverterUInt32.read(from: &buf), needed: try FfiConverterUInt32.read(from: &buf)
+        case 9: return .noShiftScheduled
+        
+        case 10: return .coldStart(nights: try FfiConverterUInt32.read(from: &buf), needed: try FfiConverterUInt32.read(from: &buf)
         )
         
-        case 11: return .missing(metric: try FfiConverterTypeRecoveryMetric.read(from: &buf)
+        case 11: return .newDevice(metric: try FfiConverterTypeRecoveryMetric.read(from: &buf), readings: try FfiConverterUInt32.read(from: &buf), needed: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 12: return .missing(metric: try FfiConverterTypeRecoveryMetric.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -6555,36 +7141,44 @@ public struct FfiConverterTypeRecoveryReason: FfiConverterRustBuffer {
             FfiConverterDouble.write(z, into: &buf)
             
         
-        case let .restingHeartRate(deltaBpm):
+        case let .hrvNotJudged(rollingNights,rollingNeeded,baselineNights,baselineNeeded):
             writeInt(&buf, Int32(6))
+            FfiConverterUInt32.write(rollingNights, into: &buf)
+            FfiConverterUInt32.write(rollingNeeded, into: &buf)
+            FfiConverterUInt32.write(baselineNights, into: &buf)
+            FfiConverterUInt32.write(baselineNeeded, into: &buf)
+            
+        
+        case let .restingHeartRate(deltaBpm):
+            writeInt(&buf, Int32(7))
             FfiConverterDouble.write(deltaBpm, into: &buf)
             
         
         case let .nextShiftFatigue(fatigueIndex,threshold):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterDouble.write(fatigueIndex, into: &buf)
             FfiConverterDouble.write(threshold, into: &buf)
             
         
         case .noShiftScheduled:
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
         
         
         case let .coldStart(nights,needed):
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(10))
             FfiConverterUInt32.write(nights, into: &buf)
             FfiConverterUInt32.write(needed, into: &buf)
             
         
         case let .newDevice(metric,readings,needed):
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(11))
             FfiConverterTypeRecoveryMetric.write(metric, into: &buf)
             FfiConverterUInt32.write(readings, into: &buf)
             FfiConverterUInt32.write(needed, into: &buf)
             
         
         case let .missing(metric):
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
             FfiConverterTypeRecoveryMetric.write(metric, into: &buf)
             
         }
@@ -6628,10 +7222,15 @@ public enum RecoveryStatus: Equatable, Hashable {
      */
     case missingMetrics
     /**
-     * HRV or resting heart rate come from a source with no baseline yet (a
-     * new watch): scored without it.
+     * HRV or resting heart rate come from a source with no baseline yet
+     * while another source has one (a new watch): scored without it.
      */
     case newDevice
+    /**
+     * HRV's 60-day baseline has fewer than 14 nights yet: scored without
+     * HRV.
+     */
+    case baselineBuilding
 
 
 
@@ -6661,6 +7260,8 @@ public struct FfiConverterTypeRecoveryStatus: FfiConverterRustBuffer {
         
         case 4: return .newDevice
         
+        case 5: return .baselineBuilding
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6683,6 +7284,10 @@ public struct FfiConverterTypeRecoveryStatus: FfiConverterRustBuffer {
         
         case .newDevice:
             writeInt(&buf, Int32(4))
+        
+        
+        case .baselineBuilding:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -7754,6 +8359,30 @@ fileprivate struct FfiConverterOptionUInt8: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
     typealias SwiftType = Double?
 
@@ -7890,6 +8519,54 @@ fileprivate struct FfiConverterOptionTypeWearableImportReport: FfiConverterRustB
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeWearableImportReport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeHrvRange: FfiConverterRustBuffer {
+    typealias SwiftType = HrvRange?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHrvRange.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHrvRange.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeHrvStatistic: FfiConverterRustBuffer {
+    typealias SwiftType = HrvStatistic?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHrvStatistic.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHrvStatistic.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8039,6 +8716,31 @@ fileprivate struct FfiConverterSequenceTypeCourse: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCourse.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHistoryDay: FfiConverterRustBuffer {
+    typealias SwiftType = [HistoryDay]
+
+    public static func write(_ value: [HistoryDay], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHistoryDay.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HistoryDay] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HistoryDay]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHistoryDay.read(from: &buf))
         }
         return seq
     }
@@ -8297,6 +8999,31 @@ fileprivate struct FfiConverterSequenceTypeShiftInput: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeShiftTypeJetLag: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftTypeJetLag]
+
+    public static func write(_ value: [ShiftTypeJetLag], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShiftTypeJetLag.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftTypeJetLag] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShiftTypeJetLag]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShiftTypeJetLag.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSleepEpisode: FfiConverterRustBuffer {
     typealias SwiftType = [SleepEpisode]
 
@@ -8523,6 +9250,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_record_learning_progress() != 25031) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_recovery_history() != 44684) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_refresh_callbacks() != 41082) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8544,7 +9274,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_need_hours() != 9740) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_regularity() != 63723) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_sleep_regularity() != 56263) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_start_module() != 31855) {

@@ -126,9 +126,12 @@ def test_a_night_synced_in_two_parts_is_one_episode(coach):
 # --- recovery --------------------------------------------------------------------
 
 
-def week(coach, last_day=10, **kw):
+def week(coach, last_day=10, first_day=-12, **kw):
+    """Nights from `first_day` (days before 1 March count back into February)
+    to `last_day`: from -12, the 10 March morning's HRV baseline (60 days
+    before its rolling week, at least 14 nights needed) holds 16 nights."""
     records = []
-    for d in range(2, last_day + 1):
+    for d in range(first_day, last_day + 1):
         records += hk_night(d, **kw)
     return coach.import_wearable_data(fc.WearableFormat.HEALTH_KIT_JSON, hk(records), NOW)
 
@@ -208,13 +211,91 @@ def test_sleep_regularity_of_a_fixed_schedule_is_high(coach):
     reg = coach.sleep_regularity(NOW, 7)
     assert reg.days == 7
     assert reg.sleep_regularity_index > 90
-    assert reg.social_jet_lag_hours is None  # no roster: no work days
+    assert reg.social_jet_lag == []  # no roster: no work days
     for bad in (0, 1, 400):
         with pytest.raises(fc.CoachError.InvalidInput):
             coach.sleep_regularity(NOW, bad)
 
 
 # --- education -------------------------------------------------------------------
+
+
+def test_a_cold_start_hrv_baseline_is_building_and_scored_without_hrv(coach):
+    # Nights 2-10 March only: past the 7-night cold start, but the HRV
+    # baseline (to 3 March) holds 2 nights of the 14 needed.
+    week(coach, first_day=2)
+    r = coach.morning_recovery(NOW)
+    assert r.status == fc.RecoveryStatus.BASELINE_BUILDING
+    assert r.score is not None and r.hrv_deviation_sd is None
+    assert fc.RecoveryMetric.HRV not in [c.metric for c in r.components]
+    why = [x for x in r.reasons if isinstance(x, fc.RecoveryReason.HRV_NOT_JUDGED)]
+    assert len(why) == 1
+    assert (why[0].rolling_nights, why[0].rolling_needed) == (7, 3)
+    assert (why[0].baseline_nights, why[0].baseline_needed) == (2, 14)
+
+
+def test_history_has_every_day_with_gaps_and_the_scores_baselines(coach):
+    # Nights from 14 February to 10 March at SDNN 50 ms and resting HR 55,
+    # except 7 March (watch off).
+    records = []
+    for d in range(-14, 11):
+        if d != 7:
+            records += hk_night(d)
+    coach.import_wearable_data(fc.WearableFormat.HEALTH_KIT_JSON, hk(records), NOW)
+    today = coach.morning_recovery(NOW)
+    h = coach.recovery_history(NOW, fc.HistoryPeriod.WEEK)
+    assert h.sleep_need_minutes == 420
+    assert [d.local_date for d in h.days] == [f"2025-03-{d:02d}" for d in range(4, 11)]
+    gap = h.days[3]
+    assert gap.local_date == "2025-03-07"
+    assert (gap.sleep_minutes, gap.hrv_ms, gap.hrv_rolling_ms, gap.resting_hr_bpm,
+            gap.recovery_score) == (None, None, None, None, None)
+    last = h.days[-1]
+    assert last.recovery_score == today.score and last.recovery_band == today.band
+    assert all(d.recovery_score is None for d in h.days[:-1])  # never scored
+    assert last.sleep_minutes == 450
+    assert last.hrv_statistic == fc.HrvStatistic.SDNN
+    # Every night 50 ms: rolling and baseline 50, the baseline SD floored
+    # at 0.05 ln units, so the normal range is 50·e^(∓0.025) = 48.766-51.266.
+    assert abs(last.hrv_ms - 50.0) < 1e-9 and abs(last.hrv_rolling_ms - 50.0) < 1e-9
+    assert abs(last.hrv_baseline_ms - 50.0) < 1e-9
+    assert abs(last.hrv_normal_low_ms - 48.7655) < 1e-3
+    assert abs(last.hrv_normal_high_ms - 51.2658) < 1e-3
+    assert last.hrv_range == fc.HrvRange.WITHIN
+    assert (last.resting_hr_bpm, last.resting_hr_baseline_bpm) == (55.0, 55.0)
+    assert len(coach.recovery_history(NOW, fc.HistoryPeriod.MONTH).days) == 30
+    quarter = coach.recovery_history(NOW, fc.HistoryPeriod.QUARTER).days
+    assert len(quarter) == 90 and quarter[0].local_date == "2024-12-11"
+    assert sum(d.sleep_minutes is not None for d in quarter) == 24
+
+
+def test_social_jet_lag_is_given_per_shift_type(coach):
+    # Earlies 07-15 on 2 and 3 March, nights 22-06 on 6 and 7 March
+    # (Europe/London is on GMT). Main sleeps by the day they end:
+    # 2, 3: 22:00-06:00 (mid 02:00, early work days); 4, 5: 00:00-08:00
+    # (mid 04:00, free after earlies); 6: 00:00-08:00 (mid 04:00) and
+    # 7: 07:00-14:00 (mid 10:30), night work days; 8: 07:00-12:00 (mid
+    # 09:30) and 9: 00:30-08:30 (mid 04:30), free after nights.
+    # Early: 02:00 vs 04:00, 2 h. Night: 07:15 vs 07:00, 0.25 h.
+    def t(day, h, m=0):
+        return dt.datetime(2025, 3, day, h, m, tzinfo=UTC)
+
+    sleeps = [(t(1, 22), t(2, 6)), (t(2, 22), t(3, 6)), (t(4, 0), t(4, 8)), (t(5, 0), t(5, 8)),
+              (t(6, 0), t(6, 8)), (t(7, 7), t(7, 14)), (t(8, 7), t(8, 12)),
+              (t(9, 0, 30), t(9, 8, 30))]
+    coach.import_sleep([fc.SleepEpisode(start=a, end=b) for a, b in sleeps], NOW)
+    coach.import_roster([fc.ShiftInput(start=t(d, h), end=t(d, h) + dt.timedelta(hours=8))
+                         for d, h in ((2, 7), (3, 7), (6, 22), (7, 22))], NOW)
+    reg = coach.sleep_regularity(NOW, 9)
+    got = {j.shift_type: j for j in reg.social_jet_lag}
+    assert set(got) == {fc.ShiftType.EARLY, fc.ShiftType.NIGHT}
+    early, night = got[fc.ShiftType.EARLY], got[fc.ShiftType.NIGHT]
+    assert (early.work_sleeps, early.free_sleeps) == (2, 2)
+    assert abs(early.mid_sleep_work_hours - 2.0) < 1e-9 and abs(early.mid_sleep_free_hours - 4.0) < 1e-9
+    assert abs(early.jet_lag_hours - 2.0) < 1e-9
+    assert (night.work_sleeps, night.free_sleeps) == (2, 2)
+    assert abs(night.mid_sleep_work_hours - 7.25) < 1e-9 and abs(night.mid_sleep_free_hours - 7.0) < 1e-9
+    assert abs(night.jet_lag_hours - 0.25) < 1e-9
 
 
 def test_officer_courses_and_modules(coach):
@@ -283,9 +364,10 @@ def test_suggestion_before_a_first_block_of_nights(coach):
 
 
 def test_persistent_red_mornings_suggest_support(coach):
-    # Nights of 3 hours with falling HRV: red mornings in a row.
+    # Nights of 2.5 hours with falling HRV: red mornings in a row. Nights
+    # from 14 February, so HRV has its 14-night baseline by 8 March.
     records = []
-    for d in range(1, 11):
+    for d in range(-14, 11):
         records += hk_night(d, hours=7.5 if d < 8 else 2.5, hrv=60.0 if d < 8 else 15.0,
                             rhr=52.0 if d < 8 else 75.0)
     coach.import_wearable_data(fc.WearableFormat.HEALTH_KIT_JSON, hk(records), NOW)

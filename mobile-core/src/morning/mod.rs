@@ -32,7 +32,9 @@ use crate::coaching::engine::{
     CoachingContext, CoachingMessage, CoachingParams, CoachingShift, ShownMessage, select,
 };
 use crate::fatigue_index::fatigue_index;
+use crate::recovery::trend::{DayScore, Trend, TrendPeriod};
 use crate::recovery::{self, History, NextShift, RecoveryScore, score_morning};
+use crate::regularity::{self, RegularityError, ShiftTypeJetLag};
 use crate::roster::assess::{
     AssessmentParams, KssTrace, ShiftAssessment, assess_roster_traced, grid_start, kss_trace,
 };
@@ -49,10 +51,10 @@ pub const HORIZON_HOURS: u32 = 48;
 /// the run the coming shifts belong to.
 const PAST_ROSTER_DAYS: i64 = 7;
 
-/// Days of history read for a morning's score: the date, the 7 baseline
-/// nights, and one more so a night that began the day before the first is
-/// whole.
-const HISTORY_DAYS: i64 = 9;
+/// Days of history read for a morning's score: the date's rolling HRV week,
+/// the 60-day HRV baseline before it (the resting-HR week is inside), and
+/// one more so a night that began the day before the first is whole.
+const HISTORY_DAYS: i64 = recovery::hrv::HRV_ROLLING_NIGHTS + recovery::hrv::HRV_BASELINE_DAYS + 1;
 
 /// How far back the coaching engine looks (sleep, check-ins, history).
 const COACHING_LOOKBACK_DAYS: i64 = 14;
@@ -84,6 +86,9 @@ pub enum MorningError {
     /// The personal calibration could not be fitted.
     #[error(transparent)]
     Calibration(#[from] CalibrationError),
+    /// A regularity window the index refuses.
+    #[error(transparent)]
+    Regularity(#[from] RegularityError),
 }
 
 /// What importing health data did. Counts only: no value from the file.
@@ -462,6 +467,93 @@ fn next_local(t: NaiveTime, clock: &LocalClock, now: DateTime<Utc>) -> Option<Da
         .filter_map(|d| today.checked_add_days(chrono::Days::new(d)))
         .filter_map(|day| crate::roster::local_to_utc(day.and_time(t), clock.zone()).ok())
         .find(|p| *p > now)
+}
+
+/// The last [`TrendPeriod::days`] days to today (local, in `clock`'s zone)
+/// for a trend chart: the stored recovery scores, and sleep, HRV and resting
+/// heart rate with their baselines from the stored history up to `now`
+/// ([`recovery::trend::trend`]). Days without data are present with `None`.
+///
+/// # Errors
+/// [`MorningError::Store`] on a read failure; [`MorningError::Recovery`]
+/// for a stored sleep need the score refuses.
+pub fn history(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    period: TrendPeriod,
+) -> Result<Trend, MorningError> {
+    let last = now.with_timezone(&clock.zone()).date_naive();
+    let first = last - Duration::days(i64::from(period.days()) - 1);
+    let from = now - Duration::days(recovery::trend::lookback_days(period) + 1);
+    let (episodes, samples) = store.wearable_history(from, now, clock)?;
+    let episodes: Vec<_> = episodes.into_iter().filter(|e| e.end <= now).collect();
+    let history = History::new(episodes, &samples, store.sleep_need_hours()?)?;
+    let scores = store
+        .recovery_scores_between(first, last)?
+        .into_iter()
+        .map(|s| {
+            (
+                s.date,
+                DayScore {
+                    score: s.score,
+                    band: s.band,
+                },
+            )
+        })
+        .collect();
+    Ok(recovery::trend::trend(&history, &scores, last, period))
+}
+
+/// Sleep regularity over the `days` local days before today.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Regularity {
+    /// Local days looked at (ending yesterday).
+    pub days: u32,
+    /// Sleep Regularity Index, `None` without two consecutive days with
+    /// sleep recorded.
+    pub sleep_regularity_index: Option<f64>,
+    /// Social jet lag per shift type (MCTQ-Shift), for the types with both
+    /// work and free days in the window.
+    pub social_jet_lag: Vec<ShiftTypeJetLag>,
+}
+
+/// Days of roster before a regularity window read so the free days at its
+/// start know the block they follow.
+const REGULARITY_ROSTER_LOOKBACK_DAYS: i64 = 14;
+
+/// The Sleep Regularity Index and social jet lag per shift type over the
+/// `days` (2 to [`regularity::MAX_SRI_DAYS`]) local days before today, from
+/// the stored sleep and roster.
+///
+/// # Errors
+/// [`MorningError::Regularity`] for `days` outside the range;
+/// [`MorningError::Store`] on a read failure.
+pub fn regularity(
+    store: &Store,
+    clock: &LocalClock,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Result<Regularity, MorningError> {
+    if !(2..=regularity::MAX_SRI_DAYS).contains(&days) {
+        return Err(RegularityError::WindowOutOfRange(days).into());
+    }
+    let today = now.with_timezone(&clock.zone()).date_naive();
+    let first = today - Duration::days(i64::from(days));
+    let from = now - Duration::days(i64::from(days) + 2);
+    let (episodes, _) = store.wearable_history(from, now, clock)?;
+    let episodes: Vec<_> = episodes
+        .into_iter()
+        .filter(|e| e.local_date >= first && e.end <= now)
+        .collect();
+    let sri = regularity::sleep_regularity_index(&episodes, first, days, clock.zone()).ok();
+    let shifts =
+        store.shifts_between(from - Duration::days(REGULARITY_ROSTER_LOOKBACK_DAYS), now)?;
+    Ok(Regularity {
+        days,
+        sleep_regularity_index: sri,
+        social_jet_lag: regularity::social_jet_lag_by_shift_type(&episodes, &shifts, clock),
+    })
 }
 
 /// Everything coaching needs, built from the store in one place: the

@@ -16,10 +16,12 @@ use crate::synthetic::Rng;
 use crate::wearables::synthetic::{day, healthkit_json};
 use crate::wearables::{Format, Ingest, IngestOptions};
 
-/// Nights already imported before the morning.
-const STORED_NIGHTS: i64 = 8;
+/// Nights already imported before the morning: enough for the HRV baseline
+/// (15 nights before the rolling week, 14 needed), so the morning is fully
+/// scored.
+const STORED_NIGHTS: i64 = 21;
 
-/// The morning of 9 January 2025 in Europe/London: eight nights imported
+/// The morning of 22 January 2025 in Europe/London: 21 nights imported
 /// (consent covers sleep summaries), a night shift rostered that evening
 /// (19:00-05:00 UTC), and the ninth night's HealthKit JSON still to import
 /// (1,440 minute heart-rate readings included).

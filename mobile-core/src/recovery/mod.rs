@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | sleep obtained (all sleep ending on the date) vs need `N` | `100 · min(1, T / N)` | 0.30 |
 //! | sleep debt `D` of the last 7 nights, `D = Σ max(0, N − T_i)` | `100 · max(0, 1 − D / 14 h)` | 0.15 |
-//! | HRV: `z = (ln x − μ₇) / σ₇` against the 7-night baseline | 100 for `z ≥ −0.5`, linear to 0 at `z = −3` | 0.25 |
+//! | HRV: `z = (r₇ − μ₆₀) / σ₆₀`, the 7-night rolling mean of ln HRV against the 60-day baseline ([`hrv::judge_hrv`]) | 100 for `z ≥ −0.5`, linear to 0 at `z = −3` | 0.25 |
 //! | resting HR: `Δ = r − mean₇` | 100 for `Δ ≤ 3 bpm`, linear to 0 at `Δ = 12 bpm` | 0.10 |
 //! | next shift's Fatigue Index `FI` (threshold `θ` 35 day / 45 night) | `100 · clamp(1 − FI / 2θ, 0, 1)` | 0.20 |
 //!
@@ -16,15 +16,15 @@
 //! WHOOP draws them: green 67–100, amber 34–66, red 0–33.
 //!
 //! # Sources, and what is heuristic
-//! - HRV is compared as ln RMSSD (ln SDNN where that is all a source gives)
-//!   against the person's rolling 7-day mean `μ₇` and SD `σ₇` of the nightly
-//!   values, as in Plews, Laursen, Stanley, Kilding & Buchheit 2013 (Sports
-//!   Med 43:773) and Buchheit 2014 (Front Physiol 5:73). The normal range is
-//!   `μ₇ ± 0.5 σ₇`, the smallest worthwhile change of those papers; a baseline
-//!   needs at least 3 nights of the 7 (Plews et al. 2014, IJSPP 9:783).
-//!   `σ₇` is floored at [`HRV_SD_FLOOR`] so a week of identical readings does
-//!   not make every small change look huge. SDNN and RMSSD, and different
-//!   sources, never share a baseline.
+//! - HRV is compared as ln RMSSD (ln SDNN where that is all a source gives):
+//!   the mean of the date's night and the 6 before (at least 3 present)
+//!   against the mean `μ₆₀` and SD `σ₆₀` of the nightly values of the 60
+//!   days before that week (at least 14 present; no HRV judgement until
+//!   then). The normal range is `μ₆₀ ± 0.5 σ₆₀`, the smallest worthwhile
+//!   change (Plews et al. 2012, *Eur J Appl Physiol* 112:3729; Plews et al.
+//!   2013, *Sports Med* 43:773; Plews et al. 2014, *IJSPP* 9:783; Buchheit
+//!   2014, *Front Physiol* 5:73). [`hrv`] is the rule's one home. SDNN and
+//!   RMSSD, and different sources, never share a baseline.
 //! - Resting heart rate's day-to-day variation is a few bpm (Buchheit 2014);
 //!   3 bpm above baseline is the start of the penalty.
 //! - Sleep need `N` is hours asleep, [`DEFAULT_SLEEP_NEED_HOURS`] (7 h) by
@@ -46,11 +46,18 @@
 //! [`Status::ColdStart`] (fewer than [`COLD_START_NIGHTS`] nights recorded
 //! before the date): no score. No sleep recorded for the date: no score,
 //! [`Status::MissingMetrics`]. A metric whose source has no baseline yet
-//! while others do (a new watch): [`Status::NewDevice`], scored without it.
-//! HRV or resting HR missing: [`Status::MissingMetrics`], scored without it.
-//! Each case is also a [`Reason`].
+//! while another source has one (a new watch): [`Status::NewDevice`], scored
+//! without it. HRV or resting HR missing, or fewer than 3 HRV nights this
+//! week: [`Status::MissingMetrics`], scored without it. Fewer than 14 HRV
+//! nights in the baseline and no other source with them:
+//! [`Status::BaselineBuilding`], scored without HRV. Each case is also a
+//! [`Reason`].
 
+pub mod hrv;
 mod outlook;
+pub mod trend;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use models::sync::RecoveryBand;
@@ -59,16 +66,16 @@ use serde::{Deserialize, Serialize};
 use crate::wearables::episodes::SleepEpisode;
 use crate::wearables::{HrvMetric, Sample, SampleValue, Source};
 
+pub use hrv::{HRV_MIN_BASELINE_NIGHTS, HRV_MIN_ROLLING_NIGHTS, HRV_SD_FLOOR};
 pub use outlook::{NextShift, next_shift_outlook};
 
-/// Nights a baseline looks back over.
+/// Nights the resting-HR baseline looks back over.
 pub const BASELINE_NIGHTS: i64 = 7;
-/// Nights with a reading needed among the [`BASELINE_NIGHTS`] for a baseline.
+/// Nights with a resting HR needed among the [`BASELINE_NIGHTS`] for its
+/// baseline (HRV has its own, longer one: [`hrv`]).
 pub const MIN_BASELINE_READINGS: usize = 3;
 /// Nights recorded before a date needed to score it at all.
 pub const COLD_START_NIGHTS: usize = 7;
-/// Smallest SD of nightly ln HRV used in `z` (ln units, about a 5 % change).
-pub const HRV_SD_FLOOR: f64 = 0.05;
 /// Default sleep need, hours asleep: the adult consensus of 7 h or more a
 /// night (Watson et al. 2015, *Sleep* 38:843 and *J Clin Sleep Med* 11:591,
 /// AASM and Sleep Research Society). Not Van Dongen et al. 2003's 8 h, which
@@ -142,6 +149,9 @@ pub enum Status {
     MissingMetrics,
     /// A metric comes from a source with no baseline yet.
     NewDevice,
+    /// HRV's baseline is still being built (fewer than
+    /// [`HRV_MIN_BASELINE_NIGHTS`] nights): scored without HRV.
+    BaselineBuilding,
 }
 
 /// One reason behind a score, for the officer to read.
@@ -160,26 +170,38 @@ pub enum Reason {
         /// Minutes owed.
         minutes: u32,
     },
-    /// HRV below the normal range.
+    /// HRV's 7-night rolling mean below the normal range.
     HrvBelowNormal {
         /// Which statistic.
         metric: HrvMetric,
-        /// Baseline SDs from the mean.
+        /// The rolling mean's distance from the baseline mean, in baseline SDs.
         z: f64,
     },
-    /// HRV within the normal range.
+    /// HRV's 7-night rolling mean within the normal range.
     HrvWithinNormal {
         /// Which statistic.
         metric: HrvMetric,
-        /// Baseline SDs from the mean.
+        /// The rolling mean's distance from the baseline mean, in baseline SDs.
         z: f64,
     },
-    /// HRV above the normal range (not penalised).
+    /// HRV's 7-night rolling mean above the normal range (not penalised).
     HrvAboveNormal {
         /// Which statistic.
         metric: HrvMetric,
-        /// Baseline SDs from the mean.
+        /// The rolling mean's distance from the baseline mean, in baseline SDs.
         z: f64,
+    },
+    /// HRV was read last night but not judged: too few nights this week or
+    /// in the baseline ([`hrv::judge_hrv`]).
+    HrvNotJudged {
+        /// Nights with HRV among the rolling 7.
+        rolling_nights: usize,
+        /// Nights needed there.
+        rolling_needed: usize,
+        /// Nights with HRV in the 60-day baseline.
+        baseline_nights: usize,
+        /// Nights needed there.
+        baseline_needed: usize,
     },
     /// Resting heart rate against its baseline.
     RestingHeartRate {
@@ -248,7 +270,8 @@ pub struct RecoveryScore {
     pub sleep_minutes: u32,
     /// Seven-night sleep debt, minutes.
     pub sleep_debt_minutes: u32,
-    /// ln HRV deviation from its baseline in baseline SDs.
+    /// The 7-night rolling mean of ln HRV minus its 60-day baseline mean, in
+    /// baseline SDs (the `z` of [`hrv::judge_hrv`]).
     pub hrv_deviation_sd: Option<f64>,
     /// Resting HR minus baseline, bpm.
     pub resting_hr_deviation_bpm: Option<f64>,
@@ -358,17 +381,24 @@ impl History {
         any.then_some(total)
     }
 
-    /// Nightly mean ln HRV of `metric` from `source` around the main sleep of `date`.
-    fn nightly_ln_hrv(&self, date: NaiveDate, metric: HrvMetric, source: &Source) -> Option<f64> {
-        let main = self.main_sleep(date)?;
-        let (from, to) = hrv_window(main);
-        mean(
-            self.hrv
-                .iter()
-                .filter(|r| r.metric == metric && &r.source == source)
-                .filter(|r| r.at >= from && r.at <= to)
-                .map(|r| r.ms.ln()),
-        )
+    /// Nightly mean ln HRV of `metric` from `source` around each main sleep:
+    /// the values [`hrv::judge_hrv`] is given, by the sleep's local date.
+    fn nightly_ln_hrv(&self, metric: HrvMetric, source: &Source) -> BTreeMap<NaiveDate, f64> {
+        self.episodes
+            .iter()
+            .filter(|e| e.is_main)
+            .filter_map(|main| {
+                let (from, to) = hrv_window(main);
+                let ln = mean(
+                    self.hrv
+                        .iter()
+                        .filter(|r| r.metric == metric && &r.source == source)
+                        .filter(|r| r.at >= from && r.at <= to)
+                        .map(|r| r.ms.ln()),
+                )?;
+                Some((main.local_date, ln))
+            })
+            .collect()
     }
 
     /// The metric and source of the night's HRV: RMSSD if any, else SDNN;
@@ -386,7 +416,7 @@ impl History {
         } else {
             in_night.first()?.metric
         };
-        let mut counts: std::collections::BTreeMap<&Source, usize> = Default::default();
+        let mut counts: BTreeMap<&Source, usize> = Default::default();
         for r in in_night.iter().filter(|r| r.metric == metric) {
             *counts.entry(&r.source).or_default() += 1;
         }
@@ -397,6 +427,107 @@ impl History {
             .map(|(s, _)| (*s).clone())?;
         Some((metric, best))
     }
+
+    /// The HRV of `date`'s night and its judgement. `nightly` caches each
+    /// (metric, source)'s nightly values across calls on the same history.
+    fn night_hrv(&self, date: NaiveDate, nightly: &mut NightlyHrv) -> NightHrv {
+        let Some((metric, source)) = self.night_hrv_choice(date) else {
+            return NightHrv::Missing;
+        };
+        let series = nightly.series(self, metric, &source);
+        let Some(&night_ln) = series.get(&date) else {
+            return NightHrv::Missing;
+        };
+        let judged = hrv::judge_hrv(|k| series.get(&(date - Duration::days(k))).copied());
+        NightHrv::Read {
+            metric,
+            source,
+            night_ln,
+            judged,
+        }
+    }
+
+    /// True when some (metric, source) other than the given one has a full
+    /// HRV baseline for `date`: a new device, not a cold start.
+    fn other_hrv_baseline(
+        &self,
+        date: NaiveDate,
+        metric: HrvMetric,
+        source: &Source,
+        nightly: &mut NightlyHrv,
+    ) -> bool {
+        let pairs: std::collections::BTreeSet<(HrvMetric, Source)> = self
+            .hrv
+            .iter()
+            .map(|r| (r.metric, r.source.clone()))
+            .filter(|(m, s)| !(*m == metric && s == source))
+            .collect();
+        let first = date - Duration::days(hrv::HRV_ROLLING_NIGHTS + hrv::HRV_BASELINE_DAYS - 1);
+        let last = date - Duration::days(hrv::HRV_ROLLING_NIGHTS);
+        pairs.into_iter().any(|(m, s)| {
+            nightly.series(self, m, &s).range(first..=last).count() >= HRV_MIN_BASELINE_NIGHTS
+        })
+    }
+
+    /// The date's resting HR (the last reading of the day) and the mean of
+    /// the same source's daily means over the 7 nights before, with how many
+    /// nights that mean has.
+    fn resting_hr_baseline(&self, date: NaiveDate) -> Option<(f64, Option<f64>, usize)> {
+        let today = self.resting_hr.iter().rev().find(|r| r.date == date)?;
+        let baseline: Vec<f64> = previous_dates(date)
+            .filter_map(|d| {
+                mean(
+                    self.resting_hr
+                        .iter()
+                        .filter(|r| r.date == d && r.source == today.source)
+                        .map(|r| r.bpm),
+                )
+            })
+            .collect();
+        let n = baseline.len();
+        let m = (n >= MIN_BASELINE_READINGS).then(|| baseline.iter().sum::<f64>() / n as f64);
+        Some((today.bpm, m, n))
+    }
+}
+
+/// Each (metric, source)'s nightly ln HRV, built once per history.
+#[derive(Default)]
+struct NightlyHrv(Vec<((HrvMetric, Source), BTreeMap<NaiveDate, f64>)>);
+
+impl NightlyHrv {
+    fn series(
+        &mut self,
+        history: &History,
+        metric: HrvMetric,
+        source: &Source,
+    ) -> &BTreeMap<NaiveDate, f64> {
+        let i = match self
+            .0
+            .iter()
+            .position(|((m, s), _)| *m == metric && s == source)
+        {
+            Some(i) => i,
+            None => {
+                self.0.push((
+                    (metric, source.clone()),
+                    history.nightly_ln_hrv(metric, source),
+                ));
+                self.0.len() - 1
+            }
+        };
+        &self.0[i].1
+    }
+}
+
+/// A night's HRV: absent, or read and (perhaps) judged.
+enum NightHrv {
+    Missing,
+    Read {
+        metric: HrvMetric,
+        source: Source,
+        night_ln: f64,
+        judged: Result<hrv::HrvTrend, hrv::HrvNotJudged>,
+    },
 }
 
 /// HRV readings belong to a night from 30 min before onset to 2 h after waking
@@ -411,15 +542,6 @@ fn hrv_window(main: &SleepEpisode) -> (DateTime<Utc>, DateTime<Utc>) {
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, n) = values.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     (n > 0).then(|| sum / n as f64)
-}
-
-fn sample_sd(values: &[f64]) -> f64 {
-    let n = values.len() as f64;
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let m = values.iter().sum::<f64>() / n;
-    (values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
 fn previous_dates(date: NaiveDate) -> impl Iterator<Item = NaiveDate> {
@@ -469,9 +591,20 @@ fn weight(metric: Metric) -> f64 {
 
 /// A baselined metric's outcome for the date.
 enum Baselined {
-    Scored { sub: f64, deviation: f64 },
+    Scored {
+        sub: f64,
+        deviation: f64,
+    },
     Missing,
-    NewDevice { readings: usize },
+    NewDevice {
+        readings: usize,
+        needed: usize,
+    },
+    /// Read but not judged (its reason already pushed); `building` when the
+    /// baseline is what is short.
+    NotJudged {
+        building: bool,
+    },
 }
 
 /// Scores the morning of `date` (the local date the main sleep ended).
@@ -488,6 +621,7 @@ pub fn score_morning(
     let mut components = Vec::new();
     let mut missing = false;
     let mut new_device = false;
+    let mut building = false;
 
     let nights_before = history
         .episodes
@@ -539,7 +673,7 @@ pub fn score_morning(
         });
     }
 
-    let hrv = hrv_outcome(history, date, &mut reasons);
+    let hrv = hrv_outcome(history, date, cold, &mut reasons);
     let rhr = resting_hr_outcome(history, date, &mut reasons);
     let mut hrv_deviation_sd = None;
     let mut resting_hr_deviation_bpm = None;
@@ -556,17 +690,19 @@ pub fn score_morning(
                 missing = true;
                 reasons.push(Reason::Missing { metric });
             }
-            Baselined::NewDevice { readings } => {
+            Baselined::NewDevice { readings, needed } => {
                 // In cold start every source lacks a baseline; that is not a new device.
                 if !cold {
                     new_device = true;
                     reasons.push(Reason::NewDevice {
                         metric,
                         readings,
-                        needed: MIN_BASELINE_READINGS,
+                        needed,
                     });
                 }
             }
+            Baselined::NotJudged { building: true } => building = true,
+            Baselined::NotJudged { building: false } => missing = true,
         }
     }
 
@@ -589,6 +725,8 @@ pub fn score_morning(
         Status::NewDevice
     } else if missing {
         Status::MissingMetrics
+    } else if building {
+        Status::BaselineBuilding
     } else {
         Status::Scored
     };
@@ -626,30 +764,52 @@ fn combine(components: &[Component]) -> u8 {
     (num / den).round().clamp(0.0, 100.0) as u8
 }
 
-fn hrv_outcome(history: &History, date: NaiveDate, reasons: &mut Vec<Reason>) -> Baselined {
-    let Some((metric, source)) = history.night_hrv_choice(date) else {
+/// The HRV component: the one rule of [`hrv::judge_hrv`].
+fn hrv_outcome(
+    history: &History,
+    date: NaiveDate,
+    cold: bool,
+    reasons: &mut Vec<Reason>,
+) -> Baselined {
+    let mut nightly = NightlyHrv::default();
+    let NightHrv::Read {
+        metric,
+        source,
+        judged,
+        ..
+    } = history.night_hrv(date, &mut nightly)
+    else {
         return Baselined::Missing;
     };
-    let Some(today) = history.nightly_ln_hrv(date, metric, &source) else {
-        return Baselined::Missing;
+    let trend = match judged {
+        Ok(t) => t,
+        Err(short) => {
+            if short.baseline_short()
+                && history.other_hrv_baseline(date, metric, &source, &mut nightly)
+            {
+                return Baselined::NewDevice {
+                    readings: short.baseline_nights,
+                    needed: HRV_MIN_BASELINE_NIGHTS,
+                };
+            }
+            if !cold {
+                reasons.push(Reason::HrvNotJudged {
+                    rolling_nights: short.rolling_nights,
+                    rolling_needed: HRV_MIN_ROLLING_NIGHTS,
+                    baseline_nights: short.baseline_nights,
+                    baseline_needed: HRV_MIN_BASELINE_NIGHTS,
+                });
+            }
+            return Baselined::NotJudged {
+                building: short.baseline_short(),
+            };
+        }
     };
-    let baseline: Vec<f64> = previous_dates(date)
-        .filter_map(|d| history.nightly_ln_hrv(d, metric, &source))
-        .collect();
-    if baseline.len() < MIN_BASELINE_READINGS {
-        return Baselined::NewDevice {
-            readings: baseline.len(),
-        };
-    }
-    let mu = baseline.iter().sum::<f64>() / baseline.len() as f64;
-    let sd = sample_sd(&baseline).max(HRV_SD_FLOOR);
-    let z = (today - mu) / sd;
-    reasons.push(if z < -0.5 {
-        Reason::HrvBelowNormal { metric, z }
-    } else if z > 0.5 {
-        Reason::HrvAboveNormal { metric, z }
-    } else {
-        Reason::HrvWithinNormal { metric, z }
+    let z = trend.z;
+    reasons.push(match trend.band {
+        hrv::HrvBand::Below => Reason::HrvBelowNormal { metric, z },
+        hrv::HrvBand::Above => Reason::HrvAboveNormal { metric, z },
+        hrv::HrvBand::Within => Reason::HrvWithinNormal { metric, z },
     });
     Baselined::Scored {
         sub: hrv_subscore(z),
@@ -658,26 +818,16 @@ fn hrv_outcome(history: &History, date: NaiveDate, reasons: &mut Vec<Reason>) ->
 }
 
 fn resting_hr_outcome(history: &History, date: NaiveDate, reasons: &mut Vec<Reason>) -> Baselined {
-    let Some(today) = history.resting_hr.iter().rev().find(|r| r.date == date) else {
+    let Some((today, baseline, readings)) = history.resting_hr_baseline(date) else {
         return Baselined::Missing;
     };
-    let baseline: Vec<f64> = previous_dates(date)
-        .filter_map(|d| {
-            mean(
-                history
-                    .resting_hr
-                    .iter()
-                    .filter(|r| r.date == d && r.source == today.source)
-                    .map(|r| r.bpm),
-            )
-        })
-        .collect();
-    if baseline.len() < MIN_BASELINE_READINGS {
+    let Some(baseline) = baseline else {
         return Baselined::NewDevice {
-            readings: baseline.len(),
+            readings,
+            needed: MIN_BASELINE_READINGS,
         };
-    }
-    let delta = today.bpm - baseline.iter().sum::<f64>() / baseline.len() as f64;
+    };
+    let delta = today - baseline;
     reasons.push(Reason::RestingHeartRate { delta_bpm: delta });
     Baselined::Scored {
         sub: resting_hr_subscore(delta),

@@ -94,6 +94,31 @@ impl Store {
         Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
     }
 
+    /// The stored scores of the dates in `[from, to]`, oldest first (a date
+    /// never scored is absent).
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure; [`StoreError::Corrupt`] for
+    /// a stored score that no longer parses.
+    pub fn recovery_scores_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RecoveryScore>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT score FROM recovery_scores WHERE local_date >= ?1 AND local_date <= ?2
+             ORDER BY local_date",
+        )?;
+        let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
     /// The bands of the scored mornings on or after `from`, oldest first
     /// (unscored mornings are left out).
     ///
