@@ -243,6 +243,31 @@ impl FatigueCoach {
         Ok(self.store().set_planned_bedtime(time)?)
     }
 
+    /// Applies the force's FRM settings: the body of the server's
+    /// `GET /v1/force/settings`, read by the app at enrolment and on each
+    /// refresh. From then on the forecast's flags use the force's levels,
+    /// as the supervisor's team view and the FRM report do.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a body that does not read, or settings past a
+    /// legal limit (nothing is kept); `Storage` on a write failure.
+    pub fn apply_force_settings(&self, body_json: String) -> Result<(), CoachError> {
+        let body = mobile_core::roster::limits::ForceSettingsBody::parse(&body_json)
+            .map_err(CoachError::invalid)?;
+        Ok(self.store().set_force_limits(&body.limits)?)
+    }
+
+    /// The force's FRM settings in effect on this phone, as the server's
+    /// body (JSON): the published defaults until the app applies any.
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn force_settings(&self) -> Result<String, CoachError> {
+        let limits = self.store().force_limits()?;
+        let body = mobile_core::roster::limits::ForceSettingsBody::new(limits, None);
+        serde_json::to_string(&body).map_err(|e| CoachError::invalid(e.to_string()))
+    }
+
     /// Imports sleep episodes. Exact repeats count as duplicates; episodes
     /// that are reversed, longer than 24 h or overlap a stored one are
     /// refused with a reason, and the rest are kept. All-or-nothing on a

@@ -722,6 +722,18 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func answerSelfCheck(moduleId: String, answers: [UInt32], now: Date) throws  -> SelfCheckResult
     
     /**
+     * Applies the force's FRM settings: the body of the server's
+     * `GET /v1/force/settings`, read by the app at enrolment and on each
+     * refresh. From then on the forecast's flags use the force's levels,
+     * as the supervisor's team view and the FRM report do.
+     *
+     * # Errors
+     * `InvalidInput` for a body that does not read, or settings past a
+     * legal limit (nothing is kept); `Storage` on a write failure.
+     */
+    func applyForceSettings(bodyJson: String) throws 
+    
+    /**
      * The call-back requests kept on the phone (as last seen), newest first.
      *
      * # Errors
@@ -792,6 +804,15 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * `Storage` on a read failure.
      */
     func exportJson() throws  -> String
+    
+    /**
+     * The force's FRM settings in effect on this phone, as the server's
+     * body (JSON): the published defaults until the app applies any.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func forceSettings() throws  -> String
     
     /**
      * The predicted fatigue of each shift that ends after `now` and starts
@@ -1292,6 +1313,25 @@ open func answerSelfCheck(moduleId: String, answers: [UInt32], now: Date)throws 
 }
     
     /**
+     * Applies the force's FRM settings: the body of the server's
+     * `GET /v1/force/settings`, read by the app at enrolment and on each
+     * refresh. From then on the forecast's flags use the force's levels,
+     * as the supervisor's team view and the FRM report do.
+     *
+     * # Errors
+     * `InvalidInput` for a body that does not read, or settings past a
+     * legal limit (nothing is kept); `Storage` on a write failure.
+     */
+open func applyForceSettings(bodyJson: String)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_apply_force_settings(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(bodyJson),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * The call-back requests kept on the phone (as last seen), newest first.
      *
      * # Errors
@@ -1411,6 +1451,22 @@ open func exportJson()throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
         uniffiCallStatus in
     uniffi_fatigue_coach_fn_method_fatiguecoach_export_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The force's FRM settings in effect on this phone, as the server's
+     * body (JSON): the published defaults until the app applies any.
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func forceSettings()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_force_settings(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -9172,6 +9228,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_answer_self_check() != 4830) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_apply_force_settings() != 24930) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_callbacks() != 457) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9191,6 +9250,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_export_json() != 20312) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_force_settings() != 41832) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_forecast() != 16088) {

@@ -460,3 +460,51 @@ def test_coaching_for_a_first_night_is_not_repeated_once_shown(coach):
 
 def test_no_roster_and_no_data_brings_no_error(coach):
     assert isinstance(coach.coaching_messages(NOW), list)
+
+
+# --- the force's FRM settings --------------------------------------------------
+
+THREE_NIGHTS = """staff_id,start,end
+,2025-03-10T22:00,2025-03-11T07:00
+,2025-03-11T22:00,2025-03-12T07:00
+,2025-03-12T22:00,2025-03-13T07:00
+"""
+
+
+def night_run_flags(coach):
+    return [
+        [f.severity for f in s.flags if f.code == "consecutive_nights"]
+        for s in coach.forecast(NOW, 24 * 4)
+    ]
+
+
+def test_the_forces_settings_move_the_phones_flags_as_the_supervisors(coach):
+    coach.import_roster_file(THREE_NIGHTS, fc.RosterFormat.CSV, NOW)
+    # The published defaults: amber over 3 nights in a row, so 3 are not flagged.
+    assert json.loads(coach.force_settings())["limits"]["nights_amber_over"] == 3
+    assert night_run_flags(coach) == [[], [], []]
+    # The body GET /v1/force/settings sends for a force that set amber over 2.
+    body = {
+        "limits": {"nights_amber_over": 2},
+        "changed": ["nights_amber_over"],
+        "updated_at": "2025-03-01T09:00:00Z",
+    }
+    coach.apply_force_settings(json.dumps(body))
+    assert night_run_flags(coach) == [[], [], [fc.Severity.AMBER]]
+    settings = json.loads(coach.force_settings())
+    assert settings["limits"]["nights_amber_over"] == 2
+    assert settings["changed"] == ["nights_amber_over"]
+
+
+def test_settings_the_server_would_refuse_are_not_applied(coach):
+    coach.import_roster_file(THREE_NIGHTS, fc.RosterFormat.CSV, NOW)
+    for bad in [
+        "not json",
+        json.dumps({"nights_amber_over": 2}),  # the limits alone, not the body
+        json.dumps({"limits": {"quick_return_red_under_hours": 10}}),  # WTR reg. 10
+        json.dumps({"limits": {"no_such_setting": 1}}),
+    ]:
+        with pytest.raises(fc.CoachError.InvalidInput):
+            coach.apply_force_settings(bad)
+    assert json.loads(coach.force_settings())["limits"]["quick_return_red_under_hours"] == 11
+    assert night_run_flags(coach) == [[], [], []]

@@ -225,7 +225,7 @@ pub fn assess_traced(
     now: DateTime<Utc>,
     horizon_hours: u32,
 ) -> Result<(Vec<ShiftAssessment>, Option<KssTrace>), MorningError> {
-    let params = AssessmentParams::default();
+    let params = assessment_params(store)?;
     let horizon = now + Duration::hours(i64::from(horizon_hours));
     let shifts = store.shifts_between(now - Duration::days(PAST_ROSTER_DAYS), horizon)?;
     let Some(first) = shifts.first() else {
@@ -235,6 +235,16 @@ pub fn assess_traced(
     let (recorded, covered) = recorded_sleep(store, sleep_from, now)?;
     let (assessment, trace) = assess_roster_traced(&shifts, &recorded, &covered, clock, &params)?;
     Ok((assessment.shifts, trace))
+}
+
+/// The engine's parameters on this phone: the reference's, with the
+/// force's own limits as last applied ([`Store::force_limits`]), so the
+/// officer's flags are their supervisor's.
+fn assessment_params(store: &Store) -> Result<AssessmentParams, MorningError> {
+    Ok(AssessmentParams {
+        limits: store.force_limits()?,
+        ..AssessmentParams::default()
+    })
 }
 
 /// The sleep recorded from `from` to `now` (episodes ending by `now`) and
@@ -287,7 +297,7 @@ pub fn calibration(
     let Some(first) = check_ins.iter().map(CheckIn::taken_at).min() else {
         return Ok(Calibration::fit(&[], &cal_params)?);
     };
-    let params = AssessmentParams::default();
+    let params = assessment_params(store)?;
     let start = grid_start(first - Duration::days(params.warm_up_days), &params);
     let end = grid_start(now, &params) + Duration::minutes(params.epoch_minutes.clamp(1, 60));
     // Tomorrow's first duty sets tonight's predicted bedtime.

@@ -158,6 +158,50 @@ impl Default for RosterLimits {
     }
 }
 
+/// A force's settings as the server publishes them (`GET
+/// /v1/force/settings`) and the phone library reads them: the one wire form,
+/// produced by the server and parsed here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForceSettingsBody {
+    /// The levels in effect (the published defaults where the force set
+    /// none).
+    pub limits: RosterLimits,
+    /// The settings that differ from the published defaults, by name.
+    #[serde(default)]
+    pub changed: Vec<String>,
+    /// When the force last changed them (none: never).
+    #[serde(default)]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ForceSettingsBody {
+    /// The body for `limits` (`changed` worked out from the defaults).
+    pub fn new(limits: RosterLimits, updated_at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        Self {
+            changed: limits
+                .differences_from_default()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect(),
+            limits,
+            updated_at,
+        }
+    }
+
+    /// Reads a body the server sent and checks its limits as the server
+    /// does, so a phone never applies settings the server would refuse.
+    ///
+    /// # Errors
+    /// A sentence naming what is wrong: not the body's JSON, or a setting
+    /// [`RosterLimits::validate`] refuses.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let body: Self =
+            serde_json::from_str(json).map_err(|e| format!("not a force settings body: {e}"))?;
+        body.limits.validate().map_err(|e| e.to_string())?;
+        Ok(body)
+    }
+}
+
 /// Settings refused by [`RosterLimits::validate`]: every problem, each
 /// naming the setting and the limit it passes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

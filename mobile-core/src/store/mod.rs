@@ -26,6 +26,7 @@ mod bedtime;
 mod data;
 mod error;
 mod export;
+mod force_settings;
 mod morning;
 mod queue;
 pub mod schema;

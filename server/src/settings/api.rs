@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, put, web};
 use mobile_core::roster::limits::RosterLimits;
 
-use super::service::{self, ForceSettings};
+use super::service;
 use crate::app::State;
 use crate::auth::Identity;
 use crate::error::{AppResult, Problem};
@@ -11,7 +11,7 @@ use crate::error::{AppResult, Problem};
 /// The force's FRM settings in effect (anyone of the force; the phone reads
 /// them at enrolment and refresh).
 #[utoipa::path(get, path = "/force/settings", responses(
-    (status = 200, body = ForceSettings), (status = 403, body = Problem)))]
+    (status = 200, description = "ForceSettingsBody: limits, changed, updated_at", body = Object), (status = 403, body = Problem)))]
 #[get("/force/settings")]
 pub async fn get_settings(state: State, who: Identity) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::get(&state, &who).await?))
@@ -20,7 +20,7 @@ pub async fn get_settings(state: State, who: Identity) -> AppResult<HttpResponse
 /// Replaces the force's FRM settings (FRM lead or force admin). Fields left
 /// out take the published defaults; a level past a legal limit is refused.
 #[utoipa::path(put, path = "/force/settings", request_body(content = Object, description = "RosterLimits: docs/reports.md"), responses(
-    (status = 200, body = ForceSettings), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    (status = 200, description = "ForceSettingsBody", body = Object), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[put("/force/settings")]
 pub async fn put_settings(
     state: State,

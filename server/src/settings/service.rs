@@ -1,10 +1,8 @@
 //! Who may read and change a force's FRM settings, and reading them inside
 //! another domain's transaction.
 
-use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use mobile_core::roster::limits::RosterLimits;
-use serde::Serialize;
+use mobile_core::roster::limits::{ForceSettingsBody, RosterLimits};
 use uuid::Uuid;
 
 use super::store;
@@ -14,18 +12,9 @@ use crate::auth::{Identity, Role};
 use crate::db;
 use crate::error::{AppError, AppResult};
 
-/// A force's settings as the API and the dashboard show them.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ForceSettings {
-    /// The levels in effect (the published defaults where the force set
-    /// none); field by field in docs/reports.md.
-    #[schema(value_type = Object)]
-    pub limits: RosterLimits,
-    /// The settings that differ from the published defaults, by name.
-    pub changed: Vec<String>,
-    /// When the force last changed them (none: never, the defaults apply).
-    pub updated_at: Option<DateTime<Utc>>,
-}
+/// A force's settings as the API shows them and the phone reads them: the
+/// one wire form, `mobile_core::roster::limits::ForceSettingsBody`.
+pub type ForceSettings = ForceSettingsBody;
 
 /// The force's settings in effect, inside the caller's force-scoped
 /// transaction: stored ones (fields a stored row lacks read as the
@@ -39,22 +28,10 @@ pub fn limits_of(c: &mut PgConnection, force: Uuid) -> AppResult<RosterLimits> {
 
 fn settings_of(c: &mut PgConnection, force: Uuid) -> AppResult<ForceSettings> {
     let Some(row) = store::get(c, force)? else {
-        return Ok(ForceSettings {
-            limits: RosterLimits::default(),
-            changed: Vec::new(),
-            updated_at: None,
-        });
+        return Ok(ForceSettingsBody::new(RosterLimits::default(), None));
     };
     let limits: RosterLimits = serde_json::from_value(row.limits).map_err(AppError::internal)?;
-    Ok(ForceSettings {
-        changed: limits
-            .differences_from_default()
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect(),
-        limits,
-        updated_at: Some(row.updated_at),
-    })
+    Ok(ForceSettingsBody::new(limits, Some(row.updated_at)))
 }
 
 /// The caller's force's settings: anyone of the force, officers' phones
