@@ -396,9 +396,12 @@ def test_learning_progress_from_phones_reaches_the_force_report(server, tmp_path
     chief.ok("PUT", f"/v1/teams/{team}/members", {"staff_numbers": staff})
     # The report's population is the rostered staff: a week of day shifts.
     today = dt.datetime.now(UTC).date()
+    monday = today - dt.timedelta(days=today.weekday())
     rows = ["staff_id,start,end"]
     for s in staff:
-        for back in range(1, 7):
+        # A fortnight of days around today, so this ISO week has some
+        # whatever today's weekday.
+        for back in range(-6, 7):
             day = (today - dt.timedelta(days=back)).isoformat()
             rows.append(f"{s},{day}T07:00,{day}T17:00")
     status, text = http(base, "POST", f"/v1/teams/{team}/roster", ("\n".join(rows) + "\n").encode(),
@@ -418,7 +421,8 @@ def test_learning_progress_from_phones_reaches_the_force_report(server, tmp_path
         assert (result.records_stored, result.records_rejected) == (1, 0), i
 
     made = frm.ok("POST", "/v1/force/reports",
-                  {"from": (today - dt.timedelta(days=6)).isoformat(), "to": today.isoformat()})
+                  # Reports are on the calendar grid: this ISO week.
+                  {"from": monday.isoformat(), "to": (monday + dt.timedelta(days=6)).isoformat()})
     report = frm.ok("GET", f"/v1/force/reports/{made['id']}?format=json")
     learning = [t for t in report["tables"] if t["id"] == "learning"][0]
     col = {name: k for k, name in enumerate(learning["columns"])}
