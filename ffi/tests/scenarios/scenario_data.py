@@ -105,13 +105,19 @@ def forecast_looks(sc):
                        "step": step}
 
 
-def reference_figures(sc, look, remove_predicted=None):
+def reference_figures(sc, look):
     """The reference's figures for the shifts a forecast at the look shows:
     the roster's shifts ending after the look and starting within its
     horizon, assessed over the whole roster (all of it is within the week
     before each look, as the phone assesses)."""
     shifts = roster_shifts(sc)
+    horizon = look["at"] + dt.timedelta(hours=look["step"]["forecast"]["horizon_hours"])
+    # The phone assesses the shifts from a week before the look to its
+    # horizon; the reference assesses the whole roster: the same run only
+    # when the whole roster is in that window.
+    week_before = look["at"] - dt.timedelta(days=7)
+    outside = [s for s in shifts if not (s[1] > week_before and s[0] < horizon)]
+    assert not outside, f"{look['label']}: shifts outside the look's window: {outside}"
     recorded, covered = wearable_evidence(sc, look["phone"], look["at"])
     figures = reference.assess(shifts, sc["zone_info"], recorded, covered)
-    horizon = look["at"] + dt.timedelta(hours=look["step"]["forecast"]["horizon_hours"])
     return [f for f in figures if f["end"] > look["at"] and f["start"] < horizon]
