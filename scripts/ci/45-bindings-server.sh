@@ -3,7 +3,9 @@
 # (from 40-bindings.sh) drive enrolment, sync and a peer-support call-back
 # against the debug `server` binary, which the test starts on its own
 # embedded PostgreSQL (a temporary folder under /var/tmp, a free port) and
-# stops with SIGTERM at the end. Needs scripts/install/10-postgres.sh and
+# stops with SIGTERM at the end. The same run plays the whole-product
+# scenarios (ffi/tests/scenarios/*.json through ffi/tests/e2e/test_scenarios.py,
+# docs/scenarios.md) on that server. Needs scripts/install/10-postgres.sh and
 # 40-bindings.sh's installers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

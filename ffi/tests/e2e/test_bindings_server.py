@@ -12,208 +12,28 @@ it and that their acknowledgement on that page reaches the phone.
 
 Run by scripts/ci/45-bindings-server.sh (after 40-bindings.sh generated the
 bindings): FATIGUE_COACH_BINDINGS names the bindings folder, FATIGUE_SERVER
-the server binary.
+the server binary. The server fixture is in conftest.py, the transports and
+clients in harness.py (shared with the scenario runner).
 """
 
 import datetime as dt
 import json
-import os
-import queue
-import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
-
-sys.path.insert(0, os.environ["FATIGUE_COACH_BINDINGS"])
-import fatigue_coach as fc  # noqa: E402
+from harness import (
+    ADMIN_PASSWORD,
+    PASSWORD,
+    ApiTransport,
+    Client,
+    Dashboard,
+    SyncTransport,
+    fc,
+    http,
+    setup_force,
+)
 
 UTC = dt.timezone.utc
-ADMIN_PASSWORD = "admin-password-for-bindings-e2e"
-PASSWORD = "a-long-test-password"
 PHONE = "07700 900123"
-
-
-def http(base, method, path, body=None, token=None, headers=None):
-    """One request; returns (status, text). Raises URLError when unreachable."""
-    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Dashboard:
-    """A signed-in dashboard session (the cookie is `Secure`, so it is kept by
-    hand over the test's plain-HTTP loopback)."""
-
-    def __init__(self, base, force, username, password=PASSWORD):
-        self.base, self.opener = base, urllib.request.build_opener(_NoRedirect)
-        form = urllib.parse.urlencode({"force": force, "username": username, "password": password})
-        status, headers, _ = self._send("POST", "/dashboard/sign-in", form.encode())
-        assert status == 303, status
-        self.cookie = headers["Set-Cookie"].split(";")[0]
-        self.csrf = None
-
-    def _send(self, method, path, data=None, cookie=None):
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/x-www-form-urlencoded")
-        if cookie:
-            req.add_header("Cookie", cookie)
-        try:
-            with self.opener.open(req, timeout=30) as r:
-                return r.status, r.headers, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers, e.read().decode()
-
-    def get(self, path):
-        status, _, page = self._send("GET", path, cookie=self.cookie)
-        found = re.search(r'name="csrf" value="([^"]+)"', page)
-        self.csrf = found.group(1) if found else self.csrf
-        return status, page
-
-    def post(self, path, fields):
-        form = urllib.parse.urlencode({"csrf": self.csrf, **fields}).encode()
-        status, _, page = self._send("POST", path, form, cookie=self.cookie)
-        return status, page
-
-
-class Client:
-    def __init__(self, base, token=None):
-        self.base, self.token = base, token
-
-    def call(self, method, path, body=None):
-        status, text = http(self.base, method, path, body, self.token)
-        try:
-            return status, json.loads(text) if text else None
-        except json.JSONDecodeError:
-            return status, text
-
-    def ok(self, method, path, body=None, expect=(200, 201, 204)):
-        status, doc = self.call(method, path, body)
-        assert status in expect, f"{method} {path}: {status} {doc}"
-        return doc
-
-    def login(self, force, username, password=PASSWORD):
-        doc = Client(self.base).ok("POST", "/v1/auth/login",
-                                   {"force": force, "username": username, "password": password})
-        return Client(self.base, doc["access_token"])
-
-
-class SyncTransport(fc.SyncTransport):
-    """`POST /v1/sync` on urllib, as an app would on URLSession or OkHttp."""
-
-    def __init__(self, base, token, lose_answers=0):
-        self.base, self.token, self.lose_answers = base, token, lose_answers
-        self.sent = []
-
-    def post_batch(self, idempotency_key, body):
-        self.sent.append((idempotency_key, body))
-        try:
-            status, text = http(self.base, "POST", "/v1/sync", body.encode(), self.token,
-                                {"Idempotency-Key": idempotency_key})
-        except urllib.error.URLError:
-            raise fc.TransportError.Unreachable()
-        if self.lose_answers:
-            # The server stored it; the answer is lost on the way back.
-            self.lose_answers -= 1
-            raise fc.TransportError.Unreachable()
-        return fc.HttpResponse(status=status, body=text)
-
-
-class ApiTransport(fc.ApiTransport):
-    """The API's JSON endpoints on urllib."""
-
-    def __init__(self, base, token=None):
-        self.base, self.token = base, token
-
-    def request(self, method, path, body):
-        try:
-            status, text = http(self.base, method, path,
-                                None if body is None else body.encode(), self.token)
-        except urllib.error.URLError:
-            raise fc.TransportError.Unreachable()
-        return fc.HttpResponse(status=status, body=text)
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The real server on an embedded cluster in a temporary folder."""
-    binary = os.environ["FATIGUE_SERVER"]
-    # The cluster runs as the `postgres` user, who must be able to enter the folder.
-    data = tempfile.mkdtemp(prefix="fatigue-bindings-e2e-", dir="/var/tmp")
-    os.chmod(data, 0o755)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "MIGRATE_DATABASE_URL", "FATIGUE_CONFIG")}
-    env.update(FATIGUE_DATA_DIR=data, FATIGUE_BIND="127.0.0.1:0", FATIGUE_WORKERS="2",
-               FATIGUE_POOL_SIZE="4", FATIGUE_BOOTSTRAP_ADMIN_PASSWORD=ADMIN_PASSWORD,
-               RUST_LOG="warn")
-    proc = subprocess.Popen([binary, "serve"], stdout=subprocess.PIPE, env=env, text=True)
-    lines = queue.Queue()
-
-    def drain():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=drain, daemon=True).start()
-    url = None
-    try:
-        while url is None:
-            line = lines.get(timeout=60)
-            assert line is not None, "the server exited before listening"
-            if line.startswith("listening on "):
-                url = line.split("listening on ", 1)[1].strip()
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(data, ignore_errors=True)
-
-
-def setup_force(base, admin, slug):
-    """A force with an admin, a supervised team of officers, and two peer supporters."""
-    admin.ok("POST", "/v1/admin/forces", {"slug": slug, "name": slug})
-    admin.ok("POST", f"/v1/admin/forces/{slug}/admins", {"username": "chief", "password": PASSWORD})
-    chief = Client(base).login(slug, "chief")
-    ids = {}
-    for name, role in [("sarge", "supervisor"), ("pat", "peer_supporter"), ("sam", "peer_supporter")]:
-        ids[name] = chief.ok("POST", "/v1/force/accounts",
-                             {"username": name, "password": PASSWORD, "role": role})["id"]
-    team = chief.ok("POST", "/v1/force/teams", {"name": "Response A"})["id"]
-    chief.ok("PUT", f"/v1/teams/{team}/members", {"staff_numbers": [f"{slug}-001", f"{slug}-002"]})
-    chief.ok("POST", f"/v1/teams/{team}/supervisors", {"account_id": ids["sarge"]})
-    for name in ("pat", "sam"):
-        chief.ok("PUT", f"/v1/support/supporters/{ids[name]}",
-                 {"display_name": f"{name.title()} of {slug}", "contact_hours": "Weekdays 08:00-18:00",
-                  "channels": ["phone", "app"]})
-    staff = {name: Client(base).login(slug, name) for name in ("sarge", "pat", "sam")}
-    return chief, staff, ids
 
 
 def healthkit_nights(now, nights):
@@ -395,20 +215,20 @@ def test_learning_progress_from_phones_reaches_the_force_report(server, tmp_path
     assert [t for t in chief.ok("GET", "/v1/teams") if t["id"] == team][0]["members"] == ["devon-001", "devon-002"]
     chief.ok("PUT", f"/v1/teams/{team}/members", {"staff_numbers": staff})
     # The report's population is the rostered staff: a week of day shifts.
+    # Reports cover whole ISO weeks: the last one that has ended.
     today = dt.datetime.now(UTC).date()
-    monday = today - dt.timedelta(days=today.weekday())
+    sunday = today - dt.timedelta(days=today.weekday() + 1)
+    monday = sunday - dt.timedelta(days=6)
     rows = ["staff_id,start,end"]
     for s in staff:
-        # A fortnight of days around today, so this ISO week has some
-        # whatever today's weekday.
-        for back in range(-6, 7):
-            day = (today - dt.timedelta(days=back)).isoformat()
+        for k in range(6):
+            day = (monday + dt.timedelta(days=k)).isoformat()
             rows.append(f"{s},{day}T07:00,{day}T17:00")
     status, text = http(base, "POST", f"/v1/teams/{team}/roster", ("\n".join(rows) + "\n").encode(),
                         chief.token, {"Content-Type": "text/csv"})
     assert status in (200, 201), (status, text)
 
-    now = dt.datetime.now(UTC).replace(microsecond=0)
+    now = dt.datetime.combine(sunday, dt.time(12), UTC)  # the modules are done that week
     for i, s in enumerate(staff):
         code = chief.ok("POST", "/v1/force/enrolment-codes", {"staff_number": s})["code"]
         coach = fc.FatigueCoach.open(str(tmp_path / f"phone-{i}.db"), "Europe/London")
@@ -421,8 +241,7 @@ def test_learning_progress_from_phones_reaches_the_force_report(server, tmp_path
         assert (result.records_stored, result.records_rejected) == (1, 0), i
 
     made = frm.ok("POST", "/v1/force/reports",
-                  # Reports are on the calendar grid: this ISO week.
-                  {"from": monday.isoformat(), "to": (monday + dt.timedelta(days=6)).isoformat()})
+                  {"from": monday.isoformat(), "to": sunday.isoformat()})
     report = frm.ok("GET", f"/v1/force/reports/{made['id']}?format=json")
     learning = [t for t in report["tables"] if t["id"] == "learning"][0]
     col = {name: k for k, name in enumerate(learning["columns"])}
