@@ -72,6 +72,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
         .service(
             scope::scope("/v1")
                 .service(accounts::api::login)
+                .service(accounts::api::logout)
                 .service(accounts::api::create_force)
                 .service(accounts::api::create_force_admin)
                 .service(accounts::api::create_analyst)

@@ -72,6 +72,11 @@ pub struct Claims {
     /// The device, for officers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<Uuid>,
+    /// The session, for staff tokens: what signing out revokes
+    /// ([`crate::accounts::service::sign_out`]). Device tokens have none;
+    /// the device's refresh tokens are what a phone revokes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 struct LoadedKey {
@@ -269,6 +274,7 @@ impl KeySet {
             role,
             force,
             device,
+            sid: device.is_none().then(Uuid::new_v4),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(kid.clone());
@@ -376,7 +382,9 @@ impl FromRequest for Identity {
             let state = state.ok_or_else(|| AppError::internal("no app state"))?;
             // A kid we do not know may have been made by another instance.
             state.keys.learn_kid_of(&state.pool, &token).await?;
-            state.keys.verify(&token).map(Identity)
+            let claims = state.keys.verify(&token)?;
+            crate::accounts::service::check_not_signed_out(&state, &claims).await?;
+            Ok(Identity(claims))
         })
     }
 }

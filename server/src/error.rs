@@ -185,6 +185,19 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(_, info) if is_connection_loss(info.message()) => {
                 AppError::DatabaseUnavailable
             }
+            // PostgreSQL text cannot hold a NUL (U+0000); JSON can. Every
+            // text a body carries reaches a column, so this is the one place
+            // that answers it as the caller's mistake (the API fuzzer sent
+            // "\u0000" in a staff number and a service's description: 500).
+            Error::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence")
+                    && info.message().contains("0x00") =>
+            {
+                AppError::invalid(
+                    "invalid_text",
+                    "text may not contain a NUL character (\\u0000)",
+                )
+            }
             other => AppError::internal(other),
         }
     }

@@ -65,6 +65,8 @@ def main():
     failed = []
     for role, token in roles:
         print(f"--- schemathesis as {role}", flush=True)
+        env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz_hooks",
+                   PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
         rc = subprocess.call([
             "schemathesis", "run", f"{BASE}/v1/openapi.json",
             "--base-url", BASE,
@@ -74,8 +76,9 @@ def main():
             "--hypothesis-suppress-health-check", "all",
             "--workers", "2",
             "--no-color",
+            "--experimental=openapi-3.1",
             "-H", f"Authorization: Bearer {token}",
-        ])
+        ], env=env)
         if rc != 0:
             failed.append(role)
     if failed:

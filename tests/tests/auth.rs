@@ -458,3 +458,122 @@ fn the_per_address_limit_reads_x_forwarded_for_only_from_trusted_proxies() {
     assert_eq!(enrol_via(&c, "198.51.100.2"), 401);
     assert_eq!(enrol_via(&c, "198.51.100.3"), 429);
 }
+
+#[test]
+fn signing_out_ends_the_session_as_a_bearer_and_as_a_cookie() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "avon", 2);
+    // The API's sign-out: the bearer stops working at once.
+    let frm = server.client().login(Some("avon"), "frm", PASSWORD);
+    assert_eq!(frm.get("/v1/force/reports").status, 200);
+    assert_eq!(frm.post("/v1/auth/logout", &json!({})).status, 204);
+    let after = frm.get("/v1/force/reports");
+    assert_eq!(
+        (after.status, after.code()),
+        (401, "unauthenticated"),
+        "{after:?}"
+    );
+    // Another session of the same account is not touched.
+    assert_eq!(force.frm_lead.get("/v1/force/reports").status, 200);
+
+    // The dashboard's sign-out: the cookie's token is also a bearer, and
+    // both stop working.
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed_in = agent
+        .post(&format!("{}/dashboard/sign-in", server.url))
+        .send_form(&[
+            ("force", "avon"),
+            ("username", "sarge"),
+            ("password", PASSWORD),
+        ]);
+    let resp = match signed_in {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let cookie = resp
+        .all("set-cookie")
+        .iter()
+        .find_map(|c| c.split(';').next().map(str::to_owned))
+        .unwrap();
+    let token = cookie.split_once('=').unwrap().1.to_owned();
+    let bearer = server.client().with_token(&token);
+    assert_eq!(bearer.get("/v1/teams").status, 200);
+    let page = agent
+        .get(&format!("{}/dashboard/teams", server.url))
+        .set("Cookie", &cookie)
+        .call()
+        .unwrap();
+    let csrf = page
+        .into_string()
+        .unwrap()
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let out = agent
+        .post(&format!("{}/dashboard/sign-out", server.url))
+        .set("Cookie", &cookie)
+        .send_form(&[("csrf", &csrf)]);
+    let status = match out {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(status, 303);
+    assert_eq!(
+        bearer.get("/v1/teams").status,
+        401,
+        "the cookie's token as a bearer"
+    );
+    let again = agent
+        .get(&format!("{}/dashboard/teams", server.url))
+        .set("Cookie", &cookie)
+        .call();
+    let (status, location) = match again {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            (r.status(), r.header("location").unwrap_or("").to_owned())
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/dashboard/sign-in"),
+        "the cookie itself"
+    );
+    // Signed out, but the audit shows it.
+    let audit = force.admin.get("/v1/force/audit");
+    let outs = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "sign_out")
+        .count();
+    assert_eq!(outs, 2);
+}
+
+#[test]
+fn text_with_a_nul_character_is_the_callers_mistake_not_a_500() {
+    // Found by the API fuzzer (scripts/ci/70-api-fuzz.sh): JSON may carry
+    // U+0000, PostgreSQL text may not.
+    let server = TestServer::start();
+    let force = setup_force(&server, "cleveland", 2);
+    let r = force.admin.post(
+        "/v1/force/enrolment-codes",
+        &json!({ "staff_number": "\u{0}" }),
+    );
+    assert_eq!((r.status, r.code()), (422, "invalid_text"), "{r:?}");
+    let r = force.admin.post(
+        "/v1/force/teams",
+        &json!({ "name": "Response\u{0}B", "command": "North" }),
+    );
+    assert_eq!((r.status, r.code()), (422, "invalid_text"), "{r:?}");
+    // In a sync batch the key is checked first: in a group commit one bad
+    // batch must not fail the others.
+    let device = enrol(&server, &force, &force.members[0]);
+    let mut body = batch(&device, "key\u{0}", 1, vec![]);
+    let r = device.client.post("/v1/sync", &body);
+    assert_eq!((r.status, r.code()), (422, "invalid_body"), "{r:?}");
+    body["idempotency_key"] = json!("key-1");
+    assert_eq!(device.client.post("/v1/sync", &body).status, 200);
+}

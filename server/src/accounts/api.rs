@@ -142,6 +142,15 @@ pub async fn login(
     }))
 }
 
+/// Signs the caller's staff session out: its token stops working at once,
+/// as a bearer and as the dashboard's cookie.
+#[utoipa::path(post, path = "/auth/logout", responses((status = 204, description = "signed out"), (status = 401, body = Problem)))]
+#[post("/auth/logout")]
+pub async fn logout(state: State, who: Identity) -> AppResult<HttpResponse> {
+    service::sign_out(&state, &who).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The public keys that verify access tokens (RFC 7517, OKP/Ed25519).
 #[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, body = crate::auth::Jwks)))]
 #[get("/.well-known/jwks.json")]
@@ -241,9 +250,10 @@ pub async fn rotate_keys(state: State, who: Identity) -> AppResult<HttpResponse>
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStaff {
-    /// Username and password.
-    #[serde(flatten)]
-    pub account: NewAccount,
+    /// Username.
+    pub username: String,
+    /// Password, at least 12 characters.
+    pub password: String,
     /// `supervisor`, `frm_lead`, `force_admin`, `peer_supporter` or `peer_support_coordinator`.
     pub role: Role,
 }
@@ -256,8 +266,17 @@ pub async fn create_account(
     who: Identity,
     body: web::Json<NewStaff>,
 ) -> AppResult<HttpResponse> {
-    let NewStaff { account, role } = body.into_inner();
-    let (id, role) = service::create_staff_account(&state, &who, account.into(), role).await?;
+    // Named fields, not a flattened NewAccount: serde ignores
+    // `deny_unknown_fields` under `flatten`, and the schema it gave (two
+    // closed objects in an allOf) admitted no body at all (the API fuzzer
+    // could not make one).
+    let NewStaff {
+        username,
+        password,
+        role,
+    } = body.into_inner();
+    let account = NewCredentials { username, password };
+    let (id, role) = service::create_staff_account(&state, &who, account, role).await?;
     Ok(HttpResponse::Created().json(json!({ "id": id, "role": role })))
 }
 

@@ -100,7 +100,8 @@ struct CsrfForm {
 }
 
 async fn sign_out(state: State, req: HttpRequest, form: web::Form<CsrfForm>) -> PageResult {
-    Session::from_form(&state, &req, &form.csrf).await?;
+    let s = Session::from_form(&state, &req, &form.csrf).await?;
+    service::sign_out(&state, &s.who).await?;
     let mut resp = see_other("/dashboard/sign-in");
     resp.headers_mut()
         .insert(actix_web::http::header::SET_COOKIE, session_cookie("", 0));

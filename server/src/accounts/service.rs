@@ -67,7 +67,7 @@ impl NewCredentials {
 /// # Errors
 /// [`AppError::RateLimited`] past `limit` hits this minute.
 pub fn hit_rate_limit(c: &mut diesel::PgConnection, bucket: &str, limit: u32) -> AppResult<()> {
-    if super::rate_limit::hit(c, bucket)? > limit {
+    if super::rate_limit::hit(c, bucket)? > f64::from(limit) {
         return Err(AppError::RateLimited);
     }
     Ok(())
@@ -101,6 +101,58 @@ pub async fn force_for_credentials(state: &AppState, slug: String) -> AppResult<
 impl crate::auth::HasPasswordHash for store::Credential {
     fn password_hash(&self) -> &str {
         &self.password_hash
+    }
+}
+
+/// Signs a staff session out everywhere: its token stops working as the
+/// dashboard's cookie and as an API bearer at once, not when it expires
+/// (ASVS 3.3.1). Audited as `sign_out`. A device token has no session to
+/// end (a phone's sign-out is its refresh tokens').
+///
+/// # Errors
+/// Database errors.
+pub async fn sign_out(state: &AppState, who: &Identity) -> AppResult<()> {
+    let Some(sid) = who.0.sid else {
+        return Ok(());
+    };
+    let expires = chrono::DateTime::from_timestamp(who.0.exp, 0).unwrap_or_else(chrono::Utc::now);
+    let who = who.clone();
+    let target = format!("account:{}", who.0.sub);
+    let force = who.0.force;
+    db::with_platform(&state.pool, move |c| {
+        Ok(store::revoke_session(c, sid, expires)?)
+    })
+    .await?;
+    match force {
+        Some(f) => {
+            db::with_force(&state.pool, f, move |c| {
+                Ok(audit::record(c, Some(f), &who, "sign_out", &target)?)
+            })
+            .await
+        }
+        None => {
+            db::with_platform(&state.pool, move |c| {
+                Ok(audit::record(c, None, &who, "sign_out", &target)?)
+            })
+            .await
+        }
+    }
+}
+
+/// Refuses a staff token whose session was signed out.
+///
+/// # Errors
+/// [`AppError::Unauthenticated`] for a signed-out session; database errors.
+pub async fn check_not_signed_out(state: &AppState, claims: &crate::auth::Claims) -> AppResult<()> {
+    let Some(sid) = claims.sid else {
+        return Ok(());
+    };
+    let revoked =
+        db::with_platform(&state.pool, move |c| Ok(store::session_revoked(c, sid)?)).await?;
+    if revoked {
+        Err(AppError::Unauthenticated)
+    } else {
+        Ok(())
     }
 }
 

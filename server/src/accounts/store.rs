@@ -615,3 +615,41 @@ pub fn addressees(c: &mut PgConnection, force: Uuid, role: &str) -> QueryResult<
     .bind::<Text, _>(role)
     .load(c)
 }
+
+/// Records a signed-out session until its token's expiry, and forgets
+/// sessions whose tokens have expired anyway.
+///
+/// # Errors
+/// Database errors.
+pub fn revoke_session(
+    c: &mut PgConnection,
+    sid: Uuid,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query("DELETE FROM revoked_sessions WHERE expires_at < now()").execute(c)?;
+    diesel::sql_query(
+        "INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(sid)
+    .bind::<diesel::sql_types::Timestamptz, _>(expires_at)
+    .execute(c)?;
+    Ok(())
+}
+
+/// True when the session was signed out.
+///
+/// # Errors
+/// Database errors.
+pub fn session_revoked(c: &mut PgConnection, sid: Uuid) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        revoked: bool,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = $1) AS revoked",
+    )
+    .bind::<SqlUuid, _>(sid)
+    .get_result(c)?;
+    Ok(row.revoked)
+}

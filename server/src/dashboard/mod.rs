@@ -183,6 +183,9 @@ impl Session {
             .to_owned();
         state.keys.learn_kid_of(&state.pool, &token).await?;
         let claims = state.keys.verify(&token).map_err(|_| DashError::SignIn)?;
+        crate::accounts::service::check_not_signed_out(state, &claims)
+            .await
+            .map_err(|_| DashError::SignIn)?;
         if claims.role == Role::Officer {
             // Officers use the app; their device tokens never open pages.
             return Err(DashError::SignIn);

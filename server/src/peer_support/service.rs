@@ -432,6 +432,10 @@ pub async fn request_callback(
         &[Role::Officer],
         move |c, force, actor, cutoff| {
             let person = actor.id();
+            // A withdrawn officer's token outlives their record by minutes:
+            // their request is for no one (found by the API fuzzer: the
+            // insert failed its foreign key, a 500).
+            crate::accounts::store::consent(c, force, person)?;
             if let Some(s) = new.supporter_id
                 && !Supporter::is_active(c, force, s)?
             {

@@ -104,10 +104,15 @@ pub async fn submit(state: &AppState, who: &Identity, batch: SyncBatch) -> AppRe
             "at most {MAX_RECORDS_PER_BATCH} records per batch"
         )));
     }
-    if batch.idempotency_key.is_empty() || batch.idempotency_key.len() > 64 {
+    // No control characters: PostgreSQL refuses a NUL in text, and in a
+    // group commit one batch's refusal would fail every batch with it.
+    if batch.idempotency_key.is_empty()
+        || batch.idempotency_key.len() > 64
+        || batch.idempotency_key.chars().any(char::is_control)
+    {
         return Err(AppError::invalid(
             "invalid_body",
-            "idempotency_key: 1 to 64 characters",
+            "idempotency_key: 1 to 64 printable characters",
         ));
     }
     let job = SyncJob {
