@@ -1,12 +1,15 @@
 //! The API's JSON endpoints through the app's HTTP stack: the transport
-//! the app implements, the mapping of answers to [`CoachError`], and
-//! enrolment (the device id the server issues, which every sync batch
-//! must carry).
+//! the app implements, the mapping of answers to [`CoachError`], enrolment
+//! (the device id the server issues, which every sync batch must carry),
+//! and pairing a second phone from an enrolled one.
 
-use models::api::{EnrolRequest, SessionTokens};
+use std::time::SystemTime;
+
+use models::api::{DeviceList, EnrolRequest, SessionTokens};
 
 use crate::CoachError;
 use crate::sync::{HttpResponse, TransportError};
+use crate::types::system_time;
 
 /// The app's HTTP stack for the API's JSON endpoints (Swift URLSession,
 /// Kotlin OkHttp, Python urllib). `request` must send `method` (`GET` or
@@ -48,7 +51,62 @@ impl std::fmt::Debug for Enrolment {
     }
 }
 
-/// `POST /v1/enrol` with a one-time code.
+/// A pairing code to show on this phone, for the officer to type on their
+/// new phone's enrolment screen ([`crate::FatigueCoach::enrol_device`]).
+/// Single use; do not log it or keep it past `expires_at`.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PairingCode {
+    /// The code.
+    pub code: String,
+    /// When it stops working (10 minutes after it was asked for).
+    pub expires_at: SystemTime,
+}
+
+impl std::fmt::Debug for PairingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairingCode")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One of the officer's devices, as the server lists them.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PairedDevice {
+    /// The device id the server issued.
+    pub id: String,
+    /// When it was enrolled or paired (the server's clock).
+    pub created_at: SystemTime,
+    /// Whether it is this phone.
+    pub this_device: bool,
+}
+
+/// `POST /v1/me/pairing-codes` with this phone's token.
+pub(crate) fn pairing_code(transport: &dyn ApiTransport) -> Result<PairingCode, CoachError> {
+    let answer = call(transport, "POST", "/v1/me/pairing-codes", None)?;
+    let code: models::api::PairingCode = serde_json::from_str(&answer).map_err(|_| unreadable())?;
+    Ok(PairingCode {
+        code: code.code,
+        expires_at: system_time(code.expires_at),
+    })
+}
+
+/// `GET /v1/me/devices` with this phone's token.
+pub(crate) fn devices(transport: &dyn ApiTransport) -> Result<Vec<PairedDevice>, CoachError> {
+    let answer = call(transport, "GET", "/v1/me/devices", None)?;
+    let list: DeviceList = serde_json::from_str(&answer).map_err(|_| unreadable())?;
+    Ok(list
+        .devices
+        .into_iter()
+        .map(|d| PairedDevice {
+            id: d.id,
+            created_at: system_time(d.created_at),
+            this_device: d.this_device,
+        })
+        .collect())
+}
+
+/// `POST /v1/enrol` with a one-time enrolment or pairing code.
 pub(crate) fn enrol(
     transport: &dyn ApiTransport,
     force: &str,
@@ -64,7 +122,7 @@ pub(crate) fn enrol(
     if reply.status == 401 {
         // Here the credentials are the code the officer typed.
         return Err(CoachError::invalid(
-            "the enrolment code was not accepted (wrong, used or expired)",
+            "the code was not accepted (wrong, used or expired)",
         ));
     }
     let answer = answer(reply)?;

@@ -33,7 +33,7 @@ use mobile_core::roster;
 use mobile_core::store::{self, Store};
 use mobile_core::sync_client::{self, Backoff};
 
-pub use api::{ApiTransport, Enrolment};
+pub use api::{ApiTransport, Enrolment, PairedDevice, PairingCode};
 pub use coaching::CoachingMessage;
 pub use education::{
     AnswerFeedback, Course, LearningModule, LearningQuestion, LearningSummary, ModuleSuggestion,
@@ -592,15 +592,19 @@ impl FatigueCoach {
         education::suggest(&self.store(), &self.clock, &self.library, utc(now)?)
     }
 
-    /// Enrols this phone with a one-time code from the force (`POST
-    /// /v1/enrol`): the server's device id is kept for sync (an
-    /// unacknowledged batch made under an older id is rebuilt). The tokens
-    /// are returned for the app to keep in secure storage; the library does
-    /// not store them. After `erase_all` the phone must enrol again.
+    /// Enrols this phone with a one-time code (`POST /v1/enrol`): an
+    /// enrolment code from the force, or a pairing code shown on the
+    /// officer's enrolled phone ([`FatigueCoach::request_pairing_code`]),
+    /// which makes this phone a second device of the same officer. The
+    /// server's device id is kept for sync (an unacknowledged batch made
+    /// under an older id is rebuilt). The tokens are returned for the app to
+    /// keep in secure storage; the library does not store them. After
+    /// `erase_all` the phone must enrol again (or be paired again).
     ///
     /// # Errors
     /// `InvalidInput` for an empty force or code, a code the server does
-    /// not accept (wrong, used or expired) or another refusal (its code);
+    /// not accept (wrong, used, expired or another force's) or another
+    /// refusal (its code);
     /// `NotReady` when the server cannot be reached or is failing;
     /// `Storage` on a write failure.
     pub fn enrol_device(
@@ -612,6 +616,58 @@ impl FatigueCoach {
         let enrolment = api::enrol(transport.as_ref(), &force, &code)?;
         self.store().set_device_id(&enrolment.device_id)?;
         Ok(enrolment)
+    }
+
+    /// Asks the server for a pairing code for the officer's new phone
+    /// (`POST /v1/me/pairing-codes`, with this phone's token): show it on
+    /// screen; the officer types it with the force's name on the new phone
+    /// ([`FatigueCoach::enrol_device`]). Single use, 10 minutes; asking again
+    /// replaces it. Only an enrolled phone can ask.
+    ///
+    /// # Errors
+    /// `NotReady` when the server cannot be reached, is failing, wants a new
+    /// sign-in or limits the rate (at most 3 a minute); `InvalidInput`
+    /// naming the server's code when it refuses.
+    pub fn request_pairing_code(
+        &self,
+        transport: Box<dyn ApiTransport>,
+    ) -> Result<PairingCode, CoachError> {
+        api::pairing_code(transport.as_ref())
+    }
+
+    /// The officer's devices on the server (`GET /v1/me/devices`), oldest
+    /// first, this one marked: what to show when
+    /// [`FatigueCoach::new_device_notice`] is above 0.
+    ///
+    /// # Errors
+    /// As [`FatigueCoach::request_pairing_code`].
+    pub fn paired_devices(
+        &self,
+        transport: Box<dyn ApiTransport>,
+    ) -> Result<Vec<PairedDevice>, CoachError> {
+        api::devices(transport.as_ref())
+    }
+
+    /// How many devices were paired with the officer's account since they
+    /// last dismissed the notice, as learnt from sync acknowledgements
+    /// (each carries how many of the officer's devices are newer than this
+    /// one). Above 0, tell the officer ("a new phone was paired with your
+    /// account; if it was not you, contact ...") and list
+    /// [`FatigueCoach::paired_devices`].
+    ///
+    /// # Errors
+    /// `Storage` on a read failure.
+    pub fn new_device_notice(&self) -> Result<u32, CoachError> {
+        Ok(self.store().device_notice()?)
+    }
+
+    /// The officer has seen the new-device notice: it reads 0 until
+    /// another device is paired.
+    ///
+    /// # Errors
+    /// `Storage` on a write failure.
+    pub fn dismiss_new_device_notice(&self) -> Result<(), CoachError> {
+        Ok(self.store().dismiss_device_notice()?)
     }
 
     /// The force's support directory: peer supporters, services, and the

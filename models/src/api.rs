@@ -1,7 +1,9 @@
 //! Request and response bodies of the server's phone-facing API
-//! (`docs/api.md`): enrolment, token refresh and consent. Staff-facing bodies
-//! live in the server; these are shared so the phone and the server agree.
+//! (`docs/api.md`): enrolment, second-phone pairing, token refresh and
+//! consent. Staff-facing bodies live in the server; these are shared so the
+//! phone and the server agree.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
@@ -61,14 +63,16 @@ impl ConsentLevel {
     }
 }
 
-/// `POST /v1/enrol`: a phone redeems a one-time code the force issued.
+/// `POST /v1/enrol`: a phone redeems a one-time code: an enrolment code the
+/// force issued, or a pairing code an enrolled phone of the same person
+/// asked for ([`PairingCode`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     /// The force's short name (slug).
     pub force: String,
-    /// The one-time enrolment code.
+    /// The one-time enrolment or pairing code.
     pub code: String,
 }
 
@@ -141,6 +145,48 @@ impl SessionTokens {
             given("device_id", &self.device_id)?,
         ))
     }
+}
+
+/// `POST /v1/me/pairing-codes`: a one-time code an enrolled phone shows, for
+/// the officer to type on their new phone (`POST /v1/enrol`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PairingCode {
+    /// The code; only its hash is stored.
+    pub code: String,
+    /// When it stops working (minutes away).
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PairingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairingCode")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One of the person's devices (`GET /v1/me/devices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PairedDevice {
+    /// The device id the server issued.
+    pub id: String,
+    /// When it was enrolled or paired (server clock).
+    pub created_at: DateTime<Utc>,
+    /// Whether it is the device that asked.
+    pub this_device: bool,
+}
+
+/// `GET /v1/me/devices`: the person's devices, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceList {
+    /// The devices.
+    pub devices: Vec<PairedDevice>,
 }
 
 /// `GET`/`PUT /v1/me/consent`.

@@ -363,6 +363,13 @@ pub struct SyncAck {
     pub cursor: u64,
     /// True when this answer is a replay of an earlier one.
     pub replayed: bool,
+    /// How many of the person's other devices were enrolled or paired after
+    /// this one (server clock), as of this answer (a replay's too). It only
+    /// rises, so a rise tells the phone a new device was paired with the
+    /// officer's account (`GET /v1/me/devices` lists them). 0 from a server
+    /// that predates pairing.
+    #[serde(default)]
+    pub newer_devices: u32,
 }
 
 /// Rounds an instant down to [`TIME_ROUNDING_MINUTES`].

@@ -396,7 +396,13 @@ fn the_served_openapi_document_describes_sync_requests_and_answers() {
     );
     assert_eq!(
         property_names(&doc, schema(&doc, "SyncAck")),
-        ["cursor", "idempotency_key", "replayed", "results"]
+        [
+            "cursor",
+            "idempotency_key",
+            "newer_devices",
+            "replayed",
+            "results"
+        ]
     );
     // Each record kind is one alternative, tagged by `kind`.
     let alternatives = schema(&doc, "SyncRecord")["oneOf"]

@@ -771,15 +771,28 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func consent() throws  -> ConsentLevel
     
     /**
-     * Enrols this phone with a one-time code from the force (`POST
-     * /v1/enrol`): the server's device id is kept for sync (an
-     * unacknowledged batch made under an older id is rebuilt). The tokens
-     * are returned for the app to keep in secure storage; the library does
-     * not store them. After `erase_all` the phone must enrol again.
+     * The officer has seen the new-device notice: it reads 0 until
+     * another device is paired.
+     *
+     * # Errors
+     * `Storage` on a write failure.
+     */
+    func dismissNewDeviceNotice() throws 
+    
+    /**
+     * Enrols this phone with a one-time code (`POST /v1/enrol`): an
+     * enrolment code from the force, or a pairing code shown on the
+     * officer's enrolled phone ([`FatigueCoach::request_pairing_code`]),
+     * which makes this phone a second device of the same officer. The
+     * server's device id is kept for sync (an unacknowledged batch made
+     * under an older id is rebuilt). The tokens are returned for the app to
+     * keep in secure storage; the library does not store them. After
+     * `erase_all` the phone must enrol again (or be paired again).
      *
      * # Errors
      * `InvalidInput` for an empty force or code, a code the server does
-     * not accept (wrong, used or expired) or another refusal (its code);
+     * not accept (wrong, used, expired or another force's) or another
+     * refusal (its code);
      * `NotReady` when the server cannot be reached or is failing;
      * `Storage` on a write failure.
      */
@@ -981,6 +994,29 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
     func morningUpdate(now: Date, night: WearableData?, horizonHours: UInt32) throws  -> MorningUpdate
     
     /**
+     * How many devices were paired with the officer's account since they
+     * last dismissed the notice, as learnt from sync acknowledgements
+     * (each carries how many of the officer's devices are newer than this
+     * one). Above 0, tell the officer ("a new phone was paired with your
+     * account; if it was not you, contact ...") and list
+     * [`FatigueCoach::paired_devices`].
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func newDeviceNotice() throws  -> UInt32
+    
+    /**
+     * The officer's devices on the server (`GET /v1/me/devices`), oldest
+     * first, this one marked: what to show when
+     * [`FatigueCoach::new_device_notice`] is above 0.
+     *
+     * # Errors
+     * As [`FatigueCoach::request_pairing_code`].
+     */
+    func pairedDevices(transport: ApiTransport) throws  -> [PairedDevice]
+    
+    /**
      * The officer's personal calibration at `now`: how many KSS check-ins
      * it rests on, how many it needs, the offset it carries (shrunk by the
      * evidence) and its slope (`docs/coaching.md`).
@@ -1059,6 +1095,20 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      * [`FatigueCoach::support_directory`]; `Storage` on a write failure.
      */
     func requestCallback(transport: ApiTransport, request: CallbackRequest, now: Date) throws  -> SupportCallback
+    
+    /**
+     * Asks the server for a pairing code for the officer's new phone
+     * (`POST /v1/me/pairing-codes`, with this phone's token): show it on
+     * screen; the officer types it with the force's name on the new phone
+     * ([`FatigueCoach::enrol_device`]). Single use, 10 minutes; asking again
+     * replaces it. Only an enrolled phone can ask.
+     *
+     * # Errors
+     * `NotReady` when the server cannot be reached, is failing, wants a new
+     * sign-in or limits the rate (at most 3 a minute); `InvalidInput`
+     * naming the server's code when it refuses.
+     */
+    func requestPairingCode(transport: ApiTransport) throws  -> PairingCode
     
     /**
      * The store's schema version.
@@ -1399,15 +1449,34 @@ open func consent()throws  -> ConsentLevel  {
 }
     
     /**
-     * Enrols this phone with a one-time code from the force (`POST
-     * /v1/enrol`): the server's device id is kept for sync (an
-     * unacknowledged batch made under an older id is rebuilt). The tokens
-     * are returned for the app to keep in secure storage; the library does
-     * not store them. After `erase_all` the phone must enrol again.
+     * The officer has seen the new-device notice: it reads 0 until
+     * another device is paired.
+     *
+     * # Errors
+     * `Storage` on a write failure.
+     */
+open func dismissNewDeviceNotice()throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_dismiss_new_device_notice(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Enrols this phone with a one-time code (`POST /v1/enrol`): an
+     * enrolment code from the force, or a pairing code shown on the
+     * officer's enrolled phone ([`FatigueCoach::request_pairing_code`]),
+     * which makes this phone a second device of the same officer. The
+     * server's device id is kept for sync (an unacknowledged batch made
+     * under an older id is rebuilt). The tokens are returned for the app to
+     * keep in secure storage; the library does not store them. After
+     * `erase_all` the phone must enrol again (or be paired again).
      *
      * # Errors
      * `InvalidInput` for an empty force or code, a code the server does
-     * not accept (wrong, used or expired) or another refusal (its code);
+     * not accept (wrong, used, expired or another force's) or another
+     * refusal (its code);
      * `NotReady` when the server cannot be reached or is failing;
      * `Storage` on a write failure.
      */
@@ -1761,6 +1830,44 @@ open func morningUpdate(now: Date, night: WearableData?, horizonHours: UInt32)th
 }
     
     /**
+     * How many devices were paired with the officer's account since they
+     * last dismissed the notice, as learnt from sync acknowledgements
+     * (each carries how many of the officer's devices are newer than this
+     * one). Above 0, tell the officer ("a new phone was paired with your
+     * account; if it was not you, contact ...") and list
+     * [`FatigueCoach::paired_devices`].
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func newDeviceNotice()throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_new_device_notice(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The officer's devices on the server (`GET /v1/me/devices`), oldest
+     * first, this one marked: what to show when
+     * [`FatigueCoach::new_device_notice`] is above 0.
+     *
+     * # Errors
+     * As [`FatigueCoach::request_pairing_code`].
+     */
+open func pairedDevices(transport: ApiTransport)throws  -> [PairedDevice]  {
+    return try  FfiConverterSequenceTypePairedDevice.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_paired_devices(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The officer's personal calibration at `now`: how many KSS check-ins
      * it rests on, how many it needs, the offset it carries (shrunk by the
      * evidence) and its slope (`docs/coaching.md`).
@@ -1902,6 +2009,28 @@ open func requestCallback(transport: ApiTransport, request: CallbackRequest, now
         FfiConverterCallbackInterfaceApiTransport_lower(transport),
         FfiConverterTypeCallbackRequest_lower(request),
         FfiConverterTimestamp.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Asks the server for a pairing code for the officer's new phone
+     * (`POST /v1/me/pairing-codes`, with this phone's token): show it on
+     * screen; the officer types it with the force's name on the new phone
+     * ([`FatigueCoach::enrol_device`]). Single use, 10 minutes; asking again
+     * replaces it. Only an enrolled phone can ask.
+     *
+     * # Errors
+     * `NotReady` when the server cannot be reached, is failing, wants a new
+     * sign-in or limits the rate (at most 3 a minute); `InvalidInput`
+     * naming the server's code when it refuses.
+     */
+open func requestPairingCode(transport: ApiTransport)throws  -> PairingCode  {
+    return try  FfiConverterTypePairingCode_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_request_pairing_code(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceApiTransport_lower(transport),uniffiCallStatus
     )
 })
 }
@@ -3820,6 +3949,156 @@ public func FfiConverterTypeMorningUpdate_lift(_ buf: RustBuffer) throws -> Morn
 #endif
 public func FfiConverterTypeMorningUpdate_lower(_ value: MorningUpdate) -> RustBuffer {
     return FfiConverterTypeMorningUpdate.lower(value)
+}
+
+
+/**
+ * One of the officer's devices, as the server lists them.
+ */
+public struct PairedDevice: Equatable, Hashable {
+    /**
+     * The device id the server issued.
+     */
+    public var id: String
+    /**
+     * When it was enrolled or paired (the server's clock).
+     */
+    public var createdAt: Date
+    /**
+     * Whether it is this phone.
+     */
+    public var thisDevice: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The device id the server issued.
+         */id: String, 
+        /**
+         * When it was enrolled or paired (the server's clock).
+         */createdAt: Date, 
+        /**
+         * Whether it is this phone.
+         */thisDevice: Bool) {
+        self.id = id
+        self.createdAt = createdAt
+        self.thisDevice = thisDevice
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PairedDevice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePairedDevice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PairedDevice {
+        return
+            try PairedDevice(
+                id: FfiConverterString.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                thisDevice: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PairedDevice, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterBool.write(value.thisDevice, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairedDevice_lift(_ buf: RustBuffer) throws -> PairedDevice {
+    return try FfiConverterTypePairedDevice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairedDevice_lower(_ value: PairedDevice) -> RustBuffer {
+    return FfiConverterTypePairedDevice.lower(value)
+}
+
+
+/**
+ * A pairing code to show on this phone, for the officer to type on their
+ * new phone's enrolment screen ([`crate::FatigueCoach::enrol_device`]).
+ * Single use; do not log it or keep it past `expires_at`.
+ */
+public struct PairingCode: Equatable, Hashable {
+    /**
+     * The code.
+     */
+    public var code: String
+    /**
+     * When it stops working (10 minutes after it was asked for).
+     */
+    public var expiresAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The code.
+         */code: String, 
+        /**
+         * When it stops working (10 minutes after it was asked for).
+         */expiresAt: Date) {
+        self.code = code
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PairingCode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePairingCode: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PairingCode {
+        return
+            try PairingCode(
+                code: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PairingCode, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterTimestamp.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairingCode_lift(_ buf: RustBuffer) throws -> PairingCode {
+    return try FfiConverterTypePairingCode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePairingCode_lower(_ value: PairingCode) -> RustBuffer {
+    return FfiConverterTypePairingCode.lower(value)
 }
 
 
@@ -8855,6 +9134,31 @@ fileprivate struct FfiConverterSequenceTypeModuleSummary: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePairedDevice: FfiConverterRustBuffer {
+    typealias SwiftType = [PairedDevice]
+
+    public static func write(_ value: [PairedDevice], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePairedDevice.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PairedDevice] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PairedDevice]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePairedDevice.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePeerSupporter: FfiConverterRustBuffer {
     typealias SwiftType = [PeerSupporter]
 
@@ -9243,7 +9547,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_consent() != 45673) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_enrol_device() != 45535) {
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_dismiss_new_device_notice() != 49776) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_enrol_device() != 23250) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_erase_all() != 33039) {
@@ -9297,6 +9604,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_morning_update() != 52963) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_new_device_notice() != 58782) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_paired_devices() != 3416) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_personal_calibration() != 33318) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9319,6 +9632,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_request_callback() != 35051) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_request_pairing_code() != 54182) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_schema_version() != 27285) {

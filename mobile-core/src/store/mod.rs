@@ -274,7 +274,8 @@ impl Store {
     /// Takes the device id the server issued at enrolment (the server
     /// refuses batches from any other id). An unacknowledged batch built
     /// under the old id is abandoned, in the same transaction, and its
-    /// records queued again.
+    /// records queued again; the new-device notice starts again from none
+    /// ([`Store::device_notice`] counts devices paired after this one).
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for an id that is not 1–64 letters, digits,
@@ -285,6 +286,7 @@ impl Store {
             if get_setting(tx, SETTING_DEVICE_ID)?.as_deref() != Some(device_id) {
                 put_setting(tx, SETTING_DEVICE_ID, device_id)?;
                 queue::abandon_in_flight(tx)?;
+                queue::forget_device_notice(tx)?;
             }
             Ok(())
         })

@@ -13,6 +13,10 @@ use super::{
 
 const SETTING_CURSOR: &str = "sync_cursor";
 const SETTING_LAST_SEQUENCE: &str = "sync_last_sequence";
+/// The highest `newer_devices` an acknowledgement carried.
+const SETTING_NEWER_DEVICES: &str = "newer_devices";
+/// The `newer_devices` the officer has seen the notice of.
+const SETTING_NEWER_DEVICES_SEEN: &str = "newer_devices_seen";
 
 /// A queued record's sync state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +111,16 @@ pub(super) fn abandon_in_flight(conn: &Connection) -> Result<(), StoreError> {
         [],
     )?;
     conn.execute("DELETE FROM sync_batches", [])?;
+    Ok(())
+}
+
+/// Forgets the new-device notice: its counts are relative to the device id
+/// the server issued, so a new id (enrolment, pairing) starts from none.
+pub(super) fn forget_device_notice(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM settings WHERE key IN (?1, ?2)",
+        [SETTING_NEWER_DEVICES, SETTING_NEWER_DEVICES_SEEN],
+    )?;
     Ok(())
 }
 
@@ -206,6 +220,29 @@ impl Store {
         Ok(last.max(cursor) + 1)
     }
 
+    /// How many devices were paired with the officer's account since they
+    /// last dismissed the notice ([`Store::dismiss_device_notice`]): the
+    /// rise in the acknowledgements' `newer_devices`
+    /// ([`models::sync::SyncAck::newer_devices`]) since then.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure.
+    pub fn device_notice(&self) -> Result<u32, StoreError> {
+        let newer = self.sequence_setting(SETTING_NEWER_DEVICES)?;
+        let seen = self.sequence_setting(SETTING_NEWER_DEVICES_SEEN)?;
+        Ok(u32::try_from(newer.saturating_sub(seen)).unwrap_or(u32::MAX))
+    }
+
+    /// The officer has seen the new-device notice: it reads 0 until another
+    /// device is paired.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a write failure.
+    pub fn dismiss_device_notice(&mut self) -> Result<(), StoreError> {
+        let newer = self.sequence_setting(SETTING_NEWER_DEVICES)?;
+        self.write(|tx| put_setting(tx, SETTING_NEWER_DEVICES_SEEN, &newer.to_string()))
+    }
+
     /// The server's cursor as last acknowledged (0 before any).
     ///
     /// # Errors
@@ -274,8 +311,10 @@ impl Store {
 
     /// Applies an acknowledgement in one transaction: each record still tied
     /// to the batch is marked sent or rejected by its outcome, the batch is
-    /// dropped and the cursor stored. Records changed since the batch was
-    /// built are no longer tied to it and stay pending.
+    /// dropped and the cursor stored, with the acknowledgement's count of
+    /// newer devices when it came from the server ([`Store::device_notice`]).
+    /// Records changed since the batch was built are no longer tied to it
+    /// and stay pending.
     ///
     /// # Errors
     /// [`StoreError::Sqlite`] on a write failure (nothing is marked).
@@ -284,6 +323,7 @@ impl Store {
         idempotency_key: &str,
         outcomes: &[(&SyncRecord, &RecordOutcome)],
         cursor: u64,
+        newer_devices: Option<u32>,
     ) -> Result<(), StoreError> {
         let tx = self
             .conn
@@ -312,6 +352,17 @@ impl Store {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         put_setting(&tx, SETTING_CURSOR, &old.max(cursor).to_string())?;
+        if let Some(newer) = newer_devices {
+            // Only rises: a replayed or late answer cannot hide a pairing.
+            let old: u64 = get_setting(&tx, SETTING_NEWER_DEVICES)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            put_setting(
+                &tx,
+                SETTING_NEWER_DEVICES,
+                &old.max(u64::from(newer)).to_string(),
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }

@@ -18,7 +18,10 @@
 //! 3. On `200` with a valid [`SyncAck`] for that key, mark each record sent
 //!    (stored or unchanged) or rejected, drop the batch and keep the cursor,
 //!    all in one transaction: records are marked sent **only** on
-//!    acknowledgement.
+//!    acknowledgement. The acknowledgement's `newer_devices` (how many of
+//!    the officer's devices were paired after this one) is kept in the same
+//!    transaction; a rise is the new-device notice
+//!    ([`Store::device_notice`]).
 //! 4. On a network failure, `429`, `5xx`, or an acknowledgement that does not
 //!    match the batch: keep the batch and retry after an exponential
 //!    back-off ([`Backoff`]). On `401`/`403` the same, and the report says
@@ -240,7 +243,12 @@ pub fn acknowledge(store: &mut Store, ack_json: &str) -> Result<AckCounts, SyncE
         }
         outcomes.push((&sent.records[r.index], &r.outcome));
     }
-    store.settle_batch(&batch.idempotency_key, &outcomes, ack.cursor)?;
+    store.settle_batch(
+        &batch.idempotency_key,
+        &outcomes,
+        ack.cursor,
+        Some(ack.newer_devices),
+    )?;
     Ok(counts)
 }
 
@@ -333,7 +341,7 @@ fn refuse_batch(store: &mut Store, batch: &InFlightBatch) -> Result<u32, SyncErr
     let outcomes: Vec<(&SyncRecord, &RecordOutcome)> =
         sent.records.iter().map(|r| (r, &refused)).collect();
     let cursor = store.sync_cursor()?;
-    store.settle_batch(&batch.idempotency_key, &outcomes, cursor)?;
+    store.settle_batch(&batch.idempotency_key, &outcomes, cursor, None)?;
     Ok(outcomes.len() as u32)
 }
 

@@ -1,8 +1,8 @@
-//! Enrolment handlers: codes for the force admin, enrolment and token
-//! refresh for the phone.
+//! Enrolment handlers: codes for the force admin, enrolment, pairing a
+//! second phone and token refresh for the phone.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
-use models::api::{EnrolRequest, RefreshRequest, SessionTokens};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use models::api::{DeviceList, EnrolRequest, PairingCode, RefreshRequest, SessionTokens};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -32,8 +32,10 @@ pub async fn enrolment_code(
     Ok(HttpResponse::Created().json(json!({ "code": code, "expires_at": expires })))
 }
 
-/// A phone redeems a one-time enrolment code: a pseudonymous person (new, or
-/// the same one for a second phone), a device and tokens. Rate-limited per address.
+/// A phone redeems a one-time code: an enrolment code (a new pseudonymous
+/// person and its device) or a pairing code from the person's enrolled
+/// phone (a new device for the same pseudonym); tokens either way. Every
+/// refused code, of either kind, is the same 401. Rate-limited per address.
 #[utoipa::path(post, path = "/enrol", request_body = EnrolRequest, responses(
     (status = 200, description = "device tokens", body = SessionTokens),
     (status = 401, description = "invalid_credentials", body = Problem),
@@ -57,4 +59,26 @@ pub async fn enrol(
 pub async fn refresh(state: State, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
     let tokens = service::refresh(&state, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// An enrolled phone asks for a pairing code to show the officer, who types
+/// it on their new phone (`POST /v1/enrol`): single use, 10 minutes, one
+/// live per person; the officer's own device only.
+#[utoipa::path(post, path = "/me/pairing-codes", responses(
+    (status = 201, description = "the code", body = PairingCode),
+    (status = 403, description = "forbidden: not an officer's device", body = Problem),
+    (status = 429, description = "rate_limited", body = Problem)))]
+#[post("/me/pairing-codes")]
+pub async fn pairing_code(state: State, who: Identity) -> AppResult<HttpResponse> {
+    let code = service::issue_pairing_code(&state, &who).await?;
+    Ok(HttpResponse::Created().json(code))
+}
+
+/// The officer's devices, oldest first, the calling one marked.
+#[utoipa::path(get, path = "/me/devices", responses(
+    (status = 200, description = "the devices", body = DeviceList),
+    (status = 403, description = "forbidden: not an officer's device", body = Problem)))]
+#[get("/me/devices")]
+pub async fn devices(state: State, who: Identity) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::devices(&state, &who).await?))
 }

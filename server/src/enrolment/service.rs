@@ -1,5 +1,13 @@
-//! Enrolment rules: who may issue a code, redeeming one on a phone, and the
-//! device tokens a phone holds (issued at enrolment, rotated on refresh).
+//! Enrolment rules: who may issue a code, redeeming one on a phone, pairing
+//! a second phone from an enrolled one, and the device tokens a phone holds
+//! (issued at enrolment or pairing, rotated on refresh).
+//!
+//! A force admin's enrolment code only ever makes a new person. A person's
+//! second phone is paired from a device they already hold: that device asks
+//! for a pairing code ([`issue_pairing_code`]), the new phone redeems it at
+//! the same endpoint as an enrolment code ([`enrol`]), and the person's
+//! other devices learn of it from `newer_devices` in every sync
+//! acknowledgement and from [`devices`].
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -8,13 +16,18 @@ use super::store;
 use crate::accounts::service::{check_staff_number, force_for_credentials, hit_rate_limit};
 use crate::app::AppState;
 use crate::audit;
-use crate::auth::{Identity, Role, random_secret, secret_hash};
+use crate::auth::{Claims, Identity, Role, random_secret, secret_hash};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use models::api::{EnrolRequest, RefreshRequest, SessionTokens};
+use models::api::{
+    DeviceList, EnrolRequest, PairedDevice, PairingCode, RefreshRequest, SessionTokens,
+};
 
 /// Characters of randomness in an enrolment code.
 pub const CODE_BYTES: usize = 12;
+/// Pairing codes one person may ask for in a minute (each replaces the
+/// last, so this only bounds the writes).
+pub const PAIRING_CODES_PER_MINUTE: u32 = 3;
 /// Bytes of randomness in a refresh token.
 pub const REFRESH_TOKEN_BYTES: usize = 32;
 
@@ -51,8 +64,13 @@ pub async fn issue_code(
     Ok((code, expires))
 }
 
-/// A phone redeems a one-time enrolment code: a new pseudonymous person, a
-/// device and its tokens. Rate-limited per address.
+/// A phone redeems a one-time code: an enrolment code makes a new
+/// pseudonymous person and its first device; a pairing code
+/// ([`issue_pairing_code`]) a new device for the person whose phone asked
+/// for it (audited as that person's pseudonym). Either way the device's
+/// tokens. Rate-limited per address: both kinds of code share the one
+/// endpoint and the one budget of guesses, and every wrong, used, expired
+/// or other force's code of either kind gets the same answer.
 ///
 /// # Errors
 /// `invalid_credentials` for an unknown force or an unknown, used or
@@ -73,7 +91,20 @@ pub async fn enrol(
     let hash = secret_hash(code.trim());
     let (person, device) = db::with_force(&state.pool, id, move |c| {
         match store::enrol(c, id, &hash) {
-            Ok(enrolled) => enrolled.ok_or(AppError::InvalidCredentials),
+            Ok(Some(enrolled)) => Ok(enrolled),
+            Ok(None) => {
+                let (person, device) =
+                    store::pair(c, id, &hash)?.ok_or(AppError::InvalidCredentials)?;
+                let actor = device_actor(id, person, device);
+                audit::record(
+                    c,
+                    Some(id),
+                    &actor,
+                    "pair_device",
+                    &format!("device:{device}"),
+                )?;
+                Ok((person, device))
+            }
             // The staff number enrolled after the code was issued: the code
             // stays unused (the transaction rolls back) and attaches nothing.
             Err(diesel::result::Error::DatabaseError(
@@ -89,6 +120,93 @@ pub async fn enrol(
 
 fn already_enrolled() -> AppError {
     AppError::AlreadyEnrolled
+}
+
+/// The officer behind a device, as the audit log names an actor: their
+/// pseudonym, never a staff number. (Used where no token was presented: a
+/// phone redeeming a pairing code acts for the person who asked for it.)
+fn device_actor(force: Uuid, person: Uuid, device: Uuid) -> Identity {
+    Identity(Claims {
+        iss: String::new(),
+        aud: String::new(),
+        sub: person,
+        exp: 0,
+        iat: 0,
+        role: Role::Officer,
+        force: Some(force),
+        device: Some(device),
+    })
+}
+
+/// The caller as an officer on an enrolled device: (force, person, device).
+fn officer_device(who: &Identity) -> AppResult<(Uuid, Uuid, Uuid)> {
+    who.require(&[Role::Officer])?;
+    let device = who.0.device.ok_or(AppError::Forbidden)?;
+    Ok((who.force()?, who.0.sub, device))
+}
+
+/// An enrolled device asks for a pairing code for its person's new phone:
+/// single use, valid [`store::PAIRING_CODE_MINUTES`] minutes, replacing any
+/// earlier code of theirs; only its hash is stored. Only the person's own
+/// device can ask (a force admin has no device, so cannot), at most
+/// [`PAIRING_CODES_PER_MINUTE`] a minute; audited as the person's pseudonym
+/// with the device that asked.
+///
+/// # Errors
+/// Forbidden but for an officer's device token; `rate_limited`; not found
+/// when the device is gone (withdrawn); database errors.
+pub async fn issue_pairing_code(state: &AppState, who: &Identity) -> AppResult<PairingCode> {
+    let (force, person, device) = officer_device(who)?;
+    let bucket = format!("pair-person:{person}");
+    db::with_platform(&state.pool, move |c| {
+        hit_rate_limit(c, &bucket, PAIRING_CODES_PER_MINUTE)
+    })
+    .await?;
+    let code = random_secret(CODE_BYTES);
+    let hash = secret_hash(&code);
+    let who = who.clone();
+    let expires_at = db::with_force(&state.pool, force, move |c| {
+        if !store::is_persons_device(c, force, person, device)? {
+            return Err(AppError::NotFound);
+        }
+        let expires = store::create_pairing_code(c, force, person, device, &hash)?;
+        audit::record(
+            c,
+            Some(force),
+            &who,
+            "issue_pairing_code",
+            &format!("device:{device}"),
+        )?;
+        Ok(expires)
+    })
+    .await?;
+    Ok(PairingCode { code, expires_at })
+}
+
+/// The caller's person's devices, oldest first, the caller's marked.
+///
+/// # Errors
+/// Forbidden but for an officer's device token; not found when the device
+/// is gone (withdrawn); database errors.
+pub async fn devices(state: &AppState, who: &Identity) -> AppResult<DeviceList> {
+    let (force, person, device) = officer_device(who)?;
+    let rows = db::with_force(&state.pool, force, move |c| {
+        Ok(store::devices_of(c, force, person)?)
+    })
+    .await?;
+    if !rows.iter().any(|d| d.id == device) {
+        return Err(AppError::NotFound);
+    }
+    Ok(DeviceList {
+        devices: rows
+            .into_iter()
+            .map(|d| PairedDevice {
+                id: d.id.to_string(),
+                created_at: d.created_at,
+                this_device: d.id == device,
+            })
+            .collect(),
+    })
 }
 
 /// Swaps a device's refresh token (single use) for new tokens. Reusing a

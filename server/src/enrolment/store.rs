@@ -1,5 +1,5 @@
-//! Enrolment codes, enrolled people (pseudonyms), their devices and the
-//! devices' refresh tokens. SQL only.
+//! Enrolment codes, enrolled people (pseudonyms), their devices, pairing
+//! codes for a second device, and the devices' refresh tokens. SQL only.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -165,4 +165,118 @@ pub fn spend_refresh_token(
     .bind::<Text, _>(hash)
     .execute(c)?;
     Ok(Some((row.person_id, row.device_id)))
+}
+
+/// Minutes a pairing code stays valid: long enough to pick up the new phone
+/// and type it, short enough that a code seen over a shoulder soon dies.
+pub const PAIRING_CODE_MINUTES: i64 = 10;
+
+/// Whether `device` is one of `person`'s devices.
+///
+/// # Errors
+/// Database errors.
+pub fn is_persons_device(
+    c: &mut PgConnection,
+    force: Uuid,
+    person: Uuid,
+    device: Uuid,
+) -> QueryResult<bool> {
+    let found: crate::db::Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE force_id = $1 AND id = $2 AND person_id = $3) AS found",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(device)
+    .bind::<SqlUuid, _>(person)
+    .get_result(c)?;
+    Ok(found.found)
+}
+
+/// Stores a hashed pairing code for `person`, asked for by `device`,
+/// replacing any earlier one of theirs (used or not: a person has at most
+/// one). Returns its expiry.
+///
+/// # Errors
+/// Database errors.
+pub fn create_pairing_code(
+    c: &mut PgConnection,
+    force: Uuid,
+    person: Uuid,
+    device: Uuid,
+    code_hash: &str,
+) -> QueryResult<DateTime<Utc>> {
+    let expires = Utc::now() + Duration::minutes(PAIRING_CODE_MINUTES);
+    diesel::sql_query(
+        "INSERT INTO pairing_codes (force_id, code_hash, person_id, issued_by, expires_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (force_id, person_id) DO UPDATE SET code_hash = excluded.code_hash, \
+             issued_by = excluded.issued_by, expires_at = excluded.expires_at, \
+             used_at = NULL, created_at = now()",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(code_hash)
+    .bind::<SqlUuid, _>(person)
+    .bind::<SqlUuid, _>(device)
+    .bind::<Timestamptz, _>(expires)
+    .execute(c)?;
+    Ok(expires)
+}
+
+/// Uses a pairing code: a new device for the person who asked for it.
+/// Returns (person, device), or `None` for an unknown, used or expired code.
+///
+/// # Errors
+/// Database errors.
+pub fn pair(
+    c: &mut PgConnection,
+    force: Uuid,
+    code_hash: &str,
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    #[derive(QueryableByName)]
+    struct Code {
+        #[diesel(sql_type = SqlUuid)]
+        person_id: Uuid,
+    }
+    let code: Option<Code> = diesel::sql_query(
+        "UPDATE pairing_codes SET used_at = now() WHERE force_id = $1 AND code_hash = $2 \
+         AND used_at IS NULL AND expires_at > now() RETURNING person_id",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Text, _>(code_hash)
+    .get_result(c)
+    .optional()?;
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    let device = Uuid::new_v4();
+    diesel::sql_query("INSERT INTO devices (force_id, id, person_id) VALUES ($1, $2, $3)")
+        .bind::<SqlUuid, _>(force)
+        .bind::<SqlUuid, _>(device)
+        .bind::<SqlUuid, _>(code.person_id)
+        .execute(c)?;
+    Ok(Some((code.person_id, device)))
+}
+
+/// One of a person's devices.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DeviceRow {
+    /// Device.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// When it was enrolled or paired.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// The person's devices, oldest first.
+///
+/// # Errors
+/// Database errors.
+pub fn devices_of(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<Vec<DeviceRow>> {
+    diesel::sql_query(
+        "SELECT id, created_at FROM devices WHERE force_id = $1 AND person_id = $2 \
+         ORDER BY created_at, id",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(person)
+    .load(c)
 }

@@ -364,6 +364,7 @@ struct Fresh<'a> {
     job: Submitted<'a>,
     sequence: i64,
     cursor: i64,
+    newer_devices: i64,
     outcomes: Vec<Option<RecordOutcome>>,
 }
 
@@ -411,6 +412,7 @@ fn apply_round<'a>(
             let mut ack: SyncAck = serde_json::from_value(previous).map_err(AppError::internal)?;
             ack.replayed = true;
             ack.cursor = u64::try_from(device.sync_cursor).unwrap_or(0);
+            ack.newer_devices = u32::try_from(device.newer_devices).unwrap_or(0);
             answers.push((i, Ok(ack)));
             continue;
         }
@@ -427,6 +429,7 @@ fn apply_round<'a>(
             job,
             sequence,
             cursor: device.sync_cursor,
+            newer_devices: device.newer_devices,
             outcomes: job
                 .batch
                 .records
@@ -455,6 +458,7 @@ fn apply_round<'a>(
                 .collect(),
             cursor: u64::try_from(f.cursor.max(f.sequence)).unwrap_or(0),
             replayed: false,
+            newer_devices: u32::try_from(f.newer_devices).unwrap_or(0),
         })
         .collect();
     let applied = fresh

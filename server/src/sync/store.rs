@@ -30,11 +30,17 @@ pub struct LockedDevice {
     /// The person's consent as stored.
     #[diesel(sql_type = Text)]
     pub consent: String,
+    /// How many of the person's other devices were enrolled or paired after
+    /// this one ([`models::sync::SyncAck::newer_devices`]).
+    #[diesel(sql_type = BigInt)]
+    pub newer_devices: i64,
 }
 
 /// Locks the devices `keys` ((force, device), sorted and distinct), and
 /// their persons against a change of consent or a withdrawal until the
-/// batch commits, and reads their consent under the lock. One primary-key probe per device (the
+/// batch commits, and reads their consent under the lock, and how many
+/// devices their person has paired since each (one probe of
+/// `devices_by_person`). One primary-key probe per device (the
 /// LATERAL keeps the planner from a join that could scan the table), locked
 /// in (force, id) order, so two groups locking overlapping devices cannot
 /// deadlock. A device that is gone is missing from the answer.
@@ -44,9 +50,11 @@ pub struct LockedDevice {
 pub fn lock_devices(c: &mut PgConnection, keys: &[(Uuid, Uuid)]) -> QueryResult<Vec<LockedDevice>> {
     Prepared(
         diesel::sql_query(
-            "SELECT d.force_id, d.id, d.person_id, d.sync_cursor, d.consent \
+            "SELECT d.force_id, d.id, d.person_id, d.sync_cursor, d.consent, d.newer_devices \
              FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS w(force_id, id, n) \
-             CROSS JOIN LATERAL (SELECT x.force_id, x.id, x.person_id, x.sync_cursor, p.consent \
+             CROSS JOIN LATERAL (SELECT x.force_id, x.id, x.person_id, x.sync_cursor, p.consent, \
+                     (SELECT count(*) FROM devices o WHERE o.force_id = x.force_id \
+                      AND o.person_id = x.person_id AND o.created_at > x.created_at) AS newer_devices \
                  FROM devices x JOIN persons p ON p.force_id = x.force_id AND p.id = x.person_id \
                  WHERE x.force_id = w.force_id AND x.id = w.id FOR UPDATE OF x FOR SHARE OF p) AS d \
              ORDER BY w.n",

@@ -1,0 +1,2 @@
+DROP INDEX devices_by_person;
+DROP TABLE pairing_codes;
