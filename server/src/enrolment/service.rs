@@ -135,6 +135,7 @@ fn device_actor(force: Uuid, person: Uuid, device: Uuid) -> Identity {
         role: Role::Officer,
         force: Some(force),
         device: Some(device),
+        sid: None,
     })
 }
 
