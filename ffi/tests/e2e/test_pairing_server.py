@@ -7,8 +7,9 @@ and a lost answer on either are not doubled, the first phone learns of the
 second from its sync acknowledgement, and the officer's export shows one
 person with both devices and one set of records.
 
-Run by scripts/ci/45-bindings-server.sh with test_bindings_server.py, whose
-server fixture, transports and helpers it uses.
+Run by scripts/ci/45-bindings-server.sh on the session's server (conftest.py),
+with the transports and helpers of harness.py; its forces are its own
+(gwent, dyfed), as the server is shared by the folder's tests.
 """
 
 import datetime as dt
@@ -16,18 +17,8 @@ import json
 
 import pytest
 
-from test_bindings_server import (  # noqa: F401 (server is a fixture)
-    ADMIN_PASSWORD,
-    ApiTransport,
-    Client,
-    SyncTransport,
-    fc,
-    healthkit_nights,
-    http,
-    kinds,
-    server,
-    setup_force,
-)
+from harness import ADMIN_PASSWORD, ApiTransport, Client, SyncTransport, fc, http, setup_force
+from test_bindings_server import healthkit_nights, kinds
 
 UTC = dt.timezone.utc
 
@@ -35,23 +26,23 @@ UTC = dt.timezone.utc
 def test_one_officer_pairs_a_second_phone_and_both_sync_into_one_record(server, tmp_path):
     base = server
     admin = Client(base).login(None, "admin", ADMIN_PASSWORD)
-    chief, staff, _ = setup_force(base, admin, "kent")
-    essex_chief, _, _ = setup_force(base, admin, "essex")
+    chief, staff, _ = setup_force(base, admin, "gwent")
+    dyfed_chief, _, _ = setup_force(base, admin, "dyfed")
     now = dt.datetime.now(UTC).replace(microsecond=0)
 
     # Phone A enrols with the force's code.
-    code = chief.ok("POST", "/v1/force/enrolment-codes", {"staff_number": "kent-001"})["code"]
+    code = chief.ok("POST", "/v1/force/enrolment-codes", {"staff_number": "gwent-001"})["code"]
     phone_a = fc.FatigueCoach.open(str(tmp_path / "a.db"), "Europe/London")
-    token_a = phone_a.enrol_device(ApiTransport(base), "kent", code).access_token
+    token_a = phone_a.enrol_device(ApiTransport(base), "gwent", code).access_token
     Client(base, token_a).ok("PUT", "/v1/me/consent", {"level": "sleep_and_check_ins"})
     phone_a.set_consent(fc.ConsentLevel.CHECK_INS)
 
     # A second enrolment code for the same officer is refused: a second
     # phone comes only from the first.
-    status, doc = chief.call("POST", "/v1/force/enrolment-codes", {"staff_number": "kent-001"})
+    status, doc = chief.call("POST", "/v1/force/enrolment-codes", {"staff_number": "gwent-001"})
     assert (status, doc["code"]) == (409, "already_enrolled")
     # Nobody without the officer's device can ask for a pairing code.
-    for outsider in (chief, staff["sarge"], essex_chief):
+    for outsider in (chief, staff["sarge"], dyfed_chief):
         status, _ = outsider.call("POST", "/v1/me/pairing-codes")
         assert status == 403
 
@@ -61,13 +52,13 @@ def test_one_officer_pairs_a_second_phone_and_both_sync_into_one_record(server, 
 
     phone_b = fc.FatigueCoach.open(str(tmp_path / "b.db"), "Europe/London")
     with pytest.raises(fc.CoachError.InvalidInput):
-        phone_b.enrol_device(ApiTransport(base), "kent", "not-the-code")
+        phone_b.enrol_device(ApiTransport(base), "gwent", "not-the-code")
     with pytest.raises(fc.CoachError.InvalidInput):  # the right code, another force's name
-        phone_b.enrol_device(ApiTransport(base), "essex", pairing.code)
-    enrolment_b = phone_b.enrol_device(ApiTransport(base), "kent", pairing.code)
+        phone_b.enrol_device(ApiTransport(base), "dyfed", pairing.code)
+    enrolment_b = phone_b.enrol_device(ApiTransport(base), "gwent", pairing.code)
     with pytest.raises(fc.CoachError.InvalidInput):  # one-time
         fc.FatigueCoach.open(str(tmp_path / "c.db"), "Europe/London").enrol_device(
-            ApiTransport(base), "kent", pairing.code)
+            ApiTransport(base), "gwent", pairing.code)
     token_b = enrolment_b.access_token
     phone_b.set_consent(fc.ConsentLevel.CHECK_INS)
 
@@ -141,4 +132,4 @@ def test_one_officer_pairs_a_second_phone_and_both_sync_into_one_record(server, 
         ("pair_device", person, f"device:{enrolment_b.device_id}"),
         ("issue_pairing_code", person, f"device:{listed_a[0].id}"),
     ]
-    assert "kent-001" not in json.dumps(audit)
+    assert "gwent-001" not in json.dumps(audit)
