@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use mobile_core::morning::synthetic::SyntheticMorning;
 use mobile_core::store::CheckIn;
-use models::sync::{CheckInContext, CheckInScale};
 use mobile_core::store::Store;
+use models::sync::{CheckInContext, CheckInScale};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
