@@ -138,6 +138,72 @@ pub struct Commitment {
     pub end: NaiveTime,
 }
 
+/// A plan preference refused (the message names the limit, not a value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Commute outside 0–4 h each way.
+    #[error("the commute must be 0 to 4 hours each way")]
+    Commute,
+    /// A commitment with no weekday.
+    #[error("a commitment needs at least one weekday")]
+    NoWeekday,
+    /// More than a day's worth of reminders, or none.
+    #[error("reminders per day must be 1 to 10")]
+    RemindersPerDay,
+}
+
+/// Longest commute each way the plan accepts, hours.
+pub const MAX_COMMUTE_HOURS: f64 = 4.0;
+
+/// What the officer tells the plan, kept on the device: everything but the
+/// sleep need (its own setting, shared with the recovery score).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlanPreferences {
+    /// Commute each way, hours; `None` for the reference's 1 h.
+    pub commute_hours: Option<f64>,
+    /// Their answer to the chronotype question, used when there is not
+    /// enough recorded free-day sleep to estimate it.
+    pub chronotype: Option<Chronotype>,
+    /// Fixed commitments.
+    pub commitments: Vec<Commitment>,
+    /// Reminder quiet hours and daily limit.
+    pub reminders: reminders::ReminderSettings,
+}
+
+impl Default for PlanPreferences {
+    fn default() -> Self {
+        Self {
+            commute_hours: None,
+            chronotype: None,
+            commitments: Vec::new(),
+            reminders: reminders::ReminderSettings::default(),
+        }
+    }
+}
+
+impl PlanPreferences {
+    /// Checks the preferences.
+    ///
+    /// # Errors
+    /// [`PlanError`] naming the first value out of range.
+    pub fn validate(&self) -> Result<(), PlanError> {
+        if self
+            .commute_hours
+            .is_some_and(|h| !(0.0..=MAX_COMMUTE_HOURS).contains(&h))
+        {
+            return Err(PlanError::Commute);
+        }
+        if self.commitments.iter().any(|c| c.weekdays.is_empty()) {
+            return Err(PlanError::NoWeekday);
+        }
+        if !(1..=10).contains(&self.reminders.max_per_day) {
+            return Err(PlanError::RemindersPerDay);
+        }
+        Ok(())
+    }
+}
+
 /// The officer's own inputs to the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanInputs {
