@@ -3,10 +3,12 @@
 //!
 //! Candidates come from the plan's windows and the roster: the drive-home
 //! warning after every night duty, the nap, the caffeine cut-off, winding
-//! down before bed and daylight after waking. A reminder is dropped when it
-//! falls in a planned sleep, in a duty (the drive-home warning excepted: it
-//! is sent near the duty's end, when the officer is at work and awake) or
-//! in the officer's quiet hours (which apply off duty only, so they never
+//! down before bed and daylight after waking. A caffeine reminder that
+//! would fall in a duty or its commute comes instead before the officer
+//! leaves for that duty. A reminder is dropped when it falls in a planned
+//! sleep, in a duty or its commute (the drive-home warning excepted: it is
+//! sent near the duty's end, when the officer is at work and awake) or in
+//! the officer's quiet hours (which apply off duty only, so they never
 //! silence the drive-home warning), and at most
 //! [`ReminderSettings::max_per_day`] are kept per local day, the most
 //! important first. `docs/plan.md` gives the order and the reasons.
@@ -155,7 +157,22 @@ pub fn reminders(
             .iter()
             .any(|w| w.kind.is_sleep() && w.start <= t && t < w.end)
     };
-    let on_duty = |t: DateTime<Utc>| shifts.iter().any(|s| s.start() <= t && t < s.end());
+    let commute = crate::roster::predict::hours(plan.inputs.commute_hours);
+    let duty_at = |t: DateTime<Utc>| {
+        shifts
+            .iter()
+            .find(|s| s.start() - commute <= t && t < s.end() + commute)
+    };
+    let lead = Duration::minutes(NAP_LEAD_MINUTES);
+    for r in candidates
+        .iter_mut()
+        .filter(|r| r.kind == ReminderKind::CaffeineCutoff)
+    {
+        if let Some(s) = duty_at(r.at) {
+            r.at = s.start() - commute - lead;
+        }
+    }
+    let on_duty = |t: DateTime<Utc>| duty_at(t).is_some();
     let mut kept: Vec<Reminder> = candidates
         .into_iter()
         .filter(|r| r.at > now && in_plan(r.at) && !asleep(r.at))

@@ -305,3 +305,198 @@ fn the_model_credits_sleep_at_any_phase() {
     });
     assert!(close(morning, 18.60), "{morning}");
 }
+
+mod reminder_tests {
+    use super::*;
+    use crate::plan::reminders::{Reminder, ReminderKind, ReminderSettings, reminders};
+    use chrono_tz::Europe::London;
+
+    fn on(rs: &[Reminder], day: NaiveDate, clock: &LocalClock) -> Vec<(String, ReminderKind)> {
+        rs.iter()
+            .filter(|r| r.at.with_timezone(&clock.zone()).date_naive() == day)
+            .map(|r| {
+                (
+                    r.at.with_timezone(&clock.zone())
+                        .format("%H:%M")
+                        .to_string(),
+                    r.kind,
+                )
+            })
+            .collect()
+    }
+
+    fn hm(list: &[(&str, ReminderKind)]) -> Vec<(String, ReminderKind)> {
+        list.iter().map(|(t, k)| (t.to_string(), *k)).collect()
+    }
+
+    /// Every reminder respects the plan's sleep, duties, quiet hours and
+    /// the daily limit.
+    fn check(rs: &[Reminder], plan: &Plan, shifts: &[Shift], clock: &LocalClock) {
+        let s = ReminderSettings::default();
+        let commute = Duration::hours(1);
+        for r in rs {
+            assert!(
+                !plan
+                    .sleeps()
+                    .iter()
+                    .any(|p| p.start() <= r.at && r.at < p.end()),
+                "{r:?} in planned sleep"
+            );
+            if r.kind != ReminderKind::DriveHome {
+                assert!(
+                    !shifts
+                        .iter()
+                        .any(|d| d.start() - commute <= r.at && r.at < d.end() + commute),
+                    "{r:?} on duty"
+                );
+                let local = r.at.with_timezone(&clock.zone()).time();
+                assert!(
+                    local >= s.quiet_end && local < s.quiet_start,
+                    "{r:?} in quiet hours"
+                );
+            }
+            assert!(!r.message.is_empty() && !r.why.is_empty(), "{r:?}");
+        }
+        for d in &plan.days {
+            assert!(on(rs, d.date, clock).len() <= s.max_per_day as usize);
+        }
+    }
+
+    #[test]
+    fn a_block_of_nights() {
+        let clock = LocalClock::utc();
+        let shifts = four_nights();
+        let plan = plan_for(&shifts, &PlanInputs::default());
+        let rs = reminders(
+            &plan,
+            &shifts,
+            &clock,
+            utc(10, 0, 0),
+            &ReminderSettings::default(),
+        );
+        check(&rs, &plan, &shifts, &clock);
+        use ReminderKind::*;
+        // A rest day: caffeine 17:30 − 30 min, dim lights an hour before
+        // 23:30; daylight at 06:30 is in quiet hours.
+        assert_eq!(
+            on(&rs, date(11), &clock),
+            hm(&[("17:00", CaffeineCutoff), ("22:30", WindDown)])
+        );
+        // First night: daylight after the 08:30 lie-in, the nap at 19:00,
+        // and the cut-off for the 08:15 day sleep (02:15, on duty) moved
+        // before leaving (22:00 − 1 h − 15 min).
+        assert_eq!(
+            on(&rs, date(13), &clock),
+            hm(&[
+                ("08:30", Daylight),
+                ("18:45", Nap),
+                ("20:45", CaffeineCutoff)
+            ])
+        );
+        // Mid-block: the drive-home warning in the last quarter hour of duty.
+        assert_eq!(
+            on(&rs, date(15), &clock),
+            hm(&[("06:45", DriveHome), ("20:45", CaffeineCutoff)])
+        );
+        // After the last night four candidates, three kept: daylight after
+        // the recovery sleep (11:15) ranks last.
+        assert_eq!(
+            on(&rs, date(17), &clock),
+            hm(&[
+                ("06:45", DriveHome),
+                ("17:00", CaffeineCutoff),
+                ("22:30", WindDown)
+            ])
+        );
+    }
+
+    #[test]
+    fn a_quick_return() {
+        let clock = LocalClock::utc();
+        // Late 14:00–22:00 on Sunday 19th, early 06:00 on the 20th.
+        let shifts = [shift(19, 14, 8), shift(20, 6, 8)];
+        let plan = plan_for(&shifts, &PlanInputs::default());
+        let rs = reminders(
+            &plan,
+            &shifts,
+            &clock,
+            utc(10, 0, 0),
+            &ReminderSettings::default(),
+        );
+        check(&rs, &plan, &shifts, &clock);
+        use ReminderKind::*;
+        // The 17:30 cut-off falls in the late: reminded before leaving at
+        // 13:00; winding down at 22:30 is the drive home: dropped.
+        assert_eq!(on(&rs, date(19), &clock), hm(&[("12:45", CaffeineCutoff)]));
+        assert_eq!(
+            on(&rs, date(20), &clock),
+            hm(&[("17:00", CaffeineCutoff), ("22:30", WindDown)])
+        );
+    }
+
+    #[test]
+    fn the_october_clock_change() {
+        // Nights 22:00–07:00 local on Friday 23rd and Saturday 24th
+        // October 2026; the clocks go back at 02:00 BST on the 25th, so the
+        // second night is 10 hours long.
+        let clock = LocalClock::new(London);
+        let local = |d: u32, h: u32| {
+            crate::roster::local_to_utc(
+                NaiveDate::from_ymd_opt(2026, 10, d)
+                    .unwrap()
+                    .and_hms_opt(h, 0, 0)
+                    .unwrap(),
+                London,
+            )
+            .unwrap()
+        };
+        let shifts = [
+            Shift::new(local(23, 22), local(24, 7)).unwrap(),
+            Shift::new(local(24, 22), local(25, 7)).unwrap(),
+        ];
+        assert_eq!(shifts[1].duration_hours(), 10.0);
+        let first = NaiveDate::from_ymd_opt(2026, 10, 20).unwrap();
+        let plan = make_plan(
+            &shifts,
+            &PlanInputs::default(),
+            &clock,
+            first,
+            14,
+            &PlanRules::default(),
+        );
+        let now = local(20, 0);
+        let rs = reminders(&plan, &shifts, &clock, now, &ReminderSettings::default());
+        check(&rs, &plan, &shifts, &clock);
+        use ReminderKind::*;
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+        // Local times hold across the change: 06:45 BST on the 24th
+        // (05:45Z), 06:45 GMT on the 25th (06:45Z).
+        assert_eq!(
+            on(&rs, day(24), &clock),
+            hm(&[("06:45", DriveHome), ("20:45", CaffeineCutoff)])
+        );
+        assert_eq!(
+            on(&rs, day(25), &clock),
+            hm(&[
+                ("06:45", DriveHome),
+                ("17:00", CaffeineCutoff),
+                ("22:30", WindDown)
+            ])
+        );
+        let drive: Vec<_> = rs
+            .iter()
+            .filter(|r| r.kind == DriveHome)
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(drive[1] - drive[0], Duration::hours(25));
+        // The recovery sleep: 08:15–11:15 GMT.
+        let rec = spans(&plan, WindowKind::RecoverySleep);
+        assert_eq!(
+            rec,
+            vec![(
+                local(25, 8) + Duration::minutes(15),
+                local(25, 11) + Duration::minutes(15)
+            )]
+        );
+    }
+}
