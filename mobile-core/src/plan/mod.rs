@@ -157,7 +157,7 @@ pub const MAX_COMMUTE_HOURS: f64 = 4.0;
 
 /// What the officer tells the plan, kept on the device: everything but the
 /// sleep need (its own setting, shared with the recovery score).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanPreferences {
     /// Commute each way, hours; `None` for the reference's 1 h.
@@ -169,17 +169,6 @@ pub struct PlanPreferences {
     pub commitments: Vec<Commitment>,
     /// Reminder quiet hours and daily limit.
     pub reminders: reminders::ReminderSettings,
-}
-
-impl Default for PlanPreferences {
-    fn default() -> Self {
-        Self {
-            commute_hours: None,
-            chronotype: None,
-            commitments: Vec::new(),
-            reminders: reminders::ReminderSettings::default(),
-        }
-    }
 }
 
 impl PlanPreferences {
