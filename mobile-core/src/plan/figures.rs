@@ -38,9 +38,11 @@ pub struct ShiftBenefit {
     pub fatigue_index_with_plan: f64,
 }
 
-/// The sleep the with-plan run uses: predicted (or recorded) sleep that
-/// starts before `plan_from`, then the plan's sleep, a plan sleep that
-/// overlaps an earlier one starting where that one ends.
+/// The sleep the with-plan run uses: predicted sleep that starts before
+/// `plan_from`, then the plan's sleep after `plan_from` (a plan sleep under
+/// way at `plan_from`, or overlapping an earlier sleep, counts from where
+/// that ends: following the plan from now cannot change the past, but it
+/// can mean sleeping on).
 fn sleep_with_plan(
     predicted: &[SleepPeriod],
     plan_sleeps: &[SleepPeriod],
@@ -53,14 +55,27 @@ fn sleep_with_plan(
         .collect();
     let mut sorted: Vec<SleepPeriod> = plan_sleeps
         .iter()
-        .filter(|s| s.start() >= plan_from)
+        .filter(|s| s.end() > plan_from)
         .copied()
         .collect();
     sorted.sort();
     for s in sorted {
-        let begin = out.last().map_or(s.start(), |l| s.start().max(l.end()));
-        if let Ok(p) = SleepPeriod::new(begin, s.end()) {
-            out.push(p);
+        let begin = out
+            .last()
+            .map_or(s.start(), |l| s.start().max(l.end()))
+            .max(plan_from);
+        match out.last_mut() {
+            // Touching sleep is one sleep, not a waking of no length.
+            Some(last) if last.end() == begin => {
+                if let Ok(p) = SleepPeriod::new(last.start(), s.end()) {
+                    *last = p;
+                }
+            }
+            _ => {
+                if let Ok(p) = SleepPeriod::new(begin, s.end()) {
+                    out.push(p);
+                }
+            }
         }
     }
     out
