@@ -380,7 +380,7 @@ pub mod sources {
     /// Early starts cut sleep; bedtime advanced at most 1.5 h.
     pub const EARLY: &str = "Åkerstedt 2003 (early starts); Lavie 1986 (forbidden zone)";
     /// Day sleep soon after a night, in the dark.
-    pub const DAY_SLEEP: &str = "Smith, Fogg & Eastman 2009; Eastman & Martin 1999";
+    pub const DAY_SLEEP: &str = "Smith, Fogg & Eastman 2009; Eastman & Martin 1999; Minors & Waterhouse 1981 (anchor sleep)";
     /// Compromise phase position on free days inside a night block.
     pub const COMPROMISE: &str = "Smith, Fogg & Eastman 2009 (compromise phase position)";
     /// Delaying sleep before the first night.
@@ -389,7 +389,7 @@ pub mod sources {
     /// Pre-night nap.
     pub const NAP: &str = "Schweitzer et al. 2006; Tassi & Muzet 2000 (sleep inertia)";
     /// Recovery after nights.
-    pub const RECOVERY: &str = "Smith, Fogg & Eastman 2009 (re-entrainment); Åkerstedt 1998";
+    pub const RECOVERY: &str = "Åkerstedt et al. 2000 (days of recovery); Smith & Eastman 2012";
     /// Dark glasses on the drive home.
     pub const DRIVE_HOME: &str = "Eastman & Martin 1999 (dark glasses); Smith, Fogg & Eastman 2009";
     /// Bright light early in the night shift.
