@@ -240,6 +240,13 @@ pub struct PlanRules {
     pub after_night_home_to_bed_hours: f64,
     /// The nap before the first night, hours (Schweitzer et al. 2006).
     pub first_night_nap_hours: f64,
+    /// A night duty starting before this local hour (and after midnight)
+    /// gets an evening sleep before it, whether or not it is the first.
+    pub after_midnight_start_before_hour: f64,
+    /// That evening sleep, hours (ours: room for a sleep cycle or two
+    /// between the evening and leaving; Schweitzer et al. 2006's evening
+    /// nap was 2 h).
+    pub evening_sleep_hours: f64,
     /// The nap ends this long before leaving for the first night, hours,
     /// so sleep inertia has passed by the drive (Tassi & Muzet 2000).
     pub nap_end_before_leaving_hours: f64,
@@ -278,6 +285,8 @@ impl Default for PlanRules {
             after_night_home_to_bed_hours: 0.25,
             first_night_nap_hours: 1.5,
             nap_end_before_leaving_hours: 0.5,
+            after_midnight_start_before_hour: 4.0,
+            evening_sleep_hours: 3.0,
             first_night_delay_hours: 1.0,
             recovery_morning_sleep_hours: 3.0,
             compromise_mid_sleep_hours: 7.5,
@@ -640,8 +649,20 @@ fn wanted_sleep(
                 });
             }
         }
-        if !prev_night_within(i, 48) {
-            let nap_end = shift.start() - commute - hours(r.nap_end_before_leaving_hours);
+        let nap_end = shift.start() - commute - hours(r.nap_end_before_leaving_hours);
+        if clock.time_of_day_hours(shift.start()) < r.after_midnight_start_before_hour {
+            wants.push(Want {
+                kind: WindowKind::Nap,
+                onset: nap_end - hours(r.evening_sleep_hours),
+                hours: r.evening_sleep_hours,
+                latest_end: Some(nap_end),
+                reason: format!(
+                    "Duty after midnight: sleep in the evening before it, ending {:.0} min before you leave",
+                    r.nap_end_before_leaving_hours * 60.0
+                ),
+                source: sources::NAP,
+            });
+        } else if !prev_night_within(i, 48) {
             wants.push(Want {
                 kind: WindowKind::Nap,
                 onset: nap_end - hours(r.first_night_nap_hours),

@@ -306,6 +306,30 @@ fn the_model_credits_sleep_at_any_phase() {
     assert!(close(morning, 18.60), "{morning}");
 }
 
+#[test]
+fn a_duty_after_midnight_gets_an_evening_sleep_before_it() {
+    // Two duties 00:30–08:30 (14th and 15th): leave at 23:30, so a 3 h
+    // evening sleep 20:00–23:00 before each, not only the first.
+    let d = |day: u32| Shift::new(utc(day, 0, 30), utc(day, 8, 30)).unwrap();
+    let shifts = [d(14), d(15)];
+    let plan = plan_for(&shifts, &PlanInputs::default());
+    assert_eq!(
+        spans(&plan, WindowKind::Nap),
+        vec![
+            (utc(13, 20, 0), utc(13, 23, 0)),
+            (utc(14, 20, 0), utc(14, 23, 0))
+        ]
+    );
+    // Model-derived, without → with: the prediction treats these as early
+    // starts (asleep 22:00, up at 23:15) plus a 90-min nap before the
+    // first; the plan's longer evening sleeps and 7 h day sleep do better.
+    let figures = fi_with(&shifts, &plan.sleeps());
+    let want = [(19.62, 15.36), (22.44, 7.84)];
+    for ((without, with), (w0, w1)) in figures.iter().zip(want) {
+        assert!(close(*without, w0) && close(*with, w1), "{figures:?}");
+    }
+}
+
 mod reminder_tests {
     use super::*;
     use crate::plan::reminders::{Reminder, ReminderKind, ReminderSettings, reminders};
