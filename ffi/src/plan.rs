@@ -248,7 +248,7 @@ impl From<mobile_core::morning::plan::PlanUpdate> for PersonalPlan {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PlanCommitment {
     /// ISO weekdays it happens on: 1 Monday … 7 Sunday.
-    pub weekdays: Vec<u8>,
+    pub weekdays: Vec<u32>,
     /// Local start, `HH:MM`.
     pub start: String,
     /// Local end, `HH:MM` (at or before the start: past midnight).
@@ -296,11 +296,7 @@ impl From<core::PlanPreferences> for PlanPreferences {
                 .commitments
                 .into_iter()
                 .map(|c| PlanCommitment {
-                    weekdays: c
-                        .weekdays
-                        .iter()
-                        .map(|d| d.number_from_monday() as u8)
-                        .collect(),
+                    weekdays: c.weekdays.iter().map(|d| d.number_from_monday()).collect(),
                     start: hhmm(c.start),
                     end: hhmm(c.end),
                 })
