@@ -196,7 +196,7 @@ impl PlanPreferences {
 /// The officer's own inputs to the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanInputs {
-    /// Hours asleep the officer needs ([`crate::store::Store::sleep_need_hours`], 7 h default).
+    /// Hours asleep the officer needs (their sleep-need setting, 7 h default).
     pub sleep_need_hours: f64,
     /// Commute each way, hours (the reference's 1 h by default).
     pub commute_hours: f64,
