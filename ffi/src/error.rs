@@ -110,6 +110,7 @@ impl From<StoreError> for CoachError {
             StoreError::Invalid(v) => v.into(),
             StoreError::Engine(e) => e.into(),
             StoreError::Recovery(e) => e.into(),
+            StoreError::Plan(e) => CoachError::invalid(e.to_string()),
             // SQLite's messages name tables and constraints, never values.
             StoreError::Sqlite(_)
             | StoreError::SchemaTooNew { .. }

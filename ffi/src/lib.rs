@@ -16,6 +16,7 @@ mod education;
 mod error;
 mod forecast;
 mod morning;
+mod plan;
 mod recovery;
 mod support;
 mod sync;
@@ -42,6 +43,10 @@ pub use education::{
 pub use error::CoachError;
 pub use forecast::{PersonalCalibration, Severity, ShiftFlag, ShiftForecast, SleepBasis};
 pub use morning::{MorningUpdate, WearableData};
+pub use plan::{
+    Chronotype, ChronotypeBasis, PersonalPlan, PlanCommitment, PlanDay, PlanPreferences,
+    PlanReminder, PlanReminderKind, PlanWindow, PlanWindowKind, ShiftPlanBenefit,
+};
 pub use recovery::{
     HistoryDay, HistoryPeriod, HrvRange, HrvStatistic, MorningRecovery, RecoveryComponent,
     RecoveryHistory, RecoveryMetric, RecoveryReason, RecoveryStatus, ShiftTypeJetLag,

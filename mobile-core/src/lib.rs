@@ -25,6 +25,7 @@ pub mod model;
 pub mod morning;
 pub mod night_time;
 pub mod period;
+pub mod plan;
 pub mod recovery;
 pub mod recurrence;
 pub mod regularity;

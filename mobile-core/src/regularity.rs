@@ -126,8 +126,7 @@ pub fn social_jet_lag(
 ) -> Option<SocialJetLag> {
     let (mut work, mut free) = (Vec::new(), Vec::new());
     for e in episodes.iter().filter(|e| e.is_main) {
-        let mid = (e.start + (e.end - e.start) / 2).with_timezone(&e.zone);
-        let hours = f64::from(mid.num_seconds_from_midnight()) / 3600.0;
+        let hours = mid_sleep_hours(e);
         if is_work_day(e.local_date) {
             work.push(hours);
         } else {
@@ -222,7 +221,13 @@ pub fn social_jet_lag_by_shift_type(
     .collect()
 }
 
-fn circular_mean_hours(hours: &[f64]) -> Option<f64> {
+/// A sleep's mid-point, local clock hours in `[0, 24)` in its own zone.
+pub(crate) fn mid_sleep_hours(e: &SleepEpisode) -> f64 {
+    let mid = (e.start + (e.end - e.start) / 2).with_timezone(&e.zone);
+    f64::from(mid.num_seconds_from_midnight()) / 3600.0
+}
+
+pub(crate) fn circular_mean_hours(hours: &[f64]) -> Option<f64> {
     if hours.is_empty() {
         return None;
     }

@@ -1230,6 +1230,47 @@ public protocol FatigueCoachProtocol: AnyObject, Sendable {
      */
     func timeZone()  -> String
     
+    /**
+     * The officer's plan for `days` local days from today (1–28; 14 is
+     * the usual), recomputed from the stored roster, recorded sleep, sleep
+     * need and plan preferences; each shift's Fatigue Index with the plan
+     * and without it; and the reminders to schedule after `now`. The days
+     * are kept on the device: a day already lived keeps what was planned
+     * for it ([`FatigueCoach::planned_days`]).
+     *
+     * # Errors
+     * `Storage` on a read or write failure.
+     */
+    func plan(now: Date, days: UInt32) throws  -> PersonalPlan
+    
+    /**
+     * The officer's plan preferences (defaults until set).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+    func planPreferences() throws  -> PlanPreferences
+    
+    /**
+     * The days planned from `from` to `to` (local `YYYY-MM-DD`, inclusive)
+     * as kept: for a lived day, what was planned for it.
+     *
+     * # Errors
+     * `InvalidInput` for a date that is not `YYYY-MM-DD`; `Storage` on a
+     * read failure.
+     */
+    func plannedDays(from: String, to: String) throws  -> [PlanDay]
+    
+    /**
+     * Keeps the officer's plan preferences.
+     *
+     * # Errors
+     * `InvalidInput` for a time that is not `HH:MM`, a weekday outside
+     * 1–7, a commute outside 0–4 h or reminders a day outside 1–10
+     * (nothing is kept); `Storage` on a write failure.
+     */
+    func setPlanPreferences(preferences: PlanPreferences) throws 
+    
 }
 /**
  * The officer's fatigue coach: the engine and its on-device store.
@@ -2245,6 +2286,79 @@ open func timeZone() -> String  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * The officer's plan for `days` local days from today (1–28; 14 is
+     * the usual), recomputed from the stored roster, recorded sleep, sleep
+     * need and plan preferences; each shift's Fatigue Index with the plan
+     * and without it; and the reminders to schedule after `now`. The days
+     * are kept on the device: a day already lived keeps what was planned
+     * for it ([`FatigueCoach::planned_days`]).
+     *
+     * # Errors
+     * `Storage` on a read or write failure.
+     */
+open func plan(now: Date, days: UInt32)throws  -> PersonalPlan  {
+    return try  FfiConverterTypePersonalPlan_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_plan(
+            self.uniffiCloneHandle(),
+        FfiConverterTimestamp.lower(now),
+        FfiConverterUInt32.lower(days),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The officer's plan preferences (defaults until set).
+     *
+     * # Errors
+     * `Storage` on a read failure.
+     */
+open func planPreferences()throws  -> PlanPreferences  {
+    return try  FfiConverterTypePlanPreferences_lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_plan_preferences(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The days planned from `from` to `to` (local `YYYY-MM-DD`, inclusive)
+     * as kept: for a lived day, what was planned for it.
+     *
+     * # Errors
+     * `InvalidInput` for a date that is not `YYYY-MM-DD`; `Storage` on a
+     * read failure.
+     */
+open func plannedDays(from: String, to: String)throws  -> [PlanDay]  {
+    return try  FfiConverterSequenceTypePlanDay.lift(try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_planned_days(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(from),
+        FfiConverterString.lower(to),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Keeps the officer's plan preferences.
+     *
+     * # Errors
+     * `InvalidInput` for a time that is not `HH:MM`, a weekday outside
+     * 1–7, a commute outside 0–4 h or reminders a day outside 1–10
+     * (nothing is kept); `Storage` on a write failure.
+     */
+open func setPlanPreferences(preferences: PlanPreferences)throws   {try rustCallWithError(FfiConverterTypeCoachError_lift) {
+        uniffiCallStatus in
+    uniffi_fatigue_coach_fn_method_fatiguecoach_set_plan_preferences(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePlanPreferences_lower(preferences),uniffiCallStatus
+    )
+}
 }
     
 
@@ -4322,6 +4436,572 @@ public func FfiConverterTypePersonalCalibration_lower(_ value: PersonalCalibrati
 
 
 /**
+ * The plan for the coming days.
+ */
+public struct PersonalPlan: Equatable, Hashable {
+    /**
+     * The days from today (local).
+     */
+    public var days: [PlanDay]
+    /**
+     * Each shift ending after now, with and without the plan.
+     */
+    public var benefits: [ShiftPlanBenefit]
+    /**
+     * The notifications to schedule.
+     */
+    public var reminders: [PlanReminder]
+    /**
+     * The sleep need it planned for, hours.
+     */
+    public var sleepNeedHours: Double
+    /**
+     * The commute it planned for, hours each way.
+     */
+    public var commuteHours: Double
+    /**
+     * The chronotype it planned for.
+     */
+    public var chronotype: Chronotype
+    /**
+     * Where that came from.
+     */
+    public var chronotypeBasis: ChronotypeBasis
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The days from today (local).
+         */days: [PlanDay], 
+        /**
+         * Each shift ending after now, with and without the plan.
+         */benefits: [ShiftPlanBenefit], 
+        /**
+         * The notifications to schedule.
+         */reminders: [PlanReminder], 
+        /**
+         * The sleep need it planned for, hours.
+         */sleepNeedHours: Double, 
+        /**
+         * The commute it planned for, hours each way.
+         */commuteHours: Double, 
+        /**
+         * The chronotype it planned for.
+         */chronotype: Chronotype, 
+        /**
+         * Where that came from.
+         */chronotypeBasis: ChronotypeBasis) {
+        self.days = days
+        self.benefits = benefits
+        self.reminders = reminders
+        self.sleepNeedHours = sleepNeedHours
+        self.commuteHours = commuteHours
+        self.chronotype = chronotype
+        self.chronotypeBasis = chronotypeBasis
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PersonalPlan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePersonalPlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PersonalPlan {
+        return
+            try PersonalPlan(
+                days: FfiConverterSequenceTypePlanDay.read(from: &buf), 
+                benefits: FfiConverterSequenceTypeShiftPlanBenefit.read(from: &buf), 
+                reminders: FfiConverterSequenceTypePlanReminder.read(from: &buf), 
+                sleepNeedHours: FfiConverterDouble.read(from: &buf), 
+                commuteHours: FfiConverterDouble.read(from: &buf), 
+                chronotype: FfiConverterTypeChronotype.read(from: &buf), 
+                chronotypeBasis: FfiConverterTypeChronotypeBasis.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PersonalPlan, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePlanDay.write(value.days, into: &buf)
+        FfiConverterSequenceTypeShiftPlanBenefit.write(value.benefits, into: &buf)
+        FfiConverterSequenceTypePlanReminder.write(value.reminders, into: &buf)
+        FfiConverterDouble.write(value.sleepNeedHours, into: &buf)
+        FfiConverterDouble.write(value.commuteHours, into: &buf)
+        FfiConverterTypeChronotype.write(value.chronotype, into: &buf)
+        FfiConverterTypeChronotypeBasis.write(value.chronotypeBasis, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonalPlan_lift(_ buf: RustBuffer) throws -> PersonalPlan {
+    return try FfiConverterTypePersonalPlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonalPlan_lower(_ value: PersonalPlan) -> RustBuffer {
+    return FfiConverterTypePersonalPlan.lower(value)
+}
+
+
+/**
+ * A fixed commitment the plan works around.
+ */
+public struct PlanCommitment: Equatable, Hashable {
+    /**
+     * ISO weekdays it happens on: 1 Monday … 7 Sunday.
+     */
+    public var weekdays: [UInt32]
+    /**
+     * Local start, `HH:MM`.
+     */
+    public var start: String
+    /**
+     * Local end, `HH:MM` (at or before the start: past midnight).
+     */
+    public var end: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO weekdays it happens on: 1 Monday … 7 Sunday.
+         */weekdays: [UInt32], 
+        /**
+         * Local start, `HH:MM`.
+         */start: String, 
+        /**
+         * Local end, `HH:MM` (at or before the start: past midnight).
+         */end: String) {
+        self.weekdays = weekdays
+        self.start = start
+        self.end = end
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanCommitment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanCommitment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanCommitment {
+        return
+            try PlanCommitment(
+                weekdays: FfiConverterSequenceUInt32.read(from: &buf), 
+                start: FfiConverterString.read(from: &buf), 
+                end: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanCommitment, into buf: inout [UInt8]) {
+        FfiConverterSequenceUInt32.write(value.weekdays, into: &buf)
+        FfiConverterString.write(value.start, into: &buf)
+        FfiConverterString.write(value.end, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanCommitment_lift(_ buf: RustBuffer) throws -> PlanCommitment {
+    return try FfiConverterTypePlanCommitment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanCommitment_lower(_ value: PlanCommitment) -> RustBuffer {
+    return FfiConverterTypePlanCommitment.lower(value)
+}
+
+
+/**
+ * One local day of the plan.
+ */
+public struct PlanDay: Equatable, Hashable {
+    /**
+     * Local date, `YYYY-MM-DD`.
+     */
+    public var date: String
+    /**
+     * The windows starting on it, in time order.
+     */
+    public var windows: [PlanWindow]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Local date, `YYYY-MM-DD`.
+         */date: String, 
+        /**
+         * The windows starting on it, in time order.
+         */windows: [PlanWindow]) {
+        self.date = date
+        self.windows = windows
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanDay: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanDay: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanDay {
+        return
+            try PlanDay(
+                date: FfiConverterString.read(from: &buf), 
+                windows: FfiConverterSequenceTypePlanWindow.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanDay, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.date, into: &buf)
+        FfiConverterSequenceTypePlanWindow.write(value.windows, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanDay_lift(_ buf: RustBuffer) throws -> PlanDay {
+    return try FfiConverterTypePlanDay.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanDay_lower(_ value: PlanDay) -> RustBuffer {
+    return FfiConverterTypePlanDay.lower(value)
+}
+
+
+/**
+ * What the officer tells the plan.
+ */
+public struct PlanPreferences: Equatable, Hashable {
+    /**
+     * Commute each way, hours (0–4); `None` for the reference's 1 h.
+     */
+    public var commuteHours: Double?
+    /**
+     * Their answer to the chronotype question, used until recorded sleep
+     * on enough free days gives it.
+     */
+    public var chronotype: Chronotype?
+    /**
+     * Fixed commitments.
+     */
+    public var commitments: [PlanCommitment]
+    /**
+     * Quiet hours start, local `HH:MM`.
+     */
+    public var quietStart: String
+    /**
+     * Quiet hours end, local `HH:MM`.
+     */
+    public var quietEnd: String
+    /**
+     * At most this many reminders a day (1–10).
+     */
+    public var remindersPerDay: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Commute each way, hours (0–4); `None` for the reference's 1 h.
+         */commuteHours: Double?, 
+        /**
+         * Their answer to the chronotype question, used until recorded sleep
+         * on enough free days gives it.
+         */chronotype: Chronotype?, 
+        /**
+         * Fixed commitments.
+         */commitments: [PlanCommitment], 
+        /**
+         * Quiet hours start, local `HH:MM`.
+         */quietStart: String, 
+        /**
+         * Quiet hours end, local `HH:MM`.
+         */quietEnd: String, 
+        /**
+         * At most this many reminders a day (1–10).
+         */remindersPerDay: UInt32) {
+        self.commuteHours = commuteHours
+        self.chronotype = chronotype
+        self.commitments = commitments
+        self.quietStart = quietStart
+        self.quietEnd = quietEnd
+        self.remindersPerDay = remindersPerDay
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanPreferences: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanPreferences: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanPreferences {
+        return
+            try PlanPreferences(
+                commuteHours: FfiConverterOptionDouble.read(from: &buf), 
+                chronotype: FfiConverterOptionTypeChronotype.read(from: &buf), 
+                commitments: FfiConverterSequenceTypePlanCommitment.read(from: &buf), 
+                quietStart: FfiConverterString.read(from: &buf), 
+                quietEnd: FfiConverterString.read(from: &buf), 
+                remindersPerDay: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanPreferences, into buf: inout [UInt8]) {
+        FfiConverterOptionDouble.write(value.commuteHours, into: &buf)
+        FfiConverterOptionTypeChronotype.write(value.chronotype, into: &buf)
+        FfiConverterSequenceTypePlanCommitment.write(value.commitments, into: &buf)
+        FfiConverterString.write(value.quietStart, into: &buf)
+        FfiConverterString.write(value.quietEnd, into: &buf)
+        FfiConverterUInt32.write(value.remindersPerDay, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanPreferences_lift(_ buf: RustBuffer) throws -> PlanPreferences {
+    return try FfiConverterTypePlanPreferences.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanPreferences_lower(_ value: PlanPreferences) -> RustBuffer {
+    return FfiConverterTypePlanPreferences.lower(value)
+}
+
+
+/**
+ * A notification for the app to schedule.
+ */
+public struct PlanReminder: Equatable, Hashable {
+    /**
+     * When to show it.
+     */
+    public var at: Date
+    /**
+     * What it is about.
+     */
+    public var kind: PlanReminderKind
+    /**
+     * The text.
+     */
+    public var message: String
+    /**
+     * Why.
+     */
+    public var why: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When to show it.
+         */at: Date, 
+        /**
+         * What it is about.
+         */kind: PlanReminderKind, 
+        /**
+         * The text.
+         */message: String, 
+        /**
+         * Why.
+         */why: String) {
+        self.at = at
+        self.kind = kind
+        self.message = message
+        self.why = why
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanReminder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanReminder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanReminder {
+        return
+            try PlanReminder(
+                at: FfiConverterTimestamp.read(from: &buf), 
+                kind: FfiConverterTypePlanReminderKind.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                why: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanReminder, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterTypePlanReminderKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterString.write(value.why, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanReminder_lift(_ buf: RustBuffer) throws -> PlanReminder {
+    return try FfiConverterTypePlanReminder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanReminder_lower(_ value: PlanReminder) -> RustBuffer {
+    return FfiConverterTypePlanReminder.lower(value)
+}
+
+
+/**
+ * One window of the plan.
+ */
+public struct PlanWindow: Equatable, Hashable {
+    /**
+     * What to do.
+     */
+    public var kind: PlanWindowKind
+    /**
+     * Start.
+     */
+    public var start: Date
+    /**
+     * End (equal to the start for a caffeine cut-off).
+     */
+    public var end: Date
+    /**
+     * Why, in one line.
+     */
+    public var reason: String
+    /**
+     * The published source of the rule.
+     */
+    public var source: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What to do.
+         */kind: PlanWindowKind, 
+        /**
+         * Start.
+         */start: Date, 
+        /**
+         * End (equal to the start for a caffeine cut-off).
+         */end: Date, 
+        /**
+         * Why, in one line.
+         */reason: String, 
+        /**
+         * The published source of the rule.
+         */source: String) {
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.reason = reason
+        self.source = source
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlanWindow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanWindow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanWindow {
+        return
+            try PlanWindow(
+                kind: FfiConverterTypePlanWindowKind.read(from: &buf), 
+                start: FfiConverterTimestamp.read(from: &buf), 
+                end: FfiConverterTimestamp.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf), 
+                source: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlanWindow, into buf: inout [UInt8]) {
+        FfiConverterTypePlanWindowKind.write(value.kind, into: &buf)
+        FfiConverterTimestamp.write(value.start, into: &buf)
+        FfiConverterTimestamp.write(value.end, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterString.write(value.source, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanWindow_lift(_ buf: RustBuffer) throws -> PlanWindow {
+    return try FfiConverterTypePlanWindow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanWindow_lower(_ value: PlanWindow) -> RustBuffer {
+    return FfiConverterTypePlanWindow.lower(value)
+}
+
+
+/**
  * The sync queue's state.
  */
 public struct QueueStatus: Equatable, Hashable {
@@ -5251,6 +5931,107 @@ public func FfiConverterTypeShiftInput_lift(_ buf: RustBuffer) throws -> ShiftIn
 #endif
 public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer {
     return FfiConverterTypeShiftInput.lower(value)
+}
+
+
+/**
+ * A shift's Fatigue Index with the plan and without it.
+ */
+public struct ShiftPlanBenefit: Equatable, Hashable {
+    /**
+     * Start of duty.
+     */
+    public var start: Date
+    /**
+     * End of duty.
+     */
+    public var end: Date
+    /**
+     * Night shift (Working Time Regulations rule).
+     */
+    public var nightShift: Bool
+    /**
+     * The forecast's FI (default predicted sleep).
+     */
+    public var fatigueIndexWithoutPlan: Double
+    /**
+     * The FI if the plan's sleep and naps are followed. Light advice does
+     * not change it: the models' body clock is fixed to clock time.
+     */
+    public var fatigueIndexWithPlan: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Start of duty.
+         */start: Date, 
+        /**
+         * End of duty.
+         */end: Date, 
+        /**
+         * Night shift (Working Time Regulations rule).
+         */nightShift: Bool, 
+        /**
+         * The forecast's FI (default predicted sleep).
+         */fatigueIndexWithoutPlan: Double, 
+        /**
+         * The FI if the plan's sleep and naps are followed. Light advice does
+         * not change it: the models' body clock is fixed to clock time.
+         */fatigueIndexWithPlan: Double) {
+        self.start = start
+        self.end = end
+        self.nightShift = nightShift
+        self.fatigueIndexWithoutPlan = fatigueIndexWithoutPlan
+        self.fatigueIndexWithPlan = fatigueIndexWithPlan
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftPlanBenefit: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftPlanBenefit: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftPlanBenefit {
+        return
+            try ShiftPlanBenefit(
+                start: FfiConverterTimestamp.read(from: &buf), 
+                end: FfiConverterTimestamp.read(from: &buf), 
+                nightShift: FfiConverterBool.read(from: &buf), 
+                fatigueIndexWithoutPlan: FfiConverterDouble.read(from: &buf), 
+                fatigueIndexWithPlan: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftPlanBenefit, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.start, into: &buf)
+        FfiConverterTimestamp.write(value.end, into: &buf)
+        FfiConverterBool.write(value.nightShift, into: &buf)
+        FfiConverterDouble.write(value.fatigueIndexWithoutPlan, into: &buf)
+        FfiConverterDouble.write(value.fatigueIndexWithPlan, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftPlanBenefit_lift(_ buf: RustBuffer) throws -> ShiftPlanBenefit {
+    return try FfiConverterTypeShiftPlanBenefit.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftPlanBenefit_lower(_ value: ShiftPlanBenefit) -> RustBuffer {
+    return FfiConverterTypeShiftPlanBenefit.lower(value)
 }
 
 
@@ -6513,6 +7294,176 @@ public func FfiConverterTypeCheckInScale_lower(_ value: CheckInScale) -> RustBuf
 
 
 /**
+ * The officer's chronotype (when their body clock puts sleep).
+ */
+
+public enum Chronotype: Equatable, Hashable {
+    
+    /**
+     * Free-day mid-sleep before 02:30.
+     */
+    case early
+    /**
+     * Free-day mid-sleep 02:30–03:59.
+     */
+    case intermediate
+    /**
+     * Free-day mid-sleep 04:00 or later.
+     */
+    case late
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Chronotype: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChronotype: FfiConverterRustBuffer {
+    typealias SwiftType = Chronotype
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Chronotype {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .early
+        
+        case 2: return .intermediate
+        
+        case 3: return .late
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Chronotype, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .early:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .intermediate:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .late:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChronotype_lift(_ buf: RustBuffer) throws -> Chronotype {
+    return try FfiConverterTypeChronotype.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChronotype_lower(_ value: Chronotype) -> RustBuffer {
+    return FfiConverterTypeChronotype.lower(value)
+}
+
+
+
+/**
+ * Where the plan's chronotype came from.
+ */
+
+public enum ChronotypeBasis: Equatable, Hashable {
+    
+    /**
+     * Recorded sleep on free days.
+     */
+    case recorded
+    /**
+     * The officer's answer.
+     */
+    case stated
+    /**
+     * Neither: intermediate assumed.
+     */
+    case assumed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChronotypeBasis: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChronotypeBasis: FfiConverterRustBuffer {
+    typealias SwiftType = ChronotypeBasis
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChronotypeBasis {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .recorded
+        
+        case 2: return .stated
+        
+        case 3: return .assumed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChronotypeBasis, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .recorded:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .stated:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .assumed:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChronotypeBasis_lift(_ buf: RustBuffer) throws -> ChronotypeBasis {
+    return try FfiConverterTypeChronotypeBasis.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChronotypeBasis_lower(_ value: ChronotypeBasis) -> RustBuffer {
+    return FfiConverterTypeChronotypeBasis.lower(value)
+}
+
+
+
+/**
  * Why a call failed. Each variant is something the app handles differently.
  */
 public 
@@ -7055,6 +8006,226 @@ public func FfiConverterTypeHrvStatistic_lift(_ buf: RustBuffer) throws -> HrvSt
 #endif
 public func FfiConverterTypeHrvStatistic_lower(_ value: HrvStatistic) -> RustBuffer {
     return FfiConverterTypeHrvStatistic.lower(value)
+}
+
+
+
+/**
+ * What a reminder is about, most important first.
+ */
+
+public enum PlanReminderKind: Equatable, Hashable {
+    
+    /**
+     * Before the drive home after a night.
+     */
+    case driveHome
+    /**
+     * Before a planned nap.
+     */
+    case nap
+    /**
+     * Before the caffeine cut-off.
+     */
+    case caffeineCutoff
+    /**
+     * An hour before a night's sleep.
+     */
+    case windDown
+    /**
+     * Daylight after waking.
+     */
+    case daylight
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PlanReminderKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanReminderKind: FfiConverterRustBuffer {
+    typealias SwiftType = PlanReminderKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanReminderKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .driveHome
+        
+        case 2: return .nap
+        
+        case 3: return .caffeineCutoff
+        
+        case 4: return .windDown
+        
+        case 5: return .daylight
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PlanReminderKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .driveHome:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .nap:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .caffeineCutoff:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .windDown:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .daylight:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanReminderKind_lift(_ buf: RustBuffer) throws -> PlanReminderKind {
+    return try FfiConverterTypePlanReminderKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanReminderKind_lower(_ value: PlanReminderKind) -> RustBuffer {
+    return FfiConverterTypePlanReminderKind.lower(value)
+}
+
+
+
+/**
+ * What a plan window asks.
+ */
+
+public enum PlanWindowKind: Equatable, Hashable {
+    
+    /**
+     * The day's main sleep.
+     */
+    case mainSleep
+    /**
+     * A nap.
+     */
+    case nap
+    /**
+     * The short morning sleep after the last night of a block.
+     */
+    case recoverySleep
+    /**
+     * Bright light or daylight to seek.
+     */
+    case seekLight
+    /**
+     * Bright light to avoid.
+     */
+    case avoidLight
+    /**
+     * No caffeine from `start` (`start == end`).
+     */
+    case caffeineCutoff
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PlanWindowKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlanWindowKind: FfiConverterRustBuffer {
+    typealias SwiftType = PlanWindowKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlanWindowKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .mainSleep
+        
+        case 2: return .nap
+        
+        case 3: return .recoverySleep
+        
+        case 4: return .seekLight
+        
+        case 5: return .avoidLight
+        
+        case 6: return .caffeineCutoff
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PlanWindowKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .mainSleep:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .nap:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .recoverySleep:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .seekLight:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .avoidLight:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .caffeineCutoff:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanWindowKind_lift(_ buf: RustBuffer) throws -> PlanWindowKind {
+    return try FfiConverterTypePlanWindowKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlanWindowKind_lower(_ value: PlanWindowKind) -> RustBuffer {
+    return FfiConverterTypePlanWindowKind.lower(value)
 }
 
 
@@ -8862,6 +10033,30 @@ fileprivate struct FfiConverterOptionTypeWearableImportReport: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeChronotype: FfiConverterRustBuffer {
+    typealias SwiftType = Chronotype?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeChronotype.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeChronotype.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeHrvRange: FfiConverterRustBuffer {
     typealias SwiftType = HrvRange?
 
@@ -9184,6 +10379,106 @@ fileprivate struct FfiConverterSequenceTypePeerSupporter: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePlanCommitment: FfiConverterRustBuffer {
+    typealias SwiftType = [PlanCommitment]
+
+    public static func write(_ value: [PlanCommitment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlanCommitment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlanCommitment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlanCommitment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlanCommitment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlanDay: FfiConverterRustBuffer {
+    typealias SwiftType = [PlanDay]
+
+    public static func write(_ value: [PlanDay], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlanDay.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlanDay] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlanDay]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlanDay.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlanReminder: FfiConverterRustBuffer {
+    typealias SwiftType = [PlanReminder]
+
+    public static func write(_ value: [PlanReminder], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlanReminder.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlanReminder] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlanReminder]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlanReminder.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlanWindow: FfiConverterRustBuffer {
+    typealias SwiftType = [PlanWindow]
+
+    public static func write(_ value: [PlanWindow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlanWindow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlanWindow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlanWindow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlanWindow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeReading: FfiConverterRustBuffer {
     typealias SwiftType = [Reading]
 
@@ -9351,6 +10646,31 @@ fileprivate struct FfiConverterSequenceTypeShiftInput: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeShiftInput.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeShiftPlanBenefit: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftPlanBenefit]
+
+    public static func write(_ value: [ShiftPlanBenefit], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShiftPlanBenefit.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftPlanBenefit] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShiftPlanBenefit]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShiftPlanBenefit.read(from: &buf))
         }
         return seq
     }
@@ -9671,6 +10991,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_method_fatiguecoach_time_zone() != 37334) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_plan() != 32530) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_plan_preferences() != 19209) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_planned_days() != 52900) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_fatigue_coach_checksum_method_fatiguecoach_set_plan_preferences() != 39927) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_fatigue_coach_checksum_constructor_fatiguecoach_open() != 952) {

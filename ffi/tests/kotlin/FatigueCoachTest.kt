@@ -20,6 +20,7 @@ import uniffi.fatigue_coach.ConsentLevel
 import uniffi.fatigue_coach.ContactMethod
 import uniffi.fatigue_coach.FatigueCoach
 import uniffi.fatigue_coach.HttpResponse
+import uniffi.fatigue_coach.PlanWindowKind
 import uniffi.fatigue_coach.offlineCrisisLines
 import uniffi.fatigue_coach.RecoveryReason
 import uniffi.fatigue_coach.RecoveryStatus
@@ -48,7 +49,7 @@ class FatigueCoachTest {
     @Test
     fun opensImportsAndForecasts() {
         open().use { coach ->
-            assertEquals(4u, coach.schemaVersion())
+            assertEquals(5u, coach.schemaVersion())
             val summary = coach.importSleep((1..9).map { night(it) }, now)
             assertEquals(9u, summary.accepted)
             val reversed = SleepEpisode(now, now.minusSeconds(60))
@@ -60,6 +61,30 @@ class FatigueCoachTest {
             assertEquals(ShiftType.NIGHT, forecast[0].shiftType)
             assertEquals(shift.start, forecast[0].start)
             assertTrue(forecast[0].fatigueIndex in 0.0..100.0)
+        }
+    }
+
+    @Test
+    fun plansABlockOfNights() {
+        open().use { coach ->
+            val shifts = (11..14).map { d ->
+                val start = Instant.parse("2025-03-%02dT22:00:00Z".format(d))
+                ShiftInput(start, start.plus(Duration.ofHours(9)))
+            }
+            coach.importRoster(shifts, now)
+            val plan = coach.plan(now, 14u)
+            assertEquals(14, plan.days.size)
+            val windows = plan.days.flatMap { it.windows }
+            assertTrue(windows.all { it.reason.isNotBlank() && it.source.isNotBlank() })
+            assertEquals(1, windows.count { it.kind == PlanWindowKind.NAP })
+            val nights = plan.benefits.filter { it.nightShift }
+            assertEquals(4, nights.size)
+            assertTrue(nights.all { it.fatigueIndexWithPlan < it.fatigueIndexWithoutPlan })
+            val sleeps = windows.filter {
+                it.kind == PlanWindowKind.MAIN_SLEEP || it.kind == PlanWindowKind.NAP ||
+                    it.kind == PlanWindowKind.RECOVERY_SLEEP
+            }
+            assertTrue(plan.reminders.none { r -> sleeps.any { !r.at.isBefore(it.start) && r.at.isBefore(it.end) } })
         }
     }
 

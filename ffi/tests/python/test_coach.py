@@ -33,7 +33,7 @@ def nights(first, last):
 
 
 def test_open_creates_a_migrated_store(coach):
-    assert coach.schema_version() == 4
+    assert coach.schema_version() == 5
     assert coach.time_zone() == "Europe/London"
     assert coach.consent() == fc.ConsentLevel.ROSTER_ONLY
     assert fc.library_version()

@@ -16,6 +16,7 @@
 //! `benches/morning.rs` and `examples/morning_cpu.rs` time [`update`] on
 //! the synthetic morning of [`synthetic`] (`docs/wearables.md`).
 
+pub mod plan;
 pub mod synthetic;
 
 use std::collections::BTreeMap;

@@ -334,13 +334,42 @@ pub fn kss_trace(
         .filter(|(s, _)| s.end() > start && s.start() <= end)
         .collect();
     let periods: Vec<SleepPeriod> = sleep.iter().map(|(s, _)| *s).collect();
-    let run = simulate::<ThreeProcessModel>(&params.tpm, &periods, &grid, clock)?;
-    let trace = KssTrace {
-        start,
-        epoch,
+    Ok((trace_over(&periods, &grid, clock, params)?, sleep))
+}
+
+/// The Three Process Model's KSS on the grid `[start, end]` over exactly
+/// `sleeps` (they must not overlap, and each must touch the grid): the run
+/// [`kss_trace`] makes once it has chosen the sleep, for a caller that
+/// chose its own (the personal plan's sleep, `docs/plan.md`).
+///
+/// # Errors
+/// As [`assess_roster`]; [`EngineError::SleepOutsideSeries`] for a sleep
+/// off the grid.
+pub fn kss_trace_over(
+    sleeps: &[SleepPeriod],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> Result<KssTrace, EngineError> {
+    params.tpm.validate()?;
+    let epoch = Duration::minutes(params.epoch_minutes.clamp(1, 60));
+    let grid = EpochGrid::new(start, end, epoch)?;
+    trace_over(sleeps, &grid, clock, params)
+}
+
+fn trace_over(
+    sleeps: &[SleepPeriod],
+    grid: &EpochGrid,
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> Result<KssTrace, EngineError> {
+    let run = simulate::<ThreeProcessModel>(&params.tpm, sleeps, grid, clock)?;
+    Ok(KssTrace {
+        start: grid.start(),
+        epoch: grid.epoch(),
         kss: run.steps.iter().map(|s| s.out.kss).collect(),
-    };
-    Ok((trace, sleep))
+    })
 }
 
 /// The epoch grid's start for a run that begins at `t`: `t` floored to

@@ -97,12 +97,16 @@ pub enum SleepSource {
     Predicted,
 }
 
-fn hours(h: f64) -> Duration {
+pub(crate) fn hours(h: f64) -> Duration {
     Duration::milliseconds((h * 3_600_000.0).round() as i64)
 }
 
 /// The UTC instant of local clock hour `hour` (may exceed 24) on local `day`.
-fn local_instant(day: NaiveDate, hour: f64, clock: &LocalClock) -> Option<DateTime<Utc>> {
+pub(crate) fn local_instant(
+    day: NaiveDate,
+    hour: f64,
+    clock: &LocalClock,
+) -> Option<DateTime<Utc>> {
     let midnight = day.and_time(NaiveTime::MIN);
     local_to_utc(midnight + hours(hour), clock.zone()).ok()
 }
@@ -242,9 +246,20 @@ fn main_sleep(
 
 /// The longest part of `[start, end)` that overlaps no busy interval.
 fn longest_free_piece(
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    span: (DateTime<Utc>, DateTime<Utc>),
     busy: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    free_pieces(span, busy)
+        .into_iter()
+        .max_by_key(|(s, e)| *e - *s)
+}
+
+/// The parts of `[start, end)` that overlap no busy interval, in order
+/// (the personal plan fits sleep around duties and commitments with it).
+pub(crate) fn free_pieces(
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    busy: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut free = vec![(start, end)];
     for &(bs, be) in busy.iter().filter(|(bs, be)| *bs < end && *be > start) {
         free = free
@@ -256,7 +271,7 @@ fn longest_free_piece(
             })
             .collect();
     }
-    free.into_iter().max_by_key(|(s, e)| *e - *s)
+    free
 }
 
 /// A span the wearable covered, UTC `[start, end)`: a stage sample of any

@@ -33,6 +33,9 @@ pub enum StoreError {
     /// range).
     #[error(transparent)]
     Recovery(#[from] crate::recovery::RecoveryError),
+    /// A plan preference out of range.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
 }
 
 impl From<serde_json::Error> for StoreError {

@@ -22,6 +22,7 @@ pub const DATA_TABLES: &[&str] = &[
     "learning_progress",
     "learning_state",
     "recovery_scores",
+    "plan_days",
     "support_callbacks",
     "sync_queue",
     "sync_batches",

@@ -28,6 +28,7 @@ mod error;
 mod export;
 mod force_settings;
 mod morning;
+mod plan;
 mod queue;
 pub mod schema;
 mod support;

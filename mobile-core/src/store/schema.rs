@@ -148,6 +148,15 @@ pub const MIGRATIONS: &[&str] = &[
        SET local_date = local_date || '/' || json_extract(payload, '$.context')
      WHERE kind = 'check_in' AND instr(local_date, '/') = 0;
     ",
+    // 5: the officer's personal plan, one row per local day (JSON of
+    // plan::PlanDay), so a day already lived keeps what was planned for it.
+    "
+    CREATE TABLE plan_days (
+        local_date   TEXT PRIMARY KEY,
+        day          TEXT NOT NULL,
+        planned_at_s INTEGER NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this build writes.
