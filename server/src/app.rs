@@ -133,6 +133,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
 /// Every domain's dashboard pages (exact paths, so no page claims another's).
 fn pages(cfg: &mut ServiceConfig) {
     use crate::{accounts, enrolment, learning, npws, peer_support, reports, risk, rosters};
+    crate::metrics::configure(cfg);
     crate::dashboard::configure(cfg);
     accounts::pages::configure(cfg);
     enrolment::pages::configure(cfg);

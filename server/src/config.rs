@@ -22,6 +22,7 @@
 //! | `bootstrap_admin_password` | `FATIGUE_BOOTSTRAP_ADMIN_PASSWORD` | unset (no admin created) |
 //! | `log_json` | `FATIGUE_LOG_JSON` | `false` |
 //! | `[mail]` | `FATIGUE_SMTP_URL`, `FATIGUE_MAIL_FROM`, `FATIGUE_DASHBOARD_URL` | see [`crate::mail::MailSettings`] |
+//! | `[metrics]` | `FATIGUE_METRICS_TOKEN`, `FATIGUE_METRICS_ALLOW` | see [`crate::metrics::MetricsSettings`] (unset token: no `/metrics`) |
 //! | `[peer_support]` | `FATIGUE_SUPPORT_*` | see [`crate::peer_support::retention::SupportSettings`] |
 
 use std::net::SocketAddr;
@@ -104,6 +105,8 @@ pub struct Config {
     pub peer_support: crate::peer_support::retention::SupportSettings,
     /// Email notices (`FATIGUE_SMTP_URL` and friends, see [`crate::mail`]).
     pub mail: crate::mail::MailSettings,
+    /// Who may read `/metrics` (`FATIGUE_METRICS_*`, see [`crate::metrics`]).
+    pub metrics: crate::metrics::MetricsSettings,
 }
 
 impl Default for Config {
@@ -128,6 +131,7 @@ impl Default for Config {
             log_json: false,
             peer_support: crate::peer_support::retention::SupportSettings::default(),
             mail: crate::mail::MailSettings::default(),
+            metrics: crate::metrics::MetricsSettings::default(),
         }
     }
 }
@@ -224,6 +228,7 @@ impl Config {
         }
         self.peer_support.apply_env(&get)?;
         self.mail.apply_env(&get)?;
+        self.metrics.apply_env(&get)?;
         Ok(())
     }
 

@@ -31,6 +31,7 @@ pub mod embedded_pg;
 pub mod error;
 pub mod health;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 
 #[cfg(test)]

@@ -90,6 +90,9 @@ pub fn serve_with(
         let data = state.clone();
         let server = HttpServer::new(move || {
             crate::app::build(App::new().app_data(data.clone()))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::metrics::record_request,
+                ))
                 .wrap(actix_web::middleware::Compress::default())
                 .wrap(actix_web::middleware::Logger::new("%r %s %Dms").log_target("http"))
         })

@@ -43,7 +43,17 @@ pub fn run_due(
     let forces = Force::all_ids(&mut conn)?;
     let mut out = Vec::with_capacity(forces.len());
     for force in forces {
-        match visit_force(&mut conn, force, now) {
+        let outcome = visit_force(&mut conn, force, now);
+        if let Some(m) = crate::metrics::get() {
+            let label = match &outcome {
+                Ok(Visit::Ran { .. }) => "ran",
+                Ok(Visit::NotDue) => "not_due",
+                Ok(Visit::Locked) => "locked",
+                Err(_) => "failed",
+            };
+            m.scheduler_visits.with_label_values(&[label]).inc();
+        }
+        match outcome {
             Ok(v) => {
                 if let Visit::Ran {
                     run,

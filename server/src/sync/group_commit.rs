@@ -92,6 +92,11 @@ impl<J, R> Queue<J, R> {
         loop {
             if !pending.is_empty() {
                 let n = pending.len().min(max);
+                if let Some(m) = crate::metrics::get() {
+                    m.sync_queue_depth
+                        .set(i64::try_from(pending.len() - n).unwrap_or(i64::MAX));
+                    m.sync_group_size.observe(n as f64);
+                }
                 return Some(pending.drain(..n).collect());
             }
             if self.stopping() {
