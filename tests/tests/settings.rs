@@ -169,3 +169,94 @@ fn a_forces_settings_are_its_own_checked_audited_and_used_by_team_view_and_repor
     }
     assert!(found);
 }
+
+#[test]
+fn the_frm_lead_sets_them_on_the_reports_page_too() {
+    let server = TestServer::start();
+    let force = setup_force(&server, "gloucs", 5);
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let signed_in = agent
+        .post(&format!("{}/dashboard/sign-in", server.url))
+        .send_form(&[
+            ("force", "gloucs"),
+            ("username", "frm"),
+            ("password", PASSWORD),
+        ]);
+    let resp = match signed_in {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let cookie = resp
+        .all("set-cookie")
+        .iter()
+        .find_map(|c| c.split(';').next().map(str::to_owned))
+        .unwrap();
+    let page = || {
+        agent
+            .get(&format!("{}/dashboard/reports", server.url))
+            .set("Cookie", &cookie)
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap()
+    };
+    let html = page();
+    assert!(
+        html.contains("name=\"nights_amber_over\""),
+        "the form lists the settings"
+    );
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    // Every field as the page shows it, with two changed.
+    let settings = force.frm_lead.get("/v1/force/settings").body["limits"].clone();
+    let mut fields: Vec<(String, String)> = settings
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| v.as_u64().map(|n| (k.clone(), n.to_string())))
+        .collect();
+    for (k, v) in fields.iter_mut() {
+        if k == "nights_amber_over" {
+            *v = "2".to_owned();
+        }
+    }
+    let post = |fields: &[(String, String)], weekday: &str| {
+        let mut form: Vec<(&str, &str)> = vec![
+            ("csrf", csrf.as_str()),
+            ("week_start_weekday", weekday),
+            ("week_start_hour", "6"),
+        ];
+        form.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        match agent
+            .post(&format!("{}/dashboard/reports/settings", server.url))
+            .set("Cookie", &cookie)
+            .send_form(&form)
+        {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(post(&fields, "Sun"), 303);
+    let now = force.frm_lead.get("/v1/force/settings").body;
+    assert_eq!(now["limits"]["nights_amber_over"], 2);
+    assert_eq!(
+        now["limits"]["week_start"],
+        json!({ "weekday": "Sun", "hour": 6 })
+    );
+    assert!(page().contains("Changed from the published defaults: nights_amber_over, week_start"));
+    // Past a legal limit: refused, nothing changed.
+    for (k, v) in fields.iter_mut() {
+        if k == "quick_return_red_under_hours" {
+            *v = "9".to_owned();
+        }
+    }
+    assert_eq!(post(&fields, "Sun"), 422);
+    assert_eq!(
+        force.frm_lead.get("/v1/force/settings").body["limits"]["quick_return_red_under_hours"],
+        11
+    );
+}

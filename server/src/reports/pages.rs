@@ -19,6 +19,7 @@ const RUNS_SHOWN: i64 = 50;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard/reports", web::get().to(reports))
         .route("/dashboard/reports/schedule", web::post().to(save_schedule))
+        .route("/dashboard/reports/settings", web::post().to(save_settings))
         .route(
             "/dashboard/reports/generate",
             web::post().to(generate_report),
@@ -109,14 +110,74 @@ async fn reports(state: State, req: HttpRequest, tpl: web::Data<Templates>) -> P
         .map(|t| t.to_rfc3339());
     let (trend_rows, trend_charts) = latest.as_ref().map(trend_view).unwrap_or_default();
     let last_week = mobile_core::period::Period::iso_weeks_before(Utc::now().date_naive(), 1);
+    let settings = crate::settings::service::get(&state, &s.who).await?;
+    let (settings_fields, week_start_weekday, week_start_hour) = settings_view(&settings.limits);
     Ok(html(tpl.render(
         "reports.html",
         context! {
             nav => s.nav(), schedule, runs, next, trend_rows, trend_charts,
             trend_heads => analytics::report::TREND_FIGURES.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
             default_from => last_week.from, default_to => last_week.to,
+            settings_fields, settings_changed => settings.changed,
+            week_start_weekday, week_start_hour, weekdays => WEEKDAYS,
         },
     )?))
+}
+
+/// Weekday names as `RosterLimits::week_start` reads them.
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// The settings form's numeric fields (name, value) in the struct's order,
+/// and the week start's day and hour.
+fn settings_view(
+    limits: &mobile_core::roster::limits::RosterLimits,
+) -> (Vec<minijinja::Value>, String, u32) {
+    let json = serde_json::to_value(limits).unwrap_or_default();
+    let fields = json
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(name, v)| v.as_u64().map(|value| context! { name, value }))
+                .collect()
+        })
+        .unwrap_or_default();
+    let weekday = limits.week_start.weekday.to_string();
+    (fields, weekday, limits.week_start.hour)
+}
+
+/// Saves the force's settings from the reports page's form (FRM lead), as
+/// `PUT /v1/force/settings` does: the same checks, the same audit.
+async fn save_settings(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<std::collections::BTreeMap<String, String>>,
+) -> PageResult {
+    let mut form = form.into_inner();
+    let csrf = form.remove("csrf").unwrap_or_default();
+    let s = Session::from_form(&state, &req, &csrf).await?;
+    let bad = |detail: String| AppError::invalid("invalid_settings", detail);
+    let mut body = serde_json::Map::new();
+    let weekday = form.remove("week_start_weekday").unwrap_or_default();
+    let hour = form.remove("week_start_hour").unwrap_or_default();
+    let hour: u32 = hour
+        .trim()
+        .parse()
+        .map_err(|_| bad("week_start_hour: a whole number 0 to 23".to_owned()))?;
+    body.insert(
+        "week_start".to_owned(),
+        serde_json::json!({ "weekday": weekday, "hour": hour }),
+    );
+    for (name, value) in form {
+        let n: u32 = value
+            .trim()
+            .parse()
+            .map_err(|_| bad(format!("{name}: a whole number")))?;
+        body.insert(name, n.into());
+    }
+    let limits =
+        serde_json::from_value(serde_json::Value::Object(body)).map_err(|e| bad(e.to_string()))?;
+    crate::settings::service::put(&state, &s.who, limits).await?;
+    Ok(see_other("/dashboard/reports"))
 }
 
 #[derive(Debug, Deserialize)]
