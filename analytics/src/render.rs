@@ -58,7 +58,8 @@ pub fn csv_text(text: &str) -> String {
 }
 
 /// The report as long-format CSV: one line per published cell, tables then
-/// trend, with the percentage's denominator on every line that has one.
+/// trend, with the percentage's denominator on every line that has one,
+/// then the roster settings the figures applied (section `settings`).
 ///
 /// # Errors
 /// [`AnalyticsError::Csv`] (not expected when writing to memory).
@@ -131,6 +132,35 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
                 percent_of,
             })?;
         }
+    }
+    // The settings the figures applied, every one (the force's own and the
+    // defaults), as the HTML header names them: a CSV read on its own still
+    // says which levels made its amber and red.
+    let settings = serde_json::to_value(report.meta.limits)
+        .map_err(|e| AnalyticsError::Render(e.to_string()))?;
+    for (name, value) in settings.as_object().into_iter().flatten() {
+        let value = match value {
+            // The one setting that is not a number: the reg. 11 week start.
+            serde_json::Value::Object(_) => {
+                let start = report.meta.limits.week_start;
+                format!("{} {:02}:00", start.weekday, start.hour)
+            }
+            other => other.to_string(),
+        };
+        w.serialize(CsvRow {
+            section: "settings",
+            table: "settings",
+            period_from: from.clone(),
+            period_to: to.clone(),
+            row_level: 0,
+            row_path: csv_text(&report.meta.force),
+            column: name,
+            unit: "setting",
+            value,
+            suppressed: false,
+            percent: String::new(),
+            percent_of: "",
+        })?;
     }
     let bytes = w
         .into_inner()

@@ -193,6 +193,27 @@ fn a_forces_own_settings_are_applied_and_shown_in_the_header() {
     let html = render_html(&report).unwrap();
     assert!(html.contains("average_week_amber_over_hours 40"), "header");
     assert!(html.contains("week_start"), "header");
+    // The CSV says the same: every setting, the force's own among them.
+    let csv = render_csv(&report).unwrap();
+    let settings: Vec<&str> = csv.lines().filter(|l| l.starts_with("settings,")).collect();
+    assert!(
+        settings
+            .iter()
+            .any(|l| l.contains(",average_week_amber_over_hours,setting,40,false")),
+        "{settings:?}"
+    );
+    assert!(
+        settings
+            .iter()
+            .any(|l| l.contains(",week_start,setting,Sun 06:00,false")),
+        "{settings:?}"
+    );
+    assert!(
+        settings
+            .iter()
+            .any(|l| l.contains(",nights_amber_over,setting,3,false")),
+        "the defaults too: {settings:?}"
+    );
     let defaults = build_report(&request(0), people(60, 9)).unwrap();
     assert!(
         render_html(&defaults)
