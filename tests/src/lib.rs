@@ -414,33 +414,95 @@ pub fn in_force<T, E: From<diesel::result::Error>>(
     server::db::transaction(c, server::db::Scope::Force(force), f)
 }
 
+/// A signed-in dashboard session: an agent that does not follow redirects
+/// and the session cookie.
+pub struct Dashboard {
+    agent: ureq::Agent,
+    base: String,
+    /// `name=value` of the session cookie.
+    pub cookie: String,
+}
+
+fn status_of(r: Result<ureq::Response, ureq::Error>) -> ureq::Response {
+    match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+impl Dashboard {
+    /// Signs in as `username` of force `slug`.
+    pub fn sign_in(server: &TestServer, slug: &str, username: &str) -> Dashboard {
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let resp = status_of(
+            agent
+                .post(&format!("{}/dashboard/sign-in", server.url))
+                .send_form(&[
+                    ("force", slug),
+                    ("username", username),
+                    ("password", PASSWORD),
+                ]),
+        );
+        let cookie = resp
+            .all("set-cookie")
+            .iter()
+            .find_map(|c| c.split(';').next().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no session cookie: {}", resp.status()));
+        Dashboard {
+            agent,
+            base: server.url.clone(),
+            cookie,
+        }
+    }
+
+    /// GET `path` with the session: status and body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let r = status_of(
+            self.agent
+                .get(&format!("{}{path}", self.base))
+                .set("Cookie", &self.cookie)
+                .call(),
+        );
+        (r.status(), r.into_string().unwrap_or_default())
+    }
+
+    /// GET `path` with the session: the `Location` it redirects to, if any.
+    pub fn location(&self, path: &str) -> Option<String> {
+        let r = status_of(
+            self.agent
+                .get(&format!("{}{path}", self.base))
+                .set("Cookie", &self.cookie)
+                .call(),
+        );
+        r.header("location").map(str::to_owned)
+    }
+
+    /// The CSRF token in the page at `path`.
+    pub fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get(path);
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a form with a CSRF token")
+            .to_owned()
+    }
+
+    /// POSTs a form to `path` with the session; the status.
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> u16 {
+        status_of(
+            self.agent
+                .post(&format!("{}{path}", self.base))
+                .set("Cookie", &self.cookie)
+                .send_form(form),
+        )
+        .status()
+    }
+}
+
 /// Signs in to the dashboard as `username` of force `slug` and returns the
 /// HTML of the page at `path` (status 200 asserted).
 pub fn dashboard_page(server: &TestServer, slug: &str, username: &str, path: &str) -> String {
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let signed_in = agent
-        .post(&format!("{}/dashboard/sign-in", server.url))
-        .send_form(&[
-            ("force", slug),
-            ("username", username),
-            ("password", PASSWORD),
-        ]);
-    let resp = match signed_in {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("transport error: {e}"),
-    };
-    let cookies: Vec<String> = resp
-        .all("set-cookie")
-        .iter()
-        .filter_map(|c| c.split(';').next().map(str::to_owned))
-        .collect();
-    assert!(!cookies.is_empty(), "no session cookie: {}", resp.status());
-    let page = agent
-        .get(&format!("{}{path}", server.url))
-        .set("Cookie", &cookies.join("; "))
-        .call()
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    page.into_string().unwrap()
+    let (status, html) = Dashboard::sign_in(server, slug, username).get(path);
+    assert_eq!(status, 200);
+    html
 }

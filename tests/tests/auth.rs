@@ -478,66 +478,20 @@ fn signing_out_ends_the_session_as_a_bearer_and_as_a_cookie() {
 
     // The dashboard's sign-out: the cookie's token is also a bearer, and
     // both stop working.
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let signed_in = agent
-        .post(&format!("{}/dashboard/sign-in", server.url))
-        .send_form(&[
-            ("force", "avon"),
-            ("username", "sarge"),
-            ("password", PASSWORD),
-        ]);
-    let resp = match signed_in {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{e}"),
-    };
-    let cookie = resp
-        .all("set-cookie")
-        .iter()
-        .find_map(|c| c.split(';').next().map(str::to_owned))
-        .unwrap();
-    let token = cookie.split_once('=').unwrap().1.to_owned();
+    let page = Dashboard::sign_in(&server, "avon", "sarge");
+    let token = page.cookie.split_once('=').unwrap().1.to_owned();
     let bearer = server.client().with_token(&token);
     assert_eq!(bearer.get("/v1/teams").status, 200);
-    let page = agent
-        .get(&format!("{}/dashboard/teams", server.url))
-        .set("Cookie", &cookie)
-        .call()
-        .unwrap();
-    let csrf = page
-        .into_string()
-        .unwrap()
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
-    let out = agent
-        .post(&format!("{}/dashboard/sign-out", server.url))
-        .set("Cookie", &cookie)
-        .send_form(&[("csrf", &csrf)]);
-    let status = match out {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
-        Err(e) => panic!("{e}"),
-    };
-    assert_eq!(status, 303);
+    let csrf = page.csrf("/dashboard/teams");
+    assert_eq!(page.post("/dashboard/sign-out", &[("csrf", &csrf)]), 303);
     assert_eq!(
         bearer.get("/v1/teams").status,
         401,
         "the cookie's token as a bearer"
     );
-    let again = agent
-        .get(&format!("{}/dashboard/teams", server.url))
-        .set("Cookie", &cookie)
-        .call();
-    let (status, location) = match again {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => {
-            (r.status(), r.header("location").unwrap_or("").to_owned())
-        }
-        Err(e) => panic!("{e}"),
-    };
     assert_eq!(
-        (status, location.as_str()),
-        (303, "/dashboard/sign-in"),
+        page.location("/dashboard/teams").as_deref(),
+        Some("/dashboard/sign-in"),
         "the cookie itself"
     );
     // Signed out, but the audit shows it.

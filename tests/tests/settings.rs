@@ -174,43 +174,14 @@ fn a_forces_settings_are_its_own_checked_audited_and_used_by_team_view_and_repor
 fn the_frm_lead_sets_them_on_the_reports_page_too() {
     let server = TestServer::start();
     let force = setup_force(&server, "gloucs", 5);
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let signed_in = agent
-        .post(&format!("{}/dashboard/sign-in", server.url))
-        .send_form(&[
-            ("force", "gloucs"),
-            ("username", "frm"),
-            ("password", PASSWORD),
-        ]);
-    let resp = match signed_in {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{e}"),
-    };
-    let cookie = resp
-        .all("set-cookie")
-        .iter()
-        .find_map(|c| c.split(';').next().map(str::to_owned))
-        .unwrap();
-    let page = || {
-        agent
-            .get(&format!("{}/dashboard/reports", server.url))
-            .set("Cookie", &cookie)
-            .call()
-            .unwrap()
-            .into_string()
-            .unwrap()
-    };
+    let dash = Dashboard::sign_in(&server, "gloucs", "frm");
+    let page = || dash.get("/dashboard/reports").1;
     let html = page();
     assert!(
         html.contains("name=\"nights_amber_over\""),
         "the form lists the settings"
     );
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let csrf = dash.csrf("/dashboard/reports");
     // Every field as the page shows it, with two changed.
     let settings = force.frm_lead.get("/v1/force/settings").body["limits"].clone();
     let mut fields: Vec<(String, String)> = settings
@@ -231,14 +202,7 @@ fn the_frm_lead_sets_them_on_the_reports_page_too() {
             ("week_start_hour", "6"),
         ];
         form.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        match agent
-            .post(&format!("{}/dashboard/reports/settings", server.url))
-            .set("Cookie", &cookie)
-            .send_form(&form)
-        {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r.status(),
-            Err(e) => panic!("{e}"),
-        }
+        dash.post("/dashboard/reports/settings", &form)
     };
     assert_eq!(post(&fields, "Sun"), 303);
     let now = force.frm_lead.get("/v1/force/settings").body;

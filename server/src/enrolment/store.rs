@@ -73,14 +73,19 @@ pub fn enrol(
     .bind::<Text, _>(&code.staff_number)
     .bind::<SqlUuid, _>(id)
     .execute(c)?;
-    let person = id;
+    Ok(Some((id, add_device(c, force, id)?)))
+}
+
+/// A new device for a person; returns its id (enrolment's first device and
+/// a paired phone alike).
+fn add_device(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<Uuid> {
     let device = Uuid::new_v4();
     diesel::sql_query("INSERT INTO devices (force_id, id, person_id) VALUES ($1, $2, $3)")
         .bind::<SqlUuid, _>(force)
         .bind::<SqlUuid, _>(device)
         .bind::<SqlUuid, _>(person)
         .execute(c)?;
-    Ok(Some((person, device)))
+    Ok(device)
 }
 
 /// Whether the staff number already has an enrolled person.
@@ -247,13 +252,10 @@ pub fn pair(
     let Some(code) = code else {
         return Ok(None);
     };
-    let device = Uuid::new_v4();
-    diesel::sql_query("INSERT INTO devices (force_id, id, person_id) VALUES ($1, $2, $3)")
-        .bind::<SqlUuid, _>(force)
-        .bind::<SqlUuid, _>(device)
-        .bind::<SqlUuid, _>(code.person_id)
-        .execute(c)?;
-    Ok(Some((code.person_id, device)))
+    Ok(Some((
+        code.person_id,
+        add_device(c, force, code.person_id)?,
+    )))
 }
 
 /// One of a person's devices.
