@@ -13,6 +13,7 @@
 //!   suppression problem over the three views.
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
+pub mod charts;
 pub mod cohorts;
 pub mod comparisons;
 pub mod error;

@@ -5,9 +5,8 @@
 //! HTML uses minijinja: the template is a plain file embedded at compile
 //! time, autoescaping HTML, and it needs no proc-macro build step (askama's
 //! compile-time checks were weighed against that and against the template
-//! being editable by someone who does not build Rust). The charts are a few
-//! bars each, so the SVG is written here directly: an SVG crate would only
-//! wrap the same strings.
+//! being editable by someone who does not build Rust). The charts come from
+//! [`crate::charts`] (plotters), as every chart on the platform does.
 
 use std::collections::BTreeMap;
 
@@ -168,78 +167,70 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
     String::from_utf8(bytes).map_err(|e| AnalyticsError::Render(e.to_string()))
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The force's percentage figures over the report's periods as one line
+/// chart (a withheld period is a gap): the FRM report's and the dashboard's
+/// trend, drawn in one place. `None` when no period has a percentage.
+///
+/// # Errors
+/// [`AnalyticsError::Render`] if the chart fails to draw.
+pub fn trend_chart(report: &Report) -> Result<Option<crate::charts::Chart>, AnalyticsError> {
+    let periods: Vec<String> = report
+        .trend
+        .iter()
+        .map(|p| format!("{} to {}", p.period.from, p.period.to))
+        .collect();
+    let series: Vec<crate::charts::Series> = crate::report::TREND_FIGURES
+        .iter()
+        .map(|(table, column)| crate::charts::Series {
+            name: (*column).to_owned(),
+            points: report
+                .trend
+                .iter()
+                .map(|p| {
+                    p.figures
+                        .iter()
+                        .find(|f| f.table == *table && f.column == *column)
+                        .filter(|f| !f.cell.suppressed)
+                        .and_then(|f| f.cell.percent.as_ref())
+                        .map(|pc| decimal_f64(pc.value))
+                })
+                .collect(),
+        })
+        .filter(|s| s.points.iter().any(Option::is_some))
+        .collect();
+    if series.is_empty() || periods.is_empty() {
+        return Ok(None);
+    }
+    crate::charts::line_chart("Force figures by period", "percentage", &periods, &series).map(Some)
 }
 
-/// A horizontal bar chart of `(label, value)`; a `None` value is drawn as
-/// "withheld". Values are percentages (0..=100) so bars share one scale.
-pub fn bar_chart(title: &str, bars: &[(String, Option<Decimal>)]) -> String {
-    const LABEL_W: usize = 230;
-    const BAR_W: f64 = 360.0;
-    const ROW_H: usize = 22;
-    let height = 30 + bars.len() * ROW_H;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{t}\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\">\
-<title>{t}</title>",
-        t = escape(title),
-        w = LABEL_W + 420,
-    );
-    for (i, (label, value)) in bars.iter().enumerate() {
-        let y = 20 + i * ROW_H;
-        svg.push_str(&format!(
-            "<text x=\"{x}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"end\" fill=\"#1a1a1a\">{l}</text>",
-            x = LABEL_W - 6,
-            ty = y + 14,
-            l = escape(label)
-        ));
-        match value {
-            Some(v) => {
-                let frac = v
-                    .to_string()
-                    .parse::<f64>()
-                    .unwrap_or(0.0)
-                    .clamp(0.0, 100.0)
-                    / 100.0;
-                svg.push_str(&format!(
-                    "<rect x=\"{LABEL_W}\" y=\"{y}\" width=\"{bw:.1}\" height=\"{h}\" fill=\"#1d4f91\"/>\
-<text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"12\" fill=\"#1a1a1a\">{v}%</text>",
-                    bw = frac * BAR_W,
-                    h = ROW_H - 6,
-                    tx = LABEL_W as f64 + frac * BAR_W + 4.0,
-                    ty = y + 14,
-                ));
-            }
-            None => svg.push_str(&format!(
-                "<text x=\"{tx}\" y=\"{ty}\" font-size=\"12\" fill=\"#3d3d3d\">withheld</text>",
-                tx = LABEL_W + 4,
-                ty = y + 14
-            )),
-        }
-    }
-    svg.push_str("</svg>");
-    svg
+fn decimal_f64(d: Decimal) -> f64 {
+    d.to_string().parse::<f64>().unwrap_or(0.0)
 }
 
 /// Bars of the force row's partition percentages of a table.
-fn force_row_chart(t: &Table) -> Option<(String, String)> {
+fn force_row_chart(t: &Table) -> Option<Result<(crate::charts::Chart, String), AnalyticsError>> {
     let root = t.root()?;
     let of = t.percent_of.as_ref()?;
-    let bars: Vec<(String, Option<Decimal>)> = t
+    let bars: Vec<crate::charts::Bar> = t
         .columns
         .iter()
         .zip(&root.cells)
         .filter(|(_, c)| c.percent.is_some() || c.suppressed)
-        .map(|(name, c)| (name.clone(), c.percent.as_ref().map(|p| p.value)))
+        .map(|(name, c)| crate::charts::Bar {
+            label: name.clone(),
+            value: c
+                .percent
+                .as_ref()
+                .filter(|_| !c.suppressed)
+                .map(|p| decimal_f64(p.value)),
+        })
         .collect();
     if bars.is_empty() {
         return None;
     }
     let caption = format!("{} — force, percentage of {of}.", t.title);
-    Some((bar_chart(&t.title, &bars), caption))
+    Some(crate::charts::bar_chart(&t.title, "%", Some(100.0), &bars).map(|c| (c, caption)))
 }
 
 fn cell_text(c: &Value) -> String {
@@ -281,8 +272,24 @@ pub fn render_html(report: &Report) -> Result<String, AnalyticsError> {
     .iter()
     .filter_map(|id| report.table(id))
     .filter_map(force_row_chart)
-    .map(|(svg, caption)| context! { svg => Value::from_safe_string(svg), caption => caption })
-    .collect();
+    .chain(trend_chart(report).transpose().map(|c| {
+        c.map(|c| {
+            (
+                c,
+                "The force's figures by period; a gap is a withheld or empty period.".to_owned(),
+            )
+        })
+    }))
+    .map(|r| {
+        r.map(|(chart, caption)| {
+            context! {
+                svg => Value::from_safe_string(chart.svg),
+                caption => caption,
+                alt => chart.alt,
+            }
+        })
+    })
+    .collect::<Result<_, _>>()?;
     let trend_columns: Vec<String> = report
         .trend
         .last()

@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The latest report's trend: a table (period x headline figure) and, for
-/// the figures that are percentages, the analytics crate's SVG bar charts.
+/// the figures that are percentages, the analytics crate's line chart.
 fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<minijinja::Value>) {
     let cell_of = |p: &analytics::report::TrendPoint, table: &str, column: &str| {
         p.figures
@@ -58,26 +58,15 @@ fn trend_view(r: &analytics::report::Report) -> (Vec<minijinja::Value>, Vec<mini
             context! { period => format!("{} to {}", p.period.from, p.period.to), cells }
         })
         .collect();
-    let charts = analytics::report::TREND_FIGURES
-        .iter()
-        .filter_map(|(table, column)| {
-            let bars: Vec<(String, Option<rust_decimal::Decimal>)> = r
-                .trend
-                .iter()
-                .map(|p| {
-                    let pc = cell_of(p, table, column)
-                        .and_then(|c| c.percent)
-                        .map(|pc| pc.value);
-                    (format!("{} to {}", p.period.from, p.period.to), pc)
-                })
-                .collect();
-            let title = format!("{column}: percentage by period");
-            bars.iter().any(|(_, v)| v.is_some()).then(|| {
-                let svg = analytics::render::bar_chart(&title, &bars);
-                context! { svg, title }
-            })
-        })
-        .collect();
+    // The same line chart as the report's own HTML (analytics::render).
+    let charts = match analytics::render::trend_chart(r) {
+        Ok(Some(c)) => vec![context! { svg => c.svg, title => c.alt }],
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "trend chart");
+            Vec::new()
+        }
+    };
     (rows, charts)
 }
 
