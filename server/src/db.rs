@@ -53,9 +53,16 @@ pub enum MigrateError {
     /// A migration failed.
     #[error("running migrations: {0}")]
     Run(String),
+    /// The months of the partitioned tables could not be made.
+    #[error("making the coming months' partitions: {0}")]
+    Partitions(String),
 }
 
-/// Runs pending migrations as the owner; returns how many ran.
+/// Runs pending migrations as the owner, then makes the partitioned
+/// tables' months that are missing (from the retention horizon to three
+/// months ahead: [`crate::lifecycle::service::ensure_partitions`]), so every
+/// start and every migrated database has them; returns how many migrations
+/// ran.
 ///
 /// # Errors
 /// [`MigrateError`].
@@ -63,8 +70,11 @@ pub fn run_migrations(owner_url: &str) -> Result<usize, MigrateError> {
     let mut conn = PgConnection::establish(owner_url)?;
     let done = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| MigrateError::Run(e.to_string()))?;
-    Ok(done.len())
+        .map_err(|e| MigrateError::Run(e.to_string()))?
+        .len();
+    crate::lifecycle::service::ensure_partitions(&mut conn, chrono::Utc::now())
+        .map_err(|e| MigrateError::Partitions(format!("{e:?}")))?;
+    Ok(done)
 }
 
 /// Builds the runtime pool without connecting yet, so the server starts (and

@@ -57,7 +57,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     db::run_migrations(&owner_url)?;
     let officers = args.officers;
     let west = west_officers(officers);
-    let result = super::serve::serve_with(config, &app_url, move |state| {
+    let result = super::serve::serve_with(config, &app_url, &owner_url, move |state| {
         let mut conn = state.pool.get()?;
         println!("seeding the demo forces (first run only; a minute or two)...");
         seed(&mut conn, officers).map_err(|e| anyhow::anyhow!("seeding the demo: {e:?}"))?;

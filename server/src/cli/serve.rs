@@ -26,7 +26,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let (app_url, owner_url, cluster) = super::database(&config)?;
     let n = db::run_migrations(&owner_url)?;
     tracing::info!(applied = n, "migrations");
-    let result = serve_with(config, &app_url, |_| Ok(()));
+    let result = serve_with(config, &app_url, &owner_url, |_| Ok(()));
     if let Some(c) = cluster {
         c.stop();
     }
@@ -34,13 +34,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Serves on `app_url` after `before` ran with the state (the demo seeds
-/// there). Prints `listening on http://ADDR` once bound.
+/// there). Prints `listening on http://ADDR` once bound. The lifecycle job
+/// (partitions and retention) connects as the owner, through `owner_url`.
 ///
 /// # Errors
 /// Database or bind failures.
 pub fn serve_with(
     config: Config,
     app_url: &str,
+    owner_url: &str,
     before: impl FnOnce(&web::Data<AppState>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let workers = if config.workers == 0 {
@@ -86,6 +88,9 @@ pub fn serve_with(
         let _scheduler = crate::reports::scheduler::start(state.pool.clone(), mailer)
             .await
             .map_err(|e| anyhow::anyhow!("starting the report scheduler: {e}"))?;
+        let _lifecycle = crate::lifecycle::scheduler::start(owner_url.to_owned())
+            .await
+            .map_err(|e| anyhow::anyhow!("starting the lifecycle job: {e}"))?;
         let bind = state.config.bind;
         let data = state.clone();
         let server = HttpServer::new(move || {

@@ -400,7 +400,7 @@ fn apply_round<'a>(
         .map(|(_, job, _)| (job.force, job.device, job.batch.idempotency_key.as_str()))
         .collect();
     // Devices are distinct in a round, so the device names the batch.
-    let mut stored: HashMap<Uuid, serde_json::Value> = store::stored_acks(c, &batch_keys)?
+    let mut stored: HashMap<Uuid, Option<serde_json::Value>> = store::stored_acks(c, &batch_keys)?
         .into_iter()
         .map(|s| (s.device_id, s.ack))
         .collect();
@@ -409,7 +409,21 @@ fn apply_round<'a>(
     let mut fresh: Vec<Fresh<'a>> = Vec::new();
     for (i, job, device) in live {
         if let Some(previous) = stored.remove(&job.device) {
-            let mut ack: SyncAck = serde_json::from_value(previous).map_err(AppError::internal)?;
+            let mut ack: SyncAck = match previous {
+                Some(previous) => serde_json::from_value(previous).map_err(AppError::internal)?,
+                // Applied long ago: the key is kept for ever (it is what
+                // stops a second application), but retention dropped the
+                // month holding the per-record results. The answer says
+                // "already applied" with no results: nothing is stored
+                // again, and the phone drops the batch.
+                None => SyncAck {
+                    idempotency_key: job.batch.idempotency_key.clone(),
+                    results: Vec::new(),
+                    cursor: 0,
+                    replayed: true,
+                    newer_devices: 0,
+                },
+            };
             ack.replayed = true;
             ack.cursor = u64::try_from(device.sync_cursor).unwrap_or(0);
             ack.newer_devices = u32::try_from(device.newer_devices).unwrap_or(0);
