@@ -107,6 +107,8 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(npws::api::comparisons_csv)
                 .service(settings::api::get_settings)
                 .service(settings::api::put_settings)
+                .service(settings::api::get_retention)
+                .service(settings::api::put_retention)
                 .service(reports::api::get_schedule)
                 .service(reports::api::put_schedule)
                 .service(reports::api::list)

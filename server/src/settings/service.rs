@@ -11,6 +11,7 @@ use crate::audit;
 use crate::auth::{Identity, Role};
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::lifecycle::service::Retention;
 
 /// A force's settings as the API shows them and the phone reads them: the
 /// one wire form, `mobile_core::roster::limits::ForceSettingsBody`.
@@ -67,6 +68,52 @@ pub async fn put(
         store::save(c, force, &json, who.0.sub)?;
         audit::record(c, Some(force), &who, "set_frm_settings", "force")?;
         settings_of(c, force)
+    })
+    .await
+}
+
+fn retention_of(c: &mut PgConnection, force: Uuid) -> AppResult<Retention> {
+    Ok(store::retention(c, force)?.map_or_else(Retention::default, |r| {
+        Retention::with_overrides(r.records_retention_days, r.audit_retention_days)
+    }))
+}
+
+/// The caller's force's retention periods in effect (anyone of the force:
+/// an officer may see how long their figures are kept).
+///
+/// # Errors
+/// Forbidden for national roles; database errors.
+pub async fn retention(state: &AppState, who: &Identity) -> AppResult<Retention> {
+    let force = who.force()?;
+    db::with_force(&state.pool, force, move |c| retention_of(c, force)).await
+}
+
+/// Sets the force's retention periods (its force admin: the force is the
+/// controller and decides how long it keeps what), within
+/// `lifecycle::service`'s ranges, audited. The lifecycle job applies them
+/// at its next round.
+///
+/// # Errors
+/// Forbidden; `invalid_retention` naming every period refused; database
+/// errors.
+pub async fn put_retention(
+    state: &AppState,
+    who: &Identity,
+    retention: Retention,
+) -> AppResult<Retention> {
+    who.require(&[Role::ForceAdmin])?;
+    let force = who.force()?;
+    retention
+        .validate()
+        .map_err(|p| AppError::invalid("invalid_retention", p.join("; ")))?;
+    // validate() bounds both below MAX_RETENTION_DAYS, well inside i32.
+    let records = i32::try_from(retention.records_days).map_err(AppError::internal)?;
+    let audit = i32::try_from(retention.audit_days).map_err(AppError::internal)?;
+    let who = who.clone();
+    db::with_force(&state.pool, force, move |c| {
+        store::save_retention(c, force, records, audit, who.0.sub)?;
+        audit::record(c, Some(force), &who, "set_retention", "force")?;
+        retention_of(c, force)
     })
     .await
 }
