@@ -3,6 +3,10 @@
 //! name in plain SQL in a migration (so grepping a table finds them). The
 //! migration that gathered them in one place (`*_rls_in_one_place`) keeps
 //! the earlier policies exactly, and its `down.sql` restores them.
+//! Partitions of a partitioned force table are checked apart: queries reach
+//! them through the parent, whose policies apply; the serving role has no
+//! privilege on any partition, and each has RLS on with no policy (all
+//! denied) in case one were ever granted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -26,7 +30,8 @@ struct Table {
 }
 
 /// The app schema's tables that have a `force_id` column, with their RLS
-/// flag (`pg_class.relrowsecurity`) and policy count (`pg_policies`).
+/// flag (`pg_class.relrowsecurity`) and policy count (`pg_policies`);
+/// partitions are left to [`force_partitions`].
 fn force_tables(c: &mut PgConnection) -> Vec<Table> {
     diesel::sql_query(
         "SELECT cl.relname::text AS name, cl.relrowsecurity AS rls, \
@@ -35,7 +40,38 @@ fn force_tables(c: &mut PgConnection) -> Vec<Table> {
          FROM pg_class cl \
          JOIN pg_namespace n ON n.oid = cl.relnamespace \
          JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attname = 'force_id' AND NOT a.attisdropped \
-         WHERE n.nspname = 'public' AND cl.relkind IN ('r', 'p') \
+         WHERE n.nspname = 'public' AND cl.relkind IN ('r', 'p') AND NOT cl.relispartition \
+         ORDER BY cl.relname",
+    )
+    .load(c)
+    .unwrap()
+}
+
+#[derive(QueryableByName, Debug)]
+struct Partition {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    parent: String,
+    #[diesel(sql_type = Bool)]
+    rls: bool,
+    /// Whether the serving role holds any privilege on it.
+    #[diesel(sql_type = Bool)]
+    reachable: bool,
+}
+
+/// The partitions of the app schema's tables that have a `force_id` column.
+fn force_partitions(c: &mut PgConnection) -> Vec<Partition> {
+    diesel::sql_query(
+        "SELECT cl.relname::text AS name, pa.relname::text AS parent, cl.relrowsecurity AS rls, \
+             has_table_privilege('fatigue_app', cl.oid, \
+                 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') AS reachable \
+         FROM pg_class cl \
+         JOIN pg_namespace n ON n.oid = cl.relnamespace \
+         JOIN pg_inherits i ON i.inhrelid = cl.oid \
+         JOIN pg_class pa ON pa.oid = i.inhparent \
+         JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attname = 'force_id' AND NOT a.attisdropped \
+         WHERE n.nspname = 'public' AND cl.relkind IN ('r', 'p') AND cl.relispartition \
          ORDER BY cl.relname",
     )
     .load(c)
@@ -112,10 +148,68 @@ fn every_table_with_force_id_has_row_level_security_and_a_policy() {
         .collect();
     assert_eq!(
         sync_group,
-        ["devices", "persons", "sync_batches", "sync_records"]
-            .map(String::from)
-            .into()
+        [
+            "devices",
+            "persons",
+            "sync_batch_keys",
+            "sync_batches",
+            "sync_records"
+        ]
+        .map(String::from)
+        .into()
     );
+}
+
+#[test]
+fn every_partition_of_a_force_table_is_closed_to_the_serving_role() {
+    let tc = cluster();
+    let db = tc.fresh_database();
+    let mut c = PgConnection::establish(&tc.cluster.owner_url(&db)).unwrap();
+    let partitions = force_partitions(&mut c);
+    // The three partitioned tables each have a default partition and, from
+    // the migration's first lifecycle pass, 400 days back to 3 months ahead
+    // in months: at least 14 months each, 45 partitions in all.
+    let parents: BTreeSet<&str> = partitions.iter().map(|p| p.parent.as_str()).collect();
+    assert_eq!(
+        parents,
+        ["audit_log", "sync_batches", "sync_records"].into()
+    );
+    assert!(partitions.len() >= 45, "{} partitions", partitions.len());
+    let open: Vec<&str> = partitions
+        .iter()
+        .filter(|p| !p.rls || p.reachable)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert!(open.is_empty(), "partitions without RLS or with a grant: {open:?}");
+
+    // Through the runtime role: a partition cannot be read, written or
+    // dropped directly, nor can the month helpers run; the parent answers.
+    let mut app = PgConnection::establish(&tc.cluster.app_url(&db)).unwrap();
+    let month = partitions
+        .iter()
+        .find(|p| p.parent == "sync_records" && !p.name.ends_with("_default"))
+        .unwrap()
+        .name
+        .clone();
+    for sql in [
+        format!("SELECT 1 FROM {month}"),
+        "SELECT 1 FROM audit_log_default".to_owned(),
+        format!("DELETE FROM {month}"),
+        format!("DROP TABLE {month}"),
+        "SELECT drop_month_partitions('audit_log', now())".to_owned(),
+        "SELECT ensure_month_partitions('sync_records', '2020-01-01', '2020-01-01')".to_owned(),
+        "DELETE FROM audit_log".to_owned(),
+    ] {
+        let err = diesel::sql_query(&sql).execute(&mut app).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("permission denied") || text.contains("must be owner"),
+            "{sql}: {text}"
+        );
+    }
+    diesel::sql_query("SELECT 1 FROM sync_records")
+        .execute(&mut app)
+        .unwrap();
 }
 
 #[test]
