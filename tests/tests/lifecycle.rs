@@ -129,9 +129,18 @@ fn a_replay_after_the_month_boundary_returns_the_first_ack_and_stores_nothing_tw
         "{:?}",
         first.body["results"]
     );
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM sync_records"), 2);
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM sync_batches"), 1);
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM sync_batch_keys"), 1);
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM sync_records"),
+        2
+    );
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM sync_batches"),
+        1
+    );
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM sync_batch_keys"),
+        1
+    );
 
     // Uniqueness does not rest on the months: the same key in this month is
     // refused even by the owner.
@@ -155,8 +164,14 @@ fn a_replay_after_the_month_boundary_returns_the_first_ack_and_stores_nothing_tw
     assert_eq!(late.status, 200, "{:?}", late.body);
     assert_eq!(late.body["replayed"], true);
     assert_eq!(late.body["results"], json!([]));
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM sync_records"), 2);
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM sync_batches"), 0);
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM sync_records"),
+        2
+    );
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM sync_batches"),
+        0
+    );
 }
 
 /// Two forces, `lc-long` on the defaults (records 400 days, audit 2,192)
@@ -231,7 +246,11 @@ fn retention_drops_whole_months_deletes_per_force_and_keeps_the_audit_longer() {
     // (the earliest cutoff, the long force's 2026-02-08, is after it ends):
     // dropped whole. February 2026 holds rows the long force keeps.
     for name in ["sync_records_p2025_12", "sync_batches_p2025_12"] {
-        assert!(round.dropped.contains(&name.to_owned()), "{:?}", round.dropped);
+        assert!(
+            round.dropped.contains(&name.to_owned()),
+            "{:?}",
+            round.dropped
+        );
     }
     let records_months: Vec<NaiveDate> = lifecycle_store::months(&mut c, Partitioned::SyncRecords)
         .unwrap()
@@ -269,7 +288,10 @@ fn retention_drops_whole_months_deletes_per_force_and_keeps_the_audit_longer() {
         kept
     );
     // Batch keys stay (uniqueness is for ever, or until the device goes).
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM sync_batch_keys"), 8);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM sync_batch_keys"),
+        8
+    );
     assert_eq!(
         labels(&mut c, "SELECT target AS label FROM audit_log"),
         set(&["l-2021", "l-2025-12", "s-2025-04", "s-2025-12", "n-2024"])
@@ -336,7 +358,9 @@ fn a_server_start_makes_missing_months_and_a_force_admin_sets_the_periods() {
     assert_eq!(r.body, json!({ "records_days": 400, "audit_days": 2192 }));
     // Only the force admin sets them, within the ranges.
     let periods = json!({ "records_days": 200, "audit_days": 730 });
-    let r = force.frm_lead.send("PUT", "/v1/force/settings/retention", &periods);
+    let r = force
+        .frm_lead
+        .send("PUT", "/v1/force/settings/retention", &periods);
     assert_eq!(r.status, 403, "{:?}", r.body);
     let r = force.admin.send(
         "PUT",
@@ -345,7 +369,9 @@ fn a_server_start_makes_missing_months_and_a_force_admin_sets_the_periods() {
     );
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert_eq!(r.code(), "invalid_retention");
-    let r = force.admin.send("PUT", "/v1/force/settings/retention", &periods);
+    let r = force
+        .admin
+        .send("PUT", "/v1/force/settings/retention", &periods);
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body, periods);
     // The lifecycle job reads them (as the owner), and the change is audited.

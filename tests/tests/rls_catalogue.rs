@@ -180,7 +180,10 @@ fn every_partition_of_a_force_table_is_closed_to_the_serving_role() {
         .filter(|p| !p.rls || p.reachable)
         .map(|p| p.name.as_str())
         .collect();
-    assert!(open.is_empty(), "partitions without RLS or with a grant: {open:?}");
+    assert!(
+        open.is_empty(),
+        "partitions without RLS or with a grant: {open:?}"
+    );
 
     // Through the runtime role: a partition cannot be read, written or
     // dropped directly, nor can the month helpers run; the parent answers.

@@ -269,7 +269,10 @@ mod tests {
         );
         // 2,192 days: six years back is 2021-03-15, which is 2,191 days
         // (one 29 February, 2024, between); one more day is 2021-03-14.
-        assert_eq!(d.cutoff(Partitioned::AuditLog, now), at("2021-03-14T12:00:00Z"));
+        assert_eq!(
+            d.cutoff(Partitioned::AuditLog, now),
+            at("2021-03-14T12:00:00Z")
+        );
         // 200 days from 2027-03-15: 14 to 1 March, 28 of February, 31, 31,
         // 30, 31, 30 back to 1 September (195), 5 more is 27 August 2026.
         let short = Retention {

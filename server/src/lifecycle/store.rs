@@ -108,12 +108,11 @@ pub fn drop_months(
         #[diesel(sql_type = Text)]
         name: String,
     }
-    let rows: Vec<Dropped> = diesel::sql_query(
-        "SELECT name FROM drop_month_partitions($1::text::regclass, $2) AS name",
-    )
-    .bind::<Text, _>(table.table())
-    .bind::<Timestamptz, _>(keep_from)
-    .load(c)?;
+    let rows: Vec<Dropped> =
+        diesel::sql_query("SELECT name FROM drop_month_partitions($1::text::regclass, $2) AS name")
+            .bind::<Text, _>(table.table())
+            .bind::<Timestamptz, _>(keep_from)
+            .load(c)?;
     Ok(rows.into_iter().map(|r| r.name).collect())
 }
 

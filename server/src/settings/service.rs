@@ -73,9 +73,11 @@ pub async fn put(
 }
 
 fn retention_of(c: &mut PgConnection, force: Uuid) -> AppResult<Retention> {
-    Ok(store::retention(c, force)?.map_or_else(Retention::default, |r| {
-        Retention::with_overrides(r.records_retention_days, r.audit_retention_days)
-    }))
+    Ok(
+        store::retention(c, force)?.map_or_else(Retention::default, |r| {
+            Retention::with_overrides(r.records_retention_days, r.audit_retention_days)
+        }),
+    )
 }
 
 /// The caller's force's retention periods in effect (anyone of the force:
