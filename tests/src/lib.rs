@@ -18,6 +18,8 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{Value, json};
 use server::embedded_pg::EmbeddedCluster;
 
+pub mod drill;
+
 /// The repository root (the workspace directory).
 pub fn workspace_root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
