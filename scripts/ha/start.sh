@@ -65,7 +65,7 @@ for n in 1 2; do
     [ "$i" = 300 ] && { echo "node$n did not come up: see $HA_DIR/node$n.log" >&2; exit 1; }
     # pg_autoctl clones the standby with pg_basebackup, which waits for the
     # primary's next spread checkpoint (minutes); ask for one now.
-    [ "$n" = 2 ] && [ $((i % 10)) = 0 ] && psql_at $((PORT + 1)) postgres "CHECKPOINT" >/dev/null 2>&1
+    [ "$n" = 2 ] && [ $((i % 5)) = 0 ] && psql_at $((PORT + 1)) postgres "CHECKPOINT" >/dev/null 2>&1
     sleep 0.2
   done
 done

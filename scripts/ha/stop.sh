@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Stops what scripts/ha/start.sh started (the same HA_DIR); the data stays.
+# HA_STOP_MODE=--fast or --immediate for pg_autoctl stop's shutdown mode.
 set -euo pipefail
 HA_DIR=$(realpath -m "${HA_DIR:-.data/ha}")
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
