@@ -74,7 +74,7 @@ fn bin_dir() -> Result<PathBuf, EmbeddedError> {
     Ok(PathBuf::from(format!("/usr/lib/postgresql/{newest}/bin")))
 }
 
-fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -83,7 +83,7 @@ fn running_as_root() -> bool {
 }
 
 /// A command run as the `postgres` user when we are root.
-fn as_db_user(program: &Path) -> Command {
+pub(crate) fn as_db_user(program: &Path) -> Command {
     if running_as_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(program);
@@ -93,7 +93,7 @@ fn as_db_user(program: &Path) -> Command {
     }
 }
 
-fn run(what: &'static str, mut cmd: Command) -> Result<(), EmbeddedError> {
+pub(crate) fn run(what: &'static str, mut cmd: Command) -> Result<(), EmbeddedError> {
     let out = cmd.output().map_err(|e| EmbeddedError::Command {
         what,
         detail: e.to_string(),
@@ -108,7 +108,11 @@ fn run(what: &'static str, mut cmd: Command) -> Result<(), EmbeddedError> {
     }
 }
 
-fn free_port() -> Result<u16, EmbeddedError> {
+/// A loopback port nobody listens on now.
+///
+/// # Errors
+/// [`EmbeddedError::Command`] when no socket can be bound.
+pub fn free_port() -> Result<u16, EmbeddedError> {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -133,7 +137,22 @@ impl EmbeddedCluster {
     /// # Errors
     /// As [`EmbeddedCluster::start`].
     pub fn start_on(dir: &Path, port: u16) -> Result<Self, EmbeddedError> {
-        Self::launch(dir, port, false)
+        Self::launch(dir, port, false, &[])
+    }
+
+    /// As [`EmbeddedCluster::start_on`], with server settings given on
+    /// `postgres`'s command line (`-c name=value`; they win over the
+    /// cluster's own files): continuous archiving uses this
+    /// ([`crate::backup`]).
+    ///
+    /// # Errors
+    /// As [`EmbeddedCluster::start`].
+    pub fn start_with(
+        dir: &Path,
+        port: u16,
+        settings: &[(&str, String)],
+    ) -> Result<Self, EmbeddedError> {
+        Self::launch(dir, port, false, settings)
     }
 
     /// As [`EmbeddedCluster::start`], for tests: the folder is deleted when
@@ -142,10 +161,15 @@ impl EmbeddedCluster {
     /// # Errors
     /// As [`EmbeddedCluster::start`].
     pub fn start_ephemeral(dir: &Path) -> Result<Self, EmbeddedError> {
-        Self::launch(dir, free_port()?, true)
+        Self::launch(dir, free_port()?, true, &[])
     }
 
-    fn launch(dir: &Path, port: u16, ephemeral: bool) -> Result<Self, EmbeddedError> {
+    fn launch(
+        dir: &Path,
+        port: u16,
+        ephemeral: bool,
+        settings: &[(&str, String)],
+    ) -> Result<Self, EmbeddedError> {
         let bin = bin_dir()?;
         std::fs::create_dir_all(dir).map_err(|e| EmbeddedError::Command {
             what: "creating the cluster folder",
@@ -178,11 +202,15 @@ impl EmbeddedCluster {
         // A background job's standard input is /dev/null in sh, hence fd 3.
         let script = format!(
             "exec 3<&0; '{pg}' -D '{d}' -p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{d}' \
-             -c fsync=on -c max_connections=200 >>'{log}' 2>&1 & pid=$!; \
+             -c fsync=on -c max_connections=200{extra} >>'{log}' 2>&1 & pid=$!; \
              (cat <&3 >/dev/null; kill -INT $pid 2>/dev/null) & wait $pid{cleanup}",
             pg = bin.join("postgres").display(),
             d = dir.display(),
             log = log.display(),
+            extra = settings
+                .iter()
+                .map(|(k, v)| format!(" -c '{k}={v}'"))
+                .collect::<String>(),
             cleanup = if ephemeral {
                 format!("; rm -rf '{}'", dir.display())
             } else {
@@ -207,6 +235,7 @@ impl EmbeddedCluster {
             pipe,
         };
         cluster.wait_ready(Duration::from_secs(60), &log)?;
+        cluster.wait_recovered(&log)?;
         cluster.ensure_app_role()?;
         Ok(cluster)
     }
@@ -227,6 +256,38 @@ impl EmbeddedCluster {
                 return Err(EmbeddedError::NotReady(limit, log.to_owned()));
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A restored cluster ([`crate::backup`]) accepts read-only connections
+    /// while it replays archived WAL; wait until it has promoted itself.
+    /// Replaying a day of WAL can take a while, so the limit is generous;
+    /// a cluster that stops instead (its recovery target not reached) ends
+    /// the wait at once.
+    fn wait_recovered(&mut self, log: &Path) -> Result<(), EmbeddedError> {
+        let limit = Duration::from_secs(3600);
+        let began = Instant::now();
+        let url = self.owner_url("postgres");
+        loop {
+            let in_recovery = PgConnection::establish(&url).ok().and_then(|mut c| {
+                diesel::sql_query("SELECT pg_is_in_recovery() AS found")
+                    .get_result::<crate::db::Found>(&mut c)
+                    .ok()
+            });
+            if let Some(r) = &in_recovery
+                && !r.found
+            {
+                return Ok(());
+            }
+            let exited = self
+                .keeper
+                .as_mut()
+                .and_then(|k| k.try_wait().ok().flatten())
+                .is_some();
+            if exited || began.elapsed() > limit {
+                return Err(EmbeddedError::NotReady(limit, log.to_owned()));
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 

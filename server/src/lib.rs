@@ -24,6 +24,7 @@ pub mod sync;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod dashboard;

@@ -18,6 +18,8 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{Value, json};
 use server::embedded_pg::EmbeddedCluster;
 
+pub mod drill;
+
 /// The repository root (the workspace directory).
 pub fn workspace_root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -111,9 +113,24 @@ impl TestServer {
         env: &[(&str, &str)],
     ) -> TestServer {
         let mut cmd = Command::new(server_binary());
+        cmd.env("DATABASE_URL", app_url)
+            .env("MIGRATE_DATABASE_URL", owner_url);
+        Self::launch(cmd, database, env)
+    }
+
+    /// Starts the server binary on its embedded default: the cluster (and
+    /// its backup repository) in `data_dir`, started and stopped by the
+    /// server itself, database `fatigue`.
+    pub fn spawn_embedded(data_dir: &std::path::Path, env: &[(&str, &str)]) -> TestServer {
+        let mut cmd = Command::new(server_binary());
+        cmd.env_remove("DATABASE_URL")
+            .env_remove("MIGRATE_DATABASE_URL")
+            .env("FATIGUE_DATA_DIR", data_dir);
+        Self::launch(cmd, "fatigue".to_owned(), env)
+    }
+
+    fn launch(mut cmd: Command, database: String, env: &[(&str, &str)]) -> TestServer {
         cmd.arg("serve")
-            .env("DATABASE_URL", app_url)
-            .env("MIGRATE_DATABASE_URL", owner_url)
             .env("FATIGUE_BIND", "127.0.0.1:0")
             .env("FATIGUE_WORKERS", "2")
             .env("FATIGUE_POOL_SIZE", "4")
@@ -146,7 +163,7 @@ impl TestServer {
         TestServer {
             child,
             url,
-            database: database.to_owned(),
+            database,
         }
     }
 
@@ -401,6 +418,48 @@ pub fn batch(device: &Device, key: &str, sequence: u64, records: Vec<Value>) -> 
 /// Days before today as YYYY-MM-DD.
 pub fn days_ago(n: i64) -> String {
     (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
+}
+
+/// What the sync tables hold, read as the owner (no row-level security):
+/// the drills compare these before and after a crash or a restore.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct SyncTotals {
+    /// Rows in `sync_batches` (one per idempotency key stored).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub batches: i64,
+    /// Rows in `sync_records`.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub records: i64,
+    /// md5 of every record (key, payload, device and sequence) in key order:
+    /// equal only if the same records hold the same values.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub checksum: String,
+}
+
+/// [`SyncTotals`] of the database at `owner_url`.
+pub fn sync_totals(owner_url: &str) -> SyncTotals {
+    use diesel::{Connection, RunQueryDsl};
+    let mut c = diesel::PgConnection::establish(owner_url).unwrap();
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM sync_batches) AS batches, \
+                (SELECT count(*) FROM sync_records) AS records, \
+                (SELECT coalesce(md5(string_agg(concat_ws('|', force_id, person_id, local_date, \
+                    kind, discriminator, payload::text, device_id, source_sequence), ',' \
+                    ORDER BY force_id, person_id, local_date, kind, discriminator)), '') \
+                 FROM sync_records) AS checksum",
+    )
+    .get_result(&mut c)
+    .unwrap()
+}
+
+/// The owner's URL for database `database` of the PostgreSQL running in
+/// `cluster_dir` (port from its `postmaster.pid`, socket in the folder).
+pub fn owner_url_of_running(cluster_dir: &std::path::Path, database: &str) -> String {
+    let port = server::backup::running_port(cluster_dir).expect("a running cluster");
+    format!(
+        "postgres://postgres@/{database}?host={}&port={port}",
+        cluster_dir.display()
+    )
 }
 
 /// Runs `f` in a transaction scoped to `force` (row-level security), through

@@ -1,9 +1,11 @@
 //! The operator command line: parsing, dispatch and one module per
 //! subcommand. Each subcommand calls the domains' services, never a handler.
 
+pub mod backup;
 pub mod demo;
 pub mod migrate;
 pub mod report;
+pub mod restore;
 pub mod roster_risk;
 pub mod serve;
 pub mod simulate;
@@ -29,6 +31,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run the database migrations and exit.
     Migrate(migrate::MigrateArgs),
+    /// Take a base backup of the embedded cluster (pgBackRest), or flush the WAL archive.
+    Backup(backup::BackupArgs),
+    /// Restore the embedded cluster's backup, to an instant, into a fresh folder.
+    Restore(restore::RestoreArgs),
     /// Run the API with a seeded demonstration force; prints the URL and logins.
     Demo(demo::DemoArgs),
     /// Generate one FRM report (HTML, CSV or JSON) to standard output.
@@ -44,6 +50,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve::run(&a),
         Command::Migrate(a) => migrate::run(&a),
+        Command::Backup(a) => backup::run(&a),
+        Command::Restore(a) => restore::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Report(a) => report::run(&a),
         Command::Simulate(args) => simulate::run(&args),
@@ -78,9 +86,7 @@ pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<Embed
             Ok((url.clone(), owner, None))
         }
         None => {
-            let dir = config.data_dir.join("postgres");
-            tracing::info!(dir = %dir.display(), "DATABASE_URL unset: starting the embedded PostgreSQL");
-            let cluster = EmbeddedCluster::start(&dir)?;
+            let cluster = start_embedded(&config.data_dir)?;
             cluster.create_database("fatigue", None)?;
             Ok((
                 cluster.app_url("fatigue"),
@@ -89,6 +95,30 @@ pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<Embed
             ))
         }
     }
+}
+
+/// Starts the embedded cluster in `<data_dir>/postgres`, archiving its WAL
+/// into the pgBackRest repository `<data_dir>/backup` when pgBackRest is
+/// installed ([`crate::backup`]); without it, with a warning, unarchived.
+///
+/// # Errors
+/// When the cluster cannot start or the repository cannot be set up.
+pub fn start_embedded(data_dir: &std::path::Path) -> anyhow::Result<EmbeddedCluster> {
+    let dir = data_dir.join("postgres");
+    tracing::info!(dir = %dir.display(), "DATABASE_URL unset: starting the embedded PostgreSQL");
+    if !crate::backup::installed() {
+        tracing::warn!(
+            "pgbackrest not found: the embedded cluster's WAL is not archived and `server backup` \
+             cannot run (install with scripts/install/12-backup.sh)"
+        );
+        return Ok(EmbeddedCluster::start(&dir)?);
+    }
+    let repo = crate::backup::Repository::open(data_dir)?;
+    let port = crate::embedded_pg::free_port()?;
+    repo.configure(port)?;
+    let cluster = EmbeddedCluster::start_with(&dir, port, &repo.archive_settings())?;
+    repo.create_stanza()?;
+    Ok(cluster)
 }
 
 /// Sets up `tracing` (text or JSON lines; `RUST_LOG` filters, default `info`).
