@@ -26,9 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cohorts::PersonSums;
 use crate::input::Period;
-use crate::table::{
-    ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish,
-};
+use crate::table::{ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
 
 /// One enrolled person's month, with no id (from `npws_person_outcomes`).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -725,7 +723,10 @@ pub fn cluster_bootstrap(
         sample.clear();
         for new_id in 0..clusters.len() {
             let pick = clusters[rng.gen_range(0..clusters.len())];
-            sample.extend(pick.iter().map(|o| Obs { force: new_id, ..*o }));
+            sample.extend(pick.iter().map(|o| Obs {
+                force: new_id,
+                ..*o
+            }));
         }
         if let Some(s) = statistic(&sample) {
             stats.push(s);
@@ -918,12 +919,7 @@ impl Evaluation {
                 name: f,
             })
             .collect();
-        crate::charts::line_chart(
-            &format!("{} by force", m.column),
-            m.unit,
-            &labels,
-            &series,
-        )
+        crate::charts::line_chart(&format!("{} by force", m.column), m.unit, &labels, &series)
     }
 
     /// A line chart of enrolment as a percentage of each force's target.

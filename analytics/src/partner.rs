@@ -127,7 +127,10 @@ pub const COLUMNS: [(&str, &str); 14] = [
         "reporting_month",
         "YYYY-MM: the whole ISO weeks (Monday to Sunday) whose Thursday falls in that month.",
     ),
-    ("period_from", "First day of the reporting month (a Monday)."),
+    (
+        "period_from",
+        "First day of the reporting month (a Monday).",
+    ),
     ("period_to", "Last day of the reporting month (a Sunday)."),
     ("force", "Police force (the platform's identifier)."),
     (
@@ -298,7 +301,10 @@ mod tests {
             .filter(|r| r.contains(",dyfed-powys,") && r.contains(",sleep_hours,"))
             .collect();
         assert_eq!(dp.len(), 2);
-        assert!(dp.iter().all(|r| r.contains(",,split_not_sourced,sleep_hours,7.5,")));
+        assert!(
+            dp.iter()
+                .all(|r| r.contains(",,split_not_sourced,sleep_hours,7.5,"))
+        );
         // Gwent's 3 people: withheld, share 1 kept.
         let g: Vec<&&str> = rows
             .iter()

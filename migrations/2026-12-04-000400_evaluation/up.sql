@@ -114,7 +114,9 @@ BEGIN
                 AND (r.payload->>'completed')::boolean)::int AS modules
         FROM sync_records r
         JOIN people pe ON pe.force_id = r.force_id AND pe.person_id = r.person_id
-        WHERE r.local_date <= p_to
+        -- A reporting month is at least 28 days, so p_from bounds every
+        -- figure but learning (completed by the month's end, at any time).
+        WHERE r.local_date <= p_to AND (r.local_date >= p_from OR r.kind = 'learning_progress')
         GROUP BY r.force_id, r.person_id
     ),
     callbacks AS MATERIALIZED (

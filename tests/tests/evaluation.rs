@@ -66,15 +66,24 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
         let who = if f % 2 == 0 { "chief" } else { "frm" };
         let dash = Dashboard::sign_in(&server, slug, who);
         let csrf = dash.csrf("/dashboard/sickness");
-        assert_eq!(dash.post("/dashboard/sickness", &[("csrf", &csrf), ("csv", &csv)]), 200);
+        assert_eq!(
+            dash.post("/dashboard/sickness", &[("csrf", &csrf), ("csv", &csv)]),
+            200
+        );
         let (_, page) = dash.get("/dashboard/sickness");
         assert!(page.contains(&labels[0]), "months sent are listed");
     }
     // A supervisor may not upload; a bad file is named by line and stores nothing.
     let sup = Dashboard::sign_in(&server, "ev-a", "sarge");
     let csrf = sup.csrf("/dashboard/teams");
-    let bad = format!("team,month,headcount,short_term_sickness_days\nResponse A,{},40,1\n", labels[0]);
-    assert_eq!(sup.post("/dashboard/sickness", &[("csrf", &csrf), ("csv", &bad)]), 403);
+    let bad = format!(
+        "team,month,headcount,short_term_sickness_days\nResponse A,{},40,1\n",
+        labels[0]
+    );
+    assert_eq!(
+        sup.post("/dashboard/sickness", &[("csrf", &csrf), ("csv", &bad)]),
+        403
+    );
 
     // Enrolment: 6 people in ev-a, 3 in ev-b, enrolled before the window.
     for (f, n) in [(0usize, 6usize), (1, 3)] {
@@ -97,10 +106,22 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
     let analyst = Dashboard::sign_in(&server, "", "analyst");
     let csrf = analyst.csrf("/dashboard/npws/evaluation");
     for (f, slug) in FORCES.iter().enumerate() {
-        let wave = if f < 2 { "1" } else if f == 2 { "2" } else { "3" };
+        let wave = if f < 2 {
+            "1"
+        } else if f == 2 {
+            "2"
+        } else {
+            "3"
+        };
         let status = analyst.post(
             "/dashboard/npws/rollout",
-            &[("csrf", &csrf), ("force", slug), ("wave", wave), ("go_live", &go_live(f)), ("target", "10")],
+            &[
+                ("csrf", &csrf),
+                ("force", slug),
+                ("wave", wave),
+                ("go_live", &go_live(f)),
+                ("target", "10"),
+            ],
         );
         assert_eq!(status, 303);
     }
@@ -126,7 +147,17 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
         .take_while(|l| !l.is_empty())
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
-    assert_eq!(estimates[0][..6], ["measure", "unit", "comparison", "estimate", "ci_low", "ci_high"]);
+    assert_eq!(
+        estimates[0][..6],
+        [
+            "measure",
+            "unit",
+            "comparison",
+            "estimate",
+            "ci_low",
+            "ci_high"
+        ]
+    );
     let row = |comparison: &str| {
         estimates
             .iter()
@@ -134,7 +165,10 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
             .unwrap_or_else(|| panic!("no {comparison} row"))
             .clone()
     };
-    let num = |s: &str| s.parse::<f64>().unwrap_or_else(|_| panic!("not a number: {s:?}"));
+    let num = |s: &str| {
+        s.parse::<f64>()
+            .unwrap_or_else(|_| panic!("not a number: {s:?}"))
+    };
     // DiD: 8 days fewer per 40 people = -20 per 100, recovered within its
     // interval, which excludes 0 (published values are rounded to 0.1).
     let did = row("difference_in_differences");
@@ -145,7 +179,10 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
     // Before/after and live/not-yet-live are published with intervals too.
     for cmp in ["before_after", "live_vs_not_yet_live"] {
         let r = row(cmp);
-        assert!(num(&r[3]).is_finite() && num(&r[4]) <= num(&r[5]), "{cmp}: {r:?}");
+        assert!(
+            num(&r[3]).is_finite() && num(&r[4]) <= num(&r[5]),
+            "{cmp}: {r:?}"
+        );
     }
 
     // Uptake in the last month: ev-b's 3 people withheld, and ev-a's 6 with
@@ -155,7 +192,7 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
         csv.lines()
             .find(|l| {
                 l.starts_with(&format!("{last},"))
-                    && l.contains(&format!(",uptake,")) 
+                    && l.contains(&format!(",uptake,"))
                     && l.contains(&format!(",{row},{column},"))
             })
             .unwrap_or_else(|| panic!("no {row} {column}"))
@@ -170,23 +207,37 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
     assert_eq!(status, 200);
     let header = partner.lines().next().unwrap();
     assert!(header.starts_with("schema_version,reporting_month,period_from,period_to,force,"));
-    assert!(partner.lines().any(|l| l.starts_with(&format!("1,{last},")) && l.contains(",ev-b,") && l.contains(",enrolled,,people,true")));
+    assert!(partner.lines().any(|l| l.starts_with(&format!("1,{last},"))
+        && l.contains(",ev-b,")
+        && l.contains(",enrolled,,people,true")));
     let (status, dict) = analyst.get("/dashboard/npws/partner-dictionary.csv");
     assert_eq!(status, 200);
     for column in header.split(',') {
-        assert!(dict.contains(&format!("column,{column},")), "dictionary lacks {column}");
+        assert!(
+            dict.contains(&format!("column,{column},")),
+            "dictionary lacks {column}"
+        );
     }
     assert!(dict.contains("measure,sickness_days_per_100,"));
     assert_eq!(
-        count(&mut c, "SELECT count(*) AS n FROM audit_log WHERE force_id IS NULL AND action = 'release_partner_dataset'"),
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM audit_log WHERE force_id IS NULL AND action = 'release_partner_dataset'"
+        ),
         1
     );
     assert_eq!(
-        count(&mut c, "SELECT count(*) AS n FROM audit_log WHERE force_id IS NULL AND action = 'set_rollout_plan'"),
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM audit_log WHERE force_id IS NULL AND action = 'set_rollout_plan'"
+        ),
         5
     );
     assert_eq!(
-        count(&mut c, "SELECT count(*) AS n FROM audit_log WHERE action = 'upload_sickness_absence'"),
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'upload_sickness_absence'"
+        ),
         5
     );
 
@@ -205,14 +256,20 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
         }
     }
     let officer = enrol(&server, &forces[2], &forces[2].members[0]);
-    let cookie = format!("fatigue_session={}", officer.client.token.as_deref().unwrap());
+    let cookie = format!(
+        "fatigue_session={}",
+        officer.client.token.as_deref().unwrap()
+    );
     for p in &paths {
         let (status, body) = get_with(Some(&cookie), &format!("{}{p}", server.url));
         assert_ne!(status, 200, "{p}");
         assert!(!body.contains("schema_version") && !body.contains("Difference in differences"));
     }
     assert_eq!(
-        count(&mut c, "SELECT count(*) AS n FROM audit_log WHERE action = 'release_partner_dataset'"),
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'release_partner_dataset'"
+        ),
         1,
         "a refused release is not a release"
     );
@@ -240,8 +297,17 @@ fn a_bad_sickness_file_is_named_by_line_and_stores_nothing() {
     assert!(body.contains("line 3: team"), "{body}");
     assert!(body.contains("line 4: headcount"), "{body}");
     assert!(!body.contains("line 2:"), "line 2 is good");
-    assert!(!dash.get("/dashboard/sickness").1.contains("sickness-months"), "nothing stored");
+    assert!(
+        !dash
+            .get("/dashboard/sickness")
+            .1
+            .contains("sickness-months"),
+        "nothing stored"
+    );
     let owner = cluster().cluster.owner_url(&server.database);
     let mut c = PgConnection::establish(&owner).unwrap();
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM sickness_absence"), 0);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM sickness_absence"),
+        0
+    );
 }

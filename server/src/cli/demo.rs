@@ -25,10 +25,10 @@ use crate::accounts::store::{Consent, Force, PolicingFunction, Team, TeamPlaceme
 use crate::auth::{hash_password, secret_hash};
 use crate::config::Config;
 use crate::db::{self, Scope};
-use diesel::RunQueryDsl;
 use crate::enrolment::store as people;
 use crate::error::{AppError, AppResult};
 use crate::rosters::service::publish;
+use diesel::RunQueryDsl;
 
 /// Arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -65,6 +65,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
         println!(
             "demo force `demo-west`: {west} officers, mostly control room and CID, 90 days of summaries"
+        );
+        println!(
+            "roll-out: demo-north and demo-east (wave 1), demo-south (2), demo and demo-west (3), demo-coast (4, not yet live), with HR sickness counts: NPWS Evaluation page"
         );
         println!(
             "logins (password {DEMO_PASSWORD}): platform `admin` and NPWS analyst `{DEMO_ANALYST}` (no force); \
@@ -391,8 +394,8 @@ const ROLLOUT_FORCES: [(&str, &str); 4] = [
 /// 100 people fewer once a force is live, so the evaluation page shows
 /// both comparisons.
 fn seed_rollout(c: &mut diesel::PgConnection) -> AppResult<()> {
-    use analytics::evaluation::{last_complete_month, reporting_months};
     use crate::npws::evaluation_store::{SicknessLine, set_rollout_plan, store_sickness};
+    use analytics::evaluation::{last_complete_month, reporting_months};
     if Force::by_slug(c, ROLLOUT_FORCES[0].0).is_ok() {
         return Ok(());
     }
@@ -404,10 +407,7 @@ fn seed_rollout(c: &mut diesel::PgConnection) -> AppResult<()> {
         return Ok(());
     };
     let later = last.to + Duration::days(36);
-    let mut plans = vec![
-        ("demo", 3, m10.from, 400),
-        ("demo-west", 3, m10.from, 160),
-    ];
+    let mut plans = vec![("demo", 3, m10.from, 400), ("demo-west", 3, m10.from, 160)];
     let functions = [
         PolicingFunction::Response,
         PolicingFunction::Investigation,

@@ -64,7 +64,10 @@ impl Templates {
                 "npws_evaluation.html",
                 include_str!("../../templates/npws_evaluation.html"),
             ),
-            ("sickness.html", include_str!("../../templates/sickness.html")),
+            (
+                "sickness.html",
+                include_str!("../../templates/sickness.html"),
+            ),
             ("error.html", include_str!("../../templates/error.html")),
             ("support.html", include_str!("../../templates/support.html")),
             (

@@ -139,8 +139,7 @@ pub async fn evaluation(
 /// # Errors
 /// Internal when CSV writing fails.
 pub fn evaluation_csv(e: &Evaluation) -> AppResult<String> {
-    let estimates =
-        analytics::evaluation::render_estimates_csv(e).map_err(AppError::internal)?;
+    let estimates = analytics::evaluation::render_estimates_csv(e).map_err(AppError::internal)?;
     let months = analytics::evaluation::render_months_csv(&e.months).map_err(AppError::internal)?;
     Ok(format!("{estimates}\n{months}"))
 }
@@ -254,7 +253,10 @@ pub fn parse_sickness(
         Err(e) => return Err(vec![format!("line 1: {e}")]),
     };
     if header != HEADER {
-        return Err(vec![format!("line 1: the header must be {}", HEADER.join(","))]);
+        return Err(vec![format!(
+            "line 1: the header must be {}",
+            HEADER.join(",")
+        )]);
     }
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -375,10 +377,7 @@ pub async fn upload_sickness(
 ///
 /// # Errors
 /// Forbidden but for force admins and FRM leads; database errors.
-pub async fn sickness_months(
-    state: &AppState,
-    who: &Identity,
-) -> AppResult<Vec<(String, i64)>> {
+pub async fn sickness_months(state: &AppState, who: &Identity) -> AppResult<Vec<(String, i64)>> {
     who.require(&[Role::ForceAdmin, Role::FrmLead])?;
     let force = who.force()?;
     db::with_force(&state.pool, force, move |c| {
@@ -389,7 +388,10 @@ pub async fn sickness_months(
                     chrono::Datelike::year(&(from + chrono::Duration::days(3))),
                     chrono::Datelike::month(&(from + chrono::Duration::days(3))),
                 )
-                .map_or_else(|| from.to_string(), |p| analytics::evaluation::month_label(&p));
+                .map_or_else(
+                    || from.to_string(),
+                    |p| analytics::evaluation::month_label(&p),
+                );
                 (label, n)
             })
             .collect())
@@ -418,8 +420,14 @@ mod tests {
                     Response A,2026-11,40,12\nCID,2026-10,9,0\n";
         let lines = parse_sickness(text, &teams(), today()).unwrap();
         // November 2026's reporting month starts Mon 2 Nov; October's Mon 28 Sep.
-        assert_eq!(lines[0].month_from, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
-        assert_eq!(lines[1].month_from, NaiveDate::from_ymd_opt(2026, 9, 28).unwrap());
+        assert_eq!(
+            lines[0].month_from,
+            NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()
+        );
+        assert_eq!(
+            lines[1].month_from,
+            NaiveDate::from_ymd_opt(2026, 9, 28).unwrap()
+        );
         assert_eq!((lines[0].headcount, lines[0].sickness_days), (40, 12));
     }
 

@@ -54,7 +54,9 @@ impl MonthsQuery {
 
 fn comparison_label(c: Comparison) -> &'static str {
     match c {
-        Comparison::DifferenceInDifferences => "Difference in differences (force and month effects)",
+        Comparison::DifferenceInDifferences => {
+            "Difference in differences (force and month effects)"
+        }
         Comparison::BeforeAfter => "Before and after go-live (within forces)",
         Comparison::LiveVsNotYetLive => "Live against not-yet-live forces (same months)",
     }
@@ -108,9 +110,10 @@ fn view(e: &Evaluation) -> Result<minijinja::Value, DashError> {
     let labels: Vec<String> = e.months.iter().map(|m| m.month.clone()).collect();
     let forces = e.forces();
     let mut charts = Vec::new();
-    for m in MEASURES.iter().filter(|m| {
-        m.before_live || ["sleep_hours", "recovery_score", "kss"].contains(&m.id)
-    }) {
+    for m in MEASURES
+        .iter()
+        .filter(|m| m.before_live || ["sleep_hours", "recovery_score", "kss"].contains(&m.id))
+    {
         let chart = e.trend_chart(m).map_err(AppError::internal)?;
         let rows: Vec<minijinja::Value> = forces
             .iter()
@@ -125,7 +128,10 @@ fn view(e: &Evaluation) -> Result<minijinja::Value, DashError> {
                             Status::NotYetLive => "",
                             Status::Transition => "*",
                         };
-                        format!("{}{mark}", cell(month.value(m, &path), month.withheld(m, &path)))
+                        format!(
+                            "{}{mark}",
+                            cell(month.value(m, &path), month.withheld(m, &path))
+                        )
                     })
                     .collect();
                 context! { force => f, cells }
