@@ -11,6 +11,11 @@
 //! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
 //! - [`comparisons`]: NPWS comparisons by force and policing function, one
 //!   suppression problem over the three views.
+//! - [`evaluation`]: the national programme's outcome and uptake figures by
+//!   reporting month, and the stepped-wedge comparisons with cluster
+//!   bootstrap intervals (docs/evaluation.md).
+//! - [`partner`]: the partner dataset for NHS bodies and its dictionary
+//!   (docs/partner-data.md).
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod charts;

@@ -174,7 +174,7 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
     let did = row("difference_in_differences");
     let (b, lo, hi) = (num(&did[3]), num(&did[4]), num(&did[5]));
     assert!((b + 20.0).abs() < 2.0, "DiD {b}");
-    assert!(lo <= -20.0 && -20.0 <= hi && hi < 0.0, "[{lo}, {hi}]");
+    assert!(lo <= -20.0 && (-20.0..0.0).contains(&hi), "[{lo}, {hi}]");
     assert_eq!(did[6], "5", "five forces");
     // Before/after and live/not-yet-live are published with intervals too.
     for cmp in ["before_after", "live_vs_not_yet_live"] {
@@ -192,7 +192,7 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
         csv.lines()
             .find(|l| {
                 l.starts_with(&format!("{last},"))
-                    && l.contains(&format!(",uptake,"))
+                    && l.contains(",uptake,")
                     && l.contains(&format!(",{row},{column},"))
             })
             .unwrap_or_else(|| panic!("no {row} {column}"))
