@@ -11,14 +11,21 @@
 //! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
 //! - [`comparisons`]: NPWS comparisons by force and policing function, one
 //!   suppression problem over the three views.
+//! - [`evaluation`]: the national programme's outcome and uptake figures by
+//!   reporting month, and the stepped-wedge comparisons with cluster
+//!   bootstrap intervals (docs/evaluation.md).
+//! - [`partner`]: the partner dataset for NHS bodies and its dictionary
+//!   (docs/partner-data.md).
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod charts;
 pub mod cohorts;
 pub mod comparisons;
 pub mod error;
+pub mod evaluation;
 pub mod indicators;
 pub mod input;
+pub mod partner;
 pub mod render;
 pub mod report;
 pub mod round;

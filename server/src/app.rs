@@ -143,6 +143,7 @@ fn pages(cfg: &mut ServiceConfig) {
     risk::pages::configure(cfg);
     reports::pages::configure(cfg);
     npws::pages::configure(cfg);
+    npws::evaluation_pages::configure(cfg);
     learning::pages::configure(cfg);
     peer_support::pages::configure(cfg);
 }

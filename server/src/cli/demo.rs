@@ -28,6 +28,7 @@ use crate::db::{self, Scope};
 use crate::enrolment::store as people;
 use crate::error::{AppError, AppResult};
 use crate::rosters::service::publish;
+use diesel::RunQueryDsl;
 
 /// Arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -64,6 +65,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         println!("demo force `demo`: {officers} officers, 12 teams, 90 days of summaries");
         println!(
             "demo force `demo-west`: {west} officers, mostly control room and CID, 90 days of summaries"
+        );
+        println!(
+            "roll-out: demo-north and demo-east (wave 1), demo-south (2), demo and demo-west (3), demo-coast (4, not yet live), with HR sickness counts: NPWS Evaluation page"
         );
         println!(
             "logins (password {DEMO_PASSWORD}): platform `admin` and NPWS analyst `{DEMO_ANALYST}` (no force); \
@@ -272,6 +276,7 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     let hash = hash_password(DEMO_PASSWORD)?;
     seed_force(c, &DEMO, officers, &hash)?;
     seed_force(c, &WEST, west_officers(officers), &hash)?;
+    seed_rollout(c)?;
     if crate::accounts::store::platform_credential(c, DEMO_ANALYST)?.is_none() {
         crate::accounts::store::create_platform_account(c, DEMO_ANALYST, &hash, "npws_analyst")?;
     }
@@ -365,6 +370,104 @@ fn seed_force(
                 };
                 crate::sync::service::apply(c, f, person, device, &batch)?;
             }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Forces that only join the evaluation: teams and HR sickness counts, no
+/// people, so seeding them takes well under a second.
+const ROLLOUT_FORCES: [(&str, &str); 4] = [
+    ("demo-north", "North Demo Constabulary"),
+    ("demo-east", "East Demo Police"),
+    ("demo-south", "South Demo Police"),
+    ("demo-coast", "Coast Demo Constabulary"),
+];
+
+/// The stepped-wedge demo (once): six forces in four waves over the last
+/// 12 reporting months (`demo-north` and `demo-east` live from month 4,
+/// `demo-south` from month 7, `demo` and `demo-west` from month 10 when
+/// their phones' 90 days begin, `demo-coast` not yet), enrolment targets,
+/// the two app forces' enrolment dates spread over the weeks after their
+/// go-live, and 12 months of HR sickness counts per team with 15 days per
+/// 100 people fewer once a force is live, so the evaluation page shows
+/// both comparisons.
+fn seed_rollout(c: &mut diesel::PgConnection) -> AppResult<()> {
+    use crate::npws::evaluation_store::{SicknessLine, set_rollout_plan, store_sickness};
+    use analytics::evaluation::{last_complete_month, reporting_months};
+    if Force::by_slug(c, ROLLOUT_FORCES[0].0).is_ok() {
+        return Ok(());
+    }
+    let today = Utc::now().date_naive();
+    let months = reporting_months(last_complete_month(today), 12);
+    let (Some(m4), Some(m7), Some(m10), Some(last)) =
+        (months.get(3), months.get(6), months.get(9), months.last())
+    else {
+        return Ok(());
+    };
+    let later = last.to + Duration::days(36);
+    let mut plans = vec![("demo", 3, m10.from, 400), ("demo-west", 3, m10.from, 160)];
+    let functions = [
+        PolicingFunction::Response,
+        PolicingFunction::Investigation,
+        PolicingFunction::ControlRoom,
+    ];
+    for (i, (slug, name)) in ROLLOUT_FORCES.iter().enumerate() {
+        let force = Force::create(c, slug, name, "Europe/London")?;
+        db::transaction(c, Scope::Force(force.id), |c| -> AppResult<()> {
+            for (t, function) in functions.iter().enumerate() {
+                let placement = TeamPlacement {
+                    command: "Operations".into(),
+                    function: *function,
+                };
+                Team::create(c, force.id, &format!("Team {}", t + 1), &placement)?;
+            }
+            Ok(())
+        })?;
+        let (wave, go_live) = match i {
+            0 | 1 => (1, m4.from),
+            2 => (2, m7.from),
+            _ => (4, later),
+        };
+        plans.push((slug, wave, go_live, 300));
+    }
+    let by = Uuid::nil();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_204);
+    for (k, (slug, wave, go_live, target)) in plans.iter().enumerate() {
+        let force = Force::by_slug(c, slug)?;
+        db::transaction(c, Scope::Platform, |c| {
+            set_rollout_plan(c, force.id, *wave, *go_live, *target, by)
+        })?;
+        let base = 70.0 + 6.0 * k as f64;
+        db::transaction(c, Scope::Force(force.id), |c| -> AppResult<()> {
+            // Enrolment over the six weeks after go-live.
+            diesel::sql_query(
+                "UPDATE persons SET created_at = least(now(), $2::date + \
+                 (('x' || substr(md5(id::text), 1, 4))::bit(16)::int % 42) * interval '1 day') \
+                 WHERE force_id = $1",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(force.id)
+            .bind::<diesel::sql_types::Date, _>(*go_live)
+            .execute(c)?;
+            let teams = Team::list(c, force.id, None)?;
+            let mut lines = Vec::new();
+            for (t, period) in months.iter().enumerate() {
+                for team in &teams {
+                    let headcount = team.members.len().max(20) as i32;
+                    let live = *go_live <= period.from;
+                    let per_100 = base + 0.8 * t as f64 + rng.gen_range(-6.0..6.0)
+                        - if live { 15.0 } else { 0.0 };
+                    lines.push(SicknessLine {
+                        team: team.id,
+                        month_from: period.from,
+                        headcount,
+                        sickness_days: (per_100 * f64::from(headcount) / 100.0).round().max(0.0)
+                            as i32,
+                    });
+                }
+            }
+            store_sickness(c, force.id, &lines, Uuid::new_v4(), by)?;
             Ok(())
         })?;
     }

@@ -60,6 +60,14 @@ impl Templates {
                 include_str!("../../templates/npws_comparisons.html"),
             ),
             ("admin.html", include_str!("../../templates/admin.html")),
+            (
+                "npws_evaluation.html",
+                include_str!("../../templates/npws_evaluation.html"),
+            ),
+            (
+                "sickness.html",
+                include_str!("../../templates/sickness.html"),
+            ),
             ("error.html", include_str!("../../templates/error.html")),
             ("support.html", include_str!("../../templates/support.html")),
             (
