@@ -60,7 +60,10 @@ impl Templates {
                 include_str!("../../templates/npws_comparisons.html"),
             ),
             ("admin.html", include_str!("../../templates/admin.html")),
-            ("hr_sheet.html", include_str!("../../templates/hr_sheet.html")),
+            (
+                "hr_sheet.html",
+                include_str!("../../templates/hr_sheet.html"),
+            ),
             ("error.html", include_str!("../../templates/error.html")),
             ("support.html", include_str!("../../templates/support.html")),
             (

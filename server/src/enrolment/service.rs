@@ -477,7 +477,11 @@ fn send_codes(mailer: crate::mail::Mailer, sheet: &HrSheet, emails: Vec<(String,
             })
             .count();
         if failed > 0 {
-            tracing::warn!(failed, sent = emails.len() - failed, "enrolment code emails");
+            tracing::warn!(
+                failed,
+                sent = emails.len() - failed,
+                "enrolment code emails"
+            );
         } else {
             tracing::info!(sent = emails.len(), "enrolment code emails");
         }

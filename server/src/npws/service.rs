@@ -155,8 +155,14 @@ pub async fn cohorts(
     who.require(&[Role::NpwsAnalyst])?;
     let period = parse_period(from, to)?;
     let k = parse_k(k)?;
-    let people =
-        national_features(state, who, period, "read_npws_cohorts", store::Split::Function).await?;
+    let people = national_features(
+        state,
+        who,
+        period,
+        "read_npws_cohorts",
+        store::Split::Function,
+    )
+    .await?;
     web::block(move || {
         let mut request = CohortRequest::new(period, COHORT_SEED);
         request.min_cohort_people = MIN_COHORT_PEOPLE;
