@@ -346,7 +346,12 @@ fn seed_force(
                 Team::add_supervisor(c, f, team.id, sup)?;
             }
             for (j, s) in chunk.iter().enumerate() {
-                records.push(demo_hr_record(s, t * per_team + j, team.id, spec.placement.function));
+                records.push(demo_hr_record(
+                    s,
+                    t * per_team + j,
+                    team.id,
+                    spec.placement.function,
+                ));
             }
         }
         // As an HR upload would record them (docs/onboarding.md).
