@@ -192,6 +192,13 @@ type Key = (Option<String>, Option<String>);
 
 /// Compares the people with a shift in `period` by force, function and both.
 pub fn compare(period: Period, people: &[PersonSums]) -> Comparisons {
+    compare_groups(period, people, "policing function")
+}
+
+/// As [`compare`], with [`PersonSums::group`] holding another grouping
+/// (an employment type, say), named `grouping` in the tables' titles. The
+/// views keep their ids (`by_function` is the grouping's view).
+pub fn compare_groups(period: Period, people: &[PersonSums], grouping: &str) -> Comparisons {
     let days = period.days();
     let mut groups: BTreeMap<Key, Acc> = BTreeMap::new();
     for p in people.iter().filter(|p| p.shifts > 0) {
@@ -339,12 +346,12 @@ pub fn compare(period: Period, people: &[PersonSums]) -> Comparisons {
             ),
             table(
                 GroupBy::Function,
-                "People, rosters and consented sleep by policing function",
+                &format!("People, rosters and consented sleep by {grouping}"),
                 by_function,
             ),
             table(
                 GroupBy::ForceFunction,
-                "People, rosters and consented sleep by force and policing function",
+                &format!("People, rosters and consented sleep by force and {grouping}"),
                 by_both,
             ),
         ],

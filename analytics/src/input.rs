@@ -29,6 +29,9 @@ pub struct Person {
     pub team: String,
     /// Role, e.g. `response`, `cid`, `control_room`.
     pub role: String,
+    /// Employment type from the force's HR file; `None` when not known.
+    #[serde(default)]
+    pub employment_type: Option<models::staff::EmploymentType>,
 }
 
 /// One shift as assessed by the engine.
@@ -353,6 +356,7 @@ mod tests {
                 command: "C".into(),
                 team: "T".into(),
                 role: "response".into(),
+                employment_type: None,
             },
             shifts: vec![
                 shift(30, 8),

@@ -22,6 +22,7 @@ use crate::round::ROUNDING_NOTE;
 use crate::suppression::{MIN_PEOPLE, is_primary};
 use crate::table::{Cell, ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
 use mobile_core::roster::limits::RosterLimits;
+use models::staff::EmploymentType;
 use rust_decimal::Decimal;
 
 /// Most previous periods a trend may go back.
@@ -326,6 +327,8 @@ struct PersonFigures {
     changes: ChangeFigures,
     /// Days in the period.
     days: i64,
+    /// Employment type, when the HR file gave one.
+    employment: Option<EmploymentType>,
 }
 
 /// Contribution to a people-by-level table: rostered people only.
@@ -602,6 +605,40 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
         },
         TableDef {
             spec: TableSpec {
+                id: "employment_type",
+                title: "People rostered by employment type (from the force's HR file)".into(),
+                unit: "people",
+                columns: vec![
+                    ColumnSpec::count("police officers"),
+                    ColumnSpec::count("police staff"),
+                    ColumnSpec::count("special constables"),
+                    ColumnSpec::count("volunteers"),
+                    ColumnSpec::count("not known"),
+                    ColumnSpec::count("people rostered"),
+                ],
+                partition: Some(Partition {
+                    parts: vec![0, 1, 2, 3, 4],
+                    total: 5,
+                    percent_of: PEOPLE_ROSTERED.to_owned(),
+                }),
+                link: Some(("people_rostered", 5)),
+            },
+            // Columns follow EmploymentType::ALL, then "not known".
+            contribution: |p| {
+                let mut v = vec![None; EmploymentType::ALL.len() + 2];
+                if p.roster.shifts > 0 {
+                    let column = p
+                        .employment
+                        .and_then(|t| EmploymentType::ALL.iter().position(|&a| a == t))
+                        .unwrap_or(EmploymentType::ALL.len());
+                    v[column] = Some(1);
+                    v[EmploymentType::ALL.len() + 1] = Some(1);
+                }
+                v
+            },
+        },
+        TableDef {
+            spec: TableSpec {
                 id: "sleep",
                 title: "Sleep from officers and staff who consented to share it".into(),
                 unit: "person-nights",
@@ -794,6 +831,7 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
             working: working_time_figures(duties, &p.absences, period, zone, limits, known_until),
             changes: change_figures(&p.roster_changes, period, zone),
             days,
+            employment: p.person.employment_type,
         };
         for (t, d) in raw.iter_mut().zip(&defs) {
             t.add(&rows, leaf, &(d.contribution)(&figures));

@@ -144,6 +144,14 @@ pub fn generate(spec: &SyntheticForce) -> Vec<PersonRecords> {
                 command: format!("C{command:02}"),
                 team: format!("C{command:02}-T{:03}", team % per_command),
                 role: role.to_owned(),
+                // Seven in ten officers, two staff, one special constable:
+                // drawn from the index, not the generator, so every other
+                // figure is as before.
+                employment_type: Some(match i % 10 {
+                    7 | 8 => models::staff::EmploymentType::PoliceStaff,
+                    9 => models::staff::EmploymentType::SpecialConstable,
+                    _ => models::staff::EmploymentType::PoliceOfficer,
+                }),
             };
             let mut shifts = Vec::new();
             let mut summaries = Vec::new();

@@ -159,6 +159,7 @@ fn person_sums_follow_the_definitions_the_sql_function_shares() {
             command: "c".into(),
             team: "t".into(),
             role: "response".into(),
+            employment_type: None,
         },
         shifts,
         summaries,

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod roster;
 pub mod sleep;
+pub mod staff;
 pub mod support;
 pub mod sync;
 

@@ -19,18 +19,34 @@ pub fn record(
     action: &str,
     target: &str,
 ) -> QueryResult<()> {
+    record_each(c, force, who, action, &[target.to_owned()])
+}
+
+/// Appends one entry per target, the same actor and action, in one
+/// statement (a bulk action such as an HR upload's thousand codes).
+///
+/// # Errors
+/// Database errors.
+pub fn record_each(
+    c: &mut PgConnection,
+    force: Option<Uuid>,
+    who: &Identity,
+    action: &str,
+    targets: &[String],
+) -> QueryResult<()> {
     let role = serde_json::to_value(who.0.role)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     diesel::sql_query(
-        "INSERT INTO audit_log (force_id, actor_role, actor_id, action, target) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit_log (force_id, actor_role, actor_id, action, target) \
+         SELECT $1, $2, $3, $4, t FROM unnest($5::text[]) WITH ORDINALITY AS u (t, n) ORDER BY n",
     )
     .bind::<Nullable<SqlUuid>, _>(force)
     .bind::<Text, _>(role)
     .bind::<SqlUuid, _>(who.0.sub)
     .bind::<Text, _>(action)
-    .bind::<Text, _>(target)
+    .bind::<diesel::sql_types::Array<Text>, _>(targets)
     .execute(c)?;
     Ok(())
 }

@@ -565,3 +565,81 @@ pub fn dashboard_page(server: &TestServer, slug: &str, username: &str, path: &st
     assert_eq!(status, 200);
     html
 }
+
+/// A local SMTP server (aiosmtpd, `scripts/install/15-mail.sh`) writing
+/// every message it accepts into a Maildir: the sink of the email tests.
+pub struct Smtp {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    maildir: PathBuf,
+}
+
+impl Smtp {
+    /// Starts one, named `name` for its Maildir, and waits until it listens.
+    pub fn start(name: &str) -> Smtp {
+        let port = free_port();
+        let maildir =
+            std::env::temp_dir().join(format!("fatigue-mail-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&maildir);
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (scripts/install/15-mail.sh)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Smtp {
+            child,
+            port,
+            maildir,
+        }
+    }
+
+    /// Every message received, as text, quoted-printable soft line breaks
+    /// and `=3D` undone (lettre encodes long lines so).
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.maildir.join("new");
+        let mut out: Vec<String> = std::fs::read_dir(&new)
+            .map(|d| {
+                d.map(|e| {
+                    std::fs::read_to_string(e.unwrap().path())
+                        .unwrap()
+                        .replace("=\r\n", "")
+                        .replace("=\n", "")
+                        .replace("=3D", "=")
+                })
+                .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+/// A TCP port free on 127.0.0.1 just now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -5,11 +5,6 @@
 //! sends nothing. Addresses are validated and their changes audited.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration as StdDuration, Instant};
-
 use chrono::{Duration, Utc};
 use e2e_tests::*;
 use serde_json::json;
@@ -18,81 +13,6 @@ use server::reports::scheduler::run_due;
 use server::reports::service::{ReportSchedule, Visit};
 use server::reports::store::RunSummary;
 use uuid::Uuid;
-
-/// aiosmtpd writing every message it accepts into a Maildir.
-struct Smtp {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl Smtp {
-    fn start(name: &str) -> Smtp {
-        let port = free_port();
-        let maildir =
-            std::env::temp_dir().join(format!("fatigue-mail-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&maildir);
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd (scripts/install/15-mail.sh)");
-        let deadline = Instant::now() + StdDuration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            std::thread::sleep(StdDuration::from_millis(100));
-        }
-        Smtp {
-            child,
-            port,
-            maildir,
-        }
-    }
-
-    fn mailer(&self) -> Mailer {
-        mailer_at(self.port)
-    }
-
-    /// Every message received, as text, quoted-printable soft line breaks
-    /// and `=3D` undone (lettre encodes long lines so).
-    fn messages(&self) -> Vec<String> {
-        let new = self.maildir.join("new");
-        let mut out: Vec<String> = std::fs::read_dir(&new)
-            .map(|d| {
-                d.map(|e| {
-                    std::fs::read_to_string(e.unwrap().path())
-                        .unwrap()
-                        .replace("=\r\n", "")
-                        .replace("=\n", "")
-                        .replace("=3D", "=")
-                })
-                .collect()
-            })
-            .unwrap_or_default();
-        out.sort();
-        out
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn mailer_at(port: u16) -> Mailer {
     MailSettings {
@@ -231,7 +151,7 @@ fn a_scheduled_run_emails_each_frm_lead_once_with_a_link_and_no_figures() {
     let slot = first_slot(&pool, id);
 
     // Not due yet: nothing sent.
-    let mailer = smtp.mailer();
+    let mailer = mailer_at(smtp.port);
     let v = run_due(&pool, Some(&mailer), slot - Duration::minutes(1)).unwrap();
     assert!(matches!(v[..], [(_, Visit::NotDue)]), "{v:?}");
     assert!(smtp.messages().is_empty());
@@ -329,7 +249,12 @@ fn a_failed_run_sends_nothing() {
         &mut owner,
     )
     .unwrap();
-    let v = run_due(&pool, Some(&smtp.mailer()), slot + Duration::seconds(30)).unwrap();
+    let v = run_due(
+        &pool,
+        Some(&mailer_at(smtp.port)),
+        slot + Duration::seconds(30),
+    )
+    .unwrap();
     assert!(v.is_empty(), "the force failed and was skipped: {v:?}");
     assert!(smtp.messages().is_empty());
 }

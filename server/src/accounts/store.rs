@@ -235,72 +235,9 @@ pub fn create_force_account(
     insert_account(c, Some(force), username, password_hash, role)
 }
 
-/// What a team does: the grouping NPWS compares across forces. A closed
-/// list so that comparisons line up between forces (College of Policing
-/// functional areas, simplified).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicingFunction {
-    /// Emergency and priority response.
-    Response,
-    /// Neighbourhood policing.
-    Neighbourhood,
-    /// CID and other investigation.
-    Investigation,
-    /// Contact management / control room.
-    ControlRoom,
-    /// Custody.
-    Custody,
-    /// Roads policing.
-    RoadsPolicing,
-    /// Firearms, dogs, public order and other specialist operations.
-    SpecialistOperations,
-    /// Police staff in support functions.
-    StaffSupport,
-    /// Anything else (the default).
-    #[default]
-    Other,
-}
-
-impl PolicingFunction {
-    /// Every function, in display order.
-    pub const ALL: [PolicingFunction; 9] = [
-        Self::Response,
-        Self::Neighbourhood,
-        Self::Investigation,
-        Self::ControlRoom,
-        Self::Custody,
-        Self::RoadsPolicing,
-        Self::SpecialistOperations,
-        Self::StaffSupport,
-        Self::Other,
-    ];
-
-    /// The stored name (the migration's CHECK list).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Response => "response",
-            Self::Neighbourhood => "neighbourhood",
-            Self::Investigation => "investigation",
-            Self::ControlRoom => "control_room",
-            Self::Custody => "custody",
-            Self::RoadsPolicing => "roads_policing",
-            Self::SpecialistOperations => "specialist_operations",
-            Self::StaffSupport => "staff_support",
-            Self::Other => "other",
-        }
-    }
-}
+/// What a team (or, from the HR file, a person) does; its home is
+/// `models::staff`.
+pub use models::staff::PolicingFunction;
 
 /// Where a new team sits: its command and its function.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,10 @@
 //! to compare. Rosters run from 90 days ago to 28 days ahead, with 90 days of
 //! daily summaries and check-ins from the officers who consented (about two
 //! in three), synced through the same code path as a phone's batches. Also an
-//! NPWS analyst login. Then serves and prints the URL and logins.
+//! NPWS analyst login. Everyone has an HR record as an HR upload would make
+//! it: officers, police staff (most of a control room), special constables
+//! and volunteers ([`demo_hr_record`]), so reports and comparisons split by
+//! employment type. Then serves and prints the URL and logins.
 
 use std::collections::BTreeMap;
 
@@ -283,6 +286,35 @@ pub fn seed(c: &mut diesel::PgConnection, officers: usize) -> AppResult<()> {
     Ok(())
 }
 
+/// A demo member of staff's HR record: control rooms are mostly police
+/// staff; other teams mostly officers, with one in ten a special constable,
+/// one in ten police staff (their own function: staff support) and one in
+/// twenty a volunteer, so employment-type splits have every group.
+fn demo_hr_record(
+    staff: &str,
+    index: usize,
+    team: Uuid,
+    function: PolicingFunction,
+) -> crate::enrolment::store::StaffRecord {
+    use models::staff::EmploymentType as E;
+    let kind = match (function, index % 20) {
+        (PolicingFunction::ControlRoom, 0..=3) => E::PoliceOfficer,
+        (PolicingFunction::ControlRoom, _) => E::PoliceStaff,
+        (_, 7) => E::Volunteer,
+        (_, 8 | 18) => E::SpecialConstable,
+        (_, 9 | 19) => E::PoliceStaff,
+        _ => E::PoliceOfficer,
+    };
+    let own = (kind == E::PoliceStaff && function != PolicingFunction::ControlRoom)
+        .then_some(PolicingFunction::StaffSupport.as_str());
+    crate::enrolment::store::StaffRecord {
+        staff_number: staff.to_owned(),
+        employment_type: kind.as_str(),
+        policing_function: own,
+        team,
+    }
+}
+
 /// Seeds one demo force unless it exists: accounts, teams, a roster from
 /// 90 days ago to 28 days ahead, everyone enrolled, and 90 days of
 /// summaries and check-ins from those who consented (about two in three),
@@ -310,6 +342,7 @@ fn seed_force(
         crate::accounts::store::create_force_account(c, f, "frm-lead", hash, "frm_lead")?;
         let sup =
             crate::accounts::store::create_force_account(c, f, "supervisor-1", hash, "supervisor")?;
+        let mut records = Vec::new();
         for (t, chunk) in staff.chunks(per_team).enumerate() {
             let spec = (demo.team)(t);
             let team = Team::create(c, f, &spec.name, &spec.placement)?;
@@ -317,7 +350,17 @@ fn seed_force(
             if t < 2 {
                 Team::add_supervisor(c, f, team.id, sup)?;
             }
+            for (j, s) in chunk.iter().enumerate() {
+                records.push(demo_hr_record(
+                    s,
+                    t * per_team + j,
+                    team.id,
+                    spec.placement.function,
+                ));
+            }
         }
+        // As an HR upload would record them (docs/onboarding.md).
+        crate::enrolment::store::record_staff(c, f, &records)?;
         let mut entries = Vec::new();
         let mut roster_rng = RosterRng::new(demo.seed);
         for (i, s) in staff.iter().enumerate() {

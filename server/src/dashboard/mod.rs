@@ -68,6 +68,10 @@ impl Templates {
                 "sickness.html",
                 include_str!("../../templates/sickness.html"),
             ),
+            (
+                "hr_sheet.html",
+                include_str!("../../templates/hr_sheet.html"),
+            ),
             ("error.html", include_str!("../../templates/error.html")),
             ("support.html", include_str!("../../templates/support.html")),
             (
@@ -305,7 +309,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// The force admin's page (teams, members, enrolment codes, roster upload)
+/// The force admin's page (teams, members, enrolment codes and progress,
+/// the HR file, roster upload)
 /// with `extra` (a form's outcome) merged in: the frame the accounts,
 /// enrolment and rosters forms answer with.
 ///
@@ -320,9 +325,10 @@ pub async fn admin_page(
     s.who.require(&[Role::ForceAdmin])?;
     let teams = crate::accounts::service::visible_teams(state, &s.who).await?;
     let functions: Vec<&str> = PolicingFunction::ALL.iter().map(|f| f.as_str()).collect();
+    let progress = crate::enrolment::service::progress(state, &s.who).await?;
     Ok(html(tpl.render(
         "admin.html",
-        minijinja::context! { nav => s.nav(), teams => team_views(&teams), functions, ..extra },
+        minijinja::context! { nav => s.nav(), teams => team_views(&teams), functions, progress, ..extra },
     )?))
 }
 

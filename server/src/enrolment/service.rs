@@ -9,9 +9,14 @@
 //! other devices learn of it from `newer_devices` in every sync
 //! acknowledgement and from [`devices`].
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use mobile_core::roster::RosterLineError;
+use models::staff::EmploymentType;
 use uuid::Uuid;
 
+use super::hr_file::{self, HrChange};
 use super::store;
 use crate::accounts::service::{check_staff_number, force_for_credentials, hit_rate_limit};
 use crate::app::AppState;
@@ -255,4 +260,254 @@ async fn device_tokens(
         refresh_token: Some(refresh_token),
         device_id: Some(device.to_string()),
     })
+}
+
+/// A code issued by an HR upload, for the sheet (and the email): shown
+/// once, then only its hash exists.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedCode {
+    /// Whom it is for.
+    pub staff_number: String,
+    /// Their team's name.
+    pub team: String,
+    /// Their employment type.
+    pub employment_type: EmploymentType,
+    /// The code.
+    pub code: String,
+    /// Whether an email with the code is being sent (the file gave an
+    /// address and a mail relay is configured).
+    pub emailed: bool,
+}
+
+/// What an HR upload did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HrSheet {
+    /// The force's slug (what the app asks for with the code).
+    pub force_slug: String,
+    /// The force's name.
+    pub force_name: String,
+    /// When every code on the sheet expires.
+    pub expires_at: DateTime<Utc>,
+    /// New codes, in file order.
+    pub codes: Vec<IssuedCode>,
+    /// Joiner rows recorded (codes or not).
+    pub joiners: usize,
+    /// Joiner rows whose staff number has enrolled: recorded, no code.
+    pub already_enrolled: usize,
+    /// Leaver rows whose account was closed.
+    pub leavers_closed: usize,
+    /// Leaver rows with no account (never enrolled): their record, team
+    /// memberships and codes are gone all the same.
+    pub leavers_without_account: usize,
+    /// Emails being sent.
+    pub emails_queued: usize,
+    /// Rows with an address when no mail relay is configured: not sent.
+    pub emails_not_sent: usize,
+}
+
+/// An HR upload's outcome.
+#[derive(Debug, Clone)]
+pub enum HrOutcome {
+    /// Applied, in one transaction.
+    Applied(HrSheet),
+    /// Nothing applied: every bad row, in line order.
+    Rejected(Vec<RosterLineError>),
+}
+
+/// Applies the force's HR file (force admin; docs/onboarding.md): checks
+/// every row first (format, and each joiner's team exists in the force),
+/// then in one transaction records joiners' employment type, own function
+/// and team; issues a code to each joiner with no enrolled person (the
+/// rule of [`issue_code`]: a code never reaches an enrolled officer), each
+/// replacing any unused earlier code; and closes leavers' accounts
+/// ([`store::close_leavers`]). Audited per code and per closed account by
+/// the staff number's hash. After the commit, joiners with an address are
+/// emailed their code in the background (when a mail relay is configured);
+/// the addresses are not stored. The codes are returned once, for the
+/// sheet: only their hashes are kept.
+///
+/// # Errors
+/// Forbidden but for force admins; `invalid_hr_file` when the file is not
+/// UTF-8; database errors.
+pub async fn upload_hr_file(
+    state: &AppState,
+    who: &Identity,
+    file: Vec<u8>,
+) -> AppResult<HrOutcome> {
+    who.require(&[Role::ForceAdmin])?;
+    let force = who.force()?;
+    let text = String::from_utf8(file)
+        .map_err(|_| AppError::invalid("invalid_hr_file", "the file is not UTF-8 text"))?;
+    let actor = who.clone();
+    let applied = db::with_force(&state.pool, force, move |c| {
+        let rows = match hr_file::parse(&text) {
+            Ok(rows) => rows,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let teams: HashMap<String, Uuid> = crate::accounts::store::Team::list(c, force, None)?
+            .into_iter()
+            .map(|t| (t.name, t.id))
+            .collect();
+        let unknown: Vec<RosterLineError> = rows
+            .iter()
+            .filter_map(|r| match &r.change {
+                HrChange::Joiner { team, .. } if !teams.contains_key(team) => {
+                    Some(RosterLineError {
+                        line: r.line,
+                        column: "team".to_owned(),
+                        message: format!(
+                            "the force has no team named {team:?}; create it on the admin page first"
+                        ),
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Ok(Err(unknown));
+        }
+        let f = crate::accounts::store::Force::by_id(c, force)?;
+        let mut records = Vec::new();
+        let mut leavers = Vec::new();
+        let mut joiners = Vec::new();
+        for r in rows {
+            match r.change {
+                HrChange::Joiner {
+                    employment_type,
+                    team,
+                    function,
+                    email,
+                } => {
+                    records.push(store::StaffRecord {
+                        staff_number: r.staff_number.clone(),
+                        employment_type: employment_type.as_str(),
+                        policing_function: function.map(|f| f.as_str()),
+                        team: teams.get(&team).copied().unwrap_or_default(),
+                    });
+                    joiners.push((r.staff_number, team, employment_type, email));
+                }
+                HrChange::Leaver => leavers.push(r.staff_number),
+            }
+        }
+        let numbers: Vec<String> = joiners.iter().map(|j| j.0.clone()).collect();
+        let enrolled = store::enrolled_among(c, force, &numbers)?;
+        store::record_staff(c, force, &records)?;
+        let mut issued = Vec::new();
+        let mut emails = Vec::new();
+        for (staff_number, team, employment_type, email) in joiners {
+            if enrolled.contains(&staff_number) {
+                continue;
+            }
+            let code = random_secret(CODE_BYTES);
+            if let Some(address) = email {
+                emails.push((address, code.clone()));
+            }
+            issued.push((
+                secret_hash(&code),
+                IssuedCode {
+                    staff_number,
+                    team,
+                    employment_type,
+                    code,
+                    emailed: false,
+                },
+            ));
+        }
+        let staff: Vec<String> = issued.iter().map(|(_, i)| i.staff_number.clone()).collect();
+        let hashes: Vec<String> = issued.iter().map(|(h, _)| h.clone()).collect();
+        let expires_at = store::replace_enrolment_codes(c, force, &staff, &hashes)?;
+        let targets = |numbers: &[String]| -> Vec<String> {
+            numbers
+                .iter()
+                .map(|s| format!("staff:{}", secret_hash(s)))
+                .collect()
+        };
+        audit::record_each(c, Some(force), &actor, "issue_enrolment_code", &targets(&staff))?;
+        let closed = store::close_leavers(c, force, &leavers)?;
+        audit::record_each(c, Some(force), &actor, "close_leaver", &targets(&closed))?;
+        let sheet = HrSheet {
+            force_slug: f.slug,
+            force_name: f.name,
+            expires_at,
+            joiners: numbers.len(),
+            already_enrolled: enrolled.len(),
+            leavers_closed: closed.len(),
+            leavers_without_account: leavers.len() - closed.len(),
+            emails_queued: 0,
+            emails_not_sent: 0,
+            codes: issued.into_iter().map(|(_, i)| i).collect(),
+        };
+        Ok(Ok((sheet, emails)))
+    })
+    .await?;
+    let (mut sheet, emails) = match applied {
+        Ok(done) => done,
+        Err(errors) => return Ok(HrOutcome::Rejected(errors)),
+    };
+    let mailer = state.config.mail.mailer().map_err(AppError::internal)?;
+    match mailer {
+        Some(mailer) if !emails.is_empty() => {
+            let with_address: std::collections::HashSet<&str> =
+                emails.iter().map(|(_, code)| code.as_str()).collect();
+            for c in &mut sheet.codes {
+                c.emailed = with_address.contains(c.code.as_str());
+            }
+            sheet.emails_queued = emails.len();
+            send_codes(mailer, &sheet, emails);
+        }
+        _ => sheet.emails_not_sent = emails.len(),
+    }
+    Ok(HrOutcome::Applied(sheet))
+}
+
+/// Emails each joiner their code, off the request (a relay may take a
+/// second a message; a thousand would outlast any request timeout). The
+/// addresses live only in this task; failures are logged as a count, never
+/// with an address.
+fn send_codes(mailer: crate::mail::Mailer, sheet: &HrSheet, emails: Vec<(String, String)>) {
+    let (slug, name) = (sheet.force_slug.clone(), sheet.force_name.clone());
+    let expires = sheet.expires_at.format("%d %b %Y %H:%M UTC").to_string();
+    actix_web::rt::task::spawn_blocking(move || {
+        let subject = format!("Your enrolment code for the fatigue app ({name})");
+        let failed = emails
+            .iter()
+            .filter(|(address, code)| {
+                let body = code_email(&name, &slug, code, &expires);
+                mailer.send(address, &subject, body).is_err()
+            })
+            .count();
+        if failed > 0 {
+            tracing::warn!(
+                failed,
+                sent = emails.len() - failed,
+                "enrolment code emails"
+            );
+        } else {
+            tracing::info!(sent = emails.len(), "enrolment code emails");
+        }
+    });
+}
+
+/// The text of a code's email: the force, the code, its expiry and what
+/// enrolling means; nothing else about the person.
+fn code_email(force_name: &str, force_slug: &str, code: &str, expires: &str) -> String {
+    format!(
+        "{force_name} has given you a one-time code to enrol the fatigue and sleep app on your phone.\n\n\
+         Force: {force_slug}\n\
+         Code: {code}\n\n\
+         It works once, until {expires}. In the app, choose Enrol and type the force and the code.\n\
+         Enrolling makes a pseudonymous account: your force sees figures about groups of at least \
+         5 people, never your sleep data.\n\n\
+         If you did not expect this email, tell your force's admin and do not use the code.\n"
+    )
+}
+
+/// Enrolment progress by team for the force admin's page.
+///
+/// # Errors
+/// Forbidden but for force admins; database errors.
+pub async fn progress(state: &AppState, who: &Identity) -> AppResult<Vec<store::TeamProgress>> {
+    who.require(&[Role::ForceAdmin])?;
+    let force = who.force()?;
+    db::with_force(&state.pool, force, move |c| Ok(store::progress(c, force)?)).await
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 /// Hours an enrolment code stays valid.
@@ -280,5 +280,187 @@ pub fn devices_of(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResul
     )
     .bind::<SqlUuid, _>(force)
     .bind::<SqlUuid, _>(person)
+    .load(c)
+}
+
+/// The staff numbers among `staff` that have an enrolled person.
+///
+/// # Errors
+/// Database errors.
+pub fn enrolled_among(
+    c: &mut PgConnection,
+    force: Uuid,
+    staff: &[String],
+) -> QueryResult<std::collections::HashSet<String>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT staff_number FROM staff_links WHERE force_id = $1 AND staff_number = ANY($2)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(staff)
+    .load(c)?;
+    Ok(rows.into_iter().map(|r| r.staff_number).collect())
+}
+
+/// One member of staff as the HR file describes them (the columns of
+/// `staff_records`, stored names).
+#[derive(Debug, Clone)]
+pub struct StaffRecord {
+    /// Staff number.
+    pub staff_number: String,
+    /// `models::staff::EmploymentType` stored name.
+    pub employment_type: &'static str,
+    /// `models::staff::PolicingFunction` stored name, when the file gives one.
+    pub policing_function: Option<&'static str>,
+    /// Their team.
+    pub team: Uuid,
+}
+
+/// Records (or updates) each member of staff's employment type and own
+/// function, and adds them to their team (other memberships stay), in two
+/// statements whatever the number of rows.
+///
+/// # Errors
+/// Database errors.
+pub fn record_staff(c: &mut PgConnection, force: Uuid, rows: &[StaffRecord]) -> QueryResult<()> {
+    let staff: Vec<&str> = rows.iter().map(|r| r.staff_number.as_str()).collect();
+    let types: Vec<&str> = rows.iter().map(|r| r.employment_type).collect();
+    let functions: Vec<Option<&str>> = rows.iter().map(|r| r.policing_function).collect();
+    let teams: Vec<Uuid> = rows.iter().map(|r| r.team).collect();
+    diesel::sql_query(
+        "INSERT INTO staff_records (force_id, staff_number, employment_type, policing_function) \
+         SELECT $1, s, t, f FROM unnest($2::text[], $3::text[], $4::text[]) AS u (s, t, f) \
+         ON CONFLICT (force_id, staff_number) DO UPDATE SET employment_type = excluded.employment_type, \
+             policing_function = excluded.policing_function, updated_at = now()",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(&staff)
+    .bind::<Array<Text>, _>(&types)
+    .bind::<Array<Nullable<Text>>, _>(&functions)
+    .execute(c)?;
+    diesel::sql_query(
+        "INSERT INTO team_members (force_id, team_id, staff_number) \
+         SELECT $1, t, s FROM unnest($2::uuid[], $3::text[]) AS u (t, s) ON CONFLICT DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<SqlUuid>, _>(&teams)
+    .bind::<Array<Text>, _>(&staff)
+    .execute(c)?;
+    Ok(())
+}
+
+/// Stores hashed enrolment codes, `staff[i]`'s being `hashes[i]`, each
+/// replacing any unused earlier code of that staff number (the newest sheet
+/// or email is the one that works). Returns their common expiry.
+///
+/// # Errors
+/// Database errors.
+pub fn replace_enrolment_codes(
+    c: &mut PgConnection,
+    force: Uuid,
+    staff: &[String],
+    hashes: &[String],
+) -> QueryResult<DateTime<Utc>> {
+    let expires = Utc::now() + Duration::hours(ENROLMENT_CODE_HOURS);
+    diesel::sql_query(
+        "DELETE FROM enrolment_codes WHERE force_id = $1 AND staff_number = ANY($2) AND used_at IS NULL",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(staff)
+    .execute(c)?;
+    diesel::sql_query(
+        "INSERT INTO enrolment_codes (force_id, code_hash, staff_number, expires_at) \
+         SELECT $1, h, s, $4 FROM unnest($2::text[], $3::text[]) AS u (h, s)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(hashes)
+    .bind::<Array<Text>, _>(staff)
+    .bind::<Timestamptz, _>(expires)
+    .execute(c)?;
+    Ok(expires)
+}
+
+/// Closes leavers' accounts: erases each enrolled person as a withdrawal
+/// does (the database cascades to the staff link, devices, refresh tokens,
+/// pairing codes, batch acknowledgements and records), and forgets their HR
+/// record, team memberships and unused codes. Rostered shifts stay with the
+/// force, linked to no pseudonym. Returns the staff numbers that had an
+/// enrolled person.
+///
+/// # Errors
+/// Database errors.
+pub fn close_leavers(
+    c: &mut PgConnection,
+    force: Uuid,
+    staff: &[String],
+) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+    }
+    let closed: Vec<Row> = diesel::sql_query(
+        "WITH gone AS (SELECT person_id, staff_number FROM staff_links \
+             WHERE force_id = $1 AND staff_number = ANY($2)), \
+         erased AS (DELETE FROM persons p USING gone g WHERE p.force_id = $1 AND p.id = g.person_id) \
+         SELECT staff_number FROM gone ORDER BY staff_number",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(staff)
+    .load(c)?;
+    for table in ["staff_records", "team_members", "enrolment_codes"] {
+        diesel::sql_query(format!(
+            "DELETE FROM {table} WHERE force_id = $1 AND staff_number = ANY($2)"
+        ))
+        .bind::<SqlUuid, _>(force)
+        .bind::<Array<Text>, _>(staff)
+        .execute(c)?;
+    }
+    Ok(closed.into_iter().map(|r| r.staff_number).collect())
+}
+
+/// One team's enrolment progress.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct TeamProgress {
+    /// Team name.
+    #[diesel(sql_type = Text)]
+    pub team: String,
+    /// Members (staff numbers).
+    #[diesel(sql_type = BigInt)]
+    pub members: i64,
+    /// Members with an enrolled person.
+    #[diesel(sql_type = BigInt)]
+    pub enrolled: i64,
+    /// Members not enrolled who hold a live, unused code.
+    #[diesel(sql_type = BigInt)]
+    pub codes_outstanding: i64,
+    /// Members with an HR record (an employment type).
+    #[diesel(sql_type = BigInt)]
+    pub with_hr_record: i64,
+}
+
+/// Enrolment progress of every team of the force, by name.
+///
+/// # Errors
+/// Database errors.
+pub fn progress(c: &mut PgConnection, force: Uuid) -> QueryResult<Vec<TeamProgress>> {
+    diesel::sql_query(
+        "SELECT t.name AS team, count(m.staff_number) AS members, count(l.person_id) AS enrolled, \
+             count(*) FILTER (WHERE m.staff_number IS NOT NULL AND l.person_id IS NULL AND EXISTS ( \
+                 SELECT 1 FROM enrolment_codes e WHERE e.force_id = m.force_id \
+                 AND e.staff_number = m.staff_number AND e.used_at IS NULL AND e.expires_at > now())) \
+                 AS codes_outstanding, \
+             count(r.staff_number) AS with_hr_record \
+         FROM teams t \
+         LEFT JOIN team_members m ON m.force_id = t.force_id AND m.team_id = t.id \
+         LEFT JOIN staff_links l ON l.force_id = m.force_id AND l.staff_number = m.staff_number \
+         LEFT JOIN staff_records r ON r.force_id = m.force_id AND r.staff_number = m.staff_number \
+         WHERE t.force_id = $1 GROUP BY t.id, t.name ORDER BY t.name",
+    )
+    .bind::<SqlUuid, _>(force)
     .load(c)
 }

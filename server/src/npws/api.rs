@@ -70,6 +70,10 @@ pub struct ComparisonQuery {
     pub to: Option<String>,
     /// `force` (default), `function` or `force_function`.
     pub by: Option<String>,
+    /// What the `function` views group by: `function` (default: policing
+    /// function, the person's own from the HR file or else their team's)
+    /// or `employment_type`.
+    pub split: Option<String>,
 }
 
 async fn cohort_run(
@@ -101,6 +105,7 @@ async fn comparison(
         q.from.as_deref(),
         q.to.as_deref(),
         q.by.as_deref(),
+        q.split.as_deref(),
     )
     .await
 }

@@ -8,7 +8,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::api::{CohortQuery, ComparisonQuery};
-use super::service::{self, parse_by};
+use super::service::{self, parse_by, parse_split};
 use crate::app::{State, csv_download};
 use crate::auth::Role;
 use crate::dashboard::{DashError, PageResult, Session, Templates, html};
@@ -41,24 +41,28 @@ struct Form {
     from: String,
     to: String,
     by: String,
+    split: String,
     query: String,
 }
 
-fn form(from: Option<&str>, to: Option<&str>, by: Option<&str>) -> Form {
+fn form(from: Option<&str>, to: Option<&str>, by: Option<&str>, split: Option<&str>) -> Form {
     let (df, dt) = default_period();
     let from = from.unwrap_or(&df).to_owned();
     let to = to.unwrap_or(&dt).to_owned();
     let by = by.unwrap_or("force").to_owned();
+    let split = split.unwrap_or("function").to_owned();
     let query = format!(
-        "from={}&to={}&by={}",
+        "from={}&to={}&by={}&split={}",
         urlencode(&from),
         urlencode(&to),
-        urlencode(&by)
+        urlencode(&by),
+        urlencode(&split)
     );
     Form {
         from,
         to,
         by,
+        split,
         query,
     }
 }
@@ -92,7 +96,7 @@ async fn cohorts(
 ) -> PageResult {
     let s = Session::from_request(&state, &req).await?;
     s.who.require(&[Role::NpwsAnalyst])?;
-    let f = form(q.from.as_deref(), q.to.as_deref(), None);
+    let f = form(q.from.as_deref(), q.to.as_deref(), None, None);
     let loaded = service::cohorts(&state, &s.who, Some(&f.from), Some(&f.to), q.k.as_deref()).await;
     let (run, error) = match loaded {
         Ok(run) => (Some(run), None),
@@ -129,12 +133,19 @@ async fn comparisons(
 ) -> PageResult {
     let s = Session::from_request(&state, &req).await?;
     s.who.require(&[Role::NpwsAnalyst])?;
-    let f = form(q.from.as_deref(), q.to.as_deref(), q.by.as_deref());
-    let result = match parse_by(Some(&f.by)) {
-        Ok(by) => service::comparisons(&state, &s.who, Some(&f.from), Some(&f.to))
-            .await
-            .map(|c| (c, by)),
-        Err(e) => Err(e),
+    let f = form(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.by.as_deref(),
+        q.split.as_deref(),
+    );
+    let result = match (parse_by(Some(&f.by)), parse_split(Some(&f.split))) {
+        (Ok(by), Ok(split)) => {
+            service::comparisons(&state, &s.who, Some(&f.from), Some(&f.to), split)
+                .await
+                .map(|c| (c, by))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     let (table, rounding, error) = match result {
         Ok((c, by)) => (c.view(by).cloned(), Some(c.rounding), None),
@@ -158,6 +169,7 @@ async fn comparisons_csv(
         q.from.as_deref(),
         q.to.as_deref(),
         q.by.as_deref(),
+        q.split.as_deref(),
     )
     .await?;
     let (body, name) = service::comparisons_csv(&c, by)?;

@@ -5,7 +5,7 @@
 use actix_web::web;
 use analytics::AnalyticsError;
 use analytics::cohorts::{CohortRequest, CohortRun, PersonSums, cluster, feature_matrix};
-use analytics::comparisons::{Comparisons, GroupBy, compare};
+use analytics::comparisons::{Comparisons, GroupBy, compare_groups};
 use analytics::input::Period;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -111,15 +111,32 @@ async fn national_features(
     who: &Identity,
     period: Period,
     action: &'static str,
+    split: store::Split,
 ) -> AppResult<Vec<PersonSums>> {
     who.require(&[Role::NpwsAnalyst])?;
     let who = who.clone();
     db::with_platform(&state.pool, move |c| {
         let target = format!("all_forces:{}..{}", period.from, period.to);
         audit::record(c, None, &who, action, &target)?;
-        Ok(store::person_features(c, period.from, period.to)?)
+        Ok(store::person_features(c, period.from, period.to, split)?)
     })
     .await
+}
+
+/// Parses what the comparison's groups are (422 `invalid_split`):
+/// `function` (the default) or `employment_type`.
+///
+/// # Errors
+/// [`AppError::Invalid`].
+pub fn parse_split(split: Option<&str>) -> AppResult<store::Split> {
+    match split {
+        None | Some("function") => Ok(store::Split::Function),
+        Some("employment_type") => Ok(store::Split::EmploymentType),
+        Some(_) => Err(AppError::invalid(
+            "invalid_split",
+            "split: function or employment_type",
+        )),
+    }
 }
 
 /// Cohorts over a period (the API's and the dashboard's): the NPWS analyst
@@ -138,7 +155,14 @@ pub async fn cohorts(
     who.require(&[Role::NpwsAnalyst])?;
     let period = parse_period(from, to)?;
     let k = parse_k(k)?;
-    let people = national_features(state, who, period, "read_npws_cohorts").await?;
+    let people = national_features(
+        state,
+        who,
+        period,
+        "read_npws_cohorts",
+        store::Split::Function,
+    )
+    .await?;
     web::block(move || {
         let mut request = CohortRequest::new(period, COHORT_SEED);
         request.min_cohort_people = MIN_COHORT_PEOPLE;
@@ -174,11 +198,16 @@ pub async fn comparisons(
     who: &Identity,
     from: Option<&str>,
     to: Option<&str>,
+    split: store::Split,
 ) -> AppResult<Comparisons> {
     who.require(&[Role::NpwsAnalyst])?;
     let period = parse_period(from, to)?;
-    let people = national_features(state, who, period, "read_npws_comparisons").await?;
-    web::block(move || compare(period, &people))
+    let people = national_features(state, who, period, "read_npws_comparisons", split).await?;
+    let grouping = match split {
+        store::Split::Function => "policing function",
+        store::Split::EmploymentType => "employment type",
+    };
+    web::block(move || compare_groups(period, &people, grouping))
         .await
         .map_err(AppError::internal)
 }
@@ -194,10 +223,12 @@ pub async fn comparison_view(
     from: Option<&str>,
     to: Option<&str>,
     by: Option<&str>,
+    split: Option<&str>,
 ) -> AppResult<(Comparisons, GroupBy)> {
     who.require(&[Role::NpwsAnalyst])?;
     let by = parse_by(by)?;
-    let c = comparisons(state, who, from, to).await?;
+    let split = parse_split(split)?;
+    let c = comparisons(state, who, from, to, split).await?;
     Ok((c, by))
 }
 

@@ -17,6 +17,8 @@ struct FeatureRow {
     force_slug: String,
     #[diesel(sql_type = Text)]
     policing_function: String,
+    #[diesel(sql_type = Text)]
+    employment_type: String,
     #[diesel(sql_type = Integer)]
     shifts: i32,
     #[diesel(sql_type = Integer)]
@@ -74,10 +76,22 @@ impl From<FeatureRow> for PersonSums {
     }
 }
 
+/// What [`PersonSums::group`] holds: the person's policing function (their
+/// own from the HR file, else their team's), or their employment type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Split {
+    /// Policing function.
+    #[default]
+    Function,
+    /// Employment type (`not_known` without an HR record).
+    EmploymentType,
+}
+
 /// Everyone enrolled with a shift in `from..=to` (each force's local days),
-/// as feature sums without ids, in an order that depends on values only.
-/// Call it in a platform transaction ([`crate::db::with_platform`]): the
-/// function refuses to run with a force set.
+/// as feature sums without ids, grouped by `split`, in an order that
+/// depends on values only. Call it in a platform transaction
+/// ([`crate::db::with_platform`]): the function refuses to run with a force
+/// set.
 ///
 /// # Errors
 /// Database errors (including the function's refusal).
@@ -85,12 +99,21 @@ pub fn person_features(
     c: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
+    split: Split,
 ) -> QueryResult<Vec<PersonSums>> {
     let rows: Vec<FeatureRow> = diesel::sql_query("SELECT * FROM npws_person_features($1, $2)")
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
         .load(c)?;
-    Ok(rows.into_iter().map(PersonSums::from).collect())
+    Ok(rows
+        .into_iter()
+        .map(|mut r| {
+            if split == Split::EmploymentType {
+                r.policing_function = std::mem::take(&mut r.employment_type);
+            }
+            PersonSums::from(r)
+        })
+        .collect())
 }
 
 /// One force's counts from `npws_force_overview` (cells under 5 people are

@@ -406,6 +406,10 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
                 command,
                 team,
                 role: "unspecified".to_owned(),
+                employment_type: data
+                    .employment_type
+                    .as_deref()
+                    .and_then(models::staff::EmploymentType::parse),
             },
             shifts: assessed.iter().map(ShiftRecord::from).collect(),
             summaries,

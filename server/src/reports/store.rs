@@ -280,6 +280,9 @@ pub struct StaffData {
     /// Team name and its command (the first team by name when in
     /// several), or none.
     pub team: Option<(String, String)>,
+    /// Employment type as `staff_records` stores it, when the HR file gave
+    /// one.
+    pub employment_type: Option<String>,
     /// Shifts `(start, end)` in the loaded window.
     pub shifts: Vec<Span>,
     /// Shifts starting between `duties_from` and the window (the Working
@@ -428,6 +431,23 @@ pub fn load_staff(
             && d.team.is_none()
         {
             d.team = Some((t.name, t.command));
+        }
+    }
+    #[derive(QueryableByName)]
+    struct EmploymentRow {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Text)]
+        employment_type: String,
+    }
+    let employment: Vec<EmploymentRow> = diesel::sql_query(
+        "SELECT staff_number, employment_type FROM staff_records WHERE force_id = $1",
+    )
+    .bind::<SqlUuid, _>(force)
+    .load(c)?;
+    for e in employment {
+        if let Some(d) = out.get_mut(&e.staff_number) {
+            d.employment_type = Some(e.employment_type);
         }
     }
     // Only for people in the window: duties alone do not add anyone.
