@@ -92,7 +92,12 @@ async fn months_figures(
                 *p,
                 MonthInput {
                     people: store::person_outcomes(c, p.from, p.to)?,
-                    roster: super::store::person_features(c, p.from, p.to)?,
+                    roster: super::store::person_features(
+                        c,
+                        p.from,
+                        p.to,
+                        super::store::Split::Function,
+                    )?,
                     sickness: sickness
                         .iter()
                         .filter(|(m, _)| *m == p.from)
