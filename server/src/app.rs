@@ -64,7 +64,9 @@ where
 
 /// Every API route with its OpenAPI operation, by domain.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use crate::{accounts, enrolment, npws, peer_support, reports, risk, rosters, settings, sync};
+    use crate::{
+        accounts, enrolment, npws, oidc, peer_support, reports, risk, rosters, settings, sync,
+    };
     cfg.service(crate::health::health)
         .service(crate::health::ready)
         .service(crate::openapi::document)
@@ -107,6 +109,9 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(npws::api::comparisons_csv)
                 .service(settings::api::get_settings)
                 .service(settings::api::put_settings)
+                .service(oidc::api::get_provider)
+                .service(oidc::api::put_provider)
+                .service(oidc::api::delete_provider)
                 .service(reports::api::get_schedule)
                 .service(reports::api::put_schedule)
                 .service(reports::api::list)
@@ -143,6 +148,7 @@ fn pages(cfg: &mut ServiceConfig) {
     npws::pages::configure(cfg);
     learning::pages::configure(cfg);
     peer_support::pages::configure(cfg);
+    crate::oidc::pages::configure(cfg);
 }
 
 /// The body limits and the problem-details answer for a malformed body.

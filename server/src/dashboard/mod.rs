@@ -46,6 +46,10 @@ impl Templates {
         for (name, source) in [
             ("base.html", include_str!("../../templates/base.html")),
             ("sign_in.html", include_str!("../../templates/sign_in.html")),
+            (
+                "oidc_signed_in.html",
+                include_str!("../../templates/oidc_signed_in.html"),
+            ),
             ("home.html", include_str!("../../templates/home.html")),
             ("teams.html", include_str!("../../templates/teams.html")),
             ("team.html", include_str!("../../templates/team.html")),
