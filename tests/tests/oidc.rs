@@ -312,6 +312,28 @@ fn a_force_user_signs_in_with_the_provider_and_lands_with_the_mapped_role() {
     );
 
     let mut browser = Browser::new();
+    // The way in: the sign-in page links to the force form, which starts
+    // the named force's sign-in; a force without a provider is told so.
+    let page = browser.get(&format!("{}/dashboard/sign-in", server.url));
+    assert!(page.body.contains("href=\"/dashboard/sign-in/oidc\""));
+    let page = browser.get(&format!(
+        "{}/dashboard/sign-in/oidc?force=oidc-ok",
+        server.url
+    ));
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.location,
+        Some(format!("{}/dashboard/sign-in/oidc/oidc-ok", server.url))
+    );
+    let page = browser.get(&format!(
+        "{}/dashboard/sign-in/oidc/no-such-force",
+        server.url
+    ));
+    assert_eq!(page.status, 404);
+    assert!(
+        page.body
+            .contains("does not sign in with an identity provider")
+    );
     let callback = to_callback(&mut browser, &server, "oidc-ok");
     // The state cookie is set for the callback.
     assert!(browser.cookies.contains_key("fatigue_oidc_state"));

@@ -47,6 +47,10 @@ impl Templates {
             ("base.html", include_str!("../../templates/base.html")),
             ("sign_in.html", include_str!("../../templates/sign_in.html")),
             (
+                "oidc_choose.html",
+                include_str!("../../templates/oidc_choose.html"),
+            ),
+            (
                 "oidc_signed_in.html",
                 include_str!("../../templates/oidc_signed_in.html"),
             ),

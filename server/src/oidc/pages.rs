@@ -54,13 +54,23 @@ struct ChooseForm {
     force: String,
 }
 
-/// The sign-in page's "sign in with your force's identity provider" form.
+/// Asks for the force (the sign-in page links here), then starts its
+/// sign-in.
 async fn choose(tpl: web::Data<Templates>, form: web::Query<ChooseForm>) -> PageResult {
     let slug = form.force.trim();
+    if slug.is_empty() {
+        return Ok(html(tpl.render("oidc_choose.html", context! {})?));
+    }
     if service::plausible_slug(slug) {
         return Ok(see_other(&format!("/dashboard/sign-in/oidc/{slug}")));
     }
-    refused_page(&tpl, "That is not a force's short name.", slug, 400)
+    let page = tpl.render(
+        "oidc_choose.html",
+        context! { error => "That is not a force's short name.", force => slug },
+    )?;
+    let mut resp = html(page);
+    *resp.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
+    Ok(resp)
 }
 
 fn refused_page(tpl: &Templates, message: &str, force: &str, status: u16) -> PageResult {

@@ -121,6 +121,10 @@ fn is_loopback(host: &openidconnect::url::Host<&str>) -> bool {
 /// # Errors
 /// `invalid_identity_provider` naming the field.
 pub fn check(cfg: &ProviderConfig, settings: &super::settings::OidcSettings) -> AppResult<()> {
+    let printable = |s: &str| !s.is_empty() && s.chars().all(|c| !c.is_control());
+    if !printable(&cfg.issuer) {
+        return Err(invalid("issuer: a URL"));
+    }
     let url = openidconnect::url::Url::parse(&cfg.issuer).map_err(|_| invalid("issuer: a URL"))?;
     let loopback_http = url.scheme() == "http"
         && settings.allow_http_loopback
@@ -154,9 +158,13 @@ pub fn check(cfg: &ProviderConfig, settings: &super::settings::OidcSettings) -> 
             && s.bytes()
                 .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
     };
-    if cfg.extra_scopes.len() > 10 || !cfg.extra_scopes.iter().all(scope_ok) {
+    // The stored, space-separated list is at most 200 characters.
+    if cfg.extra_scopes.len() > 10
+        || !cfg.extra_scopes.iter().all(scope_ok)
+        || cfg.extra_scopes.join(" ").len() > 200
+    {
         return Err(invalid(
-            "extra_scopes: at most 10 scopes, each 1 to 64 printable characters, not openid",
+            "extra_scopes: at most 10 scopes, each 1 to 64 printable characters, not openid, 200 in all",
         ));
     }
     if !printable(&cfg.role_claim) || cfg.role_claim.len() > 100 {
@@ -179,7 +187,7 @@ pub fn check(cfg: &ProviderConfig, settings: &super::settings::OidcSettings) -> 
 /// The role the first entry of `map` whose value `claimed` carries gives.
 pub fn mapped_role(map: &[RoleMapEntry], claimed: &[String]) -> Option<Role> {
     map.iter()
-        .find(|e| claimed.iter().any(|c| *c == e.value))
+        .find(|e| claimed.contains(&e.value))
         .map(|e| e.role)
 }
 
@@ -433,6 +441,10 @@ pub async fn finish(
     .await
     .map_err(AppError::from)?
     .map_err(|(r, detail)| refuse(r, &detail))?;
+    // OpenID Connect Core 1.0 §2: a subject is at most 255 ASCII characters.
+    if verified.subject.len() > 255 {
+        return Err(refuse(Refusal::InvalidToken, "sub longer than 255"));
+    }
     let map: Vec<RoleMapEntry> =
         serde_json::from_value(row.role_map).map_err(AppError::internal)?;
     let role = mapped_role(&map, &verified.roles).ok_or_else(|| refuse(Refusal::NoRole, ""))?;
@@ -561,8 +573,10 @@ mod tests {
         let mut c = cfg();
         c.issuer = "http://127.0.0.1:4000".into();
         assert!(refused(c.clone(), &settings).contains("issuer"));
-        let mut loopback = OidcSettings::default();
-        loopback.allow_http_loopback = true;
+        let loopback = OidcSettings {
+            allow_http_loopback: true,
+            ..OidcSettings::default()
+        };
         assert!(check(&c, &loopback).is_ok());
         c.issuer = "http://login.example.police.uk".into();
         assert!(refused(c, &loopback).contains("issuer"));
@@ -587,5 +601,14 @@ mod tests {
         let mut c = cfg();
         c.extra_scopes = vec!["openid".into()];
         assert!(refused(c, &settings).contains("extra_scopes"));
+        // Ten scopes of 64 characters pass one by one but not together
+        // (10 x 64 + 9 spaces = 649 > 200).
+        let mut c = cfg();
+        c.extra_scopes = vec!["s".repeat(64); 10];
+        assert!(refused(c, &settings).contains("extra_scopes"));
+        let mut c = cfg();
+        c.issuer = "https://login.example.police.uk/".into();
+        c.issuer.push('\u{0}');
+        assert!(refused(c, &settings).contains("issuer"));
     }
 }
