@@ -164,7 +164,8 @@ pub struct Session {
     pub csrf: String,
 }
 
-fn cookie_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+/// The value of the request's cookie `name`.
+pub fn cookie_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::provider::Refusal;
 use super::service::{self, Callback, OidcError};
 use crate::app::{State, client_address};
-use crate::dashboard::{DashError, PageResult, Templates, html, see_other, session_cookie};
+use crate::dashboard::{
+    DashError, PageResult, Templates, cookie_value, html, see_other, session_cookie,
+};
 use crate::error::AppError;
 
 /// The cookie that ties a callback to the browser that started the
@@ -36,16 +38,6 @@ fn state_cookie(slug: &str, value: &str, max_age: i64) -> HeaderValue {
     );
     HeaderValue::from_str(&v)
         .unwrap_or_else(|_| HeaderValue::from_static("fatigue_oidc_state=; Max-Age=0"))
-}
-
-fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,7 +152,7 @@ async fn callback(
     if !service::plausible_slug(&slug) {
         return refusal(&tpl, OidcError::App(AppError::NotFound), "");
     }
-    let sent = cookie(&req, STATE_COOKIE).map(str::to_owned);
+    let sent = cookie_value(&req, STATE_COOKIE).map(str::to_owned);
     let outcome = service::finish(
         &state,
         &slug,
