@@ -64,7 +64,9 @@ where
 
 /// Every API route with its OpenAPI operation, by domain.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
-    use crate::{accounts, enrolment, npws, peer_support, reports, risk, rosters, settings, sync};
+    use crate::{
+        accounts, enrolment, npws, oidc, peer_support, reports, risk, rosters, settings, sync,
+    };
     cfg.service(crate::health::health)
         .service(crate::health::ready)
         .service(crate::openapi::document)
@@ -109,6 +111,9 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(settings::api::put_settings)
                 .service(settings::api::get_retention)
                 .service(settings::api::put_retention)
+                .service(oidc::api::get_provider)
+                .service(oidc::api::put_provider)
+                .service(oidc::api::delete_provider)
                 .service(reports::api::get_schedule)
                 .service(reports::api::put_schedule)
                 .service(reports::api::list)
@@ -146,6 +151,7 @@ fn pages(cfg: &mut ServiceConfig) {
     npws::evaluation_pages::configure(cfg);
     learning::pages::configure(cfg);
     peer_support::pages::configure(cfg);
+    crate::oidc::pages::configure(cfg);
 }
 
 /// The body limits and the problem-details answer for a malformed body.

@@ -24,6 +24,7 @@
 //! | `[mail]` | `FATIGUE_SMTP_URL`, `FATIGUE_MAIL_FROM`, `FATIGUE_DASHBOARD_URL` | see [`crate::mail::MailSettings`] |
 //! | `[metrics]` | `FATIGUE_METRICS_TOKEN`, `FATIGUE_METRICS_ALLOW` | see [`crate::metrics::MetricsSettings`] (unset token: no `/metrics`) |
 //! | `[peer_support]` | `FATIGUE_SUPPORT_*` | see [`crate::peer_support::retention::SupportSettings`] |
+//! | `[oidc]` | `FATIGUE_OIDC_*` | see [`crate::oidc::settings`] (client secrets, loopback issuers) |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,9 @@ pub struct Config {
     pub mail: crate::mail::MailSettings,
     /// Who may read `/metrics` (`FATIGUE_METRICS_*`, see [`crate::metrics`]).
     pub metrics: crate::metrics::MetricsSettings,
+    /// Single sign-on: client secrets and loopback issuers (`FATIGUE_OIDC_*`,
+    /// see [`crate::oidc::settings`]).
+    pub oidc: crate::oidc::settings::OidcSettings,
 }
 
 impl Default for Config {
@@ -132,6 +136,7 @@ impl Default for Config {
             peer_support: crate::peer_support::retention::SupportSettings::default(),
             mail: crate::mail::MailSettings::default(),
             metrics: crate::metrics::MetricsSettings::default(),
+            oidc: crate::oidc::settings::OidcSettings::default(),
         }
     }
 }
@@ -156,6 +161,7 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.oidc.read_secrets(std::env::vars());
         config.check()?;
         Ok(config)
     }
@@ -229,6 +235,7 @@ impl Config {
         self.peer_support.apply_env(&get)?;
         self.mail.apply_env(&get)?;
         self.metrics.apply_env(&get)?;
+        self.oidc.apply_env(&get)?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub mod enrolment;
 pub mod learning;
 pub mod lifecycle;
 pub mod npws;
+pub mod oidc;
 pub mod peer_support;
 pub mod reports;
 pub mod risk;
@@ -45,7 +46,7 @@ mod layering {
 
     use std::path::Path;
 
-    const DOMAINS: [&str; 11] = [
+    const DOMAINS: [&str; 12] = [
         "accounts",
         "enrolment",
         "sync",
@@ -57,6 +58,7 @@ mod layering {
         "peer_support",
         "settings",
         "lifecycle",
+        "oidc",
     ];
 
     fn sources(domain: &str) -> Vec<(String, String)> {

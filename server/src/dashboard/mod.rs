@@ -46,6 +46,14 @@ impl Templates {
         for (name, source) in [
             ("base.html", include_str!("../../templates/base.html")),
             ("sign_in.html", include_str!("../../templates/sign_in.html")),
+            (
+                "oidc_choose.html",
+                include_str!("../../templates/oidc_choose.html"),
+            ),
+            (
+                "oidc_signed_in.html",
+                include_str!("../../templates/oidc_signed_in.html"),
+            ),
             ("home.html", include_str!("../../templates/home.html")),
             ("teams.html", include_str!("../../templates/teams.html")),
             ("team.html", include_str!("../../templates/team.html")),
@@ -168,7 +176,8 @@ pub struct Session {
     pub csrf: String,
 }
 
-fn cookie_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+/// The value of the request's cookie `name`.
+pub fn cookie_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
