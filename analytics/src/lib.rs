@@ -11,6 +11,8 @@
 //! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
 //! - [`comparisons`]: NPWS comparisons by force and policing function, one
 //!   suppression problem over the three views.
+//! - [`patterns`]: rota patterns worked by a team over a year, compared
+//!   on the engine's risk and the report's indicators.
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod charts;
@@ -19,6 +21,7 @@ pub mod comparisons;
 pub mod error;
 pub mod indicators;
 pub mod input;
+pub mod patterns;
 pub mod render;
 pub mod report;
 pub mod round;
