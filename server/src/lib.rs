@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod enrolment;
 pub mod learning;
 pub mod npws;
+pub mod patterns;
 pub mod peer_support;
 pub mod reports;
 pub mod risk;
@@ -43,7 +44,7 @@ mod layering {
 
     use std::path::Path;
 
-    const DOMAINS: [&str; 10] = [
+    const DOMAINS: [&str; 11] = [
         "accounts",
         "enrolment",
         "sync",
@@ -54,6 +55,7 @@ mod layering {
         "learning",
         "peer_support",
         "settings",
+        "patterns",
     ];
 
     fn sources(domain: &str) -> Vec<(String, String)> {
