@@ -263,7 +263,11 @@ impl RotaPattern {
                 let (d, n) = (shift(7, 0, 12), shift(19, 0, 12));
                 [d, n]
                     .iter()
-                    .flat_map(|s| on_off.iter().map(move |&on| if on == 1 { *s } else { None }))
+                    .flat_map(|s| {
+                        on_off
+                            .iter()
+                            .map(move |&on| if on == 1 { *s } else { None })
+                    })
                     .collect()
             }
         };
@@ -338,7 +342,11 @@ impl PatternRun {
     ///
     /// # Errors
     /// [`AnalyticsError::InvalidInput`] naming `team_size` or `horizon_days`.
-    pub fn new(team_size: u32, start: NaiveDate, horizon_days: u32) -> Result<Self, AnalyticsError> {
+    pub fn new(
+        team_size: u32,
+        start: NaiveDate,
+        horizon_days: u32,
+    ) -> Result<Self, AnalyticsError> {
         if !(1..=MAX_TEAM_SIZE).contains(&team_size) {
             return Err(invalid(
                 "team_size",
@@ -408,7 +416,11 @@ pub fn staff_id(officer: u32) -> String {
 ///
 /// # Errors
 /// [`AnalyticsError::Csv`] if writing fails.
-pub fn roster_csv(pattern: &RotaPattern, run: &PatternRun, zone: Tz) -> Result<String, AnalyticsError> {
+pub fn roster_csv(
+    pattern: &RotaPattern,
+    run: &PatternRun,
+    zone: Tz,
+) -> Result<String, AnalyticsError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["staff_id", "start", "end"])?;
     for officer in 0..run.team_size {
@@ -606,14 +618,11 @@ pub fn pattern_figures(
     // Officers at the same offset work the same roster: assess it once.
     let mut by_offset: BTreeMap<usize, OfficerFigures> = BTreeMap::new();
     for &o in &offsets {
-        if !by_offset.contains_key(&o) {
-            by_offset.insert(o, officer_figures(pattern, run, o, clock, params)?);
+        if let std::collections::btree_map::Entry::Vacant(e) = by_offset.entry(o) {
+            e.insert(officer_figures(pattern, run, o, clock, params)?);
         }
     }
-    let officers: Vec<&OfficerFigures> = offsets
-        .iter()
-        .filter_map(|o| by_offset.get(o))
-        .collect();
+    let officers: Vec<&OfficerFigures> = offsets.iter().filter_map(|o| by_offset.get(o)).collect();
     let sum = |f: &dyn Fn(&OfficerFigures) -> u32| officers.iter().map(|o| f(o)).sum::<u32>();
     let max = |f: &dyn Fn(&OfficerFigures) -> u32| officers.iter().map(|o| f(o)).max().unwrap_or(0);
     let shifts = sum(&|o| o.roster.shifts);

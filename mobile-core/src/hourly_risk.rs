@@ -224,7 +224,9 @@ pub fn mean_hri(risks: &[ShiftRisk]) -> Option<f64> {
 pub fn hour_weighted_mean_hri(shifts: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
     let (weighted, hours) = shifts
         .into_iter()
-        .fold((0.0, 0.0), |(w, h), (mean, hours)| (w + mean * hours, h + hours));
+        .fold((0.0, 0.0), |(w, h), (mean, hours)| {
+            (w + mean * hours, h + hours)
+        });
     (hours > 0.0).then(|| weighted / hours)
 }
 

@@ -224,7 +224,11 @@ fn one_patterns_figures_match_roster_risk_and_the_reports_indicators() {
     assert_eq!(u("longest_night_run"), night_run);
     assert_eq!(night_run, 2, "D D N N: two nights in a row");
     assert_eq!(u("longest_work_day_run"), work_run);
-    close(f("max_hours_in_7_days"), max_7d as f64 / 60.0, "7-day hours");
+    close(
+        f("max_hours_in_7_days"),
+        max_7d as f64 / 60.0,
+        "7-day hours",
+    );
     assert_eq!(u("weekly_rest_weeks"), weeks);
     assert_eq!(u("weeks_without_weekly_rest"), weeks_without);
     assert_eq!(u("fortnights_without_weekly_rest"), fortnights_without);
@@ -267,7 +271,11 @@ fn the_page_compares_three_patterns_and_the_csv_downloads() {
     let form = three_patterns(&csrf, custom);
     let (status, _, _, html) = post_form(&server, &dash, "/dashboard/patterns", &form);
     assert_eq!(status, 200, "{html}");
-    for name in ["4 on 4 off (10 h)", "5-week rolling (8 h)", "Earlies and lates"] {
+    for name in [
+        "4 on 4 off (10 h)",
+        "5-week rolling (8 h)",
+        "Earlies and lates",
+    ] {
         assert!(
             html.contains(&format!("<th scope=\"col\" class=\"pattern\">{name}</th>")),
             "{name} is a column"
@@ -299,7 +307,11 @@ fn the_page_compares_three_patterns_and_the_csv_downloads() {
     // Over a year, 10 officers on 4 on 4 off (35 h a week) work 365 / 8 × 4
     // ≈ 182.5 shifts each; the 5-week rolling pattern 38.4 h.
     let r = force.frm_lead.post("/v1/patterns/compare", &body);
-    let hours = |i: usize| r.body["patterns"][i]["hours_per_officer_per_week"].as_f64().unwrap();
+    let hours = |i: usize| {
+        r.body["patterns"][i]["hours_per_officer_per_week"]
+            .as_f64()
+            .unwrap()
+    };
     assert!((hours(0) - 35.0).abs() < 0.2, "{}", hours(0));
     assert!((hours(1) - 38.4).abs() < 0.2, "{}", hours(1));
     assert!((hours(2) - 40.0).abs() < 0.2, "{}", hours(2));

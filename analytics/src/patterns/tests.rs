@@ -93,8 +93,7 @@ fn one_week_of_four_on_four_off_worked_by_hand() {
     assert_eq!(f.highest_officer_risk_index, f.risk_index, "a team of one");
     assert!(f.shifts_over_fi_threshold <= f.shifts);
     assert!(
-        (f.share_over_fi_threshold_percent
-            - f64::from(f.shifts_over_fi_threshold) * 100.0 / 4.0)
+        (f.share_over_fi_threshold_percent - f64::from(f.shifts_over_fi_threshold) * 100.0 / 4.0)
             .abs()
             < 1e-9
     );
@@ -132,7 +131,11 @@ fn presets_are_as_documented() {
         let on: Vec<&ShiftSpec> = p.days.iter().flatten().collect();
         assert_eq!(on.len(), shifts, "{}", p.name);
         let hours: f64 = on.iter().map(|s| f64::from(s.minutes) / 60.0).sum();
-        assert!((hours * 7.0 / cycle as f64 - weekly).abs() < 1e-9, "{}", p.name);
+        assert!(
+            (hours * 7.0 / cycle as f64 - weekly).abs() < 1e-9,
+            "{}",
+            p.name
+        );
         // The notation reads back to the same cycle.
         assert_eq!(RotaPattern::parse(&p.name, &p.notation()).unwrap(), p);
         assert_eq!(Preset::from_key(preset.key()), Some(preset));
@@ -230,10 +233,35 @@ fn seventeen_week_averages_and_the_csv_are_stable() {
     let mut lines = csv.lines();
     assert_eq!(lines.next().unwrap(), CSV_COLUMNS.join(","));
     let row = lines.next().unwrap();
-    assert!(row.starts_with("4 on 4 off (10 h),07:00+10 07:00+10 22:00+10 22:00+10 R R R R,8,2,2025-01-06,126,"));
+    assert!(row.starts_with(
+        "4 on 4 off (10 h),07:00+10 07:00+10 22:00+10 22:00+10 R R R R,8,2,2025-01-06,126,"
+    ));
     assert!(row.ends_with(",0 4"));
     let charts = charts(&[f.clone(), f]).unwrap();
     assert_eq!(charts.len(), 2);
     assert!(charts[0].alt.contains("4 on 4 off (10 h): "));
     assert!(charts[1].svg.contains("<svg"));
+}
+
+#[test]
+fn twelve_hour_shifts_back_to_back_are_a_short_rest_only_when_the_clocks_go_forward() {
+    // 2-2-3 for 10 officers over the fortnight holding Sunday 30 March
+    // 2025 (clocks forward at 01:00 GMT): a day 07:00-19:00 GMT on Saturday
+    // and the next 07:00 BST (06:00 UTC) leave 11 h; a night 19:00 GMT -
+    // 07:00 UTC (08:00 BST) and the next 19:00 BST (18:00 UTC) leave 11 h.
+    // Under 12 h (amber), not under 11 h (red). The fortnight after has
+    // none: every rest between back-to-back shifts is exactly 12 h.
+    let pattern = RotaPattern::preset(Preset::TwoTwoThree);
+    let params = AssessmentParams::default();
+    let over = PatternRun::new(10, NaiveDate::from_ymd_opt(2025, 3, 24).unwrap(), 14).unwrap();
+    let f = pattern_figures(&pattern, &over, &london(), &params).unwrap();
+    // Saturday 29 is day 5 of the horizon. Officer offsets ⌊i × 28 / 10⌋ =
+    // 0 2 5 8 11 14 16 19 22 25 put them on cycle days (5+o, 6+o) mod 28 on
+    // Saturday and Sunday; a fortnight's on-days are 0 1 4 5 6 9 10 (days
+    // in the first, nights in the second). Both on: o = 0 (days 5, 6) and
+    // o = 14 (nights, fortnight days 5, 6). The rest are off on one of them.
+    assert_eq!((f.quick_returns, f.quick_returns_red), (2, 0));
+    let after = PatternRun::new(10, NaiveDate::from_ymd_opt(2025, 4, 7).unwrap(), 14).unwrap();
+    let f = pattern_figures(&pattern, &after, &london(), &params).unwrap();
+    assert_eq!((f.quick_returns, f.quick_returns_red), (0, 0));
 }

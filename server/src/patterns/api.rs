@@ -36,8 +36,8 @@ pub async fn compare(
     };
     let comparison = service::compare(&state, &who, body.into_inner()).await?;
     if csv {
-        let text = analytics::patterns::figures_csv(&comparison.patterns)
-            .map_err(AppError::internal)?;
+        let text =
+            analytics::patterns::figures_csv(&comparison.patterns).map_err(AppError::internal)?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .body(text));

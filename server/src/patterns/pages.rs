@@ -121,7 +121,8 @@ fn rows(patterns: &[PatternFigures]) -> Vec<minijinja::Value> {
     let table: [(&str, Cell); 16] = [
         ("Cycle (days)", |p| p.cycle_days.to_string()),
         ("Team Risk Index (guidance 1.6)", |p| {
-            p.risk_index.map_or_else(|| "–".into(), |v| format!("{v:.3}"))
+            p.risk_index
+                .map_or_else(|| "–".into(), |v| format!("{v:.3}"))
         }),
         ("Highest officer's Risk Index", |p| {
             p.highest_officer_risk_index
@@ -165,12 +166,17 @@ fn rows(patterns: &[PatternFigures]) -> Vec<minijinja::Value> {
         ("Fortnights without weekly rest (WTR reg. 11)", |p| {
             p.fortnights_without_weekly_rest.to_string()
         }),
-        ("17-week averages over amber / over 48 h (of periods)", |p| {
-            format!(
-                "{} / {} of {}",
-                p.reference_periods_over_amber, p.reference_periods_over_48, p.reference_periods
-            )
-        }),
+        (
+            "17-week averages over amber / over 48 h (of periods)",
+            |p| {
+                format!(
+                    "{} / {} of {}",
+                    p.reference_periods_over_amber,
+                    p.reference_periods_over_48,
+                    p.reference_periods
+                )
+            },
+        ),
     ];
     let mut out: Vec<minijinja::Value> = table
         .iter()

@@ -147,7 +147,10 @@ fn pattern_of(i: usize, body: &PatternBody) -> AppResult<RotaPattern> {
 /// # Errors
 /// 422 `invalid_pattern` naming the field (`team_size`, `horizon_days`,
 /// `patterns`, `patterns[i].days[j].hours`, ...).
-pub fn validate(req: &CompareRequest, today: NaiveDate) -> AppResult<(PatternRun, Vec<RotaPattern>)> {
+pub fn validate(
+    req: &CompareRequest,
+    today: NaiveDate,
+) -> AppResult<(PatternRun, Vec<RotaPattern>)> {
     let run = PatternRun::new(
         req.team_size.unwrap_or(DEFAULT_TEAM_SIZE),
         req.start.unwrap_or_else(|| next_monday(today)),
@@ -174,7 +177,11 @@ pub fn validate(req: &CompareRequest, today: NaiveDate) -> AppResult<(PatternRun
 /// # Errors
 /// Forbidden for every role but [`COMPARERS`]; `invalid_pattern`;
 /// database errors.
-pub async fn compare(state: &AppState, who: &Identity, req: CompareRequest) -> AppResult<Comparison> {
+pub async fn compare(
+    state: &AppState,
+    who: &Identity,
+    req: CompareRequest,
+) -> AppResult<Comparison> {
     who.require(&COMPARERS)?;
     let force = who.force()?;
     let (run, patterns) = validate(&req, Utc::now().date_naive())?;
@@ -247,7 +254,10 @@ mod tests {
         assert_eq!(run.start, NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
         assert_eq!((run.team_size, run.horizon_days), (10, 365));
         assert_eq!(patterns[0].cycle_days(), 28);
-        assert_eq!(next_monday(run.start), NaiveDate::from_ymd_opt(2026, 12, 14).unwrap());
+        assert_eq!(
+            next_monday(run.start),
+            NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()
+        );
     }
 
     #[test]
@@ -265,11 +275,17 @@ mod tests {
         let ok = custom(vec![shift("07:00", 8.0), None]);
         assert!(validate(&request(vec![ok.clone()]), day()).is_ok());
         let m = detail(validate(
-            &request(vec![ok.clone(), custom(vec![shift("07:00", 8.0), shift("7am", 8.0)])]),
+            &request(vec![
+                ok.clone(),
+                custom(vec![shift("07:00", 8.0), shift("7am", 8.0)]),
+            ]),
             day(),
         ));
         assert!(m.starts_with("patterns[1].days[1].start:"), "{m}");
-        let m = detail(validate(&request(vec![custom(vec![shift("07:00", 30.0)])]), day()));
+        let m = detail(validate(
+            &request(vec![custom(vec![shift("07:00", 30.0)])]),
+            day(),
+        ));
         assert!(m.starts_with("patterns[0].days[0].hours:"), "{m}");
         let m = detail(validate(
             &request(vec![PatternBody {
@@ -278,7 +294,10 @@ mod tests {
             }]),
             day(),
         ));
-        assert!(m.starts_with("patterns[0].preset: one of four_on_four_off"), "{m}");
+        assert!(
+            m.starts_with("patterns[0].preset: one of four_on_four_off"),
+            "{m}"
+        );
         let m = detail(validate(
             &request(vec![PatternBody {
                 cycle: Some("07:00+8 R".into()),
@@ -289,9 +308,7 @@ mod tests {
         ));
         assert!(m.starts_with("patterns[0]: give exactly one"), "{m}");
         assert!(detail(validate(&request(vec![]), day())).starts_with("patterns:"));
-        assert!(
-            detail(validate(&request(vec![ok.clone(); 5]), day())).starts_with("patterns:")
-        );
+        assert!(detail(validate(&request(vec![ok.clone(); 5]), day())).starts_with("patterns:"));
         let mut r = request(vec![ok]);
         r.team_size = Some(61);
         assert!(detail(validate(&r, day())).starts_with("team_size:"));
