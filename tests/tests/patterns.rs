@@ -373,6 +373,9 @@ fn officers_npws_and_force_admins_are_refused_and_supervisors_may_compare() {
     assert_eq!(status, 403);
     let (_, home) = dash.get("/dashboard");
     assert!(!home.contains("/dashboard/patterns"));
+    // The route is in the served OpenAPI document.
+    let doc = server.client().get("/v1/openapi.json").body;
+    assert!(doc["paths"]["/v1/patterns/compare"]["post"].is_object());
     // The supervisor's page opens.
     let dash = Dashboard::sign_in(&server, "pat-roles", "sarge");
     let (status, page) = dash.get("/dashboard/patterns");
