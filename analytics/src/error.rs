@@ -26,6 +26,15 @@ pub enum AnalyticsError {
         /// Why.
         reason: String,
     },
+    /// A request's field that is not acceptable (a rota pattern, its team
+    /// or horizon): the field's path and the rule, never a value.
+    #[error("{field}: {reason}")]
+    InvalidInput {
+        /// The field, e.g. `days[3].hours`.
+        field: String,
+        /// What is expected.
+        reason: String,
+    },
     /// Too few people to describe anything without identifying someone.
     #[error("only {people} people qualify; at least {needed} are needed")]
     TooFewPeople {

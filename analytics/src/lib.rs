@@ -16,6 +16,8 @@
 //!   bootstrap intervals (docs/evaluation.md).
 //! - [`partner`]: the partner dataset for NHS bodies and its dictionary
 //!   (docs/partner-data.md).
+//! - [`patterns`]: rota patterns worked by a team over a year, compared
+//!   on the engine's risk and the report's indicators.
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod charts;
@@ -26,6 +28,7 @@ pub mod evaluation;
 pub mod indicators;
 pub mod input;
 pub mod partner;
+pub mod patterns;
 pub mod render;
 pub mod report;
 pub mod round;

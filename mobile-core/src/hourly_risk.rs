@@ -213,8 +213,21 @@ fn one_shift(
 
 /// Hour-weighted mean HRI over a set of shift risks; `None` when no hours.
 pub fn mean_hri(risks: &[ShiftRisk]) -> Option<f64> {
-    let hours: f64 = risks.iter().map(|r| r.hours).sum();
-    (hours > 0.0).then(|| risks.iter().map(|r| r.mean * r.hours).sum::<f64>() / hours)
+    hour_weighted_mean_hri(risks.iter().map(|r| (r.mean, r.hours)))
+}
+
+/// Hour-weighted mean of shifts' mean HRI, given as `(mean, hours)` pairs
+/// (one person's shifts, or a whole team's pooled); `None` when no hours.
+///
+/// # Formula
+/// `Σ mean_i × hours_i / Σ hours_i`: the mean HRI over every hour worked.
+pub fn hour_weighted_mean_hri(shifts: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
+    let (weighted, hours) = shifts
+        .into_iter()
+        .fold((0.0, 0.0), |(w, h), (mean, hours)| {
+            (w + mean * hours, h + hours)
+        });
+    (hours > 0.0).then(|| weighted / hours)
 }
 
 /// Mean HRI of the reference roster: five 8-hour day shifts 09:00–17:00

@@ -163,12 +163,19 @@ impl Period {
     }
 }
 
-/// `hour`:00 local on `date` in `zone`, in UTC. An hour a clock change
+/// `hour`:00 local on `date` in `zone`, in UTC ([`local_time_instant`]'s
+/// rule for clock changes).
+pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let time = NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or_default();
+    local_time_instant(zone, date, time)
+}
+
+/// `time` local on `date` in `zone`, in UTC. A time a clock change
 /// repeats is taken at its first occurrence; one it skips at the first
 /// instant that exists after it (an hour later), as PostgreSQL's
-/// `AT TIME ZONE` does for the same hour.
-pub fn local_instant(zone: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    let naive = date.and_time(NaiveTime::from_hms_opt(hour.min(23), 0, 0).unwrap_or_default());
+/// `AT TIME ZONE` does for the same time.
+pub fn local_time_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = date.and_time(time);
     match zone.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
         LocalResult::None => zone

@@ -201,3 +201,28 @@ fn the_second_early_of_a_run_gets_the_early_bedtime_too() {
         assert!((s.sleep_before_hours - 7.75).abs() < 1e-9, "{s:?}");
     }
 }
+
+#[test]
+fn a_teams_risk_index_pools_every_hour_worked() {
+    use mobile_core::hourly_risk::HourlyRiskParams;
+    use mobile_core::roster::assess::team_risk_index;
+    let clock = LocalClock::utc();
+    let p = AssessmentParams::default();
+    // The reference roster (five 09:00-17:00 days from Monday 6 January
+    // 2025) has a Risk Index of exactly 1; five 10 h nights are riskier.
+    let days: Vec<Shift> = (6..=10).map(|d| shift(1, d, 9, 8)).collect();
+    let nights: Vec<Shift> = (6..=10).map(|d| shift(1, d, 22, 10)).collect();
+    let a = assess_roster(&days, &[], &[], &clock, &p).unwrap();
+    let b = assess_roster(&nights, &[], &[], &clock, &p).unwrap();
+    let hourly = HourlyRiskParams::default();
+    // A team of one: its own Risk Index.
+    let alone = team_risk_index(&b.shifts, &hourly).unwrap();
+    assert!((alone - b.risk_index.unwrap()).abs() < 1e-12);
+    // Two: the hours pool, so 40 h of days (RI 1) and 50 h of nights (RI
+    // r) give (40 × 1 + 50 × r) / 90, not the plain mean (1 + r) / 2.
+    let r = b.risk_index.unwrap();
+    let team = team_risk_index(a.shifts.iter().chain(&b.shifts), &hourly).unwrap();
+    assert!((team - (40.0 + 50.0 * r) / 90.0).abs() < 1e-9, "{team}");
+    assert!((team - (1.0 + r) / 2.0).abs() > 1e-3);
+    assert_eq!(team_risk_index(&[], &hourly), None);
+}

@@ -65,7 +65,8 @@ where
 /// Every API route with its OpenAPI operation, by domain.
 fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
     use crate::{
-        accounts, enrolment, npws, oidc, peer_support, reports, risk, rosters, settings, sync,
+        accounts, enrolment, npws, oidc, patterns, peer_support, reports, risk, rosters, settings,
+        sync,
     };
     cfg.service(crate::health::health)
         .service(crate::health::ready)
@@ -119,6 +120,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(reports::api::list)
                 .service(reports::api::create)
                 .service(reports::api::show)
+                .service(patterns::api::compare)
                 .service(peer_support::api::directory)
                 .service(peer_support::api::put_supporter)
                 .service(peer_support::api::delete_supporter)
@@ -147,6 +149,7 @@ fn pages(cfg: &mut ServiceConfig) {
     rosters::pages::configure(cfg);
     risk::pages::configure(cfg);
     reports::pages::configure(cfg);
+    crate::patterns::pages::configure(cfg);
     npws::pages::configure(cfg);
     npws::evaluation_pages::configure(cfg);
     learning::pages::configure(cfg);

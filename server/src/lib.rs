@@ -15,6 +15,7 @@ pub mod learning;
 pub mod lifecycle;
 pub mod npws;
 pub mod oidc;
+pub mod patterns;
 pub mod peer_support;
 pub mod reports;
 pub mod risk;
@@ -46,7 +47,7 @@ mod layering {
 
     use std::path::Path;
 
-    const DOMAINS: [&str; 12] = [
+    const DOMAINS: [&str; 13] = [
         "accounts",
         "enrolment",
         "sync",
@@ -59,6 +60,7 @@ mod layering {
         "settings",
         "lifecycle",
         "oidc",
+        "patterns",
     ];
 
     fn sources(domain: &str) -> Vec<(String, String)> {

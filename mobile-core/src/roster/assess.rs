@@ -16,8 +16,8 @@ use super::limits::RosterLimits;
 use super::predict::{Covered, SleepRules, SleepSource, combine, predict_sleep};
 use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for};
 use crate::hourly_risk::{
-    HourlyRiskParams, RISK_INDEX_THRESHOLD, mean_hri, reference_mean_hri, risk_index,
-    risk_index_of, shift_risks, shift_type,
+    HourlyRiskParams, RISK_INDEX_THRESHOLD, hour_weighted_mean_hri, mean_hri, reference_mean_hri,
+    risk_index, risk_index_of, shift_risks, shift_type,
 };
 use crate::model::three_process::{ThreeProcessModel, TpmParams};
 use crate::simulation::simulate;
@@ -268,6 +268,23 @@ pub fn assess_roster_traced(
         },
         Some(trace),
     ))
+}
+
+/// A team's Risk Index: the mean HRI over every hour its members' `shifts`
+/// work, pooled across people, over the reference roster's. Each person's
+/// shifts come from their own [`assess_roster`] (the supervisor's view), so
+/// runs and quick returns are each person's; the pool weights every hour
+/// worked the same, as one person's Risk Index does. `None` without hours.
+///
+/// # Formula
+/// `RI_team = (Σ hri_mean_s × hours_s / Σ hours_s) / reference_mean_hri`
+/// over the team's shifts `s` (`fatigue-science.md` §5).
+pub fn team_risk_index<'a>(
+    shifts: impl IntoIterator<Item = &'a ShiftAssessment>,
+    hourly: &HourlyRiskParams,
+) -> Option<f64> {
+    hour_weighted_mean_hri(shifts.into_iter().map(|s| (s.hri_mean, s.hours)))
+        .map(|m| risk_index_of(m, reference_mean_hri(hourly)))
 }
 
 /// The model's KSS at every epoch of a run, for figures the assessment

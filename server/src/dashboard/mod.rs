@@ -58,6 +58,10 @@ impl Templates {
             ("teams.html", include_str!("../../templates/teams.html")),
             ("team.html", include_str!("../../templates/team.html")),
             ("reports.html", include_str!("../../templates/reports.html")),
+            (
+                "patterns.html",
+                include_str!("../../templates/patterns.html"),
+            ),
             ("npws.html", include_str!("../../templates/npws.html")),
             (
                 "npws_cohorts.html",
@@ -252,6 +256,7 @@ impl Session {
                 .unwrap_or_default(),
             teams: matches!(role, Role::Supervisor | Role::FrmLead | Role::ForceAdmin),
             reports: role == Role::FrmLead,
+            patterns: crate::patterns::service::COMPARERS.contains(&role),
             npws: role == Role::NpwsAnalyst,
             admin: role == Role::ForceAdmin,
             support: matches!(role, Role::PeerSupporter | Role::PeerSupportCoordinator),
@@ -270,6 +275,8 @@ pub struct Nav {
     pub teams: bool,
     /// Reports.
     pub reports: bool,
+    /// Rota pattern comparison.
+    pub patterns: bool,
     /// NPWS pages.
     pub npws: bool,
     /// Force admin pages.
