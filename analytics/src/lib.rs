@@ -11,11 +11,13 @@
 //! - [`cohorts`]: NPWS cohorts across forces (k-means with linfa).
 //! - [`comparisons`]: NPWS comparisons by force and policing function, one
 //!   suppression problem over the three views.
+//! - [`drafts`]: a team's draft roster beside the published one.
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod charts;
 pub mod cohorts;
 pub mod comparisons;
+pub mod drafts;
 pub mod error;
 pub mod indicators;
 pub mod input;
