@@ -1072,3 +1072,19 @@ pub async fn publish_draft(
         draft,
     })
 }
+
+/// Drafts published in the period (local days in `zone`), and of those,
+/// published over red flags: the FRM report's "published over red flags,
+/// with reasons".
+///
+/// # Errors
+/// Database errors.
+pub fn published_draft_counts(
+    c: &mut PgConnection,
+    force: Uuid,
+    period: &Period,
+    zone: Tz,
+) -> diesel::QueryResult<(i64, i64)> {
+    let (from, to) = period.instants(zone);
+    store::published_draft_counts(c, force, from, to)
+}
