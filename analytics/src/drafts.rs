@@ -167,13 +167,12 @@ fn side(
         .filter(|s| s.start() >= context_from && s.start() < to)
         .copied()
         .collect();
-    let mut assessment =
-        assess_roster(&assessed_shifts, &[], &[], clock, params).map_err(|e| {
-            AnalyticsError::InvalidSetting {
-                name: "limits",
-                reason: e.to_string(),
-            }
-        })?;
+    let mut assessment = assess_roster(&assessed_shifts, &[], &[], clock, params).map_err(|e| {
+        AnalyticsError::InvalidSetting {
+            name: "limits",
+            reason: e.to_string(),
+        }
+    })?;
     let records: Vec<ShiftRecord> = assessment.shifts.iter().map(ShiftRecord::from).collect();
     let duties: Vec<Duty> = shifts
         .iter()
@@ -238,7 +237,8 @@ pub fn compare(
     officers: &[OfficerRosters],
 ) -> Result<DraftComparison, AnalyticsError> {
     let tz = parse_zone(zone)?;
-    let clock = LocalClock::from_name(zone).map_err(|_| AnalyticsError::UnknownZone(zone.into()))?;
+    let clock =
+        LocalClock::from_name(zone).map_err(|_| AnalyticsError::UnknownZone(zone.into()))?;
     let params = AssessmentParams {
         limits: *limits,
         ..AssessmentParams::default()
@@ -300,7 +300,13 @@ pub fn compare(
     };
     let red = |draft: bool| {
         out.iter()
-            .map(|o| if draft { o.draft.red_flags } else { o.published.red_flags })
+            .map(|o| {
+                if draft {
+                    o.draft.red_flags
+                } else {
+                    o.published.red_flags
+                }
+            })
             .sum()
     };
     Ok(DraftComparison {
@@ -377,8 +383,7 @@ mod tests {
         assert!(!c.changed());
         assert_eq!(c.draft, c.published);
         assert!(r.published_red_flags > r.draft_red_flags);
-        // 5 working shifts of 8 h each side: 40 h / 17 weeks = 2.35 h a
-        // week for the team; A alone works 16 h in the 17 weeks.
+        // A works two 8 h shifts in the 17 weeks: 16 h / 17 weeks.
         assert!((a.draft.average_week_hours - 16.0 / 17.0).abs() < 1e-9);
         assert!(r.draft_risk_index.is_some() && r.published_risk_index.is_some());
     }
@@ -388,7 +393,11 @@ mod tests {
         let (from, to) = period().instants(chrono_tz::UTC);
         let before = shift(1, 0, 1);
         let published = vec![
-            Shift::new(before.start() - Duration::days(2), before.start() - Duration::days(2) + Duration::hours(8)).unwrap(),
+            Shift::new(
+                before.start() - Duration::days(2),
+                before.start() - Duration::days(2) + Duration::hours(8),
+            )
+            .unwrap(),
             shift(3, 9, 8),
         ];
         let side = draft_side(&published, &[shift(4, 9, 8)], from, to);

@@ -91,27 +91,43 @@ fn a_draft_is_checked_changed_and_published_and_officers_see_only_the_published_
     assert_eq!(one["draft"]["quick_returns_red"], 1, "8 h of rest");
     assert_eq!(one["draft"]["quick_return_level"], "red");
     assert!(red_flag_codes(&one["draft"]).contains(&"quick_return".to_owned()));
-    assert_eq!(one["added"].as_array().unwrap().len(), 2, "marked as changes");
+    assert_eq!(
+        one["added"].as_array().unwrap().len(),
+        2,
+        "marked as changes"
+    );
     let red_before = r.body["comparison"]["draft_red_flags"].as_u64().unwrap();
     assert!(red_before >= 1);
-    // Officers sort by highest risk: the officer with the quick return
-    // has the highest FI over threshold? At least the list is complete.
-    assert_eq!(
-        r.body["comparison"]["officers"].as_array().unwrap().len(),
-        4
-    );
+    // Every member, highest draft risk first (FI over its threshold; the
+    // two members without duties, ratio null, last).
+    let ratios: Vec<f64> = r.body["comparison"]["officers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["draft"]["highest_fi_ratio"].as_f64().unwrap_or(f64::MIN))
+        .collect();
+    assert_eq!(ratios.len(), 4);
+    assert!(ratios.windows(2).all(|w| w[0] >= w[1]), "{ratios:?}");
+    assert_eq!(ratios[3], f64::MIN, "-004 has no duty");
 
     // The officer never sees a draft; nothing was published or recorded.
     let mine = phone
         .client
         .get(&format!("/v1/me/risk?from={FROM}&to={TO}"));
     assert_eq!(mine.status, 200, "{:?}", mine.body);
-    assert_eq!(starts(&mine.body).len(), 0, "the draft's shifts are not shown");
+    assert_eq!(
+        starts(&mine.body).len(),
+        0,
+        "the draft's shifts are not shown"
+    );
     let mut owner =
         diesel::PgConnection::establish(&cluster().cluster.owner_url(&server.database)).unwrap();
     assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM shifts"), 0);
     assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM rest_days"), 0);
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM roster_changes"), 0);
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM roster_changes"),
+        0
+    );
 
     // Red flags: publishing without a reason is refused.
     let r = force
@@ -201,7 +217,11 @@ fn a_draft_is_checked_changed_and_published_and_officers_see_only_the_published_
     let second = r.body["id"].as_str().unwrap().to_owned();
     assert_eq!(r.body["comparison"]["draft_red_flags"], 0);
     let one = officer(&r.body, "dra-001");
-    assert_eq!(one["added"].as_array().unwrap().len(), 0, "a copy changes nothing");
+    assert_eq!(
+        one["added"].as_array().unwrap().len(),
+        0,
+        "a copy changes nothing"
+    );
     for change in [
         json!({ "op": "add", "staff_number": "dra-003", "start": "2026-06-03T08:00:00Z", "end": "2026-06-03T16:00:00Z" }),
         json!({ "op": "add", "staff_number": "dra-001", "start": "2026-06-03T05:00:00Z", "end": "2026-06-03T13:00:00Z" }),
@@ -214,10 +234,14 @@ fn a_draft_is_checked_changed_and_published_and_officers_see_only_the_published_
     let r = force.supervisor.get(&format!("{base}/{second}"));
     assert!(r.body["comparison"]["draft_red_flags"].as_u64().unwrap() >= 1);
     // The draft's changes are still not recorded.
-    assert_eq!(count(&mut owner, "SELECT count(*) AS n FROM roster_changes"), 0);
-    let r = force
-        .supervisor
-        .post(&format!("{base}/{second}/publish"), &json!({ "reason": "  " }));
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) AS n FROM roster_changes"),
+        0
+    );
+    let r = force.supervisor.post(
+        &format!("{base}/{second}/publish"),
+        &json!({ "reason": "  " }),
+    );
     assert_eq!(r.code(), "reason_required", "a blank reason is no reason");
     let r = force.supervisor.post(
         &format!("{base}/{second}/publish"),
@@ -265,11 +289,17 @@ fn a_draft_is_checked_changed_and_published_and_officers_see_only_the_published_
     let report = server::reports::service::report_now(
         &mut c,
         id,
-        analytics::input::Period::new(today - chrono::Duration::days(1), today + chrono::Duration::days(1))
-            .unwrap(),
+        analytics::input::Period::new(
+            today - chrono::Duration::days(1),
+            today + chrono::Duration::days(1),
+        )
+        .unwrap(),
     )
     .unwrap();
-    let drafts = report.published_drafts.expect("the report counts drafts");
+    let drafts = report
+        .published_drafts
+        .clone()
+        .expect("the report counts drafts");
     assert_eq!(drafts.published.value, Some(2.into()));
     assert_eq!(drafts.over_red_flags.value, Some(1.into()));
     let csv = analytics::render::render_csv(&report).unwrap();
@@ -311,12 +341,17 @@ fn drafts_belong_to_their_team() {
     let path = format!("/v1/teams/{}/drafts/{draft}", force.team);
 
     // Every endpoint, for everyone who may not: status and code.
-    let swap = json!({ "op": "remove", "staff_number": "drb-001", "start": "2026-06-01T13:00:00Z" });
+    let swap =
+        json!({ "op": "remove", "staff_number": "drb-001", "start": "2026-06-01T13:00:00Z" });
     let outsiders: [(&str, &Client, u16); 5] = [
         ("another team's supervisor", &sup_b, 403),
         ("an officer", &phone.client, 403),
         ("NPWS", &analyst, 403),
-        ("the force admin (uploads; drafts are the supervisor's)", &force.admin, 403),
+        (
+            "the force admin (uploads; drafts are the supervisor's)",
+            &force.admin,
+            403,
+        ),
         ("another force's supervisor", &other.supervisor, 404),
     ];
     for (who, client, status) in outsiders {
@@ -352,9 +387,7 @@ fn drafts_belong_to_their_team() {
     // The FRM lead works on any team's drafts of the force.
     assert_eq!(force.frm_lead.get(&path).status, 200);
     // A file entry outside the period is refused line by line.
-    let outside = format!(
-        "staff_id,start,end\ndrb-001,2026-06-09T09:00,2026-06-09T17:00\n"
-    );
+    let outside = format!("staff_id,start,end\ndrb-001,2026-06-09T09:00,2026-06-09T17:00\n");
     let r = start_from_file(&force.supervisor, &force.team, &outside);
     assert_eq!(r.status, 422);
     assert_eq!(r.body["errors"][0]["line"], 2);

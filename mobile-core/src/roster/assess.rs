@@ -445,7 +445,12 @@ fn flag(code: &str, severity: Severity, detail: String) -> Flag {
 /// 0 when it is not a night shift, else 1 plus the nights before it, each
 /// ending less than `limits.night_run_gap_under_hours` before the next
 /// starts (the `consecutive_nights` flag's count, frm-indicators.md).
-pub fn nights_in_run(i: usize, shifts: &[Shift], clock: &LocalClock, limits: &RosterLimits) -> usize {
+pub fn nights_in_run(
+    i: usize,
+    shifts: &[Shift],
+    clock: &LocalClock,
+    limits: &RosterLimits,
+) -> usize {
     let Some(shift) = shifts.get(i) else {
         return 0;
     };

@@ -125,7 +125,10 @@ fn why(s: &ShiftAssessment) -> Vec<String> {
         s.sleep_before_hours
     )];
     let flagged = |code: &str| s.flags.iter().find(|f| f.code == code);
-    match (s.rest_before_hours, flagged("quick_return").or(flagged("short_rest"))) {
+    match (
+        s.rest_before_hours,
+        flagged("quick_return").or(flagged("short_rest")),
+    ) {
         (Some(_), Some(f)) => out.push(format!("Quick return: {}.", f.detail)),
         (Some(rest), None) => out.push(format!("{rest:.1} h of rest since the last duty.")),
         (None, _) => out.push("No earlier duty in view.".to_owned()),

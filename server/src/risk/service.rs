@@ -506,7 +506,11 @@ pub async fn compare_draft(
         let zone = Force::by_id(c, force)?.time_zone;
         let tz: Tz = zone.parse().map_err(AppError::internal)?;
         let first = history_start(&period);
-        let (from, _) = Period { from: first, to: period.to }.instants(tz);
+        let (from, _) = Period {
+            from: first,
+            to: period.to,
+        }
+        .instants(tz);
         let (_, to) = period.instants(tz);
         let rows = crate::rosters::store::between(c, force, &members, from, to)?;
         let absences =

@@ -86,7 +86,9 @@ pub async fn start_draft(
         )
     } else {
         let period = web::Query::<mobile_core::period::Period>::from_query(req.query_string())
-            .map_err(|_| AppError::invalid("invalid_period", "give ?from=YYYY-MM-DD&to=YYYY-MM-DD"))?
+            .map_err(|_| {
+                AppError::invalid("invalid_period", "give ?from=YYYY-MM-DD&to=YYYY-MM-DD")
+            })?
             .into_inner();
         (
             period,

@@ -308,11 +308,17 @@ async fn change_draft(
         }
         "rest_day" => DraftChange::RestDay {
             staff_number: f.staff,
-            date: f.date.parse().map_err(|_| {
-                DashError::App(AppError::invalid("invalid_shift", "choose a day"))
-            })?,
+            date: f
+                .date
+                .parse()
+                .map_err(|_| DashError::App(AppError::invalid("invalid_shift", "choose a day")))?,
         },
-        _ => return Err(DashError::App(AppError::invalid("invalid_form", "unknown change"))),
+        _ => {
+            return Err(DashError::App(AppError::invalid(
+                "invalid_form",
+                "unknown change",
+            )));
+        }
     };
     match service::change_draft(&state, &s.who, team, draft, change).await {
         Ok(_) => Ok(see_other(&draft_path(team, draft))),

@@ -536,14 +536,9 @@ async fn view_of(
         from: row.period_from,
         to: row.period_to,
     };
-    let comparison = crate::risk::service::compare_draft(
-        state,
-        force,
-        members,
-        period,
-        draft_duties(&entries),
-    )
-    .await?;
+    let comparison =
+        crate::risk::service::compare_draft(state, force, members, period, draft_duties(&entries))
+            .await?;
     Ok(DraftView {
         id: row.id,
         team_id: row.team_id,
@@ -722,8 +717,10 @@ pub async fn draft(
     let team = draft_team(state, who, team).await?;
     let force = who.force()?;
     let team_id = team.id;
-    let (row, versions) =
-        db::with_force(&state.pool, force, move |c| load_draft(c, force, team_id, draft)).await?;
+    let (row, versions) = db::with_force(&state.pool, force, move |c| {
+        load_draft(c, force, team_id, draft)
+    })
+    .await?;
     view_of(state, force, team.members, row, versions).await
 }
 
@@ -761,7 +758,12 @@ pub fn apply_change(
                     && e.shift.start() == start
                     && mobile_core::roster::is_duty(e.activity.as_deref())
             })
-            .ok_or_else(|| bad(format!("{staff} has no duty starting {}", short(start, zone))))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "{staff} has no duty starting {}",
+                    short(start, zone)
+                ))
+            })?;
         Ok::<RosterEntry, AppError>(entries.remove(i))
     };
     let new_shift = |start: DateTime<Utc>, end: DateTime<Utc>| {
@@ -853,10 +855,7 @@ pub fn apply_change(
             take(&mut entries, staff_number, *start)?;
             format!("removed {staff_number}'s duty {}", short(*start, zone))
         }
-        DraftChange::RestDay {
-            staff_number,
-            date,
-        } => {
+        DraftChange::RestDay { staff_number, date } => {
             member(staff_number)?;
             let shift = rest_day_shift(*date, zone)?;
             if shift.start() < from || shift.start() >= to {
