@@ -93,12 +93,20 @@ async fn team(
         ));
     }
     sort_by_risk(&mut officers);
+    // Drafts are the supervisor's and the FRM lead's (a force admin uploads).
+    let can_draft = matches!(s.who.0.role, Role::Supervisor | Role::FrmLead);
+    let drafts = if can_draft {
+        crate::rosters::service::team_drafts(&state, &s.who, team_id).await?
+    } else {
+        Vec::new()
+    };
     let flag_count: usize = officers.iter().map(|o| o.flags.len()).sum();
     let day_labels: Vec<String> = days.iter().map(|d| d.format("%a %d").to_string()).collect();
     Ok(html(tpl.render(
         "team.html",
         context! {
             nav => s.nav(), team_id, name, from, to, days => day_labels, officers, flag_count,
+            can_draft, drafts,
             shift_options, members => risk.officers.iter().map(|o| o.staff_number.clone()).collect::<Vec<_>>(),
         },
     )?))

@@ -703,7 +703,7 @@ pub async fn team_drafts(
         .collect())
 }
 
-/// A draft of the team, with its comparison.
+/// A draft of the team, with its comparison. Audited.
 ///
 /// # Errors
 /// As [`start_draft`]'s access checks; not found for a draft of another
@@ -717,8 +717,18 @@ pub async fn draft(
     let team = draft_team(state, who, team).await?;
     let force = who.force()?;
     let team_id = team.id;
+    let audit_who = who.clone();
+    // Read as the team view is: audited.
     let (row, versions) = db::with_force(&state.pool, force, move |c| {
-        load_draft(c, force, team_id, draft)
+        let loaded = load_draft(c, force, team_id, draft)?;
+        audit::record(
+            c,
+            Some(force),
+            &audit_who,
+            "read_roster_draft",
+            &format!("team:{team_id}/draft:{draft}"),
+        )?;
+        Ok(loaded)
     })
     .await?;
     view_of(state, force, team.members, row, versions).await
