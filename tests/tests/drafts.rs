@@ -384,6 +384,17 @@ fn drafts_belong_to_their_team() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["history"].as_array().unwrap().len(), 1);
     assert!(r.body["published_at"].is_null());
+    // Every draft route is in the OpenAPI document.
+    let doc = server.client().get("/v1/openapi.json").body;
+    for p in [
+        "/v1/teams/{team}/drafts",
+        "/v1/teams/{team}/drafts/{draft}",
+        "/v1/teams/{team}/drafts/{draft}/changes",
+        "/v1/teams/{team}/drafts/{draft}/undo",
+        "/v1/teams/{team}/drafts/{draft}/publish",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "missing {p}");
+    }
     // The FRM lead works on any team's drafts of the force.
     assert_eq!(force.frm_lead.get(&path).status, 200);
     // A file entry outside the period is refused line by line.
