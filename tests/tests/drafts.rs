@@ -398,8 +398,8 @@ fn drafts_belong_to_their_team() {
     // The FRM lead works on any team's drafts of the force.
     assert_eq!(force.frm_lead.get(&path).status, 200);
     // A file entry outside the period is refused line by line.
-    let outside = format!("staff_id,start,end\ndrb-001,2026-06-09T09:00,2026-06-09T17:00\n");
-    let r = start_from_file(&force.supervisor, &force.team, &outside);
+    let outside = "staff_id,start,end\ndrb-001,2026-06-09T09:00,2026-06-09T17:00\n";
+    let r = start_from_file(&force.supervisor, &force.team, outside);
     assert_eq!(r.status, 422);
     assert_eq!(r.body["errors"][0]["line"], 2);
 }

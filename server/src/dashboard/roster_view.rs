@@ -221,7 +221,7 @@ pub fn officer_view(
                 .iter()
                 .map(|f| (f.severity, f.code.clone()))
                 .collect();
-            codes.sort_by(|x, y| y.0.cmp(&x.0));
+            codes.sort_by_key(|c| std::cmp::Reverse(c.0));
             ShiftDetail {
                 id: anchor(s),
                 start: local(s.start),

@@ -90,6 +90,10 @@ pub async fn store_roster(
     })
 }
 
+/// A file read: its format (`csv` or `ical`) and entries, or every bad
+/// line in line order.
+pub type Parsed = Result<(&'static str, Vec<RosterEntry>), Vec<RosterLineError>>;
+
 /// Reads a roster file sent as `content_type` (`text/csv` or
 /// `text/calendar`) in the force's `zone` with `mobile_core::roster`'s
 /// parsers, and checks every `staff_id` is one of `members`: the format
@@ -102,7 +106,7 @@ pub fn parse_roster(
     body: &[u8],
     zone: Tz,
     members: &[String],
-) -> AppResult<Result<(&'static str, Vec<RosterEntry>), Vec<RosterLineError>>> {
+) -> AppResult<Parsed> {
     let (format, parsed) = if content_type.starts_with("text/calendar") {
         let text = std::str::from_utf8(body)
             .map_err(|_| AppError::invalid("invalid_roster", "not UTF-8"))?;
