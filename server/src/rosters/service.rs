@@ -896,7 +896,7 @@ pub fn apply_change(
 /// audits it and answers the re-assessed draft.
 ///
 /// # Errors
-/// As [`draft`]; `invalid_shift` ([`apply_change`]); `draft_published`
+/// As [`draft`]; `invalid_shift` ([`apply_change`]); `conflict`
 /// (409) once published.
 pub async fn change_draft(
     state: &AppState,
