@@ -84,7 +84,8 @@ pub const REST_DAY_NOTICE_DAYS: i64 = 15;
 pub const START_ADVANCE_NOTICE_HOURS: i64 = 8;
 
 /// A person's level on an indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     /// Within limits.
     #[default]

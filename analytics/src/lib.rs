@@ -18,11 +18,13 @@
 //!   (docs/partner-data.md).
 //! - [`patterns`]: rota patterns worked by a team over a year, compared
 //!   on the engine's risk and the report's indicators.
+//! - [`drafts`]: a team's draft roster beside the published one.
 //! - [`synthetic`]: generators of realistic-looking inputs for tests and benches.
 
 pub mod charts;
 pub mod cohorts;
 pub mod comparisons;
+pub mod drafts;
 pub mod error;
 pub mod evaluation;
 pub mod indicators;

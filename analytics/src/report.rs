@@ -115,6 +115,58 @@ pub struct Report {
     /// adds it; absent from reports made before it did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervisor_training: Option<SupervisorTrainingFigures>,
+    /// Draft rosters published in the period, and those published over red
+    /// flags with a reason, force level only (the server adds them; absent
+    /// from reports made before drafts existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_drafts: Option<PublishedDraftFigures>,
+}
+
+/// Draft rosters published in the period for the whole force, and of those
+/// the ones published over red flags (each with a reason, kept in the
+/// audit log). These count supervisors' decisions about rosters, not
+/// people or anything about their health, so the small-number rule does
+/// not withhold them: an FRM lead must see a single roster published over
+/// a red flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedDraftFigures {
+    /// Drafts published in the period.
+    pub published: Cell,
+    /// Of those, published over red flags, with reasons.
+    pub over_red_flags: Cell,
+}
+
+impl PublishedDraftFigures {
+    /// Figures from the server's counts; the share is of the drafts published.
+    pub fn new(published: i64, over_red_flags: i64) -> Self {
+        let cell = |n: i64, percent: Option<Percentage>| Cell {
+            value: Some(Decimal::from(n)),
+            suppressed: false,
+            percent,
+        };
+        Self {
+            published: cell(published, None),
+            over_red_flags: cell(
+                over_red_flags,
+                Percentage::new(
+                    over_red_flags,
+                    published,
+                    "draft rosters published in the period (force)",
+                ),
+            ),
+        }
+    }
+
+    /// `(label, cell)` in print order.
+    pub fn figures(&self) -> [(&'static str, &Cell); 2] {
+        [
+            ("draft rosters published", &self.published),
+            (
+                "published over red flags, with reasons",
+                &self.over_red_flags,
+            ),
+        ]
+    }
 }
 
 /// A force-level count and parts of it under the small-number rule: a
@@ -247,7 +299,8 @@ impl PeerSupportFigures {
 
 impl Report {
     /// The force-level figure sections present, as `(id, unit, figures)`:
-    /// peer support, then supervisor training (CSV and HTML print them).
+    /// peer support, supervisor training, then published drafts (CSV and
+    /// HTML print them).
     pub fn force_sections(&self) -> Vec<ForceSection<'_>> {
         let mut out = Vec::new();
         if let Some(ps) = &self.peer_support {
@@ -255,6 +308,9 @@ impl Report {
         }
         if let Some(st) = &self.supervisor_training {
             out.push(("supervisor_training", "accounts", st.figures().to_vec()));
+        }
+        if let Some(d) = &self.published_drafts {
+            out.push(("published_drafts", "draft rosters", d.figures().to_vec()));
         }
         out
     }
@@ -947,6 +1003,7 @@ pub fn build_report(
         trend,
         peer_support: None,
         supervisor_training: None,
+        published_drafts: None,
     })
 }
 

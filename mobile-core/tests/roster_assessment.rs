@@ -226,3 +226,36 @@ fn a_teams_risk_index_pools_every_hour_worked() {
     assert!((team - (1.0 + r) / 2.0).abs() > 1e-3);
     assert_eq!(team_risk_index(&[], &hourly), None);
 }
+
+#[test]
+fn each_night_knows_its_place_in_the_run_and_the_team_risk_index_weights_hours() {
+    use mobile_core::hourly_risk::{HourlyRiskParams, reference_mean_hri, risk_index_of};
+    use mobile_core::roster::assess::team_risk_index;
+    let clock = LocalClock::utc();
+    let p = AssessmentParams::default();
+    // Nights 6-9 Jan 22:00-08:00, then a day shift on 12 Jan.
+    let mut shifts: Vec<Shift> = (6..=9).map(|d| shift(1, d, 22, 10)).collect();
+    shifts.push(shift(1, 12, 9, 8));
+    let a = assess_roster(&shifts, &[], &[], &clock, &p).unwrap();
+    let places: Vec<u32> = a.shifts.iter().map(|s| s.nights_in_run).collect();
+    assert_eq!(places, vec![1, 2, 3, 4, 0]);
+    // The 4th night is over the amber limit of 3: the flag says the same count.
+    assert!(
+        a.shifts[3]
+            .flags
+            .iter()
+            .any(|f| f.code == "consecutive_nights" && f.detail.starts_with("night 4 in a row"))
+    );
+    // Team RI by hand: (Σ hri_mean × hours / Σ hours) / reference.
+    let (w, h) = a.shifts.iter().fold((0.0, 0.0), |(w, h), s| {
+        (w + s.hri_mean * s.hours, h + s.hours)
+    });
+    let hourly = HourlyRiskParams::default();
+    let expected = risk_index_of(w / h, reference_mean_hri(&hourly));
+    let got = team_risk_index(&a.shifts, &hourly).unwrap();
+    assert!((got - expected).abs() < 1e-12, "{got} {expected}");
+    // 4 nights of 10 h and a day of 8 h: 48 h in all, the nights weighing
+    // five times the day.
+    assert!((h - 48.0).abs() < 1e-9);
+    assert!(team_risk_index(&[], &hourly).is_none());
+}

@@ -296,6 +296,8 @@ async function main() {
       check(unlabeled === 0, 'every field has a label');
     }],
   ];
+  // Draft rosters and the team page (issue 20), with the same helpers.
+  tests.push(...require('./drafts.test.js').tests({ base, shots, check, api, signIn, path, PASSWORD }));
 
   for (const [name, fn] of tests) {
     const page = await context.newPage();

@@ -122,6 +122,12 @@ pub struct ShiftAssessment {
     pub sleep_basis: SleepBasis,
     /// Rest since the previous shift ended, hours (`None` for the first).
     pub rest_before_hours: Option<f64>,
+    /// For a night shift, its place in the run of nights it belongs to
+    /// (1 for the first night; the `consecutive_nights` flag's count); 0
+    /// for a shift that is not a night. Absent from assessments made
+    /// before it was kept (read as 0).
+    #[serde(default)]
+    pub nights_in_run: u32,
     /// Indicators breached.
     pub flags: Vec<Flag>,
 }
@@ -245,6 +251,8 @@ pub fn assess_roster_traced(
                 sleep_before_hours,
                 sleep_basis,
                 rest_before_hours: rest_before,
+                nights_in_run: u32::try_from(nights_in_run(i, &shifts, clock, &params.limits))
+                    .unwrap_or(u32::MAX),
                 flags: Vec::new(),
             };
             a.flags = flags_for(i, &shifts, &a, clock, params);
@@ -450,6 +458,35 @@ fn flag(code: &str, severity: Severity, detail: String) -> Flag {
     }
 }
 
+/// The place of shift `i` (of `shifts`, sorted) in its run of nights:
+/// 0 when it is not a night shift, else 1 plus the nights before it, each
+/// ending less than `limits.night_run_gap_under_hours` before the next
+/// starts (the `consecutive_nights` flag's count, frm-indicators.md).
+pub fn nights_in_run(
+    i: usize,
+    shifts: &[Shift],
+    clock: &LocalClock,
+    limits: &RosterLimits,
+) -> usize {
+    let Some(shift) = shifts.get(i) else {
+        return 0;
+    };
+    if !is_night_shift(shift, clock) {
+        return 0;
+    }
+    1 + shifts[..i]
+        .iter()
+        .rev()
+        .scan(shift.start(), |next_start, prev| {
+            let continues = is_night_shift(prev, clock)
+                && *next_start - prev.end()
+                    < Duration::hours(i64::from(limits.night_run_gap_under_hours));
+            *next_start = prev.start();
+            continues.then_some(())
+        })
+        .count()
+}
+
 /// The `frm-indicators.md` limits this shift breaches.
 fn flags_for(
     i: usize,
@@ -495,21 +532,7 @@ fn flags_for(
             ));
         }
     }
-    let nights_in_run = if a.night {
-        1 + shifts[..i]
-            .iter()
-            .rev()
-            .scan(shift.start(), |next_start, prev| {
-                let continues = is_night_shift(prev, clock)
-                    && *next_start - prev.end()
-                        < Duration::hours(i64::from(limits.night_run_gap_under_hours));
-                *next_start = prev.start();
-                continues.then_some(())
-            })
-            .count()
-    } else {
-        0
-    };
+    let nights_in_run = a.nights_in_run as usize;
     let (nights_red, nights_amber) = (limits.nights_red_over, limits.nights_amber_over);
     if nights_in_run > nights_red as usize {
         flags.push(flag(

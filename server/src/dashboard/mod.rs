@@ -17,6 +17,7 @@
 //! database wrappers), so there is one authorisation system.
 
 pub mod multipart;
+pub mod roster_view;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -57,6 +58,11 @@ impl Templates {
             ("home.html", include_str!("../../templates/home.html")),
             ("teams.html", include_str!("../../templates/teams.html")),
             ("team.html", include_str!("../../templates/team.html")),
+            ("draft.html", include_str!("../../templates/draft.html")),
+            (
+                "roster_risk.html",
+                include_str!("../../templates/roster_risk.html"),
+            ),
             ("reports.html", include_str!("../../templates/reports.html")),
             (
                 "patterns.html",

@@ -14,7 +14,8 @@ use analytics::input::{
     Duty, Period, Person, PersonRecords, RosterChange, RosterChangeKind, ShiftRecord,
 };
 use analytics::report::{
-    PeerSupportFigures, Report, ReportRequest, SupervisorTrainingFigures, build_report,
+    PeerSupportFigures, PublishedDraftFigures, Report, ReportRequest, SupervisorTrainingFigures,
+    build_report,
 };
 use models::sync::SyncRecord;
 
@@ -470,6 +471,9 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         rule(training.completed_some),
         rule(training.completed_all),
     ));
+    let (published, over_red) =
+        crate::rosters::service::published_draft_counts(c, force, &period, zone)?;
+    report.published_drafts = Some(PublishedDraftFigures::new(published, over_red));
     Ok(report)
 }
 

@@ -1,8 +1,6 @@
 //! The dashboard's team pages: the supervisor's team list, the heat map of
 //! a team's roster risk with its flags, and the what-if editor.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use minijinja::context;
@@ -14,6 +12,7 @@ use super::service::{self, ProposedShift, WhatIf};
 use crate::accounts::service::{own_force, team_access, visible_teams};
 use crate::app::State;
 use crate::auth::Role;
+use crate::dashboard::roster_view::{officer_view, sort_by_risk};
 use crate::dashboard::{DashError, PageResult, Session, Templates, html, team_views};
 use crate::error::AppError;
 
@@ -44,24 +43,6 @@ struct PeriodQuery {
     to: Option<NaiveDate>,
 }
 
-/// One heat-map cell: the day's highest Fatigue Index among the officer's
-/// shifts starting that day, against its threshold.
-#[derive(Debug, Serialize)]
-struct Cell {
-    fi: Option<String>,
-    level: &'static str,
-    label: String,
-}
-
-#[derive(Debug, Serialize)]
-struct FlagRow {
-    staff: String,
-    start: String,
-    code: String,
-    severity: String,
-    detail: String,
-}
-
 #[derive(Debug, Serialize)]
 struct ShiftOption {
     value: String,
@@ -90,31 +71,10 @@ async fn team(
     let risk = service::team_risk(&state, &s.who, team_id, &period).await?;
     let name = team_access(&state, &s.who, team_id).await?.name;
     let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
-    let mut rows = Vec::new();
-    let mut flags = Vec::new();
+    let mut officers = Vec::new();
     let mut shift_options = Vec::new();
     for officer in &risk.officers {
-        let mut by_day: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
         for sh in &officer.assessment.shifts {
-            let day = sh.start.date_naive();
-            let e = by_day
-                .entry(day)
-                .or_insert((sh.fatigue_index, sh.fatigue_index_threshold));
-            if sh.fatigue_index > e.0 {
-                *e = (sh.fatigue_index, sh.fatigue_index_threshold);
-            }
-            for f in &sh.flags {
-                flags.push(FlagRow {
-                    staff: officer.staff_number.clone(),
-                    start: local(sh.start),
-                    code: f.code.clone(),
-                    severity: serde_json::to_value(f.severity)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    detail: f.detail.clone(),
-                });
-            }
             shift_options.push(ShiftOption {
                 value: format!(
                     "{}|{}",
@@ -124,41 +84,29 @@ async fn team(
                 label: format!("{}: {}", officer.staff_number, local(sh.start)),
             });
         }
-        let cells: Vec<Cell> = days
-            .iter()
-            .map(|d| match by_day.get(d) {
-                None => Cell {
-                    fi: None,
-                    level: "rest",
-                    label: "no shift".to_owned(),
-                },
-                Some((fi, threshold)) => {
-                    let level = if fi > threshold {
-                        "high"
-                    } else if *fi > threshold * 0.75 {
-                        "raised"
-                    } else {
-                        "low"
-                    };
-                    Cell {
-                        fi: Some(format!("{fi:.0}")),
-                        level,
-                        label: format!("Fatigue Index {fi:.0}, threshold {threshold:.0}: {level}"),
-                    }
-                }
-            })
-            .collect();
-        rows.push(context! {
-            staff => officer.staff_number,
-            cells,
-            risk_index => officer.assessment.risk_index.map(|r| format!("{r:.2}")),
-        });
+        officers.push(officer_view(
+            "shift",
+            &officer.staff_number,
+            &officer.assessment,
+            &days,
+            &[],
+        ));
     }
+    sort_by_risk(&mut officers);
+    // Drafts are the supervisor's and the FRM lead's (a force admin uploads).
+    let can_draft = matches!(s.who.0.role, Role::Supervisor | Role::FrmLead);
+    let drafts = if can_draft {
+        crate::rosters::service::team_drafts(&state, &s.who, team_id).await?
+    } else {
+        Vec::new()
+    };
+    let flag_count: usize = officers.iter().map(|o| o.flags.len()).sum();
     let day_labels: Vec<String> = days.iter().map(|d| d.format("%a %d").to_string()).collect();
     Ok(html(tpl.render(
         "team.html",
         context! {
-            nav => s.nav(), team_id, name, from, to, days => day_labels, rows, flags,
+            nav => s.nav(), team_id, name, from, to, days => day_labels, officers, flag_count,
+            can_draft, drafts,
             shift_options, members => risk.officers.iter().map(|o| o.staff_number.clone()).collect::<Vec<_>>(),
         },
     )?))

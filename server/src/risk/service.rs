@@ -484,6 +484,68 @@ pub async fn my_risk(
     .await?
 }
 
+/// A team's draft beside its published roster for the draft's period
+/// (`analytics::drafts::compare`: the engine's assessment with the force's
+/// limits and the report's indicators, both sides). `draft` holds the
+/// draft's duties as `(staff number, shift)`; the published roster and the
+/// absences are read here, from the 17-week reference period on.
+/// The caller checked access (drafts are read through
+/// `crate::rosters::service`).
+///
+/// # Errors
+/// Database errors; `assessment_failed` for limits the engine refuses.
+pub async fn compare_draft(
+    state: &AppState,
+    force: Uuid,
+    members: Vec<String>,
+    period: Period,
+    draft: Vec<(String, Shift)>,
+) -> AppResult<analytics::drafts::DraftComparison> {
+    use analytics::drafts::{OfficerRosters, compare, history_start};
+    let (zone, limits, rows, absences) = db::with_force(&state.pool, force, move |c| {
+        let zone = Force::by_id(c, force)?.time_zone;
+        let tz: Tz = zone.parse().map_err(AppError::internal)?;
+        let first = history_start(&period);
+        let (from, _) = Period {
+            from: first,
+            to: period.to,
+        }
+        .instants(tz);
+        let (_, to) = period.instants(tz);
+        let rows = crate::rosters::store::between(c, force, &members, from, to)?;
+        let absences =
+            crate::rosters::store::absences_between(c, force, &members, first, period.to)?;
+        let limits = crate::settings::service::limits_of(c, force)?;
+        Ok((zone, limits, rows, (members, absences)))
+    })
+    .await?;
+    let (members, absences) = absences;
+    web::block(move || {
+        let officers: Vec<OfficerRosters> = members
+            .iter()
+            .map(|staff| OfficerRosters {
+                staff_number: staff.clone(),
+                published: shifts_of(&rows, staff),
+                draft: draft
+                    .iter()
+                    .filter(|(s, _)| s == staff)
+                    .map(|(_, sh)| *sh)
+                    .collect(),
+                absences: absences
+                    .iter()
+                    .filter(|(s, _, _)| s == staff)
+                    .filter_map(|(_, d, cat)| {
+                        mobile_core::roster::AbsenceCategory::parse(cat).map(|c| (*d, c))
+                    })
+                    .collect(),
+            })
+            .collect();
+        compare(&zone, &limits, &period, &officers)
+            .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))
+    })
+    .await?
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

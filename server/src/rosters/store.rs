@@ -344,3 +344,318 @@ pub fn staff_of(c: &mut PgConnection, force: Uuid, person: Uuid) -> QueryResult<
     .get_result(c)?;
     Ok(r.staff_number)
 }
+
+/// Deletes the stored duties of `staff` starting in `[from, to)` that no
+/// duty of `keep` shares a person and start with: a draft is the whole
+/// roster of its team's people for its period, so a duty it does not have
+/// was taken off.
+///
+/// # Errors
+/// Database errors.
+pub fn delete_duties_not_in(
+    c: &mut PgConnection,
+    force: Uuid,
+    staff: &[String],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    keep: &[Duty],
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM shifts x WHERE x.force_id = $1 AND x.staff_number = ANY($2) \
+           AND x.start_at >= $3 AND x.start_at < $4 \
+           AND NOT EXISTS (SELECT 1 FROM unnest($5::text[], $6::timestamptz[]) AS k(s, b) \
+                           WHERE k.s = x.staff_number AND k.b = x.start_at)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(staff)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .bind::<Array<Text>, _>(staff_numbers(keep))
+    .bind::<Array<Timestamptz>, _>(keep.iter().map(|d| d.start).collect::<Vec<_>>())
+    .execute(c)
+}
+
+/// The stored rest days of `staff` on local dates `from..=to`.
+///
+/// # Errors
+/// Database errors.
+pub fn rest_days_between(
+    c: &mut PgConnection,
+    force: Uuid,
+    staff: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<StaffDay>> {
+    #[derive(QueryableByName)]
+    struct Day {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Date)]
+        local_date: NaiveDate,
+    }
+    let days: Vec<Day> = diesel::sql_query(
+        "SELECT staff_number, local_date FROM rest_days WHERE force_id = $1 \
+         AND staff_number = ANY($2) AND local_date BETWEEN $3 AND $4 ORDER BY 1, 2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(staff)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(c)?;
+    Ok(days
+        .into_iter()
+        .map(|d| (d.staff_number, d.local_date))
+        .collect())
+}
+
+/// The stored absences of `staff` on local dates `from..=to`: (staff
+/// number, date, category).
+///
+/// # Errors
+/// Database errors.
+pub fn absences_between(
+    c: &mut PgConnection,
+    force: Uuid,
+    staff: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(String, NaiveDate, String)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        staff_number: String,
+        #[diesel(sql_type = Date)]
+        local_date: NaiveDate,
+        #[diesel(sql_type = Text)]
+        category: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT staff_number, local_date, category FROM absence_days WHERE force_id = $1 \
+         AND staff_number = ANY($2) AND local_date BETWEEN $3 AND $4",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Array<Text>, _>(staff)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.staff_number, r.local_date, r.category))
+        .collect())
+}
+
+/// A draft roster as stored.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DraftRow {
+    /// Id.
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    /// Its team.
+    #[diesel(sql_type = SqlUuid)]
+    pub team_id: Uuid,
+    /// First local day.
+    #[diesel(sql_type = Date)]
+    pub period_from: NaiveDate,
+    /// Last local day.
+    #[diesel(sql_type = Date)]
+    pub period_to: NaiveDate,
+    /// Started.
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    /// Published, if it was.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub published_at: Option<DateTime<Utc>>,
+    /// Red flags it had when published.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub published_red_flags: Option<i32>,
+    /// Why it was published over red flags.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub publish_reason: Option<String>,
+}
+
+const DRAFT_COLUMNS: &str = "id, team_id, period_from, period_to, created_at, published_at, \
+     published_red_flags, publish_reason";
+
+/// Stores a new draft.
+///
+/// # Errors
+/// Database errors.
+pub fn insert_draft(
+    c: &mut PgConnection,
+    force: Uuid,
+    draft: Uuid,
+    team: Uuid,
+    period: (NaiveDate, NaiveDate),
+    by: Uuid,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO roster_drafts (force_id, id, team_id, period_from, period_to, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(draft)
+    .bind::<SqlUuid, _>(team)
+    .bind::<Date, _>(period.0)
+    .bind::<Date, _>(period.1)
+    .bind::<SqlUuid, _>(by)
+    .execute(c)?;
+    Ok(())
+}
+
+/// A draft, locked for the rest of the transaction (edits and publishing
+/// of one draft happen one at a time).
+///
+/// # Errors
+/// Not found; database errors.
+pub fn draft_for_update(c: &mut PgConnection, force: Uuid, draft: Uuid) -> QueryResult<DraftRow> {
+    diesel::sql_query(format!(
+        "SELECT {DRAFT_COLUMNS} FROM roster_drafts WHERE force_id = $1 AND id = $2 FOR UPDATE"
+    ))
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(draft)
+    .get_result(c)
+}
+
+/// A team's drafts, newest first.
+///
+/// # Errors
+/// Database errors.
+pub fn team_drafts(c: &mut PgConnection, force: Uuid, team: Uuid) -> QueryResult<Vec<DraftRow>> {
+    diesel::sql_query(format!(
+        "SELECT {DRAFT_COLUMNS} FROM roster_drafts WHERE force_id = $1 AND team_id = $2 \
+         ORDER BY created_at DESC LIMIT 50"
+    ))
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(team)
+    .load(c)
+}
+
+/// One version of a draft's entries.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DraftVersion {
+    /// 0 for the draft as started, then one per change.
+    #[diesel(sql_type = Integer)]
+    pub version: i32,
+    /// The change, in words.
+    #[diesel(sql_type = Text)]
+    pub change: String,
+    /// When.
+    #[diesel(sql_type = Timestamptz)]
+    pub made_at: DateTime<Utc>,
+    /// `RosterEntry` list as JSON.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub entries: serde_json::Value,
+}
+
+/// Adds a version of a draft.
+///
+/// # Errors
+/// Database errors (a version already there is a conflict).
+pub fn insert_version(
+    c: &mut PgConnection,
+    force: Uuid,
+    draft: Uuid,
+    version: i32,
+    entries: &serde_json::Value,
+    change: &str,
+    by: Uuid,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO roster_draft_versions (force_id, draft_id, version, entries, change, made_by) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(draft)
+    .bind::<Integer, _>(version)
+    .bind::<diesel::sql_types::Jsonb, _>(entries)
+    .bind::<Text, _>(change)
+    .bind::<SqlUuid, _>(by)
+    .execute(c)?;
+    Ok(())
+}
+
+/// A draft's history, oldest first; the last is the draft as it stands.
+///
+/// # Errors
+/// Database errors.
+pub fn versions(c: &mut PgConnection, force: Uuid, draft: Uuid) -> QueryResult<Vec<DraftVersion>> {
+    diesel::sql_query(
+        "SELECT version, change, made_at, entries FROM roster_draft_versions \
+         WHERE force_id = $1 AND draft_id = $2 ORDER BY version",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(draft)
+    .load(c)
+}
+
+/// Deletes one version of a draft (undo).
+///
+/// # Errors
+/// Database errors.
+pub fn delete_version(
+    c: &mut PgConnection,
+    force: Uuid,
+    draft: Uuid,
+    version: i32,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM roster_draft_versions WHERE force_id = $1 AND draft_id = $2 AND version = $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(draft)
+    .bind::<Integer, _>(version)
+    .execute(c)
+}
+
+/// Marks a draft published.
+///
+/// # Errors
+/// Database errors.
+pub fn mark_published(
+    c: &mut PgConnection,
+    force: Uuid,
+    draft: Uuid,
+    by: Uuid,
+    red_flags: u32,
+    reason: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE roster_drafts SET published_at = now(), published_by = $3, \
+         published_red_flags = $4, publish_reason = $5 WHERE force_id = $1 AND id = $2",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<SqlUuid, _>(draft)
+    .bind::<SqlUuid, _>(by)
+    .bind::<Integer, _>(i32::try_from(red_flags).unwrap_or(i32::MAX))
+    .bind::<Nullable<Text>, _>(reason)
+    .execute(c)
+}
+
+/// Drafts published in `[from, to)`, and of those, published over red
+/// flags (each with its reason): the FRM report's figures.
+///
+/// # Errors
+/// Database errors.
+pub fn published_draft_counts(
+    c: &mut PgConnection,
+    force: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        published: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        over_red: i64,
+    }
+    let r: Counts = diesel::sql_query(
+        "SELECT count(*) AS published, count(*) FILTER (WHERE published_red_flags > 0) AS over_red \
+         FROM roster_drafts WHERE force_id = $1 AND published_at >= $2 AND published_at < $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .get_result(c)?;
+    Ok((r.published, r.over_red))
+}
