@@ -1,5 +1,6 @@
 //! A small `multipart/form-data` reader (RFC 7578) for the dashboard's
-//! roster upload form: the form has three short fields and one file, so
+//! upload forms (rosters, drafts, HR files), and [`signed_form`], the one
+//! way a page handler reads one. Each form has a few short fields and one file, so
 //! the whole body (bounded by the route's payload limit) is read and split
 //! here rather than streamed through a further crate.
 
@@ -101,6 +102,57 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, MultipartError> {
             data: rest[body_start..body_start + end].to_vec(),
         });
         rest = &rest[body_start + end + delimiter.len()..];
+    }
+}
+
+/// A multipart form from a signed-in dashboard user with one of `roles`,
+/// checked in the order that keeps a large body cheap to refuse: the
+/// session and role first (nobody without one gets a body split), then the
+/// body split off the async workers, then the form's CSRF token.
+///
+/// # Errors
+/// Not signed in, the wrong role, a body that is not a form
+/// (`invalid_form`), or a bad CSRF token.
+pub async fn signed_form(
+    state: &crate::app::State,
+    req: &actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    roles: &[crate::auth::Role],
+) -> Result<(super::Session, Form), super::DashError> {
+    let invalid =
+        |m: String| super::DashError::App(crate::error::AppError::invalid("invalid_form", m));
+    let s = super::Session::from_request(state, req).await?;
+    s.who.require(roles)?;
+    let boundary = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(boundary)
+        .ok_or_else(|| invalid(MultipartError::NoBoundary.to_string()))?;
+    let parts = actix_web::web::block(move || parse(&body, &boundary))
+        .await
+        .map_err(crate::error::AppError::from)?
+        .map_err(|e| invalid(e.to_string()))?;
+    let form = Form { parts };
+    s.check_csrf(&form.text("csrf"))?;
+    Ok((s, form))
+}
+
+/// A parsed form's parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    /// The parts, in the order sent.
+    pub parts: Vec<Part>,
+}
+
+impl Form {
+    /// A field's value as trimmed text (lossy UTF-8); empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
+            .unwrap_or_default()
     }
 }
 

@@ -89,26 +89,8 @@ async fn hr_file(
     body: web::Bytes,
 ) -> PageResult {
     let invalid = |m: String| DashError::App(AppError::invalid("invalid_form", m));
-    // Who is asking first: nobody without a session gets a body parsed.
-    let s = Session::from_request(&state, &req).await?;
-    s.who.require(&[Role::ForceAdmin])?;
-    let boundary = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .ok_or_else(|| invalid(multipart::MultipartError::NoBoundary.to_string()))?;
-    let parts = web::block(move || multipart::parse(&body, &boundary))
-        .await
-        .map_err(AppError::from)?
-        .map_err(|e| invalid(e.to_string()))?;
-    let csrf = parts
-        .iter()
-        .find(|p| p.name == "csrf")
-        .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
-        .unwrap_or_default();
-    s.check_csrf(&csrf)?;
-    let (file, source) = hr_from_form(&parts);
+    let (s, form) = multipart::signed_form(&state, &req, body, &[Role::ForceAdmin]).await?;
+    let (file, source) = hr_from_form(&form.parts);
     if file.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid("choose an HR file or paste it".to_owned()));
     }

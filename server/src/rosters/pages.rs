@@ -101,32 +101,12 @@ async fn upload_roster(
     body: web::Bytes,
 ) -> PageResult {
     let invalid = |m: String| DashError::App(AppError::invalid("invalid_form", m));
-    // Who is asking first: nobody without a session gets a 4 MiB body parsed.
-    let s = Session::from_request(&state, &req).await?;
-    s.who.require(&[Role::ForceAdmin])?;
-    let boundary = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .ok_or_else(|| invalid(multipart::MultipartError::NoBoundary.to_string()))?;
-    // Off the async workers: a large body takes a while to split.
-    let parts = web::block(move || multipart::parse(&body, &boundary))
-        .await
-        .map_err(AppError::from)?
-        .map_err(|e| invalid(e.to_string()))?;
-    let field = |name: &str| {
-        parts
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
-            .unwrap_or_default()
-    };
-    s.check_csrf(&field("csrf"))?;
+    let (s, form) = multipart::signed_form(&state, &req, body, &[Role::ForceAdmin]).await?;
+    let field = |name: &str| form.text(name);
     let team: Uuid = field("team")
         .parse()
         .map_err(|_| invalid("choose a team".to_owned()))?;
-    let sent = roster_from_form(&parts);
+    let sent = roster_from_form(&form.parts);
     if sent.data.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid(
             "choose a roster file or paste the roster".to_owned(),
@@ -168,26 +148,9 @@ async fn start_draft(
     body: web::Bytes,
 ) -> PageResult {
     let invalid = |m: String| DashError::App(AppError::invalid("invalid_form", m));
-    let s = Session::from_request(&state, &req).await?;
-    s.who.require(&[Role::Supervisor, Role::FrmLead])?;
-    let boundary = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .ok_or_else(|| invalid(multipart::MultipartError::NoBoundary.to_string()))?;
-    let parts = web::block(move || multipart::parse(&body, &boundary))
-        .await
-        .map_err(AppError::from)?
-        .map_err(|e| invalid(e.to_string()))?;
-    let field = |name: &str| {
-        parts
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
-            .unwrap_or_default()
-    };
-    s.check_csrf(&field("csrf"))?;
+    let (s, form) =
+        multipart::signed_form(&state, &req, body, &[Role::Supervisor, Role::FrmLead]).await?;
+    let field = |name: &str| form.text(name);
     let date = |name: &str| {
         field(name)
             .parse::<chrono::NaiveDate>()
@@ -198,7 +161,7 @@ async fn start_draft(
         to: date("to")?,
     };
     let team = path.into_inner();
-    let sent = roster_from_form(&parts);
+    let sent = roster_from_form(&form.parts);
     let source = if sent.data.iter().all(u8::is_ascii_whitespace) {
         DraftSource::Published
     } else {
