@@ -241,22 +241,9 @@ impl EmbeddedCluster {
     }
 
     fn wait_ready(&mut self, limit: Duration, log: &Path) -> Result<(), EmbeddedError> {
-        let began = Instant::now();
-        let url = self.owner_url("postgres");
-        loop {
-            if PgConnection::establish(&url).is_ok() {
-                return Ok(());
-            }
-            let exited = self
-                .keeper
-                .as_mut()
-                .and_then(|k| k.try_wait().ok().flatten())
-                .is_some();
-            if exited || began.elapsed() > limit {
-                return Err(EmbeddedError::NotReady(limit, log.to_owned()));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.wait_until(limit, Duration::from_millis(100), log, |url| {
+            PgConnection::establish(url).is_ok()
+        })
     }
 
     /// A restored cluster ([`crate::backup`]) accepts read-only connections
@@ -265,18 +252,33 @@ impl EmbeddedCluster {
     /// a cluster that stops instead (its recovery target not reached) ends
     /// the wait at once.
     fn wait_recovered(&mut self, log: &Path) -> Result<(), EmbeddedError> {
-        let limit = Duration::from_secs(3600);
+        self.wait_until(
+            Duration::from_secs(3600),
+            Duration::from_millis(200),
+            log,
+            |url| {
+                PgConnection::establish(url).ok().is_some_and(|mut c| {
+                    diesel::sql_query("SELECT pg_is_in_recovery() AS found")
+                        .get_result::<crate::db::Found>(&mut c)
+                        .is_ok_and(|r| !r.found)
+                })
+            },
+        )
+    }
+
+    /// Polls `ready` with the owner's URL every `every` until it holds;
+    /// fails when the cluster's keeper has exited or `limit` has passed.
+    fn wait_until(
+        &mut self,
+        limit: Duration,
+        every: Duration,
+        log: &Path,
+        mut ready: impl FnMut(&str) -> bool,
+    ) -> Result<(), EmbeddedError> {
         let began = Instant::now();
         let url = self.owner_url("postgres");
         loop {
-            let in_recovery = PgConnection::establish(&url).ok().and_then(|mut c| {
-                diesel::sql_query("SELECT pg_is_in_recovery() AS found")
-                    .get_result::<crate::db::Found>(&mut c)
-                    .ok()
-            });
-            if let Some(r) = &in_recovery
-                && !r.found
-            {
+            if ready(&url) {
                 return Ok(());
             }
             let exited = self
@@ -287,7 +289,7 @@ impl EmbeddedCluster {
             if exited || began.elapsed() > limit {
                 return Err(EmbeddedError::NotReady(limit, log.to_owned()));
             }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(every);
         }
     }
 
