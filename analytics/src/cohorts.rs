@@ -799,11 +799,7 @@ pub fn render_cohorts_csv(run: &CohortRun) -> Result<String, AnalyticsError> {
     }
     for t in &run.tables {
         for r in &t.rows {
-            let row = if r.path.is_empty() {
-                r.label.clone()
-            } else {
-                r.path.join(" / ")
-            };
+            let row = r.csv_label(&r.label);
             for (col, c) in t.columns.iter().zip(&r.cells) {
                 let (v, pct, of) = c.csv_fields();
                 w.write_record([

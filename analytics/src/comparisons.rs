@@ -367,11 +367,7 @@ pub fn render_csv(table: &Table) -> Result<String, crate::AnalyticsError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["table", "level", "row", "column", "value", "suppressed"])?;
     for r in &table.rows {
-        let row = crate::render::csv_text(&if r.path.is_empty() {
-            r.label.clone()
-        } else {
-            r.path.join(" / ")
-        });
+        let row = r.csv_label(&r.label);
         for (col, c) in table.columns.iter().zip(&r.cells) {
             let (v, _, _) = c.csv_fields();
             w.write_record([

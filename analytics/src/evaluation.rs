@@ -971,11 +971,7 @@ pub fn render_months_csv(months: &[MonthFigures]) -> Result<String, crate::Analy
         let (from, to) = (m.period.from.to_string(), m.period.to.to_string());
         for t in &m.tables {
             for r in &t.rows {
-                let row = crate::render::csv_text(&if r.path.is_empty() {
-                    r.label.clone()
-                } else {
-                    r.path.join(" / ")
-                });
+                let row = r.csv_label(&r.label);
                 for (col, c) in t.columns.iter().zip(&r.cells) {
                     let (v, _, _) = c.csv_fields();
                     w.write_record([

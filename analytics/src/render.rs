@@ -78,11 +78,7 @@ pub fn render_csv(report: &Report) -> Result<String, AnalyticsError> {
                     period_from: from.clone(),
                     period_to: to.clone(),
                     row_level: r.level,
-                    row_path: csv_text(&if r.path.is_empty() {
-                        report.meta.force.clone()
-                    } else {
-                        r.path.join(" / ")
-                    }),
+                    row_path: r.csv_label(&report.meta.force),
                     column: col,
                     unit: &t.unit,
                     value,

@@ -239,6 +239,19 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
+impl Row {
+    /// The row as every CSV names it: its path joined with ` / ` (the
+    /// root: `root`), a formula-looking start neutralised
+    /// ([`crate::render::csv_text`]).
+    pub fn csv_label(&self, root: &str) -> String {
+        crate::render::csv_text(&if self.path.is_empty() {
+            root.to_owned()
+        } else {
+            self.path.join(" / ")
+        })
+    }
+}
+
 /// A published table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
@@ -445,6 +458,27 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rows_csv_label_is_its_path_and_never_a_formula() {
+        let row = |path: &[&str], label: &str| Row {
+            level: path.len(),
+            path: path.iter().map(|p| (*p).to_owned()).collect(),
+            label: label.to_owned(),
+            cells: Vec::new(),
+        };
+        assert_eq!(row(&[], "All").csv_label("Force"), "Force");
+        assert_eq!(
+            row(&["North", "Team 1"], "Team 1").csv_label("x"),
+            "North / Team 1"
+        );
+        // A command named like a formula is written as text (CWE-1236).
+        assert_eq!(
+            row(&["=HYPERLINK(1)"], "x").csv_label("x"),
+            "'=HYPERLINK(1)"
+        );
+        assert_eq!(row(&[], "x").csv_label("@root"), "'@root");
+    }
 
     fn path(a: &str, b: &str) -> Vec<String> {
         vec![a.to_owned(), b.to_owned()]
