@@ -83,7 +83,7 @@ fn main() -> anyhow::Result<()> {
         args.connections,
         Duration::from_secs(2),
         args.seconds,
-        || read_cpu(),
+        read_cpu,
     )?;
     let (own_after, others_after) = read_cpu();
     println!(

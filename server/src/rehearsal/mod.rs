@@ -568,7 +568,7 @@ pub fn person_batches(
             }
         }
     }
-    if p.global % 5 != 0 && days > 0 {
+    if !p.global.is_multiple_of(5) && days > 0 {
         let k = 1 + p.global % 4;
         for (j, module) in plan.modules.iter().take(k).enumerate() {
             let back = 1 + ((p.global * 7 + j * 11) as i64) % days;
