@@ -23,10 +23,13 @@ pub mod rosters;
 pub mod settings;
 pub mod sync;
 
+pub mod rehearsal;
+
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dashboard;

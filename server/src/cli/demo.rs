@@ -94,7 +94,7 @@ pub fn west_officers(officers: usize) -> usize {
 }
 
 /// Two days, two nights, four off (07:00 and 22:00, 10 hours).
-const RESPONSE_ROTA: [Slot; 8] = [
+pub(crate) const RESPONSE_ROTA: [Slot; 8] = [
     Some((7, 10)),
     Some((7, 10)),
     Some((22, 10)),
@@ -105,9 +105,10 @@ const RESPONSE_ROTA: [Slot; 8] = [
     None,
 ];
 /// Control room: two 12-hour days, two 12-hour nights, four off.
-const CONTROL_ROOM_ROTA: [Slot; 8] = mobile_core::roster::synthetic::TWO_DAYS_TWO_NIGHTS_FOUR_OFF;
+pub(crate) const CONTROL_ROOM_ROTA: [Slot; 8] =
+    mobile_core::roster::synthetic::TWO_DAYS_TWO_NIGHTS_FOUR_OFF;
 /// CID: office days, a late now and then, two days off.
-const CID_ROTA: [Slot; 8] = [
+pub(crate) const CID_ROTA: [Slot; 8] = [
     Some((8, 9)),
     Some((8, 9)),
     Some((8, 9)),
@@ -118,7 +119,7 @@ const CID_ROTA: [Slot; 8] = [
     Some((8, 9)),
 ];
 /// Neighbourhood: earlies and lates.
-const NEIGHBOURHOOD_ROTA: [Slot; 8] = [
+pub(crate) const NEIGHBOURHOOD_ROTA: [Slot; 8] = [
     Some((6, 9)),
     Some((6, 9)),
     Some((14, 9)),
@@ -601,7 +602,9 @@ fn roster_for(
         .collect()
 }
 
-fn day_records(
+/// One day's phone records (a sleep summary and a before-shift KSS
+/// check-in) drawn from `rng`: the demo's and the rehearsal's officers.
+pub(crate) fn day_records(
     date: NaiveDate,
     sleep: std::ops::Range<u32>,
     rng: &mut impl Rng,

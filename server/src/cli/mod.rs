@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod demo;
 pub mod migrate;
+pub mod rehearse;
 pub mod report;
 pub mod restore;
 pub mod roster_risk;
@@ -39,6 +40,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Generate one FRM report (HTML, CSV or JSON) to standard output.
     Report(report::ReportArgs),
+    /// Fill the database as after a year of national roll-out, or measure on it (--measure).
+    Rehearse(rehearse::RehearseArgs),
     /// Run the Three Process and Unified models over a sleeps CSV and print the series as CSV.
     Simulate(simulate::SimulateArgs),
     /// Print each shift's Fatigue Index, hourly risk and flags for a roster, and its Risk Index.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore(a) => restore::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Report(a) => report::run(&a),
+        Command::Rehearse(a) => rehearse::run(&a),
         Command::Simulate(args) => simulate::run(&args),
         Command::RosterRisk(args) => roster_risk::run(&args),
     }
