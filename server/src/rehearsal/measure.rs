@@ -192,8 +192,10 @@ pub fn run(
     let admin_password = "rehearsal-admin-password".to_owned();
     config.bootstrap_admin_password = Some(admin_password.clone());
     let serve_url = app_url.to_owned();
+    let serve_owner = owner_url.to_owned();
     std::thread::spawn(move || {
-        if let Err(e) = crate::cli::serve::serve_with(config, &serve_url, |_| Ok(())) {
+        if let Err(e) = crate::cli::serve::serve_with(config, &serve_url, &serve_owner, |_| Ok(()))
+        {
             tracing::error!(error = %e, "the measured server stopped");
         }
     });
@@ -435,7 +437,12 @@ fn explain(
         )
     })?;
     crate::db::transaction(&mut c, crate::db::Scope::Platform, |c| {
-        crate::npws::store::person_features(c, today - Days::days(28), today - Days::days(1))
+        crate::npws::store::person_features(
+            c,
+            today - Days::days(28),
+            today - Days::days(1),
+            crate::npws::store::Split::Function,
+        )
     })?;
     drop(c);
     std::thread::sleep(Duration::from_millis(500));
