@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::PgConnection;
 use mobile_core::LocalClock;
 use mobile_core::roster::assess::{AssessmentParams, assess_roster};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -373,80 +374,89 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         limits,
         ..AssessmentParams::default()
     };
-    let mut people = Vec::with_capacity(staff.len());
-    for (number, data) in staff {
-        let shifts: Vec<models::Shift> = data
-            .shifts
-            .iter()
-            .filter_map(|(s, e)| models::Shift::new(*s, *e).ok())
-            .collect();
-        let assessed = if shifts.is_empty() {
-            Vec::new()
-        } else {
-            assess_roster(&shifts, &[], &[], &clock, &params)
-                .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?
+    // Each person's roster is assessed on its own (the engine over weeks of
+    // shifts: most of a large force's report time, docs/scaling.md), so
+    // people are assessed in parallel on rayon's pool, one thread per core;
+    // `collect` keeps their order, and build_report sorts them anyway.
+    let slug = f.slug.clone();
+    let people = staff
+        .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(number, data)| -> AppResult<PersonRecords> {
+            let shifts: Vec<models::Shift> = data
                 .shifts
-        };
-        let mut summaries = Vec::new();
-        let mut checkins = Vec::new();
-        let mut learning = Vec::new();
-        for r in data.records {
-            match r {
-                SyncRecord::DailySummary(s) => summaries.push(s),
-                SyncRecord::CheckIn(c) => checkins.push(c),
-                SyncRecord::LearningProgress(l) => learning.push(l),
+                .iter()
+                .filter_map(|(s, e)| models::Shift::new(*s, *e).ok())
+                .collect();
+            let assessed = if shifts.is_empty() {
+                Vec::new()
+            } else {
+                assess_roster(&shifts, &[], &[], &clock, &params)
+                    .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?
+                    .shifts
+            };
+            let mut summaries = Vec::new();
+            let mut checkins = Vec::new();
+            let mut learning = Vec::new();
+            for r in data.records {
+                match r {
+                    SyncRecord::DailySummary(s) => summaries.push(s),
+                    SyncRecord::CheckIn(c) => checkins.push(c),
+                    SyncRecord::LearningProgress(l) => learning.push(l),
+                }
             }
-        }
-        let (team, command) = data
-            .team
-            .unwrap_or_else(|| (NO_TEAM.to_owned(), NO_TEAM.to_owned()));
-        people.push(PersonRecords {
-            person: Person {
-                id: pseudonym(force, &number, data.person),
-                force: f.slug.clone(),
-                command,
-                team,
-                role: "unspecified".to_owned(),
-                employment_type: data
-                    .employment_type
-                    .as_deref()
-                    .and_then(models::staff::EmploymentType::parse),
-            },
-            shifts: assessed.iter().map(ShiftRecord::from).collect(),
-            summaries,
-            checkins,
-            learning,
-            reference_duties: data
-                .earlier_duties
-                .iter()
-                .chain(&data.later_duties)
-                .map(|&(start, end)| Duty { start, end })
-                .collect(),
-            absences: data
-                .absences
-                .iter()
-                .filter_map(|(date, category)| {
-                    mobile_core::roster::AbsenceCategory::parse(category).map(|c| (*date, c))
-                })
-                .collect(),
-            roster_changes: data
-                .roster_changes
-                .iter()
-                .filter_map(|(kind, duty_start, changed_at)| {
-                    let kind = match kind.as_str() {
-                        REST_DAY_WORKED => RosterChangeKind::RestDayWorked,
-                        START_ADVANCED => RosterChangeKind::StartAdvanced,
-                        _ => return None,
-                    };
-                    Some(RosterChange {
-                        kind,
-                        duty_start: *duty_start,
-                        changed_at: *changed_at,
+            let (team, command) = data
+                .team
+                .unwrap_or_else(|| (NO_TEAM.to_owned(), NO_TEAM.to_owned()));
+            Ok(PersonRecords {
+                person: Person {
+                    id: pseudonym(force, &number, data.person),
+                    force: slug.clone(),
+                    command,
+                    team,
+                    role: "unspecified".to_owned(),
+                    employment_type: data
+                        .employment_type
+                        .as_deref()
+                        .and_then(models::staff::EmploymentType::parse),
+                },
+                shifts: assessed.iter().map(ShiftRecord::from).collect(),
+                summaries,
+                checkins,
+                learning,
+                reference_duties: data
+                    .earlier_duties
+                    .iter()
+                    .chain(&data.later_duties)
+                    .map(|&(start, end)| Duty { start, end })
+                    .collect(),
+                absences: data
+                    .absences
+                    .iter()
+                    .filter_map(|(date, category)| {
+                        mobile_core::roster::AbsenceCategory::parse(category).map(|c| (*date, c))
                     })
-                })
-                .collect(),
-        });
-    }
+                    .collect(),
+                roster_changes: data
+                    .roster_changes
+                    .iter()
+                    .filter_map(|(kind, duty_start, changed_at)| {
+                        let kind = match kind.as_str() {
+                            REST_DAY_WORKED => RosterChangeKind::RestDayWorked,
+                            START_ADVANCED => RosterChangeKind::StartAdvanced,
+                            _ => return None,
+                        };
+                        Some(RosterChange {
+                            kind,
+                            duty_start: *duty_start,
+                            changed_at: *changed_at,
+                        })
+                    })
+                    .collect(),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
     let request = ReportRequest {
         force: f.name,
         zone: f.time_zone,
