@@ -94,8 +94,14 @@ fn assess(
     };
     let mut a = assess_roster(shifts, recorded, &[], &clock, &params)
         .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?;
-    // Earlier shifts were context only.
+    // Earlier shifts were context only (each later shift's runs and rest
+    // already carry them), so the period's figures are the period's shifts':
+    // the Risk Index too, which the engine took over every shift given.
     a.shifts.retain(|s| s.start.with_timezone(&Utc) >= from);
+    a.mean_hri = mobile_core::hourly_risk::hour_weighted_mean_hri(
+        a.shifts.iter().map(|s| (s.hri_mean, s.hours)),
+    );
+    a.risk_index = mobile_core::roster::assess::team_risk_index(&a.shifts, &params.hourly);
     Ok(a)
 }
 
@@ -550,6 +556,35 @@ pub async fn compare_draft(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_periods_risk_index_is_its_own_shifts_not_the_look_back() {
+        use chrono::TimeZone;
+        let at = |d: u32, h: u32, hours: i64| {
+            let s = Utc.with_ymd_and_hms(2025, 1, d, h, 0, 0).unwrap();
+            Shift::new(s, s + Duration::hours(hours)).unwrap()
+        };
+        // Three 10 h nights in the look-back (Mon 6 - Wed 8 January), then
+        // five 09:00-17:00 days in the period from Monday 13 January.
+        let mut shifts: Vec<Shift> = (6..=8).map(|d| at(d, 22, 10)).collect();
+        shifts.extend((13..=17).map(|d| at(d, 9, 8)));
+        let limits = RosterLimits::default();
+        let from = Utc.with_ymd_and_hms(2025, 1, 13, 0, 0, 0).unwrap();
+        let period = assess(&shifts, &[], "UTC", &limits, from).unwrap();
+        let whole = assess(&shifts, &[], "UTC", &limits, shifts[0].start()).unwrap();
+        assert_eq!(period.shifts.len(), 5);
+        assert_eq!(whole.shifts.len(), 8);
+        // The period's index is the hour-weighted mean over its five days
+        // alone (over the reference roster's), and the riskier nights
+        // before it no longer raise it.
+        let hourly = AssessmentParams::default().hourly;
+        let own = mobile_core::roster::assess::team_risk_index(&period.shifts, &hourly).unwrap();
+        let p = period.risk_index.unwrap();
+        assert!((p - own).abs() < 1e-12, "{p} {own}");
+        assert!(p < whole.risk_index.unwrap() - 0.01, "{p} {:?}", whole.risk_index);
+        let hours: f64 = period.shifts.iter().map(|s| s.hours).sum();
+        assert!((hours - 40.0).abs() < 1e-9);
+    }
 
     fn summary(minutes: u32, band: Option<RecoveryBand>) -> DailySummary {
         DailySummary {
