@@ -581,7 +581,11 @@ mod tests {
         let own = mobile_core::roster::assess::team_risk_index(&period.shifts, &hourly).unwrap();
         let p = period.risk_index.unwrap();
         assert!((p - own).abs() < 1e-12, "{p} {own}");
-        assert!(p < whole.risk_index.unwrap() - 0.01, "{p} {:?}", whole.risk_index);
+        assert!(
+            p < whole.risk_index.unwrap() - 0.01,
+            "{p} {:?}",
+            whole.risk_index
+        );
         let hours: f64 = period.shifts.iter().map(|s| s.hours).sum();
         assert!((hours - 40.0).abs() < 1e-9);
     }
