@@ -332,7 +332,10 @@ fn out_dir() -> String {
 fn sizes(c: &mut PgConnection, out: &mut String) -> anyhow::Result<()> {
     let rows: Vec<Size> = diesel::sql_query(
         "SELECT 'database' AS name, pg_database_size(current_database()) AS bytes \
-         UNION ALL SELECT c.relname::text, pg_total_relation_size(c.oid) FROM pg_class c \
+         UNION ALL SELECT c.relname::text, CASE WHEN c.relkind = 'p' THEN \
+           (SELECT coalesce(sum(pg_total_relation_size(t.relid)), 0) \
+            FROM pg_partition_tree(c.oid) t)::bigint \
+           ELSE pg_total_relation_size(c.oid) END FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relispartition = false \
          ORDER BY 2 DESC",
@@ -360,10 +363,17 @@ fn sizes(c: &mut PgConnection, out: &mut String) -> anyhow::Result<()> {
     .get_result(c)?;
     let gib = |b: i64| b as f64 / 1024.0 / 1024.0 / 1024.0;
     let by = |n: &str| rows.iter().find(|r| r.name == n).map_or(0, |r| r.bytes);
-    let daily: i64 = ["sync_records", "sync_batches", "audit_log"]
-        .iter()
-        .map(|t| by(t))
-        .sum();
+    // A partitioned table's size is its partitions' (the parent holds no
+    // rows); the batch keys grow with the batches.
+    let daily: i64 = [
+        "sync_records",
+        "sync_batches",
+        "sync_batch_keys",
+        "audit_log",
+    ]
+    .iter()
+    .map(|t| by(t))
+    .sum();
     let roster: i64 = ["shifts", "rest_days", "absence_days", "roster_changes"]
         .iter()
         .map(|t| by(t))
