@@ -26,12 +26,7 @@ pub async fn upload(
     team: web::Path<Uuid>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type = content_type(&req);
     match service::store_roster(&state, &who, team.into_inner(), &content_type, &body).await? {
         RosterOutcome::Stored {
             shifts_stored,
@@ -68,12 +63,7 @@ pub async fn start_draft(
     team: web::Path<Uuid>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type = content_type(&req);
     let (period, source) = if content_type.starts_with("application/json") {
         let copy: CopyPublished = serde_json::from_slice(&body)
             .map_err(|e| AppError::invalid("invalid_body", e.to_string()))?;
@@ -182,4 +172,14 @@ pub async fn publish_draft(
     let reason = body.and_then(|b| b.into_inner().reason);
     let published = service::publish_draft(&state, &who, team, draft, reason).await?;
     Ok(HttpResponse::Ok().json(published))
+}
+
+/// The request's `Content-Type`, lower-cased (empty when absent): what
+/// decides how a roster body is read.
+fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }

@@ -524,6 +524,20 @@ fn load_draft(
     Ok((row, versions))
 }
 
+/// [`load_draft`] for a change: a published draft is refused (409).
+fn load_open_draft(
+    c: &mut PgConnection,
+    force: Uuid,
+    team: Uuid,
+    draft: Uuid,
+) -> AppResult<(store::DraftRow, Vec<store::DraftVersion>)> {
+    let (row, versions) = load_draft(c, force, team, draft)?;
+    if row.published_at.is_some() {
+        return Err(AppError::Conflict("the draft was published".to_owned()));
+    }
+    Ok((row, versions))
+}
+
 /// The view of a draft: its comparison computed now.
 async fn view_of(
     state: &AppState,
@@ -911,10 +925,7 @@ pub async fn change_draft(
     let members = team.members.clone();
     let audit_who = who.clone();
     let (row, versions) = db::with_force(&state.pool, force_id, move |c| {
-        let (row, versions) = load_draft(c, force_id, team_id, draft)?;
-        if row.published_at.is_some() {
-            return Err(AppError::Conflict("the draft was published".to_owned()));
-        }
+        let (row, versions) = load_open_draft(c, force_id, team_id, draft)?;
         let last = versions.last().ok_or(AppError::NotFound)?;
         let period = Period {
             from: row.period_from,
@@ -957,10 +968,7 @@ pub async fn undo_draft(
     let team_id = team.id;
     let audit_who = who.clone();
     let (row, versions) = db::with_force(&state.pool, force, move |c| {
-        let (row, versions) = load_draft(c, force, team_id, draft)?;
-        if row.published_at.is_some() {
-            return Err(AppError::Conflict("the draft was published".to_owned()));
-        }
+        let (row, versions) = load_open_draft(c, force, team_id, draft)?;
         match versions.last() {
             Some(v) if v.version > 0 => {
                 store::delete_version(c, force, draft, v.version)?;
