@@ -38,5 +38,6 @@ pub mod schedule;
 pub mod suppression;
 pub mod synthetic;
 pub mod table;
+pub mod wellbeing;
 
 pub use error::AnalyticsError;

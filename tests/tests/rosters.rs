@@ -219,55 +219,71 @@ fn wellbeing_needs_five_consenting_people_and_own_risk_uses_recorded_sleep() {
         let d = enrol(&server, &force, staff);
         devices.push(d);
     }
-    let day = days_ago(1);
-    let share = |d: &Device| {
+    // Two closed ISO weeks (wellbeing periods are whole weeks, read two
+    // days after they end): week A three weeks back, week B two.
+    let today = chrono::Utc::now().date_naive();
+    let monday_b = today
+        - chrono::Duration::days(
+            i64::from(chrono::Datelike::weekday(&today).num_days_from_monday()) + 14,
+        );
+    let monday_a = monday_b - chrono::Duration::days(7);
+    let (day_a, day_b) = (
+        (monday_a + chrono::Duration::days(2)).to_string(),
+        (monday_b + chrono::Duration::days(2)).to_string(),
+    );
+    let share = |d: &Device, days: &[&str]| {
         d.client
             .send("PUT", "/v1/me/consent", &json!({"level":"sleep"}));
         let r = d.client.post(
             "/v1/sync",
-            &batch(d, "w-shared", 2, vec![summary(&day, 360)]),
+            &batch(
+                d,
+                "w-shared",
+                2,
+                days.iter().map(|day| summary(day, 360)).collect(),
+            ),
         );
         assert_eq!(r.body["results"][0]["status"], "stored");
     };
     for d in &devices[..4] {
-        share(d);
+        share(d, &[&day_a, &day_b]);
     }
     // The fifth syncs without consent: its summary is refused and not counted.
     let r = devices[4].client.post(
         "/v1/sync",
-        &batch(&devices[4], "w-early", 1, vec![summary(&day, 360)]),
+        &batch(&devices[4], "w-early", 1, vec![summary(&day_b, 360)]),
     );
     assert_eq!(r.body["results"][0]["code"], "not_consented");
-    // The ISO week of `day` (wellbeing periods are whole weeks).
-    let d = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap();
-    let monday = d - chrono::Duration::days(i64::from(
-        chrono::Datelike::weekday(&d).num_days_from_monday(),
-    ));
-    let path = format!(
-        "/v1/teams/{}/wellbeing?from={}&to={}",
-        force.team,
-        monday,
-        monday + chrono::Duration::days(6)
-    );
+    // Then consents and shares week B only.
+    share(&devices[4], &[&day_b]);
+    let path = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        format!("/v1/teams/{}/wellbeing?from={from}&to={to}", force.team)
+    };
+    let week_a = path(monday_a, monday_a + chrono::Duration::days(6));
+    let week_b = path(monday_b, monday_b + chrono::Duration::days(6));
     // Not a whole week, or a force admin: refused.
-    let bad = format!(
-        "/v1/teams/{}/wellbeing?from={}&to={}",
-        force.team,
-        monday + chrono::Duration::days(1),
-        monday + chrono::Duration::days(6)
+    let bad = path(
+        monday_b + chrono::Duration::days(1),
+        monday_b + chrono::Duration::days(6),
     );
     assert_eq!(force.supervisor.get(&bad).code(), "invalid_period");
-    assert_eq!(force.admin.get(&path).status, 403);
-    let w = force.supervisor.get(&path);
-    assert_eq!(w.status, 200);
+    assert_eq!(force.admin.get(&week_b).status, 403);
+    // Week A: four people, withheld.
+    let w = force.supervisor.get(&week_a);
+    assert_eq!(w.status, 200, "{:?}", w.body);
     assert_eq!(w.body["suppressed"], true);
     assert_eq!(w.body["people"], Value::Null);
     assert_eq!(w.body["mean_sleep_hours"], Value::Null);
-    share(&devices[4]);
-    let w = force.supervisor.get(&path);
+    // Week B: five people, 6 h each.
+    let w = force.supervisor.get(&week_b);
     assert_eq!(w.body["suppressed"], false);
     assert_eq!(w.body["people"], 5);
     assert!((w.body["mean_sleep_hours"].as_f64().unwrap() - 6.0).abs() < 1e-9);
+    // Both weeks: withheld, as week A is (every week needs five people).
+    let both = force
+        .supervisor
+        .get(&path(monday_a, monday_b + chrono::Duration::days(6)));
+    assert_eq!(both.body["suppressed"], true);
 
     // The officer's own view: recorded sleep where synced, predicted otherwise.
     let r = devices[0].client.post(

@@ -588,6 +588,25 @@ pub fn support_counts(
     (requests, acknowledged, contacted)
 }
 
+/// Counts published for a period of whole weeks: each of the period's
+/// figures only when every week with a request publishes that figure on its
+/// own ([`support_counts`]). Two allowed periods differ by whole weeks, so
+/// a figure in both answers differs only by weeks whose own figure would be
+/// published: no difference of two reports gives a count under 5 (a week
+/// with no request at all tells nothing of anyone and does not withhold).
+pub fn per_week_rule(
+    period: (Option<i64>, Option<i64>, Option<i64>),
+    weeks: impl IntoIterator<Item = (Option<i64>, Option<i64>, Option<i64>)>,
+) -> (Option<i64>, Option<i64>, Option<i64>) {
+    weeks.into_iter().fold(period, |(r, a, c), (wr, wa, wc)| {
+        (
+            r.filter(|_| wr.is_some()),
+            a.filter(|_| wa.is_some()),
+            c.filter(|_| wc.is_some()),
+        )
+    })
+}
+
 /// The report's figures for a period in the caller's transaction (the
 /// support report and the FRM report).
 ///
@@ -600,8 +619,13 @@ pub fn report_figures(
     to: NaiveDate,
 ) -> AppResult<SupportReport> {
     let row = store::report_counts(c, force, from, to)?;
-    let (requests, acknowledged, contacted) =
-        support_counts(row.requests, row.acknowledged, row.contacted);
+    let weeks = store::report_week_counts(c, force, from, to)?;
+    let (requests, acknowledged, contacted) = per_week_rule(
+        support_counts(row.requests, row.acknowledged, row.contacted),
+        weeks
+            .iter()
+            .map(|w| support_counts(w.requests, w.acknowledged, w.contacted)),
+    );
     let report = SupportReport {
         from,
         to,
@@ -678,6 +702,36 @@ mod tests {
         assert_eq!(support_counts(10, 5, 0), (Some(10), Some(5), None));
         assert_eq!(support_counts(4, 4, 4), (None, None, None));
         assert_eq!(support_counts(20, 10, 5), (Some(20), Some(10), Some(5)));
+    }
+
+    #[test]
+    fn a_period_publishes_a_count_only_when_every_week_does() {
+        // Weeks of 6 and 7 requests, all acknowledged and contacted.
+        let weeks = [support_counts(6, 6, 6), support_counts(7, 7, 7)];
+        assert_eq!(
+            per_week_rule(support_counts(13, 13, 13), weeks),
+            (Some(13), Some(13), Some(13))
+        );
+        // A third week of 3 requests: weeks 1-3 less weeks 1-2 would be 3
+        // requests, so the three-week counts are withheld, though 16 >= 5.
+        let three = [weeks[0], weeks[1], support_counts(3, 3, 3)];
+        assert_eq!(
+            per_week_rule(support_counts(16, 16, 16), three),
+            (None, None, None)
+        );
+        // A week whose contacted complement is under 5 withholds only that.
+        // (10, 10, 5) publishes all three; (8, 8, 5) leaves 3 not contacted.
+        let thin = [support_counts(10, 10, 5), support_counts(8, 8, 5)];
+        assert_eq!(support_counts(18, 18, 10), (Some(18), Some(18), Some(10)));
+        assert_eq!(
+            per_week_rule(support_counts(18, 18, 10), thin),
+            (Some(18), Some(18), None)
+        );
+        // No weeks with requests: the period's own rule alone.
+        assert_eq!(
+            per_week_rule(support_counts(0, 0, 0), []),
+            (None, None, None)
+        );
     }
 
     #[test]

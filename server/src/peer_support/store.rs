@@ -593,6 +593,52 @@ pub fn report_counts(
     .get_result(c)
 }
 
+/// One ISO week's raw call-back counts (weeks with no request are absent).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct WeekCounts {
+    /// The week's Monday.
+    #[diesel(sql_type = Date)]
+    pub week: NaiveDate,
+    /// Requests made.
+    #[diesel(sql_type = BigInt)]
+    pub requests: i64,
+    /// Requests acknowledged.
+    #[diesel(sql_type = BigInt)]
+    pub acknowledged: i64,
+    /// Requests where the officer was contacted.
+    #[diesel(sql_type = BigInt)]
+    pub contacted: i64,
+}
+
+/// [`report_counts`] per ISO week of the period, for the per-week rule of
+/// `service::report_figures`.
+///
+/// # Errors
+/// Database errors.
+pub fn report_week_counts(
+    c: &mut PgConnection,
+    force: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<WeekCounts>> {
+    diesel::sql_query(
+        "WITH r AS ( \
+           SELECT (created_at AT TIME ZONE (SELECT time_zone FROM forces WHERE id = $1))::date AS day, \
+                  acknowledged_at IS NOT NULL AS acked, status \
+           FROM peer_callbacks WHERE force_id = $1 \
+           UNION ALL \
+           SELECT requested_on, response_seconds IS NOT NULL, outcome FROM peer_callback_outcomes WHERE force_id = $1) \
+         SELECT date_trunc('week', day)::date AS week, count(*) AS requests, \
+                count(*) FILTER (WHERE acked) AS acknowledged, \
+                count(*) FILTER (WHERE status = 'contacted') AS contacted \
+         FROM r WHERE day BETWEEN $2 AND $3 GROUP BY 1 ORDER BY 1",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(c)
+}
+
 /// Reduces the force's requests made before `cutoff` to outcomes (day in
 /// the force's time zone, response time, status) and deletes them. Returns how many were deleted.
 ///

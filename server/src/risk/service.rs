@@ -11,18 +11,17 @@
 //! for the nights it covers, by the phone's rule
 //! (`mobile_core::roster::predict::is_recorded`).
 
-use std::collections::BTreeSet;
-
 use actix_web::web;
 
-use analytics::suppression::{MIN_PEOPLE, publishable};
+use analytics::wellbeing::{
+    GRACE_DAYS, WELLBEING_MAX_WEEKS, publish, week_cell, week_closed, weeks_of,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
 use mobile_core::period::Period;
 use mobile_core::roster::assess::{AssessmentParams, RosterAssessment, assess_roster};
 use mobile_core::roster::limits::RosterLimits;
-use models::sync::{DailySummary, RecoveryBand};
 use models::{Shift, SleepPeriod};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -34,6 +33,7 @@ use crate::audit;
 use crate::auth::{Identity, Role};
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::risk::store;
 
 /// Longest period one request may ask for, days.
 pub const MAX_PERIOD_DAYS: i64 = 62;
@@ -309,141 +309,123 @@ pub async fn what_if(
     .await?
 }
 
-/// Team aggregates from wearable-derived summaries, or suppressed.
+/// Team aggregates from wearable-derived summaries, or suppressed
+/// (`analytics::wellbeing::publish`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Wellbeing {
     /// Team.
     pub team_id: Uuid,
-    /// People who consented and sent summaries in the period, counted down
-    /// to a multiple of 5 (absent when under 5).
-    pub people: Option<usize>,
-    /// True when fewer than 5 people contribute: nothing else is given.
+    /// The fewest people who consented and sent summaries in any week of
+    /// the period, counted down to a multiple of 5 (absent when suppressed).
+    pub people: Option<u32>,
+    /// True when some week has fewer than 5 people: nothing else is given.
     pub suppressed: bool,
     /// Mean nightly sleep, hours, to a quarter hour.
     pub mean_sleep_hours: Option<f64>,
     /// Mean 7-night sleep debt, hours, to a quarter hour.
     pub mean_sleep_debt_hours: Option<f64>,
     /// Share of scored mornings in the red recovery band, to a tenth;
-    /// absent when fewer than 5 people had a scored morning.
+    /// absent when some week has fewer than 5 people with a scored morning.
     pub red_recovery_share: Option<f64>,
 }
 
-/// The team's sleep and recovery aggregates for a period: only from
-/// consenting officers, only when at least
-/// [`analytics::suppression::MIN_PEOPLE`] contribute. Audited.
+/// The team's sleep and recovery aggregates for a period of whole ISO
+/// weeks that have closed: each week's cell is frozen the first time it is
+/// read (from the team's consenting members then) and never changes, and a
+/// figure is given only when every week has it from at least
+/// [`analytics::suppression::MIN_PEOPLE`] people (`analytics::wellbeing`,
+/// docs/security.md "Differencing"). Audited.
 ///
 /// # Errors
-/// Forbidden, not found, `invalid_period`, database errors.
+/// Forbidden, not found, `invalid_period`, `period_not_closed`, database
+/// errors.
 pub async fn wellbeing(
     state: &AppState,
     who: &Identity,
     team: Uuid,
     period: &Period,
 ) -> AppResult<Wellbeing> {
-    // Not force admins: they change team membership, and a read before and
-    // after a change would difference one person out.
+    // Not force admins: they change team membership.
     who.require(&[Role::Supervisor, Role::FrmLead])?;
     let team = team_access(state, who, team).await?;
-    check_wellbeing_period(period)?;
+    let weeks = wellbeing_weeks(period)?;
     let force = who.force()?;
-    let (from, to) = (period.from, period.to);
+    let team_id = team.id;
     let members = team.members.clone();
     let audit_who = who.clone();
-    let summaries = db::with_force(&state.pool, force, move |c| {
+    let now = Utc::now();
+    let cells = db::with_force(&state.pool, force, move |c| {
+        let today = now
+            .with_timezone(&Force::by_id(c, force)?.zone())
+            .date_naive();
+        if let Some(open) = weeks.iter().find(|w| !week_closed(**w, today)) {
+            return Err(AppError::invalid(
+                "period_not_closed",
+                format!(
+                    "the week of {open} can be read from {}, {GRACE_DAYS} days after it ends",
+                    *open + Duration::days(7 + GRACE_DAYS)
+                ),
+            ));
+        }
         audit::record(
             c,
             Some(force),
             &audit_who,
             "read_team_wellbeing",
-            &format!("team:{}", team.id),
+            &format!("team:{team_id}"),
         )?;
-        Ok(crate::sync::store::team_summaries(
-            c, force, &members, from, to,
-        )?)
+        let frozen = store::frozen(c, force, team_id, &weeks)?;
+        let missing: Vec<NaiveDate> = weeks
+            .iter()
+            .filter(|w| !frozen.iter().any(|f| f.week == **w))
+            .copied()
+            .collect();
+        if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
+            let summaries = crate::sync::store::team_summaries(
+                c,
+                force,
+                &members,
+                *first,
+                *last + Duration::days(6),
+            )?;
+            for week in &missing {
+                store::freeze(c, force, team_id, &week_cell(*week, &summaries))?;
+            }
+            return Ok(store::frozen(c, force, team_id, &weeks)?);
+        }
+        Ok(frozen)
     })
     .await?;
-    Ok(wellbeing_figures(team.id, &summaries))
+    let p = publish(&cells);
+    Ok(Wellbeing {
+        team_id,
+        people: p.people,
+        suppressed: p.suppressed,
+        mean_sleep_hours: p.mean_sleep_hours,
+        mean_sleep_debt_hours: p.mean_sleep_debt_hours,
+        red_recovery_share: p.red_recovery_share,
+    })
 }
 
 /// Shifts a what-if may remove, and add, at most: more than a period's
 /// worth of duties is not a what-if but a new roster.
 pub const MAX_WHAT_IF_CHANGES: usize = 62;
 
-/// Weeks a wellbeing period may cover at most.
-pub const WELLBEING_MAX_WEEKS: i64 = 8;
-/// Steps the published figures are rounded to: hours of sleep and debt to
-/// a quarter hour, the red share to a tenth, the people to a multiple of
-/// [`MIN_PEOPLE`] (rounded down).
-pub const SLEEP_HOURS_STEP: f64 = 0.25;
-/// See [`SLEEP_HOURS_STEP`].
-pub const SHARE_STEP: f64 = 0.1;
-
-/// Wellbeing periods are whole ISO weeks (Monday to Sunday), up to
-/// [`WELLBEING_MAX_WEEKS`]: no two allowed periods differ by a few days, so
-/// one person's nights cannot be differenced out of two reads.
+/// The Mondays of a wellbeing period: whole ISO weeks (Monday to Sunday),
+/// up to [`WELLBEING_MAX_WEEKS`], so no two allowed periods differ by a few
+/// days.
 ///
 /// # Errors
 /// `invalid_period`.
-pub fn check_wellbeing_period(period: &Period) -> AppResult<()> {
-    if period.iso_weeks().is_none_or(|w| w > WELLBEING_MAX_WEEKS) {
-        return Err(AppError::invalid(
+pub fn wellbeing_weeks(period: &Period) -> AppResult<Vec<NaiveDate>> {
+    weeks_of(period.from, period.to).ok_or_else(|| {
+        AppError::invalid(
             "invalid_period",
             format!(
                 "wellbeing periods are whole ISO weeks, Monday to Sunday, at most {WELLBEING_MAX_WEEKS}"
             ),
-        ));
-    }
-    Ok(())
-}
-
-fn round_to(x: f64, step: f64) -> f64 {
-    (x / step).round() * step
-}
-
-/// The team's published figures from its consenting members' summaries:
-/// each figure only when at least [`MIN_PEOPLE`] people contribute to it,
-/// rounded ([`SLEEP_HOURS_STEP`], [`SHARE_STEP`]), and the people counted
-/// down to a multiple of [`MIN_PEOPLE`].
-pub fn wellbeing_figures(team_id: Uuid, summaries: &[(Uuid, DailySummary)]) -> Wellbeing {
-    let people: BTreeSet<Uuid> = summaries.iter().map(|(p, _)| *p).collect();
-    if !publishable(people.len()) {
-        return Wellbeing {
-            team_id,
-            people: None,
-            suppressed: true,
-            mean_sleep_hours: None,
-            mean_sleep_debt_hours: None,
-            red_recovery_share: None,
-        };
-    }
-    let n = summaries.len() as f64;
-    let mean_hours = |minutes: fn(&DailySummary) -> u32| {
-        let total: f64 = summaries.iter().map(|(_, s)| f64::from(minutes(s))).sum();
-        round_to(total / n / 60.0, SLEEP_HOURS_STEP)
-    };
-    // The red share describes the people with a scored morning, who may be
-    // fewer than those who sent summaries.
-    let banded: Vec<(Uuid, RecoveryBand)> = summaries
-        .iter()
-        .filter_map(|(p, s)| s.recovery_band.map(|b| (*p, b)))
-        .collect();
-    let banded_people: BTreeSet<Uuid> = banded.iter().map(|(p, _)| *p).collect();
-    let red = publishable(banded_people.len()).then(|| {
-        let reds = banded
-            .iter()
-            .filter(|(_, b)| *b == RecoveryBand::Red)
-            .count();
-        round_to(reds as f64 / banded.len() as f64, SHARE_STEP)
-    });
-    let min = MIN_PEOPLE as usize;
-    Wellbeing {
-        team_id,
-        people: Some(people.len() / min * min),
-        suppressed: false,
-        mean_sleep_hours: Some(mean_hours(|s| s.sleep_minutes)),
-        mean_sleep_debt_hours: Some(mean_hours(|s| s.sleep_debt_minutes)),
-        red_recovery_share: red,
-    }
+        )
+    })
 }
 
 /// The officer's own roster risk, with their recorded sleep where they
@@ -590,53 +572,10 @@ mod tests {
         assert!((hours - 40.0).abs() < 1e-9);
     }
 
-    fn summary(minutes: u32, band: Option<RecoveryBand>) -> DailySummary {
-        DailySummary {
-            local_date: NaiveDate::from_ymd_opt(2026, 6, 2).unwrap(),
-            main_sleep_start: None,
-            main_sleep_end: None,
-            sleep_minutes: minutes,
-            sleep_debt_minutes: 100,
-            recovery_score: band.map(|_| 20),
-            recovery_band: band,
-            hrv_deviation_sd: None,
-            resting_hr_deviation_bpm: None,
-        }
-    }
-
-    fn people(n: u128, minutes: u32, band: Option<RecoveryBand>) -> Vec<(Uuid, DailySummary)> {
-        (0..n)
-            .map(|i| (Uuid::from_u128(i + 1), summary(minutes, band)))
-            .collect()
-    }
-
-    #[test]
-    fn every_figure_needs_five_contributors_and_is_rounded() {
-        let team = Uuid::nil();
-        assert!(wellbeing_figures(team, &people(4, 400, None)).suppressed);
-        // Six people: one more or less is not visible in the count.
-        let mut six = people(5, 360, Some(RecoveryBand::Red));
-        six.push((Uuid::from_u128(99), summary(480, None)));
-        let w = wellbeing_figures(team, &six);
-        assert_eq!(w.people, Some(5));
-        // 2,280 min over 6 nights is 6.33 h: published to the quarter hour.
-        assert_eq!(w.mean_sleep_hours, Some(6.25));
-        assert_eq!(w.mean_sleep_debt_hours, Some(1.75));
-        // Five people have a scored morning: the red share is published.
-        assert_eq!(w.red_recovery_share, Some(1.0));
-        // Four banded people among six: the share is withheld, the rest kept.
-        let mut few_banded = people(4, 360, Some(RecoveryBand::Red));
-        few_banded.extend((10..12).map(|i| (Uuid::from_u128(i), summary(360, None))));
-        let w = wellbeing_figures(team, &few_banded);
-        assert!(!w.suppressed);
-        assert_eq!(w.red_recovery_share, None);
-        assert_eq!(w.mean_sleep_hours, Some(6.0));
-    }
-
     #[test]
     fn wellbeing_periods_are_whole_iso_weeks() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
-        let ok = |from, to| check_wellbeing_period(&Period { from, to }).is_ok();
+        let ok = |from, to| wellbeing_weeks(&Period { from, to }).is_ok();
         // 1 June 2026 is a Monday.
         assert!(ok(d(6, 1), d(6, 7)));
         assert!(ok(d(6, 1), d(7, 26)));

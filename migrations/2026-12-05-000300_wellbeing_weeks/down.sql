@@ -1,0 +1,1 @@
+DROP TABLE wellbeing_weeks;
