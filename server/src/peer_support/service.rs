@@ -620,11 +620,10 @@ pub fn report_figures(
 ) -> AppResult<SupportReport> {
     let row = store::report_counts(c, force, from, to)?;
     let weeks = store::report_week_counts(c, force, from, to)?;
+    let published = |c: store::Counts| support_counts(c.requests, c.acknowledged, c.contacted);
     let (requests, acknowledged, contacted) = per_week_rule(
-        support_counts(row.requests, row.acknowledged, row.contacted),
-        weeks
-            .iter()
-            .map(|w| support_counts(w.requests, w.acknowledged, w.contacted)),
+        published(row.counts),
+        weeks.iter().map(|w| published(w.counts)),
     );
     let report = SupportReport {
         from,

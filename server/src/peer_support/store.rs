@@ -545,9 +545,9 @@ impl Callback {
     }
 }
 
-/// Raw call-back figures for a period, before the small-number rule.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ReportCounts {
+/// Raw call-back counts, before the small-number rule.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct Counts {
     /// Requests made.
     #[diesel(sql_type = BigInt)]
     pub requests: i64,
@@ -557,6 +557,14 @@ pub struct ReportCounts {
     /// Requests where the officer was contacted.
     #[diesel(sql_type = BigInt)]
     pub contacted: i64,
+}
+
+/// Raw call-back figures for a period, before the small-number rule.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReportCounts {
+    /// The counts.
+    #[diesel(embed)]
+    pub counts: Counts,
     /// Median seconds from request to first acknowledgement.
     #[diesel(sql_type = Nullable<Double>)]
     pub median_seconds: Option<f64>,
@@ -599,15 +607,9 @@ pub struct WeekCounts {
     /// The week's Monday.
     #[diesel(sql_type = Date)]
     pub week: NaiveDate,
-    /// Requests made.
-    #[diesel(sql_type = BigInt)]
-    pub requests: i64,
-    /// Requests acknowledged.
-    #[diesel(sql_type = BigInt)]
-    pub acknowledged: i64,
-    /// Requests where the officer was contacted.
-    #[diesel(sql_type = BigInt)]
-    pub contacted: i64,
+    /// The counts.
+    #[diesel(embed)]
+    pub counts: Counts,
 }
 
 /// [`report_counts`] per ISO week of the period, for the per-week rule of
