@@ -371,9 +371,14 @@ const WEEKLY_BINS: [(&str, i64); 5] = [
 struct TableDef {
     spec: TableSpec,
     contribution: fn(&PersonFigures) -> Vec<Option<i64>>,
+    /// Under the per-week rule ([`RawTable::add_week`]): the tables of
+    /// wearable and check-in figures, which a reader could not otherwise
+    /// see. Roster tables are not: their readers can see the roster itself.
+    weekly: bool,
 }
 
 /// Everything one person contributes to a period's tables.
+#[derive(Clone)]
 struct PersonFigures {
     roster: RosterFigures,
     schedule: ScheduleFigures,
@@ -406,6 +411,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
     };
     vec![
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "fi_thresholds",
                 title: "Shifts by predicted Fatigue Index against the day (35) and night (45) thresholds".into(),
@@ -425,6 +431,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "fi_mean",
                 title: "Mean predicted Fatigue Index per shift".into(),
@@ -445,6 +452,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "fi_distribution",
                 title: "Shifts by predicted Fatigue Index (0 to 100, in tens)".into(),
@@ -461,6 +469,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "hourly_risk",
                 title: "Shifts by Risk Index (the shift's mean hourly risk over that of five 09:00–17:00 weekday shifts; 1.6 is the guidance threshold)".into(),
@@ -481,18 +490,22 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: level_spec("quick_returns", "People by shortest rest between duties (quick returns)", "no rest under 12 h", "rest under 12 h (amber)", "rest under 11 h (red)"),
             contribution: |p| rostered_level(p, p.roster.quick_return_level),
         },
         TableDef {
+            weekly: false,
             spec: level_spec("night_runs", "People by longest run of consecutive nights", "3 nights or fewer", "4 nights (amber)", "5 nights or more (red)"),
             contribution: |p| rostered_level(p, p.roster.night_run_level),
         },
         TableDef {
+            weekly: false,
             spec: level_spec("hours_7d", "People by most hours worked in any 7 days", "under 60 h", "60 to under 72 h (amber)", "72 h or more (red)"),
             contribution: |p| rostered_level(p, p.roster.hours_7d_level),
         },
         TableDef {
+            weekly: false,
             spec: level_spec(
                 "long_shifts",
                 "People by longest shift (over 12 h, or a night over 8 h)",
@@ -503,6 +516,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             contribution: |p| rostered_level(p, p.roster.long_shift_level),
         },
         TableDef {
+            weekly: false,
             spec: level_spec(
                 "work_days",
                 "People by longest run of consecutive days worked",
@@ -513,6 +527,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             contribution: |p| rostered_level(p, p.schedule.work_days_level),
         },
         TableDef {
+            weekly: false,
             spec: level_spec(
                 "weekly_rest",
                 "People by weekly rest in the force's fixed 7-day periods: a rest of 35 h (24 h + 11 h daily rest) beginning in each, or two of them or one of 59 h (48 h + 11 h) in each 14 days (WTR reg. 11)",
@@ -523,6 +538,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             contribution: |p| rostered_level(p, p.schedule.weekly_rest_level),
         },
         TableDef {
+            weekly: false,
             spec: level_spec(
                 "day_night_switches",
                 "People by shortest sleep opportunity at a switch between day and night duties",
@@ -533,6 +549,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             contribution: |p| rostered_level(p, p.schedule.switch_level),
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "weekly_hours",
                 title: "People by average hours worked per 7 days in the period".into(),
@@ -565,6 +582,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: {
                 let amber = limits.average_week_amber_over_hours;
                 let mut spec = level_spec(
@@ -586,6 +604,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: level_spec(
                 "night_workers",
                 "People by night work over the 17 weeks to the period's end: night workers (a night duty in at least one duty in three) and their average daily hours (reg. 6)",
@@ -605,6 +624,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: level_spec(
                 "rest_days_worked",
                 "People by rest days worked (a duty put on a published rest day) in the 12 months to the period's end",
@@ -615,6 +635,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             contribution: |p| rostered_level(p, p.changes.rest_days_level),
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "short_notice_changes",
                 title: "Short-notice roster changes to duties in the period (counts of duties)".into(),
@@ -635,6 +656,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "roster_events",
                 title: "Quick returns, long shifts and day↔night switches (counts of shifts)".into(),
@@ -660,6 +682,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "employment_type",
                 title: "People rostered by employment type (from the force's HR file)".into(),
@@ -694,6 +717,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: true,
             spec: TableSpec {
                 id: "sleep",
                 title: "Sleep from officers and staff who consented to share it".into(),
@@ -715,6 +739,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: true,
             spec: TableSpec {
                 id: "sleep_before_shifts",
                 title: "People by mean main sleep before their shifts: the last 7 nights before a shift, consented wearable or self-report (under 6 h: Police Federation / Wellbeing Survey benchmark)".into(),
@@ -748,6 +773,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: true,
             spec: TableSpec {
                 id: "recovery",
                 title: "Recovery bands (consented summaries with a band)".into(),
@@ -771,6 +797,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: true,
             spec: TableSpec {
                 id: "kss",
                 title: "Karolinska Sleepiness Scale check-ins made before a shift or a drive (consented)".into(),
@@ -794,6 +821,7 @@ fn table_defs(limits: &RosterLimits) -> Vec<TableDef> {
             },
         },
         TableDef {
+            weekly: false,
             spec: TableSpec {
                 id: "learning",
                 title: "Officer learning course: people by modules completed (from the app)".into(),
@@ -876,6 +904,16 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
     let (from, to) = period.instants(zone);
     let known_until = ctx.known_until;
     let days = period.days();
+    // The period's ISO weeks when it has several (the per-week rule).
+    let weeks: Vec<Period> = match period.iso_weeks() {
+        Some(n) if n > 1 => (0..n)
+            .map(|w| Period {
+                from: period.from + chrono::Duration::days(7 * w),
+                to: period.from + chrono::Duration::days(7 * w + 6),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     for (p, path) in people.iter().zip(&paths) {
         let Some(leaf) = rows.row(path) else { continue };
         let duties = &p.reference_duties;
@@ -891,6 +929,13 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
         };
         for (t, d) in raw.iter_mut().zip(&defs) {
             t.add(&rows, leaf, &(d.contribution)(&figures));
+        }
+        for (w, week) in weeks.iter().enumerate() {
+            let mut in_week = figures.clone();
+            in_week.wellbeing = wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, week, zone);
+            for (t, d) in raw.iter_mut().zip(&defs).filter(|(_, d)| d.weekly) {
+                t.add_week(&rows, leaf, w, &(d.contribution)(&in_week));
+            }
         }
     }
     publish(&rows, raw)

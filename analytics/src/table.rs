@@ -168,6 +168,11 @@ pub struct RawTable {
     values: Vec<Vec<i64>>,
     people: Vec<Vec<u32>>,
     row_people: Vec<u32>,
+    /// People per week of the period, per row and column ([`Self::add_week`];
+    /// empty when the table is not under the per-week rule).
+    week_people: Vec<Vec<Vec<u32>>>,
+    /// People per week of the period, per row.
+    row_week_people: Vec<Vec<u32>>,
 }
 
 impl RawTable {
@@ -178,10 +183,53 @@ impl RawTable {
             values: vec![vec![0; n]; rows.len()],
             people: vec![vec![0; n]; rows.len()],
             row_people: vec![0; rows.len()],
+            week_people: vec![vec![Vec::new(); n]; rows.len()],
+            row_week_people: vec![Vec::new(); rows.len()],
             spec,
         }
     }
 
+    /// Counts one person in week `week` of the period (their contribution
+    /// from that week alone), for the per-week rule: a cell is then judged
+    /// on the fewest people in any week that has some, as well as on its
+    /// own, so a period of several weeks publishes a figure only when each
+    /// week would on its own (docs/security.md, "Differencing"). Two
+    /// allowed periods differ by whole weeks, so no difference of two
+    /// reports is a figure about fewer than 5 people.
+    pub fn add_week(
+        &mut self,
+        rows: &Hierarchy,
+        leaf: usize,
+        week: usize,
+        contribution: &[Option<i64>],
+    ) {
+        if contribution.iter().all(Option::is_none) {
+            return;
+        }
+        let bump = |counts: &mut Vec<u32>| {
+            if counts.len() <= week {
+                counts.resize(week + 1, 0);
+            }
+            counts[week] += 1;
+        };
+        for r in rows.ancestors_and_self(leaf) {
+            bump(&mut self.row_week_people[r]);
+            for (c, v) in contribution.iter().enumerate() {
+                if v.is_some() {
+                    bump(&mut self.week_people[r][c]);
+                }
+            }
+        }
+    }
+
+    /// The people a cell's primary suppression is judged on: its own, or
+    /// the fewest in any week of the period that has some.
+    fn primary_people(&self, r: usize, c: usize) -> u32 {
+        fewest(self.people[r][c], &self.week_people[r][c])
+    }
+}
+
+impl RawTable {
     /// Adds one person at `leaf`: `Some(v)` puts them in that column's cell
     /// with value `v`; a person with no `Some` is not in the table's population.
     pub fn add(&mut self, rows: &Hierarchy, leaf: usize, contribution: &[Option<i64>]) {
@@ -319,7 +367,7 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
     for t in &tables {
         let mut tid = Vec::with_capacity(rows.len());
         for r in 0..rows.len() {
-            let small = is_primary(t.row_people[r]);
+            let small = is_primary(fewest(t.row_people[r], &t.row_week_people[r]));
             let row_ids: Vec<Option<usize>> = t
                 .spec
                 .columns
@@ -327,7 +375,7 @@ pub fn publish(rows: &Hierarchy, tables: Vec<RawTable>) -> Vec<Table> {
                 .enumerate()
                 .map(|(c, col)| match col.kind {
                     ColumnKind::Hidden => None,
-                    _ => Some(problem.add_cell(t.people[r][c], small, r == 0)),
+                    _ => Some(problem.add_cell(t.primary_people(r, c), small, r == 0)),
                 })
                 .collect();
             tid.push(row_ids);
@@ -570,5 +618,27 @@ mod tests {
         let pct = root.cells[0].percent.as_ref().unwrap();
         assert_eq!(pct.value, Decimal::new(444, 1)); // 16 / 36
         assert_eq!(pct.of, "people in the row");
+    }
+}
+
+fn fewest(people: u32, weeks: &[u32]) -> u32 {
+    weeks
+        .iter()
+        .copied()
+        .filter(|&n| n > 0)
+        .fold(people, u32::min)
+}
+
+#[cfg(test)]
+mod week_rule_tests {
+    use super::fewest;
+
+    #[test]
+    fn a_cell_is_judged_on_its_thinnest_week() {
+        // 12 people over the period, 9 and 3 in its two weeks: judged as 3.
+        assert_eq!(fewest(12, &[9, 3]), 3);
+        // A week nobody was in does not count.
+        assert_eq!(fewest(12, &[12, 0]), 12);
+        assert_eq!(fewest(7, &[]), 7);
     }
 }

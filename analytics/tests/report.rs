@@ -348,3 +348,59 @@ fn names_a_spreadsheet_would_run_are_written_as_text() {
     }
     assert!(seen > 0, "no command rows were written");
 }
+
+#[test]
+fn a_period_of_two_weeks_withholds_a_health_figure_when_one_week_is_thin() {
+    // Two ISO weeks, 9-15 and 16-22 March 2026. In team C00-T001 everyone
+    // keeps their first week of summaries, but only two keep their second:
+    // the two-week figure for the team, less the first week's, would be
+    // two people's nights (docs/security.md, "Differencing").
+    let mut input = people(84, 3);
+    let in_team = |p: &PersonRecords| p.person.team == "C00-T001";
+    let template = input
+        .iter()
+        .flat_map(|p| p.summaries.iter())
+        .next()
+        .unwrap()
+        .clone();
+    let night = |d: u32| {
+        let mut s = template.clone();
+        s.local_date = date(d);
+        s.main_sleep_start = None;
+        s.main_sleep_end = None;
+        s
+    };
+    let mut members = 0;
+    for p in input.iter_mut().filter(|p| in_team(p)) {
+        members += 1;
+        // Everyone: the nights of 10 and 12 March; the first two also 17 and 19.
+        p.summaries = vec![night(10), night(12)];
+        if members <= 2 {
+            p.summaries.extend([night(17), night(19)]);
+        }
+    }
+    assert_eq!(members, 7);
+    let report_for = |from: u32, to: u32| {
+        let mut r = request(0);
+        r.period = Period::new(date(from), date(to)).unwrap();
+        build_report(&r, input.clone()).unwrap()
+    };
+    let sleep_cell = |report: &analytics::report::Report, label: &str| {
+        let t = report.tables.iter().find(|t| t.id == "sleep").unwrap();
+        let row = t.rows.iter().find(|r| r.label == label).unwrap();
+        row.cells[0].clone()
+    };
+    // The first week alone: published. Both weeks: withheld, though the
+    // team has at least five people with nights over the two.
+    assert!(sleep_cell(&report_for(9, 15), "C00-T001").value.is_some());
+    let both = report_for(9, 22);
+    let cell = sleep_cell(&both, "C00-T001");
+    assert!(cell.value.is_none() && cell.suppressed, "{cell:?}");
+    // The force's row has plenty in every week and stays published.
+    assert!(sleep_cell(&both, "Testshire").value.is_some());
+    // Roster tables are not under the rule (their readers see the roster).
+    let fi = both.tables.iter().find(|t| t.id == "fi_mean").unwrap();
+    let team = fi.rows.iter().find(|r| r.label == "C00-T001").unwrap();
+    assert!(team.cells.iter().any(|c| c.value.is_some()));
+    assert_no_single_unknown(&both);
+}
