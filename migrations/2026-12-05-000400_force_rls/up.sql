@@ -159,10 +159,17 @@ END
 $$;
 
 -- create_month_partition as in 2026-12-04-000100_partitions_retention, with
--- two changes: the move of the month's rows out of the default partition
--- runs with the default's FORCE lifted (its rows are every force's and it
--- has no policy; the lift is undone before the transaction ends, and the
--- default is locked meanwhile), and the new month is forced.
+-- three changes:
+--   the move of the month's rows out of the default partition runs with the
+--     default's FORCE lifted (its rows are every force's and it has no
+--     policy); the lift is undone at once, and the default is locked
+--     meanwhile (as ATTACH would lock it anyway);
+--   ATTACH checks the moved rows' foreign keys (persons, devices) with a
+--     query of the calling role, through the referenced tables' policies
+--     (PostgreSQL's initial foreign-key check does not lift FORCE as its
+--     per-row checks do): for the attach only, app.sync_forces names every
+--     force, so the sync_group policies of persons and devices admit them;
+--   the new month is forced.
 CREATE OR REPLACE FUNCTION create_month_partition(parent regclass, month date) RETURNS boolean
     LANGUAGE plpgsql SET search_path = public
     AS $$
@@ -173,6 +180,7 @@ DECLARE
     lo text := to_char(first, 'YYYY-MM-DD') || ' 00:00:00+00';
     hi text := to_char(first + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00+00';
     col text;
+    sync_forces text := current_setting('app.sync_forces', true);
 BEGIN
     IF to_regclass(name) IS NOT NULL THEN
         RETURN false;
@@ -189,8 +197,11 @@ BEGIN
         'INSERT INTO %I SELECT * FROM moved',
         parent_name || '_default', col, lo, col, hi, name);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', parent_name || '_default');
+    PERFORM set_config('app.sync_forces',
+        (SELECT coalesce(array_agg(id), '{}')::text FROM forces), true);
     EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
         parent_name, name, lo, hi);
+    PERFORM set_config('app.sync_forces', coalesce(sync_forces, ''), true);
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', name);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', name);
     RETURN true;

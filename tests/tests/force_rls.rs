@@ -134,10 +134,11 @@ fn a_non_superuser_owner_is_bound_and_its_maintenance_still_works() {
         "DO $$ BEGIN \
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER}') THEN \
              CREATE ROLE {OWNER} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS; \
-           END IF; END $$; \
-         CREATE DATABASE {db} OWNER {OWNER}"
+           END IF; END $$"
     ))
     .unwrap();
+    su.batch_execute(&format!("CREATE DATABASE {db} OWNER {OWNER}"))
+        .unwrap();
     let su_url = tc.cluster.owner_url(&db);
     let owner_url = su_url.replacen("postgres://postgres@", &format!("postgres://{OWNER}@"), 1);
     assert_ne!(owner_url, su_url);
