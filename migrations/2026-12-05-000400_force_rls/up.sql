@@ -10,7 +10,7 @@
 --   the NPWS/national SECURITY DEFINER functions (npws_force_overview,
 --       npws_person_features, npws_person_outcomes, npws_sickness) belong
 --       to fatigue_npws below: a NOLOGIN role with SELECT on the ten tables
---       they read and, on the eight of those with row-level security, a
+--       they read and, on the nine of those with row-level security, a
 --       permissive SELECT-only policy `npws_read TO fatigue_npws USING
 --       (true)`. The serving role keeps only EXECUTE on them.
 --   retention (server::lifecycle) deletes force by force with that force's
