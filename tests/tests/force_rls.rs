@@ -96,7 +96,11 @@ fn seed_force(server: &TestServer, slug: &str, members: usize) -> Force {
         );
         assert_eq!(r.status, 200, "{:?}", r.body);
         for d in 2..=8 {
-            csv.push_str(&format!("{staff},{}T08:00,{}T16:00\n", days_ago(d), days_ago(d)));
+            csv.push_str(&format!(
+                "{staff},{}T08:00,{}T16:00\n",
+                days_ago(d),
+                days_ago(d)
+            ));
         }
     }
     let r = force.admin.post_raw(
@@ -170,7 +174,13 @@ fn a_non_superuser_owner_is_bound_and_its_maintenance_still_works() {
     // owner outside any force sees none (it saw 13 and 13 before FORCE).
     assert_eq!(count(&mut su, "SELECT count(*) AS n FROM persons"), 13);
     assert_eq!(count(&mut su, "SELECT count(*) AS n FROM sync_records"), 13);
-    for table in ["persons", "sync_records", "accounts", "staff_links", "shifts"] {
+    for table in [
+        "persons",
+        "sync_records",
+        "accounts",
+        "staff_links",
+        "shifts",
+    ] {
         assert_eq!(
             count(&mut owner, &format!("SELECT count(*) AS n FROM {table}")),
             0,
@@ -223,11 +233,19 @@ fn a_non_superuser_owner_is_bound_and_its_maintenance_still_works() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["force_slug"].as_str().unwrap().to_owned(), f["enrolled"].clone()))
+        .map(|f| {
+            (
+                f["force_slug"].as_str().unwrap().to_owned(),
+                f["enrolled"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         enrolled,
-        vec![("frls-a".to_owned(), json!(6)), ("frls-b".to_owned(), json!(7))]
+        vec![
+            ("frls-a".to_owned(), json!(6)),
+            ("frls-b".to_owned(), json!(7))
+        ]
     );
     // Each person has 7 shifts in the 14 days to yesterday: all 13 counted,
     // 6 and 7 by force (both at least 5, so published).
@@ -351,7 +369,10 @@ fn a_non_superuser_owner_is_bound_and_its_maintenance_still_works() {
     );
     // Yesterday's 13 summaries and 13 batches stay.
     assert_eq!(
-        count(&mut su, "SELECT count(*) AS n FROM sync_records WHERE kind = 'daily_summary'"),
+        count(
+            &mut su,
+            "SELECT count(*) AS n FROM sync_records WHERE kind = 'daily_summary'"
+        ),
         13
     );
     assert_eq!(count(&mut su, "SELECT count(*) AS n FROM sync_batches"), 13);
