@@ -397,7 +397,7 @@ fn largest_force(c: &mut PgConnection) -> anyhow::Result<Largest> {
     let Some((_, force)) = best else {
         anyhow::bail!("no rehearsal in this database (run `server rehearse` first)");
     };
-    Ok(crate::db::transaction(c, Scope::Force(force), |c| {
+    crate::db::transaction(c, Scope::Force(force), |c| {
         diesel::sql_query(
             "WITH f AS (SELECT force_id, count(*) AS people FROM persons WHERE force_id = $1 \
                GROUP BY force_id) \
@@ -415,7 +415,7 @@ fn largest_force(c: &mut PgConnection) -> anyhow::Result<Largest> {
     })
     .map_err(|e: diesel::result::Error| {
         anyhow::anyhow!("the largest rehearsal force has no supervised team: {e}")
-    })?)
+    })
 }
 
 #[derive(QueryableByName)]
