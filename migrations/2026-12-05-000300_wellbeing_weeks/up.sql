@@ -30,3 +30,6 @@ ALTER TABLE wellbeing_weeks ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON wellbeing_weeks USING (force_id = current_force())
     WITH CHECK (force_id = current_force());
 GRANT SELECT, INSERT ON wellbeing_weeks TO fatigue_app;
+-- Forced, as every force table (migration 2026-12-05-000400_force_rls):
+-- a non-superuser owner is bound by the policy too.
+ALTER TABLE wellbeing_weeks FORCE ROW LEVEL SECURITY;

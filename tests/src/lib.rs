@@ -420,7 +420,8 @@ pub fn days_ago(n: i64) -> String {
     (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
 }
 
-/// What the sync tables hold, read as the owner (no row-level security):
+/// What the sync tables hold, read as the embedded cluster's owner (a
+/// superuser, so row-level security, forced or not, does not apply):
 /// the drills compare these before and after a crash or a restore.
 #[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
 pub struct SyncTotals {

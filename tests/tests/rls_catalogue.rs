@@ -1,12 +1,13 @@
 //! The row-level security catalogue: every table with a `force_id` column
-//! has RLS on and at least one policy, and its policies are written by table
+//! has RLS on and forced (so its owner is bound too, unless a superuser) and
+//! at least one policy, and its policies are written by table
 //! name in plain SQL in a migration (so grepping a table finds them). The
 //! migration that gathered them in one place (`*_rls_in_one_place`) keeps
 //! the earlier policies exactly, and its `down.sql` restores them.
 //! Partitions of a partitioned force table are checked apart: queries reach
 //! them through the parent, whose policies apply; the serving role has no
-//! privilege on any partition, and each has RLS on with no policy (all
-//! denied) in case one were ever granted.
+//! privilege on any partition, and each has RLS on and forced with no
+//! policy (all denied, the owner too) in case one were ever granted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -25,6 +26,9 @@ struct Table {
     name: String,
     #[diesel(sql_type = Bool)]
     rls: bool,
+    /// `pg_class.relforcerowsecurity`: the policies bind the owner too.
+    #[diesel(sql_type = Bool)]
+    forced: bool,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     policies: i64,
 }
@@ -35,6 +39,7 @@ struct Table {
 fn force_tables(c: &mut PgConnection) -> Vec<Table> {
     diesel::sql_query(
         "SELECT cl.relname::text AS name, cl.relrowsecurity AS rls, \
+             cl.relforcerowsecurity AS forced, \
              (SELECT count(*) FROM pg_policies p \
               WHERE p.schemaname = n.nspname AND p.tablename = cl.relname) AS policies \
          FROM pg_class cl \
@@ -55,6 +60,8 @@ struct Partition {
     parent: String,
     #[diesel(sql_type = Bool)]
     rls: bool,
+    #[diesel(sql_type = Bool)]
+    forced: bool,
     /// Whether the serving role holds any privilege on it.
     #[diesel(sql_type = Bool)]
     reachable: bool,
@@ -64,6 +71,7 @@ struct Partition {
 fn force_partitions(c: &mut PgConnection) -> Vec<Partition> {
     diesel::sql_query(
         "SELECT cl.relname::text AS name, pa.relname::text AS parent, cl.relrowsecurity AS rls, \
+             cl.relforcerowsecurity AS forced, \
              has_table_privilege('fatigue_app', cl.oid, \
                  'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') AS reachable \
          FROM pg_class cl \
@@ -131,6 +139,18 @@ fn every_table_with_force_id_has_row_level_security_and_a_policy() {
         .map(|t| t.name.as_str())
         .collect();
     assert!(no_rls.is_empty(), "force_id but no RLS: {no_rls:?}");
+    // Migration 2026-12-05-000400_force_rls: a table not forced lets its
+    // owner (the migration role, not a superuser on a managed PostgreSQL)
+    // read and write every force's rows.
+    let not_forced: Vec<&str> = tables
+        .iter()
+        .filter(|t| !t.forced)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(
+        not_forced.is_empty(),
+        "force_id but RLS not forced: {not_forced:?}"
+    );
     let no_policy: Vec<&str> = tables
         .iter()
         .filter(|t| t.policies == 0)
@@ -177,12 +197,12 @@ fn every_partition_of_a_force_table_is_closed_to_the_serving_role() {
     assert!(partitions.len() >= 45, "{} partitions", partitions.len());
     let open: Vec<&str> = partitions
         .iter()
-        .filter(|p| !p.rls || p.reachable)
+        .filter(|p| !p.rls || !p.forced || p.reachable)
         .map(|p| p.name.as_str())
         .collect();
     assert!(
         open.is_empty(),
-        "partitions without RLS or with a grant: {open:?}"
+        "partitions without RLS, not forced, or with a grant: {open:?}"
     );
 
     // Through the runtime role: a partition cannot be read, written or

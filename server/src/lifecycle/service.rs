@@ -15,6 +15,13 @@
 //! was written at or after `now - audit_days`. The audit log's national
 //! entries (no force) keep the default audit period.
 //!
+//! The owner's connection is bound by row-level security like the serving
+//! role's (every force table's policies are forced, migration
+//! `2026-12-05-000400_force_rls`), so a force's periods are read and its rows
+//! deleted in a transaction scoped to that force ([`db::transaction`],
+//! [`Scope::Force`]); the national audit entries are deleted outside any
+//! force, through the policy that admits only the owner to them.
+//!
 //! "Now" is a parameter, so tests drive the clock against a real database.
 
 use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, Utc};
@@ -23,6 +30,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::store::{self, Partitioned};
+use crate::accounts::store::Force;
+use crate::db::{self, Scope};
 use crate::error::AppResult;
 
 /// Default days a force keeps synced figures (daily summaries, check-ins,
@@ -130,20 +139,19 @@ fn days(n: u32) -> Duration {
     Duration::days(i64::from(n))
 }
 
-/// Each force's periods in effect.
+/// Each force's periods in effect, each read in its force's scope.
 ///
 /// # Errors
 /// Database errors.
 pub fn policies(c: &mut PgConnection) -> AppResult<Vec<(Uuid, Retention)>> {
-    Ok(store::force_retention(c)?
-        .into_iter()
-        .map(|r| {
-            (
-                r.force_id,
-                Retention::with_overrides(r.records_retention_days, r.audit_retention_days),
-            )
-        })
-        .collect())
+    let mut out = Vec::new();
+    for force in Force::all_ids(c)? {
+        let retention = db::transaction(c, Scope::Force(force), |c| {
+            crate::settings::service::retention_of(c, force)
+        })?;
+        out.push((force, retention));
+    }
+    Ok(out)
 }
 
 /// The months [`ensure_partitions`] makes at `now`: from the month of the
@@ -232,13 +240,16 @@ fn run_locked(c: &mut PgConnection, now: DateTime<Utc>) -> AppResult<Round> {
             c.batch_execute(&format!("SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))?;
             store::drop_months(c, table, keep_from)
         })?);
-        let deleted = c.transaction(|c| -> QueryResult<usize> {
-            let mut n = 0;
-            for (force, retention) in &forces {
-                n += store::delete_before(c, table, Some(*force), retention.cutoff(table, now))?;
-            }
-            n += store::delete_before(c, table, None, Retention::default().cutoff(table, now))?;
-            Ok(n)
+        // One transaction per force, scoped to it: the policies admit that
+        // force's rows and no other's.
+        let mut deleted = 0;
+        for (force, retention) in &forces {
+            deleted += db::transaction(c, Scope::Force(*force), |c| {
+                store::delete_before(c, table, Some(*force), retention.cutoff(table, now))
+            })?;
+        }
+        deleted += db::transaction(c, Scope::Platform, |c| {
+            store::delete_before(c, table, None, Retention::default().cutoff(table, now))
         })?;
         round.deleted.push((table.table(), deleted));
     }

@@ -1,11 +1,11 @@
 //! The lifecycle's SQL, run on the owner's connection: the month helpers of
 //! the migration (`ensure_month_partitions`, `drop_month_partitions`,
-//! `month_partitions`), each force's retention overrides, and the deletes of
-//! rows past a force's period.
+//! `month_partitions`) and the deletes of rows past a force's period (run in
+//! that force's scope: the owner is bound by row-level security too).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::db::Found;
@@ -37,33 +37,6 @@ impl Partitioned {
             Partitioned::AuditLog => "audit_log",
         }
     }
-}
-
-/// A force's retention overrides as stored (`force_settings`); `None` is the
-/// default.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ForceRetentionRow {
-    /// The force.
-    #[diesel(sql_type = SqlUuid)]
-    pub force_id: Uuid,
-    /// Days the synced figures (records and batch acknowledgements) are kept.
-    #[diesel(sql_type = Nullable<Integer>)]
-    pub records_retention_days: Option<i32>,
-    /// Days the audit entries are kept.
-    #[diesel(sql_type = Nullable<Integer>)]
-    pub audit_retention_days: Option<i32>,
-}
-
-/// Every force with its overrides (none stored reads as `None`).
-///
-/// # Errors
-/// Database errors.
-pub fn force_retention(c: &mut PgConnection) -> QueryResult<Vec<ForceRetentionRow>> {
-    diesel::sql_query(
-        "SELECT f.id AS force_id, s.records_retention_days, s.audit_retention_days \
-         FROM forces f LEFT JOIN force_settings s ON s.force_id = f.id ORDER BY f.id",
-    )
-    .load(c)
 }
 
 /// Makes `table`'s missing months from `first`'s to `last`'s, moving rows

@@ -1,6 +1,7 @@
 //! Writing the plan: `COPY ... FROM STDIN` (diesel's `copy_from`, text
-//! format) as the tables' owner, a few thousand people at a time so memory
-//! stays bounded; then the sampled phones through the sync service on the
+//! format) as the tables' owner, force by force in that force's scope (the
+//! owner is bound by row-level security too), a few thousand people at a
+//! time so memory stays bounded; then the sampled phones through the sync service on the
 //! runtime role's pool.
 
 use std::collections::BTreeMap;
@@ -113,15 +114,25 @@ const ORDER: [&str; 17] = [
     "audit_log",
 ];
 
-fn flush(c: &mut PgConnection, b: Buffers, written: &mut Written) -> anyhow::Result<()> {
+/// Copies the buffers, every row of them `force`'s, in one transaction
+/// scoped to `force`: the owner is bound by row-level security too (the
+/// policies are forced), so the rows must be of the force it names.
+fn flush(
+    c: &mut PgConnection,
+    force: Uuid,
+    b: Buffers,
+    written: &mut Written,
+) -> anyhow::Result<()> {
     let mut tables = b.tables;
-    for t in ORDER {
-        if let Some((data, n)) = tables.remove(t) {
-            copy(c, t, &data)?;
-            *written.rows.entry(t).or_default() += n;
+    crate::db::transaction(c, crate::db::Scope::Force(force), |c| {
+        for t in ORDER {
+            if let Some((data, n)) = tables.remove(t) {
+                copy(c, t, &data)?;
+                *written.rows.entry(t).or_default() += n;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The acknowledgement the server stores for a batch of `n` new records.
@@ -246,7 +257,7 @@ pub fn load(
                 );
             }
         }
-        flush(&mut c, b, &mut written)?;
+        flush(&mut c, f.id, b, &mut written)?;
         let mut stored: BTreeMap<i64, i64> = BTreeMap::new();
         for chunk_start in (0..f.people).step_by(CHUNK) {
             let mut b = Buffers::default();
@@ -261,7 +272,7 @@ pub fn load(
                     &mut sample,
                 )?;
             }
-            flush(&mut c, b, &mut written)?;
+            flush(&mut c, f.id, b, &mut written)?;
         }
         let mut b = Buffers::default();
         for n in 0..=plan.change_weeks() {
@@ -278,7 +289,7 @@ pub fn load(
                 ],
             );
         }
-        flush(&mut c, b, &mut written)?;
+        flush(&mut c, f.id, b, &mut written)?;
         tracing::info!(force = %f.slug, people = f.people, elapsed_s = started.elapsed().as_secs(), "force loaded");
     }
     if crate::accounts::store::platform_credential(&mut c, super::ANALYST)?.is_none() {

@@ -10,14 +10,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{Duration as Days, Utc};
-use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+use chrono::{Duration as Days, NaiveDate, Utc};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Uuid as SqlUuid};
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::bench::{self, percentile_ms, post};
 use crate::config::Config;
+use crate::db::Scope;
 
 /// What to measure with.
 #[derive(Debug, Clone, Copy)]
@@ -111,21 +112,7 @@ pub fn run(
     options: MeasureOptions,
 ) -> anyhow::Result<()> {
     let mut owner = PgConnection::establish(owner_url)?;
-    let largest: Largest = diesel::sql_query(
-        "WITH f AS (SELECT p.force_id, count(*) AS people FROM persons p \
-           JOIN forces x ON x.id = p.force_id WHERE x.slug LIKE 'rehearsal-%' \
-           GROUP BY p.force_id ORDER BY people DESC, p.force_id LIMIT 1) \
-         SELECT f.force_id, x.slug, f.people, t.id AS team_id, a.username AS supervisor, \
-           (SELECT count(*) FROM team_members m WHERE m.force_id = t.force_id AND m.team_id = t.id) AS members, \
-           (SELECT min(m.staff_number) FROM team_members m WHERE m.force_id = t.force_id AND m.team_id = t.id) AS staff \
-         FROM f JOIN forces x ON x.id = f.force_id \
-         JOIN teams t ON t.force_id = f.force_id \
-         JOIN team_supervisors s ON s.force_id = t.force_id AND s.team_id = t.id \
-         JOIN accounts a ON a.force_id = s.force_id AND a.id = s.account_id \
-         ORDER BY t.name LIMIT 1",
-    )
-    .get_result(&mut owner)
-    .map_err(|e| anyhow::anyhow!("no rehearsal in this database (run `server rehearse` first): {e}"))?;
+    let largest = largest_force(&mut owner)?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -341,26 +328,7 @@ fn sizes(c: &mut PgConnection, out: &mut String) -> anyhow::Result<()> {
          ORDER BY 2 DESC",
     )
     .load(c)?;
-    #[derive(QueryableByName)]
-    struct Span {
-        #[diesel(sql_type = BigInt)]
-        record_days: i64,
-        #[diesel(sql_type = BigInt)]
-        roster_days: i64,
-        #[diesel(sql_type = BigInt)]
-        people: i64,
-    }
-    let span: Span = diesel::sql_query(
-        // The rehearsal's forces only: the sync bench's forces date
-        // their records from 2020.
-        "WITH f AS (SELECT id FROM forces WHERE slug LIKE 'rehearsal-%') \
-         SELECT (SELECT coalesce(max(local_date) - min(local_date) + 1, 1) FROM sync_records \
-           WHERE force_id IN (SELECT id FROM f))::bigint AS record_days, \
-         (SELECT coalesce((max(start_at)::date - min(start_at)::date) + 1, 1) FROM shifts \
-           WHERE force_id IN (SELECT id FROM f))::bigint AS roster_days, \
-         (SELECT count(*) FROM persons WHERE force_id IN (SELECT id FROM f)) AS people",
-    )
-    .get_result(c)?;
+    let span = span(c)?;
     let gib = |b: i64| b as f64 / 1024.0 / 1024.0 / 1024.0;
     let by = |n: &str| rows.iter().find(|r| r.name == n).map_or(0, |r| r.bytes);
     // A partitioned table's size is its partitions' (the parent holds no
@@ -394,6 +362,118 @@ fn sizes(c: &mut PgConnection, out: &mut String) -> anyhow::Result<()> {
         let _ = writeln!(out, "  {}: {:.3} GiB", r.name, gib(r.bytes));
     }
     Ok(())
+}
+
+/// The rehearsal's forces (`forces` is not force-owned; the sync bench's
+/// forces are left out: they date their records from 2020).
+fn rehearsal_forces(c: &mut PgConnection) -> anyhow::Result<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let ids: Vec<Id> =
+        diesel::sql_query("SELECT id FROM forces WHERE slug LIKE 'rehearsal-%' ORDER BY id")
+            .load(c)?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
+
+/// The rehearsal force with the most people (the first by id of equals) and
+/// its first team by name. Read force by force, each in its own scope: the
+/// owner's connection is bound by row-level security like the serving
+/// role's.
+fn largest_force(c: &mut PgConnection) -> anyhow::Result<Largest> {
+    let mut best: Option<(i64, Uuid)> = None;
+    for force in rehearsal_forces(c)? {
+        let people: Count = crate::db::transaction(c, Scope::Force(force), |c| {
+            diesel::sql_query("SELECT count(*) AS n FROM persons WHERE force_id = $1")
+                .bind::<SqlUuid, _>(force)
+                .get_result(c)
+        })?;
+        if best.is_none_or(|(most, _)| people.n > most) {
+            best = Some((people.n, force));
+        }
+    }
+    let Some((_, force)) = best else {
+        anyhow::bail!("no rehearsal in this database (run `server rehearse` first)");
+    };
+    crate::db::transaction(c, Scope::Force(force), |c| {
+        diesel::sql_query(
+            "WITH f AS (SELECT force_id, count(*) AS people FROM persons WHERE force_id = $1 \
+               GROUP BY force_id) \
+             SELECT f.force_id, x.slug, f.people, t.id AS team_id, a.username AS supervisor, \
+               (SELECT count(*) FROM team_members m WHERE m.force_id = t.force_id AND m.team_id = t.id) AS members, \
+               (SELECT min(m.staff_number) FROM team_members m WHERE m.force_id = t.force_id AND m.team_id = t.id) AS staff \
+             FROM f JOIN forces x ON x.id = f.force_id \
+             JOIN teams t ON t.force_id = f.force_id \
+             JOIN team_supervisors s ON s.force_id = t.force_id AND s.team_id = t.id \
+             JOIN accounts a ON a.force_id = s.force_id AND a.id = s.account_id \
+             ORDER BY t.name LIMIT 1",
+        )
+        .bind::<SqlUuid, _>(force)
+        .get_result(c)
+    })
+    .map_err(|e: diesel::result::Error| {
+        anyhow::anyhow!("the largest rehearsal force has no supervised team: {e}")
+    })
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Days the rehearsal's records and rosters span, and its people.
+struct Span {
+    record_days: i64,
+    roster_days: i64,
+    people: i64,
+}
+
+/// [`Span`] over every rehearsal force, read force by force in its scope.
+fn span(c: &mut PgConnection) -> anyhow::Result<Span> {
+    #[derive(QueryableByName)]
+    struct ForceSpan {
+        #[diesel(sql_type = Nullable<Date>)]
+        first_record: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<Date>)]
+        last_record: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<Date>)]
+        first_shift: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<Date>)]
+        last_shift: Option<NaiveDate>,
+        #[diesel(sql_type = BigInt)]
+        people: i64,
+    }
+    let mut records: Vec<NaiveDate> = Vec::new();
+    let mut shifts: Vec<NaiveDate> = Vec::new();
+    let mut people = 0;
+    for force in rehearsal_forces(c)? {
+        let f: ForceSpan = crate::db::transaction(c, Scope::Force(force), |c| {
+            diesel::sql_query(
+                "SELECT (SELECT min(local_date) FROM sync_records WHERE force_id = $1) AS first_record, \
+                   (SELECT max(local_date) FROM sync_records WHERE force_id = $1) AS last_record, \
+                   (SELECT min(start_at)::date FROM shifts WHERE force_id = $1) AS first_shift, \
+                   (SELECT max(start_at)::date FROM shifts WHERE force_id = $1) AS last_shift, \
+                   (SELECT count(*) FROM persons WHERE force_id = $1) AS people",
+            )
+            .bind::<SqlUuid, _>(force)
+            .get_result(c)
+        })?;
+        records.extend(f.first_record.into_iter().chain(f.last_record));
+        shifts.extend(f.first_shift.into_iter().chain(f.last_shift));
+        people += f.people;
+    }
+    let days = |d: &[NaiveDate]| match (d.iter().min(), d.iter().max()) {
+        (Some(first), Some(last)) => (*last - *first).num_days() + 1,
+        _ => 1,
+    };
+    Ok(Span {
+        record_days: days(&records),
+        roster_days: days(&shifts),
+        people,
+    })
 }
 
 /// Runs each hot path once on an owner connection that has loaded

@@ -72,7 +72,13 @@ pub async fn put(
     .await
 }
 
-fn retention_of(c: &mut PgConnection, force: Uuid) -> AppResult<Retention> {
+/// The force's retention periods in effect, on a connection scoped to it
+/// (the stored overrides, else the defaults): the one reading of them, for
+/// the settings API and the lifecycle round.
+///
+/// # Errors
+/// Database errors.
+pub fn retention_of(c: &mut PgConnection, force: Uuid) -> AppResult<Retention> {
     Ok(
         store::retention(c, force)?.map_or_else(Retention::default, |r| {
             Retention::with_overrides(r.records_retention_days, r.audit_retention_days)
