@@ -24,7 +24,6 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
-use crate::cohorts::PersonSums;
 use crate::input::Period;
 use crate::table::{ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
 
@@ -75,13 +74,35 @@ pub struct TeamSickness {
     pub sickness_days: i64,
 }
 
+/// One person's roster in a reporting month, with no id (from
+/// `npws_roster_months`: the roster columns of `npws_person_features`,
+/// month by month).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonRoster {
+    /// Force slug.
+    pub force: String,
+    /// Policing function: their own from the HR file, else their team's
+    /// (`no_team` when none).
+    pub function: String,
+    /// Employment type from the HR file (`not_known` without a record).
+    pub employment_type: String,
+    /// Shifts starting in the month.
+    pub shifts: u32,
+    /// Of which nights (docs/cohorts.md).
+    pub night_shifts: u32,
+    /// Of which started under 12 h after the previous shift ended.
+    pub quick_returns: u32,
+    /// Minutes of any shift inside the month.
+    pub minutes_worked: i64,
+}
+
 /// What one reporting month's tables are built from.
 #[derive(Debug, Clone, Default)]
 pub struct MonthInput {
     /// Everyone enrolled by the month's end.
     pub people: Vec<PersonOutcomes>,
-    /// Everyone with a shift in the month (`npws_person_features`).
-    pub roster: Vec<PersonSums>,
+    /// Everyone with a shift in the month.
+    pub roster: Vec<PersonRoster>,
     /// Sickness counts.
     pub sickness: Vec<TeamSickness>,
 }
@@ -373,7 +394,7 @@ pub fn month_figures(period: Period, input: &MonthInput) -> MonthFigures {
         input
             .roster
             .iter()
-            .map(|p| vec![p.force.clone(), p.group.clone()]),
+            .map(|p| vec![p.force.clone(), p.function.clone()]),
     );
     leaves.extend(
         input
@@ -429,7 +450,7 @@ pub fn month_figures(period: Period, input: &MonthInput) -> MonthFigures {
     }
     let days = period.days();
     for p in input.roster.iter().filter(|p| p.shifts > 0) {
-        let Some(r) = leaf(&p.force, &p.group) else {
+        let Some(r) = leaf(&p.force, &p.function) else {
             continue;
         };
         frm.add(
