@@ -11,12 +11,15 @@
 -- migration 2026-12-04-000400_evaluation's single-period function, month
 -- by month; its header explains the safeguards (SECURITY DEFINER, runtime
 -- role only, never in a force scope, only suppressed aggregates leave).
+-- New: the person's employment type, and their own policing function
+-- where the HR file gives one (issue 18: the evaluation splits by both).
 DROP FUNCTION npws_person_outcomes(date, date);
 CREATE FUNCTION npws_person_outcomes(p_from date[], p_to date[])
     RETURNS TABLE (
         month_from date,
         force_slug text,
         policing_function text,
+        employment_type text,
         consent text,
         active_7 boolean,
         active_28 boolean,
@@ -53,20 +56,26 @@ BEGIN
     WITH months AS MATERIALIZED (
         SELECT DISTINCT f AS m_from, t AS m_to FROM unnest(p_from, p_to) AS m (f, t)
     ),
+    -- Function and employment type as npws_person_features and
+    -- npws_roster_months give them: the HR record's own function, else the
+    -- team's (first by name); the HR record's type, else 'not_known'
+    -- (models::staff::EmploymentType::NOT_KNOWN).
     people AS MATERIALIZED (
         SELECT p.force_id, p.id AS person_id, p.consent, p.created_at, f.slug, f.time_zone,
-            coalesce((SELECT t.policing_function FROM staff_links l
-                JOIN team_members m ON m.force_id = l.force_id AND m.staff_number = l.staff_number
+            coalesce(sr.policing_function, (SELECT t.policing_function FROM team_members m
                 JOIN teams t ON t.force_id = m.force_id AND t.id = m.team_id
-                WHERE l.force_id = p.force_id AND l.person_id = p.id
-                ORDER BY t.name LIMIT 1), 'no_team') AS func
+                WHERE m.force_id = l.force_id AND m.staff_number = l.staff_number
+                ORDER BY t.name LIMIT 1), 'no_team') AS func,
+            coalesce(sr.employment_type, 'not_known') AS employment
         FROM persons p
         JOIN forces f ON f.id = p.force_id
+        LEFT JOIN staff_links l ON l.force_id = p.force_id AND l.person_id = p.id
+        LEFT JOIN staff_records sr ON sr.force_id = l.force_id AND sr.staff_number = l.staff_number
         WHERE p.created_at < ((w_to + 1)::timestamp AT TIME ZONE f.time_zone)
     ),
     -- A person's months: those by whose end they had enrolled.
     person_months AS MATERIALIZED (
-        SELECT pe.force_id, pe.person_id, pe.consent, pe.slug, pe.func, mo.m_from, mo.m_to,
+        SELECT pe.force_id, pe.person_id, pe.consent, pe.slug, pe.func, pe.employment, mo.m_from, mo.m_to,
             (mo.m_from::timestamp AT TIME ZONE pe.time_zone) AS t0,
             ((mo.m_to + 1)::timestamp AT TIME ZONE pe.time_zone) AS t1
         FROM people pe
@@ -122,7 +131,7 @@ BEGIN
         GROUP BY 1, 2, 3
     )
     -- Ordered by value, never by anything derived from an id.
-    SELECT pm.m_from, pm.slug, pm.func, pm.consent,
+    SELECT pm.m_from, pm.slug, pm.func, pm.employment, pm.consent,
         coalesce(r.a7, false), coalesce(r.a28, false),
         coalesce(r.nights, 0), coalesce(r.minutes, 0)::bigint, coalesce(r.debt, 0)::bigint,
         coalesce(r.rec_n, 0), coalesce(r.rec_sum, 0)::bigint,
@@ -132,7 +141,7 @@ BEGIN
     LEFT JOIN records r ON r.force_id = pm.force_id AND r.person_id = pm.person_id AND r.m_from = pm.m_from
     LEFT JOIN modules md ON md.force_id = pm.force_id AND md.person_id = pm.person_id AND md.m_from = pm.m_from
     LEFT JOIN callbacks cb ON cb.force_id = pm.force_id AND cb.person_id = pm.person_id AND cb.m_from = pm.m_from
-    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15;
+    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16;
 END
 $$;
 REVOKE ALL ON FUNCTION npws_person_outcomes(date[], date[]) FROM PUBLIC;

@@ -20,6 +20,8 @@ struct OutcomeRow {
     #[diesel(sql_type = Text)]
     policing_function: String,
     #[diesel(sql_type = Text)]
+    employment_type: String,
+    #[diesel(sql_type = Text)]
     consent: String,
     #[diesel(sql_type = Bool)]
     active_7: bool,
@@ -54,6 +56,7 @@ impl From<OutcomeRow> for PersonOutcomes {
         PersonOutcomes {
             force: r.force_slug,
             function: r.policing_function,
+            employment_type: r.employment_type,
             consent: r.consent,
             active_7: r.active_7,
             active_28: r.active_28,
