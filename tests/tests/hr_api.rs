@@ -65,15 +65,18 @@ fn joiners_get_codes_leavers_are_closed_and_a_bad_row_applies_nothing() {
         .iter()
         .map(|c| c["staff_number"].as_str().unwrap())
         .collect();
-    assert_eq!(staff, ["HR-1", "HR-2"], "file order, no code for the enrolled");
+    assert_eq!(
+        staff,
+        ["HR-1", "HR-2"],
+        "file order, no code for the enrolled"
+    );
     assert_eq!(codes[0]["employment_type"], "police_staff");
     assert_eq!(codes[1]["team"], "Response A");
     // Each code enrols a phone.
     for c in codes {
-        let r = server.client().post(
-            "/v1/enrol",
-            &json!({ "force": "hrapi", "code": c["code"] }),
-        );
+        let r = server
+            .client()
+            .post("/v1/enrol", &json!({ "force": "hrapi", "code": c["code"] }));
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
     assert_eq!(
@@ -91,7 +94,11 @@ fn joiners_get_codes_leavers_are_closed_and_a_bad_row_applies_nothing() {
          {},,,leaver\n",
         force.members[1]
     );
-    let codes_before = count(&server, "hrapi", "SELECT count(*) AS n FROM enrolment_codes");
+    let codes_before = count(
+        &server,
+        "hrapi",
+        "SELECT count(*) AS n FROM enrolment_codes",
+    );
     let r = force
         .admin
         .post_raw("/v1/force/hr-file", &[CSV], bad.as_bytes());
@@ -107,7 +114,11 @@ fn joiners_get_codes_leavers_are_closed_and_a_bad_row_applies_nothing() {
         3
     );
     assert_eq!(
-        count(&server, "hrapi", "SELECT count(*) AS n FROM enrolment_codes"),
+        count(
+            &server,
+            "hrapi",
+            "SELECT count(*) AS n FROM enrolment_codes"
+        ),
         codes_before
     );
     // A refresh token is single use: each refresh returns the next one.
@@ -116,7 +127,10 @@ fn joiners_get_codes_leavers_are_closed_and_a_bad_row_applies_nothing() {
             "/v1/auth/refresh",
             &json!({ "refresh_token": refresh_token }),
         );
-        (r.status, r.body["refresh_token"].as_str().unwrap_or("").to_owned())
+        (
+            r.status,
+            r.body["refresh_token"].as_str().unwrap_or("").to_owned(),
+        )
     };
     let (status, leaver_next) = refresh(&leaver.refresh_token);
     assert_eq!(status, 200, "not closed");

@@ -161,9 +161,7 @@ fn the_sql_night_duty_count_equals_the_rust_rule_on_the_same_duties() {
         .collect();
     let lasts: Vec<NaiveDate> = firsts
         .iter()
-        .map(|d| {
-            d.checked_add_months(chrono::Months::new(1)).unwrap() - Duration::days(1)
-        })
+        .map(|d| d.checked_add_months(chrono::Months::new(1)).unwrap() - Duration::days(1))
         .collect();
     let monthly: Vec<MonthRow> = diesel::sql_query(
         "SELECT force_slug, shifts, night_shifts FROM npws_roster_months($1, $2)",
