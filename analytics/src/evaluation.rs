@@ -24,7 +24,6 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
-use crate::cohorts::PersonSums;
 use crate::input::Period;
 use crate::table::{ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
 
@@ -33,8 +32,12 @@ use crate::table::{ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec,
 pub struct PersonOutcomes {
     /// Force slug.
     pub force: String,
-    /// Policing function of the person's team (`no_team` when none).
+    /// Policing function: their own from the HR file, else their team's
+    /// (`no_team` when none).
     pub function: String,
+    /// Employment type from the HR file
+    /// ([`models::staff::EmploymentType::NOT_KNOWN`] without a record).
+    pub employment_type: String,
     /// Consent level now (`roster_only`, `sleep`, `sleep_and_check_ins`).
     pub consent: String,
     /// Synced anything dated in the month's last 7 days.
@@ -75,13 +78,36 @@ pub struct TeamSickness {
     pub sickness_days: i64,
 }
 
+/// One person's roster in a reporting month, with no id (from
+/// `npws_roster_months`: the roster columns of `npws_person_features`,
+/// month by month).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonRoster {
+    /// Force slug.
+    pub force: String,
+    /// Policing function: their own from the HR file, else their team's
+    /// (`no_team` when none).
+    pub function: String,
+    /// Employment type from the HR file
+    /// ([`models::staff::EmploymentType::NOT_KNOWN`] without a record).
+    pub employment_type: String,
+    /// Shifts starting in the month.
+    pub shifts: u32,
+    /// Of which nights (docs/cohorts.md).
+    pub night_shifts: u32,
+    /// Of which started under 12 h after the previous shift ended.
+    pub quick_returns: u32,
+    /// Minutes of any shift inside the month.
+    pub minutes_worked: i64,
+}
+
 /// What one reporting month's tables are built from.
 #[derive(Debug, Clone, Default)]
 pub struct MonthInput {
     /// Everyone enrolled by the month's end.
     pub people: Vec<PersonOutcomes>,
-    /// Everyone with a shift in the month (`npws_person_features`).
-    pub roster: Vec<PersonSums>,
+    /// Everyone with a shift in the month.
+    pub roster: Vec<PersonRoster>,
     /// Sickness counts.
     pub sickness: Vec<TeamSickness>,
 }
@@ -94,7 +120,10 @@ pub struct MonthFigures {
     /// Its whole ISO weeks.
     pub period: Period,
     /// Tables `uptake`, `outcomes`, `frm`, `sickness`: rows all forces →
-    /// force → policing function, suppressed jointly.
+    /// force → policing function, suppressed jointly; then
+    /// [`BY_EMPLOYMENT_TYPE`]'s tables: rows all forces → employment type,
+    /// suppressed jointly on their own (HR sickness counts are per team,
+    /// so they have no type).
     pub tables: Vec<Table>,
 }
 
@@ -284,6 +313,15 @@ fn count(name: &str) -> ColumnSpec {
     ColumnSpec::count(name)
 }
 
+/// The ids of the tables by employment type, in order: the `uptake`,
+/// `outcomes` and `frm` tables' columns over rows all forces → employment
+/// type.
+pub const BY_EMPLOYMENT_TYPE: [&str; 3] = [
+    "uptake_by_employment_type",
+    "outcomes_by_employment_type",
+    "frm_by_employment_type",
+];
+
 fn specs() -> [TableSpec; 4] {
     [
         TableSpec {
@@ -359,8 +397,55 @@ fn some_if(cond: bool, v: i64) -> Option<i64> {
     cond.then_some(v)
 }
 
-/// One reporting month's tables, suppressed jointly: rows all forces →
-/// force → policing function.
+/// One person's contribution to the `uptake` table.
+fn uptake_row(p: &PersonOutcomes) -> [Option<i64>; 6] {
+    let level = |l: ConsentLevel| some_if(p.consent == l.as_str(), 1);
+    [
+        Some(1),
+        some_if(p.active_7, 1),
+        some_if(p.active_28, 1),
+        level(ConsentLevel::RosterOnly),
+        level(ConsentLevel::Sleep),
+        level(ConsentLevel::SleepAndCheckIns),
+    ]
+}
+
+/// One person's contribution to the `outcomes` table.
+fn outcomes_row(p: &PersonOutcomes) -> [Option<i64>; 12] {
+    let sleeps = p.sleep_nights > 0;
+    let scored = p.recovery_n > 0;
+    let kss = p.kss_n > 0;
+    [
+        some_if(sleeps, 1),
+        some_if(sleeps, i64::from(p.sleep_nights)),
+        some_if(sleeps, p.sleep_minutes),
+        some_if(sleeps, p.debt_minutes),
+        some_if(scored, i64::from(p.recovery_n)),
+        some_if(scored, p.recovery_sum),
+        some_if(kss, 1),
+        some_if(kss, i64::from(p.kss_n)),
+        some_if(kss, p.kss_sum),
+        some_if(p.modules_completed > 0, 1),
+        some_if(p.peer_requests > 0, 1),
+        Some(1),
+    ]
+}
+
+/// One person's contribution to the `frm` table over a month of `days`.
+fn frm_row(p: &PersonRoster, days: i64) -> [Option<i64>; 6] {
+    [
+        Some(1),
+        Some(i64::from(p.shifts)),
+        Some(i64::from(p.night_shifts) * 100),
+        Some(i64::from(p.quick_returns)),
+        Some(days),
+        Some(p.minutes_worked * 7),
+    ]
+}
+
+/// One reporting month's tables: rows all forces → force → policing
+/// function, suppressed jointly; then the same people's uptake, outcomes
+/// and roster indicators by employment type ([`BY_EMPLOYMENT_TYPE`]).
 pub fn month_figures(period: Period, input: &MonthInput) -> MonthFigures {
     let mut leaves: BTreeSet<Vec<String>> = BTreeSet::new();
     leaves.extend(
@@ -373,7 +458,7 @@ pub fn month_figures(period: Period, input: &MonthInput) -> MonthFigures {
         input
             .roster
             .iter()
-            .map(|p| vec![p.force.clone(), p.group.clone()]),
+            .map(|p| vec![p.force.clone(), p.function.clone()]),
     );
     leaves.extend(
         input
@@ -392,58 +477,15 @@ pub fn month_figures(period: Period, input: &MonthInput) -> MonthFigures {
         let Some(r) = leaf(&p.force, &p.function) else {
             continue;
         };
-        let level = |l: ConsentLevel| some_if(p.consent == l.as_str(), 1);
-        uptake.add(
-            &rows,
-            r,
-            &[
-                Some(1),
-                some_if(p.active_7, 1),
-                some_if(p.active_28, 1),
-                level(ConsentLevel::RosterOnly),
-                level(ConsentLevel::Sleep),
-                level(ConsentLevel::SleepAndCheckIns),
-            ],
-        );
-        let sleeps = p.sleep_nights > 0;
-        let scored = p.recovery_n > 0;
-        let kss = p.kss_n > 0;
-        outcomes.add(
-            &rows,
-            r,
-            &[
-                some_if(sleeps, 1),
-                some_if(sleeps, i64::from(p.sleep_nights)),
-                some_if(sleeps, p.sleep_minutes),
-                some_if(sleeps, p.debt_minutes),
-                some_if(scored, i64::from(p.recovery_n)),
-                some_if(scored, p.recovery_sum),
-                some_if(kss, 1),
-                some_if(kss, i64::from(p.kss_n)),
-                some_if(kss, p.kss_sum),
-                some_if(p.modules_completed > 0, 1),
-                some_if(p.peer_requests > 0, 1),
-                Some(1),
-            ],
-        );
+        uptake.add(&rows, r, &uptake_row(p));
+        outcomes.add(&rows, r, &outcomes_row(p));
     }
     let days = period.days();
     for p in input.roster.iter().filter(|p| p.shifts > 0) {
-        let Some(r) = leaf(&p.force, &p.group) else {
+        let Some(r) = leaf(&p.force, &p.function) else {
             continue;
         };
-        frm.add(
-            &rows,
-            r,
-            &[
-                Some(1),
-                Some(i64::from(p.shifts)),
-                Some(i64::from(p.night_shifts) * 100),
-                Some(i64::from(p.quick_returns)),
-                Some(days),
-                Some(p.minutes_worked * 7),
-            ],
-        );
+        frm.add(&rows, r, &frm_row(p, days));
     }
     for s in &input.sickness {
         let Some(r) = leaf(&s.force, &s.function) else {
@@ -457,11 +499,59 @@ pub fn month_figures(period: Period, input: &MonthInput) -> MonthFigures {
             sickness.add(&rows, r, &[Some(1), Some(days)]);
         }
     }
+    let mut tables = publish(&rows, vec![uptake, outcomes, frm, sickness]);
+    tables.extend(by_employment_type(period, input));
     MonthFigures {
         month: month_label(&period),
         period,
-        tables: publish(&rows, vec![uptake, outcomes, frm, sickness]),
+        tables,
     }
+}
+
+/// The uptake, outcomes and roster tables over rows all forces →
+/// employment type: the same contributions as the function tables, so the
+/// all-forces row is the same (and, protected, published in both); the
+/// type rows are suppressed jointly among themselves, a small type with a
+/// secondary, so no type is the total less the others.
+fn by_employment_type(period: Period, input: &MonthInput) -> Vec<Table> {
+    let leaves: BTreeSet<Vec<String>> = input
+        .people
+        .iter()
+        .map(|p| vec![p.employment_type.clone()])
+        .chain(
+            input
+                .roster
+                .iter()
+                .filter(|p| p.shifts > 0)
+                .map(|p| vec![p.employment_type.clone()]),
+        )
+        .collect();
+    let rows = Hierarchy::new("All forces", leaves.iter().map(Vec::as_slice));
+    let [uptake, outcomes, frm, _] = specs();
+    let mut tables = [uptake, outcomes, frm];
+    for (spec, id) in tables.iter_mut().zip(BY_EMPLOYMENT_TYPE) {
+        spec.id = id;
+        spec.title = format!("{} by employment type", spec.title);
+    }
+    let [uptake, outcomes, frm] = tables;
+    let mut uptake = RawTable::new(uptake, &rows);
+    let mut outcomes = RawTable::new(outcomes, &rows);
+    let mut frm = RawTable::new(frm, &rows);
+    for p in &input.people {
+        let Some(r) = rows.row(std::slice::from_ref(&p.employment_type)) else {
+            continue;
+        };
+        uptake.add(&rows, r, &uptake_row(p));
+        outcomes.add(&rows, r, &outcomes_row(p));
+    }
+    let days = period.days();
+    for p in input.roster.iter().filter(|p| p.shifts > 0) {
+        let Some(r) = rows.row(std::slice::from_ref(&p.employment_type)) else {
+            continue;
+        };
+        frm.add(&rows, r, &frm_row(p, days));
+    }
+    publish(&rows, vec![uptake, outcomes, frm])
 }
 
 impl MonthFigures {
@@ -495,6 +585,7 @@ impl MonthFigures {
     pub fn forces(&self) -> BTreeSet<String> {
         self.tables
             .iter()
+            .filter(|t| !BY_EMPLOYMENT_TYPE.contains(&t.id.as_str()))
             .flat_map(|t| t.rows.iter())
             .filter(|r| r.level == 1)
             .filter_map(|r| r.path.first().cloned())
@@ -1240,6 +1331,85 @@ mod tests {
         let enrolled = measure("enrolled").unwrap();
         assert_eq!(m.value(enrolled, &[]), Some(33.0));
         assert_eq!(m.month, "2026-11");
+        for t in &m.tables {
+            assert!(t.single_unknowns().is_empty(), "{}", t.id);
+        }
+    }
+
+    #[test]
+    fn employment_types_have_rows_of_their_own_with_a_secondary() {
+        // Force a, enrolled: 10 police officers sleeping 7.0 h, 6 police
+        // staff sleeping 8.0 h, 2 volunteers sleeping 7.0 h, 7 without an
+        // HR record sleeping 7.5 h; 20 nights each.
+        let typed = |t: &str, minutes: i64| PersonOutcomes {
+            employment_type: t.into(),
+            sleep_minutes: 20 * minutes,
+            ..person("a", "response", true)
+        };
+        let mut people = Vec::new();
+        people.extend((0..10).map(|_| typed("police_officer", 420)));
+        people.extend((0..6).map(|_| typed("police_staff", 480)));
+        people.extend((0..2).map(|_| typed("volunteer", 420)));
+        people.extend((0..7).map(|_| typed(models::staff::EmploymentType::NOT_KNOWN, 450)));
+        // Rostered: 6 officers with 10 shifts, 2 of them nights; 3 special
+        // constables with 4 shifts, 1 a night.
+        let shifts = |t: &str, shifts, nights| PersonRoster {
+            force: "a".into(),
+            function: "response".into(),
+            employment_type: t.into(),
+            shifts,
+            night_shifts: nights,
+            ..Default::default()
+        };
+        let mut roster: Vec<PersonRoster> =
+            (0..6).map(|_| shifts("police_officer", 10, 2)).collect();
+        roster.extend((0..3).map(|_| shifts("special_constable", 4, 1)));
+        let m = month_figures(
+            november(),
+            &MonthInput {
+                people,
+                roster,
+                ..Default::default()
+            },
+        );
+        let cell = |table: &str, column: &str, row: &str| {
+            let t = m.tables.iter().find(|t| t.id == table).unwrap();
+            let c = t.column(column).unwrap();
+            let path: Vec<String> = if row.is_empty() {
+                vec![]
+            } else {
+                vec![row.to_owned()]
+            };
+            let cell = &t.rows.iter().find(|r| r.path == path).unwrap().cells[c];
+            (cell.suppressed, cell.value.and_then(|v| v.to_f64()))
+        };
+        let [uptake, outcomes, frm] = BY_EMPLOYMENT_TYPE;
+        // Enrolled: volunteers (2) withheld, and police staff (6, the
+        // smallest other type) with them; the total 25 as in the function
+        // tables.
+        assert_eq!(cell(uptake, "enrolled", "volunteer"), (true, None));
+        assert_eq!(cell(uptake, "enrolled", "police_staff"), (true, None));
+        assert_eq!(
+            cell(uptake, "enrolled", "police_officer"),
+            (false, Some(10.0))
+        );
+        assert_eq!(cell(uptake, "enrolled", "not_known"), (false, Some(7.0)));
+        assert_eq!(cell(uptake, "enrolled", ""), (false, Some(25.0)));
+        assert_eq!(m.value(measure("enrolled").unwrap(), &[]), Some(25.0));
+        // Sleep: (10×7 + 6×8 + 2×7 + 7×7.5) / 25 = 7.38 -> 7.4 h overall.
+        let sleep = "mean sleep per night (h)";
+        assert_eq!(cell(outcomes, sleep, ""), (false, Some(7.4)));
+        assert_eq!(cell(outcomes, sleep, "police_officer"), (false, Some(7.0)));
+        assert_eq!(cell(outcomes, sleep, "not_known"), (false, Some(7.5)));
+        assert!(cell(outcomes, sleep, "police_staff").0);
+        // Nights: (6×2 + 3×1) / (6×10 + 3×4) = 15/72 = 20.8 % overall; the
+        // 3 specials withheld and so the officers, the only other type.
+        let nights = "night shifts (% of shifts)";
+        assert_eq!(cell(frm, nights, ""), (false, Some(20.8)));
+        assert!(cell(frm, nights, "special_constable").0);
+        assert!(cell(frm, nights, "police_officer").0);
+        // Types are not forces.
+        assert_eq!(m.forces(), BTreeSet::from(["a".to_owned()]));
         for t in &m.tables {
             assert!(t.single_unknowns().is_empty(), "{}", t.id);
         }

@@ -95,6 +95,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
                 .service(enrolment::api::enrol)
                 .service(enrolment::api::refresh)
                 .service(enrolment::api::enrolment_code)
+                .service(enrolment::api::hr_file)
                 .service(enrolment::api::pairing_code)
                 .service(enrolment::api::devices)
                 .service(sync::api::sync)

@@ -37,6 +37,10 @@ pub enum AppError {
     /// it was stored. The problem body lists every bad line.
     #[error("{} problem(s) in the roster; nothing was stored", .0.len())]
     InvalidRoster(Vec<mobile_core::roster::RosterLineError>),
+    /// An HR file was refused line by line (422 `invalid_hr_file`); nothing
+    /// of it was applied. The problem body lists every bad line.
+    #[error("{} problem(s) in the HR file; nothing was applied", .0.len())]
+    InvalidHrFile(Vec<mobile_core::roster::RosterLineError>),
     /// A unique thing already exists.
     #[error("{0}")]
     Conflict(String),
@@ -81,6 +85,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Invalid { code, .. } => code,
             AppError::InvalidRoster(_) => "invalid_roster",
+            AppError::InvalidHrFile(_) => "invalid_hr_file",
             AppError::Conflict(_) => "conflict",
             AppError::AlreadyEnrolled => "already_enrolled",
             AppError::TooLarge(_) => "payload_too_large",
@@ -105,7 +110,8 @@ pub struct Problem {
     pub code: String,
     /// Explanation for this occurrence, without personal data.
     pub detail: String,
-    /// For `invalid_roster`: every bad line, `{line, column, message}`.
+    /// For `invalid_roster` and `invalid_hr_file`: every bad line,
+    /// `{line, column, message}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub errors: Option<Vec<mobile_core::roster::RosterLineError>>,
@@ -117,7 +123,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } | AppError::InvalidRoster(_) => {
+            AppError::Invalid { .. } | AppError::InvalidRoster(_) | AppError::InvalidHrFile(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Conflict(_) | AppError::AlreadyEnrolled => StatusCode::CONFLICT,
@@ -144,7 +150,9 @@ impl ResponseError for AppError {
             code: self.code().to_owned(),
             detail,
             errors: match self {
-                AppError::InvalidRoster(errors) => Some(errors.clone()),
+                AppError::InvalidRoster(errors) | AppError::InvalidHrFile(errors) => {
+                    Some(errors.clone())
+                }
                 _ => None,
             },
         };

@@ -4,7 +4,9 @@
 //! comparisons with intervals (the injected fall in sickness recovered);
 //! the partner dataset downloads with its dictionary and its release is
 //! audited; every other role is refused; a force of fewer than 5 people is
-//! withheld and so is the force that would give it away.
+//! withheld and so is the force that would give it away; the same people
+//! by employment type (from an HR file sent through the API), a small type
+//! withheld.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use analytics::evaluation::{last_complete_month, month_label, reporting_months};
@@ -91,6 +93,21 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
             enrol(&server, &forces[f], staff);
         }
     }
+    // ev-a's HR file: five of its six police officers, one a volunteer
+    // (through the API, as an HR system sends it); ev-b has none, so its
+    // three are `not_known`.
+    let mut hr = "staff_number,employment_type,team,status\n".to_owned();
+    for (i, staff) in forces[0].members.iter().take(6).enumerate() {
+        let kind = if i < 5 { "police_officer" } else { "volunteer" };
+        hr.push_str(&format!("{staff},{kind},Response A,joiner\n"));
+    }
+    let r = forces[0].admin.post_raw(
+        "/v1/force/hr-file",
+        &[("Content-Type", "text/csv")],
+        hr.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["already_enrolled"], 6);
     let owner = cluster().cluster.owner_url(&server.database);
     let mut c = PgConnection::establish(&owner).unwrap();
     diesel::sql_query("UPDATE persons SET created_at = now() - interval '400 days'")
@@ -201,6 +218,23 @@ fn the_analyst_sees_both_comparisons_and_releases_the_partner_dataset() {
     assert!(cell("ev-b", "enrolled").ends_with(",enrolled,,true"));
     assert!(cell("ev-a", "enrolled").ends_with(",enrolled,,true"));
     assert!(cell("All forces", "enrolled").ends_with(",enrolled,9,false"));
+    // By employment type, all forces: the 5 police officers published;
+    // the volunteer (1) and the 3 without an HR record withheld.
+    let typed = |row: &str| {
+        csv.lines()
+            .find(|l| {
+                l.starts_with(&format!("{last},"))
+                    && l.contains(",uptake_by_employment_type,")
+                    && l.contains(&format!(",{row},enrolled,"))
+            })
+            .unwrap_or_else(|| panic!("no {row} type row"))
+            .to_owned()
+    };
+    assert!(typed("police_officer").ends_with(",enrolled,5,false"));
+    assert!(typed("volunteer").ends_with(",enrolled,,true"));
+    assert!(typed("not_known").ends_with(",enrolled,,true"));
+    assert!(typed("All forces").ends_with(",enrolled,9,false"));
+    assert!(page.contains("id=\"uptake_by_employment_type\""));
 
     // The partner dataset and its dictionary.
     let (status, partner) = analyst.get(&format!("/dashboard/npws/partner.csv?{q}"));

@@ -1,5 +1,6 @@
 //! SQL that must agree with a Rust rule it cannot import (habit 12): the
-//! night-duty rule in `npws_person_features` against
+//! night-duty rule in `npws_person_features` (and its month-by-month copy
+//! in `npws_roster_months`) against
 //! `mobile_core::night_time`, and the small-number threshold in
 //! `npws_force_overview` against `analytics::suppression::MIN_PEOPLE`.
 //! Each test owns a fresh database copied from the migrated template and
@@ -142,6 +143,40 @@ fn the_sql_night_duty_count_equals_the_rust_rule_on_the_same_duties() {
     }
     // Both answers occur, so agreement is not vacuous.
     assert!(nights > 0 && (nights as usize) < duties.len());
+
+    // The evaluation's month-by-month copy of the rule
+    // (`npws_roster_months`) gives each duty the same answer, over the
+    // year's calendar months.
+    #[derive(QueryableByName)]
+    struct MonthRow {
+        #[diesel(sql_type = Text)]
+        force_slug: String,
+        #[diesel(sql_type = Integer)]
+        shifts: i32,
+        #[diesel(sql_type = Integer)]
+        night_shifts: i32,
+    }
+    let firsts: Vec<NaiveDate> = (1..=12)
+        .map(|m| NaiveDate::from_ymd_opt(2026, m, 1).unwrap())
+        .collect();
+    let lasts: Vec<NaiveDate> = firsts
+        .iter()
+        .map(|d| d.checked_add_months(chrono::Months::new(1)).unwrap() - Duration::days(1))
+        .collect();
+    let monthly: Vec<MonthRow> = diesel::sql_query(
+        "SELECT force_slug, shifts, night_shifts FROM npws_roster_months($1, $2)",
+    )
+    .bind::<diesel::sql_types::Array<Date>, _>(firsts)
+    .bind::<diesel::sql_types::Array<Date>, _>(lasts)
+    .load(&mut conn)
+    .unwrap();
+    let mut by_force: BTreeMap<String, (i32, i32)> = BTreeMap::new();
+    for r in monthly {
+        let e = by_force.entry(r.force_slug).or_default();
+        e.0 += r.shifts;
+        e.1 += r.night_shifts;
+    }
+    assert_eq!(by_force, sql_nights);
 }
 
 #[test]

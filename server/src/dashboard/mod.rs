@@ -55,6 +55,10 @@ impl Templates {
                 "oidc_signed_in.html",
                 include_str!("../../templates/oidc_signed_in.html"),
             ),
+            (
+                "identity_provider.html",
+                include_str!("../../templates/identity_provider.html"),
+            ),
             ("home.html", include_str!("../../templates/home.html")),
             ("teams.html", include_str!("../../templates/teams.html")),
             ("team.html", include_str!("../../templates/team.html")),

@@ -6,10 +6,10 @@ use models::api::{DeviceList, EnrolRequest, PairingCode, RefreshRequest, Session
 use serde::Deserialize;
 use serde_json::json;
 
-use super::service;
+use super::service::{self, HrOutcome, HrSheet};
 use crate::app::{State, client_address};
 use crate::auth::Identity;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 
 /// Whom an enrolment code is for.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -30,6 +30,28 @@ pub async fn enrolment_code(
 ) -> AppResult<HttpResponse> {
     let (code, expires) = service::issue_code(&state, &who, body.into_inner().staff_number).await?;
     Ok(HttpResponse::Created().json(json!({ "code": code, "expires_at": expires })))
+}
+
+/// Applies the force's HR file (force admin; docs/onboarding.md): the
+/// dashboard upload's service, rules and audit. `Content-Type: text/csv`,
+/// header `staff_number,employment_type,team,status[,function,email]`.
+/// All or nothing: a file with any bad row applies nothing and the answer
+/// lists every bad row (422 `invalid_hr_file`, with `errors: [{line,
+/// column, message}]`). The answer is the printable sheet's content: the
+/// codes issued, shown this once (`Cache-Control: no-store`).
+#[utoipa::path(post, path = "/force/hr-file", request_body(content = String, content_type = "text/csv"), responses(
+    (status = 200, description = "applied; the codes issued", body = HrSheet,
+        headers(("Cache-Control" = String, description = "no-store"))),
+    (status = 403, description = "forbidden: force admins only", body = Problem),
+    (status = 422, description = "invalid_hr_file (per-line errors); nothing applied", body = Problem)))]
+#[post("/force/hr-file")]
+pub async fn hr_file(state: State, who: Identity, body: web::Bytes) -> AppResult<HttpResponse> {
+    match service::upload_hr_file(&state, &who, body.to_vec()).await? {
+        HrOutcome::Applied(sheet) => Ok(HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(sheet)),
+        HrOutcome::Rejected(errors) => Err(AppError::InvalidHrFile(errors)),
+    }
 }
 
 /// A phone redeems a one-time code: an enrolment code (a new pseudonymous

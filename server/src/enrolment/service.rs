@@ -264,7 +264,7 @@ async fn device_tokens(
 
 /// A code issued by an HR upload, for the sheet (and the email): shown
 /// once, then only its hash exists.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct IssuedCode {
     /// Whom it is for.
     pub staff_number: String,
@@ -280,7 +280,7 @@ pub struct IssuedCode {
 }
 
 /// What an HR upload did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct HrSheet {
     /// The force's slug (what the app asks for with the code).
     pub force_slug: String,

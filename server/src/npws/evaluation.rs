@@ -4,7 +4,7 @@
 //! the two inputs: NPWS's roll-out plan per force, and the short-term
 //! sickness counts a force admin or FRM lead uploads per team and month.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::web;
 use analytics::evaluation::{
@@ -66,6 +66,15 @@ fn parse_month(s: &str) -> Option<(i32, u32)> {
     (y >= 2000 && Period::reporting_month(y, m).is_some() && y <= 9999).then_some((y, m))
 }
 
+/// Rows tagged with their month's first day, by month, in order.
+fn by_month<T>(rows: Vec<(NaiveDate, T)>) -> BTreeMap<NaiveDate, Vec<T>> {
+    let mut out: BTreeMap<NaiveDate, Vec<T>> = BTreeMap::new();
+    for (m, t) in rows {
+        out.entry(m).or_default().push(t);
+    }
+    out
+}
+
 /// Loads and publishes the months' tables, audited under `action`.
 async fn months_figures(
     state: &AppState,
@@ -85,27 +94,22 @@ async fn months_figures(
             analytics::evaluation::month_label(&last)
         );
         audit::record(c, None, &who, action, &target)?;
-        let sickness = store::sickness(c, first.from, last.from)?;
-        let mut inputs = Vec::with_capacity(months.len());
-        for p in &months {
-            inputs.push((
-                *p,
-                MonthInput {
-                    people: store::person_outcomes(c, p.from, p.to)?,
-                    roster: super::store::person_features(
-                        c,
-                        p.from,
-                        p.to,
-                        super::store::Split::Function,
-                    )?,
-                    sickness: sickness
-                        .iter()
-                        .filter(|(m, _)| *m == p.from)
-                        .map(|(_, s)| s.clone())
-                        .collect(),
-                },
-            ));
-        }
+        // One call per source for the whole window, each row tagged with
+        // its month's first day (a call per month took seconds).
+        let mut people = by_month(store::person_outcomes(c, &months)?);
+        let mut roster = by_month(store::roster_months(c, &months)?);
+        let mut sickness = by_month(store::sickness(c, first.from, last.from)?);
+        let inputs: Vec<(Period, MonthInput)> = months
+            .iter()
+            .map(|p| {
+                let input = MonthInput {
+                    people: people.remove(&p.from).unwrap_or_default(),
+                    roster: roster.remove(&p.from).unwrap_or_default(),
+                    sickness: sickness.remove(&p.from).unwrap_or_default(),
+                };
+                (*p, input)
+            })
+            .collect();
         Ok((inputs, store::rollout_plans(c)?))
     })
     .await?;

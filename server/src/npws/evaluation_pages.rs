@@ -5,7 +5,8 @@
 
 use actix_web::{HttpRequest, web};
 use analytics::evaluation::{
-    Comparison, Evaluation, MEASURES, Status, fmt2, measure, status_of, uptake_percent,
+    BY_EMPLOYMENT_TYPE, Comparison, Evaluation, MEASURES, Status, fmt2, measure, status_of,
+    uptake_percent,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -140,8 +141,37 @@ fn view(e: &Evaluation) -> Result<minijinja::Value, DashError> {
         charts.push(context! { id => m.id, title => m.column, unit => m.unit, chart, rows });
     }
     let uptake = e.uptake_chart().map_err(AppError::internal)?;
+    // The last month's tables by employment type, as published.
+    let by_type: Vec<minijinja::Value> = last
+        .map(|month| {
+            month
+                .tables
+                .iter()
+                .filter(|t| BY_EMPLOYMENT_TYPE.contains(&t.id.as_str()))
+                .map(|t| {
+                    let rows: Vec<minijinja::Value> = t
+                        .rows
+                        .iter()
+                        .map(|r| {
+                            let cells: Vec<String> = r
+                                .cells
+                                .iter()
+                                .map(|c| match (c.suppressed, c.value) {
+                                    (true, _) => "[c]".to_owned(),
+                                    (false, Some(v)) => v.to_string(),
+                                    (false, None) => "–".to_owned(),
+                                })
+                                .collect();
+                            context! { label => r.label, cells }
+                        })
+                        .collect();
+                    context! { id => t.id, title => t.title, columns => t.columns, rows }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(context! {
-        plans, estimates, charts, uptake, labels,
+        plans, estimates, charts, uptake, labels, by_type,
         seed => e.seed, draws => e.draws,
         first => e.months.first().map(|m| m.month.clone()),
         last => last.map(|m| m.month.clone()),

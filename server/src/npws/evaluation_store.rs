@@ -1,20 +1,26 @@
-//! SQL of the evaluation: the national reads `npws_person_outcomes` and
-//! `npws_sickness` (SECURITY DEFINER, no ids; migration
-//! `2026-12-04-000400_evaluation`), the roll-out plans NPWS sets, and a
-//! force's sickness upload. SQL only.
+//! SQL of the evaluation: the national reads `npws_person_outcomes`,
+//! `npws_roster_months` and `npws_sickness` (SECURITY DEFINER, no ids;
+//! migrations `2026-12-04-000400_evaluation` and
+//! `2026-12-05-000100_evaluation_split`), each once for the whole window,
+//! the roll-out plans NPWS sets, and a force's sickness upload. SQL only.
 
-use analytics::evaluation::{PersonOutcomes, RolloutPlan, TeamSickness};
+use analytics::evaluation::{PersonOutcomes, PersonRoster, RolloutPlan, TeamSickness};
+use analytics::input::Period;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Integer, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 #[derive(Debug, QueryableByName)]
 struct OutcomeRow {
+    #[diesel(sql_type = Date)]
+    month_from: NaiveDate,
     #[diesel(sql_type = Text)]
     force_slug: String,
     #[diesel(sql_type = Text)]
     policing_function: String,
+    #[diesel(sql_type = Text)]
+    employment_type: String,
     #[diesel(sql_type = Text)]
     consent: String,
     #[diesel(sql_type = Bool)]
@@ -50,6 +56,7 @@ impl From<OutcomeRow> for PersonOutcomes {
         PersonOutcomes {
             force: r.force_slug,
             function: r.policing_function,
+            employment_type: r.employment_type,
             consent: r.consent,
             active_7: r.active_7,
             active_28: r.active_28,
@@ -66,21 +73,84 @@ impl From<OutcomeRow> for PersonOutcomes {
     }
 }
 
-/// Everyone enrolled by `to` (each force's local days), without ids. Call
-/// it in a platform transaction: the function refuses a force scope.
+/// The months as the functions take them: their first and last days.
+fn month_bounds(months: &[Period]) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
+    months.iter().map(|p| (p.from, p.to)).unzip()
+}
+
+/// Everyone enrolled by each month's end (each force's local days),
+/// without ids, each with the first day of its month: one call for the
+/// whole window. Call it in a platform transaction: the function refuses a
+/// force scope.
 ///
 /// # Errors
 /// Database errors (including the function's refusal).
 pub fn person_outcomes(
     c: &mut PgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<Vec<PersonOutcomes>> {
+    months: &[Period],
+) -> QueryResult<Vec<(NaiveDate, PersonOutcomes)>> {
+    let (from, to) = month_bounds(months);
     let rows: Vec<OutcomeRow> = diesel::sql_query("SELECT * FROM npws_person_outcomes($1, $2)")
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
+        .bind::<Array<Date>, _>(from)
+        .bind::<Array<Date>, _>(to)
         .load(c)?;
-    Ok(rows.into_iter().map(PersonOutcomes::from).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.month_from, PersonOutcomes::from(r)))
+        .collect())
+}
+
+#[derive(Debug, QueryableByName)]
+struct RosterRow {
+    #[diesel(sql_type = Date)]
+    month_from: NaiveDate,
+    #[diesel(sql_type = Text)]
+    force_slug: String,
+    #[diesel(sql_type = Text)]
+    policing_function: String,
+    #[diesel(sql_type = Text)]
+    employment_type: String,
+    #[diesel(sql_type = Integer)]
+    shifts: i32,
+    #[diesel(sql_type = Integer)]
+    night_shifts: i32,
+    #[diesel(sql_type = Integer)]
+    quick_returns: i32,
+    #[diesel(sql_type = BigInt)]
+    minutes_worked: i64,
+}
+
+/// Everyone with a shift in each month, without ids, each with the first
+/// day of its month: one call for the whole window (platform transaction).
+///
+/// # Errors
+/// Database errors (including the function's refusal).
+pub fn roster_months(
+    c: &mut PgConnection,
+    months: &[Period],
+) -> QueryResult<Vec<(NaiveDate, PersonRoster)>> {
+    let (from, to) = month_bounds(months);
+    let rows: Vec<RosterRow> = diesel::sql_query("SELECT * FROM npws_roster_months($1, $2)")
+        .bind::<Array<Date>, _>(from)
+        .bind::<Array<Date>, _>(to)
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.month_from,
+                PersonRoster {
+                    force: r.force_slug,
+                    function: r.policing_function,
+                    employment_type: r.employment_type,
+                    shifts: count(r.shifts),
+                    night_shifts: count(r.night_shifts),
+                    quick_returns: count(r.quick_returns),
+                    minutes_worked: r.minutes_worked,
+                },
+            )
+        })
+        .collect())
 }
 
 #[derive(Debug, QueryableByName)]
