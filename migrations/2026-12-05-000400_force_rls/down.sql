@@ -104,11 +104,13 @@ REVOKE SELECT ON forces, persons, staff_links, staff_records, team_members, team
 GRANT fatigue_npws TO CURRENT_USER;
 ALTER FUNCTION npws_force_overview() OWNER TO CURRENT_USER;
 ALTER FUNCTION npws_person_features(date, date) OWNER TO CURRENT_USER;
-ALTER FUNCTION npws_person_outcomes(date, date) OWNER TO CURRENT_USER;
+ALTER FUNCTION npws_person_outcomes(date[], date[]) OWNER TO CURRENT_USER;
+ALTER FUNCTION npws_roster_months(date[], date[]) OWNER TO CURRENT_USER;
 ALTER FUNCTION npws_sickness(date, date) OWNER TO CURRENT_USER;
 ALTER FUNCTION npws_force_overview() SET search_path = public;
 ALTER FUNCTION npws_person_features(date, date) SET search_path = public;
-ALTER FUNCTION npws_person_outcomes(date, date) SET search_path = public;
+ALTER FUNCTION npws_person_outcomes(date[], date[]) SET search_path = public;
+ALTER FUNCTION npws_roster_months(date[], date[]) SET search_path = public;
 ALTER FUNCTION npws_sickness(date, date) SET search_path = public;
 REVOKE fatigue_npws FROM CURRENT_USER;
 REVOKE USAGE ON SCHEMA public FROM fatigue_npws;

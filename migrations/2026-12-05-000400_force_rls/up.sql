@@ -8,7 +8,8 @@
 --
 -- What ran as the owner across forces, and how each runs now:
 --   the NPWS/national SECURITY DEFINER functions (npws_force_overview,
---       npws_person_features, npws_person_outcomes, npws_sickness) belong
+--       npws_person_features, npws_person_outcomes, npws_roster_months,
+--       npws_sickness) belong
 --       to fatigue_npws below: a NOLOGIN role with SELECT on the ten tables
 --       they read and, on the nine of those with row-level security, a
 --       permissive SELECT-only policy `npws_read TO fatigue_npws USING
@@ -55,20 +56,22 @@ GRANT USAGE, CREATE ON SCHEMA public TO fatigue_npws;
 
 ALTER FUNCTION npws_force_overview() OWNER TO fatigue_npws;
 ALTER FUNCTION npws_person_features(date, date) OWNER TO fatigue_npws;
-ALTER FUNCTION npws_person_outcomes(date, date) OWNER TO fatigue_npws;
+ALTER FUNCTION npws_person_outcomes(date[], date[]) OWNER TO fatigue_npws;
+ALTER FUNCTION npws_roster_months(date[], date[]) OWNER TO fatigue_npws;
 ALTER FUNCTION npws_sickness(date, date) OWNER TO fatigue_npws;
 
 -- pg_temp last: a temporary table of the calling session named like one of
 -- ours must not stand in for it (by default pg_temp is searched first).
 ALTER FUNCTION npws_force_overview() SET search_path = pg_catalog, public, pg_temp;
 ALTER FUNCTION npws_person_features(date, date) SET search_path = pg_catalog, public, pg_temp;
-ALTER FUNCTION npws_person_outcomes(date, date) SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION npws_person_outcomes(date[], date[]) SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION npws_roster_months(date[], date[]) SET search_path = pg_catalog, public, pg_temp;
 ALTER FUNCTION npws_sickness(date, date) SET search_path = pg_catalog, public, pg_temp;
 
 REVOKE CREATE ON SCHEMA public FROM fatigue_npws;
 REVOKE fatigue_npws FROM CURRENT_USER;
 
--- What the four functions read, and nothing more: SELECT only.
+-- What the five functions read, and nothing more: SELECT only.
 GRANT SELECT ON forces, persons, staff_links, staff_records, team_members, teams, shifts,
     sync_records, peer_callbacks, sickness_absence TO fatigue_npws;
 -- The tenant and sync_group policies (PUBLIC) are evaluated for it too.

@@ -268,15 +268,24 @@ fn a_non_superuser_owner_is_bound_and_its_maintenance_still_works() {
     assert_eq!(total["cells"][people_col]["value"], "13");
     assert_eq!(cell(table, "frls-a", "people")["value"], "6");
     assert_eq!(cell(table, "frls-b", "people")["value"], "7");
-    // The evaluation's two functions, called as the serving role outside
-    // any force: 13 people enrolled by today; no sickness rows, no error.
+    // The evaluation's functions, called as the serving role outside any
+    // force: 13 people enrolled by today, one month; the roster rows of
+    // the 11 days to today (every shift is 2 to 8 days ago) from both
+    // forces; no sickness rows, no error.
     let mut app = PgConnection::establish(&tc.cluster.app_url(&db)).unwrap();
     assert_eq!(
         count(
             &mut app,
-            "SELECT count(*) AS n FROM npws_person_outcomes(current_date - 27, current_date)"
+            "SELECT count(*) AS n FROM npws_person_outcomes(ARRAY[current_date - 27], ARRAY[current_date])"
         ),
         13
+    );
+    assert_eq!(
+        count(
+            &mut app,
+            "SELECT count(DISTINCT force_slug) AS n FROM npws_roster_months(ARRAY[current_date - 10], ARRAY[current_date]) WHERE shifts > 0"
+        ),
+        2
     );
     assert_eq!(
         count(
