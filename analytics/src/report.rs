@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
@@ -914,25 +915,47 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
             .collect(),
         _ => Vec::new(),
     };
-    for (p, path) in people.iter().zip(&paths) {
+    // Each person's figures depend on that person alone (most of a large
+    // force's report time, docs/scaling.md), so they are worked out in
+    // parallel on rayon's pool; `collect` keeps people's order and the
+    // tables are summed from them in that order, one person at a time, as
+    // before: the same sums whatever the number of threads.
+    let figures: Vec<(PersonFigures, Vec<WellbeingFigures>)> = people
+        .par_iter()
+        .map(|p| {
+            let duties = &p.reference_duties;
+            let figures = PersonFigures {
+                roster: roster_figures(&p.shifts, from, to, limits),
+                schedule: schedule_figures(&p.shifts, duties, from, to, zone, limits, known_until),
+                wellbeing: wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, period, zone),
+                learning: learning_figures(&p.learning, period, course),
+                working: working_time_figures(
+                    duties,
+                    &p.absences,
+                    period,
+                    zone,
+                    limits,
+                    known_until,
+                ),
+                changes: change_figures(&p.roster_changes, period, zone),
+                days,
+                employment: p.person.employment_type,
+            };
+            let by_week = weeks
+                .iter()
+                .map(|week| wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, week, zone))
+                .collect();
+            (figures, by_week)
+        })
+        .collect();
+    for (path, (figures, by_week)) in paths.iter().zip(&figures) {
         let Some(leaf) = rows.row(path) else { continue };
-        let duties = &p.reference_duties;
-        let figures = PersonFigures {
-            roster: roster_figures(&p.shifts, from, to, limits),
-            schedule: schedule_figures(&p.shifts, duties, from, to, zone, limits, known_until),
-            wellbeing: wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, period, zone),
-            learning: learning_figures(&p.learning, period, course),
-            working: working_time_figures(duties, &p.absences, period, zone, limits, known_until),
-            changes: change_figures(&p.roster_changes, period, zone),
-            days,
-            employment: p.person.employment_type,
-        };
         for (t, d) in raw.iter_mut().zip(&defs) {
-            t.add(&rows, leaf, &(d.contribution)(&figures));
+            t.add(&rows, leaf, &(d.contribution)(figures));
         }
-        for (w, week) in weeks.iter().enumerate() {
+        for (w, wellbeing) in by_week.iter().enumerate() {
             let mut in_week = figures.clone();
-            in_week.wellbeing = wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, week, zone);
+            in_week.wellbeing = wellbeing.clone();
             for (t, d) in raw.iter_mut().zip(&defs).filter(|(_, d)| d.weekly) {
                 t.add_week(&rows, leaf, w, &(d.contribution)(&in_week));
             }
@@ -1013,18 +1036,24 @@ pub fn build_report(
             .roster_horizon
             .map_or(period_end, |h| h.max(period_end)),
     };
-    let tables = period_tables(&ctx, &request.period, &people);
     let mut periods = vec![request.period];
     for _ in 0..request.trend_periods {
         let earlier = periods.last().map_or(request.period, Period::previous);
         periods.push(earlier);
     }
-    let mut trend: Vec<TrendPoint> = periods[1..]
-        .iter()
-        .rev()
-        .map(|p| trend_point(*p, &period_tables(&ctx, p, &people)))
+    // The periods' tables are independent of each other (each suppressed
+    // on its own): built in parallel too, collected in the periods' order.
+    let tables: Vec<Vec<Table>> = periods
+        .par_iter()
+        .map(|p| period_tables(&ctx, p, &people))
         .collect();
-    trend.push(trend_point(request.period, &tables));
+    let trend: Vec<TrendPoint> = periods
+        .iter()
+        .zip(&tables)
+        .rev()
+        .map(|(p, t)| trend_point(*p, t))
+        .collect();
+    let tables = tables.into_iter().next().unwrap_or_default();
     Ok(Report {
         meta: ReportMeta {
             force: request.force.clone(),

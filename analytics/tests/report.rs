@@ -46,6 +46,28 @@ fn same_input_in_any_order_gives_byte_identical_json() {
 }
 
 #[test]
+fn a_report_built_on_one_thread_is_byte_identical_to_one_built_on_four() {
+    // build_report works out people's figures and the periods' tables in
+    // parallel (rayon): the sums and the suppression must not depend on how
+    // the work was split. 600 people in teams of 7 across 4 commands, a
+    // trend of 4 periods: many rows with cells near the suppression line.
+    let input = people(600, 21);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| render_json(&build_report(&request(4), input.clone()).unwrap()).unwrap())
+    };
+    let serial = on(1);
+    assert_eq!(serial, on(4));
+    // And it is a real report: everyone counted, five periods in the trend.
+    let report = build_report(&request(4), input.clone()).unwrap();
+    assert_eq!(report.meta.people, 600);
+    assert_eq!(report.trend.len(), 5);
+}
+
+#[test]
 fn no_published_count_describes_one_to_four_people_in_a_small_team() {
     // Teams of 7 with one team cut to 3 people: its rows are withheld everywhere.
     let mut input = people(84, 3);

@@ -118,7 +118,14 @@ async fn national_features(
     db::with_platform(&state.pool, move |c| {
         let target = format!("all_forces:{}..{}", period.from, period.to);
         audit::record(c, None, &who, action, &target)?;
-        Ok(store::person_features(c, period.from, period.to, split)?)
+        let started = std::time::Instant::now();
+        let people = store::person_features(c, period.from, period.to, split)?;
+        tracing::info!(
+            people = people.len(),
+            ms = started.elapsed().as_millis(),
+            "npws features read"
+        );
+        Ok(people)
     })
     .await
 }
@@ -170,7 +177,10 @@ pub async fn cohorts(
             (request.k_min, request.k_max) = (k, k);
         }
         let (raw, _) = feature_matrix(&people, period.days());
-        match cluster(&request, &raw) {
+        let started = std::time::Instant::now();
+        let clustered = cluster(&request, &raw);
+        tracing::info!(ms = started.elapsed().as_millis(), "npws cohorts clustered");
+        match clustered {
             Ok(c) => Ok(CohortRun {
                 meta: c.meta,
                 cohorts: c.cohorts,

@@ -366,9 +366,13 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         to,
         later_to: to + Duration::weeks(analytics::indicators::REFERENCE_WEEKS),
     };
+    // Each stage's time is logged: a large force's report is the first
+    // thing one PostgreSQL and its server run out of (docs/scaling.md).
+    let started = std::time::Instant::now();
     let limits = crate::settings::service::limits_of(c, force)?;
     let roster_horizon = reports::roster_horizon(c, force)?;
     let staff = reports::load_staff(c, force, window)?;
+    let loaded = started.elapsed();
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams {
         limits,
@@ -457,6 +461,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
+    let assessed = started.elapsed();
     let request = ReportRequest {
         force: f.name,
         zone: f.time_zone,
@@ -465,8 +470,10 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         limits,
         roster_horizon,
     };
+    let people_count = people.len();
     let mut report = build_report(&request, people)
         .map_err(|e| AppError::invalid("report_failed", e.to_string()))?;
+    let built = started.elapsed();
     let support = crate::peer_support::service::report_figures(c, force, period.from, period.to)?;
     report.peer_support = Some(PeerSupportFigures::new(
         support.requests,
@@ -484,6 +491,16 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     let (published, over_red) =
         crate::rosters::service::published_draft_counts(c, force, &period, zone)?;
     report.published_drafts = Some(PublishedDraftFigures::new(published, over_red));
+    let ms = |d: std::time::Duration| d.as_millis();
+    tracing::info!(
+        %force,
+        people = people_count,
+        load_ms = ms(loaded),
+        assess_ms = ms(assessed - loaded),
+        build_ms = ms(built - assessed),
+        force_figures_ms = ms(started.elapsed() - built),
+        "report built"
+    );
     Ok(report)
 }
 
