@@ -110,9 +110,12 @@ fn the_server_carries_on_against_the_promoted_standby_and_loses_nothing() {
         let out = pair.script("fail-primary.sh");
         assert!(out.status.success(), "{out:?}");
         let failed = Instant::now();
-        // Ready again: the pool reached the promoted standby.
+        // Ready again: the pool reached the promoted standby. A liveness
+        // bound, not a timing claim (the failover time is printed): about
+        // 9 s on an idle machine, but once over 60 s with the machine's
+        // load at 4-8, so the bound is generous.
         while server.client().get("/ready").status != 200 {
-            assert!(failed.elapsed() < Duration::from_secs(60), "no failover");
+            assert!(failed.elapsed() < Duration::from_secs(180), "no failover");
             std::thread::sleep(Duration::from_millis(200));
         }
         failover = failed.elapsed();
