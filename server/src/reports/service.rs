@@ -371,8 +371,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     let started = std::time::Instant::now();
     let limits = crate::settings::service::limits_of(c, force)?;
     let roster_horizon = reports::roster_horizon(c, force)?;
-    let staff = reports::load_staff(c, force, window)?;
-    let loaded = started.elapsed();
+    let duties = reports::load_duties(c, force, window)?;
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams {
         limits,
@@ -380,26 +379,25 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     };
     // Each person's roster is assessed on its own (the engine over weeks of
     // shifts: most of a large force's report time, docs/scaling.md), so
-    // people are assessed in parallel on rayon's pool, one thread per core;
-    // `collect` keeps their order, and build_report sorts them anyway.
+    // people are assessed in parallel on rayon's pool, one thread per core,
+    // and while this thread reads the rest of the force's data: the
+    // database's one backend works beside the assessment instead of before
+    // it. One connection, one transaction, one snapshot, as before.
+    let (assessed, staff) = std::thread::scope(|scope| {
+        let assessing = scope.spawn(|| assess_all(&duties.window, &clock, &params));
+        let staff = reports::load_staff(c, force, window, &duties);
+        let assessed = assessing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (assessed, staff)
+    });
+    let (mut assessed, staff) = (assessed?, staff?);
+    let loaded = started.elapsed();
     let slug = f.slug.clone();
     let people = staff
         .into_iter()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|(number, data)| -> AppResult<PersonRecords> {
-            let shifts: Vec<models::Shift> = data
-                .shifts
-                .iter()
-                .filter_map(|(s, e)| models::Shift::new(*s, *e).ok())
-                .collect();
-            let assessed = if shifts.is_empty() {
-                Vec::new()
-            } else {
-                assess_roster(&shifts, &[], &[], &clock, &params)
-                    .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?
-                    .shifts
-            };
+        .map(|(number, data)| {
+            let shifts = assessed.remove(&number).unwrap_or_default();
             let mut summaries = Vec::new();
             let mut checkins = Vec::new();
             let mut learning = Vec::new();
@@ -413,7 +411,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
             let (team, command) = data
                 .team
                 .unwrap_or_else(|| (NO_TEAM.to_owned(), NO_TEAM.to_owned()));
-            Ok(PersonRecords {
+            PersonRecords {
                 person: Person {
                     id: pseudonym(force, &number, data.person),
                     force: slug.clone(),
@@ -425,7 +423,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
                         .as_deref()
                         .and_then(models::staff::EmploymentType::parse),
                 },
-                shifts: assessed.iter().map(ShiftRecord::from).collect(),
+                shifts,
                 summaries,
                 checkins,
                 learning,
@@ -458,10 +456,9 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
                         })
                     })
                     .collect(),
-            })
+            }
         })
-        .collect::<AppResult<Vec<_>>>()?;
-    let assessed = started.elapsed();
+        .collect::<Vec<_>>();
     let request = ReportRequest {
         force: f.name,
         zone: f.time_zone,
@@ -495,13 +492,43 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     tracing::info!(
         %force,
         people = people_count,
-        load_ms = ms(loaded),
-        assess_ms = ms(assessed - loaded),
-        build_ms = ms(built - assessed),
+        load_and_assess_ms = ms(loaded),
+        build_ms = ms(built - loaded),
         force_figures_ms = ms(started.elapsed() - built),
         "report built"
     );
     Ok(report)
+}
+
+/// Every person's shifts in the report's window through the engine, in
+/// parallel, by staff number. A duty the engine cannot take as a shift
+/// (`models::Shift::new` refuses it) is left out, as the report's input
+/// cleaning would reject it.
+fn assess_all(
+    window: &std::collections::BTreeMap<String, Vec<reports::Span>>,
+    clock: &LocalClock,
+    params: &AssessmentParams,
+) -> AppResult<std::collections::BTreeMap<String, Vec<ShiftRecord>>> {
+    window
+        .par_iter()
+        .map(|(number, spans)| {
+            let shifts: Vec<models::Shift> = spans
+                .iter()
+                .filter_map(|(s, e)| models::Shift::new(*s, *e).ok())
+                .collect();
+            let assessed = if shifts.is_empty() {
+                Vec::new()
+            } else {
+                assess_roster(&shifts, &[], &[], clock, params)
+                    .map_err(|e| AppError::invalid("assessment_failed", e.to_string()))?
+                    .shifts
+            };
+            Ok((
+                number.clone(),
+                assessed.iter().map(ShiftRecord::from).collect(),
+            ))
+        })
+        .collect()
 }
 
 /// The id analytics sees: the enrolled pseudonym, or for someone only on

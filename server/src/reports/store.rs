@@ -284,8 +284,6 @@ pub struct StaffData {
     /// Employment type as `staff_records` stores it, when the HR file gave
     /// one.
     pub employment_type: Option<String>,
-    /// Shifts `(start, end)` in the loaded window.
-    pub shifts: Vec<Span>,
     /// Shifts starting between `duties_from` and the window (the Working
     /// Time Regulations' 17-week reference period reaches further back than
     /// the engine needs to assess): times only.
@@ -319,26 +317,28 @@ pub struct LoadWindow {
     pub later_to: DateTime<Utc>,
 }
 
-/// Everyone in the force with a shift or a consented record between `from`
-/// and `to` (instants for shifts, the same window's dates for records; any
-/// learning progress dated up to `to`), by staff number, with their shifts
-/// from `duties_from` on (when earlier than `from`) as `earlier_duties` and
-/// their roster changes from `changes_from`.
+/// A force's published duties in a report's load window, by staff number,
+/// each person's list in time order.
+#[derive(Debug, Clone, Default)]
+pub struct Duties {
+    /// Shifts starting in `[from, to)`: the ones the report assesses.
+    pub window: BTreeMap<String, Vec<Span>>,
+    /// Shifts starting from `duties_from` to `from` (times only).
+    pub earlier: BTreeMap<String, Vec<Span>>,
+    /// Shifts starting from `to` to `later_to` (times only).
+    pub later: BTreeMap<String, Vec<Span>>,
+}
+
+/// The force's duties starting from `duties_from` (or `from`, when earlier)
+/// to `later_to` (or `to`, when later), split by [`Duties`]. Read without
+/// `ORDER BY`: a large force's quarter of `shifts` sorted on disk in the
+/// database cost more than sorting each person's few hundred duties here,
+/// in parallel (`docs/scaling.md`); the order is the same (a person's duty
+/// starts are unique, `shifts`' key).
 ///
 /// # Errors
 /// Database errors.
-pub fn load_staff(
-    c: &mut PgConnection,
-    force: Uuid,
-    window: LoadWindow,
-) -> QueryResult<BTreeMap<String, StaffData>> {
-    let LoadWindow {
-        changes_from,
-        duties_from,
-        from,
-        to,
-        later_to,
-    } = window;
+pub fn load_duties(c: &mut PgConnection, force: Uuid, window: LoadWindow) -> QueryResult<Duties> {
     #[derive(QueryableByName)]
     struct ShiftRow {
         #[diesel(sql_type = Text)]
@@ -348,6 +348,61 @@ pub fn load_staff(
         #[diesel(sql_type = Timestamptz)]
         end_at: DateTime<Utc>,
     }
+    let LoadWindow {
+        duties_from,
+        from,
+        to,
+        later_to,
+        ..
+    } = window;
+    let shifts: Vec<ShiftRow> = diesel::sql_query(
+        "SELECT staff_number, start_at, end_at FROM shifts WHERE force_id = $1 AND start_at >= $2 AND start_at < $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(duties_from.min(from))
+    .bind::<Timestamptz, _>(later_to.max(to))
+    .load(c)?;
+    let mut out = Duties::default();
+    for s in shifts {
+        let map = if s.start_at < from {
+            &mut out.earlier
+        } else if s.start_at >= to {
+            &mut out.later
+        } else {
+            &mut out.window
+        };
+        map.entry(s.staff_number)
+            .or_default()
+            .push((s.start_at, s.end_at));
+    }
+    for map in [&mut out.window, &mut out.earlier, &mut out.later] {
+        map.par_iter_mut()
+            .for_each(|(_, list)| list.sort_unstable());
+    }
+    Ok(out)
+}
+
+/// Everyone in the force with a shift in `duties.window` or a consented
+/// record between `from` and `to` (the window's dates; any learning
+/// progress dated up to `to`), by staff number, with their duties before
+/// and after the window from `duties`, their roster changes from
+/// `changes_from` and absences from `duties_from`.
+///
+/// # Errors
+/// Database errors.
+pub fn load_staff(
+    c: &mut PgConnection,
+    force: Uuid,
+    window: LoadWindow,
+    duties: &Duties,
+) -> QueryResult<BTreeMap<String, StaffData>> {
+    let LoadWindow {
+        changes_from,
+        duties_from,
+        from,
+        to,
+        ..
+    } = window;
     #[derive(QueryableByName)]
     struct TeamRow {
         #[diesel(sql_type = Text)]
@@ -371,34 +426,25 @@ pub fn load_staff(
         /// The payload as JSON text, parsed straight into a record below.
         #[diesel(sql_type = Text)]
         payload: String,
+        #[diesel(sql_type = Date)]
+        local_date: NaiveDate,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = Text)]
+        discriminator: String,
     }
-    let mut out: BTreeMap<String, StaffData> = BTreeMap::new();
-    let shifts: Vec<ShiftRow> = diesel::sql_query(
-        "SELECT staff_number, start_at, end_at FROM shifts WHERE force_id = $1 AND start_at >= $2 AND start_at < $3 \
-         ORDER BY staff_number, start_at",
-    )
-    .bind::<SqlUuid, _>(force)
-    .bind::<Timestamptz, _>(duties_from.min(from))
-    .bind::<Timestamptz, _>(later_to.max(to))
-    .load(c)?;
-    let mut earlier: BTreeMap<String, Vec<Span>> = BTreeMap::new();
-    let mut later: BTreeMap<String, Vec<Span>> = BTreeMap::new();
-    for s in shifts {
-        let list = if s.start_at < from {
-            earlier.entry(s.staff_number).or_default()
-        } else if s.start_at >= to {
-            later.entry(s.staff_number).or_default()
-        } else {
-            &mut out.entry(s.staff_number).or_default().shifts
-        };
-        list.push((s.start_at, s.end_at));
-    }
+    let mut out: BTreeMap<String, StaffData> = duties
+        .window
+        .keys()
+        .map(|staff| (staff.clone(), StaffData::default()))
+        .collect();
     // Consent is re-checked here: a summary synced before a withdrawal of
     // sleep consent is not used. Two branches, not one OR: the window's
     // dates then prune `sync_records` to the window's monthly partitions,
     // and only learning progress (kept from any date) reads the others.
-    // The rows and their order are the same (the branches' kinds differ and
-    // the sort key is unique within a force).
+    // No `ORDER BY`: each person's records are sorted below by the same
+    // key, unique within a force, in bytes as the cluster's C collation
+    // orders it (a million rows sorted on disk in the database cost more).
     let records: Vec<RecordRow> = diesel::sql_query(
         "SELECT l.staff_number, r.payload::text AS payload, r.local_date, r.kind, r.discriminator FROM sync_records r \
          JOIN persons p ON p.force_id = r.force_id AND p.id = r.person_id \
@@ -409,8 +455,7 @@ pub fn load_staff(
          SELECT l.staff_number, r.payload::text AS payload, r.local_date, r.kind, r.discriminator FROM sync_records r \
          JOIN staff_links l ON l.force_id = r.force_id AND l.person_id = r.person_id \
          JOIN persons p ON p.force_id = r.force_id AND p.id = r.person_id \
-         WHERE r.force_id = $1 AND r.kind = 'learning_progress' AND r.local_date <= $3 \
-         ORDER BY 1, 3, 4, 5",
+         WHERE r.force_id = $1 AND r.kind = 'learning_progress' AND r.local_date <= $3",
     )
     .bind::<SqlUuid, _>(force)
     .bind::<Date, _>(from.date_naive())
@@ -418,16 +463,24 @@ pub fn load_staff(
     .load(c)?;
     // Parsing a large force's records is seconds on one thread: in
     // parallel, `collect` keeping their order.
-    let parsed: Vec<(String, SyncRecord)> = records
+    type Key = (NaiveDate, String, String);
+    let parsed: Vec<(String, Key, SyncRecord)> = records
         .into_par_iter()
         .filter_map(|r| {
             serde_json::from_str::<SyncRecord>(&r.payload)
                 .ok()
-                .map(|rec| (r.staff_number, rec))
+                .map(|rec| (r.staff_number, (r.local_date, r.kind, r.discriminator), rec))
         })
         .collect();
-    for (staff, rec) in parsed {
-        out.entry(staff).or_default().records.push(rec);
+    let mut by_staff: BTreeMap<String, Vec<(Key, SyncRecord)>> = BTreeMap::new();
+    for (staff, key, rec) in parsed {
+        by_staff.entry(staff).or_default().push((key, rec));
+    }
+    by_staff
+        .par_iter_mut()
+        .for_each(|(_, list)| list.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+    for (staff, list) in by_staff {
+        out.entry(staff).or_default().records = list.into_iter().map(|(_, rec)| rec).collect();
     }
     let links: Vec<LinkRow> =
         diesel::sql_query("SELECT staff_number, person_id FROM staff_links WHERE force_id = $1")
@@ -469,14 +522,12 @@ pub fn load_staff(
         }
     }
     // Only for people in the window: duties alone do not add anyone.
-    for (staff, duties) in earlier {
-        if let Some(d) = out.get_mut(&staff) {
-            d.earlier_duties = duties;
+    for (staff, d) in &mut out {
+        if let Some(list) = duties.earlier.get(staff) {
+            d.earlier_duties.clone_from(list);
         }
-    }
-    for (staff, duties) in later {
-        if let Some(d) = out.get_mut(&staff) {
-            d.later_duties = duties;
+        if let Some(list) = duties.later.get(staff) {
+            d.later_duties.clone_from(list);
         }
     }
     #[derive(QueryableByName)]
