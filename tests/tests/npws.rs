@@ -811,8 +811,9 @@ fn the_feature_function_follows_its_definitions_and_stays_national() {
         b: bool,
     }
     let no_uuid: B = diesel::sql_query(
-        "SELECT NOT EXISTS (SELECT 1 FROM pg_proc p, unnest(p.proallargtypes) t \
-         WHERE p.proname = 'npws_person_features' AND t = 'uuid'::regtype) AS b",
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_proc p, unnest(p.proallargtypes, p.proargmodes) a (t, m) \
+         WHERE p.proname = 'npws_person_features' AND m = 't' \
+           AND t IN ('uuid'::regtype, 'uuid[]'::regtype)) AS b",
     )
     .get_result(&mut c)
     .unwrap();

@@ -293,4 +293,45 @@ fn the_rehearsal_is_what_its_flags_say_and_the_reports_run_on_it() {
     }
     // 1 + 3 forces, 1 + functions, force × function rows: many published.
     assert!(people_cells >= 10, "{people_cells}");
+
+    // The server reads the national features in groups of forces on
+    // several connections and puts the rows in the function's order: the
+    // same rows in the same order as one national call, however shared out.
+    use server::db::{Scope, transaction};
+    use server::npws::{service::share_out, store};
+    let pool = server::db::pool(&cl.app_url(&db), 2, 3000);
+    let mut c = pool.get().unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let (from, to) = (day("2026-02-17"), day("2026-03-16"));
+    let read = |c: &mut PgConnection, forces: Option<&[uuid::Uuid]>| {
+        transaction(c, Scope::Platform, |c| {
+            store::person_features(c, from, to, forces)
+        })
+        .unwrap()
+    };
+    let whole = read(&mut c, None);
+    assert!(whole.len() > 100, "{}", whole.len());
+    let mut sorted = whole.clone();
+    store::in_function_order(&mut sorted);
+    assert!(sorted == whole, "the server's order is the function's");
+    let sizes = transaction(&mut c, Scope::Platform, store::force_sizes).unwrap();
+    assert_eq!(sizes.len(), 3);
+    for n in 1..=4 {
+        let groups = share_out(sizes.clone(), n);
+        assert_eq!(groups.len(), n.min(3));
+        let mut rows = Vec::new();
+        for g in &groups {
+            rows.extend(read(&mut c, Some(g)));
+        }
+        store::in_function_order(&mut rows);
+        if rows != whole {
+            eprintln!("{} vs {}", rows.len(), whole.len());
+            for (a, b) in rows.iter().zip(&whole) {
+                if a != b {
+                    eprintln!("{a:?}\n{b:?}");
+                }
+            }
+        }
+        assert!(rows == whole, "{n} groups");
+    }
 }

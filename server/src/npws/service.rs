@@ -9,6 +9,7 @@ use analytics::comparisons::{Comparisons, GroupBy, compare_groups};
 use analytics::input::Period;
 use chrono::NaiveDate;
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::store::{self, ForceCounts};
 use crate::app::AppState;
@@ -105,7 +106,34 @@ pub fn parse_by(by: Option<&str>) -> AppResult<GroupBy> {
     }
 }
 
-/// Loads everyone's feature sums for a period, audited under `action`.
+/// Connections the national read is shared out between: one PostgreSQL
+/// backend works on one core, so the read takes about 1/n of the time on n
+/// cores (issue 17: 120,000 people). At most this many, and no more than
+/// the machine's cores.
+pub const READ_CONNECTIONS: usize = 4;
+
+/// Shares forces out into `n` groups of about equal people, largest first
+/// into the group with the fewest so far (the longest-processing-time rule).
+/// Every force is in exactly one group; no group is empty.
+pub fn share_out(mut forces: Vec<(Uuid, i64)>, n: usize) -> Vec<Vec<Uuid>> {
+    forces.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut groups: Vec<(i64, Vec<Uuid>)> = vec![(0, Vec::new()); n.max(1).min(forces.len())];
+    for (id, people) in forces {
+        if let Some(g) = groups.iter_mut().min_by_key(|g| g.0) {
+            g.0 += people.max(1);
+            g.1.push(id);
+        }
+    }
+    groups.into_iter().map(|(_, ids)| ids).collect()
+}
+
+/// Loads everyone's feature sums for a period, audited under `action`:
+/// the forces shared out between up to [`READ_CONNECTIONS`] connections
+/// read at once, the rows then put in the function's own order, so the
+/// result is the one national call's (tests/tests/npws.rs compares them).
+/// Each connection reads in its own transaction: a record synced while
+/// they start may be in one force's rows and not yet another's, as it
+/// could be in a read a moment earlier or later.
 async fn national_features(
     state: &AppState,
     who: &Identity,
@@ -115,19 +143,58 @@ async fn national_features(
 ) -> AppResult<Vec<PersonSums>> {
     who.require(&[Role::NpwsAnalyst])?;
     let who = who.clone();
-    db::with_platform(&state.pool, move |c| {
+    let forces = db::with_platform(&state.pool, move |c| {
         let target = format!("all_forces:{}..{}", period.from, period.to);
         audit::record(c, None, &who, action, &target)?;
+        Ok(store::force_sizes(c)?)
+    })
+    .await?;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let groups = share_out(forces, READ_CONNECTIONS.min(cores));
+    let pool = state.pool.clone();
+    web::block(move || {
         let started = std::time::Instant::now();
-        let people = store::person_features(c, period.from, period.to, split)?;
+        let parts: Vec<AppResult<Vec<store::FeatureRow>>> = std::thread::scope(|scope| {
+            let reads: Vec<_> = groups
+                .iter()
+                .map(|forces| {
+                    let pool = &pool;
+                    scope.spawn(move || {
+                        let mut conn = pool.get()?;
+                        db::transaction(&mut conn, db::Scope::Platform, |c| {
+                            Ok(store::person_features(
+                                c,
+                                period.from,
+                                period.to,
+                                Some(forces),
+                            )?)
+                        })
+                    })
+                })
+                .collect();
+            reads
+                .into_iter()
+                .map(|r| {
+                    r.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        let mut rows = Vec::new();
+        for part in parts {
+            rows.extend(part?);
+        }
+        store::in_function_order(&mut rows);
         tracing::info!(
-            people = people.len(),
+            people = rows.len(),
+            connections = groups.len(),
             ms = started.elapsed().as_millis(),
             "npws features read"
         );
-        Ok(people)
+        Ok(store::person_sums(rows, split))
     })
     .await
+    .map_err(AppError::internal)?
 }
 
 /// Parses what the comparison's groups are (422 `invalid_split`):
@@ -287,4 +354,29 @@ pub fn comparisons_csv(c: &Comparisons, by: GroupBy) -> AppResult<(String, Strin
     let body =
         analytics::comparisons::render_csv(view(c, by)?.table).map_err(AppError::internal)?;
     Ok((body, format!("npws-comparisons-{}.csv", by.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forces_are_shared_out_by_people_largest_first() {
+        let id = |n: u128| Uuid::from_u128(n);
+        let forces = vec![
+            (id(1), 100),
+            (id(2), 60),
+            (id(3), 50),
+            (id(4), 0),
+            (id(5), 10),
+        ];
+        // 100 | 60; 50 joins the lighter, 60 (110); 10 joins 100 (110);
+        // 0 counts as 1 and joins the first of two equal groups.
+        let groups = share_out(forces.clone(), 2);
+        assert_eq!(groups, vec![vec![id(1), id(5), id(4)], vec![id(2), id(3)]]);
+        // More groups than forces: one force each; one group: everyone.
+        assert_eq!(share_out(forces.clone(), 9).len(), 5);
+        assert_eq!(share_out(forces.clone(), 1)[0].len(), 5);
+        assert!(share_out(Vec::new(), 4).is_empty());
+    }
 }

@@ -8,11 +8,13 @@
 use analytics::cohorts::PersonSums;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Double, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Uuid as SqlUuid};
+use std::cmp::Ordering;
+use uuid::Uuid;
 
 /// One row of `npws_person_features`: one person, no id.
-#[derive(Debug, Clone, QueryableByName)]
-struct FeatureRow {
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct FeatureRow {
     #[diesel(sql_type = Text)]
     force_slug: String,
     #[diesel(sql_type = Text)]
@@ -89,9 +91,11 @@ pub enum Split {
 
 /// Everyone enrolled with a shift in `from..=to` (each force's local days),
 /// as feature sums without ids, grouped by `split`, in an order that
-/// depends on values only. Call it in a platform transaction
-/// ([`crate::db::with_platform`]): the function refuses to run with a force
-/// set.
+/// depends on values only ([`in_function_order`]). `forces`: only theirs
+/// (the server reads groups of forces on several connections at once and
+/// puts the rows together with [`in_function_order`]); `None`: everyone's.
+/// Call it in a platform transaction ([`crate::db::with_platform`]): the
+/// function refuses to run with a force set.
 ///
 /// # Errors
 /// Database errors (including the function's refusal).
@@ -99,21 +103,111 @@ pub fn person_features(
     c: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
-    split: Split,
-) -> QueryResult<Vec<PersonSums>> {
-    let rows: Vec<FeatureRow> = diesel::sql_query("SELECT * FROM npws_person_features($1, $2)")
+    forces: Option<&[Uuid]>,
+) -> QueryResult<Vec<FeatureRow>> {
+    diesel::sql_query("SELECT * FROM npws_person_features($1, $2, $3)")
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
-        .load(c)?;
-    Ok(rows
-        .into_iter()
+        .bind::<Nullable<Array<SqlUuid>>, _>(forces)
+        .load(c)
+}
+
+/// Sorts rows as `npws_person_features` orders them: by every column in
+/// turn, text by its bytes (the embedded cluster's C collation), numbers as
+/// PostgreSQL compares them (NULL after every value, NaN after every
+/// number, -0 equal to 0). Rows that compare equal are equal in every
+/// column, so the order of several calls' rows put together is the order
+/// of one call over all of them.
+pub fn in_function_order(rows: &mut [FeatureRow]) {
+    fn float(a: Option<f64>, b: Option<f64>) -> Ordering {
+        match (a, b) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(x), Some(y)) => match (x.is_nan(), y.is_nan()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            },
+        }
+    }
+    rows.sort_by(|a, b| {
+        (&a.force_slug, &a.policing_function, &a.employment_type)
+            .cmp(&(&b.force_slug, &b.policing_function, &b.employment_type))
+            .then_with(|| {
+                (
+                    a.shifts,
+                    a.early_shifts,
+                    a.late_shifts,
+                    a.night_shifts,
+                    a.quick_returns,
+                    a.minutes_worked,
+                    a.sleep_nights,
+                    a.sleep_minutes,
+                )
+                    .cmp(&(
+                        b.shifts,
+                        b.early_shifts,
+                        b.late_shifts,
+                        b.night_shifts,
+                        b.quick_returns,
+                        b.minutes_worked,
+                        b.sleep_nights,
+                        b.sleep_minutes,
+                    ))
+            })
+            .then_with(|| float(a.regularity_hours, b.regularity_hours))
+            .then_with(|| float(a.recovery_slope_per_week, b.recovery_slope_per_week))
+            .then_with(|| {
+                (
+                    a.recovery_mornings,
+                    a.red_mornings,
+                    a.kss_check_ins,
+                    a.kss_sum,
+                )
+                    .cmp(&(
+                        b.recovery_mornings,
+                        b.red_mornings,
+                        b.kss_check_ins,
+                        b.kss_sum,
+                    ))
+            })
+    });
+}
+
+/// The rows as the analytics crate takes them, grouped by `split`.
+pub fn person_sums(rows: Vec<FeatureRow>, split: Split) -> Vec<PersonSums> {
+    rows.into_iter()
         .map(|mut r| {
             if split == Split::EmploymentType {
                 r.policing_function = std::mem::take(&mut r.employment_type);
             }
             PersonSums::from(r)
         })
-        .collect())
+        .collect()
+}
+
+/// Every force's id with its enrolled count from `npws_force_overview`
+/// (0 where the overview withholds a small count): how the server shares
+/// the national read out between its connections.
+///
+/// # Errors
+/// Database errors.
+pub fn force_sizes(c: &mut PgConnection) -> QueryResult<Vec<(Uuid, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = BigInt)]
+        people: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT f.id, coalesce(o.enrolled, 0) AS people FROM forces f \
+         LEFT JOIN npws_force_overview() o ON o.force_slug = f.slug ORDER BY f.id",
+    )
+    .load(c)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.people)).collect())
 }
 
 /// One force's counts from `npws_force_overview` (cells under 5 people are
@@ -141,4 +235,71 @@ pub struct ForceCounts {
 /// Database errors.
 pub fn force_overview(c: &mut PgConnection) -> QueryResult<Vec<ForceCounts>> {
     diesel::sql_query("SELECT * FROM npws_force_overview()").load(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(slug: &str, shifts: i32, regularity: Option<f64>) -> FeatureRow {
+        FeatureRow {
+            force_slug: slug.to_owned(),
+            policing_function: "response".to_owned(),
+            employment_type: "police_officer".to_owned(),
+            shifts,
+            early_shifts: 0,
+            late_shifts: 0,
+            night_shifts: 0,
+            quick_returns: 0,
+            minutes_worked: 0,
+            sleep_nights: 0,
+            sleep_minutes: 0,
+            regularity_hours: regularity,
+            recovery_slope_per_week: None,
+            recovery_mornings: 0,
+            red_mornings: 0,
+            kss_check_ins: 0,
+            kss_sum: 0,
+        }
+    }
+
+    #[test]
+    fn rows_sort_as_postgresql_orders_them() {
+        let mut rows = vec![
+            row("b", 1, None),
+            row("b", 1, Some(f64::NAN)),
+            row("b", 1, Some(2.0)),
+            row("b", 1, Some(-0.5)),
+            row("a", 9, None),
+            row("b", 0, Some(7.0)),
+            row("B", 5, None),
+        ];
+        in_function_order(&mut rows);
+        let got: Vec<(String, i32, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.force_slug.clone(),
+                    r.shifts,
+                    format!("{:?}", r.regularity_hours),
+                )
+            })
+            .collect();
+        let want = [
+            ("B", 5, "None"),
+            ("a", 9, "None"),
+            ("b", 0, "Some(7.0)"),
+            ("b", 1, "Some(-0.5)"),
+            ("b", 1, "Some(2.0)"),
+            ("b", 1, "Some(NaN)"),
+            ("b", 1, "None"),
+        ];
+        let want: Vec<(String, i32, String)> = want
+            .iter()
+            .map(|(s, n, r)| ((*s).to_owned(), *n, (*r).to_owned()))
+            .collect();
+        // Capitals before small letters (bytes, C collation); NULL after
+        // NaN after every number.
+        assert_eq!(got, want);
+    }
 }

@@ -527,12 +527,7 @@ fn explain(
         )
     })?;
     crate::db::transaction(&mut c, crate::db::Scope::Platform, |c| {
-        crate::npws::store::person_features(
-            c,
-            today - Days::days(28),
-            today - Days::days(1),
-            crate::npws::store::Split::Function,
-        )
+        crate::npws::store::person_features(c, today - Days::days(28), today - Days::days(1), None)
     })?;
     drop(c);
     std::thread::sleep(Duration::from_millis(500));
