@@ -90,8 +90,8 @@ pub enum Split {
 }
 
 /// Everyone enrolled with a shift in `from..=to` (each force's local days),
-/// as feature sums without ids, grouped by `split`, in an order that
-/// depends on values only ([`in_function_order`]). `forces`: only theirs
+/// as feature sums without ids ([`person_sums`] groups them), in an order
+/// that depends on values only ([`in_function_order`]). `forces`: only theirs
 /// (the server reads groups of forces on several connections at once and
 /// puts the rows together with [`in_function_order`]); `None`: everyone's.
 /// Call it in a platform transaction ([`crate::db::with_platform`]): the

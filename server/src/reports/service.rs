@@ -371,7 +371,11 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     let started = std::time::Instant::now();
     let limits = crate::settings::service::limits_of(c, force)?;
     let roster_horizon = reports::roster_horizon(c, force)?;
-    let duties = reports::load_duties(c, force, window)?;
+    let reports::Duties {
+        window: to_assess,
+        earlier,
+        later,
+    } = reports::load_duties(c, force, window)?;
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams {
         limits,
@@ -384,8 +388,8 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     // database's one backend works beside the assessment instead of before
     // it. One connection, one transaction, one snapshot, as before.
     let (assessed, staff) = std::thread::scope(|scope| {
-        let assessing = scope.spawn(|| assess_all(&duties.window, &clock, &params));
-        let staff = reports::load_staff(c, force, window, &duties);
+        let assessing = scope.spawn(|| assess_all(&to_assess, &clock, &params));
+        let staff = reports::load_staff(c, force, window, &to_assess, earlier, later);
         let assessed = assessing
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

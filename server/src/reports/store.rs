@@ -382,10 +382,11 @@ pub fn load_duties(c: &mut PgConnection, force: Uuid, window: LoadWindow) -> Que
     Ok(out)
 }
 
-/// Everyone in the force with a shift in `duties.window` or a consented
-/// record between `from` and `to` (the window's dates; any learning
-/// progress dated up to `to`), by staff number, with their duties before
-/// and after the window from `duties`, their roster changes from
+/// Everyone in the force with a shift in `in_window` (the report's window,
+/// [`Duties::window`]) or a consented record between `from` and `to` (the
+/// window's dates; any learning progress dated up to `to`), by staff
+/// number, with their duties before and after the window (taken from
+/// `earlier` and `later`, [`Duties`]), their roster changes from
 /// `changes_from` and absences from `duties_from`.
 ///
 /// # Errors
@@ -394,7 +395,9 @@ pub fn load_staff(
     c: &mut PgConnection,
     force: Uuid,
     window: LoadWindow,
-    duties: &Duties,
+    in_window: &BTreeMap<String, Vec<Span>>,
+    mut earlier: BTreeMap<String, Vec<Span>>,
+    mut later: BTreeMap<String, Vec<Span>>,
 ) -> QueryResult<BTreeMap<String, StaffData>> {
     let LoadWindow {
         changes_from,
@@ -433,8 +436,7 @@ pub fn load_staff(
         #[diesel(sql_type = Text)]
         discriminator: String,
     }
-    let mut out: BTreeMap<String, StaffData> = duties
-        .window
+    let mut out: BTreeMap<String, StaffData> = in_window
         .keys()
         .map(|staff| (staff.clone(), StaffData::default()))
         .collect();
@@ -523,12 +525,8 @@ pub fn load_staff(
     }
     // Only for people in the window: duties alone do not add anyone.
     for (staff, d) in &mut out {
-        if let Some(list) = duties.earlier.get(staff) {
-            d.earlier_duties.clone_from(list);
-        }
-        if let Some(list) = duties.later.get(staff) {
-            d.later_duties.clone_from(list);
-        }
+        d.earlier_duties = earlier.remove(staff).unwrap_or_default();
+        d.later_duties = later.remove(staff).unwrap_or_default();
     }
     #[derive(QueryableByName)]
     struct AbsenceRow {
