@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
 use mobile_core::hourly_risk::HourlyRiskParams;
+use mobile_core::night_time::NightWindows;
 use mobile_core::roster::assess::{
     AssessmentParams, RosterAssessment, Severity, assess_roster, team_risk_index,
 };
@@ -185,7 +186,8 @@ fn side(
     let limits = &params.limits;
     let roster = roster_figures(&records, from, to, limits);
     let schedule = schedule_figures(&records, &duties, from, to, zone, limits, to);
-    let working = working_time_figures(&duties, absences, period, zone, limits, to);
+    let nights = NightWindows::covering(zone, duties.first().map_or(from, |d| d.start), to);
+    let working = working_time_figures(&duties, absences, period, &nights, limits, to);
     // Earlier shifts were context only.
     assessment
         .shifts

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use mobile_core::fatigue_index::{DAY_THRESHOLD, NIGHT_THRESHOLD};
 use mobile_core::hourly_risk::at_or_over_risk_threshold;
-use mobile_core::night_time::is_night_duty;
+use mobile_core::night_time::NightWindows;
 use mobile_core::roster::limits::{
     AVERAGE_WEEK_RED_OVER_HOURS, FORTNIGHTLY_REST_WITH_DAILY_HOURS, NIGHT_WORKER_DAILY_HOURS,
     RosterLimits, WEEKLY_REST_WITH_DAILY_HOURS, WeekStart,
@@ -535,7 +535,8 @@ pub struct WorkingTimeFigures {
 /// end, from a person's duties (sorted, not overlapping:
 /// [`crate::input::PersonRecords::clean`]; they may reach past the period,
 /// into the published roster) and absences (any order), with the roster
-/// known up to `known_until`.
+/// known up to `known_until`; local dates and night duties in the zone of
+/// `nights` (best covering the duties: [`NightWindows::covering`]).
 ///
 /// # Formula
 /// - Average weekly hours (WTR reg. 4(6), frm-indicators #6):
@@ -558,10 +559,11 @@ pub fn working_time_figures(
     duties: &[Duty],
     absences: &[Absence],
     period: &Period,
-    zone: Tz,
+    nights: &NightWindows,
     limits: &RosterLimits,
     known_until: DateTime<Utc>,
 ) -> WorkingTimeFigures {
+    let zone = nights.zone();
     let (_, end) = period.instants(zone);
     let first_day = period.to + Duration::days(1) - Duration::weeks(REFERENCE_WEEKS);
     let start = local_instant(zone, first_day, 0);
@@ -575,7 +577,7 @@ pub fn working_time_figures(
         if d.start >= start && d.start < end {
             f.duties += 1;
             worked_dates.insert(local_date(d.start));
-            if is_night_duty(d.start, d.end, zone) {
+            if nights.is_night_duty(d.start, d.end) {
                 f.night_duties += 1;
             }
         }
@@ -778,11 +780,12 @@ pub fn sleep_before_shifts(
         .iter()
         .filter(|s| s.start >= earliest && s.start < to)
     {
+        let after = shift.start - window;
         let night = summaries
             .iter()
             .filter(|s| {
                 s.main_sleep_end
-                    .is_some_and(|e| e <= shift.start && e > shift.start - window)
+                    .is_some_and(|e| e <= shift.start && e > after)
             })
             .max_by_key(|s| s.main_sleep_end);
         let Some((night, minutes)) = night.and_then(|n| Some((n, main_sleep_minutes(n)?))) else {
@@ -1206,6 +1209,12 @@ mod tests {
         crate::input::parse_zone("Europe/London").unwrap()
     }
 
+    /// London's nights over 2026 (duties outside take the per-duty way).
+    fn nights() -> NightWindows {
+        let from = local_instant(london(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), 0);
+        NightWindows::covering(london(), from, from + Duration::days(365))
+    }
+
     /// Duties of `hours` starting at `start_h` local on the given weekdays
     /// (0 = Monday) of each of the 17 weeks to Sunday 7 June 2026.
     fn rota(days: &[(i64, u32, i64)]) -> Vec<Duty> {
@@ -1232,7 +1241,14 @@ mod tests {
     /// Working time with no absences and the default limits.
     fn wt(duties: &[Duty], period: &Period) -> WorkingTimeFigures {
         let (_, end) = period.instants(london());
-        working_time_figures(duties, &[], period, london(), &RosterLimits::default(), end)
+        working_time_figures(
+            duties,
+            &[],
+            period,
+            &nights(),
+            &RosterLimits::default(),
+            end,
+        )
     }
 
     #[test]
@@ -1273,7 +1289,7 @@ mod tests {
         let limits = RosterLimits::default();
         let period = june_week();
         let horizon = local_instant(london(), NaiveDate::from_ymd_opt(2026, 6, 22).unwrap(), 0);
-        let f = working_time_figures(&duties, &absences, &period, london(), &limits, horizon);
+        let f = working_time_figures(&duties, &absences, &period, &nights(), &limits, horizon);
         assert_eq!(f.minutes, 780 * 60);
         assert_eq!(f.absent_days, 8);
         // B: the first 8 days worked after 7 June, 8 x 13 = 104 h.
@@ -1285,17 +1301,17 @@ mod tests {
         // Roster known only to Monday 15 June: 4 days worked after, B = 52 h,
         // (780 + 52) / 17 = 48.9 h, red but provisional.
         let week_on = local_instant(london(), NaiveDate::from_ymd_opt(2026, 6, 15).unwrap(), 0);
-        let f = working_time_figures(&duties, &absences, &period, london(), &limits, week_on);
+        let f = working_time_figures(&duties, &absences, &period, &nights(), &limits, week_on);
         assert_eq!(f.make_up_minutes, 52 * 60);
         assert!(f.provisional);
         assert_eq!(f.average_week_level, Level::Red);
         // Known to the period's end only: B = 0, 45.9 h, amber and provisional.
         let (_, end) = period.instants(london());
-        let f = working_time_figures(&duties, &absences, &period, london(), &limits, end);
+        let f = working_time_figures(&duties, &absences, &period, &nights(), &limits, end);
         assert_eq!((f.make_up_minutes, f.provisional), (0, true));
         assert_eq!(f.average_week_level, Level::Amber);
         // No absences: the old figure, A / 17, and never provisional.
-        let f = working_time_figures(&duties, &[], &period, london(), &limits, horizon);
+        let f = working_time_figures(&duties, &[], &period, &nights(), &limits, horizon);
         assert_eq!(
             (f.absent_days, f.make_up_minutes, f.provisional),
             (0, 0, false)
@@ -1309,7 +1325,7 @@ mod tests {
             (worked_day, AbsenceCategory::Sickness),
             (outside, AbsenceCategory::Parental),
         ];
-        let f = working_time_figures(&duties, &odd, &period, london(), &limits, horizon);
+        let f = working_time_figures(&duties, &odd, &period, &nights(), &limits, horizon);
         assert_eq!(f.absent_days, 0);
         // A force's own amber level: 44 h is the default; at 40, 45.9 h
         // (no absences counted) is still amber, and 36 h a week within.
@@ -1318,13 +1334,13 @@ mod tests {
             ..RosterLimits::default()
         };
         let three = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
-        let f = working_time_figures(&three, &[], &period, london(), &strict, horizon);
+        let f = working_time_figures(&three, &[], &period, &nights(), &strict, horizon);
         assert_eq!(f.average_week_level, Level::Within);
-        let f = working_time_figures(&duties, &[], &period, london(), &strict, horizon);
+        let f = working_time_figures(&duties, &[], &period, &nights(), &strict, horizon);
         assert_eq!(f.average_week_level, Level::Amber);
         let loose_week = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12), (3, 7, 6)]);
         // 42 h a week: within by default, amber at 40.
-        let f = working_time_figures(&loose_week, &[], &period, london(), &strict, horizon);
+        let f = working_time_figures(&loose_week, &[], &period, &nights(), &strict, horizon);
         assert_eq!(f.average_week_level, Level::Amber);
         assert_eq!(wt(&loose_week, &period).average_week_level, Level::Within);
     }

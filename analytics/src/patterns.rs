@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
+use mobile_core::night_time::NightWindows;
 use mobile_core::period::{Period, local_time_instant};
 use mobile_core::roster::assess::{
     AssessmentParams, ShiftAssessment, assess_roster, team_risk_index,
@@ -550,8 +551,12 @@ fn officer_figures(
         .collect();
     let known_until = context_end(run, zone);
     let limits = &params.limits;
+    let nights = match (duties.first(), duties.last()) {
+        (Some(a), Some(b)) => NightWindows::covering(zone, a.start, b.end),
+        _ => NightWindows::covering(zone, from, to),
+    };
     let working = reference_periods(run)
-        .map(|p| working_time_figures(&duties, &[], &p, zone, limits, known_until))
+        .map(|p| working_time_figures(&duties, &[], &p, &nights, limits, known_until))
         .collect();
     Ok(OfficerFigures {
         roster: roster_figures(&records, from, to, limits),

@@ -6,22 +6,23 @@
 //! same figures for the previous periods of the same length, each period
 //! suppressed on its own as its own report would be.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    ChangeFigures, LearningFigures, Level, RosterFigures, ScheduleFigures, WellbeingFigures,
-    WorkingTimeFigures, change_figures, learning_figures, roster_figures, schedule_figures,
-    wellbeing_figures, working_time_figures,
+    ChangeFigures, LearningFigures, Level, REFERENCE_WEEKS, RosterFigures, ScheduleFigures,
+    WellbeingFigures, WorkingTimeFigures, change_figures, learning_figures, roster_figures,
+    schedule_figures, wellbeing_figures, working_time_figures,
 };
-use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
+use crate::input::{Period, PersonRecords, Rejections, clean_all, local_instant, parse_zone};
 use crate::round::Percentage;
 use crate::round::ROUNDING_NOTE;
 use crate::suppression::{MIN_PEOPLE, is_primary};
 use crate::table::{Cell, ColumnSpec, Hierarchy, Partition, RawTable, Table, TableSpec, publish};
+use mobile_core::night_time::NightWindows;
 use mobile_core::roster::limits::RosterLimits;
 use models::staff::EmploymentType;
 use rust_decimal::Decimal;
@@ -878,6 +879,8 @@ fn leaf_path(p: &PersonRecords) -> Vec<String> {
 struct ReportContext<'a> {
     force: &'a str,
     zone: Tz,
+    /// The zone's nights over every period's 17-week reference period.
+    nights: NightWindows,
     course: &'a [String],
     limits: &'a RosterLimits,
     /// Duties are known up to here: the published roster's end, and at
@@ -891,6 +894,7 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
     let ReportContext {
         force,
         zone,
+        ref nights,
         course,
         limits,
         ..
@@ -933,7 +937,7 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
                     duties,
                     &p.absences,
                     period,
-                    zone,
+                    nights,
                     limits,
                     known_until,
                 ),
@@ -1027,20 +1031,31 @@ pub fn build_report(
     }
     let course = officer_course_modules()?;
     let (_, period_end) = request.period.instants(zone);
+    let mut periods = vec![request.period];
+    for _ in 0..request.trend_periods {
+        let earlier = periods.last().map_or(request.period, Period::previous);
+        periods.push(earlier);
+    }
+    // Night duties are counted over each period's 17 weeks: the earliest
+    // period's first day to a day past the report's end (a duty starting
+    // in it ends within a day). Any other duty takes the per-duty way.
+    let reference_from = periods.last().map_or(request.period.to, |p| p.to) + Duration::days(1)
+        - Duration::weeks(REFERENCE_WEEKS);
+    let nights = NightWindows::covering(
+        zone,
+        local_instant(zone, reference_from, 0),
+        period_end + Duration::days(1),
+    );
     let ctx = ReportContext {
         force: &request.force,
         zone,
+        nights,
         course: &course,
         limits: &request.limits,
         known_until: request
             .roster_horizon
             .map_or(period_end, |h| h.max(period_end)),
     };
-    let mut periods = vec![request.period];
-    for _ in 0..request.trend_periods {
-        let earlier = periods.last().map_or(request.period, Period::previous);
-        periods.push(earlier);
-    }
     // The periods' tables are independent of each other (each suppressed
     // on its own): built in parallel too, collected in the periods' order.
     let tables: Vec<Vec<Table>> = periods

@@ -13,7 +13,7 @@
 //! `2026-11-23-000600_npws_features`) cannot import this; the database test
 //! `tests/tests/night_rule_sql.rs` checks it agrees on the same duties.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::period::local_instant;
@@ -26,6 +26,40 @@ pub const NIGHT_END_HOUR: u32 = 6;
 /// (WTR reg. 2: three hours).
 pub const NIGHT_DUTY_MINUTES: i64 = 3 * 60;
 
+/// One night's time: 23:00 on `date` to 06:00 the next day, local in
+/// `zone`, as instants.
+fn night_window(zone: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        local_instant(zone, date, NIGHT_START_HOUR),
+        local_instant(zone, date + Duration::days(1), NIGHT_END_HOUR),
+    )
+}
+
+/// The local dates whose nights `[start, end)` can hold: from the day
+/// before `start`'s date to `end`'s date.
+fn night_dates(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> (NaiveDate, NaiveDate) {
+    (
+        start.with_timezone(&zone).date_naive() - Duration::days(1),
+        end.with_timezone(&zone).date_naive(),
+    )
+}
+
+/// Seconds of `[start, end)` inside one night's `window`.
+fn seconds_in(
+    window: (DateTime<Utc>, DateTime<Utc>),
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> i64 {
+    (window.1.min(end) - window.0.max(start))
+        .num_seconds()
+        .max(0)
+}
+
+/// True when a duty with `seconds` of night time is a night duty.
+fn holds_night_duty(seconds: i64) -> bool {
+    seconds / 60 >= NIGHT_DUTY_MINUTES
+}
+
 /// Seconds of `[start, end)` inside local night time (23:00–06:00 in `zone`).
 ///
 /// # Formula
@@ -36,16 +70,11 @@ pub fn night_seconds(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> i64 
     if end <= start {
         return 0;
     }
-    let first = start.with_timezone(&zone).date_naive() - Duration::days(1);
-    let last = end.with_timezone(&zone).date_naive();
+    let (first, last) = night_dates(start, end, zone);
     first
         .iter_days()
         .take_while(|d| *d <= last)
-        .map(|d| {
-            let a = local_instant(zone, d, NIGHT_START_HOUR).max(start);
-            let b = local_instant(zone, d + Duration::days(1), NIGHT_END_HOUR).min(end);
-            (b - a).num_seconds().max(0)
-        })
+        .map(|d| seconds_in(night_window(zone, d), start, end))
         .sum()
 }
 
@@ -68,7 +97,69 @@ pub fn night_minutes(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> i64 
 /// True when `[start, end)` is a night duty: at least
 /// [`NIGHT_DUTY_MINUTES`] in night time.
 pub fn is_night_duty(start: DateTime<Utc>, end: DateTime<Utc>, zone: Tz) -> bool {
-    night_minutes(start, end, zone) >= NIGHT_DUTY_MINUTES
+    holds_night_duty(night_seconds(start, end, zone))
+}
+
+/// The nights of one zone over a run of local dates, each night's edges
+/// turned into instants once.
+///
+/// [`night_seconds`] turns two local clock times into instants for every
+/// night a duty may touch; over a force's report (every person's duties in
+/// five overlapping 17-week periods) those conversions were most of the
+/// Working Time figures' time (docs/scaling.md). The same nights worked out
+/// once give the same sums: [`NightWindows::seconds`] adds the same terms
+/// over the same dates, and takes [`night_seconds`]'s way for a duty
+/// reaching past the dates it holds.
+#[derive(Debug, Clone)]
+pub struct NightWindows {
+    zone: Tz,
+    /// The date of `windows[0]`'s night.
+    first: NaiveDate,
+    /// The night of each date from `first`, in order.
+    windows: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl NightWindows {
+    /// The nights any duty inside `[from, to]` can hold.
+    pub fn covering(zone: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        let (first, last) = night_dates(from, to, zone);
+        let windows = first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .map(|d| night_window(zone, d))
+            .collect();
+        NightWindows {
+            zone,
+            first,
+            windows,
+        }
+    }
+
+    /// The zone whose nights these are.
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// [`night_seconds`] of `[start, end)` in this zone.
+    pub fn seconds(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        let (first, last) = night_dates(start, end, self.zone);
+        let index = |d: NaiveDate| usize::try_from((d - self.first).num_days()).ok();
+        match (index(first), index(last)) {
+            (Some(i), Some(j)) if j < self.windows.len() => self.windows[i..=j]
+                .iter()
+                .map(|w| seconds_in(*w, start, end))
+                .sum(),
+            _ => night_seconds(start, end, self.zone),
+        }
+    }
+
+    /// [`is_night_duty`] of `[start, end)` in this zone.
+    pub fn is_night_duty(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        holds_night_duty(self.seconds(start, end))
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +218,23 @@ mod tests {
             let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(minute);
             let end = start + Duration::minutes(length);
             proptest::prop_assert_eq!(night_minutes(start, end, london()), walked(start, end, london()));
+        }
+    }
+
+    proptest::proptest! {
+        /// The nights worked out once give what the per-duty conversions
+        /// give, to the second, for duties inside the dates held and
+        /// reaching past them, across both clock changes, in London and in
+        /// a zone whose clock moves by half an hour.
+        #[test]
+        fn the_windows_give_the_same_seconds(second in -(30i64 * 86_400)..(400 * 86_400), length in 0i64..(30 * 3_600), howe in proptest::bool::ANY) {
+            let zone = if howe { chrono_tz::Australia::Lord_Howe } else { london() };
+            let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+            let nights = NightWindows::covering(zone, from, from + Duration::days(365));
+            let start = from + Duration::seconds(second);
+            let end = start + Duration::seconds(length);
+            proptest::prop_assert_eq!(nights.seconds(start, end), night_seconds(start, end, zone));
+            proptest::prop_assert_eq!(nights.is_night_duty(start, end), is_night_duty(start, end, zone));
         }
     }
 }
