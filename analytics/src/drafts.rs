@@ -14,7 +14,6 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
 use mobile_core::hourly_risk::HourlyRiskParams;
-use mobile_core::night_time::NightWindows;
 use mobile_core::roster::assess::{
     AssessmentParams, RosterAssessment, Severity, assess_roster, team_risk_index,
 };
@@ -24,7 +23,8 @@ use serde::Serialize;
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    LOOKBACK_DAYS, Level, REFERENCE_WEEKS, roster_figures, schedule_figures, working_time_figures,
+    LOOKBACK_DAYS, Level, LocalDuties, REFERENCE_WEEKS, roster_figures, schedule_figures,
+    working_time_figures,
 };
 use crate::input::{Absence, Duty, Period, ShiftRecord, parse_zone};
 
@@ -186,8 +186,13 @@ fn side(
     let limits = &params.limits;
     let roster = roster_figures(&records, from, to, limits);
     let schedule = schedule_figures(&records, &duties, from, to, zone, limits, to);
-    let nights = NightWindows::covering(zone, duties.first().map_or(from, |d| d.start), to);
-    let working = working_time_figures(&duties, absences, period, &nights, limits, to);
+    let working = working_time_figures(
+        &LocalDuties::in_zone(&duties, zone),
+        absences,
+        period,
+        limits,
+        to,
+    );
     // Earlier shifts were context only.
     assessment
         .shifts

@@ -501,6 +501,52 @@ pub fn schedule_figures(
     f
 }
 
+/// A person's duties with what the Working Time figures need of each, worked
+/// out once for all the periods a report or a pattern shows: its local
+/// start date and whether it is a night duty (WTR reg. 2,
+/// [`mobile_core::night_time`]). Those clock conversions, repeated for
+/// each of a report's five overlapping 17-week periods, were most of the
+/// figures' time (docs/scaling.md).
+#[derive(Debug, Clone)]
+pub struct LocalDuties<'a> {
+    duties: &'a [Duty],
+    zone: Tz,
+    /// `(local start date, night duty)` of each of `duties`, in order.
+    local: Vec<(NaiveDate, bool)>,
+}
+
+impl<'a> LocalDuties<'a> {
+    /// `duties` (sorted, not overlapping) in the zone of `nights`, best
+    /// covering them ([`NightWindows::covering`]; a duty outside is worked
+    /// out the slower way, with the same result).
+    pub fn new(duties: &'a [Duty], nights: &NightWindows) -> Self {
+        let zone = nights.zone();
+        let local = duties
+            .iter()
+            .map(|d| {
+                (
+                    d.start.with_timezone(&zone).date_naive(),
+                    nights.is_night_duty(d.start, d.end),
+                )
+            })
+            .collect();
+        LocalDuties {
+            duties,
+            zone,
+            local,
+        }
+    }
+
+    /// [`LocalDuties::new`] with the nights of the dates `duties` span.
+    pub fn in_zone(duties: &'a [Duty], zone: Tz) -> Self {
+        let nights = match (duties.first(), duties.last()) {
+            (Some(a), Some(b)) => NightWindows::covering(zone, a.start, b.end),
+            _ => NightWindows::covering(zone, DateTime::UNIX_EPOCH, DateTime::UNIX_EPOCH),
+        };
+        Self::new(duties, &nights)
+    }
+}
+
 /// A person's working time over the reference period ending at a report
 /// period's end (frm-indicators #6 and #7).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -535,8 +581,8 @@ pub struct WorkingTimeFigures {
 /// end, from a person's duties (sorted, not overlapping:
 /// [`crate::input::PersonRecords::clean`]; they may reach past the period,
 /// into the published roster) and absences (any order), with the roster
-/// known up to `known_until`; local dates and night duties in the zone of
-/// `nights` (best covering the duties: [`NightWindows::covering`]).
+/// known up to `known_until`, each duty's local date and night-duty flag
+/// worked out once ([`LocalDuties`]).
 ///
 /// # Formula
 /// - Average weekly hours (WTR reg. 4(6), frm-indicators #6):
@@ -556,28 +602,26 @@ pub struct WorkingTimeFigures {
 ///   make-up for leave (its A is the hours worked, its divisor the days of
 ///   the period less weekly rest), so B does not apply here.
 pub fn working_time_figures(
-    duties: &[Duty],
+    duties: &LocalDuties<'_>,
     absences: &[Absence],
     period: &Period,
-    nights: &NightWindows,
     limits: &RosterLimits,
     known_until: DateTime<Utc>,
 ) -> WorkingTimeFigures {
-    let zone = nights.zone();
+    let zone = duties.zone;
     let (_, end) = period.instants(zone);
     let first_day = period.to + Duration::days(1) - Duration::weeks(REFERENCE_WEEKS);
     let start = local_instant(zone, first_day, 0);
-    let local_date = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
     let mut f = WorkingTimeFigures::default();
     let mut worked_dates = BTreeSet::new();
-    for d in duties {
+    for (d, &(date, night)) in duties.duties.iter().zip(&duties.local) {
         let a = d.start.max(start);
         let b = d.end.min(end);
         f.minutes += (b - a).num_minutes().max(0);
         if d.start >= start && d.start < end {
             f.duties += 1;
-            worked_dates.insert(local_date(d.start));
-            if nights.is_night_duty(d.start, d.end) {
+            worked_dates.insert(date);
+            if night {
                 f.night_duties += 1;
             }
         }
@@ -590,11 +634,12 @@ pub fn working_time_figures(
     f.absent_days = u32::try_from(lost.len()).unwrap_or(u32::MAX);
     if !lost.is_empty() {
         let mut days_after: Vec<NaiveDate> = Vec::new();
-        for d in duties
+        for (d, &(date, _)) in duties
+            .duties
             .iter()
-            .filter(|d| d.start >= end && d.start < known_until)
+            .zip(&duties.local)
+            .filter(|(d, _)| d.start >= end && d.start < known_until)
         {
-            let date = local_date(d.start);
             if days_after.last() != Some(&date) {
                 if days_after.len() == lost.len() {
                     break;
@@ -1238,17 +1283,39 @@ mod tests {
         out
     }
 
+    /// Each duty's date and night flag, worked out once, are the ones the
+    /// clock gives for that duty, for duties inside the nights held and
+    /// past them (2025's and 2027's take the per-duty way).
+    #[test]
+    fn local_duties_are_each_duty_in_the_zone() {
+        use mobile_core::night_time::is_night_duty;
+        let start = local_instant(london(), NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(), 0);
+        let duties: Vec<Duty> = (0..1200)
+            .map(|i| {
+                let s = start + Duration::minutes(i * 9 * 60 + 37);
+                Duty {
+                    start: s,
+                    end: s + Duration::hours(4 + i % 9),
+                }
+            })
+            .collect();
+        let local = LocalDuties::new(&duties, &nights());
+        assert_eq!(local.local.len(), duties.len());
+        let mut night_duties = 0;
+        for (d, &(date, night)) in duties.iter().zip(&local.local) {
+            assert_eq!(date, d.start.with_timezone(&london()).date_naive());
+            assert_eq!(night, is_night_duty(d.start, d.end, london()));
+            night_duties += u32::from(night);
+        }
+        assert!(night_duties > 100, "the duties hold nights: {night_duties}");
+        assert!(duties.last().unwrap().start > start + Duration::days(400));
+    }
+
     /// Working time with no absences and the default limits.
     fn wt(duties: &[Duty], period: &Period) -> WorkingTimeFigures {
         let (_, end) = period.instants(london());
-        working_time_figures(
-            duties,
-            &[],
-            period,
-            &nights(),
-            &RosterLimits::default(),
-            end,
-        )
+        let duties = LocalDuties::new(duties, &nights());
+        working_time_figures(&duties, &[], period, &RosterLimits::default(), end)
     }
 
     #[test]
@@ -1289,7 +1356,13 @@ mod tests {
         let limits = RosterLimits::default();
         let period = june_week();
         let horizon = local_instant(london(), NaiveDate::from_ymd_opt(2026, 6, 22).unwrap(), 0);
-        let f = working_time_figures(&duties, &absences, &period, &nights(), &limits, horizon);
+        let f = working_time_figures(
+            &LocalDuties::new(&duties, &nights()),
+            &absences,
+            &period,
+            &limits,
+            horizon,
+        );
         assert_eq!(f.minutes, 780 * 60);
         assert_eq!(f.absent_days, 8);
         // B: the first 8 days worked after 7 June, 8 x 13 = 104 h.
@@ -1301,17 +1374,35 @@ mod tests {
         // Roster known only to Monday 15 June: 4 days worked after, B = 52 h,
         // (780 + 52) / 17 = 48.9 h, red but provisional.
         let week_on = local_instant(london(), NaiveDate::from_ymd_opt(2026, 6, 15).unwrap(), 0);
-        let f = working_time_figures(&duties, &absences, &period, &nights(), &limits, week_on);
+        let f = working_time_figures(
+            &LocalDuties::new(&duties, &nights()),
+            &absences,
+            &period,
+            &limits,
+            week_on,
+        );
         assert_eq!(f.make_up_minutes, 52 * 60);
         assert!(f.provisional);
         assert_eq!(f.average_week_level, Level::Red);
         // Known to the period's end only: B = 0, 45.9 h, amber and provisional.
         let (_, end) = period.instants(london());
-        let f = working_time_figures(&duties, &absences, &period, &nights(), &limits, end);
+        let f = working_time_figures(
+            &LocalDuties::new(&duties, &nights()),
+            &absences,
+            &period,
+            &limits,
+            end,
+        );
         assert_eq!((f.make_up_minutes, f.provisional), (0, true));
         assert_eq!(f.average_week_level, Level::Amber);
         // No absences: the old figure, A / 17, and never provisional.
-        let f = working_time_figures(&duties, &[], &period, &nights(), &limits, horizon);
+        let f = working_time_figures(
+            &LocalDuties::new(&duties, &nights()),
+            &[],
+            &period,
+            &limits,
+            horizon,
+        );
         assert_eq!(
             (f.absent_days, f.make_up_minutes, f.provisional),
             (0, 0, false)
@@ -1325,7 +1416,13 @@ mod tests {
             (worked_day, AbsenceCategory::Sickness),
             (outside, AbsenceCategory::Parental),
         ];
-        let f = working_time_figures(&duties, &odd, &period, &nights(), &limits, horizon);
+        let f = working_time_figures(
+            &LocalDuties::new(&duties, &nights()),
+            &odd,
+            &period,
+            &limits,
+            horizon,
+        );
         assert_eq!(f.absent_days, 0);
         // A force's own amber level: 44 h is the default; at 40, 45.9 h
         // (no absences counted) is still amber, and 36 h a week within.
@@ -1334,13 +1431,31 @@ mod tests {
             ..RosterLimits::default()
         };
         let three = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12)]);
-        let f = working_time_figures(&three, &[], &period, &nights(), &strict, horizon);
+        let f = working_time_figures(
+            &LocalDuties::new(&three, &nights()),
+            &[],
+            &period,
+            &strict,
+            horizon,
+        );
         assert_eq!(f.average_week_level, Level::Within);
-        let f = working_time_figures(&duties, &[], &period, &nights(), &strict, horizon);
+        let f = working_time_figures(
+            &LocalDuties::new(&duties, &nights()),
+            &[],
+            &period,
+            &strict,
+            horizon,
+        );
         assert_eq!(f.average_week_level, Level::Amber);
         let loose_week = rota(&[(0, 7, 12), (1, 7, 12), (2, 7, 12), (3, 7, 6)]);
         // 42 h a week: within by default, amber at 40.
-        let f = working_time_figures(&loose_week, &[], &period, &nights(), &strict, horizon);
+        let f = working_time_figures(
+            &LocalDuties::new(&loose_week, &nights()),
+            &[],
+            &period,
+            &strict,
+            horizon,
+        );
         assert_eq!(f.average_week_level, Level::Amber);
         assert_eq!(wt(&loose_week, &period).average_week_level, Level::Within);
     }

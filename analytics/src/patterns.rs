@@ -32,7 +32,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use mobile_core::LocalClock;
-use mobile_core::night_time::NightWindows;
 use mobile_core::period::{Period, local_time_instant};
 use mobile_core::roster::assess::{
     AssessmentParams, ShiftAssessment, assess_roster, team_risk_index,
@@ -43,8 +42,8 @@ use serde::Serialize;
 use crate::AnalyticsError;
 use crate::charts::{Bar, Chart, bar_chart};
 use crate::indicators::{
-    LOOKBACK_DAYS, Level, REFERENCE_WEEKS, RosterFigures, ScheduleFigures, WorkingTimeFigures,
-    roster_figures, schedule_figures, working_time_figures,
+    LOOKBACK_DAYS, Level, LocalDuties, REFERENCE_WEEKS, RosterFigures, ScheduleFigures,
+    WorkingTimeFigures, roster_figures, schedule_figures, working_time_figures,
 };
 use crate::input::{Duty, ShiftRecord};
 
@@ -551,12 +550,9 @@ fn officer_figures(
         .collect();
     let known_until = context_end(run, zone);
     let limits = &params.limits;
-    let nights = match (duties.first(), duties.last()) {
-        (Some(a), Some(b)) => NightWindows::covering(zone, a.start, b.end),
-        _ => NightWindows::covering(zone, from, to),
-    };
+    let local = LocalDuties::in_zone(&duties, zone);
     let working = reference_periods(run)
-        .map(|p| working_time_figures(&duties, &[], &p, &nights, limits, known_until))
+        .map(|p| working_time_figures(&local, &[], &p, limits, known_until))
         .collect();
     Ok(OfficerFigures {
         roster: roster_figures(&records, from, to, limits),

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    ChangeFigures, LearningFigures, Level, REFERENCE_WEEKS, RosterFigures, ScheduleFigures,
-    WellbeingFigures, WorkingTimeFigures, change_figures, learning_figures, roster_figures,
-    schedule_figures, wellbeing_figures, working_time_figures,
+    ChangeFigures, LearningFigures, Level, LocalDuties, REFERENCE_WEEKS, RosterFigures,
+    ScheduleFigures, WellbeingFigures, WorkingTimeFigures, change_figures, learning_figures,
+    roster_figures, schedule_figures, wellbeing_figures, working_time_figures,
 };
 use crate::input::{Period, PersonRecords, Rejections, clean_all, local_instant, parse_zone};
 use crate::round::Percentage;
@@ -879,8 +879,6 @@ fn leaf_path(p: &PersonRecords) -> Vec<String> {
 struct ReportContext<'a> {
     force: &'a str,
     zone: Tz,
-    /// The zone's nights over every period's 17-week reference period.
-    nights: NightWindows,
     course: &'a [String],
     limits: &'a RosterLimits,
     /// Duties are known up to here: the published roster's end, and at
@@ -890,11 +888,15 @@ struct ReportContext<'a> {
 }
 
 /// The tables of one period over cleaned people.
-fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecords]) -> Vec<Table> {
+fn period_tables(
+    ctx: &ReportContext<'_>,
+    period: &Period,
+    people: &[PersonRecords],
+    duties: &[LocalDuties<'_>],
+) -> Vec<Table> {
     let ReportContext {
         force,
         zone,
-        ref nights,
         course,
         limits,
         ..
@@ -926,21 +928,15 @@ fn period_tables(ctx: &ReportContext<'_>, period: &Period, people: &[PersonRecor
     // before: the same sums whatever the number of threads.
     let figures: Vec<(PersonFigures, Vec<WellbeingFigures>)> = people
         .par_iter()
-        .map(|p| {
+        .zip(duties)
+        .map(|(p, local)| {
             let duties = &p.reference_duties;
             let figures = PersonFigures {
                 roster: roster_figures(&p.shifts, from, to, limits),
                 schedule: schedule_figures(&p.shifts, duties, from, to, zone, limits, known_until),
                 wellbeing: wellbeing_figures(&p.summaries, &p.checkins, &p.shifts, period, zone),
                 learning: learning_figures(&p.learning, period, course),
-                working: working_time_figures(
-                    duties,
-                    &p.absences,
-                    period,
-                    nights,
-                    limits,
-                    known_until,
-                ),
+                working: working_time_figures(local, &p.absences, period, limits, known_until),
                 changes: change_figures(&p.roster_changes, period, zone),
                 days,
                 employment: p.person.employment_type,
@@ -1046,10 +1042,13 @@ pub fn build_report(
         local_instant(zone, reference_from, 0),
         period_end + Duration::days(1),
     );
+    let duties: Vec<LocalDuties<'_>> = people
+        .par_iter()
+        .map(|p| LocalDuties::new(&p.reference_duties, &nights))
+        .collect();
     let ctx = ReportContext {
         force: &request.force,
         zone,
-        nights,
         course: &course,
         limits: &request.limits,
         known_until: request
@@ -1060,7 +1059,7 @@ pub fn build_report(
     // on its own): built in parallel too, collected in the periods' order.
     let tables: Vec<Vec<Table>> = periods
         .par_iter()
-        .map(|p| period_tables(&ctx, p, &people))
+        .map(|p| period_tables(&ctx, p, &people, &duties))
         .collect();
     let trend: Vec<TrendPoint> = periods
         .iter()

@@ -155,6 +155,30 @@ pub fn simulate<M: Model>(
     grid: &EpochGrid,
     clock: &LocalClock,
 ) -> Result<Run<M::Epoch, M::Carry>, EngineError> {
+    let mut steps = Steps::new(grid);
+    let state = simulate_each::<M>(params, sleeps, grid, clock, |awake, out| {
+        steps.push(awake, out);
+    })?;
+    Ok(Run {
+        steps: steps.steps,
+        state,
+    })
+}
+
+/// [`simulate`], handing each epoch's phase and outputs to `each` in the
+/// grid's order instead of keeping them: for a caller that keeps one
+/// figure of each epoch (the roster's KSS trace: a large force's report
+/// runs the model over a million person-days, docs/scaling.md).
+///
+/// # Errors
+/// As [`simulate`].
+pub fn simulate_each<M: Model>(
+    params: &M::Params,
+    sleeps: &[SleepPeriod],
+    grid: &EpochGrid,
+    clock: &LocalClock,
+    each: impl FnMut(bool, M::Epoch),
+) -> Result<RunState<M::Carry>, EngineError> {
     M::validate(params)?;
     let sleeps = sorted_sleeps(sleeps)?;
     for s in &sleeps {
@@ -181,7 +205,7 @@ pub fn simulate<M: Model>(
         carry: M::initial(params),
         asleep_until,
     };
-    Ok(drive::<M>(params, cursor, rest, grid, clock))
+    Ok(drive::<M>(params, cursor, rest, grid, clock, each))
 }
 
 /// Continues a run from `state` up to `end` (inclusive) on the same grid,
@@ -222,25 +246,64 @@ pub fn resume<M: Model>(
             });
         }
     }
-    Ok(drive::<M>(params, *state, &sleeps, &grid, clock))
+    let mut steps = Steps::new(&grid);
+    let state = drive::<M>(params, *state, &sleeps, &grid, clock, |awake, out| {
+        steps.push(awake, out);
+    });
+    Ok(Run {
+        steps: steps.steps,
+        state,
+    })
+}
+
+/// A run's steps as [`drive`] hands them out, each with its instant.
+struct Steps<E> {
+    steps: Vec<Step<E>>,
+    /// The next step's instant, carried along by adding the epoch: the
+    /// same instant as from the milliseconds, without a calendar
+    /// conversion per epoch (that conversion was a tenth of a large FRM
+    /// report's CPU time, docs/scaling.md).
+    at: DateTime<Utc>,
+    step: Duration,
+}
+
+impl<E> Steps<E> {
+    fn new(grid: &EpochGrid) -> Self {
+        let first_ms = grid.start().timestamp_millis();
+        Steps {
+            steps: Vec::with_capacity(grid.len()),
+            at: DateTime::from_timestamp_millis(first_ms).unwrap_or(grid.start()),
+            step: Duration::milliseconds(grid.epoch().num_milliseconds()),
+        }
+    }
+
+    fn push(&mut self, awake: bool, out: E) {
+        self.steps.push(Step {
+            at: self.at,
+            awake,
+            out,
+        });
+        self.at = self.at.checked_add_signed(self.step).unwrap_or(self.at);
+    }
 }
 
 /// The shared loop: applies every transition up to each instant, then steps
-/// the model there. Time runs in integer milliseconds; between transitions
-/// the model steps by recurrences ([`crate::recurrence`]).
+/// the model there and hands the epoch to `each`. Time runs in integer
+/// milliseconds; between transitions the model steps by recurrences
+/// ([`crate::recurrence`]).
 fn drive<M: Model>(
     params: &M::Params,
     mut state: RunState<M::Carry>,
     sleeps: &[SleepPeriod],
     grid: &EpochGrid,
     clock: &LocalClock,
-) -> Run<M::Epoch, M::Carry> {
+    mut each: impl FnMut(bool, M::Epoch),
+) -> RunState<M::Carry> {
     let step_ms = grid.epoch().num_milliseconds();
     let step_hours = step_ms as f64 / 3_600_000.0;
     let first_ms = grid.start().timestamp_millis();
     let mut day = DayClock::new(clock, step_ms);
     let mut next_sleep = sleeps.iter().peekable();
-    let mut steps = Vec::with_capacity(grid.len());
     let mut walker: Option<M::Walker> = None;
     // The next transition's instant in milliseconds, kept as an integer so
     // the loop compares integers.
@@ -253,12 +316,6 @@ fn drive<M: Model>(
         (None, None) => i64::MAX,
     };
     let mut transition_ms = next_transition_ms(&state, next_sleep.peek());
-    // Each step's instant, carried along by adding the epoch: the same
-    // instant as from the milliseconds, without a calendar conversion per
-    // epoch (that conversion was a tenth of a large FRM report's CPU time,
-    // docs/scaling.md).
-    let step = Duration::milliseconds(step_ms);
-    let mut at = DateTime::from_timestamp_millis(first_ms).unwrap_or(grid.start());
     for i in 0..grid.len() as i64 {
         let t_ms = first_ms + i * step_ms;
         while transition_ms <= t_ms {
@@ -282,15 +339,10 @@ fn drive<M: Model>(
             M::walk(params, state.carry, state.phase, since_hours, step_hours)
         });
         let out = M::step(params, w, day.angle_at(t_ms));
-        steps.push(Step {
-            at,
-            awake: state.phase == Phase::Awake,
-            out,
-        });
-        at = at.checked_add_signed(step).unwrap_or(at);
+        each(state.phase == Phase::Awake, out);
     }
     state.last_epoch = grid.end();
-    Run { steps, state }
+    state
 }
 
 fn hours(d: Duration) -> f64 {

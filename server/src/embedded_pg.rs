@@ -108,6 +108,43 @@ pub(crate) fn run(what: &'static str, mut cmd: Command) -> Result<(), EmbeddedEr
     }
 }
 
+/// Memory settings for the main job's embedded cluster, sized from this
+/// machine's memory as PostgreSQL's manual suggests (§20.4.1: "a
+/// reasonable starting value for `shared_buffers` is 25% of the memory in
+/// your system"; `effective_cache_size` tells the planner how much the
+/// operating system caches besides, here half the memory). PostgreSQL's
+/// own default, 128 MB, left a large force's report reading from the page
+/// cache, which this machine's kernel reclaims between runs: the same
+/// report took 25 to 48 s as the first after a pause (docs/scaling.md).
+/// Capped at 8 GB of buffers; none when the memory cannot be read.
+pub fn memory_settings() -> Vec<(&'static str, String)> {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| memory_settings_for(&m))
+        .unwrap_or_default()
+}
+
+/// [`memory_settings`] for a `/proc/meminfo` text.
+fn memory_settings_for(meminfo: &str) -> Option<Vec<(&'static str, String)>> {
+    let kb: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    let mb = kb / 1024;
+    let shared = (mb / 4).clamp(128, 8192);
+    Some(vec![
+        ("shared_buffers", format!("{shared}MB")),
+        (
+            "effective_cache_size",
+            format!("{}MB", (mb / 2).max(shared)),
+        ),
+    ])
+}
+
 /// A loopback port nobody listens on now.
 ///
 /// # Errors
@@ -392,5 +429,21 @@ impl EmbeddedCluster {
 impl Drop for EmbeddedCluster {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memory_settings_are_a_quarter_and_a_half_of_the_machine() {
+        let on = |text: &str| super::memory_settings_for(text);
+        let set = on("MemTotal:       24576000 kB\nMemFree: 1 kB\n").unwrap();
+        assert_eq!(set[0], ("shared_buffers", "6000MB".to_owned()));
+        assert_eq!(set[1], ("effective_cache_size", "12000MB".to_owned()));
+        // Never under PostgreSQL's default, never over 8 GB of buffers.
+        assert_eq!(on("MemTotal: 262144 kB").unwrap()[0].1, "128MB");
+        assert_eq!(on("MemTotal: 134217728 kB").unwrap()[0].1, "8192MB");
+        assert_eq!(on("MemFree: 1 kB"), None);
+        assert_eq!(on("MemTotal: lots"), None);
     }
 }

@@ -7,13 +7,13 @@
 use std::process::Command;
 
 use analytics::indicators::{
-    LOOKBACK_DAYS, Level, REFERENCE_WEEKS, roster_figures, schedule_figures, working_time_figures,
+    LOOKBACK_DAYS, Level, LocalDuties, REFERENCE_WEEKS, roster_figures, schedule_figures,
+    working_time_figures,
 };
 use analytics::input::{Duty, ShiftRecord};
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use e2e_tests::{Dashboard, PASSWORD, TestServer, enrol, server_binary, setup_force};
-use mobile_core::night_time::NightWindows;
 use mobile_core::period::Period;
 use mobile_core::roster::assess::ShiftAssessment;
 use mobile_core::roster::limits::RosterLimits;
@@ -179,8 +179,7 @@ fn one_patterns_figures_match_roster_risk_and_the_reports_indicators() {
         max_7d = max_7d.max(rf.max_7d_minutes);
         minutes += rf.minutes_in_period;
         let sf = schedule_figures(&records, &duties, from, to, zone, &limits, known_until);
-        let first = duties.first().map_or(from, |d| d.start);
-        let nights = NightWindows::covering(zone, first, known_until);
+        let local = LocalDuties::in_zone(&duties, zone);
         work_run = work_run.max(sf.longest_work_day_run);
         weeks += sf.weekly_rest.weeks;
         weeks_without += sf.weekly_rest.weeks_without;
@@ -190,7 +189,7 @@ fn one_patterns_figures_match_roster_risk_and_the_reports_indicators() {
                 from: start + Duration::weeks(k - REFERENCE_WEEKS),
                 to: start + Duration::weeks(k) - Duration::days(1),
             };
-            let w = working_time_figures(&duties, &[], &p, &nights, &limits, known_until);
+            let w = working_time_figures(&local, &[], &p, &limits, known_until);
             periods += 1;
             periods_amber += u32::from(w.average_week_level >= Level::Amber);
             highest_avg = highest_avg

@@ -780,3 +780,34 @@ fn leave_in_the_seventeen_weeks_is_made_up_from_the_days_worked_after_them() {
     let later = week_report(&server, w + Duration::weeks(3));
     assert_eq!(column(&later, 4), "5", "the roster does not reach 8 days");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    jit: String,
+}
+
+fn jit(c: &mut diesel::PgConnection) -> String {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SHOW jit")
+        .get_result::<Setting>(c)
+        .unwrap()
+        .jit
+}
+
+/// The report's reads run without PostgreSQL's JIT (docs/scaling.md), and
+/// only they do: the setting ends with the report's transaction, so the
+/// pooled connection goes back as it came.
+#[test]
+fn jit_is_off_for_the_reports_transaction_and_no_longer() {
+    let (_server, pool, force) = setup("jit-scope");
+    let mut c = pool.get().unwrap();
+    assert_eq!(jit(&mut c), "on", "the cluster's default");
+    let inside = server::db::transaction(&mut c, server::db::Scope::Force(force), |c| {
+        server::db::without_jit(c)?;
+        Ok::<_, diesel::result::Error>(jit(c))
+    })
+    .unwrap();
+    assert_eq!(inside, "off");
+    assert_eq!(jit(&mut c), "on", "after the transaction");
+}

@@ -20,7 +20,7 @@ use crate::hourly_risk::{
     risk_index, risk_index_of, shift_risks, shift_type,
 };
 use crate::model::three_process::{ThreeProcessModel, TpmParams};
-use crate::simulation::simulate;
+use crate::simulation::simulate_each;
 use crate::{EngineError, EpochGrid, LocalClock};
 
 /// Everything an assessment depends on, with published defaults.
@@ -389,11 +389,14 @@ fn trace_over(
     clock: &LocalClock,
     params: &AssessmentParams,
 ) -> Result<KssTrace, EngineError> {
-    let run = simulate::<ThreeProcessModel>(&params.tpm, sleeps, grid, clock)?;
+    let mut kss = Vec::with_capacity(grid.len());
+    simulate_each::<ThreeProcessModel>(&params.tpm, sleeps, grid, clock, |_, out| {
+        kss.push(out.kss);
+    })?;
     Ok(KssTrace {
         start: grid.start(),
         epoch: grid.epoch(),
-        kss: run.steps.iter().map(|s| s.out.kss).collect(),
+        kss,
     })
 }
 

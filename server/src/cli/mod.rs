@@ -110,17 +110,21 @@ pub fn database(config: &Config) -> anyhow::Result<(String, String, Option<Embed
 pub fn start_embedded(data_dir: &std::path::Path) -> anyhow::Result<EmbeddedCluster> {
     let dir = data_dir.join("postgres");
     tracing::info!(dir = %dir.display(), "DATABASE_URL unset: starting the embedded PostgreSQL");
+    let memory = crate::embedded_pg::memory_settings();
     if !crate::backup::installed() {
         tracing::warn!(
             "pgbackrest not found: the embedded cluster's WAL is not archived and `server backup` \
              cannot run (install with scripts/install/12-backup.sh)"
         );
-        return Ok(EmbeddedCluster::start(&dir)?);
+        let port = crate::embedded_pg::free_port()?;
+        return Ok(EmbeddedCluster::start_with(&dir, port, &memory)?);
     }
     let repo = crate::backup::Repository::open(data_dir)?;
     let port = crate::embedded_pg::free_port()?;
     repo.configure(port)?;
-    let cluster = EmbeddedCluster::start_with(&dir, port, &repo.archive_settings())?;
+    let mut settings = repo.archive_settings();
+    settings.extend(memory);
+    let cluster = EmbeddedCluster::start_with(&dir, port, &settings)?;
     repo.create_stanza()?;
     Ok(cluster)
 }

@@ -334,6 +334,7 @@ pub const NO_TEAM: &str = "No team";
 /// # Errors
 /// Not found for an unknown force; `invalid_period`; database errors.
 pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> AppResult<Report> {
+    crate::db::without_jit(c)?;
     let f = Force::by_id(c, force)?;
     let zone = analytics::input::parse_zone(&f.time_zone).map_err(AppError::internal)?;
     let mut earliest = period;
@@ -376,6 +377,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
         earlier,
         later,
     } = reports::load_duties(c, force, window)?;
+    let duties_read = started.elapsed();
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams {
         limits,
@@ -388,11 +390,23 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     // database's one backend works beside the assessment instead of before
     // it. One connection, one transaction, one snapshot, as before.
     let (assessed, staff) = std::thread::scope(|scope| {
-        let assessing = scope.spawn(|| assess_all(&to_assess, &clock, &params));
+        let assessing = scope.spawn(|| {
+            let assessed = assess_all(&to_assess, &clock, &params);
+            (assessed, started.elapsed())
+        });
         let staff = reports::load_staff(c, force, window, &to_assess, earlier, later);
-        let assessed = assessing
+        let staff_read = started.elapsed();
+        let (assessed, assessed_at) = assessing
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let ms = |d: std::time::Duration| (d - duties_read).as_millis();
+        tracing::info!(
+            %force,
+            duties_ms = duties_read.as_millis(),
+            assess_ms = ms(assessed_at),
+            rest_read_ms = ms(staff_read),
+            "report stages beside each other"
+        );
         (assessed, staff)
     });
     let (mut assessed, staff) = (assessed?, staff?);
