@@ -52,7 +52,12 @@ pub fn is_night_shift(shift: &Shift, clock: &LocalClock) -> bool {
 
 /// The FI threshold that applies to a shift: 45 for night shifts, else 35.
 pub fn threshold_for(shift: &Shift, clock: &LocalClock) -> f64 {
-    if is_night_shift(shift, clock) {
+    threshold_for_night(is_night_shift(shift, clock))
+}
+
+/// [`threshold_for`] a shift already known to be a night shift or not.
+pub fn threshold_for_night(night: bool) -> f64 {
+    if night {
         NIGHT_THRESHOLD
     } else {
         DAY_THRESHOLD

@@ -8,13 +8,13 @@
 //! documented output of `server roster-risk --format json` and the per-shift
 //! body of the server's team view (`docs/rosters.md`).
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use models::{Shift, ShiftType, SleepPeriod};
 use serde::{Deserialize, Serialize};
 
 use super::limits::RosterLimits;
 use super::predict::{Covered, SleepRules, SleepSource, combine, predict_sleep};
-use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for};
+use crate::fatigue_index::{fatigue_index, is_night_shift, threshold_for_night};
 use crate::hourly_risk::{
     HourlyRiskParams, RISK_INDEX_THRESHOLD, hour_weighted_mean_hri, mean_hri, reference_mean_hri,
     risk_index, risk_index_of, shift_risks, shift_type,
@@ -224,6 +224,15 @@ pub fn assess_roster_traced(
     let risks = shift_risks(&shifts, clock, &params.hourly);
     let reference = reference_mean_hri(&params.hourly);
 
+    // Each shift's night flag once: the threshold and the runs of nights
+    // read it again for every shift after it in a run (a large force's
+    // report assesses a million shifts, docs/scaling.md).
+    let nights: Vec<bool> = shifts.iter().map(|s| is_night_shift(s, clock)).collect();
+    // And each one's local start date, for the runs of days worked.
+    let dates: Vec<NaiveDate> = shifts
+        .iter()
+        .map(|s| s.start().with_timezone(&clock.zone()).date_naive())
+        .collect();
     let assessed = shifts
         .iter()
         .enumerate()
@@ -231,8 +240,8 @@ pub fn assess_roster_traced(
             let in_shift = trace.during(shift.start(), shift.end());
             let fi = fatigue_index(in_shift.iter().copied()).unwrap_or(0.0);
             let kss_at_end = in_shift.last().copied().unwrap_or(f64::NAN);
-            let night = is_night_shift(shift, clock);
-            let threshold = threshold_for(shift, clock);
+            let night = nights[i];
+            let threshold = threshold_for_night(night);
             let rest_before = (i > 0).then(|| hours_between(shifts[i - 1].end(), shift.start()));
             let (sleep_before_hours, sleep_basis) = sleep_before(shift, &sleep, covered);
             let zone = clock.zone();
@@ -251,11 +260,11 @@ pub fn assess_roster_traced(
                 sleep_before_hours,
                 sleep_basis,
                 rest_before_hours: rest_before,
-                nights_in_run: u32::try_from(nights_in_run(i, &shifts, clock, &params.limits))
+                nights_in_run: u32::try_from(nights_in_run(i, &shifts, &nights, &params.limits))
                     .unwrap_or(u32::MAX),
                 flags: Vec::new(),
             };
-            a.flags = flags_for(i, &shifts, &a, clock, params);
+            a.flags = flags_for(i, &shifts, &dates, &a, params);
             a
         })
         .collect();
@@ -464,24 +473,21 @@ fn flag(code: &str, severity: Severity, detail: String) -> Flag {
 /// The place of shift `i` (of `shifts`, sorted) in its run of nights:
 /// 0 when it is not a night shift, else 1 plus the nights before it, each
 /// ending less than `limits.night_run_gap_under_hours` before the next
-/// starts (the `consecutive_nights` flag's count, frm-indicators.md).
-pub fn nights_in_run(
-    i: usize,
-    shifts: &[Shift],
-    clock: &LocalClock,
-    limits: &RosterLimits,
-) -> usize {
+/// starts (the `consecutive_nights` flag's count, frm-indicators.md);
+/// `nights[j]` is shift `j`'s night flag ([`is_night_shift`]).
+fn nights_in_run(i: usize, shifts: &[Shift], nights: &[bool], limits: &RosterLimits) -> usize {
     let Some(shift) = shifts.get(i) else {
         return 0;
     };
-    if !is_night_shift(shift, clock) {
+    if !nights[i] {
         return 0;
     }
     1 + shifts[..i]
         .iter()
+        .enumerate()
         .rev()
-        .scan(shift.start(), |next_start, prev| {
-            let continues = is_night_shift(prev, clock)
+        .scan(shift.start(), |next_start, (j, prev)| {
+            let continues = nights[j]
                 && *next_start - prev.end()
                     < Duration::hours(i64::from(limits.night_run_gap_under_hours));
             *next_start = prev.start();
@@ -494,8 +500,8 @@ pub fn nights_in_run(
 fn flags_for(
     i: usize,
     shifts: &[Shift],
+    dates: &[NaiveDate],
     a: &ShiftAssessment,
-    clock: &LocalClock,
     params: &AssessmentParams,
 ) -> Vec<Flag> {
     let shift = &shifts[i];
@@ -550,7 +556,7 @@ fn flags_for(
             format!("night {nights_in_run} in a row (over {nights_amber})"),
         ));
     }
-    let days_in_run = consecutive_work_days(i, shifts, clock);
+    let days_in_run = consecutive_work_days(&dates[..=i]);
     let (days_red, days_amber) = (limits.work_days_red_over, limits.work_days_amber_over);
     if days_in_run > days_red as usize {
         flags.push(flag(
@@ -613,10 +619,10 @@ fn flags_for(
 }
 
 /// Distinct local dates with a duty starting on them, counted back from
-/// shift `i`'s date while consecutive.
-fn consecutive_work_days(i: usize, shifts: &[Shift], clock: &LocalClock) -> usize {
-    let date = |s: &Shift| s.start().with_timezone(&clock.zone()).date_naive();
-    let mut dates: Vec<_> = shifts[..=i].iter().map(date).collect();
+/// the last of `dates` (the local start dates of the shifts up to one, in
+/// order) while consecutive.
+fn consecutive_work_days(dates: &[NaiveDate]) -> usize {
+    let mut dates = dates.to_vec();
     dates.dedup();
     let mut run = 1;
     for pair in dates.windows(2).rev() {

@@ -372,11 +372,7 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     let started = std::time::Instant::now();
     let limits = crate::settings::service::limits_of(c, force)?;
     let roster_horizon = reports::roster_horizon(c, force)?;
-    let reports::Duties {
-        window: to_assess,
-        earlier,
-        later,
-    } = reports::load_duties(c, force, window)?;
+    let to_assess = reports::load_window_duties(c, force, window)?;
     let duties_read = started.elapsed();
     let clock = LocalClock::from_name(&f.time_zone).map_err(AppError::internal)?;
     let params = AssessmentParams {
@@ -386,15 +382,21 @@ pub fn build_force_report(c: &mut PgConnection, force: Uuid, period: Period) -> 
     // Each person's roster is assessed on its own (the engine over weeks of
     // shifts: most of a large force's report time, docs/scaling.md), so
     // people are assessed in parallel on rayon's pool, one thread per core,
-    // and while this thread reads the rest of the force's data: the
-    // database's one backend works beside the assessment instead of before
-    // it. One connection, one transaction, one snapshot, as before.
+    // and while this thread reads the rest of the force's data (the duties
+    // before and after the window, the records): the database's backend
+    // works beside the assessment instead of before it. Only the window's
+    // duties are read first (through `shifts_by_start`, under a second for
+    // the largest force), so the engine starts early. One connection, one
+    // transaction, as before (READ COMMITTED: each read sees what was
+    // committed when it began).
     let (assessed, staff) = std::thread::scope(|scope| {
         let assessing = scope.spawn(|| {
             let assessed = assess_all(&to_assess, &clock, &params);
             (assessed, started.elapsed())
         });
-        let staff = reports::load_staff(c, force, window, &to_assess, earlier, later);
+        let staff = reports::load_context_duties(c, force, window).and_then(|(earlier, later)| {
+            reports::load_staff(c, force, window, &to_assess, earlier, later)
+        });
         let staff_read = started.elapsed();
         let (assessed, assessed_at) = assessing
             .join()

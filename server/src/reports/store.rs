@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Date, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use models::sync::SyncRecord;
-use rayon::prelude::*;
 use uuid::Uuid;
 
 /// A force's stored report schedule.
@@ -317,37 +316,50 @@ pub struct LoadWindow {
     pub later_to: DateTime<Utc>,
 }
 
-/// A force's published duties in a report's load window, by staff number,
-/// each person's list in time order.
-#[derive(Debug, Clone, Default)]
-pub struct Duties {
-    /// Shifts starting in `[from, to)`: the ones the report assesses.
-    pub window: BTreeMap<String, Vec<Span>>,
-    /// Shifts starting from `duties_from` to `from` (times only).
-    pub earlier: BTreeMap<String, Vec<Span>>,
-    /// Shifts starting from `to` to `later_to` (times only).
-    pub later: BTreeMap<String, Vec<Span>>,
-}
+/// A force's duties by staff number, each person's list in time order.
+pub type DutiesByStaff = BTreeMap<String, Vec<Span>>;
 
-/// The force's duties starting from `duties_from` (or `from`, when earlier)
-/// to `later_to` (or `to`, when later), split by [`Duties`]. Read without
-/// `ORDER BY`: a large force's quarter of `shifts` sorted on disk in the
-/// database cost more than sorting each person's few hundred duties here,
-/// in parallel (`docs/scaling.md`); the order is the same (a person's duty
-/// starts are unique, `shifts`' key).
+/// The force's duties starting in `[from, to)`: the ones the report
+/// assesses, read first and alone (through `shifts_by_start`) so the engine
+/// starts on them while the rest is read ([`load_context_duties`]).
 ///
 /// # Errors
 /// Database errors.
-pub fn load_duties(c: &mut PgConnection, force: Uuid, window: LoadWindow) -> QueryResult<Duties> {
-    #[derive(QueryableByName)]
-    struct ShiftRow {
-        #[diesel(sql_type = Text)]
-        staff_number: String,
-        #[diesel(sql_type = Timestamptz)]
-        start_at: DateTime<Utc>,
-        #[diesel(sql_type = Timestamptz)]
-        end_at: DateTime<Utc>,
+pub fn load_window_duties(
+    c: &mut PgConnection,
+    force: Uuid,
+    window: LoadWindow,
+) -> QueryResult<DutiesByStaff> {
+    let rows: Vec<ShiftRow> = diesel::sql_query(
+        "SELECT staff_number, start_at, end_at FROM shifts \
+         WHERE force_id = $1 AND start_at >= $2 AND start_at < $3",
+    )
+    .bind::<SqlUuid, _>(force)
+    .bind::<Timestamptz, _>(window.from)
+    .bind::<Timestamptz, _>(window.to)
+    .load(c)?;
+    let mut out = DutiesByStaff::new();
+    for r in rows {
+        out.entry(r.staff_number)
+            .or_default()
+            .push((r.start_at, r.end_at));
     }
+    Ok(in_time_order(out))
+}
+
+/// The force's duties before and after the window, times only:
+/// `(earlier, later)`, from `duties_from` (or `from`, when earlier) to
+/// `from`, and from `to` to `later_to` (the 17-week reference period
+/// reaches further back than the engine needs to assess; the make-up days
+/// of WTR reg. 4(6) come after it).
+///
+/// # Errors
+/// Database errors.
+pub fn load_context_duties(
+    c: &mut PgConnection,
+    force: Uuid,
+    window: LoadWindow,
+) -> QueryResult<(DutiesByStaff, DutiesByStaff)> {
     let LoadWindow {
         duties_from,
         from,
@@ -355,38 +367,61 @@ pub fn load_duties(c: &mut PgConnection, force: Uuid, window: LoadWindow) -> Que
         later_to,
         ..
     } = window;
-    let shifts: Vec<ShiftRow> = diesel::sql_query(
-        "SELECT staff_number, start_at, end_at FROM shifts WHERE force_id = $1 AND start_at >= $2 AND start_at < $3",
+    let rows: Vec<ShiftRow> = diesel::sql_query(
+        "SELECT staff_number, start_at, end_at FROM shifts \
+         WHERE force_id = $1 AND ((start_at >= $2 AND start_at < $3) OR (start_at >= $4 AND start_at < $5))",
     )
     .bind::<SqlUuid, _>(force)
     .bind::<Timestamptz, _>(duties_from.min(from))
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
     .bind::<Timestamptz, _>(later_to.max(to))
     .load(c)?;
-    let mut out = Duties::default();
-    for s in shifts {
-        let map = if s.start_at < from {
-            &mut out.earlier
-        } else if s.start_at >= to {
-            &mut out.later
+    let (mut earlier, mut later) = (DutiesByStaff::new(), DutiesByStaff::new());
+    for r in rows {
+        let map = if r.start_at < from {
+            &mut earlier
         } else {
-            &mut out.window
+            &mut later
         };
-        map.entry(s.staff_number)
+        map.entry(r.staff_number)
             .or_default()
-            .push((s.start_at, s.end_at));
+            .push((r.start_at, r.end_at));
     }
-    for map in [&mut out.window, &mut out.earlier, &mut out.later] {
-        map.par_iter_mut()
-            .for_each(|(_, list)| list.sort_unstable());
+    Ok((in_time_order(earlier), in_time_order(later)))
+}
+
+/// A row of a duties read. Reads run without `ORDER BY`: a large force's
+/// quarter of `shifts` sorted on disk in the database cost more than
+/// sorting each person's few hundred duties here ([`in_time_order`],
+/// `docs/scaling.md`).
+#[derive(QueryableByName)]
+struct ShiftRow {
+    #[diesel(sql_type = Text)]
+    staff_number: String,
+    #[diesel(sql_type = Timestamptz)]
+    start_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    end_at: DateTime<Utc>,
+}
+
+/// Each person's duties sorted by start: the order the database's
+/// `ORDER BY start_at` would give (a person's duty starts are unique,
+/// `shifts`' key). On this thread, not rayon's pool: the reads run beside
+/// the report's assessment, which holds the pool, and waiting for it put
+/// the rest of the reads after the engine ([`load_staff`]).
+fn in_time_order(mut duties: DutiesByStaff) -> DutiesByStaff {
+    for list in duties.values_mut() {
+        list.sort_unstable();
     }
-    Ok(out)
+    duties
 }
 
 /// Everyone in the force with a shift in `in_window` (the report's window,
-/// [`Duties::window`]) or a consented record between `from` and `to` (the
-/// window's dates; any learning progress dated up to `to`), by staff
+/// [`load_window_duties`]) or a consented record between `from` and `to`
+/// (the window's dates; any learning progress dated up to `to`), by staff
 /// number, with their duties before and after the window (taken from
-/// `earlier` and `later`, [`Duties`]), their roster changes from
+/// `earlier` and `later`, [`load_context_duties`]), their roster changes from
 /// `changes_from` and absences from `duties_from`.
 ///
 /// # Errors
@@ -395,9 +430,9 @@ pub fn load_staff(
     c: &mut PgConnection,
     force: Uuid,
     window: LoadWindow,
-    in_window: &BTreeMap<String, Vec<Span>>,
-    mut earlier: BTreeMap<String, Vec<Span>>,
-    mut later: BTreeMap<String, Vec<Span>>,
+    in_window: &DutiesByStaff,
+    mut earlier: DutiesByStaff,
+    mut later: DutiesByStaff,
 ) -> QueryResult<BTreeMap<String, StaffData>> {
     let LoadWindow {
         changes_from,
@@ -463,11 +498,13 @@ pub fn load_staff(
     .bind::<Date, _>(from.date_naive())
     .bind::<Date, _>(to.date_naive())
     .load(c)?;
-    // Parsing a large force's records is seconds on one thread: in
-    // parallel, `collect` keeping their order.
+    // Parsed on this thread, not rayon's pool: this runs beside the
+    // report's assessment, which holds the pool, and waiting for it put
+    // the parse and every read after it behind the engine (2.7 s of a
+    // 21 s report, docs/scaling.md); beside it, it costs no time.
     type Key = (NaiveDate, String, String);
     let parsed: Vec<(String, Key, SyncRecord)> = records
-        .into_par_iter()
+        .into_iter()
         .filter_map(|r| {
             serde_json::from_str::<SyncRecord>(&r.payload)
                 .ok()
@@ -478,9 +515,9 @@ pub fn load_staff(
     for (staff, key, rec) in parsed {
         by_staff.entry(staff).or_default().push((key, rec));
     }
-    by_staff
-        .par_iter_mut()
-        .for_each(|(_, list)| list.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+    for list in by_staff.values_mut() {
+        list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    }
     for (staff, list) in by_staff {
         out.entry(staff).or_default().records = list.into_iter().map(|(_, rec)| rec).collect();
     }

@@ -1,0 +1,1 @@
+DROP INDEX shifts_by_start;
