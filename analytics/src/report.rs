@@ -6,18 +6,18 @@
 //! same figures for the previous periods of the same length, each period
 //! suppressed on its own as its own report would be.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AnalyticsError;
 use crate::indicators::{
-    ChangeFigures, LearningFigures, Level, LocalDuties, REFERENCE_WEEKS, RosterFigures,
-    ScheduleFigures, WellbeingFigures, WorkingTimeFigures, change_figures, learning_figures,
-    roster_figures, schedule_figures, wellbeing_figures, working_time_figures,
+    ChangeFigures, LearningFigures, Level, LocalDuties, RosterFigures, ScheduleFigures,
+    WellbeingFigures, WorkingTimeFigures, change_figures, learning_figures, roster_figures,
+    schedule_figures, wellbeing_figures, working_time_figures,
 };
-use crate::input::{Period, PersonRecords, Rejections, clean_all, local_instant, parse_zone};
+use crate::input::{Period, PersonRecords, Rejections, clean_all, parse_zone};
 use crate::round::Percentage;
 use crate::round::ROUNDING_NOTE;
 use crate::suppression::{MIN_PEOPLE, is_primary};
@@ -1032,16 +1032,16 @@ pub fn build_report(
         let earlier = periods.last().map_or(request.period, Period::previous);
         periods.push(earlier);
     }
-    // Night duties are counted over each period's 17 weeks: the earliest
-    // period's first day to a day past the report's end (a duty starting
-    // in it ends within a day). Any other duty takes the per-duty way.
-    let reference_from = periods.last().map_or(request.period.to, |p| p.to) + Duration::days(1)
-        - Duration::weeks(REFERENCE_WEEKS);
-    let nights = NightWindows::covering(
-        zone,
-        local_instant(zone, reference_from, 0),
-        period_end + Duration::days(1),
-    );
+    // The zone's nights over every person's duties, worked out once
+    // (the duties after the periods, for the make-up days, included).
+    let spans = people.iter().filter_map(|p| {
+        let d = &p.reference_duties;
+        Some((d.first()?.start, d.last()?.end))
+    });
+    let (first, last) = spans.fold((period_end, period_end), |(a, b), (s, e)| {
+        (a.min(s), b.max(e))
+    });
+    let nights = NightWindows::covering(zone, first, last);
     let duties: Vec<LocalDuties<'_>> = people
         .par_iter()
         .map(|p| LocalDuties::new(&p.reference_duties, &nights))
